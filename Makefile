@@ -1,0 +1,69 @@
+# Two commands for everyone: `make book` and `make test`. Both set up what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.rnncourse-setup
+VENDOR_STAMP := book/_vendor/.done
+JOBS ?= 2
+# The one torch that may ever be installed here: a local CPU build. Installed first, then pinned
+# through a constraints file so no later step can pull a newer (CUDA) build.
+TORCH_PIN := torch==2.13.0
+
+.PHONY: help setup vendor browser-deps book test test-unit test-notebooks test-browser lint exercises bench clean
+
+help:
+	@echo "make book   - set up and build the rendered book into _build/html"
+	@echo "make test   - set up and run every test (unit, notebooks under nbval, built book in a browser)"
+	@echo "make bench  - run the benchmarks (prints measured ratios)"
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q "$(TORCH_PIN)"
+	echo "$(TORCH_PIN)" > $(VENV)/constraints.txt
+	$(PIP) install -q -c $(VENV)/constraints.txt -e ".[book,test]"
+	$(PY) -c "import torch, sys; v = torch.__version__; sys.exit(0 if v.startswith('2.13.0') else 'unexpected torch ' + v)"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# MathJax, require.js and the ipywidgets HTML manager, served from the built site (no CDN).
+$(VENDOR_STAMP): .ci/vendor.sh
+	bash .ci/vendor.sh book/_vendor
+
+vendor: $(VENDOR_STAMP)
+
+# Headless Chromium from Debian for the browser test (Playwright's own download does not work here).
+browser-deps:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+book: setup vendor
+	rm -rf _build/html _build/.doctrees
+	$(VENV)/bin/jupyter-book build . --all -W -n --keep-going --path-output .
+	@echo "Built: _build/html/index.html"
+
+lint: setup
+	$(VENV)/bin/ruff check rnncourse tests benchmarks
+
+test-unit: setup
+	$(PY) -m pytest -n $(JOBS) tests --ignore=tests/browser
+
+test-notebooks: setup
+	$(PY) -m pytest -n $(JOBS) --nbval-lax --nbval-current-env book solutions exercises
+
+test-browser: setup browser-deps
+	$(PY) -m pytest tests/browser
+
+test: setup lint test-unit test-notebooks book test-browser
+
+exercises: setup
+	$(PY) -m rnncourse.grading.generate solutions exercises
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf _build .jupyter_cache book/_vendor

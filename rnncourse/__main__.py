@@ -1,0 +1,3 @@
+from rnncourse.cli import main
+
+raise SystemExit(main())
