@@ -30,7 +30,7 @@ def test_adding_hochreiter1997():
 def test_seeded_reproducible_and_rng_required():
     a = adding_problem(10, 20, rng=np.random.default_rng(7))
     b = adding_problem(10, 20, rng=np.random.default_rng(7))
-    assert all(np.array_equal(p, q) for p, q in zip(a, b))
+    assert all(np.array_equal(p, q) for p, q in zip(a, b, strict=True))
     with pytest.raises(TypeError, match="rng must be a np.random.Generator"):
         adding_problem(10, 20)
     with pytest.raises(ValueError, match="variant must be"):
@@ -48,5 +48,6 @@ def test_copy_task_layout():
 def test_future_context():
     x, y, mask = future_context_task(3, 10, offset=2, rng=np.random.default_rng(0))
     assert np.array_equal(y[:, :8], x[:, 2:]) and mask[:, :8].all() and not mask[:, 8:].any()
-    x, y, mask = future_context_task(3, 10, offset=2, direction="past", rng=np.random.default_rng(0))
+    rng = np.random.default_rng(0)
+    x, y, mask = future_context_task(3, 10, offset=2, direction="past", rng=rng)
     assert np.array_equal(y[:, 2:], x[:, :8]) and mask.sum() == 24
