@@ -1,0 +1,182 @@
+"""Soft attention over ``L`` locations, forward and backward (NumPy, CS231n style).
+
+This is the attention step of "captioning with attention" (Xu et al., 2015): a decoder state ``h``
+looks at a set of ``L`` feature vectors (for an image, an ``L = Hg x Wg`` grid of ``D``-dimensional
+CNN features; for a sentence, the ``L`` encoder states) and reads a weighted average of them.
+
+For one example, with query ``h`` (H,), features ``V`` (L, D) whose rows are ``v_l`` and a learned
+matrix ``Wa`` (H, D) (bilinear, "general" scoring):
+
+.. math::
+
+    e_l = v_l \\cdot (h W_a), \\qquad
+    a_l = \\frac{\\exp e_l}{\\sum_{k} \\exp e_k}, \\qquad
+    z = \\sum_l a_l v_l .
+
+``a`` is a probability distribution over the locations (the attention weights ``a_t`` of the book)
+and ``z`` (D,) is the context vector ``z_t``. Locations can be masked out (padding): their score is
+``-inf``, so their weight is exactly zero.
+
+Batch-major as in the rest of :mod:`rnncourse.reference`: ``h`` (N, H), ``features`` (N, L, D),
+``Wa`` (H, D); outputs ``z`` (N, D) and ``a`` (N, L).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["AttentionCache", "attention_forward", "attention_backward", "attention_scores"]
+
+
+@dataclass(frozen=True)
+class AttentionCache:
+    """What :func:`attention_backward` needs; treat it as opaque."""
+
+    h: np.ndarray
+    features: np.ndarray
+    Wa: np.ndarray
+    query: np.ndarray
+    a: np.ndarray
+
+
+def _check_float_array(name: str, x: object, ndim: int, symbols: str) -> np.ndarray:
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array of shape {symbols}, got {type(x).__name__}")
+    if x.ndim != ndim:
+        raise ValueError(f"{name} must be {symbols} ({ndim}-D), got shape {x.shape}")
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"{name} must have a floating dtype (float32 or float64), got {x.dtype}")
+    return x
+
+
+def _validate(
+    h: np.ndarray, features: np.ndarray, Wa: np.ndarray, mask: np.ndarray | None
+) -> np.ndarray | None:
+    _check_float_array("h", h, 2, "(N, H)")
+    _check_float_array("features", features, 3, "(N, L, D)")
+    _check_float_array("Wa", Wa, 2, "(H, D)")
+    N, H = h.shape
+    _, L, D = features.shape
+    if features.shape[0] != N:
+        raise ValueError(f"features must be (N, L, D) with N = {N} as in h, got {features.shape}")
+    if L < 1:
+        raise ValueError(f"features must have at least one location (L >= 1), got {features.shape}")
+    if Wa.shape != (H, D):
+        raise ValueError(f"Wa must be (H, D) = ({H}, {D}), got {Wa.shape}")
+    if mask is None:
+        return None
+    if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
+        raise TypeError(f"mask must be a boolean NumPy array of shape (N, L) = ({N}, {L})")
+    if mask.shape != (N, L):
+        raise ValueError(f"mask must be (N, L) = ({N}, {L}), got {mask.shape}")
+    if not mask.any(axis=1).all():
+        raise ValueError(
+            "mask must keep at least one location per example (a row of mask is all False)"
+        )
+    return mask
+
+
+def attention_scores(h: np.ndarray, features: np.ndarray, Wa: np.ndarray) -> np.ndarray:
+    """Unnormalised scores ``e[n, l] = features[n, l] . (h[n] @ Wa)``.
+
+    Parameters
+    ----------
+    h : ndarray, shape (N, H)
+    features : ndarray, shape (N, L, D)
+    Wa : ndarray, shape (H, D)
+
+    Returns
+    -------
+    ndarray, shape (N, L)
+    """
+    _validate(h, features, Wa, None)
+    return np.einsum("nld,nd->nl", features, h @ Wa)
+
+
+def attention_forward(
+    h: np.ndarray, features: np.ndarray, Wa: np.ndarray, mask: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, AttentionCache]:
+    """One soft-attention read: weights over the ``L`` locations and the context vector.
+
+    Parameters
+    ----------
+    h : ndarray, shape (N, H)
+        The query (a decoder hidden state).
+    features : ndarray, shape (N, L, D)
+        The ``L`` vectors that can be attended to (grid cells of a CNN feature map, encoder states).
+    Wa : ndarray, shape (H, D)
+        Bilinear scoring matrix.
+    mask : ndarray of bool, shape (N, L), optional
+        False marks locations that must get zero weight (padding). Each row needs one True.
+
+    Returns
+    -------
+    z : ndarray, shape (N, D)
+        Context vectors ``z = sum_l a_l v_l``.
+    a : ndarray, shape (N, L)
+        Attention weights; every row is non-negative and sums to one.
+    cache : AttentionCache
+        For :func:`attention_backward`.
+    """
+    mask = _validate(h, features, Wa, mask)
+    query = h @ Wa  # (N, D): what the decoder is looking for, in feature space
+    scores = np.einsum("nld,nd->nl", features, query)
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    # Subtracting the row maximum keeps exp() from overflowing; masked entries become exp(-inf) = 0.
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    a = e / e.sum(axis=1, keepdims=True)
+    z = np.einsum("nl,nld->nd", a, features)
+    return z, a, AttentionCache(h=h, features=features, Wa=Wa, query=query, a=a)
+
+
+def attention_backward(
+    dz: np.ndarray, cache: AttentionCache, da: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of :func:`attention_forward`.
+
+    Parameters
+    ----------
+    dz : ndarray, shape (N, D)
+        Upstream gradient of the loss with respect to the context ``z``.
+    cache : AttentionCache
+        From :func:`attention_forward`.
+    da : ndarray, shape (N, L), optional
+        Upstream gradient with respect to the weights ``a`` themselves (for a loss that also looks
+        at the weights, e.g. the "doubly stochastic" penalty of Show, Attend and Tell).
+        Default: none.
+
+    Returns
+    -------
+    dh : ndarray, shape (N, H)
+    dfeatures : ndarray, shape (N, L, D)
+        Sum of the two paths: through ``z`` (as values) and through the scores (as keys).
+    dWa : ndarray, shape (H, D)
+    """
+    if not isinstance(cache, AttentionCache):
+        raise TypeError(
+            f"cache must be the AttentionCache returned by attention_forward, "
+            f"got {type(cache).__name__}"
+        )
+    a, feats = cache.a, cache.features
+    N, L, D = feats.shape
+    _check_float_array("dz", dz, 2, f"(N, D) = ({N}, {D})")
+    if dz.shape != (N, D):
+        raise ValueError(f"dz must be (N, D) = ({N}, {D}), got {dz.shape}")
+    da_total = np.einsum("nld,nd->nl", feats, dz)  # z = sum_l a_l v_l  =>  dz/da_l = v_l
+    if da is not None:
+        _check_float_array("da", da, 2, f"(N, L) = ({N}, {L})")
+        if da.shape != (N, L):
+            raise ValueError(f"da must be (N, L) = ({N}, {L}), got {da.shape}")
+        da_total = da_total + da
+    # Softmax Jacobian-vector product: de_l = a_l (da_l - sum_k a_k da_k).
+    # A masked location has a_l = 0, so it gets de_l = 0.
+    de = a * (da_total - np.sum(a * da_total, axis=1, keepdims=True))
+    dfeatures = a[:, :, None] * dz[:, None, :] + de[:, :, None] * cache.query[:, None, :]
+    dquery = np.einsum("nl,nld->nd", de, feats)
+    dh = dquery @ cache.Wa.T
+    dWa = cache.h.T @ dquery
+    return dh, dfeatures, dWa
