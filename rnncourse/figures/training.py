@@ -1,0 +1,538 @@
+"""Figures of the training chapters (4-7): unrolled graphs, truncated BPTT, gradient-flow plots.
+
+Every function draws onto a Matplotlib ``Axes`` (a new figure is made when ``ax`` is None) and
+returns that ``Axes``. The visual vocabulary of the unrolled graphs:
+
+* grey boxes are inputs :math:`x_t`, blue boxes hidden states :math:`h_t`, green boxes
+  outputs :math:`\\hat y_t`, orange boxes per-step losses :math:`L_t`;
+* black arrows are the forward pass, red dashed arrows the backward pass (gradients);
+* the labels :math:`W_x, W_h, W_y` on the arrows name the *shared* parameter used there: the
+  same matrix at every step.
+
+Symbols follow the book's notation (chapter 2): row vectors, ``h_t`` is the notes' ``a<t>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+
+__all__ = [
+    "GRAPH_KINDS",
+    "draw_unrolled",
+    "draw_tbptt",
+    "plot_gradient_flow",
+    "plot_scalar_powers",
+    "plot_char_probabilities",
+    "plot_curves",
+    "plot_tbptt_tradeoff",
+]
+
+GRAPH_KINDS = ("many_to_many", "many_to_one", "one_to_many", "seq2seq")
+
+_COLORS = {
+    "x": "#e4e7eb",
+    "h": "#b8d4f0",
+    "h2": "#f0d9b8",
+    "y": "#c6e8c0",
+    "L": "#f7c59f",
+}
+_EDGE = "#333333"
+_BACK = "#c0392b"
+_W_BOX, _H_BOX = 0.9, 0.62
+
+
+def _new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def _check_int(name: str, value: object, lo: int, hi: int) -> int:
+    if not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
+        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+    return int(value)
+
+
+def _box(ax: Axes, x: float, y: float, text: str, kind: str, w: float = _W_BOX) -> None:
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - w / 2, y - _H_BOX / 2),
+            w,
+            _H_BOX,
+            boxstyle="round,pad=0.02,rounding_size=0.12",
+            fc=_COLORS[kind],
+            ec=_EDGE,
+            lw=1.1,
+            zorder=3,
+        )
+    )
+    ax.text(x, y, text, ha="center", va="center", fontsize=11, zorder=4)
+
+
+def _arrow(
+    ax: Axes,
+    p: tuple[float, float],
+    q: tuple[float, float],
+    label: str | None = None,
+    back: bool = False,
+    dashed: bool = False,
+    rad: float = 0.0,
+    color: str | None = None,
+    label_side: str = "left",
+) -> None:
+    color = color or (_BACK if back else _EDGE)
+    style = (0, (4, 2.5)) if (back or dashed) else "-"
+    ax.add_patch(
+        FancyArrowPatch(
+            p,
+            q,
+            arrowstyle="-|>",
+            mutation_scale=11,
+            color=color,
+            lw=1.4 if not back else 1.3,
+            ls=style,
+            shrinkA=0,
+            shrinkB=0,
+            zorder=2,
+            connectionstyle=f"arc3,rad={rad}",
+        )
+    )
+    if label:
+        mx, my = (p[0] + q[0]) / 2, (p[1] + q[1]) / 2
+        horizontal = p[1] == q[1]  # label centred above a horizontal arrow, beside a vertical one
+        ax.text(
+            mx if horizontal else mx + (-0.1 if label_side == "left" else 0.1),
+            my + 0.22 if horizontal else my,
+            label,
+            ha="center" if horizontal else ("right" if label_side == "left" else "left"),
+            va="center",
+            fontsize=9,
+            color="#52606d",
+            zorder=4,
+        )
+
+
+def _chain(
+    ax: Axes,
+    xs: Sequence[float],
+    y: float,
+    names: Sequence[str],
+    kind: str,
+    backward: bool,
+    w_label: str = r"$W_h$",
+) -> None:
+    """Hidden states ``names`` at positions ``xs`` joined left to right (and back, if asked)."""
+    for x, name in zip(xs, names, strict=True):
+        _box(ax, x, y, name, kind)
+    for a, b in zip(xs[:-1], xs[1:], strict=True):
+        _arrow(ax, (a + _W_BOX / 2, y + 0.08), (b - _W_BOX / 2, y + 0.08), w_label)
+        if backward:
+            _arrow(ax, (b - _W_BOX / 2, y - 0.14), (a + _W_BOX / 2, y - 0.14), back=True)
+
+
+def draw_unrolled(
+    kind: str = "many_to_many",
+    T: int = 4,
+    ax: Axes | None = None,
+    backward: bool = False,
+    losses: bool = True,
+    T_out: int = 3,
+    feedback: bool = False,
+) -> Axes:
+    """Draw an RNN unrolled in time as a computational graph.
+
+    Parameters
+    ----------
+    kind : {"many_to_many", "many_to_one", "one_to_many", "seq2seq"}
+        Which inputs and outputs exist. ``seq2seq`` is a many-to-one encoder (``T`` steps)
+        followed by a one-to-many decoder (``T_out`` steps) that starts from the encoder's
+        last state.
+    T : int
+        Number of input steps drawn (1..8).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+    backward : bool
+        Also draw the backward pass (red dashed arrows): from every loss to its output and
+        state, and from each state to the previous one.
+    losses : bool
+        Draw per-step losses :math:`L_t` and their sum :math:`L`.
+    T_out : int
+        Decoder length for ``seq2seq`` (1..8).
+    feedback : bool
+        For ``one_to_many`` / ``seq2seq``: draw dashed arrows feeding each output back in as
+        the next input, as at sampling time.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if kind not in GRAPH_KINDS:
+        raise ValueError(f"kind must be one of {GRAPH_KINDS}, got {kind!r}")
+    T = _check_int("T", T, 1, 8)
+    T_out = _check_int("T_out", T_out, 1, 8)
+    n_steps = T + T_out if kind == "seq2seq" else T
+    ax = _new_axes(ax, (1.55 * n_steps + 2.2, 4.3 if losses else 3.4))
+    step = 1.7
+    xs = [step * (t + 1) for t in range(n_steps)]
+    y_x, y_h, y_y, y_L = 0.0, 1.5, 3.0, 4.2
+    if kind == "seq2seq":
+        names = [rf"$h_{{{t + 1}}}$" for t in range(T)] + [
+            rf"$s_{{{t + 1}}}$" for t in range(T_out)
+        ]
+    else:
+        names = [rf"$h_{{{t + 1}}}$" for t in range(n_steps)]
+    _box(ax, 0.0, y_h, r"$h_0$", "h")
+    _arrow(ax, (_W_BOX / 2, y_h + 0.08), (xs[0] - _W_BOX / 2, y_h + 0.08), r"$W_h$")
+    if backward:
+        _arrow(ax, (xs[0] - _W_BOX / 2, y_h - 0.14), (_W_BOX / 2, y_h - 0.14), back=True)
+    if kind == "seq2seq":
+        _chain(ax, xs[:T], y_h, names[:T], "h", backward)
+        _chain(ax, xs[T:], y_h, names[T:], "h2", backward, w_label=r"$W_h'$")
+        _arrow(
+            ax, (xs[T - 1] + _W_BOX / 2, y_h + 0.08), (xs[T] - _W_BOX / 2, y_h + 0.08), r"$W_h'$"
+        )
+        if backward:
+            _arrow(
+                ax,
+                (xs[T] - _W_BOX / 2, y_h - 0.14),
+                (xs[T - 1] + _W_BOX / 2, y_h - 0.14),
+                back=True,
+            )
+        ax.text(
+            (xs[0] + xs[T - 1]) / 2,
+            -0.95,
+            "encoder (many-to-one)",
+            ha="center",
+            fontsize=10,
+            color="#1f4e79",
+        )
+        ax.text(
+            (xs[T] + xs[-1]) / 2,
+            -0.95,
+            "decoder (one-to-many)",
+            ha="center",
+            fontsize=10,
+            color="#7a4b00",
+        )
+    else:
+        _chain(ax, xs, y_h, names, "h", backward)
+
+    has_x = (
+        [True] * T + [False] * (n_steps - T)
+        if kind == "seq2seq"
+        else [kind != "one_to_many" or t == 0 for t in range(n_steps)]
+    )
+    has_y = (
+        [False] * T + [True] * T_out
+        if kind == "seq2seq"
+        else [kind != "many_to_one" or t == n_steps - 1 for t in range(n_steps)]
+    )
+    for t, x in enumerate(xs):
+        if has_x[t]:
+            _box(ax, x, y_x, rf"$x_{{{t + 1}}}$", "x")
+            _arrow(ax, (x, y_x + _H_BOX / 2), (x, y_h - _H_BOX / 2), r"$W_x$")
+        if has_y[t]:
+            k = t + 1 - (T if kind == "seq2seq" else 0)
+            _box(ax, x, y_y, rf"$\hat y_{{{k}}}$", "y")
+            _arrow(ax, (x - 0.1, y_h + _H_BOX / 2), (x - 0.1, y_y - _H_BOX / 2), r"$W_y$")
+            if backward:
+                _arrow(ax, (x + 0.15, y_y - _H_BOX / 2), (x + 0.15, y_h + _H_BOX / 2), back=True)
+            if losses:
+                _box(ax, x, y_L, rf"$L_{{{k}}}$", "L", w=0.75)
+                _arrow(ax, (x - 0.1, y_y + _H_BOX / 2), (x - 0.1, y_L - _H_BOX / 2))
+                if backward:
+                    _arrow(
+                        ax, (x + 0.15, y_L - _H_BOX / 2), (x + 0.15, y_y + _H_BOX / 2), back=True
+                    )
+    if feedback and kind in ("one_to_many", "seq2seq"):
+        out_steps = [t for t in range(n_steps) if has_y[t]]
+        for a, b in zip(out_steps[:-1], out_steps[1:], strict=True):
+            _arrow(
+                ax,
+                (xs[a] + _W_BOX / 2, y_y),
+                (xs[b] - 0.3, y_h + _H_BOX / 2 + 0.05),
+                dashed=True,
+                color="#2e7d32",
+                rad=-0.25,
+            )
+    if losses and sum(has_y) > 1:
+        ax.text(xs[-1] + 1.0, y_L, r"$L=\sum_t L_t$", fontsize=11, va="center")
+    top = y_L + 0.6 if losses else y_y + 0.6
+    ax.set_xlim(-0.7, xs[-1] + (2.4 if losses else 0.8))
+    ax.set_ylim(-1.3, top)
+    return ax
+
+
+def draw_tbptt(n_chunks: int = 3, chunk: int = 4, ax: Axes | None = None) -> Axes:
+    """Draw truncated BPTT on one long sequence split into chunks.
+
+    The forward arrows (black) run through the whole sequence: the hidden state is carried
+    from chunk to chunk. Backward arrows (red, dashed) stay inside each chunk; the arrow that
+    crosses a chunk boundary carries a value but no gradient (grey, marked "no grad").
+
+    Parameters
+    ----------
+    n_chunks : int
+        Number of chunks drawn (1..5).
+    chunk : int
+        Steps per chunk (1..8).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    n_chunks = _check_int("n_chunks", n_chunks, 1, 5)
+    chunk = _check_int("chunk", chunk, 1, 8)
+    total = n_chunks * chunk
+    ax = _new_axes(ax, (0.85 * total + 1.6, 2.6))
+    step, y = 1.25, 0.0
+    w = 0.7
+    for t in range(total):
+        x = step * (t + 1)
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - w / 2, y - 0.3),
+                w,
+                0.6,
+                boxstyle="round,pad=0.02,rounding_size=0.1",
+                fc=_COLORS["h"],
+                ec=_EDGE,
+                lw=1.0,
+                zorder=3,
+            )
+        )
+        ax.text(x, y, rf"$h_{{{t + 1}}}$", ha="center", va="center", fontsize=9, zorder=4)
+        ax.add_patch(Rectangle((x - 0.05, 0.55), 0.1, 0.35, fc=_COLORS["L"], ec=_EDGE, lw=0.6))
+        if t > 0:
+            boundary = t % chunk == 0
+            p, q = (x - step + w / 2, y + 0.08), (x - w / 2, y + 0.08)
+            _arrow(ax, p, q, color="#7b8794" if boundary else _EDGE)
+            if boundary:
+                ax.text(x - step / 2, y + 0.5, "no grad", ha="center", fontsize=7, color="#7b8794")
+                ax.plot([x - step / 2] * 2, [-1.0, 1.25], color="#9aa5b1", lw=1, ls=":")
+            else:
+                _arrow(ax, (q[0], y - 0.14), (p[0], y - 0.14), back=True)
+    for k in range(n_chunks):
+        x0, x1 = step * (k * chunk + 1), step * ((k + 1) * chunk)
+        ax.text(
+            (x0 + x1) / 2,
+            -0.85,
+            f"chunk {k + 1}",
+            ha="center",
+            fontsize=8,
+            color="#52606d",
+        )
+    ax.text(step * 0.2, 1.0, r"$L_t$", fontsize=9, color="#7a4b00")
+    ax.set_xlim(0.0, step * (total + 0.8))
+    ax.set_ylim(-1.2, 1.35)
+    return ax
+
+
+def _as_curve(value: object) -> tuple[np.ndarray, np.ndarray]:
+    """(steps back from the loss, mean state-gradient norm) from a HiddenGradients or an array."""
+    norms = getattr(value, "mean_state_norms", None)
+    if norms is None:
+        norms = np.asarray(value, dtype=float)
+        if norms.ndim != 1:
+            raise ValueError(f"each curve must be 1-D (T+1,), got shape {norms.shape}")
+    norms = np.asarray(norms, dtype=float)
+    back = np.arange(norms.size)[::-1]
+    return back, norms
+
+
+def plot_gradient_flow(
+    curves: Mapping[str, object], ax: Axes | None = None, title: str | None = None
+) -> Axes:
+    """Semilog plot of gradient norms against the number of steps back from the loss.
+
+    Parameters
+    ----------
+    curves : mapping label -> HiddenGradients or 1-D array of shape (T+1,)
+        For a :class:`rnncourse.analysis.HiddenGradients` the batch mean of the state-gradient
+        norm is plotted (for an LSTM that includes the cell path); an array is taken to hold
+        norms for t = 0..T.
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if not curves:
+        raise ValueError("curves must hold at least one labelled curve, got an empty mapping")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 4.0))
+    for label, value in curves.items():
+        back, norms = _as_curve(value)
+        ok = np.isfinite(norms) & (norms > 0)
+        ax.semilogy(back[ok], norms[ok], lw=2, label=label)
+    ax.set_xlabel(r"steps back from the loss, $T-t$")
+    ax.set_ylabel(r"$\|\partial L/\partial h_t\|$ (batch mean)")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=9, loc="best")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_scalar_powers(
+    values: Sequence[float] = (0.5, 0.9, 1.0, 1.1, 1.5), k: int = 30, ax: Axes | None = None
+) -> Axes:
+    """Plot :math:`w^k` against k for a few scalar recurrent weights (the W_rec story).
+
+    Parameters
+    ----------
+    values : sequence of float
+        Recurrent weights w (> 0).
+    k : int
+        Largest power (1..200).
+    ax : matplotlib Axes, optional
+    """
+    k = _check_int("k", k, 1, 200)
+    if len(values) == 0 or any(not np.isfinite(v) or v <= 0 for v in values):
+        raise ValueError(f"values must be a non-empty sequence of positive numbers, got {values}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.0, 3.6))
+    ks = np.arange(k + 1)
+    for v in values:
+        ax.semilogy(ks, float(v) ** ks, lw=2, label=rf"$w = {v:g}$")
+    ax.set_xlabel("number of steps k the signal travels back")
+    ax.set_ylabel(r"$w^k$")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=9)
+    return ax
+
+
+def plot_char_probabilities(
+    probs: np.ndarray,
+    chars: Sequence[str],
+    inputs: str,
+    targets: str,
+    ax: Axes | None = None,
+) -> Axes:
+    """Heat map of a character model's next-character distribution at each step.
+
+    Parameters
+    ----------
+    probs : ndarray, shape (T, V)
+        Row t is the softmax output after reading ``inputs[t]``.
+    chars : sequence of str, length V
+        Column labels (the vocabulary).
+    inputs, targets : str, length T
+        What was read and what should come next; the target cell of each row is outlined.
+    ax : matplotlib Axes, optional
+    """
+    probs = np.asarray(probs, dtype=float)
+    T = len(inputs)
+    if probs.ndim != 2 or probs.shape != (T, len(chars)) or len(targets) != T:
+        raise ValueError(
+            f"probs must be (T, V) = ({T}, {len(chars)}) with len(targets) = T, got "
+            f"{probs.shape} and {len(targets)}"
+        )
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.0 * len(chars) + 1.8, 0.6 * T + 1.2))
+    ax.imshow(probs, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for t in range(T):
+        for v, ch in enumerate(chars):
+            ax.text(
+                v,
+                t,
+                f"{probs[t, v]:.2f}",
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="white" if probs[t, v] > 0.6 else "black",
+            )
+            if ch == targets[t]:
+                ax.add_patch(Rectangle((v - 0.5, t - 0.5), 1, 1, fill=False, ec=_BACK, lw=2.2))
+    ax.set_xticks(range(len(chars)), [repr(c)[1:-1] for c in chars])
+    ax.set_yticks(range(T), [f"read {c!r} (t={t + 1})" for t, c in enumerate(inputs)])
+    ax.set_xlabel("predicted next character (red box: the target)")
+    return ax
+
+
+def plot_curves(
+    curves: Mapping[str, Sequence[float]],
+    ax: Axes | None = None,
+    xlabel: str = "iteration",
+    ylabel: str = "loss",
+    logy: bool = False,
+    mark_nonfinite: bool = True,
+) -> Axes:
+    """Plot training curves; where a curve turns NaN/inf, mark the first such point with a cross.
+
+    Parameters
+    ----------
+    curves : mapping label -> 1-D sequence of float
+    ax : matplotlib Axes, optional
+    xlabel, ylabel : str
+    logy : bool
+        Logarithmic y axis.
+    mark_nonfinite : bool
+        Draw a red cross (at the top of the axes) where each curve first becomes non-finite.
+    """
+    if not curves:
+        raise ValueError("curves must hold at least one labelled curve, got an empty mapping")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 3.8))
+    bad_at = []
+    for label, values in curves.items():
+        y = np.asarray(values, dtype=float)
+        if y.ndim != 1:
+            raise ValueError(f"curve {label!r} must be 1-D, got shape {y.shape}")
+        finite = np.isfinite(y)
+        (line,) = ax.plot(np.where(finite)[0], y[finite], lw=1.6, label=label)
+        if mark_nonfinite and not finite.all():
+            bad_at.append((int(np.argmin(finite)), line.get_color()))
+    if logy:
+        ax.set_yscale("log")
+    top = ax.get_ylim()[1]
+    for i, color in bad_at:
+        ax.plot([i], [top], marker="X", ms=12, color=color, clip_on=False, zorder=5)
+        ax.annotate("NaN", (i, top), textcoords="offset points", xytext=(6, -14), color=color)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=9)
+    return ax
+
+
+def plot_tbptt_tradeoff(
+    chunks: Sequence[int], rel_errors: Sequence[float], total_steps: int, ax: Axes | None = None
+) -> Axes:
+    """Truncation bias against chunk length, with the memory each chunk length needs.
+
+    Parameters
+    ----------
+    chunks : sequence of int
+        Chunk lengths k.
+    rel_errors : sequence of float
+        Relative error of the truncated gradient against the full BPTT gradient for each k.
+    total_steps : int
+        Length of the whole sequence (full BPTT stores that many states).
+    ax : matplotlib Axes, optional
+    """
+    chunks = np.asarray(chunks)
+    rel = np.asarray(rel_errors, dtype=float)
+    if chunks.shape != rel.shape or chunks.ndim != 1:
+        raise ValueError(
+            f"chunks and rel_errors must be 1-D of equal length, got {chunks.shape} and {rel.shape}"
+        )
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.6, 3.6))
+    ax.loglog(chunks, np.maximum(rel, 1e-17), "o-", lw=2, color="#1f77b4")
+    ax.set_xlabel("chunk length k (steps back-propagated)")
+    ax.set_ylabel("relative error of the gradient", color="#1f77b4")
+    ax.grid(True, which="both", alpha=0.3)
+    ax2 = ax.twinx()
+    ax2.loglog(chunks, chunks / total_steps, "s--", color="#d35400")
+    ax2.set_ylabel("stored states / full BPTT", color="#d35400")
+    return ax
