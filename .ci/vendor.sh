@@ -1,17 +1,57 @@
 #!/usr/bin/env bash
 # Fetch the browser-side JavaScript the book serves itself (offline rendering): MathJax 3,
-# require.js and the ipywidgets HTML manager, from the npm registry as tarballs (no install).
+# require.js and the ipywidgets HTML manager, from the npm registry as tarballs (`npm pack`,
+# no install, no scripts run). The result is a folder listed in html_static_path (_config.yml),
+# so it lands in _build/html/_static/{mathjax,requirejs,html-manager}/.
+#
+# Usage: bash .ci/vendor.sh [DEST]   (default book/_vendor; the Makefile's `make vendor`)
 set -euo pipefail
+
+MATHJAX=mathjax@3.2.2
+REQUIREJS=requirejs@2.3.4
+# html-manager 1.x is the ipywidgets 8 embedder; 1.0.6 is myst-nb's default.
+HTML_MANAGER=@jupyter-widgets/html-manager@1.0.6
+
 dest=${1:-book/_vendor}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$dest"
-( cd "$tmp" && npm pack --silent mathjax@3.2.2 requirejs@2.3.4 @jupyter-widgets/html-manager@1.0.6 >/dev/null )
-for t in "$tmp"/*.tgz; do mkdir -p "$tmp/x" && tar -xzf "$t" -C "$tmp/x" && mv "$tmp/x/package" "$tmp/$(basename "$t" .tgz)" && rm -rf "$tmp/x"; done
-mkdir -p "$dest/mathjax" "$dest/requirejs" "$dest/html-manager"
-cp -r "$tmp"/mathjax-3.2.2/es5/tex-mml-chtml.js "$dest/mathjax/"
-mkdir -p "$dest/mathjax/output/chtml/fonts"
-cp -r "$tmp"/mathjax-3.2.2/es5/output/chtml/fonts/woff-v2 "$dest/mathjax/output/chtml/fonts/"
-cp "$tmp"/requirejs-2.3.4/require.js "$dest/requirejs/"
-cp -r "$tmp"/jupyter-widgets-html-manager-1.0.6/dist/. "$dest/html-manager/"
-touch "$dest/.done"
+
+command -v npm >/dev/null || { echo "vendor.sh: npm is needed (apt-get install npm)" >&2; exit 1; }
+
+( cd "$tmp" && npm pack --silent --cache "$tmp/npm-cache" "$MATHJAX" "$REQUIREJS" "$HTML_MANAGER" >/dev/null )
+for t in "$tmp"/*.tgz; do
+  name=$(basename "$t" .tgz)
+  mkdir -p "$tmp/src/$name"
+  tar -xzf "$t" -C "$tmp/src/$name" --strip-components=1
+done
+mj="$tmp/src/mathjax-3.2.2/es5"
+rq="$tmp/src/requirejs-2.3.4"
+hm="$tmp/src/jupyter-widgets-html-manager-1.0.6/dist"
+
+stage="$tmp/stage"
+mkdir -p "$stage/mathjax" "$stage/requirejs" "$stage/html-manager"
+
+# MathJax: the combined TeX+MathML/CHTML component plus everything it may load lazily from beside
+# itself (TeX extensions via \require/autoload, fonts, accessibility and menu components).
+cp "$mj/tex-mml-chtml.js" "$stage/mathjax/"
+for sub in input output a11y sre ui adaptors; do
+  [ -d "$mj/$sub" ] && cp -r "$mj/$sub" "$stage/mathjax/"
+done
+
+cp "$rq/require.js" "$stage/requirejs/"
+
+# html-manager: the AMD bundle, its lazily loaded chunks and its icon fonts (no source maps).
+find "$hm" -maxdepth 1 -type f ! -name '*.map' ! -name 'embed.js' ! -name 'libembed-amd.js' ! -name '*.LICENSE.txt' \
+  -exec cp {} "$stage/html-manager/" \;
+
+# Refuse to finish with a broken tree: these are the files _config.yml points at.
+for f in mathjax/tex-mml-chtml.js mathjax/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff \
+         requirejs/require.js html-manager/embed-amd.js; do
+  [ -s "$stage/$f" ] || { echo "vendor.sh: missing $f after unpacking" >&2; exit 1; }
+done
+
+rm -rf "$dest"
+mkdir -p "$(dirname "$dest")"
+mv "$stage" "$dest"
+printf '%s\n' "$MATHJAX" "$REQUIREJS" "$HTML_MANAGER" > "$dest/.done"
+echo "vendor.sh: $(du -sh "$dest" | cut -f1) in $dest"

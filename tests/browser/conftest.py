@@ -1,0 +1,254 @@
+"""Fixtures for testing the built book in a real (headless) browser.
+
+The book must be built first (``make book``, output in ``_build/html``); ``make test-browser`` runs
+these tests. The browser is Debian's Chromium (``make browser-deps``) driven by Playwright; override
+its location with the ``RNNCOURSE_CHROMIUM`` environment variable.
+
+Fixtures
+--------
+site_dir : pathlib.Path (session)
+    ``_build/html``. Fails the test (it does not skip) with a message telling you to run
+    ``make book`` when the built book is missing.
+site_url : str (session)
+    Base URL, ending in ``/``, of a static HTTP server for ``site_dir`` bound to 127.0.0.1 on a
+    free port, running in a background thread for the whole session.
+browser : playwright.sync_api.Browser (session)
+    Headless Chromium (``--no-sandbox``).
+open_page : Callable[..., tuple[Page, list[str]]] (function)
+    ``page, problems = open_page("book/09_lstm.html", expect_widgets=None)`` opens a page of the
+    built site in a fresh browser context and returns the Playwright ``Page`` and ``problems``, a
+    list of human-readable strings; an empty list means the page is clean. The list is live: events
+    that happen while your test keeps interacting with the page are appended to it. It collects
+
+    - every request to a host other than the local server (the request is aborted and counted),
+    - console messages of type ``error``, uncaught page errors, failed requests, HTTP >= 400,
+    - MathJax: on a page whose HTML contains math (``.math`` elements: Sphinx's inline and display
+      math, and myst-nb's ``text/latex`` outputs) every ``.math`` element must end up typeset into
+      an ``mjx-container``, and no ``mjx-merror`` may appear,
+    - widgets: every ipywidgets view on the page
+      (``script[type="application/vnd.jupyter.widget-view+json"]``) must have been rendered by the
+      html-manager into a ``.widget-subarea`` holding a ``.jupyter-widgets`` element, without the
+      "Error displaying widget" fallback. ``expect_widgets=True`` additionally requires at least one
+      ipywidgets view on the page; ``False`` requires none.
+
+    Every page opened is closed at the end of the test.
+screenshot_dir : pathlib.Path (session)
+    ``_build/screenshots``, created on demand, for full-page screenshots.
+
+Example
+-------
+::
+
+    def test_my_widget(open_page):
+        page, problems = open_page("book/09_lstm.html", expect_widgets=True)
+        page.get_by_role("slider").first.focus()
+        page.keyboard.press("ArrowRight")
+        assert not problems, "\\n".join(problems)
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE_DIR = ROOT / "_build" / "html"
+SCREENSHOT_DIR = ROOT / "_build" / "screenshots"
+CHROMIUM = os.environ.get("RNNCOURSE_CHROMIUM", "/usr/bin/chromium")
+
+# Generous per-step limits (milliseconds): two shared cores, several helpers at once.
+NAV_TIMEOUT_MS = 30_000
+SETTLE_TIMEOUT_MS = 15_000
+
+VIEW_SELECTOR = 'script[type="application/vnd.jupyter.widget-view+json"]'
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Static file handler that does not print a line per request."""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib name)
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_dir() -> Path:
+    if not (SITE_DIR / "index.html").is_file():
+        pytest.fail(
+            f"The built book is missing ({SITE_DIR / 'index.html'} not found). "
+            "Run `make book` first, then `make test-browser`.",
+            pytrace=False,
+        )
+    return SITE_DIR
+
+
+@pytest.fixture(scope="session")
+def site_url(site_dir: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="book-server", daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    try:
+        yield f"http://{host}:{port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}. Run `make browser-deps` (Debian chromium) or set "
+            "RNNCOURSE_CHROMIUM.",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox"], headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOT_DIR
+
+
+def _watch(page: object, origin: str, problems: list[str]) -> None:
+    """Attach listeners that append every network or script problem to ``problems``."""
+
+    def route(route: object) -> None:
+        url = route.request.url
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob") or f"{parts.scheme}://{parts.netloc}" == origin:
+            route.continue_()
+        else:
+            problems.append(f"request to another host blocked: {url}")
+            route.abort()
+
+    page.route("**/*", route)
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(f"console error: {msg.text} ({msg.location.get('url', '')})")
+            if msg.type == "error"
+            else None
+        ),
+    )
+    page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+
+    def request_failed(request: object) -> None:
+        # Requests we aborted ourselves are already reported as blocked.
+        if urlsplit(request.url).netloc == urlsplit(origin).netloc:
+            problems.append(f"request failed: {request.url} ({request.failure})")
+
+    page.on("requestfailed", request_failed)
+    page.on(
+        "response",
+        lambda resp: (
+            problems.append(f"HTTP {resp.status}: {resp.url}") if resp.status >= 400 else None
+        ),
+    )
+
+
+def _check_math(page: object) -> list[str]:
+    """Wait for MathJax to finish, then report unrendered or erroneous math."""
+    n_math = page.locator(".math").count()
+    if n_math == 0:
+        return []
+    ready = page.evaluate(
+        """async () => {
+            const mj = window.MathJax;
+            if (!mj || !mj.startup || !mj.startup.promise) { return false; }
+            await mj.startup.promise;
+            return true;
+        }"""
+    )
+    if not ready:
+        return [f"page has {n_math} math elements but MathJax 3 did not start"]
+    out = []
+    merrors = page.locator("mjx-merror").count()
+    if merrors:
+        texts = page.locator("mjx-merror").all_text_contents()[:5]
+        out.append(f"{merrors} MathJax errors (mjx-merror): {texts}")
+    unrendered = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.math'))"
+        ".filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.slice(0, 80))"
+    )
+    if unrendered:
+        out.append(f"{len(unrendered)} of {n_math} math elements not typeset: {unrendered[:5]}")
+    if page.locator("mjx-container").count() == 0:
+        out.append("page has math but no mjx-container")
+    return out
+
+
+def _check_widgets(page: object, expect_widgets: bool | None) -> list[str]:
+    """Wait for the html-manager to render every ipywidgets view, then report the missing ones."""
+    n_views = page.locator(VIEW_SELECTOR).count()
+    if expect_widgets is True and n_views == 0:
+        return ["expected ipywidgets on this page, found no widget view"]
+    if expect_widgets is False and n_views:
+        return [f"expected no ipywidgets on this page, found {n_views} widget views"]
+    if n_views == 0:
+        return []
+    rendered_js = (
+        "() => Array.from(document.querySelectorAll('.widget-subarea'))"
+        ".filter(e => e.querySelector('.jupyter-widgets')).length"
+    )
+    try:
+        page.wait_for_function(f"({rendered_js})() >= {n_views}", timeout=SETTLE_TIMEOUT_MS)
+    except Exception:  # noqa: BLE001 (Playwright's TimeoutError; reported below)
+        pass
+    rendered = page.evaluate(rendered_js)
+    out = []
+    if rendered < n_views:
+        out.append(f"only {rendered} of {n_views} ipywidgets views rendered")
+    broken = page.get_by_text("Error displaying widget").count()
+    if broken:
+        out.append(f"{broken} widgets show 'Error displaying widget'")
+    return out
+
+
+@pytest.fixture
+def open_page(browser: object, site_url: str) -> Iterator[Callable[..., tuple[object, list[str]]]]:
+    contexts: list[object] = []
+    origin = site_url.rstrip("/")
+
+    def _open(path: str, expect_widgets: bool | None = None) -> tuple[object, list[str]]:
+        problems: list[str] = []
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(NAV_TIMEOUT_MS)
+        _watch(page, origin, problems)
+        response = page.goto(site_url + path.lstrip("/"), wait_until="load")
+        if response is None or response.status >= 400:
+            status = None if response is None else response.status
+            problems.append(f"could not open {path}: HTTP {status}")
+            return page, problems
+        try:
+            page.wait_for_load_state("networkidle", timeout=SETTLE_TIMEOUT_MS)
+        except Exception:  # noqa: BLE001 (Playwright's TimeoutError)
+            problems.append(f"network did not settle within {SETTLE_TIMEOUT_MS} ms")
+        problems.extend(_check_math(page))
+        problems.extend(_check_widgets(page, expect_widgets))
+        return page, problems
+
+    yield _open
+    for context in contexts:
+        context.close()

@@ -1,0 +1,100 @@
+"""Open every page of the built book in headless Chromium and fail on anything broken.
+
+Run after ``make book`` (``make test-browser``). For each page in ``_toc.yml``: no request leaves
+the local server, no console error, page error, failed request or HTTP >= 400, math typeset by the
+vendored MathJax 3 without errors, every ipywidgets view rendered by the vendored html-manager, and
+a full-page screenshot saved under ``_build/screenshots/`` for a human to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _toc_files() -> list[str]:
+    """Document names listed in _toc.yml, in reading order (root first)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries:
+            if "file" in entry:
+                files.append(entry["file"])
+            for key in ("chapters", "sections", "parts"):
+                walk(entry.get(key, []))
+
+    walk(toc.get("parts", []) + toc.get("chapters", []))
+    return files
+
+
+TOC_FILES = _toc_files()
+# Sphinx's own pages, checked for errors too (no screenshot).
+EXTRA_PAGES = ["index.html", "genindex.html", "search.html"]
+
+
+@pytest.mark.parametrize("docname", TOC_FILES)
+def test_chapter_renders_offline(docname: str, open_page, site_dir: Path, screenshot_dir: Path):
+    html = site_dir / f"{docname}.html"
+    assert html.is_file(), f"{html} was not built; is {docname} in _toc.yml but not in book/?"
+    page, problems = open_page(f"{docname}.html")
+    page.screenshot(path=str(screenshot_dir / f"{Path(docname).name}.png"), full_page=True)
+    assert page.locator("main h1").count() >= 1, f"{docname}: no <h1> title in the page body"
+    assert not problems, f"{docname}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", EXTRA_PAGES)
+def test_site_page_renders_offline(path: str, open_page):
+    page, problems = open_page(path)
+    assert not problems, f"{path}:\n" + "\n".join(problems)
+
+
+def test_no_page_outside_the_toc(site_dir: Path):
+    built = {
+        p.relative_to(site_dir).with_suffix("").as_posix() for p in site_dir.glob("book/*.html")
+    }
+    assert built == set(TOC_FILES), (
+        f"pages built but not in _toc.yml: {sorted(built - set(TOC_FILES))}"
+    )
+
+
+def test_html_never_points_at_a_cdn(site_dir: Path):
+    # A static complement to the request blocking: no script or stylesheet tag with a remote URL.
+    remote = re.compile(r"<(?:script|link)[^>]+(?:src|href)=\"(?:https?:)?//[^\"]+\"")
+    offenders = {}
+    for html in site_dir.rglob("*.html"):
+        if "_static" in html.parts:
+            continue
+        found = remote.findall(html.read_text(encoding="utf-8", errors="replace"))
+        if found:
+            offenders[html.relative_to(site_dir).as_posix()] = found[:3]
+    assert not offenders, f"remote scripts/styles referenced: {offenders}"
+
+
+def test_math_page_is_typeset_by_local_mathjax(open_page):
+    page, problems = open_page("book/02_notation.html")
+    assert page.locator("mjx-container").count() > 10, (
+        "the notation chapter should show many symbols"
+    )
+    src = page.evaluate(
+        "() => Array.from(document.scripts).map(s => s.src).filter(s => /mathjax/i.test(s))"
+    )
+    assert src and all("/_static/mathjax/" in s for s in src), src
+    assert not problems, "\n".join(problems)
+
+
+def test_solutions_are_hidden_until_clicked(open_page):
+    page, problems = open_page("book/03_rnn_model.html")
+    toggles = page.locator(".admonition.dropdown")
+    assert toggles.count() >= 1, "chapter 3 should have 'Check your understanding' dropdowns"
+    first = toggles.first
+    body = first.locator(".admonition-title ~ *").first
+    assert not body.is_visible(), "a solution is visible before it was clicked"
+    first.locator("button.toggle-button, .admonition-title").first.click()
+    body.wait_for(state="visible", timeout=5_000)
+    assert not problems, "\n".join(problems)
