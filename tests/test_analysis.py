@@ -276,3 +276,68 @@ def test_validation_messages_name_the_argument():
         an.gradient_flow("lstm", activation="relu")
     with pytest.raises(ValueError, match="T must be"):
         an.gradient_flow("rnn", T=0)
+
+
+# ------------------------------------------------------------------ BPTT contributions
+def _rnn_problem(seed=0, T_=9):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, T_, D))
+    h0 = 0.5 * rng.standard_normal((N, H))
+    Wx = rng.standard_normal((D, H)) / 2
+    Wh = an.scale_to_spectral_radius(rng.standard_normal((H, H)), 1.1)
+    b = 0.1 * rng.standard_normal(H)
+    dh = rng.standard_normal((N, T_, H))
+    return x, h0, Wx, Wh, b, dh
+
+
+def _autograd_rnn(x, h0, Wx, Wh, b, dh, activation, chunk):
+    """Loss sum_t <dh_t, h_t>, with the carried state detached at every chunk boundary."""
+    P = [torch.tensor(a, requires_grad=True) for a in (Wx, Wh, b)]
+    X, h = torch.tensor(x), torch.tensor(h0, requires_grad=True)
+    h_start, loss = h, 0.0
+    for t in range(x.shape[1]):
+        if t > 0 and t % chunk == 0:
+            h = h.detach()
+        a = X[:, t] @ P[0] + h @ P[1] + P[2]
+        h = torch.tanh(a) if activation == "tanh" else torch.relu(a)
+        loss = loss + (h * torch.tensor(dh[:, t])).sum()
+    loss.backward()
+    return [p.grad.numpy() for p in P], h_start.grad.numpy()
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("truncate", [None, 1, 2, 4, 9])
+def test_bptt_contributions_sum_to_autograd_gradient(activation, truncate):
+    x, h0, Wx, Wh, b, dh = _rnn_problem()
+    res = an.bptt_contributions(x, h0, Wx, Wh, b, dh, activation=activation, truncate=truncate)
+    (gWx, gWh, gb), gh0 = _autograd_rnn(x, h0, Wx, Wh, b, dh, activation, truncate or 9)
+    tot = res.totals()
+    np.testing.assert_allclose(tot["Wx"], gWx, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(tot["Wh"], gWh, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(tot["b"], gb, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(res.dh0, gh0, rtol=1e-10, atol=1e-12)
+    assert res.dWh.shape == (9, H, H) and res.dWx.shape == (9, D, H) and res.db.shape == (9, H)
+
+
+def test_bptt_contributions_match_reference_backward():
+    from rnncourse.reference.rnn import rnn_backward, rnn_forward
+
+    x, h0, Wx, Wh, b, dh = _rnn_problem(seed=1)
+    h, cache = rnn_forward(x, h0, Wx, Wh, b)
+    _, dh0, dWx, dWh, db = rnn_backward(dh, cache)
+    res = an.bptt_contributions(x, h0, Wx, Wh, b, dh)
+    np.testing.assert_allclose(res.h, h, rtol=1e-12)
+    np.testing.assert_allclose(res.totals()["Wh"], dWh, rtol=1e-10)
+    np.testing.assert_allclose(res.totals()["Wx"], dWx, rtol=1e-10)
+    np.testing.assert_allclose(res.totals()["b"], db, rtol=1e-10)
+    np.testing.assert_allclose(res.dh0, dh0, rtol=1e-10)
+
+
+def test_bptt_contributions_validate():
+    x, h0, Wx, Wh, b, dh = _rnn_problem()
+    with pytest.raises(ValueError, match="dh must be"):
+        an.bptt_contributions(x, h0, Wx, Wh, b, dh[:, :3])
+    with pytest.raises(ValueError, match="truncate"):
+        an.bptt_contributions(x, h0, Wx, Wh, b, dh, truncate=0)
+    with pytest.raises(ValueError, match="Wh must be"):
+        an.bptt_contributions(x, h0, Wx, np.ones((H, H + 1)), b, dh)
