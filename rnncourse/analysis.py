@@ -712,9 +712,13 @@ def bptt_contributions(
     if h0.ndim != 2 or h0.shape[0] != N:
         raise ValueError(f"h0 must be (N, H) with N = {N}, got {h0.shape}")
     H = h0.shape[1]
-    _check_params({"Wx": Wx, "Wh": Wh, "b": b}, "rnn", D)
-    if np.shape(Wh) != (H, H):
-        raise ValueError(f"Wh must be (H, H) = ({H}, {H}), got {np.shape(Wh)}")
+    for name, value, shape, sym in (
+        ("Wx", Wx, (D, H), "(D, H)"),
+        ("Wh", Wh, (H, H), "(H, H)"),
+        ("b", b, (H,), "(H,)"),
+    ):
+        if np.shape(value) != shape:
+            raise ValueError(f"{name} must be {sym} = {shape}, got {np.shape(value)}")
     if dh.shape != (N, T, H):
         raise ValueError(f"dh must be (N, T, H) = ({N}, {T}, {H}), got {dh.shape}")
     if activation not in ("tanh", "relu"):
