@@ -2,7 +2,8 @@
 
 - :class:`CellExplorer` — one LSTM/GRU step with sliders, every gate on a diagram of the cell.
 - :class:`GateInspector` — heatmaps of every gate and state over time x units, time scrubbing.
-- :class:`GradientFlowExplorer` — ‖∂L/∂h_t‖ against t for a tanh RNN, LSTM and GRU, per spectral radius.
+- :class:`GradientFlowExplorer` — ‖∂L/∂h_t‖ against t for a tanh RNN, LSTM and GRU, per spectral
+  radius.
 - :class:`InterpretableCellViewer` — text coloured by one unit, search for units tracking a feature.
 
 Each object is displayable as the last expression of a cell. Its ``_repr_mimebundle_`` carries an

@@ -19,7 +19,7 @@ import base64
 import html
 import itertools
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -30,7 +30,7 @@ __all__ = ["WidgetBase", "encode_array", "decode_array", "error_html"]
 _COUNTER = itertools.count()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _asset(name: str) -> str:
     """Text of a file in ``rnncourse/widgets/assets`` (package data)."""
     return resources.files("rnncourse.widgets").joinpath("assets", name).read_text("utf-8")
@@ -78,7 +78,8 @@ def decode_array(enc: dict[str, Any]) -> np.ndarray:
 
 def error_html(message: str) -> str:
     """The box a widget shows instead of its view when its input is unusable."""
-    return f'<div class="rnnw-error" role="alert"><b>Cannot show this widget:</b> {html.escape(message)}</div>'
+    return ('<div class="rnnw-error" role="alert"><b>Cannot show this widget:</b> '
+            f"{html.escape(message)}</div>")
 
 
 def _json_for_script(data: Any) -> str:
@@ -131,11 +132,13 @@ class WidgetBase:
         uid = f"rnnw-{next(_COUNTER)}-{np.random.default_rng().integers(1 << 30)}"
         if self.error is not None or self.data is None:
             body = error_html(self.error or "nothing to show")
-            return f'<div class="rnnw-root" id="{uid}">{body}</div><style>{_asset("rnnw.css")}</style>'
+            style = _asset("rnnw.css")
+            return f'<div class="rnnw-root" id="{uid}">{body}</div><style>{style}</style>'
         payload = dict(self.data, kind=self.kind)
         return (
             f'<div class="rnnw-root" id="{uid}" data-kind="{self.kind}">'
-            f'<script type="application/json" class="rnnw-data">{_json_for_script(payload)}</script>'
+            '<script type="application/json" class="rnnw-data">'
+            f"{_json_for_script(payload)}</script>"
             '<div class="rnnw-body">Interactive view: needs JavaScript.</div></div>'
             f"<style>{_asset('rnnw.css')}</style>"
             f"<script>{_asset('rnnw.js')}\nwindow.rnnw.mount({json.dumps(uid)});</script>"

@@ -98,7 +98,7 @@ def _from_reference(params: dict) -> Recordable:
 
 
 def _from_torch_layer(module: torch.nn.Module) -> Recordable:
-    """Copy a ``torch.nn`` RNN/GRU/LSTM into the matching ``rnncourse.nn`` layer (same state dict)."""
+    """Copy a ``torch.nn`` RNN/GRU/LSTM into the matching ``rnncourse.nn`` layer (state dict)."""
     ours = _ours()
     name = type(module).__name__.lower()
     cls = ours[name]
@@ -114,7 +114,7 @@ def _from_torch_layer(module: torch.nn.Module) -> Recordable:
 
 
 def as_recordable(model: Any) -> Recordable:
-    """Accept reference params, an ``rnncourse.nn`` layer, a ``torch.nn`` layer or a model around one.
+    """Accept reference params, an ``rnncourse.nn`` or ``torch.nn`` layer, or a model around one.
 
     Raises
     ------
@@ -148,11 +148,13 @@ def encode_text(text: str, vocab: Any) -> np.ndarray:
     if len(text) == 0:
         raise ValueError("text is empty: give at least one character")
     if vocab is None:
-        raise ValueError("text input needs a vocabulary: pass vocab= (e.g. rnncourse.data.CharVocab)")
+        raise ValueError(
+            "text input needs a vocabulary: pass vocab= (e.g. rnncourse.data.CharVocab)"
+        )
     ids = np.asarray(vocab.encode(text))
     unk = getattr(vocab, "stoi", {}).get("<UNK>", 1)
     if len(ids) == len(text):
-        bad = sorted({ch for ch, i in zip(text, ids) if i == unk and ch != "<UNK>"})
+        bad = sorted({ch for ch, i in zip(text, ids, strict=True) if i == unk and ch != "<UNK>"})
         if bad:
             shown = ", ".join(repr(c) for c in bad[:8])
             raise ValueError(

@@ -1,4 +1,4 @@
-"""Single-cell explorer: one LSTM or GRU step with one input and one hidden unit, every valve visible.
+"""Single-cell explorer: one LSTM or GRU step, one input and one hidden unit, every valve visible.
 
 The browser view moves over a precomputed grid of inputs ``x_t``, previous states ``h_{t-1}``
 (``c_{t-1}``) and the bias of the gate that keeps the old state (LSTM forget gate f, GRU gate z);
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from rnncourse.widgets._base import WidgetBase, encode_array
-from rnncourse.widgets._models import as_recordable, record
+from rnncourse.widgets._models import as_recordable
 
 __all__ = ["CellExplorer"]
 
@@ -122,7 +122,7 @@ class CellExplorer(WidgetBase):
             else [["h", "h_t"]]
         return {
             "cell": self.cell,
-            "title": f"One {self.cell.upper()} step (D = H = 1): move the inputs and watch the gates",
+            "title": f"One {self.cell.upper()} step (D = H = 1): move the inputs, watch the gates",
             "axis_names": names,
             "axis_labels": [labels[n] for n in names],
             "axes": {n: [float(v) for v in self.axes[n]] for n in names},
@@ -176,7 +176,7 @@ class CellExplorer(WidgetBase):
                 self._sliders[(part, g)] = s
                 row.append(s)
             rows.append(widgets.HBox(row))
-        head = widgets.HTML("<b>Weights of each gate</b> (Python sliders; the view below recomputes)")
+        head = widgets.HTML("<b>Weights of each gate</b> (the view above recomputes)")
         return [head, *rows]
 
     def _on_slider(self, part: str, gate: str):
@@ -216,7 +216,9 @@ def _merge_weights(cell: str, weights: dict | None) -> dict[str, dict[str, float
             raise ValueError(f"weights keys must be 'wx', 'wh', 'b', got {part!r}")
         for g, v in vals.items():
             if g not in merged[part]:
-                raise ValueError(f"weights[{part!r}] gates must be in {list(merged[part])}, got {g!r}")
+                raise ValueError(
+                    f"weights[{part!r}] gates must be in {list(merged[part])}, got {g!r}"
+                )
             merged[part][g] = float(v)
     return merged
 

@@ -121,7 +121,9 @@ def rank_units(acts: np.ndarray, feature: np.ndarray, top_k: int = 5) -> list[tu
     acts = np.asarray(acts, dtype=np.float64)
     feature = np.asarray(feature, dtype=np.float64)
     if acts.ndim != 2 or feature.shape != (acts.shape[0],):
-        raise ValueError(f"acts must be (T, H) and feature (T,), got {acts.shape} and {feature.shape}")
+        raise ValueError(
+            f"acts must be (T, H) and feature (T,), got {acts.shape} and {feature.shape}"
+        )
     a = acts - acts.mean(axis=0)
     f = feature - feature.mean()
     denom = np.sqrt((a**2).sum(axis=0) * (f**2).sum())

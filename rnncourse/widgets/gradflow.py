@@ -100,7 +100,9 @@ class GradientFlowExplorer(WidgetBase):
             raise ValueError(f"taus must hold positive numbers, got {self.taus!r}")
         bad = [c for c in self.cells if c not in _NAMES]
         if bad or not self.cells:
-            raise ValueError(f"cells must be a non-empty subset of {list(_NAMES)}, got {self.cells}")
+            raise ValueError(
+                f"cells must be a non-empty subset of {list(_NAMES)}, got {self.cells}"
+            )
         for name in ("T", "hidden_size", "input_size", "batch_size"):
             v = getattr(self, name)
             if not isinstance(v, (int, np.integer)) or v < 1 or v > 1000:
@@ -132,10 +134,12 @@ class GradientFlowExplorer(WidgetBase):
                      for n in self.grad_norms[c]] for c in self.cells}
         start = int(np.argmin(np.abs(self.radii - self.start_radius)))
         return {
-            "title": f"Gradient reaching h_t from a loss on h_T (T = {self.T}, H = {self.hidden_size})",
+            "title": f"Gradient reaching h_t from a loss on h_T (T = {self.T}, "
+                     f"H = {self.hidden_size})",
             "T": self.T, "radii": [float(r) for r in self.radii], "start": start,
             "cells": list(self.cells), "names": {c: _NAMES[c] for c in self.cells},
-            "curves": {c: [[_finite(v) for v in row] for row in self.curves[c]] for c in self.cells},
+            "curves": {c: [[_finite(v) for v in row] for row in self.curves[c]]
+                       for c in self.cells},
             "rates": {c: [_finite(v) for v in self.rates[c]] for c in self.cells},
             "grad_norm": {c: [_finite(v) for v in self.grad_norms[c]] for c in self.cells},
             "taus": [float(t) for t in self.taus], "clip_start": min(1, len(self.taus) - 1),

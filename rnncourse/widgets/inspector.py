@@ -1,4 +1,4 @@
-"""Gate inspector: heatmaps of every gate and state over time x units, a time cursor and a unit's trace.
+"""Gate inspector: heatmaps of every gate and state over time x units, a time cursor, unit traces.
 
 The recording comes from :class:`rnncourse.nn.GateRecorder` (see :mod:`rnncourse.widgets._models`);
 the browser view scrubs time and picks units over that recording, and in live Jupyter a text box

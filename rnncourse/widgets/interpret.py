@@ -70,7 +70,9 @@ class InterpretableCellViewer(WidgetBase):
         if self.what not in ("h", "c"):
             raise ValueError(f"what must be 'h' or 'c', got {self.what!r}")
         if self.feature is not None and self.feature not in FEATURES:
-            raise ValueError(f"feature must be one of {list(FEATURES)} or None, got {self.feature!r}")
+            raise ValueError(
+                f"feature must be one of {list(FEATURES)} or None, got {self.feature!r}"
+            )
         rec = as_recordable(self.model)
         if self.what == "c" and rec.cell != "lstm":
             raise ValueError(f"what='c' needs an LSTM, this model is a {rec.cell.upper()}")

@@ -1,0 +1,291 @@
+"""Widgets without a browser: construction, control changes, values against independent
+computations (reference step functions, GateRecorder, torch autograd), and bad-input messages."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+import torch
+
+import rnncourse.nn as rnn
+from rnncourse import reference as ref
+from rnncourse.data import CharVocab
+from rnncourse.widgets import (
+    CellExplorer,
+    GateInspector,
+    GradientFlowExplorer,
+    InterpretableCellViewer,
+)
+from rnncourse.widgets._base import decode_array, encode_array
+from rnncourse.widgets.features import indentation, inside_string, line_position, rank_units
+
+CODE = "def f(x):\n    s = 'a#b'  # c\n    if x:\n        return \"q\"\n"
+VOCAB = CharVocab.from_text(CODE + "xyz")
+
+
+def _payload(widget) -> dict:
+    """The JSON the browser view receives, read back from the text/html output."""
+    html = widget._repr_mimebundle_()["text/html"]
+    m = re.search(r'<script type="application/json" class="rnnw-data">(.*?)</script>', html, re.S)
+    assert m, "no data in the HTML view"
+    return json.loads(m.group(1).replace("<\\/", "</"))
+
+
+def _find(widget, cls):
+    """All descendants of the live ipywidgets view that are instances of ``cls``."""
+    out, stack = [], [widget.live_view()]
+    while stack:
+        w = stack.pop()
+        if isinstance(w, cls):
+            out.append(w)
+        stack.extend(getattr(w, "children", ()))
+    return out
+
+
+# --------------------------------------------------------------------------- encoding
+def test_encode_decode_roundtrip_within_quantisation():
+    a = np.random.default_rng(0).normal(size=(7, 5)) * 3
+    for bits in (8, 16):
+        enc = encode_array(a, bits)
+        back = decode_array(enc)
+        step = (a.max() - a.min()) / (2**bits - 1)
+        assert back.shape == a.shape
+        assert np.max(np.abs(back - a)) <= step / 2 + 1e-12
+
+
+# --------------------------------------------------------------------------- cell explorer
+def _lstm_ref(p, x, h, c):
+    hn, cn, _ = ref.lstm_step_forward(np.array([[x]]), np.array([[h]]), np.array([[c]]),
+                                      p["Wx"], p["Wh"], p["b"])
+    return float(hn[0, 0]), float(cn[0, 0])
+
+
+def test_cell_explorer_lstm_matches_reference_and_reacts_to_weights():
+    w = CellExplorer("lstm")
+    assert w.error is None
+    data = _payload(w)
+    assert data["axis_names"] == ["x", "h", "c", "b"]
+    for x, h, c, bf in [(1.0, 0.5, 1.0, 1.5), (-2.0, -1.0, 2.0, -3.0), (0.5, 0.25, -1.5, 0.0)]:
+        vals = w.at(x, h, c, keep_bias=bf)
+        hn, cn = _lstm_ref(w.params(keep_bias=bf), x, h, c)
+        assert vals["h"] == pytest.approx(hn, abs=1e-12)
+        assert vals["c"] == pytest.approx(cn, abs=1e-12)
+        assert vals["c"] == pytest.approx(vals["f"] * c + vals["i"] * vals["g"], abs=1e-12)
+    # what the browser shows is the same grid up to 16-bit quantisation
+    shown = decode_array(data["grid"]["h"])
+    assert np.allclose(shown, w.values["h"], atol=1e-4)
+    before = w.at(1.0, 0.5, 1.0)["i"]
+    slider = w.live_view() and w._sliders[("wx", "i")]
+    slider.value = -2.0  # a Python control of the live view
+    after = w.at(1.0, 0.5, 1.0)
+    assert w.weights["wx"]["i"] == -2.0 and after["i"] < before
+    hn, cn = _lstm_ref(w.params(), 1.0, 0.5, 1.0)
+    assert after["h"] == pytest.approx(hn, abs=1e-12) and after["c"] == pytest.approx(cn, abs=1e-12)
+    assert w._output.value.startswith("<iframe")
+
+
+def test_cell_explorer_gru_matches_reference():
+    w = CellExplorer("gru", weights={"wx": {"z": 0.5}})
+    assert w.error is None and w.weights["wx"]["z"] == 0.5
+    for x, h, bz in [(1.0, 0.5, 0.0), (-1.5, -0.75, 3.0)]:
+        p = w.params(keep_bias=bz)
+        hn, _ = ref.gru_step_forward(np.array([[x]]), np.array([[h]]), p["Wx"], p["Wh"], p["b"],
+                                     p["bh"])
+        vals = w.at(x, h, keep_bias=bz)
+        assert vals["h"] == pytest.approx(float(hn[0, 0]), abs=1e-12)
+        assert vals["h"] == pytest.approx((1 - vals["z"]) * vals["n"] + vals["z"] * h, abs=1e-12)
+
+
+def test_cell_explorer_bad_input_is_a_message():
+    w = CellExplorer("rnn")
+    assert "cell must be 'lstm' or 'gru'" in w.error
+    html = w._repr_mimebundle_()["text/html"]
+    assert "Cannot show this widget" in html and "rnnw-data" not in html
+    with pytest.raises(ValueError, match="x_values"):
+        CellExplorer("lstm", x_values=[1.0])
+
+
+# --------------------------------------------------------------------------- gate inspector
+def test_inspector_values_equal_gate_recorder():
+    torch.manual_seed(0)
+    model = rnn.LSTM(len(VOCAB), 6, batch_first=True)
+    w = GateInspector(model, CODE, VOCAB)
+    assert w.error is None
+    x = torch.tensor(VOCAB.one_hot(VOCAB.encode(CODE)), dtype=torch.float32)[None]
+    with rnn.GateRecorder(model) as rec:
+        model(x)
+    g = rec.gates()
+    assert sorted(w.gates) == ["c", "f", "g", "h", "i", "o"]
+    for k in w.gates:
+        np.testing.assert_allclose(w.gates[k], g[k][0].double().numpy(), rtol=0, atol=1e-7)
+    data = _payload(w)
+    assert data["T"] == len(CODE) and data["H"] == 6 and data["tokens"] == list(CODE)
+    np.testing.assert_allclose(decode_array(data["arrays"]["f"]), w.gates["f"], atol=1e-4)
+
+
+def test_inspector_reference_params_and_live_text_box():
+    rng = np.random.default_rng(1)
+    H, D = 5, len(VOCAB)
+    p = {"Wx": rng.normal(size=(D, 3 * H)), "Wh": rng.normal(size=(H, 3 * H)) / 2,
+         "b": rng.normal(size=3 * H), "bh": rng.normal(size=3 * H)}
+    w = GateInspector(p, "def f", VOCAB)
+    assert w.error is None and sorted(w.gates) == ["h", "n", "r", "z"]
+    x = VOCAB.one_hot(VOCAB.encode("def f"), dtype=np.float64)[None]
+    h_ref, _ = ref.gru_forward(x, np.zeros((1, H)), p["Wx"], p["Wh"], p["b"], p["bh"])
+    np.testing.assert_allclose(w.gates["h"], h_ref[0], atol=1e-12)
+    import ipywidgets
+
+    box = _find(w, ipywidgets.Textarea)[0]
+    box.value = "x = 'y'"  # the reader types new input
+    x2 = VOCAB.one_hot(VOCAB.encode("x = 'y'"), dtype=np.float64)[None]
+    h2, _ = ref.gru_forward(x2, np.zeros((1, H)), p["Wx"], p["Wh"], p["b"], p["bh"])
+    assert w.gates["h"].shape == (7, H)
+    np.testing.assert_allclose(w.gates["h"], h2[0], atol=1e-12)
+    box.value = ""
+    assert w.error == "text is empty: give at least one character"
+    assert "text is empty" in w._output.value
+
+
+def test_inspector_numbers_and_torch_layer_and_charlm():
+    from rnncourse.train.models import CharLM
+
+    torch.manual_seed(0)
+    layer = torch.nn.RNN(3, 4, batch_first=True).double()
+    xs = np.random.default_rng(0).normal(size=(9, 3))
+    w = GateInspector(layer, xs)
+    out, _ = layer(torch.tensor(xs)[None])
+    np.testing.assert_allclose(w.gates["h"], out[0].detach().numpy(), atol=1e-12)
+    assert _payload(w)["tokens"] is None
+    lm = CharLM(len(VOCAB), 8, num_layers=2, cell="gru")
+    w2 = GateInspector(lm, "if x:", VOCAB, layer=1)
+    assert w2.error is None and w2.gates["z"].shape == (5, 8)
+
+
+@pytest.mark.parametrize(
+    ("model", "text", "message"),
+    [
+        ("lstm", "", "text is empty"),
+        ("lstm", "déf €", "2 character(s) outside the vocabulary: 'é', '€'"),
+        (torch.nn.Linear(3, 3), "def", "model must be reference parameters"),
+        ({"Wx": np.zeros((3, 8)), "Wh": np.zeros((4, 8)), "b": np.zeros(8)}, "def",
+         "k = 1 (RNN), 3 (GRU) or 4 (LSTM)"),
+        ("lstm", np.zeros((4, 2)), "numbers must be (T, D) or (1, T, D) with D = "),
+        ("lstm3", "def", "model takes D = 3 input features but the vocabulary has V ="),
+    ],
+)
+def test_inspector_bad_input_messages(model, text, message):
+    if isinstance(model, str):
+        model = rnn.LSTM(3 if model == "lstm3" else len(VOCAB), 4, batch_first=True)
+    w = GateInspector(model, text, VOCAB)
+    assert w.error is not None and message in w.error
+    html = w._repr_mimebundle_()["text/html"]
+    assert "Cannot show this widget" in html and "Traceback" not in html
+
+
+# --------------------------------------------------------------------------- gradient flow
+def _direct_curve(cell, x, params, g):
+    """mean_n ||dL/dh_t|| with torch's own cells (independent of rnncourse.analysis)."""
+    N, T, D = x.shape
+    H = params["Wh"].shape[0]
+    mod = {"rnn": torch.nn.RNNCell, "lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell}[cell]
+    c = mod(D, H).double()
+    with torch.no_grad():
+        c.weight_ih.copy_(torch.tensor(params["Wx"].T))
+        c.weight_hh.copy_(torch.tensor(params["Wh"].T))
+        c.bias_ih.copy_(torch.tensor(params["b"]))
+        c.bias_hh.copy_(torch.tensor(params.get("bh", np.zeros_like(params["b"]))))
+    xt = torch.tensor(x)
+    h = torch.zeros(N, H, dtype=torch.float64, requires_grad=True)
+    s = (h, torch.zeros(N, H, dtype=torch.float64)) if cell == "lstm" else h
+    hs = [h]
+    for t in range(T):
+        s = c(xt[:, t], s)
+        h = s[0] if cell == "lstm" else s
+        h.retain_grad()
+        hs.append(h)
+    loss = (h * torch.tensor(g)).sum()
+    loss.backward()
+    # torch keeps two biases; for RNN/LSTM both get the same gradient, which is db once
+    names = ["weight_ih", "weight_hh", "bias_ih"] + (["bias_hh"] if cell == "gru" else [])
+    grad_norm = torch.sqrt(sum((getattr(c, n).grad ** 2).sum() for n in names))
+    curve = np.array([hh.grad.norm(dim=1).mean().item() for hh in hs])
+    return curve, float(grad_norm)
+
+
+def test_gradient_flow_curves_equal_direct_autograd():
+    w = GradientFlowExplorer([0.6, 1.4], T=12, hidden_size=5, input_size=3, batch_size=2,
+                             taus=[0.5, 100.0])
+    assert w.error is None
+    for cell in ("rnn", "lstm", "gru"):
+        for i, radius in enumerate([0.6, 1.4]):
+            x, params, g = w.setup(cell, radius)
+            curve, gnorm = _direct_curve(cell, x, params, g)
+            np.testing.assert_allclose(w.curves[cell][i], curve, rtol=1e-9)
+            assert w.grad_norms[cell][i] == pytest.approx(gnorm, rel=1e-9)
+            data = _payload(w)
+            assert data["clip_scale"][cell][i][0] == pytest.approx(min(1.0, 0.5 / gnorm))
+    # vanishing below radius 1, and the tanh RNN's early gradient grows with the radius
+    assert w.rates["rnn"][0] < 0.8 and w.curves["rnn"][1][0] > w.curves["rnn"][0][0]
+
+
+def test_gradient_flow_live_setting_and_bad_input():
+    w = GradientFlowExplorer([0.9], T=8, hidden_size=4, input_size=2, batch_size=1)
+    w.live_view()
+    w._sliders["T"].value = 20
+    assert w.T == 20 and w.curves["rnn"].shape == (1, 21)
+    bad = GradientFlowExplorer([-1.0], T=5)
+    assert "radii must hold 1 to 41 positive numbers" in bad.error
+    assert "Cannot show" in bad._repr_mimebundle_()["text/html"]
+
+
+# --------------------------------------------------------------------------- interpretable cells
+def test_features_on_code():
+    s = inside_string(CODE)
+    inside = "".join(ch for ch, v in zip(CODE, s, strict=True) if v)
+    assert inside == "'a#b'\"q\""  # the '#' inside the string is not a comment
+    ind = indentation(CODE)
+    assert ind[CODE.index("return")] == 2.0 and ind[0] == 0.0
+    pos = line_position(CODE)
+    assert pos[CODE.index("return")] == 8 and pos[CODE.index("s =")] == 4
+
+
+def test_rank_units_finds_a_planted_unit():
+    rng = np.random.default_rng(0)
+    feat = line_position(CODE)
+    acts = rng.normal(size=(len(CODE), 6))
+    acts[:, 4] = -0.1 * feat + 0.01 * rng.normal(size=len(CODE))
+    ranking = rank_units(acts, feat, top_k=3)
+    assert ranking[0][0] == 4 and ranking[0][1] < -0.99 and len(ranking) == 3
+
+
+def test_interpretable_viewer_values_and_messages():
+    from rnncourse.train.models import CharLM
+
+    torch.manual_seed(0)
+    lm = CharLM(len(VOCAB), 8, num_layers=2, cell="lstm")
+    w = InterpretableCellViewer(lm, CODE, VOCAB, what="c", feature="indentation")
+    assert w.error is None
+    with rnn.GateRecorder(lm) as rec:
+        lm(torch.tensor(VOCAB.encode(CODE))[None])
+    c_top = rec.gates(layer=1)["c"][0].double().numpy()
+    np.testing.assert_allclose(w.acts, np.tanh(c_top), atol=1e-7)
+    data = _payload(w)
+    best = rank_units(w.acts, indentation(CODE), 1)[0][0]
+    assert data["unit"] == best and data["features"]["indentation"]["ranking"][0][0] == best
+    np.testing.assert_allclose(decode_array(data["acts"]), w.acts, atol=np.ptp(w.acts) / 255)
+    gru = CharLM(len(VOCAB), 4, cell="gru")
+    assert "what='c' needs an LSTM" in InterpretableCellViewer(gru, CODE, VOCAB, what="c").error
+    assert "outside the vocabulary" in InterpretableCellViewer(lm, "λ", VOCAB).error
+    assert "model must be" in InterpretableCellViewer(object(), CODE, VOCAB).error
+
+
+def test_mimebundle_has_live_and_static_views():
+    w = CellExplorer("gru")
+    bundle = w._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    html = bundle["text/html"]
+    assert "window.rnnw.mount" in html and "http" not in html.split("rnnw-data")[0]
+    assert not re.search(r"src=\"https?://", html)
