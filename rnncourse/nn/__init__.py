@@ -1,0 +1,35 @@
+"""Readable PyTorch RNN / GRU / LSTM, drop-in compatible with ``torch.nn``, with gate recording.
+
+Modules
+-------
+RNNCell, GRUCell, LSTMCell
+    One step; same constructor, forward and parameter names as torch.nn.
+RNN, GRU, LSTM
+    Sequence layers; same constructor arguments (``num_layers``, ``bias``, ``batch_first``,
+    ``dropout``, ``bidirectional``, ``nonlinearity``), forward signature, return values and
+    parameter names as torch.nn, so ``state_dict``s load both ways. Accept PackedSequence.
+    ``LSTM(..., peephole=True)`` / ``LSTM(..., coupled=True)`` add the variants of the notes.
+GateRecorder
+    ``with GateRecorder(model) as rec: model(x)`` then ``rec.gates(layer, direction)``.
+to_reference_params, load_reference_params
+    Conversion to / from the NumPy reference (:mod:`rnncourse.reference`) layout.
+
+The equations are in :mod:`rnncourse.nn.functional`, one line each, in the book's notation.
+"""
+
+from rnncourse.nn.cells import GRUCell, LSTMCell, RNNCell
+from rnncourse.nn.convert import load_reference_params, to_reference_params
+from rnncourse.nn.layers import GRU, LSTM, RNN
+from rnncourse.nn.recorder import GateRecorder
+
+__all__ = [
+    "RNNCell",
+    "GRUCell",
+    "LSTMCell",
+    "RNN",
+    "GRU",
+    "LSTM",
+    "GateRecorder",
+    "to_reference_params",
+    "load_reference_params",
+]

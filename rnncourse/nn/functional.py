@@ -1,0 +1,186 @@
+"""One time step of each recurrent cell, written one line per equation in the book's notation.
+
+These functions are the only place where the forward maths of ``rnncourse.nn`` lives. The cells
+(:class:`~rnncourse.nn.LSTMCell`, ...) call them under autograd; the sequence layers call them in
+their time loop, either under autograd or inside the hand-written autograd Functions of
+:mod:`rnncourse.nn._fused` (whose backward is the NumPy reference's maths). The gates a step returns
+are what :class:`~rnncourse.nn.GateRecorder` records, so recordings come from the very same pass.
+
+Conventions (row vectors, batch first inside a step; see the contract / chapter 2):
+
+* ``a_x`` is the input side of the pre-activation for this step, ``x_t Wx + b`` of shape (N, kH),
+  computed for all time steps at once by the caller (one big matrix product).
+* ``W_hh_T`` is ``weight_hh.t()`` of shape (H, kH), so ``h_prev @ W_hh_T`` is ``h_{t-1} Wh``.
+* Gate blocks follow torch.nn's order: LSTM [i, f, g, o], GRU [r, z, n], coupled LSTM [i, g, o].
+
+Every step function returns ``(h, c, gates)`` where ``c`` is ``None`` for cells without a memory
+cell and ``gates`` is a tuple in the order of :data:`GATE_NAMES` (without ``"c"`` and ``"h"``).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+#: Names of the recorded quantities per cell kind, in recording order.
+GATE_NAMES: dict[str, tuple[str, ...]] = {
+    "rnn": ("pre", "h"),
+    "gru": ("r", "z", "n", "h"),
+    "lstm": ("i", "f", "g", "o", "c", "h"),
+}
+
+#: Number of gate blocks k in ``weight_ih`` (kH, D) per cell kind.
+NUM_BLOCKS = {"rnn": 1, "gru": 3, "lstm": 4, "lstm_coupled": 3}
+
+
+def rnn_step(
+    a_x: Tensor, h_prev: Tensor, W_hh_T: Tensor, nonlinearity: str = "tanh"
+) -> tuple[Tensor, None, tuple[Tensor]]:
+    """Vanilla RNN step: ``h_t = tanh(x_t Wx + h_{t-1} Wh + b)`` (or ReLU).
+
+    Parameters
+    ----------
+    a_x : Tensor, (N, H)
+        ``x_t Wx + b`` (both biases already added).
+    h_prev : Tensor, (N, H)
+        ``h_{t-1}`` (the notes' ``a<t-1>``).
+    W_hh_T : Tensor, (H, H)
+        ``Wh`` (the notes' ``W_aa``, transposed to the row-vector convention).
+    nonlinearity : {"tanh", "relu"}
+
+    Returns
+    -------
+    h : Tensor, (N, H)
+    c : None
+    gates : tuple
+        ``(pre,)``, the pre-activation (N, H).
+    """
+    pre = torch.addmm(a_x, h_prev, W_hh_T)  # z_t = x_t Wx + h_{t-1} Wh + b
+    h = torch.tanh(pre) if nonlinearity == "tanh" else torch.relu(pre)  # h_t = g(z_t)
+    return h, None, (pre,)
+
+
+def gru_step(
+    a_x: Tensor, h_prev: Tensor, W_hh_T: Tensor, b_hh: Tensor | None
+) -> tuple[Tensor, None, tuple[Tensor, Tensor, Tensor]]:
+    """GRU step with torch.nn's semantics (reset gate applied after the hidden product).
+
+    Parameters
+    ----------
+    a_x : Tensor, (N, 3H)
+        ``x_t Wx + b`` with blocks [r, z, n] (input-side bias only).
+    h_prev : Tensor, (N, H)
+    W_hh_T : Tensor, (H, 3H)
+    b_hh : Tensor, (3H,) or None
+        Hidden-side bias ``bh``.
+
+    Returns
+    -------
+    h : Tensor, (N, H)
+    c : None
+    gates : tuple
+        ``(r, z, n)``, each (N, H). The notes' update gate is ``Γu = 1 - z``.
+    """
+    H = h_prev.shape[-1]
+    a_h = torch.mm(h_prev, W_hh_T) if b_hh is None else torch.addmm(b_hh, h_prev, W_hh_T)
+    r = torch.sigmoid(a_x[:, :H] + a_h[:, :H])  # Γr = σ(x Wx_r + b_r + h Wh_r + bh_r)
+    z = torch.sigmoid(a_x[:, H : 2 * H] + a_h[:, H : 2 * H])  # z = 1 - Γu
+    # ñ = tanh(x Wx_n + b_n + Γr ⊙ (h Wh_n + bh_n))
+    n = torch.tanh(a_x[:, 2 * H :] + r * a_h[:, 2 * H :])
+    h = torch.lerp(n, h_prev, z)  # h_t = (1 - z) ⊙ ñ + z ⊙ h_{t-1}
+    return h, None, (r, z, n)
+
+
+def gru_hidden_n(h_prev: Tensor, W_hh_T: Tensor, b_hh: Tensor | None) -> Tensor:
+    """Hidden side of the GRU candidate, ``h_{t-1} Wh_n + bh_n`` (N, H); the backward needs it."""
+    H = h_prev.shape[-1]
+    W_n = W_hh_T[:, 2 * H :]
+    return torch.mm(h_prev, W_n) if b_hh is None else torch.addmm(b_hh[2 * H :], h_prev, W_n)
+
+
+def lstm_step(
+    a_x: Tensor, h_prev: Tensor, c_prev: Tensor, W_hh_T: Tensor
+) -> tuple[Tensor, Tensor, tuple[Tensor, Tensor, Tensor, Tensor]]:
+    """LSTM step (Hochreiter & Schmidhuber 1997 with forget gate), gate blocks [i, f, g, o].
+
+    Parameters
+    ----------
+    a_x : Tensor, (N, 4H)
+        ``x_t Wx + b`` (both biases already added).
+    h_prev, c_prev : Tensor, (N, H)
+    W_hh_T : Tensor, (H, 4H)
+
+    Returns
+    -------
+    h, c : Tensor, (N, H)
+    gates : tuple
+        ``(i, f, g, o)``, each (N, H): input gate Γi, forget gate Γf, candidate c̃, output gate Γo.
+    """
+    H = h_prev.shape[-1]
+    a = torch.addmm(a_x, h_prev, W_hh_T)  # a_t = x_t Wx + h_{t-1} Wh + b
+    i = torch.sigmoid(a[:, :H])  # Γi = σ(a_i)
+    f = torch.sigmoid(a[:, H : 2 * H])  # Γf = σ(a_f)
+    g = torch.tanh(a[:, 2 * H : 3 * H])  # c̃_t = tanh(a_g)
+    o = torch.sigmoid(a[:, 3 * H :])  # Γo = σ(a_o)
+    c = torch.addcmul(f * c_prev, i, g)  # c_t = Γf ⊙ c_{t-1} + Γi ⊙ c̃_t
+    h = o * torch.tanh(c)  # h_t = Γo ⊙ tanh(c_t)
+    return h, c, (i, f, g, o)
+
+
+def peephole_lstm_step(
+    a_x: Tensor, h_prev: Tensor, c_prev: Tensor, W_hh_T: Tensor, P: Tensor
+) -> tuple[Tensor, Tensor, tuple[Tensor, Tensor, Tensor, Tensor]]:
+    """LSTM step with diagonal peephole connections (Gers & Schmidhuber 2000).
+
+    Parameters
+    ----------
+    a_x : Tensor, (N, 4H)
+    h_prev, c_prev : Tensor, (N, H)
+    W_hh_T : Tensor, (H, 4H)
+    P : Tensor, (3H,)
+        Peephole weights ``[p_i, p_f, p_o]``; the input and forget gates look at ``c_{t-1}``, the
+        output gate at the new ``c_t``.
+
+    Returns
+    -------
+    h, c : Tensor, (N, H)
+    gates : tuple
+        ``(i, f, g, o)``.
+    """
+    H = h_prev.shape[-1]
+    a = torch.addmm(a_x, h_prev, W_hh_T)  # a_t = x_t Wx + h_{t-1} Wh + b
+    i = torch.sigmoid(a[:, :H] + P[:H] * c_prev)  # Γi = σ(a_i + p_i ⊙ c_{t-1})
+    f = torch.sigmoid(a[:, H : 2 * H] + P[H : 2 * H] * c_prev)  # Γf = σ(a_f + p_f ⊙ c_{t-1})
+    g = torch.tanh(a[:, 2 * H : 3 * H])  # c̃_t = tanh(a_g)
+    c = f * c_prev + i * g  # c_t = Γf ⊙ c_{t-1} + Γi ⊙ c̃_t
+    o = torch.sigmoid(a[:, 3 * H :] + P[2 * H :] * c)  # Γo = σ(a_o + p_o ⊙ c_t)
+    h = o * torch.tanh(c)  # h_t = Γo ⊙ tanh(c_t)
+    return h, c, (i, f, g, o)
+
+
+def coupled_lstm_step(
+    a_x: Tensor, h_prev: Tensor, c_prev: Tensor, W_hh_T: Tensor
+) -> tuple[Tensor, Tensor, tuple[Tensor, Tensor, Tensor, Tensor]]:
+    """LSTM step with coupled input and forget gates, ``Γf = 1 - Γi``; gate blocks [i, g, o].
+
+    Parameters
+    ----------
+    a_x : Tensor, (N, 3H)
+    h_prev, c_prev : Tensor, (N, H)
+    W_hh_T : Tensor, (H, 3H)
+
+    Returns
+    -------
+    h, c : Tensor, (N, H)
+    gates : tuple
+        ``(i, f, g, o)`` with ``f = 1 - i`` (recorded like the full LSTM).
+    """
+    H = h_prev.shape[-1]
+    a = torch.addmm(a_x, h_prev, W_hh_T)  # a_t = x_t Wx + h_{t-1} Wh + b
+    i = torch.sigmoid(a[:, :H])  # Γi = σ(a_i)
+    f = 1.0 - i  # Γf = 1 - Γi (coupled)
+    g = torch.tanh(a[:, H : 2 * H])  # c̃_t = tanh(a_g)
+    o = torch.sigmoid(a[:, 2 * H :])  # Γo = σ(a_o)
+    c = f * c_prev + i * g  # c_t = Γf ⊙ c_{t-1} + Γi ⊙ c̃_t
+    h = o * torch.tanh(c)  # h_t = Γo ⊙ tanh(c_t)
+    return h, c, (i, f, g, o)
