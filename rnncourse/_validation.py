@@ -1,0 +1,405 @@
+"""Input validation shared by the public functions of ``rnncourse``.
+
+Every public function checks its arguments once, at its boundary, with these helpers; internal calls
+(a sequence function calling its step kernel, a wrapper calling a cell) skip the checks. The goal is
+that a wrong argument never surfaces later as a bare NumPy broadcasting error: the message names the
+argument, the expected shape in symbols *and* numbers, and what came instead, e.g.::
+
+    ValueError: Wh must be (H, 4H) = (32, 128), got (32, 64)
+
+Shapes are written as strings of symbols, such as ``"(N, T, D)"`` or ``"(H, 4H)"``. A
+:class:`Dims` object binds each symbol to a number the first time it is seen (remembering which
+argument fixed it), so later arguments are checked against the same N, T, D, H.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Dims",
+    "check_array",
+    "check_float_array",
+    "check_int_array",
+    "check_bool_array",
+    "check_cache",
+    "check_choice",
+    "check_positive",
+    "check_keys",
+    "parse_shape",
+]
+
+_TOKEN = re.compile(r"^(\d*)([A-Za-z_][A-Za-z_0-9]*)$|^(\d+)$")
+
+
+def parse_shape(spec: str) -> list[tuple[int, str | None]]:
+    """Parse a shape string such as ``"(N, 4H)"`` into ``[(1, "N"), (4, "H")]``.
+
+    Literal sizes come back as ``(size, None)``.
+
+    Parameters
+    ----------
+    spec : str
+        Comma-separated symbols in parentheses; each entry is ``H``, ``4H`` or a literal ``3``.
+
+    Returns
+    -------
+    list of (int, str or None)
+        Coefficient and symbol of each axis.
+    """
+    body = spec.strip()
+    if body.startswith("(") and body.endswith(")"):
+        body = body[1:-1]
+    parts = [p.strip() for p in body.split(",") if p.strip()]
+    out: list[tuple[int, str | None]] = []
+    for part in parts:
+        m = _TOKEN.match(part)
+        if m is None:
+            raise ValueError(f"bad shape spec {spec!r}: cannot read {part!r}")
+        if m.group(3) is not None:
+            out.append((int(m.group(3)), None))
+        else:
+            out.append((int(m.group(1) or 1), m.group(2)))
+    return out
+
+
+class Dims:
+    """Symbol table for shape checks: ``N``, ``T``, ``D``, ``H`` ... bound to sizes.
+
+    Parameters
+    ----------
+    **known : int
+        Sizes already fixed (for example by a cache), recorded as coming from ``"cache"``.
+    """
+
+    def __init__(self, **known: int) -> None:
+        self.values: dict[str, int] = {}
+        self.sources: dict[str, str] = {}
+        for key, val in known.items():
+            self.bind(key, int(val), "cache")
+
+    def bind(self, symbol: str, value: int, source: str) -> None:
+        """Fix ``symbol`` to ``value`` (noting the argument that fixed it) if not yet bound."""
+        if symbol not in self.values:
+            self.values[symbol] = value
+            self.sources[symbol] = source
+
+    def __getitem__(self, symbol: str) -> int:
+        return self.values[symbol]
+
+    def __contains__(self, symbol: object) -> bool:
+        return symbol in self.values
+
+
+def _fmt_shape(shape: Iterable[int]) -> str:
+    items = list(shape)
+    if len(items) == 1:
+        return f"({items[0]},)"
+    return "(" + ", ".join(str(s) for s in items) + ")"
+
+
+def _fmt_spec(axes: list[tuple[int, str | None]]) -> str:
+    items = [str(c) if s is None else (s if c == 1 else f"{c}{s}") for c, s in axes]
+    if len(items) == 1:
+        return f"({items[0]},)"
+    return "(" + ", ".join(items) + ")"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"array of dtype {value.dtype} and shape {_fmt_shape(value.shape)}"
+    return f"{type(value).__name__}"
+
+
+def check_array(name: str, value: Any, spec: str, dims: Dims | None = None) -> np.ndarray:
+    """Check that ``value`` is an ndarray whose shape matches ``spec``.
+
+    Unbound symbols are bound from this array (plain symbols first, then multiples such as ``4H``);
+    bound ones must agree.
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in messages.
+    value : numpy.ndarray
+        The argument.
+    spec : str
+        Expected shape in symbols, e.g. ``"(N, T, D)"``.
+    dims : Dims, optional
+        Shared symbol table; a fresh one if omitted.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``value`` itself.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an ndarray.
+    ValueError
+        On a wrong rank or a size that disagrees with the symbols.
+    """
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array of shape {spec}, got {_describe(value)}")
+    axes = parse_shape(spec)
+    dims = dims if dims is not None else Dims()
+    if value.ndim != len(axes):
+        expected = _expected_numbers(axes, dims)
+        raise ValueError(
+            f"{name} must have {len(axes)} dimension(s) {_fmt_spec(axes)}{expected}, "
+            f"got {value.ndim} with shape {_fmt_shape(value.shape)}"
+        )
+    # Bind plain symbols first so that "4H" can be checked against an H from the same array.
+    for (coef, sym), size in zip(axes, value.shape, strict=True):
+        if sym is not None and coef == 1:
+            dims.bind(sym, size, name)
+    for (coef, sym), size in zip(axes, value.shape, strict=True):
+        if sym is not None and sym not in dims and size % coef == 0:
+            dims.bind(sym, size // coef, name)
+    expected_shape = tuple(
+        c if s is None else (c * dims[s] if s in dims else -1) for c, s in axes
+    )
+    if expected_shape != value.shape:
+        bad = {
+            s
+            for (c, s), want, got in zip(axes, expected_shape, value.shape, strict=True)
+            if s is not None and want != got and s in dims
+        }
+        notes = [f"{s} = {dims[s]} from {dims.sources[s]}" for s in sorted(bad)
+                 if dims.sources[s] != name]
+        note = f" ({'; '.join(notes)})" if notes else ""
+        raise ValueError(
+            f"{name} must be {_fmt_spec(axes)} = {_fmt_numbers(expected_shape)}, "
+            f"got {_fmt_shape(value.shape)}{note}"
+        )
+    return value
+
+
+def _fmt_numbers(shape: tuple[int, ...]) -> str:
+    return _fmt_shape("?" if s < 0 else s for s in shape)  # type: ignore[misc]
+
+
+def _expected_numbers(axes: list[tuple[int, str | None]], dims: Dims) -> str:
+    if all(s is None or s in dims for _, s in axes):
+        return " = " + _fmt_shape(c if s is None else c * dims[s] for c, s in axes)
+    return ""
+
+
+def check_float_array(
+    name: str, value: Any, spec: str | None = None, dims: Dims | None = None
+) -> np.ndarray:
+    """Check that ``value`` is a floating-point ndarray (float16/32/64) and, if given, its shape.
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in messages.
+    value : numpy.ndarray
+        The argument.
+    spec : str, optional
+        Expected shape in symbols.
+    dims : Dims, optional
+        Shared symbol table.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``value`` itself.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an ndarray of a floating dtype.
+    ValueError
+        If the shape disagrees with ``spec``.
+    """
+    shape_txt = f" of shape {spec}" if spec else ""
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy float array{shape_txt}, got {_describe(value)}")
+    if not np.issubdtype(value.dtype, np.floating):
+        raise TypeError(
+            f"{name} must be a float array (float32 or float64){shape_txt}, "
+            f"got dtype {value.dtype}; convert with {name}.astype(np.float64)"
+        )
+    if spec is not None:
+        check_array(name, value, spec, dims)
+    return value
+
+
+def check_int_array(
+    name: str, value: Any, spec: str | None = None, dims: Dims | None = None,
+    high: int | None = None,
+) -> np.ndarray:
+    """Check an integer ndarray (class indices), its shape and optionally ``0 <= value < high``.
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in messages.
+    value : numpy.ndarray
+        The argument.
+    spec : str, optional
+        Expected shape in symbols.
+    dims : Dims, optional
+        Shared symbol table.
+    high : int, optional
+        Exclusive upper bound of the allowed values (the vocabulary size V).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``value`` itself.
+    """
+    shape_txt = f" of shape {spec}" if spec else ""
+    if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.integer):
+        raise TypeError(f"{name} must be an integer array{shape_txt}, got {_describe(value)}")
+    if spec is not None:
+        check_array(name, value, spec, dims)
+    if high is not None and value.size:
+        lo, hi = int(value.min()), int(value.max())
+        if lo < 0 or hi >= high:
+            raise ValueError(
+                f"{name} must hold indices in [0, {high}), got values in [{lo}, {hi}]"
+            )
+    return value
+
+
+def check_bool_array(
+    name: str, value: Any, spec: str | None = None, dims: Dims | None = None
+) -> np.ndarray:
+    """Check a boolean ndarray (a mask) and its shape.
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in messages.
+    value : numpy.ndarray
+        The argument.
+    spec : str, optional
+        Expected shape in symbols.
+    dims : Dims, optional
+        Shared symbol table.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``value`` itself.
+    """
+    shape_txt = f" of shape {spec}" if spec else ""
+    if not isinstance(value, np.ndarray) or value.dtype != np.bool_:
+        raise TypeError(f"{name} must be a boolean array{shape_txt}, got {_describe(value)}")
+    if spec is not None:
+        check_array(name, value, spec, dims)
+    return value
+
+
+def check_cache(cache: Any, expected: type, producer: str) -> Any:
+    """Check that ``cache`` is the object returned by ``producer`` (a forward function).
+
+    Parameters
+    ----------
+    cache : object
+        The cache passed to a backward function.
+    expected : type
+        The cache class the backward function needs.
+    producer : str
+        Name of the forward function that makes such caches, for the message.
+
+    Returns
+    -------
+    object
+        ``cache`` itself.
+
+    Raises
+    ------
+    TypeError
+        If ``cache`` is of another type.
+    """
+    if not isinstance(cache, expected):
+        origin = getattr(cache, "producer", None)
+        came = f"a cache from {origin}" if origin else _describe(cache)
+        raise TypeError(f"cache must be the cache returned by {producer}, got {came}")
+    return cache
+
+
+def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
+    """Check that ``value`` is one of ``choices``.
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in messages.
+    value : object
+        The argument.
+    choices : iterable
+        Allowed values.
+
+    Returns
+    -------
+    object
+        ``value`` itself.
+    """
+    options = list(choices)
+    if value not in options:
+        listed = ", ".join(repr(c) for c in options)
+        raise ValueError(f"{name} must be one of {listed}; got {value!r}")
+    return value
+
+
+def check_positive(name: str, value: Any, allow_zero: bool = False) -> float:
+    """Check a real scalar that must be > 0 (or >= 0 with ``allow_zero``).
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in messages.
+    value : float
+        The argument.
+    allow_zero : bool, default False
+        Accept 0.
+
+    Returns
+    -------
+    float
+        ``value`` as a float.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    ok = value >= 0 if allow_zero else value > 0
+    if not ok or not np.isfinite(value):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
+    return float(value)
+
+
+def check_keys(name: str, mapping: Any, required: Iterable[str]) -> Mapping[str, Any]:
+    """Check that ``mapping`` is a dict holding every key in ``required``.
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in messages.
+    mapping : dict
+        The argument.
+    required : iterable of str
+        Keys that must be present.
+
+    Returns
+    -------
+    Mapping
+        ``mapping`` itself.
+    """
+    if not isinstance(mapping, Mapping):
+        raise TypeError(f"{name} must be a dict, got {type(mapping).__name__}")
+    missing = [k for k in required if k not in mapping]
+    if missing:
+        raise ValueError(
+            f"{name} is missing key(s) {', '.join(repr(k) for k in missing)}; "
+            f"it has {', '.join(repr(k) for k in mapping) or 'no keys'}"
+        )
+    return mapping

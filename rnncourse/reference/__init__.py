@@ -1,0 +1,47 @@
+"""NumPy reference implementation of recurrent layers (CS231n-style ``*_forward``/``*_backward``).
+
+Conventions (shared with the whole package): batch-major row vectors, ``x`` is (N, T, D), hidden
+states (N, H) or (N, T, H); weights ``Wx`` (D, kH), ``Wh`` (H, kH), ``b`` (kH,) with k = 1, 3, 4
+for RNN, GRU, LSTM and gate blocks in torch.nn order (LSTM ``[i, f, g, o]``, GRU ``[r, z, n]``),
+so that ``Wx = weight_ih_l0.T`` and ``Wh = weight_hh_l0.T``. Every forward function returns
+``(output, cache)``; the matching backward function takes ``(dout, cache)``. Caches are opaque.
+Works in float64 and float32 (the output dtype follows the inputs).
+
+Modules: :mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`, :mod:`.lstm_variants`, :mod:`.layers`,
+:mod:`.bidirectional`, :mod:`.deep`, :mod:`.tbptt`, :mod:`.optim`, :mod:`.gradcheck`,
+:mod:`.sampling`, :mod:`.init`.
+"""
+
+from rnncourse.reference.gradcheck import (
+    GradCheckError,
+    eval_numerical_gradient,
+    grad_check,
+    rel_error,
+)
+from rnncourse.reference.gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
+from rnncourse.reference.layers import (
+    affine_backward,
+    affine_forward,
+    log_softmax,
+    sigmoid,
+    softmax,
+    temporal_affine_backward,
+    temporal_affine_forward,
+    temporal_softmax_loss,
+)
+from rnncourse.reference.lstm import (
+    lstm_backward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+)
+from rnncourse.reference.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+
+__all__ = [
+    "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
+    "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
+    "gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward",
+    "affine_forward", "affine_backward", "temporal_affine_forward", "temporal_affine_backward",
+    "temporal_softmax_loss", "sigmoid", "softmax", "log_softmax",
+    "eval_numerical_gradient", "grad_check", "rel_error", "GradCheckError",
+]
