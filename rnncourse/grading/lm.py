@@ -1,0 +1,83 @@
+"""Support code of exercise 3 (char-level language model): the embedded names corpus and the
+loss/gradient of a one-layer tanh RNN language model built from :mod:`rnncourse.reference`.
+
+The exercise asks for gradient clipping, sampling and the training step; this module provides
+the parts the learner wrote in exercises 1 and 2, so exercise 3 can focus on the language model.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import numpy as np
+
+#: Index 0 is the newline character: the start token fed first and the end token of every name.
+END = "\n"
+
+
+def load_names() -> list[str]:
+    """The embedded corpus: 1200 invented lowercase names (made with a seeded syllable mixer)."""
+    text = resources.files("rnncourse.grading").joinpath("data/names.txt").read_text("utf-8")
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def char_tables(words: list[str]) -> tuple[dict[str, int], list[str]]:
+    """``(char_to_ix, ix_to_char)`` with the newline at index 0, then the sorted letters."""
+    chars = [END] + sorted(set("".join(words)) - {END})
+    return {ch: i for i, ch in enumerate(chars)}, chars
+
+
+def encode_word(word: str, char_to_ix: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs ``X`` = [newline, c1, .., cn] and targets ``Y`` = [c1, .., cn, newline], (1, n+1)."""
+    ids = [char_to_ix[ch] for ch in word]
+    return np.array([[0] + ids]), np.array([ids + [0]])
+
+
+def init_lm_params(V: int, H: int, rng: np.random.Generator, scale: float = 0.1) -> dict:
+    """Parameters {Wx (V, H), Wh (H, H), b (H,), Wy (H, V), by (V,)} with small random weights."""
+    return {
+        "Wx": rng.standard_normal((V, H)) * scale,
+        "Wh": rng.standard_normal((H, H)) * scale,
+        "b": np.zeros(H),
+        "Wy": rng.standard_normal((H, V)) * scale,
+        "by": np.zeros(V),
+    }
+
+
+def lm_loss_and_grads(
+    X: np.ndarray, Y: np.ndarray, h0: np.ndarray, params: dict
+) -> tuple[float, dict, np.ndarray]:
+    """Softmax cross-entropy of the RNN LM on one batch, its gradients and the last hidden state.
+
+    Parameters
+    ----------
+    X, Y : ndarray of int, shape (N, T)
+        Input and target character indices.
+    h0 : ndarray, shape (N, H)
+        Initial hidden state.
+    params : dict
+        ``Wx`` (V, H), ``Wh`` (H, H), ``b`` (H,), ``Wy`` (H, V), ``by`` (V,).
+
+    Returns
+    -------
+    loss : float
+        Summed over time, averaged over the batch.
+    grads : dict
+        Same keys and shapes as ``params``.
+    h_last : ndarray, shape (N, H)
+    """
+    from rnncourse import reference as ref
+
+    X = np.asarray(X)
+    Y = np.asarray(Y)
+    if X.ndim != 2 or Y.shape != X.shape:
+        raise ValueError(f"X and Y must both be (N, T), got {X.shape} and {Y.shape}")
+    V = params["Wx"].shape[0]
+    x = np.eye(V)[X]  # one-hot (N, T, V)
+    h, cache = ref.rnn_forward(x, h0, params["Wx"], params["Wh"], params["b"])
+    scores, acache = ref.temporal_affine_forward(h, params["Wy"], params["by"])
+    loss, dscores = ref.temporal_softmax_loss(scores, Y)
+    dh, dWy, dby = ref.temporal_affine_backward(dscores, acache)
+    _, _, dWx, dWh, db = ref.rnn_backward(dh, cache)
+    grads = {"Wx": dWx, "Wh": dWh, "b": db, "Wy": dWy, "by": dby}
+    return float(loss), grads, h[:, -1].copy()

@@ -1,0 +1,441 @@
+"""The sandboxed child process that runs one submission's cells and calls its functions.
+
+Started by :mod:`rnncourse.grading.sandbox` as ``python -m rnncourse.grading.runner FD_IN FD_OUT``.
+It applies resource limits, then answers requests (JSON over the two pipes, see :mod:`.wire`):
+``init`` (limits and exercise rules), ``exec`` (one cell, with a timeout), ``names`` and ``call``
+(call learner functions on inputs the grader sends; outputs go back, and the grader compares).
+Nothing this process says is trusted for scoring: it only reports outputs and observations
+(input mutation, monkeypatching, forbidden imports/calls) that can cost points, never earn them.
+:func:`execute_calls` is shared with the in-notebook ``check()``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib.abc
+import signal
+import sys
+import traceback
+from typing import Any
+
+import numpy as np
+
+from rnncourse.grading import wire
+
+_array_equal = np.array_equal
+_copy = np.copy
+_ndarray = np.ndarray
+
+#: Messages of violations seen since the last report (forbidden import or call).
+VIOLATIONS: list[str] = []
+#: Modules whose attributes must not be replaced by learner code.
+WATCHED = ("numpy", "numpy.linalg", "numpy.random", "builtins", "math", "torch", "torch.nn",
+           "torch.nn.functional", "torch.autograd")
+
+
+class CellTimeout(BaseException):
+    """Raised by the interval timer inside learner code (BaseException: not an ``Exception``)."""
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise CellTimeout()
+
+
+class _Blocker(importlib.abc.MetaPathFinder):
+    """Refuses imports of the exercise's forbidden modules and records the attempt."""
+
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        self.prefixes = prefixes
+
+    def find_spec(self, fullname, path=None, target=None):
+        for p in self.prefixes:
+            if fullname == p or fullname.startswith(p + "."):
+                msg = f"imports {p}, which is not allowed in this exercise (write it from scratch)"
+                VIOLATIONS.append(msg)
+                raise ImportError(msg)
+        return None
+
+
+class _CappedWriter:
+    """A text stream that forwards at most ``limit`` characters, then drops the rest."""
+
+    def __init__(self, stream: Any, limit: int) -> None:
+        self.stream, self.limit, self.count, self.overflow = stream, limit, 0, False
+
+    def write(self, s: str) -> int:
+        s = str(s)
+        room = self.limit - self.count
+        if len(s) > room:
+            self.overflow = True
+            s = s[: max(room, 0)]
+        self.count += len(s)
+        if s:
+            try:
+                self.stream.write(s)
+            except OSError:  # file-size limit reached
+                self.overflow = True
+        return len(s)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError:
+            self.overflow = True
+
+    def isatty(self) -> bool:
+        return False
+
+
+# ------------------------------------------------------------------------------ arguments
+def _make(kind: str, params: dict[str, Any]) -> Any:
+    if kind == "rng":
+        return np.random.default_rng(int(params["seed"]))
+    if kind == "tanh_dot":
+        A, B = params["A"], params["B"]
+        return lambda z: float(np.sum(A * np.tanh(z @ B)))
+    raise ValueError(f"unknown argument kind {kind!r}")
+
+
+def _resolve(obj: Any, results: list[Any]) -> Any:
+    if isinstance(obj, wire.Ref):
+        value = results[obj.call]
+        return value if obj.item is None else value[obj.item]
+    if isinstance(obj, wire.Make):
+        return _make(obj.kind, obj.params)
+    if isinstance(obj, list):
+        return [_resolve(v, results) for v in obj]
+    if isinstance(obj, tuple):
+        return tuple(_resolve(v, results) for v in obj)
+    if isinstance(obj, dict):
+        return {k: _resolve(v, results) for k, v in obj.items()}
+    if isinstance(obj, _ndarray):
+        return _copy(obj)  # the learner gets its own copy; mutation is checked on it
+    return obj
+
+
+def _arrays(obj: Any, name: str) -> list[tuple[str, np.ndarray]]:
+    if isinstance(obj, _ndarray):
+        return [(name, obj)]
+    if isinstance(obj, (list, tuple)):
+        return [a for i, v in enumerate(obj) for a in _arrays(v, f"{name}[{i}]")]
+    if isinstance(obj, dict):
+        return [a for k, v in obj.items() for a in _arrays(v, f"{name}[{k!r}]")]
+    return []
+
+
+def _ref_reachable(results: list[Any]) -> set[int]:
+    """ids of arrays inside earlier results (caches may legitimately alias them)."""
+    return {id(a) for r in results for _, a in _arrays(r, "")}
+
+
+# ------------------------------------------------------------------------------ calls
+def execute_calls(ns: dict[str, Any], calls: list[dict[str, Any]]) -> dict[str, Any]:
+    """Run ``calls`` (payloads of :class:`rnncourse.grading.core.Call`) against namespace ``ns``."""
+    results: list[Any] = []
+    mutated: list[str] = []
+    for c in calls:
+        fn_name = c["fn"]
+        if fn_name.startswith("@"):
+            fn = DRIVERS[fn_name[1:]]
+            args = [ns, *_resolve(list(c["args"]), results)]
+        else:
+            fn = ns.get(fn_name)
+            if fn is None:
+                return {"ok": False, "error": f"`{fn_name}` is not defined (was its cell deleted, "
+                        "renamed or did it fail?)"}
+            if not callable(fn):
+                return {"ok": False, "error": f"`{fn_name}` is a {type(fn).__name__}, not a "
+                        "function"}
+            args = _resolve(list(c["args"]), results)
+        kwargs = _resolve(dict(c.get("kwargs", {})), results)
+        own = set() if fn_name.startswith("@") else {id(a) for _, a in _arrays(args, "")}
+        shared = _ref_reachable(results)
+        before = [(n, a, _copy(a)) for n, a in _name_args(args, c["names"], fn_name)
+                  if id(a) in own and id(a) not in shared]
+        try:
+            out = fn(*args, **kwargs)
+        except CellTimeout:
+            return {"ok": False, "error": f"{fn_name} did not finish in time (infinite loop?)"}
+        except MemoryError:
+            return {"ok": False, "error": f"{fn_name} ran out of memory (MemoryError)"}
+        except RecursionError:
+            return {"ok": False, "error": f"{fn_name} raised RecursionError"}
+        except BaseException as e:  # noqa: BLE001 - any learner exception is a result
+            return {"ok": False, "error": f"{fn_name} raised {_exc_text(e)}",
+                    "traceback": _tb_tail(e)}
+        for n, a, copy in before:
+            if a.shape != copy.shape or not _array_equal(a, copy, equal_nan=True):
+                mutated.append(n)
+        results.append(out)
+    return {"ok": True, "results": results, "mutated": mutated}
+
+
+def _name_args(args: list[Any], names: list[str], fn_name: str):
+    for i, a in enumerate(args):
+        label = names[i] if i < len(names) else f"argument {i}"
+        yield from _arrays(a, label)
+
+
+def _exc_text(e: BaseException) -> str:
+    text = str(e)
+    if len(text) > 300:
+        text = text[:300] + "..."
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
+def _tb_tail(e: BaseException) -> str:
+    lines = traceback.format_exception(type(e), e, e.__traceback__)
+    return "".join(lines)[-1500:]
+
+
+# ------------------------------------------------------------------------------ drivers
+def _torch_lstm(ns, cls_name, D, H, weights, x, state, G):
+    """Build the learner's LSTM module, load the grader's weights, run forward and backward."""
+    import torch
+
+    cls = ns.get(cls_name)
+    if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+        raise TypeError(f"`{cls_name}` must be a torch.nn.Module subclass, got {cls!r}")
+    torch.manual_seed(0)
+    model = cls(D, H)
+    for name, mod in model.named_modules():
+        if isinstance(mod, (torch.nn.RNNBase, torch.nn.RNNCellBase)):
+            msg = f"uses a built-in torch recurrent module ({type(mod).__name__} at '{name}')"
+            VIOLATIONS.append(msg)
+            raise RuntimeError(msg)
+    model = model.double()
+    params = dict(model.named_parameters())
+    names = ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]
+    if sorted(params) != sorted(names):
+        raise ValueError(f"parameters must be exactly {names}, got {sorted(params)}")
+    with torch.no_grad():
+        for n in names:
+            if tuple(params[n].shape) != weights[n].shape:
+                raise ValueError(f"{n} must have shape {weights[n].shape}, "
+                                 f"got {tuple(params[n].shape)}")
+            params[n].copy_(torch.from_numpy(weights[n]))
+    xt = torch.from_numpy(x).requires_grad_(True)
+    st = None if state is None else tuple(torch.from_numpy(s) for s in state)
+    result = model(xt, st)
+    if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], tuple)):
+        raise TypeError("forward must return (output, (h_n, c_n))")
+    out, (h_n, c_n) = result
+    loss = (out * torch.from_numpy(G[0])).sum() + (h_n * torch.from_numpy(G[1])).sum() \
+        + (c_n * torch.from_numpy(G[2])).sum()
+    loss.backward()
+    grads = [params[n].grad for n in names]
+    return (out, h_n, c_n, xt.grad, *grads)
+
+
+DRIVERS = {"torch_lstm": _torch_lstm}
+
+
+# ------------------------------------------------------------------------------ tripwires
+def _install_call_tripwires(patterns: tuple[str, ...]) -> None:
+    """Wrap forbidden functions/classes so that using them is recorded and refused."""
+    for pattern in patterns:
+        mod_name = pattern.rsplit(".", 1)[0].replace("*", "")
+        root = mod_name.split(".")[0]
+        if root not in sys.modules:
+            try:
+                importlib.import_module(root)
+            except ImportError:
+                continue
+        for name, module in list(sys.modules.items()):
+            if module is None or not fnmatch.fnmatch(name, pattern.rsplit(".", 1)[0]):
+                continue
+            for attr in list(vars(module)):
+                if fnmatch.fnmatch(f"{name}.{attr}", pattern):
+                    _wrap(module, attr, pattern)
+
+
+def _wrap(module: Any, attr: str, pattern: str) -> None:
+    target = getattr(module, attr)
+    label = f"{module.__name__}.{attr}"
+    if isinstance(target, type):
+        original_init = target.__init__
+
+        def init(self, *a, __orig=original_init, __label=label, **k):
+            if type(self).__module__.startswith("torch"):
+                VIOLATIONS.append(f"uses {__label}, which this from-scratch exercise forbids")
+                raise RuntimeError(f"{__label} is not allowed in this exercise")
+            __orig(self, *a, **k)
+
+        try:
+            target.__init__ = init
+        except TypeError:
+            pass
+        return
+    if not callable(target):
+        return
+
+    def tripwire(*a, __label=label, **k):
+        VIOLATIONS.append(f"uses {__label}, which this exercise forbids")
+        raise RuntimeError(f"{__label} is not allowed in this exercise")
+
+    try:
+        setattr(module, attr, tripwire)
+    except (AttributeError, TypeError):
+        pass
+
+
+def fingerprint() -> dict[str, int]:
+    """Identity of every public attribute of the watched modules and rnncourse modules."""
+    fp: dict[str, int] = {}
+    names = [n for n in WATCHED if n in sys.modules]
+    names += [n for n in sys.modules if n.startswith("rnncourse") and n != __name__]
+    for n in names:
+        mod = sys.modules.get(n)
+        if mod is None:
+            continue
+        for attr, value in list(vars(mod).items()):
+            if not attr.startswith("__"):
+                fp[f"{n}.{attr}"] = id(value)
+    for owner in ("torch.Tensor", "torch.nn.Module"):
+        mod_name, cls_name = owner.rsplit(".", 1)
+        mod = sys.modules.get(mod_name)
+        cls = getattr(mod, cls_name, None) if mod is not None else None
+        if isinstance(cls, type):
+            for attr, value in list(vars(cls).items()):
+                fp[f"{owner}.{attr}"] = id(value)
+    return fp
+
+
+def patched_since(before: dict[str, int]) -> list[str]:
+    after = fingerprint()
+    return sorted(k for k, v in before.items() if after.get(k, v) != v or k not in after)
+
+
+# ------------------------------------------------------------------------------ the server
+class Server:
+    def __init__(self) -> None:
+        self.ns: dict[str, Any] = {"__name__": "__main__", "display": lambda *a, **k: None}
+        self.baseline: dict[str, int] = {}
+        self.stdout: _CappedWriter | None = None
+        self.check = None
+
+    def init(self, msg: dict[str, Any]) -> dict[str, Any]:
+        import resource
+
+        mem = int(msg.get("memory_bytes", 0))
+        if mem:
+            resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+        fsize = int(msg.get("file_bytes", 0))
+        if fsize:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        limit = int(msg.get("output_chars", 100_000))
+        self.stdout = _CappedWriter(sys.stdout, limit)
+        sys.stdout = self.stdout  # type: ignore[assignment]
+        sys.stderr = _CappedWriter(sys.stderr, limit)  # type: ignore[assignment]
+        signal.signal(signal.SIGALRM, _on_alarm)
+        for name in msg.get("preload", []):
+            importlib.import_module(name)
+        _install_call_tripwires(tuple(msg.get("forbidden_calls", ())))
+        sys.meta_path.insert(0, _Blocker(tuple(msg.get("forbidden_modules", ()))))
+        import rnncourse.grading as grading
+
+        self.check = grading.check
+        self.baseline = fingerprint()
+        VIOLATIONS.clear()
+        return {"ok": True}
+
+    def _observe(self, reply: dict[str, Any]) -> dict[str, Any]:
+        patched = patched_since(self.baseline)
+        if patched:
+            reply["patched"] = patched
+            self.baseline = fingerprint()
+        if "check" in self.ns and self.ns["check"] is not self.check:
+            reply.setdefault("violations", []).append("redefines check() (tampering with the "
+                                                      "checker)")
+            self.ns["check"] = self.check
+        if VIOLATIONS:
+            reply.setdefault("violations", []).extend(dict.fromkeys(VIOLATIONS))
+            VIOLATIONS.clear()
+        if self.stdout is not None and self.stdout.overflow:
+            reply["stdout_overflow"] = True
+            self.stdout.overflow = False
+        return reply
+
+    def _timed(self, seconds: float, fn, *args):
+        signal.setitimer(signal.ITIMER_REAL, max(float(seconds), 0.01))
+        try:
+            return fn(*args)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def exec_cell(self, msg: dict[str, Any]) -> dict[str, Any]:
+        source = _strip_magics(msg["source"])
+        reply: dict[str, Any] = {"ok": True}
+        try:
+            code = compile(source, f"<cell {msg['index']}>", "exec")
+        except SyntaxError as e:
+            return {"ok": False, "error": f"SyntaxError: {e.msg} (line {e.lineno})"}
+        try:
+            self._timed(msg["timeout"], exec, code, self.ns)
+        except CellTimeout:
+            reply = {"ok": False, "error": "did not finish in time (infinite loop?)",
+                     "timeout": True}
+        except MemoryError:
+            reply = {"ok": False, "error": "ran out of memory (MemoryError)"}
+        except BaseException as e:  # noqa: BLE001 - learner errors are results
+            reply = {"ok": False, "error": _exc_text(e), "traceback": _tb_tail(e)}
+        return self._observe(reply)
+
+    def names(self, msg: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "defined": [n for n in msg["names"] if callable(self.ns.get(n))]}
+
+    def call(self, msg: dict[str, Any]) -> dict[str, Any]:
+        def run() -> dict[str, Any]:
+            reply = execute_calls(self.ns, msg["calls"])
+            if reply.get("ok"):
+                reply["results"] = [wire.to_jsonable(r) for r in reply["results"]]
+            return reply
+
+        try:
+            reply = self._timed(msg["timeout"], run)
+        except CellTimeout:
+            reply = {"ok": False, "error": "did not finish in time (infinite loop?)"}
+        return self._observe(reply)
+
+
+def _strip_magics(source: str) -> str:
+    lines = []
+    for line in source.splitlines():
+        stripped = line.lstrip()
+        lines.append(line[: len(line) - len(stripped)] + "pass" if stripped[:1] in "%!"
+                     and stripped else line)
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    fd_in, fd_out = int(argv[1]), int(argv[2])
+    server = Server()
+    handlers = {"init": server.init, "exec": server.exec_cell, "names": server.names,
+                "call": server.call}
+    while True:
+        try:
+            msg = wire.receive(fd_in)
+        except EOFError:
+            return 0
+        op = msg.get("op")
+        if op == "bye":
+            return 0
+        try:
+            reply = handlers[op](msg)
+        except CellTimeout:
+            reply = {"ok": False, "error": "did not finish in time"}
+        except BaseException as e:  # noqa: BLE001 - report, never die silently
+            reply = {"ok": False, "error": f"runner error: {_exc_text(e)}"}
+        try:
+            data = wire.to_jsonable({k: v for k, v in reply.items() if k != "results"})
+            if "results" in reply:
+                data["__dict__"]["results"] = reply["results"]
+        except BaseException as e:  # noqa: BLE001
+            data = wire.to_jsonable({"ok": False, "error": f"runner error: {_exc_text(e)}"})
+        wire.send(fd_out, data, prepared=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
