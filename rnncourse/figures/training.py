@@ -266,7 +266,7 @@ def draw_unrolled(
         ax.text(xs[-1] + 1.0, y_L, r"$L=\sum_t L_t$", fontsize=11, va="center")
     top = y_L + 0.6 if losses else y_y + 0.6
     ax.set_xlim(-0.7, xs[-1] + (2.4 if losses else 0.8))
-    ax.set_ylim(-1.3, top)
+    ax.set_ylim(-1.3 if kind == "seq2seq" else -0.6, top)
     return ax
 
 
