@@ -1,0 +1,107 @@
+import math
+
+import pytest
+import torch
+
+from rnncourse.data import CharVocab
+from rnncourse.train import CheckpointError, LMTrainer, TrainConfig, load_checkpoint, load_model
+from rnncourse.train.checkpoint import save_checkpoint
+
+
+def tiny(**kw):
+    base = dict(cell="lstm", hidden_size=24, embed_dim=8, batch_size=4, seq_len=16, lr=1e-2,
+                max_steps=8, warmup_steps=2, eval_every=4, sample_every=4, sample_len=20,
+                eval_chars=1000, device="cpu")  # fmt: skip
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def test_loss_decreases_and_history(small_texts):
+    train, valid = small_texts
+    tr = LMTrainer(train, valid, tiny(max_steps=60, eval_every=30, sample_every=30))
+    h = tr.fit(progress=False)
+    assert tr.step == 60 and len(h["loss"]) == 60
+    assert h["loss"][0] == pytest.approx(
+        math.log(len(tr.vocab)), rel=0.1
+    )  # untrained: uniform guess
+    assert sum(h["loss"][-10:]) / 10 < h["loss"][0] - 1.0
+    assert h["val_step"] == [30, 60] and h["val_bpc"][-1] < h["val_bpc"][0] + 0.5
+    assert h["val_bpc"][-1] < math.log2(len(tr.vocab))
+    assert [len(s) for s in h["samples"]] == [20, 20] and h["sample_step"] == [30, 60]
+    assert all(
+        b == pytest.approx(l / math.log(2)) for l, b in zip(h["loss"], h["bpc"], strict=True)
+    )
+    assert tr.chars_per_second > 0
+
+
+def test_resume_equals_uninterrupted_exactly(small_texts, tmp_path):
+    train, valid = small_texts
+    cfg = tiny(cell="gru", num_layers=2, dropout=0.1, max_steps=10, checkpoint_every=4)
+    full = LMTrainer(train, valid, cfg)
+    full.fit(progress=False)
+
+    ck = tmp_path / "run.pt"
+    first = LMTrainer(train, valid, cfg)
+    first.fit(max_steps=6, checkpoint_path=ck, progress=False)  # "interrupted" after step 6
+    torch.manual_seed(12345)  # whatever happens to the global RNG in between must not matter
+    resumed = LMTrainer.from_checkpoint(ck, train, valid)
+    assert resumed.step == 6
+    resumed.fit(progress=False)
+
+    assert resumed.history == full.history
+    for (name, a), b in zip(
+        full.model.state_dict().items(), resumed.model.state_dict().values(), strict=True
+    ):
+        assert torch.equal(a, b), name
+
+
+def test_checkpoint_plain_types_atomic_and_errors(small_texts, tmp_path):
+    train, valid = small_texts
+    tr = LMTrainer(train, valid, tiny(max_steps=2))
+    path = tr.save(tmp_path / "a.pt")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.pt"]  # no temporary file left behind
+    ck = torch.load(path, weights_only=True)
+    assert isinstance(ck["vocab"]["tokens"], list) and isinstance(ck["config"], dict)
+    model, vocab, config = load_model(path)
+    assert vocab == tr.vocab and config == tr.config and not model.training
+
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_checkpoint(tmp_path / "nope.pt")
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="could not be read"):
+        load_checkpoint(tmp_path / "junk.pt")
+    save_checkpoint({"format": "other"}, tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="not an rnncourse char-LM checkpoint"):
+        load_checkpoint(tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="different vocabulary"):
+        LMTrainer.from_checkpoint(path, "completely different text ÄÖÜ")
+
+
+def test_sampling_reproducible_and_vocab_checks(small_texts):
+    train, valid = small_texts
+    tr = LMTrainer(train, valid, tiny(max_steps=3))
+    a = tr.sample(50, prime="def ", seed=3)
+    assert a == tr.sample(50, prime="def ", seed=3) and len(a) == 50
+    assert set(a) <= set(tr.vocab.itos[3:])
+    with pytest.raises(ValueError, match="missing from the vocabulary"):
+        LMTrainer(train, valid, tiny(), vocab=CharVocab.from_text("abc"))
+
+
+def test_config_validation_and_schedule():
+    with pytest.raises(ValueError, match="unknown model type 'transformer'"):
+        TrainConfig(cell="transformer")
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        TrainConfig(batch_size=0)
+    cfg = TrainConfig(lr=1.0, warmup_steps=10, max_steps=110, min_lr_ratio=0.1)
+    assert cfg.lr_at(0) == pytest.approx(0.1) and cfg.lr_at(10) == pytest.approx(1.0)
+    assert cfg.lr_at(60) == pytest.approx(0.55) and cfg.lr_at(110) == pytest.approx(0.1)
+
+
+def test_torch_backend_matches_rnncourse(small_texts):
+    train, valid = small_texts
+    a = LMTrainer(train, valid, tiny(max_steps=3, backend="rnncourse"))
+    b = LMTrainer(train, valid, tiny(max_steps=3, backend="torch"))
+    b.model.load_state_dict(a.model.state_dict())
+    b.optimizer.load_state_dict(a.optimizer.state_dict())
+    ha, hb = a.fit(progress=False), b.fit(progress=False)
+    assert ha["loss"] == pytest.approx(hb["loss"], rel=1e-4)
