@@ -35,12 +35,25 @@ from rnncourse.reference.lstm import (
     lstm_step_backward,
     lstm_step_forward,
 )
+from rnncourse.reference.lstm_variants import (
+    coupled_lstm_backward,
+    coupled_lstm_forward,
+    coupled_lstm_step_backward,
+    coupled_lstm_step_forward,
+    peephole_lstm_backward,
+    peephole_lstm_forward,
+    peephole_lstm_step_backward,
+    peephole_lstm_step_forward,
+)
 from rnncourse.reference.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 
 __all__ = [
     "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
     "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
     "gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward",
+    "peephole_lstm_step_forward", "peephole_lstm_step_backward", "peephole_lstm_forward",
+    "peephole_lstm_backward", "coupled_lstm_step_forward", "coupled_lstm_step_backward",
+    "coupled_lstm_forward", "coupled_lstm_backward",
     "affine_forward", "affine_backward", "temporal_affine_forward", "temporal_affine_backward",
     "temporal_softmax_loss", "sigmoid", "softmax", "log_softmax",
     "eval_numerical_gradient", "grad_check", "rel_error", "GradCheckError",

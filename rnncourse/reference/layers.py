@@ -66,8 +66,9 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
         Same shape and dtype as ``x``, values in [0, 1].
     """
     check_float_array("x", x)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+    with np.errstate(under="ignore"):  # exp(-1000) -> 0 is the right answer, not an error
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
 
 def _sigmoid_(a: np.ndarray) -> np.ndarray:
@@ -100,8 +101,9 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
 def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     z = x - x.max(axis=axis, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=axis, keepdims=True)
+    with np.errstate(under="ignore"):  # tiny probabilities flush to 0, which is fine
+        np.exp(z, out=z)
+        z /= z.sum(axis=axis, keepdims=True)
     return z
 
 
@@ -126,7 +128,8 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
 def _log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     z = x - x.max(axis=axis, keepdims=True)
-    z -= np.log(np.exp(z).sum(axis=axis, keepdims=True))
+    with np.errstate(under="ignore"):  # the max entry contributes exp(0) = 1, so the sum >= 1
+        z -= np.log(np.exp(z).sum(axis=axis, keepdims=True))
     return z
 
 
@@ -317,7 +320,8 @@ def _temporal_softmax_loss(
     picked = logp[rows, yf]
     m: Any = 1.0 if mask is None else mask.reshape(N * T)
     loss = -float(np.sum(picked * m)) / N
-    dscores = np.exp(logp)  # softmax, reusing the log-probabilities
+    with np.errstate(under="ignore"):
+        dscores = np.exp(logp)  # softmax, reusing the log-probabilities
     dscores[rows, yf] -= 1.0
     if mask is None:
         dscores /= N
