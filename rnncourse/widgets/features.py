@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["inside_string", "indentation", "line_position", "FEATURES", "rank_units"]
+__all__ = ["inside_string", "indentation", "line_position", "FEATURES", "rank_units",
+           "gate_saturation"]
 
 
 def inside_string(text: str) -> np.ndarray:
@@ -131,3 +132,28 @@ def rank_units(acts: np.ndarray, feature: np.ndarray, top_k: int = 5) -> list[tu
         r = np.where(denom > 1e-12, (a * f[:, None]).sum(axis=0) / denom, 0.0)
     order = np.argsort(-np.abs(r), kind="stable")[: max(1, min(top_k, acts.shape[1]))]
     return [(int(u), float(r[u])) for u in order]
+
+
+def gate_saturation(gate: np.ndarray, low: float = 0.1, high: float = 0.9
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """How often each unit's sigmoid gate is nearly shut or nearly open.
+
+    Parameters
+    ----------
+    gate : ndarray, shape (T, H)
+        Recorded gate values in (0, 1) (e.g. an LSTM's ``i``, ``f`` or ``o``).
+    low, high : float
+        A value below ``low`` counts as left-saturated (shut), above ``high`` as right-saturated
+        (open), as in Karpathy et al. (2016).
+
+    Returns
+    -------
+    left, right : ndarray, shape (H,)
+        Fraction of time steps each unit spends below ``low`` and above ``high``.
+    """
+    gate = np.asarray(gate, dtype=np.float64)
+    if gate.ndim != 2 or gate.shape[0] == 0:
+        raise ValueError(f"gate must be (T, H) with T >= 1, got shape {gate.shape}")
+    if not 0.0 < low < high < 1.0:
+        raise ValueError(f"need 0 < low < high < 1, got low={low}, high={high}")
+    return (gate < low).mean(axis=0), (gate > high).mean(axis=0)

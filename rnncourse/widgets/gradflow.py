@@ -127,8 +127,8 @@ class GradientFlowExplorer(WidgetBase):
             self.rates[cell] = np.array(rates)
         every = np.concatenate([c.ravel() for c in self.curves.values()])
         finite = every[np.isfinite(every) & (every > 0)]
-        lo = max(float(finite.min()) if finite.size else 1e-12, 1e-16)
-        hi = float(finite.max()) if finite.size else 1.0
+        lo = max(float(finite.min()) if finite.size else 1e-10, 1e-10)
+        hi = min(float(finite.max()) if finite.size else 1.0, 1e12)
         ylim = [10 ** np.floor(np.log10(lo)), 10 ** np.ceil(np.log10(max(hi, 10 * lo)))]
         scale = {c: [[float(min(1.0, tau / n)) if n > 0 else 1.0 for tau in self.taus]
                      for n in self.grad_norms[c]] for c in self.cells}

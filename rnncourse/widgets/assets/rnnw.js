@@ -159,8 +159,8 @@
       '<defs><marker id="rnnw-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>';
   }
   function stateTag(x, y, name, v) {
-    return '<rect x="' + (x - 34) + '" y="' + (y - 14) + '" width="68" height="28" rx="4" fill="' + W.colour(v, "tanh", 2) + '" stroke="#333"/>' +
-      label(x, y - 1, name, "middle", 'font-weight="600" font-size="11"') + label(x, y + 11, fmt(v), "middle", 'font-size="10"');
+    return '<rect x="' + (x - 34) + '" y="' + (y - 17) + '" width="68" height="34" rx="4" fill="' + W.colour(v, "tanh", 2) + '" stroke="#333"/>' +
+      label(x, y - 4, name, "middle", 'font-weight="600" font-size="11"') + label(x, y + 13, fmt(v), "middle", 'font-size="10"');
   }
   function lstmSvg(v) {
     var s = svgOpen(560, 300);
@@ -339,7 +339,7 @@
     }
     function draw() {
       rS.out.textContent = fmt(d.radii[ri]);
-      var w = 620, h = 300, L = 56, R = 90, Tp = 12, B = 34;
+      var w = 620, h = 300, L = 56, R = 16, Tp = 12, B = 34;
       var lo = Math.log10(d.ylim[0]), hi = Math.log10(d.ylim[1]), T = d.T;
       function X(t) { return L + (t / T) * (w - L - R); }
       function Y(v) { var l = Math.log10(Math.max(v, d.ylim[0])); l = Math.min(l, hi); return Tp + (1 - (l - lo) / (hi - lo)) * (h - Tp - B); }
@@ -356,8 +356,10 @@
         var c = curve(cell), pts = [];
         for (var t = 0; t < c.length; t++) pts.push(X(t).toFixed(1) + "," + Y(c[t]).toFixed(1));
         s += '<polyline class="rnnw-curve-' + cell + '" fill="none" stroke="' + COL[cell] + '" stroke-width="2" points="' + pts.join(" ") + '"/>';
-        s += '<text x="' + (w - R + 6) + '" y="' + (Y(c[0]) + 4) + '" fill="' + COL[cell] + '" font-weight="600">' + esc(d.names[cell]) + "</text>";
-        var line = d.names[cell] + ": ‖∂h_T/∂h_0‖ = " + fmt(c[0]) + ", per-step factor ≈ " + fmt(d.rates[cell][ri]);
+        var ly = Tp + 14 + 15 * d.cells.indexOf(cell);
+        s += '<line x1="' + (L + 10) + '" x2="' + (L + 34) + '" y1="' + (ly - 4) + '" y2="' + (ly - 4) + '" stroke="' + COL[cell] + '" stroke-width="2"/>';
+        s += '<text x="' + (L + 40) + '" y="' + ly + '" fill="' + COL[cell] + '" font-weight="600">' + esc(d.names[cell]) + "</text>";
+        var line = d.names[cell] + ": ‖∂L/∂h_0‖ = " + fmt(c[0]) + ", per-step factor ≈ " + fmt(d.rates[cell][ri]);
         if (clip) line += ", parameter-gradient norm " + fmt(d.grad_norm[cell][ri]) + " → " + fmt(Math.min(d.grad_norm[cell][ri], d.taus[ti]));
         lines.push("<div class='rnnw-read-" + cell + "'>" + esc(line) + "</div>");
       });
