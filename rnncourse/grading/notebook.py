@@ -1,0 +1,77 @@
+"""Read submissions: ``.ipynb`` and Jupytext text notebooks (``.md`` MyST, ``.py`` percent)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SUFFIXES = (".ipynb", ".md", ".py")
+
+
+class NotebookError(Exception):
+    """The file could not be read as a notebook."""
+
+
+@dataclass
+class Notebook:
+    path: Path
+    cells: list[tuple[int, str]]  # (code-cell number starting at 1, source)
+    metadata: dict = field(default_factory=dict)
+
+
+def read_notebook(path: str | Path, max_bytes: int = 5 * 1024 * 1024) -> Notebook:
+    """The code cells of ``path``; raises :class:`NotebookError` with a readable reason."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > max_bytes:
+            raise NotebookError(f"file is larger than {max_bytes // 1024 // 1024} MB")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise NotebookError(f"cannot read the file: {e}") from e
+    if path.suffix == ".ipynb":
+        try:
+            nb = json.loads(text)
+            raw_cells = nb["cells"]
+            cells = [c for c in raw_cells if isinstance(c, dict) and c.get("cell_type") == "code"]
+            sources = ["".join(c["source"]) if isinstance(c["source"], list) else str(c["source"])
+                       for c in cells]
+            meta = nb.get("metadata", {}) if isinstance(nb.get("metadata"), dict) else {}
+        except (ValueError, KeyError, TypeError) as e:
+            raise NotebookError(f"not a valid .ipynb notebook ({type(e).__name__}: {e})") from e
+    elif path.suffix in (".md", ".py"):
+        import jupytext
+
+        try:
+            nb = jupytext.reads(text, fmt=path.suffix[1:])
+        except Exception as e:  # noqa: BLE001 - jupytext raises many kinds
+            raise NotebookError(f"not a readable Jupytext notebook ({e})") from e
+        sources = [c.source for c in nb.cells if c.cell_type == "code"]
+        meta = dict(nb.metadata)
+    else:
+        raise NotebookError(f"unsupported file type {path.suffix!r} (use {', '.join(SUFFIXES)})")
+    return Notebook(path, list(enumerate(sources, start=1)), meta)
+
+
+def defining_cell(nb: Notebook, name: str) -> int | None:
+    """Number of the last code cell that defines ``name`` (def/class/assignment)."""
+    pattern = re.compile(rf"^\s*(?:def|class)\s+{re.escape(name)}\b|^{re.escape(name)}\s*=",
+                         re.MULTILINE)
+    found = None
+    for idx, src in nb.cells:
+        if pattern.search(src):
+            found = idx
+    return found
+
+
+def collect(paths: list[str | Path]) -> list[Path]:
+    """Expand folders into the notebooks they contain (sorted), keep files as given."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(q for q in p.rglob("*") if q.suffix in SUFFIXES and q.is_file()
+                              and ".ipynb_checkpoints" not in q.parts))
+        else:
+            out.append(p)
+    return out

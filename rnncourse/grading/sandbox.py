@@ -1,0 +1,165 @@
+"""Grader side of the sandbox: start the child runner, talk to it with deadlines, kill it.
+
+The child is a fresh ``python -m rnncourse.grading.runner`` in its own session (process group),
+with its output going to a size-capped temporary file. Every request has a deadline; a child that
+misses it (an infinite loop that ignores the in-child timer, a C call that never returns) or dies
+(memory) is killed with its whole process group, and :class:`ChildFailed` says why.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from rnncourse.grading import wire
+
+
+@dataclass
+class Limits:
+    """Resource limits of one submission."""
+
+    cell_timeout: float = 30.0  # seconds per cell and per graded call
+    submission_timeout: float = 300.0  # seconds for everything one submission does
+    memory_bytes: int = 2 * 1024**3  # RLIMIT_AS of the child
+    output_chars: int = 100_000  # characters of stdout/stderr kept per child
+    grace: float = 2.0  # extra seconds before the grader kills a child that ignores its timer
+
+
+class ChildFailed(Exception):
+    """The child missed a deadline, died, or sent something unreadable."""
+
+    def __init__(self, reason: str, timed_out: bool = False) -> None:
+        super().__init__(reason)
+        self.reason, self.timed_out = reason, timed_out
+
+
+class Child:
+    """One sandboxed runner process."""
+
+    def __init__(self, limits: Limits, init: dict[str, Any]) -> None:
+        self.limits = limits
+        to_child_r, self._to_child = os.pipe()
+        self._from_child, from_child_w = os.pipe()
+        self._log = tempfile.TemporaryFile()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+        env.update({"RNNCOURSE_GRADING": "1", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
+                    "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                    "PYTHONDONTWRITEBYTECODE": "1"})
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "rnncourse.grading.runner", str(to_child_r), str(from_child_w)],
+            pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, stdout=self._log,
+            stderr=subprocess.STDOUT, env=env, start_new_session=True, cwd=tempfile.gettempdir(),
+        )
+        os.close(to_child_r)
+        os.close(from_child_w)
+        os.set_blocking(self._to_child, False)
+        msg = {"op": "init", "memory_bytes": limits.memory_bytes,
+               "file_bytes": 4 * limits.output_chars + 65536,
+               "output_chars": limits.output_chars, **init}
+        reply = self.request(msg, 60.0)
+        if not reply.get("ok"):
+            self.kill()
+            raise ChildFailed("the sandbox failed to start: " + str(reply.get("error")))
+
+    def request(self, msg: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send ``msg`` and wait at most ``timeout`` seconds for the reply."""
+        deadline = time.monotonic() + timeout
+        try:
+            self._write(wire.encode(msg), deadline)
+            (size,) = struct.unpack("<Q", self._read(8, deadline))
+            if size > wire.MAX_MESSAGE:
+                raise ChildFailed(f"the submission sent a reply of {size} bytes (too large)")
+            reply = wire.decode(self._read(size, deadline))
+        except ChildFailed:
+            self.kill()
+            raise
+        except (OSError, ValueError, UnicodeDecodeError) as e:
+            self.kill()
+            raise ChildFailed(f"broken channel to the submission ({type(e).__name__})") from e
+        if not isinstance(reply, dict):
+            self.kill()
+            raise ChildFailed("the submission's process sent an unexpected reply")
+        return reply
+
+    def _write(self, payload: bytes, deadline: float) -> None:
+        view = memoryview(struct.pack("<Q", len(payload)) + payload)
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ChildFailed("the submission stopped reading its input", timed_out=True)
+            _, ready, _ = select.select([], [self._to_child], [], left)
+            if ready:
+                try:
+                    view = view[os.write(self._to_child, view):]
+                except BlockingIOError:
+                    continue
+                except BrokenPipeError as e:
+                    raise ChildFailed(self._death_reason()) from e
+
+    def _read(self, n: int, deadline: float) -> bytes:
+        chunks = []
+        while n > 0:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ChildFailed("did not finish in time (infinite loop?)", timed_out=True)
+            ready, _, _ = select.select([self._from_child], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(self._from_child, min(n, 1 << 20))
+            if not chunk:
+                raise ChildFailed(self._death_reason())
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    def _death_reason(self) -> str:
+        try:
+            code = self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "the submission's process stopped answering"
+        if code < 0:
+            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ \
+                else str(-code)
+            return f"the submission's process was killed by {name} (memory limit?)"
+        return f"the submission's process exited with status {code} (sys.exit or os._exit?)"
+
+    def output_tail(self, n: int = 2000) -> str:
+        self._log.seek(0, os.SEEK_END)
+        size = self._log.tell()
+        self._log.seek(max(0, size - n))
+        return self._log.read().decode("utf-8", "replace")
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        for fd in (self._to_child, self._from_child):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._to_child = self._from_child = -1
+        self._log.close()
+
+    def close(self) -> None:
+        if self.proc.poll() is None and self._to_child >= 0:
+            try:
+                self._write(wire.encode({"op": "bye"}), time.monotonic() + 1)
+                self.proc.wait(timeout=2)
+            except (ChildFailed, OSError, subprocess.TimeoutExpired):
+                pass
+        self.kill()
