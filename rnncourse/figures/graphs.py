@@ -320,36 +320,49 @@ def draw_sequence_shape(kind: str, ax: Axes | None = None, caption: bool = True)
             _SHAPE_CAPTIONS[kind],
             ha="center",
             va="top",
-            fontsize=9,
+            fontsize=10,
         )
     ax.set_xlim(-0.45, max(1.2, (len(cols) - 1) * gap + 0.45))
     ax.set_ylim(-1.15 if caption else -0.3, 1.9)
     return ax
 
 
-def draw_sequence_shapes(kinds: Sequence[str] = SHAPES) -> np.ndarray:
-    """Draw several sequence shapes side by side in one new figure.
+def draw_sequence_shapes(kinds: Sequence[str] = SHAPES, per_row: int = 3) -> np.ndarray:
+    """Draw several sequence shapes in one new figure, ``per_row`` shapes per row.
 
     Parameters
     ----------
     kinds : sequence of str
         Any of :data:`SHAPES`, in the order to draw them.
+    per_row : int
+        Shapes per row (1..6); the default keeps the figure legible in a text column.
 
     Returns
     -------
-    numpy.ndarray of matplotlib Axes, shape (len(kinds),)
+    numpy.ndarray of matplotlib Axes, shape (len(kinds),), in the order of ``kinds``
     """
     if len(kinds) == 0:
         raise ValueError("kinds must name at least one shape, got an empty sequence")
-    widths = [max(1.6, 0.55 * len(_shape_columns(k)) + 0.4) for k in kinds]
-    fig, axes = plt.subplots(
-        1, len(kinds), figsize=(sum(widths) + 0.3, 2.7), gridspec_kw={"width_ratios": widths}
-    )
-    axes = np.atleast_1d(axes)
-    for k, ax in zip(kinds, axes, strict=True):
-        draw_sequence_shape(k, ax=ax)
-    fig.tight_layout()
-    return axes
+    _check_steps("per_row", per_row, 1, 6)
+    for k in kinds:
+        _shape_columns(k)  # validates the name before any figure is made
+    rows = [list(kinds[i : i + per_row]) for i in range(0, len(kinds), per_row)]
+
+    def width(k: str) -> float:
+        return max(1.7, 0.55 * len(_shape_columns(k)) + 0.5)
+
+    fig_w = max(sum(width(k) for k in row) for row in rows) + 0.3
+    fig = plt.figure(figsize=(fig_w, 2.6 * len(rows)))
+    subfigs = np.atleast_1d(fig.subfigures(len(rows), 1))
+    axes = []
+    for sub, row in zip(subfigs, rows, strict=True):
+        row_axes = np.atleast_1d(
+            sub.subplots(1, len(row), gridspec_kw={"width_ratios": [width(k) for k in row]})
+        )
+        for k, ax in zip(row, row_axes, strict=True):
+            draw_sequence_shape(k, ax=ax)
+            axes.append(ax)
+    return np.array(axes, dtype=object)
 
 
 def _matrix(ax: Axes, x0: float, y0: float, rows: int, cols: int, color: str, cell: float) -> None:

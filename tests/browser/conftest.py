@@ -2,12 +2,13 @@
 
 The book must be built first (``make book``, output in ``_build/html``); ``make test-browser`` runs
 these tests. The browser is Debian's Chromium (``make browser-deps``) driven by Playwright; override
-its location with the ``RNNCOURSE_CHROMIUM`` environment variable.
+its location with the ``RNNCOURSE_CHROMIUM`` environment variable, and the built site's with
+``RNNCOURSE_SITE_DIR`` (default ``_build/html``).
 
 Fixtures
 --------
 site_dir : pathlib.Path (session)
-    ``_build/html``. Fails the test (it does not skip) with a message telling you to run
+    ``_build/html`` (or ``$RNNCOURSE_SITE_DIR``). Fails the test (it does not skip) with a message telling you to run
     ``make book`` when the built book is missing.
 site_url : str (session)
     Base URL, ending in ``/``, of a static HTTP server for ``site_dir`` bound to 127.0.0.1 on a
@@ -59,7 +60,7 @@ from urllib.parse import urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE_DIR = ROOT / "_build" / "html"
+SITE_DIR = Path(os.environ.get("RNNCOURSE_SITE_DIR", ROOT / "_build" / "html"))
 SCREENSHOT_DIR = ROOT / "_build" / "screenshots"
 CHROMIUM = os.environ.get("RNNCOURSE_CHROMIUM", "/usr/bin/chromium")
 
