@@ -52,10 +52,21 @@ def _load_cached(name: str, config: dict[str, Any]) -> dict[str, Any] | None:
     return data
 
 
+def _round(obj: Any, keep: tuple[str, ...] = ("config", "baseline")) -> Any:
+    """Curves to 5 significant digits (keeps the package small); ``keep`` keys untouched."""
+    if isinstance(obj, float):
+        return float(f"{obj:.5g}")
+    if isinstance(obj, list):
+        return [_round(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: (v if k in keep else _round(v)) for k, v in obj.items()}
+    return obj
+
+
 def _save_cached(name: str, result: dict[str, Any]) -> Path:
     RESULTS_DIR.mkdir(exist_ok=True)
     path = RESULTS_DIR / f"{name}.json"
-    out = dict(result, source="live", versions=_versions())
+    out = dict(_round(result), source="live", versions=_versions())
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(out, indent=1) + "\n")
     tmp.replace(path)
@@ -136,10 +147,10 @@ def adding_problem_curves(
 
 # ----------------------------------------------------------------------------- clipping
 def clipping_experiment(
-    threshold: float = 1.0,
+    threshold: float = 0.25,
     lr: float = 3.0,
     wh_scale: float = 1.5,
-    steps: int = 300,
+    steps: int = 200,
     hidden_size: int = 64,
     seq_len: int = 50,
     batch_size: int = 32,
@@ -152,8 +163,9 @@ def clipping_experiment(
     starts as ``wh_scale`` times a random orthogonal matrix (all singular values 1.5, so
     gradients through time grow), trained on the first 200,000 characters of the stdlib corpus
     with windows of 50 and carried state. Without clipping, gradient norms spike by orders of
-    magnitude and the loss jumps above its untrained value; clipping the global gradient norm
-    at ``threshold`` keeps every update bounded and the loss falls steadily. Both runs start from
+    magnitude and the loss jumps far above its untrained value ln V; clipping the global
+    gradient norm at ``threshold`` keeps every update bounded and the loss falls steadily
+    (with the defaults it never rises above ln V again). Both runs start from
     identical weights and see identical batches. About 5 s on one core.
 
     Returns
