@@ -9,9 +9,12 @@ Works in float64 and float32 (the output dtype follows the inputs).
 
 Modules: :mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`, :mod:`.lstm_variants`, :mod:`.layers`,
 :mod:`.bidirectional`, :mod:`.deep`, :mod:`.tbptt`, :mod:`.optim`, :mod:`.gradcheck`,
-:mod:`.sampling`, :mod:`.init`.
+:mod:`.sampling`, :mod:`.init`, :mod:`.attention` (soft attention, maintained separately).
 """
 
+from rnncourse.reference.attention import attention_backward, attention_forward, attention_scores
+from rnncourse.reference.bidirectional import bidirectional_backward, bidirectional_forward
+from rnncourse.reference.deep import deep_backward, deep_forward
 from rnncourse.reference.gradcheck import (
     GradCheckError,
     eval_numerical_gradient,
@@ -19,6 +22,7 @@ from rnncourse.reference.gradcheck import (
     rel_error,
 )
 from rnncourse.reference.gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
+from rnncourse.reference.init import init_deep_params, init_output_params, init_rnn_params
 from rnncourse.reference.layers import (
     affine_backward,
     affine_forward,
@@ -45,7 +49,17 @@ from rnncourse.reference.lstm_variants import (
     peephole_lstm_step_backward,
     peephole_lstm_step_forward,
 )
+from rnncourse.reference.optim import (
+    adagrad,
+    adam,
+    clip_by_global_norm,
+    clip_by_value,
+    global_norm,
+    sgd,
+)
 from rnncourse.reference.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+from rnncourse.reference.sampling import make_rng, rnn_lm_step, sample, sample_next
+from rnncourse.reference.tbptt import TBPTTChunk, chunk_slices, tbptt, tbptt_gradients
 
 __all__ = [
     "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
@@ -56,5 +70,11 @@ __all__ = [
     "coupled_lstm_forward", "coupled_lstm_backward",
     "affine_forward", "affine_backward", "temporal_affine_forward", "temporal_affine_backward",
     "temporal_softmax_loss", "sigmoid", "softmax", "log_softmax",
+    "bidirectional_forward", "bidirectional_backward", "deep_forward", "deep_backward",
+    "tbptt", "tbptt_gradients", "chunk_slices", "TBPTTChunk",
+    "sgd", "adagrad", "adam", "clip_by_value", "clip_by_global_norm", "global_norm",
     "eval_numerical_gradient", "grad_check", "rel_error", "GradCheckError",
+    "sample", "sample_next", "rnn_lm_step", "make_rng",
+    "init_rnn_params", "init_output_params", "init_deep_params",
+    "attention_forward", "attention_backward", "attention_scores",
 ]
