@@ -7,7 +7,7 @@ from torch import Tensor
 
 
 def _shape(t: Tensor) -> str:
-    return "(" + ", ".join(str(s) for s in t.shape) + ")"
+    return "(" + ", ".join(str(s) for s in t.shape) + ("," if t.dim() == 1 else "") + ")"
 
 
 def check_tensor(name: str, value: object) -> Tensor:
@@ -32,12 +32,13 @@ def check_like(name: str, t: Tensor, ref: Tensor, ref_name: str) -> None:
         )
 
 
-def check_shape(name: str, t: Tensor, expected: tuple[int, ...], symbols: str) -> None:
+def check_shape(
+    name: str, t: Tensor, expected: tuple[int, ...], symbols: str, when: str = ""
+) -> None:
     """``t.shape`` must equal ``expected``; ``symbols`` spells it, e.g. ``"(L*dirs, N, H)"``."""
     if tuple(t.shape) != tuple(expected):
-        raise ValueError(
-            f"{name} must be {symbols} = ({', '.join(map(str, expected))}), got {_shape(t)}"
-        )
+        numbers = "(" + ", ".join(map(str, expected)) + ("," if len(expected) == 1 else "") + ")"
+        raise ValueError(f"{name} must be {symbols} = {numbers}{when}, got {_shape(t)}")
 
 
 def check_input(name: str, x: Tensor, input_size: int, dims: tuple[int, ...], symbols: str) -> None:

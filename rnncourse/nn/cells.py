@@ -80,7 +80,7 @@ class RNNCellBase(nn.Module):
         for name, s in named:
             s = _checks.check_tensor(name, s)
             if unbatched:
-                _checks.check_shape(name, s, (H,), "(H,) for unbatched input")
+                _checks.check_shape(name, s, (H,), "(H,)", " for unbatched input")
             else:
                 _checks.check_shape(name, s, (N, H), "(N, H)")
             _checks.check_like(name, s, self.weight_ih, "the cell's parameters")

@@ -204,7 +204,7 @@ class RNNBase(nn.Module):
         for name, s in pairs:
             s = _checks.check_tensor(name, s)
             if unbatched:
-                _checks.check_shape(name, s, (L, H), "(L*dirs, H) for unbatched input")
+                _checks.check_shape(name, s, (L, H), "(L*dirs, H)", " for unbatched input")
                 s = s.unsqueeze(1)
             else:
                 _checks.check_shape(name, s, (L, N, H), "(L*dirs, N, H)")
