@@ -1,0 +1,136 @@
+"""Sampling from a language model, and parameter initialisation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnncourse.reference import (
+    affine_forward,
+    init_deep_params,
+    init_output_params,
+    init_rnn_params,
+    lstm_step_forward,
+    rnn_lm_step,
+    sample,
+    sample_next,
+)
+
+LOGITS = np.array([0.0, 5.0, 4.0, -1.0, 3.0])
+
+
+def const_step(token, state):
+    return LOGITS, state
+
+
+def test_same_seed_same_sequence_different_seed_differs():
+    a = sample(const_step, None, 0, 50, rng=3)
+    b = sample(const_step, None, 0, 50, rng=np.random.default_rng(3))
+    c = sample(const_step, None, 0, 50, rng=4)
+    np.testing.assert_array_equal(a, b)
+    assert a.dtype == np.int64 and a.shape == (50,)
+    assert not np.array_equal(a, c)
+
+
+def test_top_k_restricts_to_best_tokens():
+    out = sample(const_step, None, 0, 300, top_k=2, rng=0)
+    assert set(out.tolist()) == {1, 2}
+    assert set(sample(const_step, None, 0, 20, top_k=1, rng=0).tolist()) == {1}
+
+
+def test_temperature_zero_is_greedy_and_low_temperature_sharpens():
+    assert set(sample(const_step, None, 0, 20, temperature=0, rng=0).tolist()) == {1}
+    logits = np.array([1.0, 0.0])
+    cold = sum(sample_next(logits, 0.1, rng=np.random.default_rng(s)) == 0 for s in range(400))
+    hot = sum(sample_next(logits, 10.0, rng=np.random.default_rng(s)) == 0 for s in range(400))
+    # p(0) = sigmoid(10) ~ 0.99995 when cold, sigmoid(0.1) ~ 0.525 when hot
+    assert cold >= 398
+    assert 150 < hot < 270
+
+
+def test_end_token_stops_and_is_excluded():
+    def counting_step(token, t):
+        logits = np.full(4, -50.0)
+        logits[3 if t == 3 else 1] = 50.0  # token 3 (the end) becomes certain at the 4th draw
+        return logits, t + 1
+
+    out = sample(counting_step, 0, 0, 10, end_token=3, rng=0)
+    np.testing.assert_array_equal(out, [1, 1, 1])
+    out = sample(counting_step, 0, 0, 10, rng=0)  # without end token: runs to max_len
+    assert len(out) == 10 and out[3] == 3
+
+
+def test_rnn_lm_step_matches_reference_cell():
+    V, H = 6, 4
+    core = init_rnn_params(V, H, "lstm", rng=1)
+    head = init_output_params(H, V, rng=2)
+    head["by"] += 0.1
+    step = rnn_lm_step({**core, **head}, "lstm")
+    logits, (h, c) = step(2, None)
+    x = np.eye(V)[[2]]
+    h_ref, c_ref, _ = lstm_step_forward(x, np.zeros((1, H)), np.zeros((1, H)), **core)
+    np.testing.assert_allclose(h, h_ref, atol=1e-15)
+    np.testing.assert_allclose(c, c_ref, atol=1e-15)
+    np.testing.assert_allclose(logits, affine_forward(h_ref, head["Wy"], head["by"])[0][0],
+                               atol=1e-15)
+    text = sample(step, None, 0, 12, rng=5, top_k=3)
+    assert len(text) == 12 and text.min() >= 0 and text.max() < V
+    np.testing.assert_array_equal(text, sample(step, None, 0, 12, rng=5, top_k=3))
+
+
+def test_sampling_bad_input_messages():
+    with pytest.raises(ValueError, match="temperature must be a finite number >= 0, got -1"):
+        sample(const_step, None, 0, 5, temperature=-1)
+    with pytest.raises(ValueError, match="top_k must be None or an integer >= 1, got 0"):
+        sample_next(LOGITS, top_k=0)
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator, an int seed or "
+                                        "None, got str"):
+        sample(const_step, None, 0, 5, rng="seed")
+    with pytest.raises(ValueError, match=r"logits must have 1 dimension\(s\) \(V,\)"):
+        sample_next(LOGITS[None])
+    with pytest.raises(ValueError, match=r'params\["Wx"\] must have one row per token'):
+        rnn_lm_step({**init_rnn_params(3, 4), **init_output_params(4, 6)})
+    step = rnn_lm_step({**init_rnn_params(6, 4), **init_output_params(4, 6)})
+    with pytest.raises(ValueError, match=r"token must be in \[0, 6\), got 9"):
+        step(9, None)
+
+
+# -------------------------------------------------------------------------------------- init
+@pytest.mark.parametrize("scheme", ["torch", "xavier", "orthogonal"])
+@pytest.mark.parametrize("cell,k", [("rnn", 1), ("gru", 3), ("lstm", 4)])
+def test_init_shapes_and_dtype(cell, k, scheme):
+    p = init_rnn_params(3, 5, cell, rng=0, dtype=np.float32, scheme=scheme)
+    assert p["Wx"].shape == (3, 5 * k) and p["Wh"].shape == (5, 5 * k) and p["b"].shape == (5 * k,)
+    assert ("bh" in p) == (cell == "gru")
+    assert all(v.dtype == np.float32 for v in p.values())
+
+
+def test_init_torch_bounds_seed_and_orthogonal_blocks():
+    p = init_rnn_params(3, 16, "gru", rng=0)
+    assert np.abs(p["Wh"]).max() <= 0.25 and np.abs(p["Wh"]).max() > 0.2
+    q = init_rnn_params(3, 16, "gru", rng=0)
+    assert all(np.array_equal(p[k], q[k]) for k in p)
+    o = init_rnn_params(3, 6, "lstm", rng=0, scheme="orthogonal", forget_bias=1.0)
+    for blk in range(4):
+        W = o["Wh"][:, 6 * blk:6 * (blk + 1)]
+        np.testing.assert_allclose(W.T @ W, np.eye(6), atol=1e-12)
+    np.testing.assert_array_equal(o["b"], np.r_[np.zeros(6), np.ones(6), np.zeros(12)])
+
+
+def test_init_deep_and_output():
+    layers = init_deep_params(3, [5, 4], "lstm", rng=0)
+    assert [p["Wx"].shape for p in layers] == [(3, 20), (5, 16)]
+    out = init_output_params(4, 7, rng=0)
+    assert out["Wy"].shape == (4, 7) and not out["by"].any()
+
+
+def test_init_bad_input_messages():
+    with pytest.raises(ValueError, match="H must be an integer >= 1, got 0"):
+        init_rnn_params(3, 0)
+    with pytest.raises(ValueError, match="scheme must be one of 'torch', 'xavier', 'orthogonal'; "
+                                         "got 'he'"):
+        init_rnn_params(3, 4, scheme="he")
+    with pytest.raises(ValueError, match="forget_bias only applies to the 'lstm' cell"):
+        init_rnn_params(3, 4, "gru", forget_bias=1.0)
+    with pytest.raises(TypeError, match="dtype must be a floating dtype, got int64"):
+        init_rnn_params(3, 4, dtype=np.int64)
