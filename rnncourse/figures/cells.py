@@ -401,11 +401,11 @@ def draw_bidirectional(T: int = 4, ax: Axes | None = None, highlight: int | None
     return ax
 
 
-def _node(ax: Axes, x: float, y: float, text: str, fc: str, ec: str) -> None:
+def _node(ax: Axes, x: float, y: float, text: str, fc: str, ec: str, w: float = 0.7) -> None:
     ax.add_patch(
         FancyBboxPatch(
-            (x - 0.35, y - 0.3),
-            0.7,
+            (x - w / 2, y - 0.3),
+            w,
             0.6,
             boxstyle="round,pad=0.02,rounding_size=0.1",
             fc=fc,
@@ -455,9 +455,9 @@ def draw_stacked(T: int = 4, layers: int = 3, head: int = 0, ax: Axes | None = N
                 if recurrent
                 else rf"$z^{{[{r - layers}]\langle {t}\rangle}}$"
             )
-            _node(ax, X, Y, label, "#cfe3f7" if recurrent else "#f0e1f5", _LINE)
+            _node(ax, X, Y, label, "#cfe3f7" if recurrent else "#f0e1f5", _LINE, w=1.0)
             if recurrent and t < T:
-                c.path([(X + 0.35, Y), (X + 1.7 - 0.35, Y)], lw=1.2)
+                c.path([(X + 0.5, Y), (X + 1.7 - 0.5, Y)], lw=1.2)
             prev_y = Y + 0.3
         Ytop = 1.25 * (rows + 1)
         c.path([(X, prev_y), (X, Ytop - 0.25)], lw=1.2)
