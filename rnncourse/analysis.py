@@ -343,12 +343,13 @@ class HiddenGradients:
     @property
     def norms(self) -> np.ndarray:
         """Per-sequence :math:`\\|\\partial L/\\partial h_t\\|_2`, shape (N, T+1)."""
-        return np.linalg.norm(self.dh, axis=-1)
+        # float64 so that a float32 run that overflowed shows inf/nan without new overflow here
+        return np.linalg.norm(self.dh.astype(np.float64), axis=-1)
 
     @property
     def cell_norms(self) -> np.ndarray | None:
         """Per-sequence :math:`\\|\\partial L/\\partial c_t\\|_2` (LSTM), (N, T+1), else None."""
-        return None if self.dc is None else np.linalg.norm(self.dc, axis=-1)
+        return None if self.dc is None else np.linalg.norm(self.dc.astype(np.float64), axis=-1)
 
     @property
     def state_norms(self) -> np.ndarray:
