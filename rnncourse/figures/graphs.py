@@ -419,14 +419,13 @@ def draw_stacked_weights(
         ax.text(mx + H * c / 2, 0.12, r"$W$", ha="center", fontsize=10)
         ax.text(
             0,
-            -1.0,
-            r"$h_t=\tanh([h_{t-1},\,x_t]\,W + b)$" + "\n"
-            r"$\;\;\;=\tanh(h_{t-1}W_h + x_t W_x + b)$",
+            -(H + D) * c - 0.25,
+            r"$h_t=\tanh([h_{t-1},\,x_t]\,W + b)=\tanh(h_{t-1}W_h + x_t W_x + b)$",
             fontsize=11,
             va="top",
         )
         ax.set_xlim(-0.2, mx + H * c + 1.9)
-        ax.set_ylim(-(H + D) * c - 0.3, 0.5)
+        ax.set_ylim(-(H + D) * c - 0.8, 0.5)
     else:
         # W_a = [W_aa | W_ax] (H x (H+D)) times the column [a ; x] ((H+D) x 1).
         _matrix(ax, 0, 0, H, H, "#6fbf73", c)
