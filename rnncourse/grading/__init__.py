@@ -69,6 +69,7 @@ def check(name: str, fn: Callable[..., Any] | None = None, *, seed: int | None =
     from rnncourse.grading.catalog import find_part
     from rnncourse.grading.core import run_part
     from rnncourse.grading.runner import execute_calls
+    from rnncourse.grading.wire import from_jsonable, to_jsonable
 
     _, part = find_part(name)
     if namespace is None:
@@ -81,7 +82,10 @@ def check(name: str, fn: Callable[..., Any] | None = None, *, seed: int | None =
 
     class _Local:
         def run(self, calls):
-            return execute_calls(ns, [c.payload() for c in calls])
+            reply = execute_calls(ns, [c.payload() for c in calls])
+            if reply.get("ok"):  # the same conversion as in the grader (tensors -> arrays)
+                reply["results"] = [from_jsonable(to_jsonable(r)) for r in reply["results"]]
+            return reply
 
     try:
         verdict = run_part(part, _Local(), np.random.default_rng(seed))

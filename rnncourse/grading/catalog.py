@@ -677,9 +677,9 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
         Part("sample", 4, sample_cases),
         Part("train_step", 3, train_step_cases),
     ], ("rnncourse.nn", "rnncourse.train", "torch", "jax", "tensorflow", "autograd"),
-        ("rnncourse.reference*.sample*", "rnncourse.reference*.clip*",
-         "rnncourse.reference*.sgd*", "rnncourse.reference*.adam*",
-         "rnncourse.reference*.adagrad*")),
+        ("rnncourse.reference:sample*", "rnncourse.reference:clip*", "rnncourse.reference:sgd*",
+         "rnncourse.reference:adam*", "rnncourse.reference:adagrad*",
+         "rnncourse.reference:optim*")),
     Exercise("ex04_gru", "GRU step forward and backward", "08_gru", [
         Part("gru_step_forward", 5, gru_step_forward_cases),
         Part("gru_step_backward", 5, gru_step_backward_cases, ("gru_step_forward",)),
@@ -697,8 +697,8 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
         Part("bidirectional_rnn_forward", 5, bidirectional_rnn_forward_cases),
         Part("deep_rnn_forward", 5, deep_rnn_forward_cases),
     ], ("rnncourse.nn", "rnncourse.train", "torch", "jax", "tensorflow", "autograd"),
-        ("rnncourse.reference*.bidirectional*", "rnncourse.reference*.deep*",
-         "rnncourse.reference*.stacked*")),
+        ("rnncourse.reference:bidirectional*", "rnncourse.reference:deep*",
+         "rnncourse.reference:stacked*")),
     Exercise("ex08_vanishing_gradients", "Vanishing gradients: RNN vs LSTM",
              "07_vanishing_gradients", [
         Part("grad_norms", 6, grad_norms_cases),
@@ -707,8 +707,7 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
     Exercise("ex09_torch_lstm", "An LSTM module in PyTorch from its equations", "09_lstm", [
         Part("LSTMFromScratch", 10, torch_lstm_cases),
     ], ("rnncourse.reference", "rnncourse.nn", "rnncourse.train"),
-        ("torch.nn.LSTM", "torch.nn.LSTMCell", "torch.nn.modules.rnn.*", "torch.lstm",
-         "torch.lstm_cell", "torch._VF.lstm", "torch._VF.lstm_cell")),
+        ("torch:LSTM", "torch:LSTMCell", "torch:lstm", "torch:lstm_cell", "torch:_VF")),
 ]}
 
 

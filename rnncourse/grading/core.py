@@ -63,7 +63,8 @@ class Exercise:
     parts: list[Part]
     #: modules the learner may not import in this exercise (it is done from scratch)
     forbidden_modules: tuple[str, ...] = ()
-    #: dotted names the learner may not call, e.g. "rnncourse.reference.sample"
+    #: "module:name-glob": names the learner may not use from that module or its submodules,
+    #: e.g. "rnncourse.reference:sample*" or "torch:LSTM"
     forbidden_calls: tuple[str, ...] = ()
 
     @property

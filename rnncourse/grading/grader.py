@@ -96,6 +96,12 @@ class Session:
     def __init__(self, nb: Notebook, ex: Exercise, limits: Limits, deadline: float) -> None:
         self.nb, self.ex, self.limits, self.deadline = nb, ex, limits, deadline
         self.skip: dict[int, str] = {}  # cell -> why it was dropped
+        # "Try it" demos (tagged raises-exception) are for learning, not grading: not run
+        # unless they define a graded name.
+        parts = [p.name for p in ex.parts]
+        self.demos = {i for i, tags in nb.tags.items() if "raises-exception" in tags
+                      and not any(defining_cell(Notebook(nb.path, [(i, src)]), n) == i
+                                  for n in parts for j, src in nb.cells if j == i)}
         self.errors: dict[int, str] = {}
         self.violations: dict[int, list[str]] = {}
         self.call_violations: list[str] = []
@@ -148,7 +154,7 @@ class Session:
     def _exec_from(self, start: int, record: bool) -> None:
         assert self.child is not None
         for idx, source in self.nb.cells:
-            if idx in self.skip:
+            if idx in self.skip or idx in self.demos:
                 continue
             budget = min(self.limits.cell_timeout, self.left())
             if budget <= 0:

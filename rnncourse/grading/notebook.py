@@ -19,6 +19,7 @@ class Notebook:
     path: Path
     cells: list[tuple[int, str]]  # (code-cell number starting at 1, source)
     metadata: dict = field(default_factory=dict)
+    tags: dict[int, list[str]] = field(default_factory=dict)  # cell number -> its tags
 
 
 def read_notebook(path: str | Path, max_bytes: int = 5 * 1024 * 1024) -> Notebook:
@@ -37,6 +38,7 @@ def read_notebook(path: str | Path, max_bytes: int = 5 * 1024 * 1024) -> Noteboo
             cells = [c for c in raw_cells if isinstance(c, dict) and c.get("cell_type") == "code"]
             sources = ["".join(c["source"]) if isinstance(c["source"], list) else str(c["source"])
                        for c in cells]
+            tags = [c.get("metadata", {}).get("tags", []) for c in cells]
             meta = nb.get("metadata", {}) if isinstance(nb.get("metadata"), dict) else {}
         except (ValueError, KeyError, TypeError) as e:
             raise NotebookError(f"not a valid .ipynb notebook ({type(e).__name__}: {e})") from e
@@ -47,11 +49,15 @@ def read_notebook(path: str | Path, max_bytes: int = 5 * 1024 * 1024) -> Noteboo
             nb = jupytext.reads(text, fmt=path.suffix[1:])
         except Exception as e:  # noqa: BLE001 - jupytext raises many kinds
             raise NotebookError(f"not a readable Jupytext notebook ({e})") from e
-        sources = [c.source for c in nb.cells if c.cell_type == "code"]
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        sources = [c.source for c in code]
+        tags = [c.metadata.get("tags", []) for c in code]
         meta = dict(nb.metadata)
     else:
         raise NotebookError(f"unsupported file type {path.suffix!r} (use {', '.join(SUFFIXES)})")
-    return Notebook(path, list(enumerate(sources, start=1)), meta)
+    tag_map = {i: [str(t) for t in ts] for i, ts in enumerate(tags, start=1)
+               if isinstance(ts, list) and ts}
+    return Notebook(path, list(enumerate(sources, start=1)), meta, tag_map)
 
 
 def defining_cell(nb: Notebook, name: str) -> int | None:

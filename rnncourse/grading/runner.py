@@ -231,21 +231,28 @@ DRIVERS = {"torch_lstm": _torch_lstm}
 
 
 # ------------------------------------------------------------------------------ tripwires
+def forbidden_match(dotted: str, patterns: tuple[str, ...]) -> str | None:
+    """The pattern ("module:glob") that the dotted name ``a.b.c`` falls under, if any."""
+    for pattern in patterns:
+        prefix, glob = pattern.split(":", 1)
+        if not (dotted == prefix or dotted.startswith(prefix + ".")):
+            continue
+        if any(fnmatch.fnmatchcase(part, glob) for part in dotted[len(prefix):].split(".")):
+            return pattern
+    return None
+
+
 def _install_call_tripwires(patterns: tuple[str, ...]) -> None:
     """Wrap forbidden functions/classes so that using them is recorded and refused."""
     for pattern in patterns:
-        mod_name = pattern.rsplit(".", 1)[0].replace("*", "")
-        root = mod_name.split(".")[0]
-        if root not in sys.modules:
-            try:
-                importlib.import_module(root)
-            except ImportError:
-                continue
+        prefix, glob = pattern.split(":", 1)
+        if prefix.split(".")[0] not in sys.modules:
+            continue  # not loaded: the import blocker or the static scan handles it
         for name, module in list(sys.modules.items()):
-            if module is None or not fnmatch.fnmatch(name, pattern.rsplit(".", 1)[0]):
+            if module is None or not (name == prefix or name.startswith(prefix + ".")):
                 continue
             for attr in list(vars(module)):
-                if fnmatch.fnmatch(f"{name}.{attr}", pattern):
+                if fnmatch.fnmatchcase(attr, glob):
                     _wrap(module, attr, pattern)
 
 
@@ -253,13 +260,9 @@ def _wrap(module: Any, attr: str, pattern: str) -> None:
     target = getattr(module, attr)
     label = f"{module.__name__}.{attr}"
     if isinstance(target, type):
-        original_init = target.__init__
-
-        def init(self, *a, __orig=original_init, __label=label, **k):
-            if type(self).__module__.startswith("torch"):
-                VIOLATIONS.append(f"uses {__label}, which this from-scratch exercise forbids")
-                raise RuntimeError(f"{__label} is not allowed in this exercise")
-            __orig(self, *a, **k)
+        def init(self, *a, __label=label, **k):
+            VIOLATIONS.append(f"uses {__label}, which this from-scratch exercise forbids")
+            raise RuntimeError(f"{__label} is not allowed in this exercise")
 
         try:
             target.__init__ = init
@@ -279,9 +282,9 @@ def _wrap(module: Any, attr: str, pattern: str) -> None:
         pass
 
 
-def fingerprint() -> dict[str, int]:
+def fingerprint() -> dict[str, tuple[int, Any]]:
     """Identity of every public attribute of the watched modules and rnncourse modules."""
-    fp: dict[str, int] = {}
+    fp: dict[str, tuple[int, Any]] = {}
     names = [n for n in WATCHED if n in sys.modules]
     names += [n for n in sys.modules if n.startswith("rnncourse") and n != __name__]
     for n in names:
@@ -289,28 +292,45 @@ def fingerprint() -> dict[str, int]:
         if mod is None:
             continue
         for attr, value in list(vars(mod).items()):
-            if not attr.startswith("__"):
-                fp[f"{n}.{attr}"] = id(value)
+            if not attr.startswith("_"):
+                fp[f"{n}.{attr}"] = (id(value), value)
     for owner in ("torch.Tensor", "torch.nn.Module"):
         mod_name, cls_name = owner.rsplit(".", 1)
         mod = sys.modules.get(mod_name)
         cls = getattr(mod, cls_name, None) if mod is not None else None
         if isinstance(cls, type):
             for attr, value in list(vars(cls).items()):
-                fp[f"{owner}.{attr}"] = id(value)
+                if not attr.startswith("_") or attr in ("__call__", "__matmul__", "__mul__"):
+                    fp[f"{owner}.{attr}"] = (id(value), value)
     return fp
 
 
-def patched_since(before: dict[str, int]) -> list[str]:
+def _library_own(key: str, value: Any) -> bool:
+    """True when a changed attribute's new value comes from the library itself (lazy setup)."""
+    root = key.split(".")[0]
+    module = getattr(value, "__module__", None)
+    if not isinstance(module, str):
+        return False
+    return module == root or module.startswith(root + ".") or (
+        root == "builtins" and module == "builtins")
+
+
+def patched_since(before: dict[str, tuple[int, Any]]) -> list[str]:
     after = fingerprint()
-    return sorted(k for k, v in before.items() if after.get(k, v) != v or k not in after)
+    changed = []
+    for k, (ident, _) in before.items():
+        if k not in after:
+            changed.append(k)
+        elif after[k][0] != ident and not _library_own(k, after[k][1]):
+            changed.append(k)
+    return sorted(changed)
 
 
 # ------------------------------------------------------------------------------ the server
 class Server:
     def __init__(self) -> None:
         self.ns: dict[str, Any] = {"__name__": "__main__", "display": lambda *a, **k: None}
-        self.baseline: dict[str, int] = {}
+        self.baseline: dict[str, tuple[int, Any]] = {}
         self.stdout: _CappedWriter | None = None
         self.check = None
 

@@ -11,6 +11,7 @@ import ast
 import fnmatch
 
 from rnncourse.grading.core import Exercise
+from rnncourse.grading.runner import forbidden_match
 
 PROTECTED = ("numpy", "torch", "rnncourse", "math", "builtins", "scipy")
 ESCAPE_MODULES = ("ctypes", "gc", "inspect", "importlib", "subprocess", "signal", "resource",
@@ -70,7 +71,7 @@ def _scan(source: str, ex: Exercise, aliases: dict[str, str]) -> list[str]:
         if mod:
             msgs.append(f"uses {mod} ({name}), which this exercise does not allow "
                         "(write it from scratch)")
-        if any(fnmatch.fnmatch(name, p) for p in ex.forbidden_calls):
+        if forbidden_match(name, ex.forbidden_calls):
             msgs.append(f"uses {name}, which this exercise forbids")
         if _under(name, ESCAPE_MODULES) or any(fnmatch.fnmatch(name, p) for p in ESCAPE_NAMES):
             msgs.append(f"uses {name}, which is not allowed in graded notebooks")
