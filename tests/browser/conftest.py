@@ -8,8 +8,8 @@ its location with the ``RNNCOURSE_CHROMIUM`` environment variable, and the built
 Fixtures
 --------
 site_dir : pathlib.Path (session)
-    ``_build/html`` (or ``$RNNCOURSE_SITE_DIR``). Fails the test (it does not skip) with a message telling you to run
-    ``make book`` when the built book is missing.
+    ``_build/html`` (or ``$RNNCOURSE_SITE_DIR``). Fails the test (it does not skip) with a
+    message telling you to run ``make book`` when the built book is missing.
 site_url : str (session)
     Base URL, ending in ``/``, of a static HTTP server for ``site_dir`` bound to 127.0.0.1 on a
     free port, running in a background thread for the whole session.
@@ -33,6 +33,9 @@ open_page : Callable[..., tuple[Page, list[str]]] (function)
       ipywidgets view on the page; ``False`` requires none.
 
     Every page opened is closed at the end of the test.
+check_math, check_widgets : Callable (session)
+    The checks ``open_page`` runs, for re-running after your test changed the page:
+    ``check_math(page) -> list[str]`` and ``check_widgets(page, expect_widgets=None) -> list[str]``.
 screenshot_dir : pathlib.Path (session)
     ``_build/screenshots``, created on demand, for full-page screenshots.
 
@@ -223,6 +226,16 @@ def _check_widgets(page: object, expect_widgets: bool | None) -> list[str]:
     if broken:
         out.append(f"{broken} widgets show 'Error displaying widget'")
     return out
+
+
+@pytest.fixture(scope="session")
+def check_math() -> Callable[[object], list[str]]:
+    return _check_math
+
+
+@pytest.fixture(scope="session")
+def check_widgets() -> Callable[..., list[str]]:
+    return _check_widgets
 
 
 @pytest.fixture

@@ -98,3 +98,45 @@ def test_solutions_are_hidden_until_clicked(open_page):
     first.locator("button.toggle-button, .admonition-title").first.click()
     body.wait_for(state="visible", timeout=5_000)
     assert not problems, "\n".join(problems)
+
+
+def test_the_checks_catch_what_they_claim_to(open_page):
+    # Guard against a vacuous test: provoke each kind of problem on a real page and make sure the
+    # open_page fixture reports it.
+    page, problems = open_page("book/preface.html")
+    assert not problems, "\n".join(problems)
+    page.evaluate(
+        """async () => {
+            await fetch("https://cdn.example.org/lib.js").catch(() => null);
+            await fetch("missing-file.png").catch(() => null);
+            console.error("provoked console error");
+            setTimeout(() => { throw new Error("provoked page error"); }, 0);
+            await new Promise((resolve) => setTimeout(resolve, 200));
+        }"""
+    )
+    report = "\n".join(problems)
+    assert "request to another host blocked: https://cdn.example.org/lib.js" in report, report
+    assert "HTTP 404" in report and "missing-file.png" in report, report
+    assert "console error: provoked console error" in report, report
+    assert "page error:" in report and "provoked page error" in report, report
+
+
+def test_math_check_catches_errors_and_untypeset_math(open_page, check_math):
+    page, problems = open_page("book/03_rnn_model.html")
+    assert not check_math(page)
+    page.evaluate(
+        """async () => {
+            const bad = document.createElement("span");
+            bad.className = "math";
+            bad.textContent = "\\\\(\\\\frac{1}\\\\)";
+            document.querySelector("main").appendChild(bad);
+            await MathJax.typesetPromise([bad]);
+            const raw = document.createElement("span");
+            raw.className = "math";
+            raw.textContent = "never typeset";
+            document.querySelector("main").appendChild(raw);
+        }"""
+    )
+    report = "\n".join(check_math(page))
+    assert "mjx-merror" in report, report
+    assert "not typeset" in report and "never typeset" in report, report
