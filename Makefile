@@ -40,10 +40,13 @@ browser-deps:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
+# From scratch, every notebook executed (execute_notebooks: force in _config.yml), warnings are
+# errors, and a failing cell fails the build (nb_execution_raise_on_error).
 book: setup vendor
-	rm -rf _build/html _build/.doctrees
-	$(VENV)/bin/jupyter-book build . --all -W -n --keep-going --path-output .
-	@echo "Built: _build/html/index.html"
+	rm -rf _build/html _build/.doctrees _build/jupyter_execute
+	@start=$$(date +%s); \
+	  $(VENV)/bin/jupyter-book build . --all -W -n --keep-going --path-output . && \
+	  echo "Built _build/html/index.html in $$(( $$(date +%s) - start )) s"
 
 lint: setup
 	$(VENV)/bin/ruff check rnncourse tests benchmarks
@@ -54,6 +57,7 @@ test-unit: setup
 test-notebooks: setup
 	$(PY) -m pytest -n $(JOBS) --nbval-lax --nbval-current-env book solutions exercises
 
+# Needs the built book (`make book`); fails with that message otherwise. Screenshots: _build/screenshots/.
 test-browser: setup browser-deps
 	$(PY) -m pytest tests/browser
 
