@@ -138,6 +138,7 @@ def execute_calls(ns: dict[str, Any], calls: list[dict[str, Any]]) -> dict[str, 
         if fn_name.startswith("@"):
             fn = DRIVERS[fn_name[1:]]
             args = [ns, *_resolve(list(c["args"]), results)]
+            fn_name = str(args[1])  # drivers take the learner's name first: report that
         else:
             fn = ns.get(fn_name)
             if fn is None:

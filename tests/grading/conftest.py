@@ -1,0 +1,23 @@
+"""Fixtures of the grading tests."""
+
+from __future__ import annotations
+
+import pytest
+from grading_helpers import LIMITS
+
+from rnncourse.grading.grader import Report, grade_file
+from rnncourse.grading.sandbox import Limits
+
+
+@pytest.fixture
+def grade_text(tmp_path):
+    """Write ``text`` as ``tmp_path/<name>.md`` and grade it with the short limits."""
+
+    def run(name: str, text: str, limits: Limits = LIMITS) -> Report:
+        path = tmp_path / f"{name}.md"
+        path.write_text(text, encoding="utf-8")
+        report = grade_file(path, limits, seed=0)
+        assert report.grader_error is None, report.grader_error
+        return report
+
+    return run

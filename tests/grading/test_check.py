@@ -1,0 +1,163 @@
+"""In-process checks: the mistake variants, the reference, and check()'s feedback."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnncourse import reference as ref
+from rnncourse.grading import GRADING_ENV, catalog, check
+from rnncourse.grading import variants as V
+from rnncourse.grading.lm import lm_loss_and_grads
+
+RNG = np.random.default_rng(7)
+
+
+def _a(*shape):
+    return RNG.standard_normal(shape)
+
+
+def test_correct_variants_equal_the_reference():
+    N, T, D, H = 3, 4, 2, 5
+    x, h0, c0 = _a(N, T, D), _a(N, H), _a(N, H)
+    Wx, Wh, b = _a(D, H), _a(H, H), _a(H)
+    np.testing.assert_allclose(V.rnn_seq(x, h0, Wx, Wh, b), ref.rnn_forward(x, h0, Wx, Wh, b)[0])
+    dh = _a(N, T, H)
+    for mine, theirs in zip(V.rnn_seq_grads(dh, x, h0, Wx, Wh, b),
+                            ref.rnn_backward(dh, ref.rnn_forward(x, h0, Wx, Wh, b)[1]),
+                            strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+    Wx4, Wh4, b4 = _a(D, 4 * H), _a(H, 4 * H), _a(4 * H)
+    h, c, cache = ref.lstm_step_forward(x[:, 0], h0, c0, Wx4, Wh4, b4)
+    mh, mc = V.lstm_step(x[:, 0], h0, c0, Wx4, Wh4, b4)
+    np.testing.assert_allclose(mh, h)
+    np.testing.assert_allclose(mc, c)
+    dh1, dc1 = _a(N, H), _a(N, H)
+    for mine, theirs in zip(V.lstm_step_grads(dh1, dc1, x[:, 0], h0, c0, Wx4, Wh4, b4),
+                            ref.lstm_step_backward(dh1, dc1, cache), strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+    Wx3, Wh3, b3, bh3 = _a(D, 3 * H), _a(H, 3 * H), _a(3 * H), _a(3 * H)
+    hg, gcache = ref.gru_step_forward(x[:, 0], h0, Wx3, Wh3, b3, bh=bh3)
+    np.testing.assert_allclose(V.gru_step(x[:, 0], h0, Wx3, Wh3, b3, bh3), hg)
+    for mine, theirs in zip(V.gru_step_grads(dh1, x[:, 0], h0, Wx3, Wh3, b3, bh3),
+                            ref.gru_step_backward(dh1, gcache), strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+    full = V.lstm_tbptt(x, h0, Wx4, Wh4, b4, dh, k=T)
+    np.testing.assert_allclose(full[1], V.lstm_seq_grads(dh, x, h0, Wx4, Wh4, b4)[3])
+
+
+def test_every_mistake_differs_from_the_correct_output():
+    """A variant equal to the correct output would turn a hint into a false accusation."""
+    N, T, D, H = 2, 5, 3, 4
+    x, h0, Wx, Wh, b = _a(N, T, D), _a(N, H), _a(D, H), _a(H, H), _a(H)
+    good = V.rnn_seq(x, h0, Wx, Wh, b)
+    for bug in catalog.RNN_SEQ_BUGS:
+        assert not np.allclose(V.rnn_seq(x, h0, Wx, Wh, b, bug=bug), good), bug
+
+
+def _ns():
+    """A namespace of correct functions built on the reference (what a good notebook defines)."""
+    def clip_gradients(g, m):
+        return {k: np.clip(v, -m, m) for k, v in g.items()}
+
+    def train_step(X, Y, h0, params, lr, max_value):
+        loss, grads, h_last = lm_loss_and_grads(X, Y, h0, params)
+        grads = clip_gradients(grads, max_value)
+        return loss, {k: params[k] - lr * grads[k] for k in params}, h_last
+
+    return {
+        "rnn_step_forward": ref.rnn_step_forward, "rnn_forward": ref.rnn_forward,
+        "rnn_step_backward": ref.rnn_step_backward, "rnn_backward": ref.rnn_backward,
+        "numerical_gradient": lambda f, x, h=1e-5: V.numerical_gradient(f, x, h),
+        "clip_gradients": clip_gradients, "train_step": train_step,
+        "sample": lambda *a: V.sample(*a),
+        "gru_step_forward": lambda x, h, Wx, Wh, b, bh: ref.gru_step_forward(x, h, Wx, Wh, b, bh),
+        "gru_step_backward": ref.gru_step_backward,
+        "lstm_step_forward": ref.lstm_step_forward, "lstm_step_backward": ref.lstm_step_backward,
+        "lstm_forward": ref.lstm_forward, "lstm_backward": ref.lstm_backward,
+        "lstm_tbptt": lambda *a: V.lstm_tbptt(*a),
+        "bidirectional_rnn_forward": lambda *a: V.bidirectional(*a),
+        "deep_rnn_forward": lambda *a: V.deep(*a),
+        "grad_norms": lambda *a: V.grad_norms(*a), "decay_factor": V.decay_factor,
+    }
+
+
+NUMPY_PARTS = [p.name for e in catalog.EXERCISES.values() for p in e.parts
+               if p.name != "LSTMFromScratch"]
+
+
+@pytest.mark.parametrize("name", NUMPY_PARTS)
+def test_check_passes_correct_functions(name, capsys):
+    ns = _ns()
+    result = check(name, ns[name], namespace=ns)
+    out = capsys.readouterr().out
+    assert result, out
+    assert out.startswith(f"[PASS] {name}: passed")
+
+
+# (part, wrong function, words the hint must contain)
+MISTAKES = [
+    ("rnn_step_forward", lambda x, h, Wx, Wh, b: (V.rnn_step(x, h, Wx, Wh, b, "no_bias"), None),
+     "bias"),
+    ("rnn_step_forward", lambda x, h, Wx, Wh, b: (V.rnn_step(x, h, Wx, Wh, b, "sigmoid"), None),
+     "sigmoid"),
+    ("rnn_forward", lambda x, h0, Wx, Wh, b: (V.rnn_seq(x, h0, Wx, Wh, b, "off_by_one"), None),
+     "off-by-one"),
+    ("rnn_backward", "no_accum", "not accumulated over time"),
+    ("rnn_backward", "no_carry", "forgot dh from the next step"),
+    ("gru_step_forward", lambda *a: (V.gru_step(*a, bug="swap_rz"), None), "swapped"),
+    ("lstm_step_forward", lambda *a: (*V.lstm_step(*a, bug="swap_if"), None),
+     "input and forget gates are swapped"),
+    ("lstm_step_forward", lambda *a: (*V.lstm_step(*a, bug="g_sigmoid"), None), "not sigmoid"),
+]
+
+
+@pytest.mark.parametrize("name, wrong, hint", MISTAKES)
+def test_check_names_the_mistake(name, wrong, hint, capsys):
+    ns = _ns()
+    if isinstance(wrong, str):  # a backward mistake: compute from the forward's inputs
+        bug = wrong
+
+        def wrong(dh, cache, bug=bug):
+            x, h0, Wx, Wh, b = cache
+            return V.rnn_seq_grads(dh, x, h0, Wx, Wh, b, bug=bug)
+
+        ns["rnn_forward"] = lambda x, h0, Wx, Wh, b: (V.rnn_seq(x, h0, Wx, Wh, b),
+                                                      (x, h0, Wx, Wh, b))
+    result = check(name, wrong, namespace=ns)
+    out = capsys.readouterr().out
+    assert not result
+    assert out.startswith(f"[FAIL] {name}:") and "Hint:" in out and hint in out, out
+    assert "case:" in out  # the shapes involved are reported
+
+
+def test_check_reports_exceptions_and_shapes_without_raising(capsys):
+    def stub(*args):
+        raise NotImplementedError("write me")
+
+    assert not check("rnn_forward", stub)
+    assert "raised NotImplementedError: write me" in capsys.readouterr().out
+    assert not check("rnn_forward", lambda x, h0, Wx, Wh, b: (np.zeros((1, 1)), None))
+    assert "has shape (1, 1), expected" in capsys.readouterr().out
+    assert not check("rnn_step_forward", lambda x, h, Wx, Wh, b: np.tanh(x @ Wx))
+    assert "must return a tuple (h, cache)" in capsys.readouterr().out
+
+
+def test_check_detects_input_mutation(capsys):
+    def mutating(x, h, Wx, Wh, b):
+        x *= 0
+        return ref.rnn_step_forward(x, h, Wx, Wh, b)
+
+    assert not check("rnn_step_forward", mutating)
+    assert "modified its input(s) in place: x" in capsys.readouterr().out
+
+
+def test_unknown_name_is_reported(capsys):
+    with pytest.raises(ValueError, match="unknown check name 'nope'"):
+        check("nope", print)
+
+
+def test_check_is_silent_while_grading(monkeypatch):
+    monkeypatch.setenv(GRADING_ENV, "1")
+    result = check("rnn_forward", lambda *a: 1 / 0)
+    assert result.passed is None
