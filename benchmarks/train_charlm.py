@@ -1,0 +1,108 @@
+"""Benchmark: train a 2-layer LSTM (H = 256) character-level LM through rnncourse's trainer.
+
+Reports training throughput (characters per second of wall time, and per CPU-second of this
+process) and the validation bits per character on held-out standard-library *files* (not a slice
+of the training files) after a time budget.
+
+    .venv/bin/python benchmarks/train_charlm.py              # 10 minutes, rnncourse.nn LSTM
+    .venv/bin/python benchmarks/train_charlm.py --minutes 1 --backend torch
+
+The learning-rate schedule (warm-up, then cosine decay) is fitted to the time budget: the
+number of steps it spans is re-estimated from the measured speed every few steps, so the rate
+reaches its floor when the budget runs out whatever the machine's speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+
+import torch
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    p.add_argument("--minutes", type=float, default=10.0, help="training time budget")
+    p.add_argument("--backend", choices=("rnncourse", "torch"), default="rnncourse",
+                   help="recurrent layer implementation")  # fmt: skip
+    p.add_argument("--hidden-size", type=int, default=256, help="H per layer")
+    p.add_argument("--layers", type=int, default=2, help="stacked LSTM layers")
+    p.add_argument("--embed-dim", type=int, default=64, help="character embedding size")
+    p.add_argument("--batch-size", type=int, default=64, help="parallel streams N")
+    p.add_argument("--seq-len", type=int, default=128, help="truncated-BPTT window T")
+    p.add_argument("--lr", type=float, default=3e-3, help="peak Adam learning rate")
+    p.add_argument("--warmup-steps", type=int, default=50, help="linear warm-up steps")
+    p.add_argument("--clip", type=float, default=1.0, help="global gradient-norm clip")
+    p.add_argument("--max-chars", type=int, default=8_000_000, help="training characters")
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    p.add_argument("--json", default=None, help="also write the results to this JSON file")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    from rnncourse.data import load_corpus
+    from rnncourse.train import LMTrainer, TrainConfig
+
+    train_text = load_corpus("stdlib", "train", max_chars=args.max_chars)
+    valid_text = load_corpus("stdlib", "valid")
+    budget = args.minutes * 60.0
+    config = TrainConfig(
+        cell="lstm", hidden_size=args.hidden_size, num_layers=args.layers,
+        embed_dim=args.embed_dim, batch_size=args.batch_size, seq_len=args.seq_len, lr=args.lr,
+        warmup_steps=args.warmup_steps, max_steps=10**9, clip=args.clip, eval_every=0,
+        sample_every=0, eval_chars=len(valid_text), device=args.device, backend=args.backend,
+    )  # fmt: skip
+    trainer = LMTrainer(train_text, valid_text, config)
+    print(f"{args.layers}-layer LSTM H={args.hidden_size} ({args.backend}), "
+          f"N={args.batch_size} T={args.seq_len}, {len(train_text):,} train chars, "
+          f"{len(valid_text):,} held-out chars, V={len(trainer.vocab)}, "
+          f"threads={torch.get_num_threads()}, device={trainer.device}, "
+          f"budget {args.minutes} min")  # fmt: skip
+
+    start = time.perf_counter()
+
+    def fit_schedule(tr: LMTrainer) -> None:
+        # Stretch the cosine schedule over the steps that the remaining budget will allow.
+        if tr.step % 10 == 0 and tr.step >= 5:
+            elapsed = time.perf_counter() - start
+            per_step = elapsed / tr.step
+            tr.config.max_steps = max(tr.step + 1, int(budget / per_step))
+
+    cpu0 = time.process_time()
+    trainer.fit(time_budget=budget, callback=fit_schedule, progress=True)
+    cpu = time.process_time() - cpu0
+    wall = time.perf_counter() - start
+    t0 = time.perf_counter()
+    bpc = trainer.evaluate(valid_text)
+    eval_s = time.perf_counter() - t0
+    chars = trainer.step * trainer.chars_per_step
+    result = {
+        "backend": args.backend, "device": str(trainer.device), "threads": torch.get_num_threads(),
+        "steps": trainer.step, "train_chars": chars, "train_seconds": round(wall, 1),
+        "chars_per_s": round(trainer.chars_per_second), "chars_per_cpu_s": round(chars / cpu),
+        "final_train_bpc": round(sum(trainer.history["bpc"][-20:]) / min(20, trainer.step), 4),
+        "valid_bpc": round(bpc, 4), "valid_chars": len(valid_text),
+        "eval_seconds": round(eval_s, 1),
+        "machine": f"{platform.machine()} {os.cpu_count()} cpus, torch {torch.__version__}",
+        "load_average": os.getloadavg(),
+        "sample": trainer.sample(300, prime="def ", seed=0),
+    }  # fmt: skip
+    for k, v in result.items():
+        print(f"{k:>16}: {v}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=1)
+    return result
+
+
+if __name__ == "__main__":
+    main()
