@@ -11,11 +11,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["inside_string", "indentation", "line_position", "FEATURES", "rank_units",
-           "gate_saturation"]
+__all__ = ["inside_string", "inside_short_string", "indentation", "line_position", "FEATURES",
+           "rank_units", "gate_saturation"]
 
 
-def inside_string(text: str) -> np.ndarray:
+def inside_string(text: str, triple: bool = True) -> np.ndarray:
     """1.0 for characters inside a Python string literal (quotes included), else 0.0.
 
     A small scanner: single, double and triple quotes, backslash escapes, and ``#`` comments
@@ -25,13 +25,16 @@ def inside_string(text: str) -> np.ndarray:
     Parameters
     ----------
     text : str, length T
+    triple : bool
+        Count triple-quoted literals (docstrings, mostly) as strings too; with False only
+        one-line literals (``'...'``, ``"..."``) are marked.
 
     Returns
     -------
     ndarray, shape (T,)
     """
     out = np.zeros(len(text))
-    quote, i, comment = "", 0, False
+    quote, i, comment, start = "", 0, False, 0
     while i < len(text):
         ch = text[i]
         if comment:
@@ -45,6 +48,8 @@ def inside_string(text: str) -> np.ndarray:
             if text.startswith(quote, i):
                 out[i: i + len(quote)] = 1.0
                 i += len(quote)
+                if len(quote) == 3 and not triple:
+                    out[start:i] = 0.0
                 quote = ""
                 continue
             if ch == "\n" and len(quote) == 1:
@@ -53,11 +58,19 @@ def inside_string(text: str) -> np.ndarray:
             comment = True
         elif ch in "'\"":
             quote = ch * 3 if text.startswith(ch * 3, i) else ch
+            start = i
             out[i: i + len(quote)] = 1.0
             i += len(quote)
             continue
         i += 1
+    if quote and len(quote) == 3 and not triple:
+        out[start:] = 0.0
     return out
+
+
+def inside_short_string(text: str) -> np.ndarray:
+    """Like :func:`inside_string` but only one-line literals (docstrings excluded)."""
+    return inside_string(text, triple=False)
 
 
 def indentation(text: str) -> np.ndarray:
@@ -97,6 +110,7 @@ def line_position(text: str) -> np.ndarray:
 #: name -> (label, function)
 FEATURES: dict[str, tuple[str, Callable[[str], np.ndarray]]] = {
     "inside_string": ("inside a string literal", inside_string),
+    "inside_short_string": ("inside a one-line string", inside_short_string),
     "indentation": ("indentation depth", indentation),
     "line_position": ("position in the line", line_position),
 }
