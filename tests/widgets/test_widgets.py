@@ -289,3 +289,66 @@ def test_mimebundle_has_live_and_static_views():
     html = bundle["text/html"]
     assert "window.rnnw.mount" in html and "http" not in html.split("rnnw-data")[0]
     assert not re.search(r"src=\"https?://", html)
+
+
+def test_short_string_feature_and_saturation():
+    from rnncourse.widgets.features import gate_saturation, inside_short_string
+
+    text = 'x = """doc\n""" + \'a\'\n'
+    marked = "".join(ch for ch, v in zip(text, inside_short_string(text), strict=True) if v)
+    assert marked == "'a'"
+    gate = np.array([[0.05, 0.5], [0.95, 0.5], [0.99, 0.01], [0.5, 0.5]])
+    shut, open_ = gate_saturation(gate)
+    np.testing.assert_allclose(shut, [0.25, 0.25])
+    np.testing.assert_allclose(open_, [0.5, 0.0])
+    with pytest.raises(ValueError, match="low < high"):
+        gate_saturation(gate, 0.9, 0.1)
+
+
+def test_batched_unit_activations_equal_single_runs():
+    from rnncourse.train.models import CharLM
+    from rnncourse.widgets.interpret import search_units, unit_activations, unit_correlation
+
+    torch.manual_seed(1)
+    lm = CharLM(len(VOCAB), 6, cell="lstm")
+    texts = [CODE, CODE[:17]]
+    acts = unit_activations(lm, texts, VOCAB, what="c")
+    for text, a in zip(texts, acts, strict=True):
+        single = InterpretableCellViewer(lm, text, VOCAB, what="c").acts
+        np.testing.assert_allclose(a, single, atol=1e-6)
+    ranks = search_units(acts[0], CODE, top_k=2)
+    unit, r = ranks["line_position"][0]
+    assert unit_correlation(acts[0], CODE, "line_position", unit) == pytest.approx(r)
+    with pytest.raises(ValueError, match="needs an LSTM"):
+        unit_activations(CharLM(len(VOCAB), 4, cell="gru"), texts, VOCAB, what="c")
+
+
+def test_demo_model_loads_and_runs():
+    from rnncourse.widgets.demo_model import load_demo_lm
+
+    model, vocab, info = load_demo_lm()
+    assert info["steps"] > 0 and info["train_bpc"] < 2.5
+    ids = torch.tensor(vocab.encode("def f(x):\n    return x\n"))[None]
+    logits, _ = model(ids)
+    assert logits.shape == (1, ids.shape[1], len(vocab)) and torch.isfinite(logits).all()
+
+
+def test_inside_figures_draw():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnncourse.figures import inside
+
+    rng = np.random.default_rng(0)
+    gates = {k: rng.uniform(size=(30, 4)) for k in "ifo"}
+    ax = inside.draw_gate_saturation(gates)
+    assert len(ax.collections) == 3
+    ax = inside.draw_unit_trace(CODE, rng.uniform(-1, 1, (len(CODE), 3)), line_position(CODE), 1,
+                                "column")
+    assert ax.lines
+    inside.draw_correlation_bars({"a": 0.5}, {"a": 0.1})
+    with pytest.raises(ValueError, match="keys must name"):
+        inside.draw_gate_saturation(gates, keys=("z",))
+    plt.close("all")
