@@ -23,7 +23,13 @@ import numpy as np
 
 from rnncourse.grading.catalog import EXERCISES
 from rnncourse.grading.core import Call, Exercise, run_part
-from rnncourse.grading.notebook import Notebook, NotebookError, defining_cell, read_notebook
+from rnncourse.grading.notebook import (
+    Notebook,
+    NotebookError,
+    defines,
+    defining_cell,
+    read_notebook,
+)
 from rnncourse.grading.sandbox import Child, ChildFailed, Limits
 from rnncourse.grading.scan import scan_cells
 
@@ -98,10 +104,10 @@ class Session:
         self.skip: dict[int, str] = {}  # cell -> why it was dropped
         # "Try it" demos (tagged raises-exception) are for learning, not grading: not run
         # unless they define a graded name.
-        parts = [p.name for p in ex.parts]
+        graded = [p.name for p in ex.parts]
         self.demos = {i for i, tags in nb.tags.items() if "raises-exception" in tags
-                      and not any(defining_cell(Notebook(nb.path, [(i, src)]), n) == i
-                                  for n in parts for j, src in nb.cells if j == i)}
+                      and not any(defines(src, n) for j, src in nb.cells if j == i
+                                  for n in graded)}
         self.errors: dict[int, str] = {}
         self.violations: dict[int, list[str]] = {}
         self.call_violations: list[str] = []
@@ -122,8 +128,8 @@ class Session:
     def _note(self, idx: int, reply: dict[str, Any]) -> None:
         for v in reply.get("violations", []):
             self.violations.setdefault(idx, []).append(v)
-        for name in reply.get("patched", []):
-            self.violations.setdefault(idx, []).append(f"monkeypatched {name}")
+        for name in reply.get("patched", []):  # same wording as the static scan
+            self.violations.setdefault(idx, []).append(f"monkeypatches {name}")
         if reply.get("stdout_overflow"):
             self.errors.setdefault(idx, "printed more output than allowed (output truncated)")
 
@@ -240,7 +246,7 @@ def _grade_exercise(nb: Notebook, ex: Exercise, limits: Limits, deadline: float,
             verdict = run_part(part, session, rng)
             message = verdict.message
             if not verdict.ok and cell in session.errors:
-                message += f" (cell {cell}: {session.errors[cell]})"
+                message = f"cell {cell} failed ({session.errors[cell]}); {message}"
             report.parts.append(PartResult(ex.id, part.name, part.points if verdict.ok else 0,
                                            part.points, message))
         for idx, why in sorted(session.skip.items()):

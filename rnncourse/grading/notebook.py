@@ -60,13 +60,18 @@ def read_notebook(path: str | Path, max_bytes: int = 5 * 1024 * 1024) -> Noteboo
     return Notebook(path, list(enumerate(sources, start=1)), meta, tag_map)
 
 
-def defining_cell(nb: Notebook, name: str) -> int | None:
-    """Number of the last code cell that defines ``name`` (def/class/assignment)."""
+def defines(source: str, name: str) -> bool:
+    """Whether cell ``source`` defines ``name`` (def / class / top-level assignment)."""
     pattern = re.compile(rf"^\s*(?:def|class)\s+{re.escape(name)}\b|^{re.escape(name)}\s*=",
                          re.MULTILINE)
+    return bool(pattern.search(source))
+
+
+def defining_cell(nb: Notebook, name: str) -> int | None:
+    """Number of the last code cell that defines ``name``."""
     found = None
     for idx, src in nb.cells:
-        if pattern.search(src):
+        if defines(src, name):
             found = idx
     return found
 

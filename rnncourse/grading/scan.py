@@ -69,7 +69,8 @@ def _scan(source: str, ex: Exercise, aliases: dict[str, str]) -> list[str]:
     def use(name: str) -> None:
         mod = _under(name, ex.forbidden_modules)
         if mod:
-            msgs.append(f"uses {mod} ({name}), which this exercise does not allow "
+            what = mod if name == mod else f"{mod} ({name})"
+            msgs.append(f"uses {what}, which this exercise does not allow "
                         "(write it from scratch)")
         if forbidden_match(name, ex.forbidden_calls):
             msgs.append(f"uses {name}, which this exercise forbids")

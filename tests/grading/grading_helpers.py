@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 # Short limits keep the hostile cases quick; generous enough for a loaded 2-core machine.
-LIMITS = Limits(cell_timeout=4.0, submission_timeout=90.0, grace=1.0,
+LIMITS = Limits(cell_timeout=3.0, submission_timeout=90.0, grace=1.0,
                 memory_bytes=2 * 1024**3, output_chars=20_000)
 
 

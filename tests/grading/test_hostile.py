@@ -1,0 +1,244 @@
+"""Hostile submissions: each problem zeroes only the part it affects, with a clear message.
+
+Every notebook below mixes one or more problems with correct parts, which must still get their
+points. The limits are short (see ``grading_helpers.LIMITS``) so that infinite loops end quickly.
+"""
+
+from __future__ import annotations
+
+import pytest
+from grading_helpers import LIMITS, parts
+
+HEADER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+    format_version: 0.13
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+"""
+
+
+def notebook(*cells: str) -> str:
+    return HEADER + "".join(f"\n```{{code-cell}} ipython3\n{c.strip()}\n```\n" for c in cells)
+
+
+NUMPY = "import numpy as np\nfrom rnncourse.grading import check"
+REF_STEPS = ("from rnncourse.reference import (lstm_step_backward, lstm_step_forward,\n"
+             "    rnn_step_backward, rnn_step_forward)")
+
+DECAY_OK = """
+def decay_factor(norms):
+    t = np.arange(len(norms))
+    return float(np.exp(np.polyfit(t, np.log(norms), 1)[0]))
+"""
+GRAD_NORMS_OK = """
+def grad_norms(cell, x, h0, params, g):
+    Wx, Wh, b = params["Wx"], params["Wh"], params["b"]
+    T = x.shape[1]
+    h, c, caches = h0, np.zeros_like(h0), []
+    for t in range(T):
+        if cell == "rnn":
+            h, cache = rnn_step_forward(x[:, t], h, Wx, Wh, b)
+        else:
+            h, c, cache = lstm_step_forward(x[:, t], h, c, Wx, Wh, b)
+        caches.append(cache)
+    norms = np.zeros(T)
+    dh, dc = g, np.zeros_like(h0)
+    norms[T - 1] = np.linalg.norm(dh)
+    for t in range(T - 1, 0, -1):
+        if cell == "rnn":
+            dh = rnn_step_backward(dh, caches[t])[1]
+        else:
+            _, dh, dc, _, _, _ = lstm_step_backward(dh, dc, caches[t])
+        norms[t - 1] = np.linalg.norm(dh)
+    return norms
+"""
+RNN_STEP_OK = """
+def rnn_step_forward(x, h_prev, Wx, Wh, b):
+    h = np.tanh(x @ Wx + h_prev @ Wh + b)
+    return h, (x, h_prev, Wx, Wh, h)
+"""
+RNN_FORWARD_OK = """
+def rnn_forward(x, h0, Wx, Wh, b):
+    h = np.zeros((x.shape[0], x.shape[1], h0.shape[1]), dtype=x.dtype)
+    state = h0
+    for t in range(x.shape[1]):
+        state = np.tanh(x[:, t] @ Wx + state @ Wh + b)
+        h[:, t] = state
+    return h, None
+"""
+SIGMOID = """
+def sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+"""
+GRU_FORWARD = """
+def gru_step_forward(x, h_prev, Wx, Wh, b, bh):
+    H = h_prev.shape[1]
+    a, hh = x @ Wx + b, h_prev @ Wh + bh
+    r = sigmoid(a[:, :H] + hh[:, :H])
+    z = sigmoid(a[:, H:2 * H] + hh[:, H:2 * H])
+    n = np.tanh(a[:, 2 * H:] + r * hh[:, 2 * H:])
+    return {result}, (x, h_prev, Wx, Wh, r, z, n, hh)
+"""
+GRU_BACKWARD = """
+def gru_step_backward(dh, cache):
+    x, h_prev, Wx, Wh, r, z, n, hh = cache
+    H = h_prev.shape[1]
+    dn = dh * (1 - z) * (1 - n**2)
+    dz = dh * (h_prev - n) * z * (1 - z)
+    dr = dn * hh[:, 2 * H:] * r * (1 - r)
+    da = np.concatenate([dr, dz, dn], axis=1)
+    dhh = np.concatenate([dr, dz, dn * r], axis=1)
+    return (da @ Wx.T, dhh @ Wh.T + dh * z, x.T @ da, h_prev.T @ dhh,
+            da.sum(axis=0{keep}), dhh.sum(axis=0))
+"""
+LSTM_STEP = """
+def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
+    H = h_prev.shape[1]
+    a = x @ Wx + h_prev @ Wh + b
+    i, f = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H])
+    g, o = np.tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])
+    c = f * c_prev + i * g
+    tc = np.tanh(c)
+    return {h}, c, (x, h_prev, c_prev, Wx, Wh, i, f, g, o, tc)
+"""
+LSTM_BACK = """
+def lstm_step_backward(dh, dc, cache):
+    {extra}
+    x, h_prev, c_prev, Wx, Wh, i, f, g, o, tc = cache
+    dct = dc + dh * o * (1 - tc**2)
+    da = np.concatenate([dct * g * i * (1 - i), dct * c_prev * f * (1 - f),
+                         dct * i * (1 - g**2), dh * tc * o * (1 - o)], axis=1)
+    return da @ Wx.T, da @ Wh.T, dct * f, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+"""
+CLIP_MUTATING = """
+def clip_gradients(grads, max_value):
+    for g in grads.values():
+        np.clip(g, -max_value, max_value, out=g)
+    return grads
+"""
+TRAIN_STEP_OK = """
+def train_step(X, Y, h0, params, lr, max_value):
+    loss, grads, h_last = lm_loss_and_grads(X, Y, h0, params)
+    return loss, {k: params[k] - lr * np.clip(grads[k], -max_value, max_value)
+                  for k in params}, h_last
+"""
+BIDI_OK = """
+def bidirectional_rnn_forward(x, h0_f, h0_b, params_f, params_b):
+    hf, _ = rnn_forward(x, h0_f, params_f["Wx"], params_f["Wh"], params_f["b"])
+    hb, _ = rnn_forward(np.ascontiguousarray(x[:, ::-1]), h0_b, params_b["Wx"],
+                        params_b["Wh"], params_b["b"])
+    return np.concatenate([hf, hb[:, ::-1]], axis=-1)
+"""
+TORCH_WRAPPER = """
+import torch
+from torch import nn
+
+class LSTMFromScratch(nn.Module):
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+        self.inner = nn.LSTM(input_size, hidden_size, batch_first=True)
+
+    def forward(self, x, state=None):
+        return self.inner(x, state)
+"""
+
+CASES = {
+    # name: (file stem, cells, {part: words in the message or None for full marks})
+    "infinite loop inside a function (in-process timer), others graded": (
+        "ex08_vanishing_gradients",
+        [NUMPY, REF_STEPS, "def grad_norms(cell, x, h0, params, g):\n    while True:\n"
+         "        pass", DECAY_OK],
+        {"grad_norms": "did not finish in time", "decay_factor": None}),
+    "loop that swallows the timer is killed; a hanging top-level cell is skipped": (
+        "ex08_vanishing_gradients",
+        [NUMPY, REF_STEPS, "def grad_norms(cell, x, h0, params, g):\n    while True:\n"
+         "        try:\n            while True:\n                pass\n"
+         "        except BaseException:\n            pass", "while True:\n    pass", DECAY_OK],
+        {"grad_norms": "did not finish in time", "decay_factor": None}),
+    "syntax error in one cell": (
+        "ex01_rnn_forward",
+        [NUMPY, "def rnn_step_forward(x, h_prev, Wx, Wh, b):\n    return np.tanh(x @ Wx +",
+         RNN_FORWARD_OK],
+        {"rnn_step_forward": "SyntaxError", "rnn_forward": None}),
+    "renamed function (deleted/renamed cell) and huge top-level output": (
+        "ex01_rnn_forward",
+        [NUMPY, RNN_STEP_OK, RNN_FORWARD_OK.replace("def rnn_forward", "def rnn_forward_v2"),
+         "print('x' * 10_000_000)"],
+        {"rnn_step_forward": None, "rnn_forward": "not defined"}),
+    "mutated input and hard-coded output": (
+        "ex03_char_lm",
+        [NUMPY + "\nfrom rnncourse.grading.lm import lm_loss_and_grads", CLIP_MUTATING,
+         "def sample(params, start_ix, end_ix, max_len, rng):\n    return [1, 2, 3, 0]",
+         TRAIN_STEP_OK],
+        {"clip_gradients": "in place", "sample": "differs from the expected sequence",
+         "train_step": None}),
+    "NaN output and wrong shape": (
+        "ex04_gru",
+        [NUMPY, SIGMOID, GRU_FORWARD.format(result="((1 - z) * n + z * h_prev) * np.nan"),
+         GRU_BACKWARD.format(keep=", keepdims=True")],
+        {"gru_step_forward": "NaN", "gru_step_backward": "has shape (1, "}),
+    "wrong dtype and printing megabytes while being checked": (
+        "ex05_lstm_step",
+        [NUMPY, SIGMOID, LSTM_STEP.format(h="(o * tc).astype(np.float32)"),
+         LSTM_BACK.format(extra="print('y' * 10_000_000)")],
+        {"lstm_step_forward": "dtype float32", "lstm_step_backward": "more output"}),
+    "monkeypatching numpy (static), an exception, runaway memory": (
+        "ex06_lstm_sequence_tbptt",
+        [NUMPY, "np.allclose = lambda *a, **k: True\n\ndef lstm_forward(x, h0, Wx, Wh, b):\n"
+         "    return np.zeros((x.shape[0], x.shape[1], h0.shape[1])), None",
+         "def lstm_backward(dh, cache):\n    raise ValueError('oops')",
+         "def lstm_tbptt(x, h0, Wx, Wh, b, dh, k):\n    hog = []\n    while True:\n"
+         "        hog.append(np.empty(100_000_000))"],
+        {"lstm_forward": "monkeypatches numpy.allclose", "lstm_backward": "ValueError: oops",
+         "lstm_tbptt": "memory"}),
+    "monkeypatching numpy found at run time": (
+        "ex08_vanishing_gradients",
+        [NUMPY, REF_STEPS, GRAD_NORMS_OK,
+         DECAY_OK + "\nvars(np)['allclose'] = lambda *a, **k: True"],
+        {"grad_norms": None, "decay_factor": "monkeypatches numpy.allclose"}),
+    "tampering with check, using the reference's deep RNN": (
+        "ex07_bidirectional_deep",
+        [NUMPY + "\nfrom rnncourse.reference import rnn_forward",
+         BIDI_OK + "\ncheck = lambda *a, **k: print('[PASS]')",
+         "from rnncourse.reference import deep_forward\n\n"
+         "def deep_rnn_forward(x, h0s, params):\n    return deep_forward(x, h0s, params)"],
+        {"bidirectional_rnn_forward": "tampering", "deep_rnn_forward": "forbids"}),
+    "rnncourse.reference in a from-scratch exercise": (
+        "ex02_rnn_bptt",
+        [NUMPY, RNN_STEP_OK,
+         "from rnncourse.reference import rnn_step_backward as ref_backward\n\n"
+         "def rnn_step_backward(dh, cache):\n    return ref_backward(dh, cache)",
+         "def numerical_gradient(f, x, h=1e-5):\n    g = np.zeros_like(x)\n"
+         "    for i in np.ndindex(*x.shape):\n        old = x[i]\n        x[i] = old + h\n"
+         "        p = f(x)\n        x[i] = old - h\n        m = f(x)\n        x[i] = old\n"
+         "        g[i] = (p - m) / (2 * h)\n    return g"],
+        {"rnn_step_backward": "rnncourse.reference", "numerical_gradient": None,
+         "rnn_backward": "not defined"}),
+    "torch.nn.LSTM inside the from-scratch module": (
+        "ex09_torch_lstm",
+        [NUMPY, TORCH_WRAPPER],
+        {"LSTMFromScratch": "torch"}),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_hostile_submission(grade_text, case):
+    stem, cells, expected = CASES[case]
+    report = grade_text(stem + "_hostile", notebook(*cells))
+    got = parts(report)
+    assert set(got) == set(expected), got
+    for part, words in expected.items():
+        score, most, message = got[part]
+        if words is None:
+            assert score == most, (part, message)
+        else:
+            assert score == 0, (part, message)
+            assert words in message, (part, message)
+    # the whole submission ended inside its own time limit (loops were stopped)
+    assert report.seconds < LIMITS.submission_timeout
