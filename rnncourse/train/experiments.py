@@ -13,6 +13,14 @@ adding_problem_curves
 clipping_experiment
     A tanh-RNN language model with a large learning rate: unclipped it diverges, clipped by
     global norm it trains (chapter 7).
+charlm_progress
+    A char-level LSTM on the stdlib corpus: samples at several points of training and held-out
+    bits per character (chapter 6).
+pretrained_charlm
+    The model trained by ``charlm_progress`` (for the widgets and chapter 12).
+find_interpretable_units
+    Correlate every unit with text features (inside a string, indentation, position in the
+    line) and return the best units (chapter 12).
 """
 
 from __future__ import annotations
@@ -229,8 +237,229 @@ def clipping_experiment(
     }
 
 
+# ----------------------------------------------------------------------------- char-LM
+CHARLM_DEFAULTS: dict[str, Any] = dict(
+    cell="lstm", hidden_size=128, num_layers=1, embed_dim=32, batch_size=32, seq_len=64,
+    lr=3e-3, warmup_steps=20, steps=1500, clip=1.0, max_chars=2_000_000, eval_chars=50_000,
+    sample_at=[0, 50, 150, 400, 1500], sample_len=300, temperature=0.7, seed=0, backend="torch",
+)  # fmt: skip
+CHARLM_MODEL = "charlm_lstm.pt"
+
+
+def charlm_progress(
+    cached: bool = True, progress: bool = False, **overrides: Any
+) -> dict[str, Any]:
+    """A character-level LSTM language model trained on the stdlib corpus, sampled as it learns.
+
+    The default configuration (1-layer LSTM, H = 128, 1500 updates on 2 million characters of
+    standard-library source, about 3 million characters seen) takes several minutes, so the
+    cached result is returned; its trained weights ship with the package and are loaded by
+    :func:`pretrained_charlm`. Validation is on held-out stdlib *files*. Any override runs live
+    (e.g. ``charlm_progress(steps=100, sample_at=[0, 50, 100], max_chars=200_000)`` takes a few
+    seconds).
+
+    Parameters
+    ----------
+    cached : bool, default True
+    progress : bool, default False
+    **overrides
+        Any key of ``CHARLM_DEFAULTS``. ``backend`` only changes which implementation trains;
+        the weights load into either.
+
+    Returns
+    -------
+    dict
+        ``"config"``: dict; ``"vocab_size"``: int V; ``"uniform_bpc"``: float, log2(V), the
+        bits per character of a uniform guess; ``"snapshots"``: list of dicts, one per step in
+        ``sample_at``, each with ``"step"`` (int), ``"val_bpc"`` (float, held-out bits per
+        character) and ``"sample"`` (str, ``sample_len`` characters sampled at
+        ``temperature`` after the prime ``"def "``, prime excluded); ``"train_bpc"``: list of
+        float, training bits per character per update; ``"final_val_bpc"``: float;
+        ``"chars_seen"``: int; ``"seconds"``: float; ``"source"``: "live" or "cache (file)".
+    """
+    config = _config(CHARLM_DEFAULTS, overrides, "charlm_progress")
+    if cached:
+        hit = _load_cached("charlm_progress", config)
+        if hit is not None:
+            return hit
+    trainer, result = _train_charlm(config, progress)
+    result["trainer"] = trainer
+    return result
+
+
+def _config(defaults: dict[str, Any], overrides: dict[str, Any], fn: str) -> dict[str, Any]:
+    unknown = set(overrides) - set(defaults)
+    if unknown:
+        raise TypeError(f"unknown {fn} options {sorted(unknown)}; allowed: {sorted(defaults)}")
+    config = dict(defaults, **overrides)
+    return json.loads(json.dumps(config))  # lists, not tuples: comparable with the cache
+
+
+def _train_charlm(config: dict[str, Any], progress: bool) -> tuple[Any, dict[str, Any]]:
+    import time
+
+    from rnncourse.data import load_corpus
+    from rnncourse.train.lm import LMTrainer, TrainConfig
+
+    train_text = load_corpus("stdlib", "train", max_chars=config["max_chars"])
+    valid_text = load_corpus("stdlib", "valid")
+    tc = TrainConfig(
+        cell=config["cell"], hidden_size=config["hidden_size"], num_layers=config["num_layers"],
+        embed_dim=config["embed_dim"], batch_size=config["batch_size"],
+        seq_len=config["seq_len"], lr=config["lr"], warmup_steps=config["warmup_steps"],
+        max_steps=config["steps"], clip=config["clip"], eval_every=0, sample_every=0,
+        eval_chars=config["eval_chars"], seed=config["seed"], device="cpu",
+        backend=config["backend"],
+    )  # fmt: skip
+    trainer = LMTrainer(train_text, valid_text, tc)
+    snapshots: list[dict[str, Any]] = []
+    wanted = sorted(set(config["sample_at"]))
+
+    def snap(tr: LMTrainer) -> None:
+        if tr.step in wanted:
+            snapshots.append({
+                "step": tr.step,
+                "val_bpc": tr.evaluate(),
+                "sample": tr.sample(config["sample_len"], prime="def ",
+                                    temperature=config["temperature"], seed=config["seed"]),
+            })  # fmt: skip
+
+    start = time.perf_counter()
+    snap(trainer)
+    trainer.fit(progress=progress, callback=snap)
+    result = {
+        "config": config,
+        "vocab_size": len(trainer.vocab),
+        "uniform_bpc": math.log2(len(trainer.vocab)),
+        "snapshots": snapshots,
+        "train_bpc": trainer.history["bpc"],
+        "final_val_bpc": trainer.history["val_bpc"][-1],
+        "chars_seen": trainer.step * trainer.chars_per_step,
+        "seconds": time.perf_counter() - start,
+        "source": "live",
+    }
+    return trainer, result
+
+
+def _regenerate_charlm() -> dict[str, Any]:
+    from rnncourse.train.checkpoint import FORMAT, save_checkpoint
+
+    config = _config(CHARLM_DEFAULTS, {}, "charlm_progress")
+    trainer, result = _train_charlm(config, progress=True)
+    import dataclasses
+
+    # Weights, vocabulary and config only (no optimiser state): small, loadable by load_model.
+    save_checkpoint({
+        "format": FORMAT,
+        "config": dataclasses.asdict(trainer.config),
+        "vocab": trainer.vocab.to_dict(),
+        "model": {k: v.detach().cpu().clone() for k, v in trainer.model.state_dict().items()},
+    }, RESULTS_DIR / CHARLM_MODEL)  # fmt: skip
+    return result
+
+
+def pretrained_charlm(backend: str = "rnncourse") -> tuple[Any, Any]:
+    """The char-LM trained by :func:`charlm_progress` (shipped with the package).
+
+    Parameters
+    ----------
+    backend : {"rnncourse", "torch"}
+        Implementation of the LSTM layer to load the weights into (default ``rnncourse.nn``, so
+        :class:`rnncourse.nn.GateRecorder` and the widgets can look inside).
+
+    Returns
+    -------
+    (model, vocab) : (rnncourse.train.CharLM in eval mode on CPU, rnncourse.data.CharVocab)
+    """
+    from rnncourse.train.lm import load_model
+
+    path = RESULTS_DIR / CHARLM_MODEL
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing; run `python -m rnncourse.train.experiments charlm_progress`"
+        )
+    model, vocab, _ = load_model(path, backend=backend)
+    return model, vocab
+
+
+# ----------------------------------------------------------------------------- interpretable units
+def find_interpretable_units(
+    model: Any = None,
+    vocab: Any = None,
+    text: str | None = None,
+    what: str = "c",
+    top_k: int = 5,
+) -> dict[str, Any]:
+    """Search a char-LM's units for ones that track a property of the source text.
+
+    Runs the model over ``text``, records each unit's hidden state ``h`` or (LSTM) squashed
+    cell state ``tanh(c)`` of the top layer at every character, and ranks units by the Pearson
+    correlation of that activation with each feature of
+    :data:`rnncourse.widgets.features.FEATURES` (inside a string literal, inside a one-line
+    string, indentation depth, position in the line). With the defaults it uses
+    :func:`pretrained_charlm` on the first 4000 characters of the held-out stdlib files
+    (about 1 s).
+
+    Parameters
+    ----------
+    model : CharLM or None
+        A model containing an ``rnncourse.nn`` layer; default :func:`pretrained_charlm`.
+    vocab : CharVocab or None
+        Required with ``model``.
+    text : str or None
+        Text to analyse (characters must be in ``vocab``).
+    what : {"c", "h"}
+    top_k : int
+
+    Returns
+    -------
+    dict
+        ``"text"``: str; ``"acts"``: ndarray (L, H), the activation analysed; ``"features"``:
+        dict feature name -> ndarray (L,); ``"rankings"``: dict feature name -> list of
+        ``(unit, r)`` with the ``top_k`` largest ``|r|``; ``"best"``: dict feature name ->
+        ``(unit, r)``, the top unit; ``"what"``: "c" or "h".
+    """
+    import torch
+
+    from rnncourse.nn import GateRecorder
+    from rnncourse.widgets.features import FEATURES, rank_units
+
+    if model is None:
+        model, vocab = pretrained_charlm()
+    elif vocab is None:
+        raise ValueError("vocab is required when model is given")
+    if text is None:
+        from rnncourse.data import load_corpus
+
+        text = load_corpus("stdlib", "valid")[:4000]
+    if what not in ("c", "h"):
+        raise ValueError(f"what must be 'c' or 'h', got {what!r}")
+    ids = torch.as_tensor(vocab.encode(text))[None]
+    model.eval()
+    with torch.no_grad(), GateRecorder(model) as rec:
+        model(ids)
+    gates = rec.gates(layer=model.rnn.num_layers - 1, direction=0)
+    if what == "c" and "c" not in gates:
+        raise ValueError("what='c' needs an LSTM; use what='h'")
+    acts = gates[what][0].double().numpy()
+    acts = np.tanh(acts) if what == "c" else acts
+    feats = {name: fn(text) for name, (_, fn) in FEATURES.items()}
+    rankings = {name: rank_units(acts, f, top_k) for name, f in feats.items()}
+    return {
+        "text": text,
+        "acts": acts,
+        "features": feats,
+        "rankings": rankings,
+        "best": {name: r[0] for name, r in rankings.items()},
+        "what": what,
+    }
+
+
 # ----------------------------------------------------------------------------- regeneration
-REGENERATE = {"adding_problem": lambda: adding_problem_curves(cached=False, progress=True)}
+REGENERATE = {
+    "adding_problem": lambda: adding_problem_curves(cached=False, progress=True),
+    "charlm_progress": _regenerate_charlm,
+}
 
 
 def regenerate(name: str) -> Path:

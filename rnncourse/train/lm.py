@@ -384,7 +384,11 @@ class LMTrainer:
         stop = min(cfg.max_steps, max_steps if max_steps is not None else cfg.max_steps)
         start_time = time.perf_counter()
         bar = tqdm(
-            total=stop, initial=self.step, disable=not progress, unit="step", dynamic_ncols=True
+            total=stop if stop < 10**8 else None,
+            initial=self.step,
+            disable=not progress,
+            unit="step",
+            dynamic_ncols=True,
         )
         clock = self._clock = _Clock()
         try:
