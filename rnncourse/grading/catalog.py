@@ -16,8 +16,11 @@ from rnncourse.grading.core import Call, Case, Exercise, Part
 from rnncourse.grading.wire import Make, Ref
 
 FLOAT_TOL = {np.float64: (1e-6, 1e-9), np.float32: (2e-4, 1e-5)}
-NUMPY_ONLY = ("rnncourse.reference", "rnncourse.nn", "rnncourse.train", "torch", "jax",
-              "tensorflow", "autograd")
+#: From scratch in NumPy: no other part of the package (besides check), no autodiff library.
+NUMPY_ONLY = ("rnncourse", "torch", "jax", "tensorflow", "autograd")
+#: Builds on the reference layers, but not on the package's trainers, modules or analyses.
+ON_REFERENCE = ("rnncourse.nn", "rnncourse.train", "rnncourse.analysis", "rnncourse.widgets",
+                "rnncourse.figures", "torch", "jax", "tensorflow", "autograd")
 
 
 def _ref():
@@ -676,7 +679,7 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
         Part("clip_gradients", 3, clip_gradients_cases),
         Part("sample", 4, sample_cases),
         Part("train_step", 3, train_step_cases),
-    ], ("rnncourse.nn", "rnncourse.train", "torch", "jax", "tensorflow", "autograd"),
+    ], ON_REFERENCE,
         ("rnncourse.reference:sample*", "rnncourse.reference:clip*", "rnncourse.reference:sgd*",
          "rnncourse.reference:adam*", "rnncourse.reference:adagrad*",
          "rnncourse.reference:optim*")),
@@ -696,17 +699,18 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
     Exercise("ex07_bidirectional_deep", "Bidirectional and stacked RNNs", "10_bidirectional", [
         Part("bidirectional_rnn_forward", 5, bidirectional_rnn_forward_cases),
         Part("deep_rnn_forward", 5, deep_rnn_forward_cases),
-    ], ("rnncourse.nn", "rnncourse.train", "torch", "jax", "tensorflow", "autograd"),
+    ], ON_REFERENCE,
         ("rnncourse.reference:bidirectional*", "rnncourse.reference:deep*",
          "rnncourse.reference:stacked*")),
     Exercise("ex08_vanishing_gradients", "Vanishing gradients: RNN vs LSTM",
              "07_vanishing_gradients", [
         Part("grad_norms", 6, grad_norms_cases),
         Part("decay_factor", 4, decay_factor_cases),
-    ], ("rnncourse.train", "rnncourse.analysis")),
+    ], ("rnncourse.nn", "rnncourse.train", "rnncourse.analysis", "rnncourse.widgets",
+        "rnncourse.figures")),
     Exercise("ex09_torch_lstm", "An LSTM module in PyTorch from its equations", "09_lstm", [
         Part("LSTMFromScratch", 10, torch_lstm_cases),
-    ], ("rnncourse.reference", "rnncourse.nn", "rnncourse.train"),
+    ], ("rnncourse",),
         ("torch:LSTM", "torch:LSTMCell", "torch:lstm", "torch:lstm_cell", "torch:_VF")),
 ]}
 

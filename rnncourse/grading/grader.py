@@ -30,6 +30,7 @@ from rnncourse.grading.notebook import (
     defining_cell,
     read_notebook,
 )
+from rnncourse.grading.runner import forbidden_module
 from rnncourse.grading.sandbox import Child, ChildFailed, Limits
 from rnncourse.grading.scan import scan_cells
 
@@ -120,7 +121,7 @@ class Session:
 
     def _init_msg(self) -> dict[str, Any]:
         preload = ["torch"] if self.ex.id.startswith("ex09") else []
-        if "rnncourse.reference" not in self.ex.forbidden_modules:
+        if forbidden_module("rnncourse.reference", self.ex.forbidden_modules) is None:
             preload.append("rnncourse.reference")
         return {"exercise": self.ex.id, "forbidden_modules": list(self.ex.forbidden_modules),
                 "forbidden_calls": list(self.ex.forbidden_calls), "preload": preload}
@@ -259,8 +260,20 @@ def _grade_exercise(nb: Notebook, ex: Exercise, limits: Limits, deadline: float,
 
 
 def grade_file(path: str | Path, limits: Limits | None = None, seed: int | None = None) -> Report:
-    """Grade one notebook. Never raises for anything the submission does."""
-    limits = limits or Limits()
+    """Grade one notebook. Never raises: a failure of the grader itself lands in
+    ``report.grader_error`` (and makes ``rnncourse grade`` exit non-zero)."""
+    start = time.monotonic()
+    try:
+        return _grade_file(path, limits or Limits(), seed)
+    except Exception as e:  # noqa: BLE001 - a bug in the grader, reported as such
+        import traceback
+
+        report = Report(str(path), seconds=time.monotonic() - start)
+        report.grader_error = f"{type(e).__name__}: {e}\n{traceback.format_exc()[-2000:]}"
+        return report
+
+
+def _grade_file(path: str | Path, limits: Limits, seed: int | None) -> Report:
     start = time.monotonic()
     report = Report(str(path))
     try:

@@ -11,7 +11,7 @@ import ast
 import fnmatch
 
 from rnncourse.grading.core import Exercise
-from rnncourse.grading.runner import forbidden_match
+from rnncourse.grading.runner import forbidden_match, forbidden_module
 
 PROTECTED = ("numpy", "torch", "rnncourse", "math", "builtins", "scipy")
 ESCAPE_MODULES = ("ctypes", "gc", "inspect", "importlib", "subprocess", "signal", "resource",
@@ -67,7 +67,7 @@ def _scan(source: str, ex: Exercise, aliases: dict[str, str]) -> list[str]:
     msgs: list[str] = []
 
     def use(name: str) -> None:
-        mod = _under(name, ex.forbidden_modules)
+        mod = forbidden_module(name, ex.forbidden_modules)
         if mod:
             what = mod if name == mod else f"{mod} ({name})"
             msgs.append(f"uses {what}, which this exercise does not allow "

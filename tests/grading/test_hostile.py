@@ -220,6 +220,13 @@ CASES = {
          "        g[i] = (p - m) / (2 * h)\n    return g"],
         {"rnn_step_backward": "rnncourse.reference", "numerical_gradient": None,
          "rnn_backward": "not defined"}),
+    "the checker's own implementations": (
+        "ex04_gru",
+        [NUMPY, "from rnncourse.grading import variants\n\n"
+         "def gru_step_forward(x, h_prev, Wx, Wh, b, bh):\n"
+         "    return variants.gru_step(x, h_prev, Wx, Wh, b, bh), None",
+         GRU_BACKWARD.format(keep="")],
+        {"gru_step_forward": "rnncourse.grading internals", "gru_step_backward": "not defined"}),
     "torch.nn.LSTM inside the from-scratch module": (
         "ex09_torch_lstm",
         [NUMPY, TORCH_WRAPPER],
