@@ -315,8 +315,15 @@ def _lstm_forward(
         h0 = np.zeros((N, H), dtype=Wh.dtype)
     if c0 is None:
         c0 = np.zeros((N, H), dtype=Wh.dtype)
-    gates = (x.reshape(N * T, D) @ Wx).reshape(N, T, 4 * H)
-    gates += b
+    # sigmoid(a) = (1 + tanh(a / 2)) / 2: with the i, f, o columns of the weights halved
+    # (exact in floating point), one tanh over the whole (N, 4H) row block activates all gates,
+    # and only the sigmoid blocks need the affine fix-up.
+    half = np.ones(4 * H, dtype=Wh.dtype)
+    half[: 2 * H] = 0.5
+    half[3 * H:] = 0.5
+    Wh_half = Wh * half
+    gates = (x.reshape(N * T, D) @ (Wx * half)).reshape(N, T, 4 * H)
+    gates += b * half
     dtype = gates.dtype
     c, tc, h = (np.empty((N, T, H), dtype=dtype) for _ in range(3))
     tmp = np.empty((N, 4 * H), dtype=dtype)
@@ -324,9 +331,12 @@ def _lstm_forward(
     h_prev, c_prev = h0, c0
     for t in range(T):
         a = gates[:, t]
-        np.matmul(h_prev, Wh, out=tmp)
+        np.matmul(h_prev, Wh_half, out=tmp)
         a += tmp
-        _lstm_activate_(a, H)
+        np.tanh(a, out=a)
+        for sig in (a[:, : 2 * H], a[:, 3 * H:]):
+            sig *= 0.5
+            sig += 0.5
         _lstm_cell_forward(a, c_prev, c[:, t], tc[:, t], h[:, t], scratch)
         h_prev, c_prev = h[:, t], c[:, t]
     return h, LSTMCache(x, h0, c0, Wx, Wh, gates, c, tc, h)
