@@ -19,7 +19,12 @@ ESCAPE_MODULES = ("ctypes", "gc", "inspect", "importlib", "subprocess", "signal"
 ESCAPE_NAMES = ("sys.modules", "sys._getframe", "sys.settrace", "sys.setprofile", "sys.exit",
                 "os.fork", "os.kill", "os.killpg", "os.write", "os.dup2", "os.fdopen", "os._exit",
                 "os.system", "os.exec*", "os.spawn*", "os.setsid", "os.popen")
-ESCAPE_BUILTINS = ("__import__", "__builtins__", "setattr", "delattr", "exit", "quit")
+ESCAPE_BUILTINS = ("__import__", "__builtins__", "setattr", "delattr", "exit", "quit", "exec",
+                   "eval", "compile", "breakpoint")
+#: Attributes that reach into other code's internals (frames, globals, class graphs).
+INTROSPECTION = ("__globals__", "__subclasses__", "__code__", "__closure__", "__dict__",
+                 "__builtins__", "__bases__", "__mro__", "__loader__", "__spec__", "f_globals",
+                 "f_locals", "f_back", "gi_frame", "tb_frame", "cr_frame")
 
 
 def _strip_magics(source: str) -> str:
@@ -110,8 +115,10 @@ def _scan(source: str, ex: Exercise, aliases: dict[str, str]) -> list[str]:
                 use(full)
                 if (a.asname or a.name) == "check" and full != "rnncourse.grading.check":
                     msgs.append(f"imports {full} as check (tampering with the checker)")
-        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
-            name = _dotted(node, aliases)
+        elif isinstance(node, ast.Attribute):
+            if node.attr in INTROSPECTION:
+                msgs.append(f"uses .{node.attr}, which is not allowed in graded notebooks")
+            name = _dotted(node, aliases) if isinstance(node.ctx, ast.Load) else None
             if name:
                 use(name)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
