@@ -154,6 +154,11 @@ def check_array(name: str, value: Any, spec: str, dims: Dims | None = None) -> n
             f"{name} must have {len(axes)} dimension(s) {_fmt_spec(axes)}{expected}, "
             f"got {value.ndim} with shape {_fmt_shape(value.shape)}"
         )
+    if 0 in value.shape:
+        raise ValueError(
+            f"{name} must be {_fmt_spec(axes)} with every size >= 1, "
+            f"got the empty shape {_fmt_shape(value.shape)}"
+        )
     # Bind plain symbols first so that "4H" can be checked against an H from the same array.
     for (coef, sym), size in zip(axes, value.shape, strict=True):
         if sym is not None and coef == 1:

@@ -7,6 +7,11 @@ so that ``Wx = weight_ih_l0.T`` and ``Wh = weight_hh_l0.T``. Every forward funct
 ``(output, cache)``; the matching backward function takes ``(dout, cache)``. Caches are opaque.
 Works in float64 and float32 (the output dtype follows the inputs).
 
+Arguments are validated once, at the public boundary (shapes in symbols and numbers, dtypes,
+caches); a wrong argument raises ``ValueError`` / ``TypeError`` naming it. Forward outputs are kept
+in the cache (no defensive copies, for speed): do not modify them in place before the backward
+pass.
+
 Modules: :mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`, :mod:`.lstm_variants`, :mod:`.layers`,
 :mod:`.bidirectional`, :mod:`.deep`, :mod:`.tbptt`, :mod:`.optim`, :mod:`.gradcheck`,
 :mod:`.sampling`, :mod:`.init`, :mod:`.attention` (soft attention, maintained separately).

@@ -146,3 +146,9 @@ def test_choice_positive_keys_messages():
         check_positive("lr", "0.1")
     with pytest.raises(ValueError, match="params is missing key\\(s\\) 'Wh'; it has 'Wx', 'b'"):
         check_keys("params", {"Wx": 1, "b": 2}, ["Wx", "Wh", "b"])
+
+
+def test_empty_sizes_rejected():
+    with pytest.raises(ValueError, match=r"x must be \(N, T, D\) with every size >= 1, got the "
+                                         r"empty shape \(2, 0, 3\)"):
+        rnn_forward(np.zeros((2, 0, 3)), None, np.zeros((3, 4)), np.zeros((4, 4)), np.zeros(4))
