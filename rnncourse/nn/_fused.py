@@ -6,13 +6,16 @@ the same forward step functions (:mod:`rnncourse.nn.functional`) without buildin
 gates (which the backward needs anyway and :class:`~rnncourse.nn.GateRecorder` reads), and do the
 backward with the maths of the NumPy reference (``rnncourse.reference``):
 
-* everything that does not depend on the incoming gradient (local gate derivatives) is computed for
-  all time steps at once before the loop;
-* the loop only carries ``dh`` (and ``dc``) back through time: a handful of elementwise operations
-  and one ``(N, kH) @ (kH, H)`` product per step, writing the pre-activation gradients into one
+* everything that does not depend on the incoming gradient (local gate derivatives) is computed
+  for a block of time steps at once, outside the step loop. The block holds about
+  :data:`BLOCK_ELEMENTS` numbers: at batch size 1 it spans hundreds of steps (the fixed cost of
+  each tensor operation, not arithmetic, sets the speed there), at large batches a single step
+  (temporaries then stay small and in cache instead of page-faulting fresh (T, N, kH) buffers);
+* the loop only carries ``dh`` (and ``dc``) back through time: a few elementwise operations and
+  one ``(N, kH) @ (kH, H)`` product per step, writing the pre-activation gradients into one
   (T, N, kH) buffer;
 * the recurrent weight gradient is then ONE product over all time steps,
-  ``dW_hh = dA^T @ H_prev`` with (kH, T·N) @ (T·N, H).
+  ``dW_hh = dA^T @ H_prev`` with (kH, T·N) @ (T·N, H) (plus the ``h0`` term).
 
 The input side (``x @ W_ih^T + b`` for all steps, one product) stays outside, under autograd, which
 also gives ``dx``, ``dW_ih`` and ``db`` as single products. Inputs ``xw`` are time-major (T, N, kH).
@@ -28,18 +31,38 @@ from torch.autograd.function import FunctionCtx, once_differentiable
 from rnncourse.nn import functional as Fn
 from rnncourse.nn._scan import make_step, scan
 
+#: Target size (in numbers) of the per-block temporaries of the backward passes.
+BLOCK_ELEMENTS = 1 << 16
 
-def _prev_states(S: Tensor, s0: Tensor, reverse: bool) -> Tensor:
-    """States entering each step: ``S_prev[t] = S[t-1]`` (``s0`` at t=0); mirrored if reverse."""
+
+def _blocks(T: int, row: int, reverse: bool) -> list[tuple[int, int]]:
+    """Time blocks ``[s, e)`` in the order the backward visits them (opposite to the forward)."""
+    size = max(1, min(T, BLOCK_ELEMENTS // max(row, 1)))
+    blocks = [(s, min(s + size, T)) for s in range(0, T, size)]
+    return blocks if reverse else blocks[::-1]
+
+
+def _steps(s: int, e: int, reverse: bool) -> range:
+    """Local indices of a block in backward order."""
+    return range(e - s) if reverse else range(e - s - 1, -1, -1)
+
+
+def _prev_block(S: Tensor, s0: Tensor, s: int, e: int, reverse: bool) -> Tensor:
+    """States entering steps ``s..e-1``: ``S[t-1]`` (``s0`` before the first step); mirrored if
+    reverse (``S[t+1]``, ``s0`` after the last)."""
+    T = S.shape[0]
     if reverse:
-        return torch.cat([S[1:], s0.unsqueeze(0)])
-    return torch.cat([s0.unsqueeze(0), S[:-1]])
+        return S[s + 1 : e + 1] if e < T else torch.cat([S[s + 1 :], s0.unsqueeze(0)])
+    return S[s - 1 : e - 1] if s > 0 else torch.cat([s0.unsqueeze(0), S[: e - 1]])
 
 
-def _bptt_order(T: int, reverse: bool) -> tuple[range, int]:
-    """Backward visits steps opposite to the forward; returns the order and the offset to the
-    previous step in forward order."""
-    return (range(T) if reverse else range(T - 1, -1, -1)), (1 if reverse else -1)
+def _recurrent_weight_grad(dA: Tensor, Hs: Tensor, h0: Tensor, reverse: bool) -> Tensor:
+    """``dW_hh = Σ_t dA_t^T h_{t-1}``: one product over all steps plus the ``h0`` term."""
+    T, N, G = dA.shape
+    H = Hs.shape[-1]
+    first, rest_dA, rest_H = (T - 1, dA[:-1], Hs[1:]) if reverse else (0, dA[1:], Hs[:-1])
+    dW = dA[first].t().mm(h0)
+    return dW.addmm_(rest_dA.reshape(-1, G).t(), rest_H.reshape(-1, H))
 
 
 def _stack_gates(gates: list[tuple]) -> list[Tensor]:
@@ -72,31 +95,32 @@ class LSTMFunction(torch.autograd.Function):
         h0, c0, W_hh, Hs, I, F, G, O, C = ctx.saved_tensors
         reverse = ctx.reverse
         T, N, H = Hs.shape
-        C_prev = _prev_states(C, c0, reverse)
-        # Local derivatives for all steps at once (they do not depend on the incoming gradient).
-        TC = torch.tanh(C)
-        K = O * (1 - TC * TC)  # dc_t += dh_t ⊙ Γo ⊙ (1 - tanh²c_t)
-        P_o = TC * O * (1 - O)  # da_o = dh_t ⊙ tanh(c_t) ⊙ σ'(a_o)
-        P_ifg = torch.stack(  # da_{i,f,g} = dc_t ⊙ [c̃ σ'(a_i), c_{t-1} σ'(a_f), Γi tanh'(a_g)]
-            [G * I * (1 - I), C_prev * F * (1 - F), I * (1 - G * G)], dim=2
-        )
         dA = Hs.new_empty(T, N, 4 * H)
-        dA4 = dA.view(T, N, 4, H)
-        order, back = _bptt_order(T, reverse)
-        dh = dHs[order[0]] + dh_n
+        dA_t, dHs_t = dA.unbind(0), dHs.unbind(0)
+        back = 1 if reverse else -1
+        dh = dHs_t[T - 1 if not reverse else 0] + dh_n
         dc = dc_n
-        for t in order:
-            dc = torch.addcmul(dc, dh, K[t])
-            torch.mul(dc.unsqueeze(1), P_ifg[t], out=dA4[t, :, :3])
-            torch.mul(dh, P_o[t], out=dA4[t, :, 3])
-            dc = dc * F[t]  # dc_{t-1} = dc_t ⊙ Γf
-            tp = t + back
-            # dh_{t-1} = dh from the output at t-1 + da_t Wh^T (one product per step)
-            dh = torch.addmm(dHs[tp], dA[t], W_hh) if 0 <= tp < T else torch.mm(dA[t], W_hh)
-        dW_hh = None
-        if ctx.needs_input_grad[3]:
-            H_prev = _prev_states(Hs, h0, reverse)
-            dW_hh = dA.reshape(T * N, 4 * H).t().mm(H_prev.reshape(T * N, H))
+        for s, e in _blocks(T, N * 4 * H, reverse):
+            i, f, g, o = I[s:e], F[s:e], G[s:e], O[s:e]
+            c_prev = _prev_block(C, c0, s, e, reverse)
+            tc = torch.tanh(C[s:e])
+            # Local derivatives (independent of the incoming gradient), for the whole block:
+            K = (o * (1 - tc * tc)).unbind(0)  # dc_t += dh_t ⊙ Γo ⊙ (1 - tanh²c_t)
+            # da_t = [dc_t, dc_t, dc_t, dh_t] ⊙ [c̃ σ'(a_i), c_{t-1} σ'(a_f), Γi tanh'(a_g),
+            #                                     tanh(c_t) σ'(a_o)]
+            P = torch.cat(
+                [g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g), tc * o * (1 - o)], dim=2
+            ).unbind(0)
+            Fs = f.unbind(0)
+            for j in _steps(s, e, reverse):
+                t = s + j
+                dc = torch.addcmul(dc, dh, K[j])
+                da = torch.cat([dc, dc, dc, dh], dim=1, out=dA_t[t]).mul_(P[j])
+                dc = dc * Fs[j]  # dc_{t-1} = dc_t ⊙ Γf
+                tp = t + back
+                # dh_{t-1} = dh from the output at t-1 + da_t Wh^T (one product per step)
+                dh = torch.addmm(dHs_t[tp], da, W_hh) if 0 <= tp < T else torch.mm(da, W_hh)
+        dW_hh = _recurrent_weight_grad(dA, Hs, h0, reverse) if ctx.needs_input_grad[3] else None
         return dA, dh, dc, dW_hh, None, None
 
 
@@ -127,30 +151,35 @@ class GRUFunction(torch.autograd.Function):
         h0, W_hh, b_hh, Hs, R, Z, Nn = ctx.saved_tensors
         reverse = ctx.reverse
         T, N, H = Hs.shape
-        H_prev = _prev_states(Hs, h0, reverse)
         b = b_hh if ctx.has_bias else None
-        # h Wh_n + bh_n for all steps in one product (the forward did not keep it).
-        A_hn = Fn.gru_hidden_n(H_prev.reshape(T * N, H), W_hh.t(), b).view(T, N, H)
-        P_n = (1 - Z) * (1 - Nn * Nn)  # da_n = dh ⊙ (1 - z) ⊙ tanh'
-        P_z = (H_prev - Nn) * Z * (1 - Z)  # da_z = dh ⊙ (h_{t-1} - ñ) ⊙ σ'(a_z)
-        P_r = A_hn * R * (1 - R)  # da_r = da_n ⊙ (h Wh_n + bh_n) ⊙ σ'(a_r)
         dAx = Hs.new_empty(T, N, 3 * H)  # gradient of the input-side pre-activations
         dAh = Hs.new_empty(T, N, 3 * H)  # ... of the hidden-side ones (n block scaled by r)
-        order, back = _bptt_order(T, reverse)
-        dh = dHs[order[0]] + dh_n
-        for t in order:
-            da_n = torch.mul(dh, P_n[t], out=dAx[t, :, 2 * H :])
-            torch.mul(dh, P_z[t], out=dAx[t, :, H : 2 * H])
-            torch.mul(da_n, P_r[t], out=dAx[t, :, :H])
-            dAh[t, :, : 2 * H].copy_(dAx[t, :, : 2 * H])
-            torch.mul(da_n, R[t], out=dAh[t, :, 2 * H :])
-            tp = t + back
-            # dh_{t-1} = dh_out[t-1] + dh ⊙ z + dA_h Wh^T
-            dh_direct = torch.addcmul(dHs[tp], dh, Z[t]) if 0 <= tp < T else dh * Z[t]
-            dh = torch.addmm(dh_direct, dAh[t], W_hh)
-        flat = dAh.reshape(T * N, 3 * H)
-        dW_hh = flat.t().mm(H_prev.reshape(T * N, H)) if ctx.needs_input_grad[2] else None
-        db_hh = flat.sum(0) if ctx.has_bias and ctx.needs_input_grad[3] else None
+        dAx_t, dAh_t, dHs_t = dAx.unbind(0), dAh.unbind(0), dHs.unbind(0)
+        back = 1 if reverse else -1
+        dh = dHs_t[T - 1 if not reverse else 0] + dh_n
+        for s, e in _blocks(T, N * 3 * H, reverse):
+            r, z, n = R[s:e], Z[s:e], Nn[s:e]
+            h_prev = _prev_block(Hs, h0, s, e, reverse)
+            # h Wh_n + bh_n (the forward did not keep it), one product for the block.
+            a_hn = Fn.gru_hidden_n(h_prev.reshape(-1, H), W_hh.t(), b).view_as(r)
+            P_n = (1 - z) * (1 - n * n)  # da_n = dh ⊙ (1 - z) ⊙ tanh'
+            P_z = (h_prev - n) * z * (1 - z)  # da_z = dh ⊙ (h_{t-1} - ñ) ⊙ σ'(a_z)
+            P_r = a_hn * r * (1 - r)  # da_r = da_n ⊙ (h Wh_n + bh_n) ⊙ σ'(a_r)
+            # dAx_t = [dh, dh, dh] ⊙ [P_n P_r, P_z, P_n]; the hidden side has its n block scaled
+            # by r (it enters as Γr ⊙ (h Wh_n + bh_n)).
+            P = torch.cat([P_n * P_r, P_z, P_n], dim=2).unbind(0)
+            r_mask = torch.cat([torch.ones_like(r), torch.ones_like(r), r], dim=2).unbind(0)
+            Zs = z.unbind(0)
+            for j in _steps(s, e, reverse):
+                t = s + j
+                dax = torch.cat([dh, dh, dh], dim=1, out=dAx_t[t]).mul_(P[j])
+                dah = torch.mul(dax, r_mask[j], out=dAh_t[t])
+                tp = t + back
+                # dh_{t-1} = dh_out[t-1] + dh ⊙ z + dA_h Wh^T
+                dh_direct = torch.addcmul(dHs_t[tp], dh, Zs[j]) if 0 <= tp < T else dh * Zs[j]
+                dh = torch.addmm(dh_direct, dah, W_hh)
+        dW_hh = _recurrent_weight_grad(dAh, Hs, h0, reverse) if ctx.needs_input_grad[2] else None
+        db_hh = dAh.sum((0, 1)) if ctx.has_bias and ctx.needs_input_grad[3] else None
         return dAx, dh, dW_hh, db_hh, None, None
 
 
@@ -175,16 +204,17 @@ class RNNFunction(torch.autograd.Function):
         h0, W_hh, Hs = ctx.saved_tensors
         reverse = ctx.reverse
         T, N, H = Hs.shape
-        dphi = (Hs > 0).to(Hs.dtype) if ctx.relu else 1 - Hs * Hs  # g'(z_t) from h_t
         dA = Hs.new_empty(T, N, H)
-        order, back = _bptt_order(T, reverse)
-        dh = dHs[order[0]] + dh_n
-        for t in order:
-            torch.mul(dh, dphi[t], out=dA[t])
-            tp = t + back
-            dh = torch.addmm(dHs[tp], dA[t], W_hh) if 0 <= tp < T else torch.mm(dA[t], W_hh)
-        dW_hh = None
-        if ctx.needs_input_grad[2]:
-            H_prev = _prev_states(Hs, h0, reverse)
-            dW_hh = dA.reshape(T * N, H).t().mm(H_prev.reshape(T * N, H))
+        dA_t, dHs_t = dA.unbind(0), dHs.unbind(0)
+        back = 1 if reverse else -1
+        dh = dHs_t[T - 1 if not reverse else 0] + dh_n
+        for s, e in _blocks(T, N * H, reverse):
+            h = Hs[s:e]
+            dphi = ((h > 0).to(h.dtype) if ctx.relu else 1 - h * h).unbind(0)  # g'(z_t) from h_t
+            for j in _steps(s, e, reverse):
+                t = s + j
+                da = torch.mul(dh, dphi[j], out=dA_t[t])
+                tp = t + back
+                dh = torch.addmm(dHs_t[tp], da, W_hh) if 0 <= tp < T else torch.mm(da, W_hh)
+        dW_hh = _recurrent_weight_grad(dA, Hs, h0, reverse) if ctx.needs_input_grad[2] else None
         return dA, dh, dW_hh, None, None, None

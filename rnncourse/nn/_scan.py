@@ -36,7 +36,8 @@ def make_step(
     For RNN and LSTM both biases must already be folded into ``a_x``; the GRU keeps ``b_hh``
     separate because its reset gate multiplies ``h Wh_n + bh_n``.
     """
-    W_hh_T = W_hh.t()
+    # A contiguous (H, kH) copy: the per-step product is a little faster than on a transposed view.
+    W_hh_T = W_hh.t().contiguous()
     if kind == "rnn":
         return lambda a_x, h, c: Fn.rnn_step(a_x, h, W_hh_T, nonlinearity)
     if kind == "gru":

@@ -81,12 +81,13 @@ def gru_step(
     gates : tuple
         ``(r, z, n)``, each (N, H). The notes' update gate is ``Γu = 1 - z``.
     """
-    H = h_prev.shape[-1]
     a_h = torch.mm(h_prev, W_hh_T) if b_hh is None else torch.addmm(b_hh, h_prev, W_hh_T)
-    r = torch.sigmoid(a_x[:, :H] + a_h[:, :H])  # Γr = σ(x Wx_r + b_r + h Wh_r + bh_r)
-    z = torch.sigmoid(a_x[:, H : 2 * H] + a_h[:, H : 2 * H])  # z = 1 - Γu
-    # ñ = tanh(x Wx_n + b_n + Γr ⊙ (h Wh_n + bh_n))
-    n = torch.tanh(a_x[:, 2 * H :] + r * a_h[:, 2 * H :])
+    # Blocks [r, z, n] of both sides (chunk: one call for the three views, cheaper than slicing).
+    ax_r, ax_z, ax_n = a_x.chunk(3, 1)
+    ah_r, ah_z, ah_n = a_h.chunk(3, 1)
+    r = torch.sigmoid(ax_r + ah_r)  # Γr = σ(x Wx_r + b_r + h Wh_r + bh_r)
+    z = torch.sigmoid(ax_z + ah_z)  # z = 1 - Γu = σ(x Wx_z + b_z + h Wh_z + bh_z)
+    n = torch.tanh(ax_n + r * ah_n)  # ñ = tanh(x Wx_n + b_n + Γr ⊙ (h Wh_n + bh_n))
     h = torch.lerp(n, h_prev, z)  # h_t = (1 - z) ⊙ ñ + z ⊙ h_{t-1}
     return h, None, (r, z, n)
 
@@ -116,12 +117,12 @@ def lstm_step(
     gates : tuple
         ``(i, f, g, o)``, each (N, H): input gate Γi, forget gate Γf, candidate c̃, output gate Γo.
     """
-    H = h_prev.shape[-1]
     a = torch.addmm(a_x, h_prev, W_hh_T)  # a_t = x_t Wx + h_{t-1} Wh + b
-    i = torch.sigmoid(a[:, :H])  # Γi = σ(a_i)
-    f = torch.sigmoid(a[:, H : 2 * H])  # Γf = σ(a_f)
-    g = torch.tanh(a[:, 2 * H : 3 * H])  # c̃_t = tanh(a_g)
-    o = torch.sigmoid(a[:, 3 * H :])  # Γo = σ(a_o)
+    a_i, a_f, a_g, a_o = a.chunk(4, 1)  # the four gate blocks (views)
+    i = torch.sigmoid(a_i)  # Γi = σ(a_i)
+    f = torch.sigmoid(a_f)  # Γf = σ(a_f)
+    g = torch.tanh(a_g)  # c̃_t = tanh(a_g)
+    o = torch.sigmoid(a_o)  # Γo = σ(a_o)
     c = torch.addcmul(f * c_prev, i, g)  # c_t = Γf ⊙ c_{t-1} + Γi ⊙ c̃_t
     h = o * torch.tanh(c)  # h_t = Γo ⊙ tanh(c_t)
     return h, c, (i, f, g, o)
@@ -147,13 +148,14 @@ def peephole_lstm_step(
     gates : tuple
         ``(i, f, g, o)``.
     """
-    H = h_prev.shape[-1]
     a = torch.addmm(a_x, h_prev, W_hh_T)  # a_t = x_t Wx + h_{t-1} Wh + b
-    i = torch.sigmoid(a[:, :H] + P[:H] * c_prev)  # Γi = σ(a_i + p_i ⊙ c_{t-1})
-    f = torch.sigmoid(a[:, H : 2 * H] + P[H : 2 * H] * c_prev)  # Γf = σ(a_f + p_f ⊙ c_{t-1})
-    g = torch.tanh(a[:, 2 * H : 3 * H])  # c̃_t = tanh(a_g)
+    a_i, a_f, a_g, a_o = a.chunk(4, 1)
+    p_i, p_f, p_o = P.chunk(3)
+    i = torch.sigmoid(a_i + p_i * c_prev)  # Γi = σ(a_i + p_i ⊙ c_{t-1})
+    f = torch.sigmoid(a_f + p_f * c_prev)  # Γf = σ(a_f + p_f ⊙ c_{t-1})
+    g = torch.tanh(a_g)  # c̃_t = tanh(a_g)
     c = f * c_prev + i * g  # c_t = Γf ⊙ c_{t-1} + Γi ⊙ c̃_t
-    o = torch.sigmoid(a[:, 3 * H :] + P[2 * H :] * c)  # Γo = σ(a_o + p_o ⊙ c_t)
+    o = torch.sigmoid(a_o + p_o * c)  # Γo = σ(a_o + p_o ⊙ c_t)
     h = o * torch.tanh(c)  # h_t = Γo ⊙ tanh(c_t)
     return h, c, (i, f, g, o)
 
@@ -175,12 +177,12 @@ def coupled_lstm_step(
     gates : tuple
         ``(i, f, g, o)`` with ``f = 1 - i`` (recorded like the full LSTM).
     """
-    H = h_prev.shape[-1]
     a = torch.addmm(a_x, h_prev, W_hh_T)  # a_t = x_t Wx + h_{t-1} Wh + b
-    i = torch.sigmoid(a[:, :H])  # Γi = σ(a_i)
+    a_i, a_g, a_o = a.chunk(3, 1)
+    i = torch.sigmoid(a_i)  # Γi = σ(a_i)
     f = 1.0 - i  # Γf = 1 - Γi (coupled)
-    g = torch.tanh(a[:, H : 2 * H])  # c̃_t = tanh(a_g)
-    o = torch.sigmoid(a[:, 2 * H :])  # Γo = σ(a_o)
+    g = torch.tanh(a_g)  # c̃_t = tanh(a_g)
+    o = torch.sigmoid(a_o)  # Γo = σ(a_o)
     c = f * c_prev + i * g  # c_t = Γf ⊙ c_{t-1} + Γi ⊙ c̃_t
     h = o * torch.tanh(c)  # h_t = Γo ⊙ tanh(c_t)
     return h, c, (i, f, g, o)
