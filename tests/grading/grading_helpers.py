@@ -10,9 +10,12 @@ from rnncourse.grading.sandbox import Limits
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
-# Short limits keep the hostile cases quick; generous enough for a loaded 2-core machine.
-LIMITS = Limits(cell_timeout=3.0, submission_timeout=90.0, grace=1.0,
+# Generous limits for notebooks that must pass even on a loaded 2-core machine ...
+LIMITS = Limits(cell_timeout=30.0, submission_timeout=120.0, grace=2.0,
                 memory_bytes=2 * 1024**3, output_chars=20_000)
+# ... and short ones for the hostile cases, so that infinite loops end quickly.
+SHORT = Limits(cell_timeout=3.0, submission_timeout=90.0, grace=1.0,
+               memory_bytes=2 * 1024**3, output_chars=20_000)
 
 
 def solution_text(name: str) -> str:

@@ -1,13 +1,13 @@
 """Hostile submissions: each problem zeroes only the part it affects, with a clear message.
 
 Every notebook below mixes one or more problems with correct parts, which must still get their
-points. The limits are short (see ``grading_helpers.LIMITS``) so that infinite loops end quickly.
+points. The limits are short (see ``grading_helpers.SHORT``) so that infinite loops end quickly.
 """
 
 from __future__ import annotations
 
 import pytest
-from grading_helpers import LIMITS, parts
+from grading_helpers import SHORT, parts
 
 HEADER = """---
 jupytext:
@@ -237,7 +237,7 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_hostile_submission(grade_text, case):
     stem, cells, expected = CASES[case]
-    report = grade_text(stem + "_hostile", notebook(*cells))
+    report = grade_text(stem + "_hostile", notebook(*cells), SHORT)
     got = parts(report)
     assert set(got) == set(expected), got
     for part, words in expected.items():
@@ -248,4 +248,4 @@ def test_hostile_submission(grade_text, case):
             assert score == 0, (part, message)
             assert words in message, (part, message)
     # the whole submission ended inside its own time limit (loops were stopped)
-    assert report.seconds < LIMITS.submission_timeout
+    assert report.seconds < SHORT.submission_timeout
