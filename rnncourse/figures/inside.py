@@ -95,8 +95,9 @@ def draw_correlation_bars(trained: Mapping[str, float], untrained: Mapping[str, 
     ax.bar(x - 0.18, [abs(trained[n]) for n in names], 0.36, label="trained", color="#1f77b4")
     ax.bar(x + 0.18, [abs(untrained[n]) for n in names], 0.36, label="untrained (same shape)",
            color="#bbb")
-    ax.set_xticks(x, [n.replace("_", " ") for n in names])
+    ax.set_xticks(x, [n.replace("_", " ") for n in names], rotation=20, ha="right")
     ax.set_ylim(0, 1)
     ax.set_ylabel("best |r| over units")
     ax.legend(frameon=False, fontsize=8)
+    ax.figure.tight_layout()
     return ax

@@ -94,8 +94,9 @@ class GateInspector(WidgetBase):
             raise ValueError(f"unit must be in [0, H) = [0, {H}), got {self.unit}")
         self.gates = gates
         keys = list(rec.keys)
+        # unbounded quantities (c, pre) are coloured on the scale of their 98th percentile
         scales = {k: (1.0 if k in _SIGMOID or k in ("g", "n", "h")
-                      else float(max(np.abs(gates[k]).max(), 1e-12))) for k in keys}
+                      else float(max(np.percentile(np.abs(gates[k]), 98), 1e-12))) for k in keys}
         return {
             "title": f"{rec.cell.upper()} layer {self.layer}"
                      f"{', direction ' + str(self.direction) if self.direction else ''}: "
@@ -104,11 +105,12 @@ class GateInspector(WidgetBase):
             "labels": {k: _LABELS[k] for k in keys},
             "kinds": {k: "sigmoid" if k in _SIGMOID else "tanh" for k in keys},
             "scales": scales,
+            "squash": {k: k in ("c", "pre") for k in keys},
             "tokens": tokens,
             "arrays": {k: encode_array(gates[k], bits=16) for k in keys},
             "note": note + "Heatmaps: rows are units, columns time steps (click one to select it); "
                     "σ gates white (0) to blue (1), others blue (−) to red (+). "
-                    "The line plot is the selected unit over time.",
+                    "The line plot is the selected unit over time (unbounded states through tanh).",
         }
 
     def _controls(self) -> list:

@@ -25,8 +25,9 @@ def _view(page, kind: str, index: int = 0):
         if len(found) > index:
             return found[index]
         page.wait_for_timeout(300)
-    raise AssertionError(f"no mounted {kind!r} widget view #{index} on {page.url} "
-                         f"(found {len(found)})")
+    raise AssertionError(
+        f"no mounted {kind!r} widget view #{index} on {page.url} (found {len(found)})"
+    )
 
 
 def _nudge(slider, key: str = "ArrowRight", times: int = 1) -> None:
@@ -65,8 +66,9 @@ def test_gate_inspector_time_scrub_and_unit(open_page):
     assert "t = 4" in after and after != before
     assert view.locator(".rnnw-tokens span.rnnw-cur").get_attribute("data-t") == "4"
     series = view.locator("svg.rnnw-series").inner_html()
+    unit = int(view.locator(".rnnw-unit .rnnw-val").text_content())
     _nudge(view.locator(".rnnw-unit input[type=range]"), "ArrowRight", 1)
-    assert "unit 1" in readout.inner_text()
+    assert f"unit {unit + 1} at t = 4" in readout.inner_text()
     assert view.locator("svg.rnnw-series").inner_html() != series
     assert not _clean(problems), "\n".join(problems)
 
@@ -88,8 +90,10 @@ def test_interpretable_viewer_feature_search(open_page):
     page, problems = open_page("book/12_looking_inside.html")
     view = _view(page, "interpret")
     first = view.locator(".rnnw-text span").nth(5)
-    colours_before = [view.locator(".rnnw-text span").nth(i).evaluate("e => e.style.background")
-                      for i in range(0, 60, 6)]
+    colours_before = [
+        view.locator(".rnnw-text span").nth(i).evaluate("e => e.style.background")
+        for i in range(0, 60, 6)
+    ]
     unit_before = view.locator(".rnnw-unit .rnnw-val").text_content()
     view.locator("select.rnnw-feature").select_option("line_position")
     chips = view.locator(".rnnw-ranking button.rnnw-chip")
@@ -99,8 +103,10 @@ def test_interpretable_viewer_feature_search(open_page):
     assert unit_after == chips.nth(1).get_attribute("data-unit")
     if unit_after == unit_before:  # the search happened to pick the shown unit: move on
         _nudge(view.locator(".rnnw-unit input[type=range]"), "ArrowRight")
-    colours_after = [view.locator(".rnnw-text span").nth(i).evaluate("e => e.style.background")
-                     for i in range(0, 60, 6)]
+    colours_after = [
+        view.locator(".rnnw-text span").nth(i).evaluate("e => e.style.background")
+        for i in range(0, 60, 6)
+    ]
     assert colours_after != colours_before
     assert "t = 5" in first.get_attribute("title")
     assert not _clean(problems), "\n".join(problems)

@@ -50,6 +50,10 @@
     v = Math.max(0, Math.min(1, v));
     return "rgb(" + Math.round(255 - 224 * v) + "," + Math.round(255 - 136 * v) + "," + Math.round(255 - 75 * v) + ")";
   }
+  W.light = function (v, scale) {  // diverging colour blended with white, for text backgrounds
+    var m = W.colour(v, "tanh", scale).match(/\d+/g).map(Number);
+    return "rgb(" + m.map(function (c) { return Math.round(c + 0.45 * (255 - c)); }).join(",") + ")";
+  };
   W.colour = function (v, kind, scale) {
     if (kind === "sigmoid") return sequential(v);
     return diverging(v / (scale || 1));
@@ -256,6 +260,7 @@
     body.appendChild(lower);
     body.appendChild(el("div", { class: "rnnw-note" }, esc(d.note)));
     function value(key, tt, u) { return arr[key].data[tt * H + u]; }
+    function plotted(key, tt, u) { var v = value(key, tt, u); return d.squash && d.squash[key] ? Math.tanh(v) : v; }
     function paint(key) {
       var ctx = canv[key].getContext("2d"), a = arr[key], kind = d.kinds[key], sc = d.scales[key];
       for (var tt = 0; tt < T; tt++) for (var u = 0; u < H; u++) {
@@ -287,7 +292,7 @@
     var COL = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
     function seriesSvg() {
       var w = 460, h = 170, L = 36, R = 8, Tp = 10, B = 22, lo = Infinity, hi = -Infinity, key, tt;
-      d.keys.forEach(function (key) { for (var tt = 0; tt < T; tt++) { var v = value(key, tt, unit); lo = Math.min(lo, v); hi = Math.max(hi, v); } });
+      d.keys.forEach(function (key) { for (var tt = 0; tt < T; tt++) { var v = plotted(key, tt, unit); lo = Math.min(lo, v); hi = Math.max(hi, v); } });
       lo = Math.min(lo, 0); hi = Math.max(hi, 1);
       function X(tt) { return L + (T > 1 ? tt / (T - 1) : 0.5) * (w - L - R); }
       function Y(v) { return Tp + (1 - (v - lo) / (hi - lo)) * (h - Tp - B); }
@@ -297,9 +302,9 @@
       s += '<line x1="' + X(t) + '" x2="' + X(t) + '" y1="' + Tp + '" y2="' + (h - B) + '" stroke="#d62728" stroke-dasharray="3,2"/>';
       d.keys.forEach(function (key, j) {
         var pts = [];
-        for (tt = 0; tt < T; tt++) pts.push(X(tt).toFixed(1) + "," + Y(value(key, tt, unit)).toFixed(1));
+        for (tt = 0; tt < T; tt++) pts.push(X(tt).toFixed(1) + "," + Y(plotted(key, tt, unit)).toFixed(1));
         s += '<polyline fill="none" stroke="' + COL[j % 6] + '" stroke-width="1.5" points="' + pts.join(" ") + '"/>';
-        s += '<text x="' + (L + 4 + j * 34) + '" y="' + (h - 6) + '" fill="' + COL[j % 6] + '" font-weight="600">' + esc(key) + "</text>";
+        s += '<text x="' + (L + 4 + j * 34) + '" y="' + (h - 6) + '" fill="' + COL[j % 6] + '" font-weight="600">' + esc(d.squash && d.squash[key] ? "tanh " + key : key) + "</text>";
       });
       s += '<text x="' + (w - R) + '" y="' + (h - 6) + '" text-anchor="end">t →</text>';
       return s + "</svg>";
@@ -401,7 +406,7 @@
       uS.out.textContent = String(unit);
       for (var t = 0; t < T; t++) {
         var v = acts.data[t * H + unit];
-        spans[t].style.background = W.colour(v, "tanh", d.scale);
+        spans[t].style.background = W.light(v, d.scale);
         spans[t].title = "t = " + t + ", " + d.what + " = " + fmt(v);
       }
       chips.innerHTML = "";
@@ -414,7 +419,7 @@
           chips.appendChild(b);
         });
       }
-      legend.innerHTML = "colour: " + esc(d.what) + " of unit " + unit + " — <span style='background:" + W.colour(-d.scale, "tanh", d.scale) + "'>&nbsp;" + fmt(-d.scale) + "&nbsp;</span> … <span style='background:#fff;border:1px solid #ddd'>&nbsp;0&nbsp;</span> … <span style='background:" + W.colour(d.scale, "tanh", d.scale) + "'>&nbsp;+" + fmt(d.scale) + "&nbsp;</span>; hover a character for its value.";
+      legend.innerHTML = "colour: " + esc(d.what) + " of unit " + unit + " — <span style='background:" + W.light(-d.scale, d.scale) + "'>&nbsp;" + fmt(-d.scale) + "&nbsp;</span> … <span style='background:#fff;border:1px solid #ddd'>&nbsp;0&nbsp;</span> … <span style='background:" + W.light(d.scale, d.scale) + "'>&nbsp;+" + fmt(d.scale) + "&nbsp;</span>; hover a character for its value.";
     }
     draw();
   };
