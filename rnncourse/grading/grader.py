@@ -100,9 +100,13 @@ def identify(nb: Notebook) -> list[Exercise]:
 class Session:
     """Runs one exercise of one notebook in a child; restarts it after a fatal cell."""
 
-    def __init__(self, nb: Notebook, ex: Exercise, limits: Limits, deadline: float) -> None:
+    def __init__(self, nb: Notebook, ex: Exercise, limits: Limits, deadline: float,
+                 flagged: dict[int, list[str]]) -> None:
         self.nb, self.ex, self.limits, self.deadline = nb, ex, limits, deadline
-        self.skip: dict[int, str] = {}  # cell -> why it was dropped
+        # Cells the static scan flagged are never run: their parts score zero anyway, and
+        # some of what is flagged (signals, os.kill, ctypes) could harm the grader.
+        self.skip: dict[int, str] = {i: "was not run (" + "; ".join(m) + ")"
+                                     for i, m in flagged.items()}
         # "Try it" demos (tagged raises-exception) are for learning, not grading: not run
         # unless they define a graded name.
         graded = [p.name for p in ex.parts]
@@ -218,7 +222,7 @@ def _grade_exercise(nb: Notebook, ex: Exercise, limits: Limits, deadline: float,
                     rng: np.random.Generator, report: Report) -> None:
     static = scan_cells(nb.cells, ex)
     where = {p.name: defining_cell(nb, p.name) for p in ex.parts}
-    session = Session(nb, ex, limits, deadline)
+    session = Session(nb, ex, limits, deadline, static)
     try:
         session.run_cells()
         problems: dict[int, list[str]] = {}

@@ -133,6 +133,12 @@ def _scan(source: str, ex: Exercise, aliases: dict[str, str]) -> list[str]:
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             if node.name == "check":
                 msgs.append("redefines check() (tampering with the checker)")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in ("getattr", "vars") and node.args:
+            target = _dotted(node.args[0], aliases)
+            if target and (_under(target, ESCAPE_MODULES + ("os", "sys", "builtins"))):
+                msgs.append(f"uses {node.func.id}({target}, ...), which is not allowed in "
+                            "graded notebooks")
         elif isinstance(node, (ast.Global, ast.Nonlocal)) and "check" in node.names:
             msgs.append("rebinds check() (tampering with the checker)")
     return msgs

@@ -188,14 +188,17 @@ CASES = {
         [NUMPY, SIGMOID, LSTM_STEP.format(h="(o * tc).astype(np.float32)"),
          LSTM_BACK.format(extra="print('y' * 10_000_000)")],
         {"lstm_step_forward": "dtype float32", "lstm_step_backward": "more output"}),
-    "monkeypatching numpy (static), an exception, runaway memory": (
+    "monkeypatching numpy (seen in the source; the cell is not run)": (
+        "ex01_rnn_forward",
+        [NUMPY, "np.allclose = lambda *a, **k: True\n" + RNN_STEP_OK, RNN_FORWARD_OK],
+        {"rnn_step_forward": "monkeypatches numpy.allclose", "rnn_forward": None}),
+    "an exception, and runaway memory": (
         "ex06_lstm_sequence_tbptt",
-        [NUMPY, "np.allclose = lambda *a, **k: True\n\ndef lstm_forward(x, h0, Wx, Wh, b):\n"
-         "    return np.zeros((x.shape[0], x.shape[1], h0.shape[1])), None",
-         "def lstm_backward(dh, cache):\n    raise ValueError('oops')",
+        [NUMPY, "def lstm_forward(x, h0, Wx, Wh, b):\n    raise ValueError('oops')",
+         "def lstm_backward(dh, cache):\n    return None",
          "def lstm_tbptt(x, h0, Wx, Wh, b, dh, k):\n    hog = []\n    while True:\n"
          "        hog.append(np.empty(100_000_000))"],
-        {"lstm_forward": "monkeypatches numpy.allclose", "lstm_backward": "ValueError: oops",
+        {"lstm_forward": "ValueError: oops", "lstm_backward": "ValueError: oops",
          "lstm_tbptt": "memory"}),
     "monkeypatching numpy found at run time": (
         "ex08_vanishing_gradients",

@@ -41,6 +41,7 @@ def test_solutions_are_clean(name):
     ("exec(open('x.py').read())", "uses exec"),
     ("g = check.__globals__", "uses .__globals__"),
     ("import gc\ngc.get_objects()", "uses gc"),
+    ("import os\ngetattr(os, 'ki' + 'll')(os.getppid(), 9)", "uses getattr(os, ...)"),
 ])
 def test_flagged(source, words):
     assert words in flags(source), flags(source)
