@@ -177,6 +177,8 @@ class Session:
             except ChildFailed as e:
                 self.skip[idx] = e.reason
                 raise
+            if reply.get("timeout") and budget < self.limits.cell_timeout:
+                reply["error"] = "stopped: submission time limit reached"
             if record:
                 self._note(idx, reply)
                 if not reply.get("ok"):

@@ -6,6 +6,8 @@ points. The limits are short (see ``grading_helpers.SHORT``) so that infinite lo
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from grading_helpers import SHORT, parts
 
@@ -252,3 +254,16 @@ def test_hostile_submission(grade_text, case):
             assert words in message, (part, message)
     # the whole submission ended inside its own time limit (loops were stopped)
     assert report.seconds < SHORT.submission_timeout
+
+
+def test_submission_time_limit_stops_grading(grade_text):
+    """Cells that each fit the per-cell limit but together exceed the per-submission limit."""
+    limits = replace(SHORT, submission_timeout=5.0)
+    slow = "import time\ntime.sleep(2.2)"
+    report = grade_text("ex08_vanishing_gradients_slow",
+                        notebook(NUMPY, REF_STEPS, slow, slow, slow, GRAD_NORMS_OK, DECAY_OK),
+                        limits)
+    got = parts(report)
+    assert got["grad_norms"][0] == 0 and got["decay_factor"][0] == 0
+    assert "submission time limit" in got["grad_norms"][2] + got["decay_factor"][2]
+    assert report.seconds < limits.submission_timeout + 2 * limits.grace + 5
