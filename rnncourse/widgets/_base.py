@@ -120,7 +120,9 @@ class WidgetBase:
         """Recompute the data; a ``ValueError``/``TypeError`` becomes the widget's message."""
         try:
             data = self._compute()
-        except (ValueError, TypeError, KeyError) as exc:
+        # ValueError/TypeError: our own checks; IndexError/RuntimeError: torch refusing an input
+        # that does not fit the model (e.g. token ids beyond its embedding).
+        except (ValueError, TypeError, KeyError, IndexError, RuntimeError) as exc:
             self.data, self.error = None, _message(exc)
         else:
             self.data, self.error = data, None

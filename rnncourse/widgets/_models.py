@@ -147,6 +147,9 @@ def encode_text(text: str, vocab: Any) -> np.ndarray:
         raise TypeError(f"text must be a str, got {type(text).__name__}")
     if len(text) == 0:
         raise ValueError("text is empty: give at least one character")
+    if vocab is not None and not (hasattr(vocab, "encode") and hasattr(vocab, "__len__")):
+        raise TypeError("vocab must be a vocabulary such as rnncourse.data.CharVocab, got "
+                        f"{type(vocab).__name__}")
     if vocab is None:
         raise ValueError(
             "text input needs a vocabulary: pass vocab= (e.g. rnncourse.data.CharVocab)"
@@ -204,6 +207,13 @@ def record(rec: Recordable, ids: np.ndarray | None = None, numbers: np.ndarray |
     if rec.takes_ids:
         if ids is None:
             raise ValueError("this model reads token ids: give text and vocab, not numbers")
+        embeddings = [m for m in rec.model.modules() if isinstance(m, torch.nn.Embedding)]
+        if embeddings and len(ids) and int(ids.max()) >= embeddings[0].num_embeddings:
+            raise ValueError(
+                f"the vocabulary has ids up to {int(ids.max())} but the model embeds only "
+                f"{embeddings[0].num_embeddings} tokens: use the vocabulary the model was "
+                "trained with"
+            )
         inp = torch.as_tensor(ids, dtype=torch.long, device=param.device)[None]
     else:
         x = _features(rec, ids, numbers, vocab)

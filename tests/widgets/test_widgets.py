@@ -280,6 +280,10 @@ def test_interpretable_viewer_values_and_messages():
     assert "what='c' needs an LSTM" in InterpretableCellViewer(gru, CODE, VOCAB, what="c").error
     assert "outside the vocabulary" in InterpretableCellViewer(lm, "λ", VOCAB).error
     assert "model must be" in InterpretableCellViewer(object(), CODE, VOCAB).error
+    small = CharLM(5, 4, cell="lstm")  # embeds fewer tokens than VOCAB has
+    assert "use the vocabulary the model was trained with" in InterpretableCellViewer(
+        small, CODE, VOCAB).error
+    assert "vocab must be a vocabulary" in InterpretableCellViewer(lm, CODE, list("abc")).error
 
 
 def test_mimebundle_has_live_and_static_views():
