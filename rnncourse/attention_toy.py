@@ -1,8 +1,9 @@
 """A toy sequence-to-sequence task where attention is needed and its weights can be read.
 
 The task is *reversal*: the input is a random string of ``T`` digits, the target is the same string
-backwards. An encoder GRU reads the input; a decoder GRU writes the output one token at a time
-(teacher forcing in training, greedy decoding at test time). Two decoders are compared:
+backwards. An encoder GRU (from :mod:`rnncourse.nn`) reads the input; a decoder GRU writes the
+output one token at a time (teacher forcing in training, greedy decoding at test time). Two decoders
+are compared:
 
 * **without attention** - the decoder starts from the encoder's final state and must carry the
   whole input in that one ``H``-dimensional vector (the plain encoder-decoder of chapter 5);
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from torch import nn
+
+import rnncourse.nn as rnn_nn
 
 __all__ = [
     "START",
@@ -125,8 +128,9 @@ class AttentionSeq2Seq(nn.Module):
         _check_int("embed_size", embed_size, 1)
         self.vocab_size, self.attention = vocab_size, bool(attention)
         self.embed = nn.Embedding(vocab_size, embed_size)
-        self.encoder = nn.GRU(embed_size, hidden_size, batch_first=True)
-        self.decoder = nn.GRUCell(embed_size, hidden_size)
+        # The recurrent parts are rnncourse.nn's GRU modules (drop-in for torch.nn's).
+        self.encoder = rnn_nn.GRU(embed_size, hidden_size, batch_first=True)
+        self.decoder = rnn_nn.GRUCell(embed_size, hidden_size)
         self.Wa = nn.Parameter(torch.randn(hidden_size, hidden_size) / hidden_size**0.5)
         self.out = nn.Linear(hidden_size * (2 if attention else 1), vocab_size)
 
