@@ -291,7 +291,7 @@ class LMTrainer:
         return value
 
     @torch.no_grad()
-    def evaluate(self, text: str | None = None, batch_size: int = 16, seq_len: int = 256) -> float:
+    def evaluate(self, text: str | None = None, batch_size: int = 64, seq_len: int = 256) -> float:
         """Validation bits per character.
 
         Parameters

@@ -1,6 +1,7 @@
 import math
 
 import numpy as np
+import pytest
 
 from rnncourse.train import experiments as ex
 
@@ -42,3 +43,49 @@ def test_clipping_keeps_run_stable():
         math.isnan(np.mean(u["loss"][-20:]))
         or np.mean(u["loss"][-20:]) > np.mean(c["loss"][-20:]) + 2
     )
+
+
+def test_bidirectional_needs_the_future():
+    r = ex.bidirectional_experiment(T=10, steps=60, hidden_size=16)
+    runs, chance = r["runs"], r["chance"]
+    assert abs(runs["unidirectional/future"]["final_accuracy"] - chance) < 0.1
+    assert runs["bidirectional/future"]["final_accuracy"] > chance + 0.3
+    assert runs["unidirectional/past"]["final_accuracy"] > chance + 0.3
+
+
+def test_cached_charlm_progress_and_pretrained_model():
+    r = ex.charlm_progress()
+    assert r["source"].startswith("cache")
+    snaps = r["snapshots"]
+    assert [s["step"] for s in snaps] == sorted(r["config"]["sample_at"])
+    bpcs = [s["val_bpc"] for s in snaps]
+    assert bpcs[0] > r["uniform_bpc"] - 0.2 and bpcs[-1] < bpcs[0] - 3
+    assert all(b2 < b1 for b1, b2 in zip(bpcs, bpcs[1:], strict=False))
+    assert all(len(s["sample"]) == r["config"]["sample_len"] for s in snaps)
+    model, vocab = ex.pretrained_charlm()
+    assert len(vocab) == r["vocab_size"] and model.hidden_size == r["config"]["hidden_size"]
+
+
+def test_live_charlm_run_improves():
+    r = ex.charlm_progress(
+        steps=40, sample_at=[0, 40], max_chars=100_000, hidden_size=32, batch_size=16,
+        seq_len=32, eval_chars=5_000, backend="rnncourse",
+    )  # fmt: skip
+    a, b = r["snapshots"]
+    assert r["source"] == "live" and b["val_bpc"] < a["val_bpc"] - 1.0
+    assert r["trainer"].step == 40
+
+
+def test_interpretable_units_ranked_by_correlation():
+    text = 'def f(x):\n    s = "hello world"\n    return s\n' * 20
+    model, vocab = ex.pretrained_charlm()
+    r = ex.find_interpretable_units(model, vocab, text, what="c", top_k=3)
+    L, H = len(text), model.hidden_size
+    assert r["acts"].shape == (L, H) and np.all(np.abs(r["acts"]) <= 1)
+    f = r["features"]["inside_string"]
+    assert f.shape == (L,) and f[text.index('"') + 1] == 1 and f[0] == 0
+    corr = [np.corrcoef(r["acts"][:, u], f)[0, 1] for u in range(H)]
+    best = int(np.nanargmax(np.abs(corr)))
+    assert r["best"]["inside_string"][0] == best
+    assert r["best"]["inside_string"][1] == pytest.approx(corr[best])
+    assert len(r["rankings"]["indentation"]) == 3
