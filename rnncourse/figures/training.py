@@ -292,7 +292,7 @@ def draw_tbptt(n_chunks: int = 3, chunk: int = 4, ax: Axes | None = None) -> Axe
     n_chunks = _check_int("n_chunks", n_chunks, 1, 5)
     chunk = _check_int("chunk", chunk, 1, 8)
     total = n_chunks * chunk
-    ax = _new_axes(ax, (0.85 * total + 1.6, 2.6))
+    ax = _new_axes(ax, (0.8 * total + 1.2, 2.6))
     step, y = 1.25, 0.0
     w = 0.7
     for t in range(total):
@@ -309,14 +309,22 @@ def draw_tbptt(n_chunks: int = 3, chunk: int = 4, ax: Axes | None = None) -> Axe
                 zorder=3,
             )
         )
-        ax.text(x, y, rf"$h_{{{t + 1}}}$", ha="center", va="center", fontsize=9, zorder=4)
+        ax.text(x, y, rf"$h_{{{t + 1}}}$", ha="center", va="center", fontsize=11, zorder=4)
         ax.add_patch(Rectangle((x - 0.05, 0.55), 0.1, 0.35, fc=_COLORS["L"], ec=_EDGE, lw=0.6))
         if t > 0:
             boundary = t % chunk == 0
             p, q = (x - step + w / 2, y + 0.08), (x - w / 2, y + 0.08)
             _arrow(ax, p, q, color="#7b8794" if boundary else _EDGE)
             if boundary:
-                ax.text(x - step / 2, y + 0.5, "no grad", ha="center", fontsize=7, color="#7b8794")
+                ax.text(
+                    x - step / 2,
+                    y - 0.45,
+                    "no grad",
+                    ha="center",
+                    va="top",
+                    fontsize=9,
+                    color="#7b8794",
+                )
                 ax.plot([x - step / 2] * 2, [-1.0, 1.25], color="#9aa5b1", lw=1, ls=":")
             else:
                 _arrow(ax, (q[0], y - 0.14), (p[0], y - 0.14), back=True)
@@ -327,10 +335,10 @@ def draw_tbptt(n_chunks: int = 3, chunk: int = 4, ax: Axes | None = None) -> Axe
             -0.85,
             f"chunk {k + 1}",
             ha="center",
-            fontsize=8,
+            fontsize=10,
             color="#52606d",
         )
-    ax.text(step * 0.2, 1.0, r"$L_t$", fontsize=9, color="#7a4b00")
+    ax.text(step * 0.2, 0.72, r"$L_t$", fontsize=11, color="#7a4b00")
     ax.set_xlim(0.0, step * (total + 0.8))
     ax.set_ylim(-1.2, 1.35)
     return ax
