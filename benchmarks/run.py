@@ -16,14 +16,31 @@ measured GEMM peak of the same dtype. Ratios are against torch.nn (oneDNN on CPU
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-import torch
+
+def _limit_blas_threads(argv: list[str]) -> None:
+    """Give NumPy's BLAS the thread count asked of torch (``--threads N``). It must be set before
+    NumPy is imported; otherwise NumPy may use every core while torch uses N (unfair and, on a
+    shared machine, oversubscribed)."""
+    for k, arg in enumerate(argv):
+        value = arg.split("=", 1)[1] if arg.startswith("--threads=") else None
+        if arg == "--threads" and k + 1 < len(argv):
+            value = argv[k + 1]
+        if value and value.isdigit():
+            for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ[var] = value
+
+
+_limit_blas_threads(sys.argv[1:])
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
 

@@ -419,6 +419,11 @@ class LSTM(RNNBase):
         ``weight_ih_l{k}`` is (3H, D). Not in torch.nn.
     fused : bool
         Hand-written backward (default) or plain autograd. The variants always use autograd.
+
+    Notes
+    -----
+    With ``peephole=True`` the state_dict has the extra ``weight_peephole_l{k}`` entries, so load a
+    torch.nn state_dict into it with ``strict=False``.
     """
 
     def __init__(
