@@ -42,11 +42,17 @@ def test_resume_equals_uninterrupted_exactly(small_texts, tmp_path):
 
     ck = tmp_path / "run.pt"
     first = LMTrainer(train, valid, cfg)
-    first.fit(max_steps=6, checkpoint_path=ck, progress=False)  # "interrupted" after step 6
+
+    def crash(tr):
+        if tr.step == 7:
+            raise KeyboardInterrupt  # killed between checkpoints: steps 5-7 are lost
+
+    with pytest.raises(KeyboardInterrupt):
+        first.fit(checkpoint_path=ck, progress=False, callback=crash)
     torch.manual_seed(12345)  # whatever happens to the global RNG in between must not matter
     resumed = LMTrainer.from_checkpoint(ck, train, valid)
-    assert resumed.step == 6
-    resumed.fit(progress=False)
+    assert resumed.step == 4
+    resumed.fit(checkpoint_path=ck, progress=False)
 
     assert resumed.history == full.history
     for (name, a), b in zip(
