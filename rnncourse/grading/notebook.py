@@ -22,7 +22,7 @@ class Notebook:
     tags: dict[int, list[str]] = field(default_factory=dict)  # cell number -> its tags
 
 
-def read_notebook(path: str | Path, max_bytes: int = 5 * 1024 * 1024) -> Notebook:
+def read_notebook(path: str | Path, max_bytes: int = 50 * 1024 * 1024) -> Notebook:
     """The code cells of ``path``; raises :class:`NotebookError` with a readable reason."""
     path = Path(path)
     try:

@@ -229,29 +229,6 @@ def lstm_tbptt(x, h0, Wx, Wh, b, dh, k, bug=None):
     return (np.concatenate(outs, axis=1), *total)
 
 
-# ------------------------------------------------------------------------ bidirectional / deep
-def bidirectional(x, h0f, h0b, pf, pb, bug=None):
-    """[forward; backward] hidden states (N, T, 2H); bugs: not_reflipped, order_swapped,
-    not_reversed_input."""
-    hf = rnn_seq(x, h0f, pf["Wx"], pf["Wh"], pf["b"])
-    xin = x if bug == "not_reversed_input" else x[:, ::-1]
-    hb = rnn_seq(xin, h0b, pb["Wx"], pb["Wh"], pb["b"])
-    if bug not in ("not_reflipped", "not_reversed_input"):
-        hb = hb[:, ::-1]
-    return np.concatenate([hb, hf] if bug == "order_swapped" else [hf, hb], axis=-1)
-
-
-def deep(x, h0s, params, bug=None):
-    """Top-layer hidden states of a stacked RNN; bugs: returned_first_layer, same_h0."""
-    h = x
-    first = None
-    for layer, p in enumerate(params):
-        start = h0s[0] if bug == "same_h0" else h0s[layer]
-        h = rnn_seq(h, start, p["Wx"], p["Wh"], p["b"])
-        first = h if first is None else first
-    return first if bug == "returned_first_layer" else h
-
-
 # ------------------------------------------------------------------------- vanishing gradients
 def grad_norms(cell, x, h0, params, g, bug=None):
     """‖∂L/∂h_t‖ for L = sum(g * h_{T-1}); bugs: reversed, ignore_dc (LSTM), no_chain."""

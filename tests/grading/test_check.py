@@ -76,10 +76,33 @@ def _ns():
         "lstm_step_forward": ref.lstm_step_forward, "lstm_step_backward": ref.lstm_step_backward,
         "lstm_forward": ref.lstm_forward, "lstm_backward": ref.lstm_backward,
         "lstm_tbptt": lambda *a: V.lstm_tbptt(*a),
-        "bidirectional_rnn_forward": lambda *a: V.bidirectional(*a),
-        "deep_rnn_forward": lambda *a: V.deep(*a),
+        **_wrappers(),
         "grad_norms": lambda *a: V.grad_norms(*a), "decay_factor": V.decay_factor,
     }
+
+
+def _wrappers():
+    """Correct bidirectional/stacked wrappers whose caches are their inputs."""
+    def bidirectional_forward(*a):
+        return catalog.bidi_expected(*a)["h"], a
+
+    def bidirectional_backward(dh, a):
+        g = catalog.bidi_expected(*a, dh=dh)
+        grads = [{k: g[f"{side}[{k!r}]"] for k in a[4]} for side in ("grads_f", "grads_b")]
+        return g["dx"], g["dh0_f"], g["dh0_b"], *grads
+
+    def deep_forward(*a):
+        return catalog.deep_expected(*a)["h"], a
+
+    def deep_backward(dh, a):
+        g = catalog.deep_expected(*a, dh=dh)
+        L = len(a[3])
+        return (g["dx"], [g[f"dh0s[{i}]"] for i in range(L)],
+                [{k: g[f"grads[{i}][{k!r}]"] for k in a[3][i]} for i in range(L)])
+
+    return {"bidirectional_forward": bidirectional_forward,
+            "bidirectional_backward": bidirectional_backward,
+            "deep_forward": deep_forward, "deep_backward": deep_backward}
 
 
 NUMPY_PARTS = [p.name for e in catalog.EXERCISES.values() for p in e.parts

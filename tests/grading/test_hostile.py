@@ -131,11 +131,12 @@ def train_step(X, Y, h0, params, lr, max_value):
                   for k in params}, h_last
 """
 BIDI_OK = """
-def bidirectional_rnn_forward(x, h0_f, h0_b, params_f, params_b):
+def bidirectional_forward(cell, x, h0_f, h0_b, params_f, params_b):
+    assert cell == "rnn"
     hf, _ = rnn_forward(x, h0_f, params_f["Wx"], params_f["Wh"], params_f["b"])
     hb, _ = rnn_forward(np.ascontiguousarray(x[:, ::-1]), h0_b, params_b["Wx"],
                         params_b["Wh"], params_b["b"])
-    return np.concatenate([hf, hb[:, ::-1]], axis=-1)
+    return np.concatenate([hf, hb[:, ::-1]], axis=-1), None
 """
 TORCH_WRAPPER = """
 import torch
@@ -211,9 +212,11 @@ CASES = {
         "ex07_bidirectional_deep",
         [NUMPY + "\nfrom rnncourse.reference import rnn_forward",
          BIDI_OK + "\ncheck = lambda *a, **k: print('[PASS]')",
-         "from rnncourse.reference import deep_forward\n\n"
-         "def deep_rnn_forward(x, h0s, params):\n    return deep_forward(x, h0s, params)"],
-        {"bidirectional_rnn_forward": "tampering", "deep_rnn_forward": "forbids"}),
+         "from rnncourse.reference import deep_forward as ref_deep\n\n"
+         "def deep_forward(cell, x, h0s, params):\n    return ref_deep(cell, x, h0s, params)",
+         "def deep_backward(dh, cache):\n    return None"],
+        {"bidirectional_forward": "tampering", "bidirectional_backward": "not defined",
+         "deep_forward": "forbids", "deep_backward": "not defined"}),
     "rnncourse.reference in a from-scratch exercise": (
         "ex02_rnn_bptt",
         [NUMPY, RNN_STEP_OK,
