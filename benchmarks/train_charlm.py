@@ -41,6 +41,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-chars", type=int, default=8_000_000, help="training characters")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    p.add_argument("--amp", choices=("none", "bf16"), default="none",
+                   help="bfloat16 autocast for the training forward pass")  # fmt: skip
     p.add_argument("--json", default=None, help="also write the results to this JSON file")
     return p.parse_args(argv)
 
@@ -60,6 +62,7 @@ def main(argv: list[str] | None = None) -> dict:
         embed_dim=args.embed_dim, batch_size=args.batch_size, seq_len=args.seq_len, lr=args.lr,
         warmup_steps=args.warmup_steps, max_steps=10**9, clip=args.clip, eval_every=0,
         sample_every=0, eval_chars=len(valid_text), device=args.device, backend=args.backend,
+        amp=args.amp,
     )  # fmt: skip
     trainer = LMTrainer(train_text, valid_text, config)
     print(f"{args.layers}-layer LSTM H={args.hidden_size} ({args.backend}), "
@@ -86,7 +89,8 @@ def main(argv: list[str] | None = None) -> dict:
     eval_s = time.perf_counter() - t0
     chars = trainer.step * trainer.chars_per_step
     result = {
-        "backend": args.backend, "device": str(trainer.device), "threads": torch.get_num_threads(),
+        "backend": args.backend, "amp": args.amp, "device": str(trainer.device),
+        "threads": torch.get_num_threads(),
         "steps": trainer.step, "train_chars": chars, "train_seconds": round(wall, 1),
         "chars_per_s": round(trainer.chars_per_second), "chars_per_cpu_s": round(chars / cpu),
         "final_train_bpc": round(sum(trainer.history["bpc"][-20:]) / min(20, trainer.step), 4),

@@ -98,6 +98,12 @@ def _add_train(subparsers: argparse._SubParsersAction) -> None:
         default="rnncourse",
         help="recurrent layers from rnncourse.nn (readable) or torch.nn (oneDNN/cuDNN)",
     )
+    m.add_argument(
+        "--amp",
+        choices=("none", "bf16"),
+        default="none",
+        help="mixed precision: bfloat16 autocast for the training forward pass",
+    )
     o = p.add_argument_group("optimisation")
     o.add_argument("--batch-size", type=_positive_int, default=32, help="parallel text streams (N)")
     o.add_argument("--seq-len", type=_positive_int, default=64, help="truncated-BPTT window (T)")
@@ -235,6 +241,7 @@ def run_train(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 device=args.device,
                 backend=args.backend,
+                amp=args.amp,
             )
             trainer = LMTrainer(train_text, valid_text, config)
     except (CheckpointError, ValueError) as e:

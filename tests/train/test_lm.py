@@ -111,3 +111,12 @@ def test_torch_backend_matches_rnncourse(small_texts):
     b.optimizer.load_state_dict(a.optimizer.state_dict())
     ha, hb = a.fit(progress=False), b.fit(progress=False)
     assert ha["loss"] == pytest.approx(hb["loss"], rel=1e-4)
+
+
+def test_bf16_autocast_trains(small_texts):
+    train, valid = small_texts
+    tr = LMTrainer(train, valid, tiny(max_steps=30, backend="torch", amp="bf16", eval_every=0))
+    h = tr.fit(progress=False)
+    assert sum(h["loss"][-5:]) / 5 < h["loss"][0] - 0.8
+    with pytest.raises(ValueError, match="amp must be"):
+        TrainConfig(amp="fp8")
