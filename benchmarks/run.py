@@ -49,6 +49,7 @@ from rnncourse import reference as ref  # noqa: E402
 
 SHAPES = {"large": (64, 100, 128, 256), "char-LM": (1, 1000, 65, 128)}  # (N, T, D, H)
 BLOCKS = {"rnn": 1, "gru": 3, "lstm": 4}
+PEAK_SIZE = 1024  # n of the n×n×n product that measures the GEMM peak
 
 
 def median_times(
@@ -70,8 +71,9 @@ def median_times(
     return [statistics.median(ts) for ts in times]
 
 
-def matmul_peak(dtype: torch.dtype, device: str, sync, n: int = 1024, repeats: int = 5) -> float:
-    """GFLOP/s of an n×n×n matrix product (best of ``repeats``)."""
+def matmul_peak(dtype: torch.dtype, device: str, sync, repeats: int = 5) -> float:
+    """GFLOP/s of an n×n×n matrix product (best of ``repeats``), n = PEAK_SIZE."""
+    n = PEAK_SIZE
     a = torch.randn(n, n, dtype=dtype, device=device)
     b = torch.randn(n, n, dtype=dtype, device=device)
     best = float("inf")
@@ -166,7 +168,7 @@ def run_device(device: str, args) -> None:
     print(f"\n=== device: {device}"
           + (f" ({torch.cuda.get_device_name()})" if device == "cuda" else
              f" ({torch.get_num_threads()} torch threads)"))  # fmt: skip
-    print(f"measured GEMM peak (1024^3): float32 {peak['float32']:.1f} GFLOP/s, "
+    print(f"measured GEMM peak ({PEAK_SIZE}^3): float32 {peak['float32']:.1f} GFLOP/s, "
           f"float64 {peak['float64']:.1f} GFLOP/s")  # fmt: skip
     for cell in args.cells:
         for shape_name in args.shapes:

@@ -1,0 +1,37 @@
+"""The benchmark script runs end to end (on a tiny shape; no timing is asserted)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
+
+
+@pytest.fixture()
+def bench(monkeypatch):
+    spec = importlib.util.spec_from_file_location("rnncourse_bench_run", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "SHAPES", {"tiny": (2, 3, 4, 5)})
+    monkeypatch.setattr(module, "PEAK_SIZE", 32)
+    return module
+
+
+def test_benchmark_script_prints_every_implementation(bench, capsys):
+    assert bench.main(["--quick", "--device", "cpu", "--cells", "lstm", "gru"]) == 0
+    out = capsys.readouterr().out
+    assert "measured GEMM peak" in out
+    for cell in ("LSTM", "GRU"):
+        assert f"{cell} fwd+bwd, tiny (N=2, T=3, D=4, H=5)" in out
+    rows = [line for line in out.splitlines() if "float32" in line or "float64" in line]
+    rows = [r for r in rows if not r.startswith("measured")]
+    assert len(rows) == 2 * 5  # torch.nn, ours, ours fused=False, NumPy f32, NumPy f64
+    assert sum(r.split()[-3] == "1.00" for r in rows if r.lstrip().startswith("torch.nn")) == 2
+
+
+def test_flop_count(bench):
+    # LSTM forward: 2·T·N·(D+H)·4H, backward twice that.
+    assert bench.model_flops("lstm", 2, 3, 4, 5) == 3 * 2 * 3 * 2 * (4 + 5) * 4 * 5
