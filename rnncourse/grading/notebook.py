@@ -77,12 +77,13 @@ def defining_cell(nb: Notebook, name: str) -> int | None:
 
 
 def collect(paths: list[str | Path]) -> list[Path]:
-    """Expand folders into the notebooks they contain (sorted), keep files as given."""
+    """Expand folders into the notebooks they contain (sorted; READMEs skipped), keep files."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
             out.extend(sorted(q for q in p.rglob("*") if q.suffix in SUFFIXES and q.is_file()
-                              and ".ipynb_checkpoints" not in q.parts))
+                              and ".ipynb_checkpoints" not in q.parts
+                              and not q.name.upper().startswith("README")))
         else:
             out.append(p)
     return out
