@@ -219,3 +219,19 @@ def test_repr_and_torch_compat_attributes():
     m.flatten_parameters()
     assert len(m.all_weights) == 4 and len(m.all_weights[0]) == 4
     assert rnn.RNN(2, 3, 1, "relu").nonlinearity == "relu"  # torch's positional order
+
+
+def test_double_backward_on_the_autograd_path():
+    """fused=False runs under plain autograd, so second derivatives work (as with torch.nn)."""
+    torch.manual_seed(9)
+    theirs = torch.nn.GRU(2, 3, dtype=torch.float64)
+    ours = rnn.GRU(2, 3, dtype=torch.float64, fused=False)
+    ours.load_state_dict(theirs.state_dict())
+    x = torch.randn(4, 1, 2, dtype=torch.float64)
+    grads = []
+    for m in (ours, theirs):
+        xi = x.clone().requires_grad_()
+        (g,) = torch.autograd.grad(m(xi)[0].pow(2).sum(), xi, create_graph=True)
+        (gg,) = torch.autograd.grad(g.pow(2).sum(), xi)
+        grads.append(gg)
+    close(grads[0], grads[1], torch.float64, "second derivative")
