@@ -81,7 +81,7 @@ class Child:
         except ChildFailed:
             self.kill()
             raise
-        except (OSError, ValueError, UnicodeDecodeError) as e:
+        except Exception as e:  # noqa: BLE001 - malformed data from the child (JSON, .npy)
             self.kill()
             raise ChildFailed(f"broken channel to the submission ({type(e).__name__})") from e
         if not isinstance(reply, dict):

@@ -48,7 +48,7 @@ class Make:
 
 def _array_to_text(a: np.ndarray) -> str:
     buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
+    np.save(buf, np.asarray(a, order="C"), allow_pickle=False)  # keeps 0-d arrays 0-d
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 

@@ -1,0 +1,46 @@
+"""The channel between grader and child carries data only: nothing is ever unpickled."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+from rnncourse.grading import wire
+
+
+def test_round_trip_of_the_supported_types():
+    value = {"a": (np.arange(6.0).reshape(2, 3), [1, 2.5, None, True, "s"]),
+             "b": np.float32(1.5), "c": float("nan"), "ref": wire.Ref(1, 0),
+             "make": wire.Make("rng", seed=3)}
+    back = wire.decode(wire.encode(value))
+    np.testing.assert_array_equal(back["a"][0], value["a"][0])
+    assert back["a"][1] == [1, 2.5, None, True, "s"]
+    assert isinstance(back["b"], np.float32) and np.isnan(back["c"])
+    assert (back["ref"].call, back["ref"].item) == (1, 0)
+    assert back["make"].kind == "rng" and back["make"].params == {"seed": 3}
+
+
+def test_objects_become_opaque_markers():
+    back = wire.decode(wire.encode({"cache": object(), "objs": np.array([None, 1], dtype=object)}))
+    assert isinstance(back["cache"], wire.Opaque) and back["cache"].type_name == "object"
+    assert isinstance(back["objs"], wire.Opaque)
+
+
+def test_pickled_arrays_are_refused():
+    buf = io.BytesIO()
+    np.save(buf, np.array([{"evil": 1}], dtype=object), allow_pickle=True)
+    payload = json.dumps({"__nd__": base64.b64encode(buf.getvalue()).decode()}).encode()
+    with pytest.raises(ValueError):
+        wire.decode(payload)
+    with pytest.raises((ValueError, UnicodeDecodeError)):
+        wire.decode(pickle.dumps(object()))
+
+
+def test_zero_dimensional_arrays_keep_their_shape():
+    back = wire.decode(wire.encode(np.array(2.0)))
+    assert isinstance(back, np.ndarray) and back.shape == ()
