@@ -1,16 +1,23 @@
 """Shared machinery of the widgets: one JavaScript view, two ways to drive it.
 
-Every widget computes its data in Python (from :mod:`rnncourse.reference` or :mod:`rnncourse.nn`)
-and hands it, as JSON, to a small browser-side renderer shipped in ``assets/rnnw.js``. The renderer
-owns the controls whose whole scope can be precomputed (time step, unit, spectral radius, slider
-grids), so those keep working in the static book where no kernel runs. In live Jupyter the widget
-also shows ipywidgets controls with Python callbacks (new text, new weights, ...) that recompute the
-data and redraw the same view.
+Every widget computes its data in Python (from :mod:`rnncourse.nn`'s GateRecorder,
+:mod:`rnncourse.analysis` and :mod:`rnncourse.reference`) and hands it, as JSON, to a small
+browser-side renderer shipped as package data in ``assets/rnnw.js``. The renderer owns the controls
+whose whole scope can be precomputed (time step, unit, spectral radius, slider grids), so those keep
+working in the static book where no kernel runs. In live Jupyter the widget also shows ipywidgets
+controls with Python callbacks (new text, new weights, ...) that recompute the data and redraw the
+same view.
 
-``_repr_mimebundle_`` returns both views: the ipywidgets view
-(``application/vnd.jupyter.widget-view+json``) for a live front end and a self-contained
-``text/html`` view (data, JavaScript and CSS inline, nothing fetched from elsewhere) for the
-rendered book, which selects ``text/html`` for these outputs.
+``_repr_mimebundle_`` returns two renderings of the same view:
+
+- ``application/vnd.jupyter.widget-view+json``: an ipywidgets ``VBox`` holding an ``HTML`` widget
+  whose value is an ``<iframe srcdoc>`` with the view (an iframe runs its scripts even where HTML is
+  inserted with ``innerHTML``), followed by the Python controls. This is what JupyterLab shows, and
+  what the static book shows by default (myst-nb prefers widget views; the html-manager renders the
+  embedded widget state, and the iframe stays interactive; the Python controls need a kernel).
+- ``text/html``: the same view inline (data, JavaScript and CSS in the output, nothing fetched from
+  elsewhere), for front ends without a widget manager, or for a book configured to prefer
+  ``text/html`` (``nb_mime_priority_overrides``), which hides the kernel-only controls.
 """
 
 from __future__ import annotations
