@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -58,3 +59,25 @@ def prev_states(h0: np.ndarray, h: np.ndarray) -> np.ndarray:
     prev[:, 0] = h0
     prev[:, 1:] = h[:, :-1]
     return prev
+
+
+_BLAS_CONTROLLER: Any = None
+
+
+def blas_single_thread() -> AbstractContextManager[Any]:
+    """Context in which NumPy's BLAS runs on one thread (a no-op without ``threadpoolctl``).
+
+    The recurrent loops do one small matrix product per time step. Multi-threaded OpenBLAS gains
+    little on products that small, and on a busy machine its spinning worker threads make each
+    step many times slower (measured 10x on 2 shared cores), so the loops run single-threaded;
+    the large whole-sequence products outside the loops keep all threads.
+    """
+    global _BLAS_CONTROLLER
+    try:
+        if _BLAS_CONTROLLER is None:
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS_CONTROLLER = ThreadpoolController()
+        return _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
+    except ImportError:
+        return nullcontext()

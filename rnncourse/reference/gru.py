@@ -43,7 +43,13 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse._validation import Dims, check_cache, check_float_array
-from rnncourse.reference._base import Cache, cast_all, check_cell_params, prev_states
+from rnncourse.reference._base import (
+    Cache,
+    blas_single_thread,
+    cast_all,
+    check_cell_params,
+    prev_states,
+)
 from rnncourse.reference.layers import _sigmoid_
 
 __all__ = ["gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward"]
@@ -351,9 +357,10 @@ def _gru_forward(
     aux, h = np.empty((N, T, H), dtype=dtype), np.empty((N, T, H), dtype=dtype)
     tmp, s = np.empty((N, 3 * H), dtype=dtype), np.empty((N, H), dtype=dtype)
     h_prev = h0
-    for t in range(T):
-        _gru_cell_forward(gates[:, t], h_prev, Wh, bh, reset_after, aux[:, t], h[:, t], tmp, s)
-        h_prev = h[:, t]
+    with blas_single_thread():
+        for t in range(T):
+            _gru_cell_forward(gates[:, t], h_prev, Wh, bh, reset_after, aux[:, t], h[:, t], tmp, s)
+            h_prev = h[:, t]
     return h, GRUCache(x, h0, Wx, Wh, gates, aux, h, reset_after)
 
 
@@ -395,12 +402,13 @@ def _gru_backward(
     dah = np.empty_like(gates) if cache.reset_after else np.empty((N, 3 * H), dtype=dtype)
     dh_next = np.zeros((N, H), dtype=dtype)
     dht, s, s2 = (np.empty((N, H), dtype=dtype) for _ in range(3))
-    for t in range(T - 1, -1, -1):
-        np.add(dh[:, t], dh_next, out=dht)
-        h_prev = h[:, t - 1] if t > 0 else cache.h0
-        dah_t = dah[:, t] if cache.reset_after else dah
-        _gru_cell_backward(dht, gates[:, t], h_prev, aux[:, t], Wh, cache.reset_after,
-                           da[:, t], dah_t, dh_next, s, s2)
+    with blas_single_thread():
+        for t in range(T - 1, -1, -1):
+            np.add(dh[:, t], dh_next, out=dht)
+            h_prev = h[:, t - 1] if t > 0 else cache.h0
+            dah_t = dah[:, t] if cache.reset_after else dah
+            _gru_cell_backward(dht, gates[:, t], h_prev, aux[:, t], Wh, cache.reset_after,
+                               da[:, t], dah_t, dh_next, s, s2)
     da2 = da.reshape(N * T, 3 * H)
     dx = (da2 @ Wx.T).reshape(N, T, D)
     dWx = x.reshape(N * T, D).T @ da2

@@ -39,7 +39,13 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse._validation import Dims, check_cache, check_float_array
-from rnncourse.reference._base import Cache, cast_all, check_cell_params, prev_states
+from rnncourse.reference._base import (
+    Cache,
+    blas_single_thread,
+    cast_all,
+    check_cell_params,
+    prev_states,
+)
 from rnncourse.reference.layers import _sigmoid_
 
 __all__ = ["lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"]
@@ -329,16 +335,17 @@ def _lstm_forward(
     tmp = np.empty((N, 4 * H), dtype=dtype)
     scratch = np.empty((N, H), dtype=dtype)
     h_prev, c_prev = h0, c0
-    for t in range(T):
-        a = gates[:, t]
-        np.matmul(h_prev, Wh_half, out=tmp)
-        a += tmp
-        np.tanh(a, out=a)
-        for sig in (a[:, : 2 * H], a[:, 3 * H:]):
-            sig *= 0.5
-            sig += 0.5
-        _lstm_cell_forward(a, c_prev, c[:, t], tc[:, t], h[:, t], scratch)
-        h_prev, c_prev = h[:, t], c[:, t]
+    with blas_single_thread():
+        for t in range(T):
+            a = gates[:, t]
+            np.matmul(h_prev, Wh_half, out=tmp)
+            a += tmp
+            np.tanh(a, out=a)
+            for sig in (a[:, : 2 * H], a[:, 3 * H:]):
+                sig *= 0.5
+                sig += 0.5
+            _lstm_cell_forward(a, c_prev, c[:, t], tc[:, t], h[:, t], scratch)
+            h_prev, c_prev = h[:, t], c[:, t]
     return h, LSTMCache(x, h0, c0, Wx, Wh, gates, c, tc, h)
 
 
@@ -388,12 +395,13 @@ def _lstm_backward(
     dht = np.empty((N, H), dtype=dtype)
     scratch = np.empty((N, H), dtype=dtype)
     WhT = Wh.T
-    for t in range(T - 1, -1, -1):
-        np.add(dh[:, t], dh_next, out=dht)
-        c_prev = c[:, t - 1] if t > 0 else cache.c0
-        dg_t = dgates[:, t]
-        _lstm_cell_backward(dht, dc_next, gates[:, t], c_prev, tc[:, t], dg_t, scratch)
-        np.matmul(dg_t, WhT, out=dh_next)
+    with blas_single_thread():
+        for t in range(T - 1, -1, -1):
+            np.add(dh[:, t], dh_next, out=dht)
+            c_prev = c[:, t - 1] if t > 0 else cache.c0
+            dg_t = dgates[:, t]
+            _lstm_cell_backward(dht, dc_next, gates[:, t], c_prev, tc[:, t], dg_t, scratch)
+            np.matmul(dg_t, WhT, out=dh_next)
     dG = dgates.reshape(N * T, 4 * H)
     dx = (dG @ Wx.T).reshape(N, T, D)
     dWx = x.reshape(N * T, D).T @ dG

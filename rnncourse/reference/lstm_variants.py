@@ -34,7 +34,13 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse._validation import Dims, check_cache, check_float_array
-from rnncourse.reference._base import Cache, cast_all, check_cell_params, prev_states
+from rnncourse.reference._base import (
+    Cache,
+    blas_single_thread,
+    cast_all,
+    check_cell_params,
+    prev_states,
+)
 from rnncourse.reference.layers import _sigmoid_
 
 __all__ = [
@@ -206,15 +212,16 @@ def _forward(
     c, tc, h = (np.empty((N, T, H), dtype=gates.dtype) for _ in range(3))
     tmp = np.empty((N, kH), dtype=gates.dtype)
     h_prev, c_prev = h0, c0
-    for t in range(T):
-        a = gates[:, t]
-        np.matmul(h_prev, Wh, out=tmp)
-        a += tmp
-        if P is not None:
-            _peephole_cell(a, c_prev, P, c[:, t], tc[:, t], h[:, t])
-        else:
-            _coupled_cell(a, c_prev, c[:, t], tc[:, t], h[:, t])
-        h_prev, c_prev = h[:, t], c[:, t]
+    with blas_single_thread():
+        for t in range(T):
+            a = gates[:, t]
+            np.matmul(h_prev, Wh, out=tmp)
+            a += tmp
+            if P is not None:
+                _peephole_cell(a, c_prev, P, c[:, t], tc[:, t], h[:, t])
+            else:
+                _coupled_cell(a, c_prev, c[:, t], tc[:, t], h[:, t])
+            h_prev, c_prev = h[:, t], c[:, t]
     return h, cache_cls(x, h0, c0, Wx, Wh, P, gates, c, tc, h)
 
 
@@ -232,17 +239,18 @@ def _backward(
     dc_next = np.zeros((N, H), dtype=gates.dtype) if dcT is None else dcT.astype(gates.dtype)
     dP = None if P is None else np.zeros_like(P)
     WhT = Wh.T
-    for t in range(T - 1, -1, -1):
-        dht = dh[:, t] + dh_next
-        c_prev = c[:, t - 1] if t > 0 else cache.c0
-        if P is not None:
-            dc_next, dP_t = _peephole_cell_backward(dht, dc_next, gates[:, t], c_prev, c[:, t],
-                                                    tc[:, t], P, da[:, t])
-            dP += dP_t
-        else:
-            dc_next = _coupled_cell_backward(dht, dc_next, gates[:, t], c_prev, tc[:, t],
-                                             da[:, t])
-        np.matmul(da[:, t], WhT, out=dh_next)
+    with blas_single_thread():
+        for t in range(T - 1, -1, -1):
+            dht = dh[:, t] + dh_next
+            c_prev = c[:, t - 1] if t > 0 else cache.c0
+            if P is not None:
+                dc_next, dP_t = _peephole_cell_backward(dht, dc_next, gates[:, t], c_prev, c[:, t],
+                                                        tc[:, t], P, da[:, t])
+                dP += dP_t
+            else:
+                dc_next = _coupled_cell_backward(dht, dc_next, gates[:, t], c_prev, tc[:, t],
+                                                 da[:, t])
+            np.matmul(da[:, t], WhT, out=dh_next)
     da2 = da.reshape(N * T, kH)
     dx = (da2 @ Wx.T).reshape(N, T, D)
     dWx = x.reshape(N * T, D).T @ da2

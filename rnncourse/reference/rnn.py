@@ -31,7 +31,13 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse._validation import Dims, check_cache, check_choice, check_float_array
-from rnncourse.reference._base import Cache, cast_all, check_cell_params, prev_states
+from rnncourse.reference._base import (
+    Cache,
+    blas_single_thread,
+    cast_all,
+    check_cell_params,
+    prev_states,
+)
 
 __all__ = ["rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward"]
 
@@ -221,12 +227,13 @@ def _rnn_forward(
     h += b
     tmp = np.empty((N, H), dtype=h.dtype)
     h_prev = h0
-    for t in range(T):
-        a = h[:, t]
-        np.matmul(h_prev, Wh, out=tmp)
-        a += tmp
-        _activate_(a, activation)
-        h_prev = a
+    with blas_single_thread():
+        for t in range(T):
+            a = h[:, t]
+            np.matmul(h_prev, Wh, out=tmp)
+            a += tmp
+            _activate_(a, activation)
+            h_prev = a
     return h, RNNCache(x, h0, Wx, Wh, h, activation)
 
 
@@ -267,11 +274,12 @@ def _rnn_backward(
     dh_next = np.zeros((N, H), dtype=h.dtype)
     scratch = np.empty((N, H), dtype=h.dtype)
     WhT = Wh.T
-    for t in range(T - 1, -1, -1):
-        da = dA[:, t]
-        np.add(dh[:, t], dh_next, out=da)
-        _dactivate_(da, h[:, t], cache.activation, scratch)
-        np.matmul(da, WhT, out=dh_next)
+    with blas_single_thread():
+        for t in range(T - 1, -1, -1):
+            da = dA[:, t]
+            np.add(dh[:, t], dh_next, out=da)
+            _dactivate_(da, h[:, t], cache.activation, scratch)
+            np.matmul(da, WhT, out=dh_next)
     dA2 = dA.reshape(N * T, H)
     dx = (dA2 @ Wx.T).reshape(N, T, D)
     dWx = x.reshape(N * T, D).T @ dA2
