@@ -835,8 +835,8 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
     ], NUMPY_ONLY),
     Exercise("ex02_rnn_bptt", "Backprop through time for the RNN", "04_bptt", [
         Part("numerical_gradient", 2, numerical_gradient_cases),
-        Part("rnn_step_backward", 4, rnn_step_backward_cases, ("rnn_step_forward",)),
-        Part("rnn_backward", 4, rnn_backward_cases, ("rnn_forward",)),
+        Part("rnn_step_backward", 4, rnn_step_backward_cases),
+        Part("rnn_backward", 4, rnn_backward_cases),
     ], NUMPY_ONLY),
     Exercise("ex03_char_lm", "Char-level language model", "06_language_models", [
         Part("clip_gradients", 3, clip_gradients_cases),
@@ -848,22 +848,22 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
          "rnncourse.reference:optim*")),
     Exercise("ex04_gru", "GRU step forward and backward", "08_gru", [
         Part("gru_step_forward", 5, gru_step_forward_cases),
-        Part("gru_step_backward", 5, gru_step_backward_cases, ("gru_step_forward",)),
+        Part("gru_step_backward", 5, gru_step_backward_cases),
     ], NUMPY_ONLY),
     Exercise("ex05_lstm_step", "LSTM step forward and backward", "09_lstm", [
         Part("lstm_step_forward", 5, lstm_step_forward_cases),
-        Part("lstm_step_backward", 5, lstm_step_backward_cases, ("lstm_step_forward",)),
+        Part("lstm_step_backward", 5, lstm_step_backward_cases),
     ], NUMPY_ONLY),
     Exercise("ex06_lstm_sequence_tbptt", "LSTM over a sequence with truncated BPTT", "09_lstm", [
         Part("lstm_forward", 3, lstm_forward_cases),
-        Part("lstm_backward", 4, lstm_backward_cases, ("lstm_forward",)),
+        Part("lstm_backward", 4, lstm_backward_cases),
         Part("lstm_tbptt", 3, lstm_tbptt_cases),
     ], NUMPY_ONLY),
     Exercise("ex07_bidirectional_deep", "Bidirectional and stacked RNNs", "10_bidirectional", [
         Part("bidirectional_forward", 3, bidirectional_forward_cases),
-        Part("bidirectional_backward", 2, bidirectional_backward_cases, ("bidirectional_forward",)),
+        Part("bidirectional_backward", 2, bidirectional_backward_cases),
         Part("deep_forward", 3, deep_forward_cases),
-        Part("deep_backward", 2, deep_backward_cases, ("deep_forward",)),
+        Part("deep_backward", 2, deep_backward_cases),
     ], ON_REFERENCE,
         ("rnncourse.reference:bidirectional*", "rnncourse.reference:deep*",
          "rnncourse.reference:stacked*")),

@@ -51,8 +51,6 @@ class Part:
     name: str
     points: int
     make_cases: Callable[[np.random.Generator], list[Case]]
-    needs: tuple[str, ...] = ()  # learner names that must exist (besides ``name``)
-    summary: str = ""
 
 
 @dataclass
