@@ -314,7 +314,8 @@ def fingerprint() -> dict[str, tuple[int, Any]]:
         if mod is None:
             continue
         for attr, value in list(vars(mod).items()):
-            if not attr.startswith("_"):
+            # functions, classes and modules only: libraries may update their own data lazily
+            if not attr.startswith("_") and (callable(value) or isinstance(value, type(sys))):
                 fp[f"{n}.{attr}"] = (id(value), value)
     for owner in ("torch.Tensor", "torch.nn.Module"):
         mod_name, cls_name = owner.rsplit(".", 1)

@@ -58,6 +58,8 @@ PLANTED = [
      {"gru_step_forward", "gru_step_backward"}, "gates are swapped"),
     ("ex04_gru", "    hh = h_prev @ Wh + bh\n", "    hh = h_prev @ Wh\n",
      {"gru_step_forward", "gru_step_backward"}, "bias bh"),
+    ("ex04_gru", "dh_prev = dhh @ Wh.T + dh * z", "dh_prev = dhh @ Wh.T",
+     {"gru_step_backward"}, "direct path"),
     ("ex05_lstm_step", "    i = sigmoid(a[:, :H])\n    f = sigmoid(a[:, H:2 * H])",
      "    f = sigmoid(a[:, :H])\n    i = sigmoid(a[:, H:2 * H])",
      {"lstm_step_forward", "lstm_step_backward"}, "input and forget gates are swapped"),
