@@ -394,25 +394,82 @@ def gru_backward(
 def _gru_backward(
     dh: np.ndarray, cache: GRUCache
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    x, Wx, Wh, gates, aux, h = cache.x, cache.Wx, cache.Wh, cache.gates, cache.aux, cache.h
+    x, Wx, aux, h = cache.x, cache.Wx, cache.aux, cache.h
     N, T, H = h.shape
     D = x.shape[2]
+    hprev = prev_states(cache.h0, h)
+    if cache.reset_after:
+        da, dah, dh0 = _gru_loop_reset_after(dh, cache, hprev)
+    else:
+        da, dah, dh0 = _gru_loop_reset_before(dh, cache)
+    da2 = da.reshape(N * T, 3 * H)
+    dx = (da2 @ Wx.T).reshape(N, T, D)
+    dWx = x.reshape(N * T, D).T @ da2
+    dah2 = dah.reshape(N * T, 3 * H) if cache.reset_after else da2
+    dWh, dbh = _hidden_side_grads(hprev.reshape(N * T, H), aux.reshape(N * T, H), da2, dah2,
+                                  cache.reset_after)
+    return dx, dh0, dWx, dWh, da2.sum(axis=0), dbh
+
+
+def _gru_loop_reset_after(
+    dh: np.ndarray, cache: GRUCache, hprev: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Backward recurrence of torch's GRU.
+
+    Here every pre-activation gradient is the total gradient on h_t times a factor that does
+    not depend on the recurrence: with :math:`\delta = \partial L / \partial h_t`,
+    ``da_z = δ ⊙ (h_{t-1} - n) ⊙ z(1-z)``, ``da_n = δ ⊙ (1-z)(1-n²)``,
+    ``da_r = da_n ⊙ (h_{t-1} W_{h,n} + b^h_n) ⊙ r(1-r)`` and, on the hidden side, the n block is
+    ``da_n ⊙ r``. The factors are computed for all steps at once; the loop scales them and does
+    one product per step.
+    """
+    gates, hpn, Wh = cache.gates, cache.aux, cache.Wh
+    N, T, H = cache.h.shape
+    r, z, n = (gates[..., k * H:(k + 1) * H] for k in range(3))
+    da = np.empty_like(gates)
+    Fr, Fz, Fn = (da[..., k * H:(k + 1) * H] for k in range(3))
+    np.subtract(hprev, n, out=Fz)
+    Fz *= z
+    Fz *= 1.0 - z
+    np.multiply(n, n, out=Fn)
+    np.subtract(1.0, Fn, out=Fn)
+    Fn *= 1.0 - z
+    np.multiply(Fn, hpn, out=Fr)
+    Fr *= r
+    Fr *= 1.0 - r
+    dah = da.copy()
+    dah[..., 2 * H:] *= r
+    dh_next = np.zeros((N, H), dtype=gates.dtype)
+    dht = np.empty_like(dh_next)
+    s = np.empty_like(dh_next)
+    WhT = Wh.T
+    with blas_single_thread():
+        for t in range(T - 1, -1, -1):
+            np.add(dh[:, t], dh_next, out=dht)
+            da[:, t].reshape(N, 3, H)[...] *= dht[:, None, :]
+            dah_t = dah[:, t]
+            dah_t.reshape(N, 3, H)[...] *= dht[:, None, :]
+            np.matmul(dah_t, WhT, out=dh_next)
+            np.multiply(dht, z[:, t], out=s)  # the direct path h_{t-1} -> h_t
+            dh_next += s
+    return da, dah, dh_next
+
+
+def _gru_loop_reset_before(
+    dh: np.ndarray, cache: GRUCache
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward recurrence of the 2014 GRU: two products per step (r acts before W_{h,n})."""
+    gates, aux, h, Wh = cache.gates, cache.aux, cache.h, cache.Wh
+    N, T, H = h.shape
     dtype = gates.dtype
     da = np.empty_like(gates)
-    dah = np.empty_like(gates) if cache.reset_after else np.empty((N, 3 * H), dtype=dtype)
+    dah = np.empty((N, 3 * H), dtype=dtype)
     dh_next = np.zeros((N, H), dtype=dtype)
     dht, s, s2 = (np.empty((N, H), dtype=dtype) for _ in range(3))
     with blas_single_thread():
         for t in range(T - 1, -1, -1):
             np.add(dh[:, t], dh_next, out=dht)
             h_prev = h[:, t - 1] if t > 0 else cache.h0
-            dah_t = dah[:, t] if cache.reset_after else dah
-            _gru_cell_backward(dht, gates[:, t], h_prev, aux[:, t], Wh, cache.reset_after,
-                               da[:, t], dah_t, dh_next, s, s2)
-    da2 = da.reshape(N * T, 3 * H)
-    dx = (da2 @ Wx.T).reshape(N, T, D)
-    dWx = x.reshape(N * T, D).T @ da2
-    hprev = prev_states(cache.h0, h).reshape(N * T, H)
-    dah2 = dah.reshape(N * T, 3 * H) if cache.reset_after else da2
-    dWh, dbh = _hidden_side_grads(hprev, aux.reshape(N * T, H), da2, dah2, cache.reset_after)
-    return dx, dh_next, dWx, dWh, da2.sum(axis=0), dbh
+            _gru_cell_backward(dht, gates[:, t], h_prev, aux[:, t], Wh, False, da[:, t], dah,
+                               dh_next, s, s2)
+    return da, dah, dh_next

@@ -383,27 +383,59 @@ def lstm_backward(
 def _lstm_backward(
     dh: np.ndarray, cache: LSTMCache, dcT: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """BPTT returning ``(dx, dh0, dWx, dWh, db, dc0)``; ``dcT`` is a gradient on the last c."""
+    r"""BPTT returning ``(dx, dh0, dWx, dWh, db, dc0)``; ``dcT`` is a gradient on the last c.
+
+    Every factor that does not depend on the recurrence is computed for all steps at once, in
+    the gradient buffer itself: with :math:`\delta h_t` the total gradient on h_t and
+    :math:`\delta c_t` that on c_t,
+
+    - ``da_o = δh ⊙ [tanh(c) ⊙ o(1-o)]``, ``δc_t += δh ⊙ [o ⊙ (1 - tanh²c)]``,
+    - ``[da_i, da_f, da_g] = δc_t ⊙ [g ⊙ i(1-i), c_{t-1} ⊙ f(1-f), i ⊙ (1-g²)]``,
+    - ``δc_{t-1} = δc_t ⊙ f``,
+
+    so the loop is a handful of multiplications and one product per step (fast for small N too).
+    """
     x, Wx, Wh, gates = cache.x, cache.Wx, cache.Wh, cache.gates
     c, tc, h = cache.c, cache.tc, cache.h
     N, T, H = h.shape
     D = x.shape[2]
     dtype = gates.dtype
+    i, f, g, o = (gates[..., k * H:(k + 1) * H] for k in range(4))
     dgates = np.empty_like(gates)
+    Fi, Ff, Fg, Fo = (dgates[..., k * H:(k + 1) * H] for k in range(4))
+    np.subtract(1.0, i, out=Fi)
+    Fi *= i
+    Fi *= g
+    np.subtract(1.0, f, out=Ff)
+    Ff *= f
+    Ff[:, 0] *= cache.c0
+    Ff[:, 1:] *= c[:, :-1]
+    np.multiply(g, g, out=Fg)
+    np.subtract(1.0, Fg, out=Fg)
+    Fg *= i
+    np.subtract(1.0, o, out=Fo)
+    Fo *= o
+    Fo *= tc
+    Fc = np.multiply(tc, tc)  # dc_t / dh_t = o * (1 - tanh(c)^2)
+    np.subtract(1.0, Fc, out=Fc)
+    Fc *= o
     dh_next = np.zeros((N, H), dtype=dtype)
-    dc_next = np.zeros((N, H), dtype=dtype) if dcT is None else dcT.astype(dtype, copy=True)
+    dc = np.zeros((N, H), dtype=dtype) if dcT is None else dcT.astype(dtype, copy=True)
     dht = np.empty((N, H), dtype=dtype)
-    scratch = np.empty((N, H), dtype=dtype)
+    s = np.empty((N, H), dtype=dtype)
     WhT = Wh.T
     with blas_single_thread():
         for t in range(T - 1, -1, -1):
             np.add(dh[:, t], dh_next, out=dht)
-            c_prev = c[:, t - 1] if t > 0 else cache.c0
+            np.multiply(dht, Fc[:, t], out=s)
+            dc += s
             dg_t = dgates[:, t]
-            _lstm_cell_backward(dht, dc_next, gates[:, t], c_prev, tc[:, t], dg_t, scratch)
+            dg_t[:, 3 * H:] *= dht
+            dg_t[:, : 3 * H].reshape(N, 3, H)[...] *= dc[:, None, :]
+            dc *= f[:, t]
             np.matmul(dg_t, WhT, out=dh_next)
     dG = dgates.reshape(N * T, 4 * H)
     dx = (dG @ Wx.T).reshape(N, T, D)
     dWx = x.reshape(N * T, D).T @ dG
     dWh = prev_states(cache.h0, h).reshape(N * T, H).T @ dG
-    return dx, dh_next, dWx, dWh, dG.sum(axis=0), dc_next
+    return dx, dh_next, dWx, dWh, dG.sum(axis=0), dc

@@ -270,15 +270,21 @@ def _rnn_backward(
     x, h0, Wx, Wh, h = cache.x, cache.h0, cache.Wx, cache.Wh, cache.h
     N, T, H = h.shape
     D = x.shape[2]
-    dA = np.empty_like(h)
+    # g'(a_t) for every step at once (it does not depend on the recurrence), in the gradient
+    # buffer; the loop then only multiplies by the incoming gradient and does one product.
+    if cache.activation == "tanh":
+        dA = np.multiply(h, h)
+        np.subtract(1.0, dA, out=dA)
+    else:
+        dA = (h > 0).astype(h.dtype)
     dh_next = np.zeros((N, H), dtype=h.dtype)
-    scratch = np.empty((N, H), dtype=h.dtype)
+    dht = np.empty((N, H), dtype=h.dtype)
     WhT = Wh.T
     with blas_single_thread():
         for t in range(T - 1, -1, -1):
             da = dA[:, t]
-            np.add(dh[:, t], dh_next, out=da)
-            _dactivate_(da, h[:, t], cache.activation, scratch)
+            np.add(dh[:, t], dh_next, out=dht)
+            da *= dht
             np.matmul(da, WhT, out=dh_next)
     dA2 = dA.reshape(N * T, H)
     dx = (dA2 @ Wx.T).reshape(N, T, D)
