@@ -69,6 +69,22 @@ def _stack_gates(gates: list[tuple]) -> list[Tensor]:
     return [torch.stack(g) for g in zip(*gates, strict=True)]
 
 
+def _block(steps: list[Tensor], s: int, e: int) -> Tensor:
+    """Steps ``s..e-1`` of a per-step list as one (e-s, N, H) tensor (a view for one step).
+
+    The forward keeps its gates as per-step lists rather than stacking them into (T, N, H)
+    tensors: the backward consumes them block by block, so nothing is copied twice."""
+    return steps[s].unsqueeze(0) if e - s == 1 else torch.stack(steps[s:e])
+
+
+def _prev_list(S: list[Tensor], s0: Tensor, s: int, e: int, reverse: bool) -> list[Tensor]:
+    """Per-step states entering steps ``s..e-1`` (see :func:`_prev_block`)."""
+    T = len(S)
+    if reverse:
+        return [S[t + 1] if t + 1 < T else s0 for t in range(s, e)]
+    return [S[t - 1] if t > 0 else s0 for t in range(s, e)]
+
+
 class LSTMFunction(torch.autograd.Function):
     """``(Hs, h_n, c_n) = LSTMFunction.apply(xw, h0, c0, W_hh, reverse, sink)``.
 
@@ -82,17 +98,20 @@ class LSTMFunction(torch.autograd.Function):
             make_step("lstm", W_hh), xw.unbind(0), h0, c0, reverse=reverse, keep_gates=True
         )
         Hs = torch.stack(outs)
-        I, F, G, O, C = _stack_gates(gates)
         if sink is not None:
-            sink.append(dict(zip(Fn.GATE_NAMES["lstm"], (I, F, G, O, C, Hs), strict=True)))
+            stacked = (*_stack_gates(gates), Hs)
+            sink.append(dict(zip(Fn.GATE_NAMES["lstm"], stacked, strict=True)))
         ctx.reverse = reverse
-        ctx.save_for_backward(h0, c0, W_hh, Hs, I, F, G, O, C)
+        # Intermediate per-step gates (i, f, g, o, c) are kept on ctx, unstacked (see _block).
+        ctx.gates = [list(col) for col in zip(*gates, strict=True)]
+        ctx.save_for_backward(h0, c0, W_hh, Hs)
         return Hs, h_n, c_n
 
     @staticmethod
     @once_differentiable
     def backward(ctx: FunctionCtx, dHs, dh_n, dc_n):  # type: ignore[override]
-        h0, c0, W_hh, Hs, I, F, G, O, C = ctx.saved_tensors
+        h0, c0, W_hh, Hs = ctx.saved_tensors
+        I, F, G, O, C = ctx.gates
         reverse = ctx.reverse
         T, N, H = Hs.shape
         dA = Hs.new_empty(T, N, 4 * H)
@@ -101,9 +120,9 @@ class LSTMFunction(torch.autograd.Function):
         dh = dHs_t[T - 1 if not reverse else 0] + dh_n
         dc = dc_n
         for s, e in _blocks(T, N * 4 * H, reverse):
-            i, f, g, o = I[s:e], F[s:e], G[s:e], O[s:e]
-            c_prev = _prev_block(C, c0, s, e, reverse)
-            tc = torch.tanh(C[s:e])
+            i, f, g, o, c = (_block(X, s, e) for X in (I, F, G, O, C))
+            c_prev = _block(_prev_list(C, c0, s, e, reverse), 0, e - s)
+            tc = torch.tanh(c)
             # Local derivatives (independent of the incoming gradient), for the whole block:
             K = (o * (1 - tc * tc)).unbind(0)  # dc_t += dh_t ⊙ Γo ⊙ (1 - tanh²c_t)
             # da_t = [dc_t, dc_t, dc_t, dh_t] ⊙ [c̃ σ'(a_i), c_{t-1} σ'(a_f), Γi tanh'(a_g),
@@ -136,19 +155,20 @@ class GRUFunction(torch.autograd.Function):
             make_step("gru", W_hh, b_hh), xw.unbind(0), h0, None, reverse=reverse, keep_gates=True
         )
         Hs = torch.stack(outs)
-        R, Z, Nn = _stack_gates(gates)
         if sink is not None:
-            sink.append(dict(zip(Fn.GATE_NAMES["gru"], (R, Z, Nn, Hs), strict=True)))
+            sink.append(dict(zip(Fn.GATE_NAMES["gru"], (*_stack_gates(gates), Hs), strict=True)))
+        ctx.gates = [list(col) for col in zip(*gates, strict=True)]  # r, z, n per step
         ctx.reverse = reverse
         ctx.has_bias = b_hh is not None
         saved_b = b_hh if b_hh is not None else W_hh.new_empty(0)
-        ctx.save_for_backward(h0, W_hh, saved_b, Hs, R, Z, Nn)
+        ctx.save_for_backward(h0, W_hh, saved_b, Hs)
         return Hs, h_n
 
     @staticmethod
     @once_differentiable
     def backward(ctx: FunctionCtx, dHs, dh_n):  # type: ignore[override]
-        h0, W_hh, b_hh, Hs, R, Z, Nn = ctx.saved_tensors
+        h0, W_hh, b_hh, Hs = ctx.saved_tensors
+        R, Z, Nn = ctx.gates
         reverse = ctx.reverse
         T, N, H = Hs.shape
         b = b_hh if ctx.has_bias else None
@@ -158,7 +178,7 @@ class GRUFunction(torch.autograd.Function):
         back = 1 if reverse else -1
         dh = dHs_t[T - 1 if not reverse else 0] + dh_n
         for s, e in _blocks(T, N * 3 * H, reverse):
-            r, z, n = R[s:e], Z[s:e], Nn[s:e]
+            r, z, n = (_block(X, s, e) for X in (R, Z, Nn))
             h_prev = _prev_block(Hs, h0, s, e, reverse)
             # h Wh_n + bh_n (the forward did not keep it), one product for the block.
             a_hn = Fn.gru_hidden_n(h_prev.reshape(-1, H), W_hh.t(), b).view_as(r)
