@@ -89,3 +89,10 @@ def test_interpretable_units_ranked_by_correlation():
     assert r["best"]["inside_string"][0] == best
     assert r["best"]["inside_string"][1] == pytest.approx(corr[best])
     assert len(r["rankings"]["indentation"]) == 3
+
+
+def test_shipped_model_has_interpretable_units():
+    r = ex.find_interpretable_units()  # the shipped model on held-out stdlib text
+    assert r["acts"].shape[0] == len(r["text"]) == 4000
+    best = {name: abs(rv) for name, (_, rv) in r["best"].items()}
+    assert max(best.values()) > 0.5, best  # at least one unit clearly tracks a text feature
