@@ -82,9 +82,15 @@ def stdlib_files(split: str = "train", max_file_chars: int = 150_000) -> tuple[s
 @functools.lru_cache(maxsize=4)
 def _stdlib_text(split: str, max_chars: int) -> str:
     root = stdlib_root()
+    files = stdlib_files(split)
+    if not files:
+        raise FileNotFoundError(
+            f"no standard-library .py sources found under {root} (split {split!r}); "
+            "this Python ships without them: pass the path of a text file instead"
+        )
     parts: list[str] = []
     total = 0
-    for rel in stdlib_files(split):
+    for rel in files:
         text = (root / rel).read_text(encoding="ascii")
         if total + len(text) > max_chars and parts:
             break  # files are whole units: stop before the cap rather than cut one in half
