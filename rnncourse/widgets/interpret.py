@@ -11,7 +11,13 @@ from rnncourse.widgets._base import WidgetBase, encode_array
 from rnncourse.widgets._models import as_recordable, encode_text, record
 from rnncourse.widgets.features import FEATURES, rank_units
 
-__all__ = ["InterpretableCellViewer", "unit_activations", "search_units", "unit_correlation"]
+__all__ = [
+    "InterpretableCellViewer",
+    "unit_activations",
+    "search_units",
+    "unit_correlation",
+    "clamped_unit_bits",
+]
 
 
 class InterpretableCellViewer(WidgetBase):
@@ -201,3 +207,66 @@ def unit_correlation(acts: np.ndarray, text: str, feature: str, unit: int) -> fl
         raise ValueError(f"feature must be one of {list(FEATURES)}, got {feature!r}")
     full = dict(rank_units(acts, FEATURES[feature][1](text), top_k=np.shape(acts)[1]))
     return full[unit]
+
+
+def clamped_unit_bits(model: Any, text: str, vocab: Any, unit: int | None = None,
+                      value: float = 0.0) -> np.ndarray:
+    """Per-character loss of a character LM when one LSTM cell unit is held at a fixed value.
+
+    The model reads ``text`` one step at a time; after every step the cell state of ``unit`` is
+    overwritten with ``value`` before it is carried to the next step (an intervention: the rest
+    of the network sees a unit that no longer follows the text). ``unit=None`` runs the model
+    unchanged, the baseline.
+
+    Parameters
+    ----------
+    model : rnncourse.train.models.CharLM
+        One-layer LSTM language model (``embed``, ``rnn``, ``head``).
+    text : str
+        At least two characters, all in ``vocab``.
+    vocab : rnncourse.data.CharVocab
+    unit : int or None
+        Unit of the cell state to clamp, in [0, H).
+    value : float
+        Value it is held at.
+
+    Returns
+    -------
+    ndarray, shape (T - 1,)
+        Bits needed for character t + 1 given characters up to t (cross-entropy / ln 2).
+    """
+    import torch
+
+    for name in ("embed", "rnn", "head"):
+        if not hasattr(model, name):
+            raise TypeError(f"model must be a character LM with embed, rnn and head (such as "
+                            f"CharLM), got {type(model).__name__}")
+    rec = as_recordable(model)
+    if rec.cell != "lstm" or rec.num_layers != 1:
+        raise ValueError("clamping the cell state needs a one-layer LSTM, got "
+                         f"{rec.num_layers} layer(s) of {rec.cell.upper()}")
+    H = rec.layer_module.hidden_size
+    if unit is not None and not 0 <= unit < H:
+        raise ValueError(f"unit must be in [0, H) = [0, {H}) or None, got {unit}")
+    ids = encode_text(text, vocab)
+    if len(ids) < 2:
+        raise ValueError("text must have at least two characters (one to read, one to predict)")
+    x = torch.as_tensor(ids, dtype=torch.long, device=next(model.parameters()).device)[None]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            emb = model.embed(x)
+            state, outs = None, []
+            for t in range(x.shape[1]):
+                out, (h, c) = model.rnn(emb[:, t: t + 1], state)
+                if unit is not None:
+                    c = c.clone()
+                    c[..., unit] = value
+                state = (h, c)
+                outs.append(out)
+            logits = model.head(torch.cat(outs, dim=1))[0, :-1]
+            nll = torch.nn.functional.cross_entropy(logits, x[0, 1:], reduction="none")
+    finally:
+        model.train(was_training)
+    return nll.double().cpu().numpy() / np.log(2.0)

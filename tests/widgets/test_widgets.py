@@ -356,3 +356,21 @@ def test_inside_figures_draw():
     with pytest.raises(ValueError, match="keys must name"):
         inside.draw_gate_saturation(gates, keys=("z",))
     plt.close("all")
+
+
+def test_clamped_unit_bits_baseline_and_intervention():
+    from rnncourse.train.models import CharLM
+    from rnncourse.widgets.interpret import clamped_unit_bits
+
+    torch.manual_seed(2)
+    lm = CharLM(len(VOCAB), 5, cell="lstm").eval()
+    ids = torch.tensor(VOCAB.encode(CODE))[None]
+    logits, _ = lm(ids)
+    direct = torch.nn.functional.cross_entropy(logits[0, :-1], ids[0, 1:], reduction="none")
+    base = clamped_unit_bits(lm, CODE, VOCAB)
+    np.testing.assert_allclose(base, direct.detach().numpy() / np.log(2), rtol=1e-5)
+    clamped = clamped_unit_bits(lm, CODE, VOCAB, unit=2, value=3.0)
+    assert clamped.shape == base.shape and not np.allclose(clamped, base)
+    assert clamped[0] == pytest.approx(base[0])  # the first prediction precedes any clamping
+    with pytest.raises(ValueError, match="one-layer LSTM"):
+        clamped_unit_bits(CharLM(len(VOCAB), 4, cell="gru"), CODE, VOCAB)
