@@ -22,7 +22,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import patheffects
 from matplotlib.axes import Axes
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
+from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
+
+from rnncourse.figures._draw import draw_arrow, labelled_box, new_axes
 
 __all__ = [
     "CELL_KINDS",
@@ -44,14 +46,6 @@ _BOX_W, _BOX_H = 0.84, 0.6
 _OP_R = 0.27
 
 
-def _new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    return ax
-
-
 class _Canvas:
     """Tiny drawing helper: layer boxes, point-wise ops, junctions and arrowed polylines."""
 
@@ -59,18 +53,8 @@ class _Canvas:
         self.ax = ax
 
     def layer(self, x: float, y: float, label: str, name: str | None = None) -> None:
-        box = FancyBboxPatch(
-            (x - _BOX_W / 2, y - _BOX_H / 2),
-            _BOX_W,
-            _BOX_H,
-            boxstyle="round,pad=0.02,rounding_size=0.08",
-            fc=_LAYER_COLOR,
-            ec=_LINE,
-            lw=1.2,
-            zorder=4,
-        )
-        self.ax.add_patch(box)
-        self.ax.text(x, y, label, ha="center", va="center", fontsize=11, zorder=5)
+        labelled_box(self.ax, x, y, label, w=_BOX_W, h=_BOX_H, fc=_LAYER_COLOR, ec=_LINE, lw=1.2,
+                     rounding=0.08, zorder=4)
         if name:
             self.ax.text(
                 x + _BOX_W / 2 + 0.06,
@@ -117,21 +101,8 @@ class _Canvas:
                 path_effects=effects,
             )
         if arrow:
-            self.ax.add_patch(
-                FancyArrowPatch(
-                    pts[-2],
-                    pts[-1],
-                    arrowstyle="-|>",
-                    mutation_scale=12,
-                    color=color,
-                    lw=lw,
-                    ls=ls,
-                    zorder=3 if halo else 2,
-                    shrinkA=0,
-                    shrinkB=0,
-                    path_effects=effects,
-                )
-            )
+            draw_arrow(self.ax, pts[-2], pts[-1], color=color, lw=lw, ls=ls,
+                       zorder=3 if halo else 2, path_effects=effects)
 
     def label(self, x: float, y: float, text: str, **kw: object) -> None:
         kw = {"ha": "center", "va": "center", "fontsize": 12, **kw}
@@ -174,7 +145,7 @@ def draw_cell(cell: str = "lstm", ax: Axes | None = None, title: str | None = No
     """
     if not isinstance(cell, str) or cell not in CELL_KINDS:
         raise ValueError(f"cell must be one of {CELL_KINDS}, got {cell!r}")
-    ax = _new_axes(ax, (7.5, 4.6))
+    ax = new_axes(ax, (7.5, 4.6))
     c = _Canvas(ax)
     names = {
         "rnn": "vanilla RNN cell",
@@ -337,7 +308,7 @@ def draw_bidirectional(T: int = 4, ax: Axes | None = None, highlight: int | None
     _check_int("T", T, 2, 8)
     if highlight is not None:
         _check_int("highlight", highlight, 1, T)
-    ax = _new_axes(ax, (1.7 * T + 1.2, 4.3))
+    ax = new_axes(ax, (1.7 * T + 1.2, 4.3))
     c = _Canvas(ax)
     hot, cold = "#e07b00", _LINE
     ys = {"x": 0.0, "f": 1.5, "b": 2.9, "y": 4.5}
@@ -402,19 +373,7 @@ def draw_bidirectional(T: int = 4, ax: Axes | None = None, highlight: int | None
 
 
 def _node(ax: Axes, x: float, y: float, text: str, fc: str, ec: str, w: float = 0.7) -> None:
-    ax.add_patch(
-        FancyBboxPatch(
-            (x - w / 2, y - 0.3),
-            w,
-            0.6,
-            boxstyle="round,pad=0.02,rounding_size=0.1",
-            fc=fc,
-            ec=ec,
-            lw=1.4,
-            zorder=4,
-        )
-    )
-    ax.text(x, y, text, ha="center", va="center", fontsize=11, zorder=5)
+    labelled_box(ax, x, y, text, w=w, h=0.6, fc=fc, ec=ec, lw=1.4, rounding=0.1, zorder=4)
 
 
 def draw_stacked(T: int = 4, layers: int = 3, head: int = 0, ax: Axes | None = None) -> Axes:
@@ -440,7 +399,7 @@ def draw_stacked(T: int = 4, layers: int = 3, head: int = 0, ax: Axes | None = N
     _check_int("layers", layers, 1, 5)
     _check_int("head", head, 0, 3)
     rows = layers + head
-    ax = _new_axes(ax, (1.7 * T + 1.6, 1.25 * rows + 2.4))
+    ax = new_axes(ax, (1.7 * T + 1.6, 1.25 * rows + 2.4))
     c = _Canvas(ax)
     for t in range(1, T + 1):
         X = 1.7 * t
@@ -495,7 +454,7 @@ def draw_captioning(
     if not 1 <= len(words) <= 7 or not all(isinstance(w, str) and w for w in words):
         raise ValueError(f"words must be 1 to 7 non-empty strings, got {words!r}")
     T = len(words) + 1
-    ax = _new_axes(ax, (1.45 * T + 3.2, 4.2))
+    ax = new_axes(ax, (1.45 * T + 3.2, 4.2))
     c = _Canvas(ax)
     # The image and its CNN.
     img = np.add.outer(np.linspace(0, 1, 8), np.linspace(0, 1, 8)) % 0.7
@@ -594,7 +553,7 @@ def draw_attention_grid(
         raise ValueError(f"weights must be (Hg, Wg) with Hg, Wg >= 1, got shape {w.shape}")
     if np.any(w < 0) or not np.all(np.isfinite(w)):
         raise ValueError("weights must be finite and non-negative")
-    ax = _new_axes(ax, (3.6, 3.6))
+    ax = new_axes(ax, (3.6, 3.6))
     hg, wg = w.shape
     if image is not None:
         ax.imshow(image, extent=(0, wg, hg, 0), cmap="gray", zorder=0)

@@ -17,7 +17,9 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+from matplotlib.patches import Rectangle
+
+from rnncourse.figures._draw import draw_arrow, labelled_box, new_axes
 
 __all__ = [
     "NOTATIONS",
@@ -38,14 +40,6 @@ _COLORS = {"x": "#f4a6a6", "h": "#a8d8a0", "y": "#9cc3e6", "loss": "#d9d9d9", "e
 _LINE = "#333333"
 _BACK = "#c0392b"
 _W, _H = 0.7, 0.5  # node box size (data units)
-
-
-def _new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    return ax
 
 
 def _check_notation(notation: str) -> None:
@@ -76,18 +70,8 @@ def _weight(notation: str, kind: str) -> str:
 
 
 def _node(ax: Axes, x: float, y: float, label: str, kind: str, w: float = _W) -> None:
-    box = FancyBboxPatch(
-        (x - w / 2, y - _H / 2),
-        w,
-        _H,
-        boxstyle="round,pad=0.02,rounding_size=0.08",
-        fc=_COLORS[kind],
-        ec=_LINE,
-        lw=1.1,
-        zorder=3,
-    )
-    ax.add_patch(box)
-    ax.text(x, y, label, ha="center", va="center", fontsize=11, zorder=4)
+    labelled_box(ax, x, y, label, w=w, h=_H, fc=_COLORS[kind], ec=_LINE, lw=1.1, rounding=0.08,
+                 zorder=3)
 
 
 def _arrow(
@@ -100,20 +84,7 @@ def _arrow(
     rad: float = 0.0,
     label_offset: tuple[float, float] = (0.08, 0.0),
 ) -> None:
-    patch = FancyArrowPatch(
-        start,
-        end,
-        arrowstyle="-|>",
-        mutation_scale=12,
-        lw=1.2,
-        color=color,
-        linestyle=style,
-        connectionstyle=f"arc3,rad={rad}",
-        shrinkA=0,
-        shrinkB=0,
-        zorder=2,
-    )
-    ax.add_patch(patch)
+    draw_arrow(ax, start, end, color=color, lw=1.2, ls=style, rad=rad)
     if label:
         mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
         ax.text(
@@ -143,7 +114,7 @@ def draw_folded(ax: Axes | None = None, notation: str = "book") -> Axes:
     matplotlib Axes
     """
     _check_notation(notation)
-    ax = _new_axes(ax, (2.6, 3.2))
+    ax = new_axes(ax, (2.6, 3.2))
     _node(ax, 0, 0, _sym(notation, "x", "t"), "x")
     _node(ax, 0, 1.3, _sym(notation, "h", "t"), "h")
     _node(ax, 0, 2.6, _sym(notation, "y", "t"), "y")
@@ -204,7 +175,7 @@ def draw_unrolled(
     if losses and outputs == "none":
         raise ValueError("losses=True needs predictions: outputs must be 'all' or 'last'")
     height = 3.0 + (1.4 if losses else 0)
-    ax = _new_axes(ax, (1.45 * (T + 1) + 0.4, height))
+    ax = new_axes(ax, (1.45 * (T + 1) + 0.4, height))
     dx, y_h, y_y, y_l = 1.5, 1.3, 2.6, 3.9
     wlab = (lambda k: _weight(notation, k)) if show_weights else (lambda k: None)
 
@@ -300,7 +271,7 @@ def draw_sequence_shape(kind: str, ax: Axes | None = None, caption: bool = True)
     matplotlib Axes
     """
     cols = _shape_columns(kind)
-    ax = _new_axes(ax, (0.5 + 0.55 * len(cols), 2.6))
+    ax = new_axes(ax, (0.5 + 0.55 * len(cols), 2.6))
     s, gap = 0.36, 0.55
     for j, (has_in, hid, has_out) in enumerate(cols):
         x = j * gap
@@ -401,7 +372,7 @@ def draw_stacked_weights(
     _check_steps("H", H, 1, 8)
     _check_steps("D", D, 1, 8)
     _check_notation(notation)
-    ax = _new_axes(ax, (6.4, 3.4))
+    ax = new_axes(ax, (6.4, 3.4))
     c = 0.3
     hc, xc = _COLORS["h"], _COLORS["x"]
     if notation == "book":
@@ -475,7 +446,7 @@ def draw_feedforward_on_sequence(T: int = 5, ax: Axes | None = None) -> Axes:
     matplotlib Axes
     """
     _check_steps("T", T, 2, 10)
-    ax = _new_axes(ax, (1.1 * T + 1.4, 3.0))
+    ax = new_axes(ax, (1.1 * T + 1.4, 3.0))
     dx = 1.0
     hidden = np.linspace(0.3, (T - 1) * dx - 0.3, max(3, T - 1))
     palette = plt.get_cmap("tab10")

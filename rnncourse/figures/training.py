@@ -19,7 +19,9 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+from matplotlib.patches import Rectangle
+
+from rnncourse.figures._draw import draw_arrow, labelled_box, new_axes
 
 __all__ = [
     "GRAPH_KINDS",
@@ -46,14 +48,6 @@ _BACK = "#c0392b"
 _W_BOX, _H_BOX = 0.9, 0.62
 
 
-def _new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    return ax
-
-
 def _check_int(name: str, value: object, lo: int, hi: int) -> int:
     if not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
         raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
@@ -61,19 +55,8 @@ def _check_int(name: str, value: object, lo: int, hi: int) -> int:
 
 
 def _box(ax: Axes, x: float, y: float, text: str, kind: str, w: float = _W_BOX) -> None:
-    ax.add_patch(
-        FancyBboxPatch(
-            (x - w / 2, y - _H_BOX / 2),
-            w,
-            _H_BOX,
-            boxstyle="round,pad=0.02,rounding_size=0.12",
-            fc=_COLORS[kind],
-            ec=_EDGE,
-            lw=1.1,
-            zorder=3,
-        )
-    )
-    ax.text(x, y, text, ha="center", va="center", fontsize=11, zorder=4)
+    labelled_box(ax, x, y, text, w=w, h=_H_BOX, fc=_COLORS[kind], ec=_EDGE, lw=1.1, rounding=0.12,
+                 zorder=3)
 
 
 def _arrow(
@@ -89,21 +72,8 @@ def _arrow(
 ) -> None:
     color = color or (_BACK if back else _EDGE)
     style = (0, (4, 2.5)) if (back or dashed) else "-"
-    ax.add_patch(
-        FancyArrowPatch(
-            p,
-            q,
-            arrowstyle="-|>",
-            mutation_scale=11,
-            color=color,
-            lw=1.4 if not back else 1.3,
-            ls=style,
-            shrinkA=0,
-            shrinkB=0,
-            zorder=2,
-            connectionstyle=f"arc3,rad={rad}",
-        )
-    )
+    draw_arrow(ax, p, q, color=color, lw=1.4 if not back else 1.3, ls=style, rad=rad,
+               mutation_scale=11)
     if label:
         mx, my = (p[0] + q[0]) / 2, (p[1] + q[1]) / 2
         horizontal = p[1] == q[1]  # label centred above a horizontal arrow, beside a vertical one
@@ -178,7 +148,7 @@ def draw_unrolled(
     T = _check_int("T", T, 1, 8)
     T_out = _check_int("T_out", T_out, 1, 8)
     n_steps = T + T_out if kind == "seq2seq" else T
-    ax = _new_axes(ax, (1.55 * n_steps + 2.2, 4.3 if losses else 3.4))
+    ax = new_axes(ax, (1.55 * n_steps + 2.2, 4.3 if losses else 3.4))
     step = 1.7
     xs = [step * (t + 1) for t in range(n_steps)]
     y_x, y_h, y_y, y_L = 0.0, 1.5, 3.0, 4.2
@@ -292,24 +262,13 @@ def draw_tbptt(n_chunks: int = 3, chunk: int = 4, ax: Axes | None = None) -> Axe
     n_chunks = _check_int("n_chunks", n_chunks, 1, 5)
     chunk = _check_int("chunk", chunk, 1, 8)
     total = n_chunks * chunk
-    ax = _new_axes(ax, (0.8 * total + 1.2, 2.6))
+    ax = new_axes(ax, (0.8 * total + 1.2, 2.6))
     step, y = 1.25, 0.0
     w = 0.7
     for t in range(total):
         x = step * (t + 1)
-        ax.add_patch(
-            FancyBboxPatch(
-                (x - w / 2, y - 0.3),
-                w,
-                0.6,
-                boxstyle="round,pad=0.02,rounding_size=0.1",
-                fc=_COLORS["h"],
-                ec=_EDGE,
-                lw=1.0,
-                zorder=3,
-            )
-        )
-        ax.text(x, y, rf"$h_{{{t + 1}}}$", ha="center", va="center", fontsize=11, zorder=4)
+        labelled_box(ax, x, y, rf"$h_{{{t + 1}}}$", w=w, h=0.6, fc=_COLORS["h"], ec=_EDGE, lw=1.0,
+                     rounding=0.1, zorder=3)
         ax.add_patch(Rectangle((x - 0.05, 0.55), 0.1, 0.35, fc=_COLORS["L"], ec=_EDGE, lw=0.6))
         if t > 0:
             boundary = t % chunk == 0

@@ -1,0 +1,86 @@
+"""Drawing primitives shared by the diagram modules (graphs, training, cells).
+
+Each module keeps its own colours and sizes; these helpers only hold the Matplotlib calls that
+were the same everywhere: a fresh equal-aspect axes without frame, a rounded box with a centred
+label, and a straight (or arced) arrow whose head ends exactly at the target point.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+
+def new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
+    """``ax`` (or a new figure of ``size`` inches) set up for a diagram: equal aspect, no axes."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def labelled_box(
+    ax: Axes,
+    x: float,
+    y: float,
+    text: str,
+    *,
+    w: float,
+    h: float,
+    fc: str,
+    ec: str,
+    lw: float,
+    rounding: float,
+    zorder: int,
+    fontsize: float = 11,
+) -> None:
+    """A rounded box of size ``w`` x ``h`` centred at (x, y), with ``text`` centred on top of it."""
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - w / 2, y - h / 2),
+            w,
+            h,
+            boxstyle=f"round,pad=0.02,rounding_size={rounding}",
+            fc=fc,
+            ec=ec,
+            lw=lw,
+            zorder=zorder,
+        )
+    )
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, zorder=zorder + 1)
+
+
+def draw_arrow(
+    ax: Axes,
+    start: tuple[float, float],
+    end: tuple[float, float],
+    *,
+    color: str,
+    lw: float,
+    ls: Any = "-",
+    rad: float = 0.0,
+    mutation_scale: float = 12,
+    zorder: int = 2,
+    path_effects: list[Any] | None = None,
+) -> None:
+    """Arrow from ``start`` to ``end``, its head touching ``end`` (no shrink); ``rad`` bends it."""
+    ax.add_patch(
+        FancyArrowPatch(
+            start,
+            end,
+            arrowstyle="-|>",
+            mutation_scale=mutation_scale,
+            color=color,
+            lw=lw,
+            ls=ls,
+            connectionstyle=f"arc3,rad={rad}",
+            shrinkA=0,
+            shrinkB=0,
+            zorder=zorder,
+            path_effects=path_effects,
+        )
+    )
