@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from rnncourse._validation import Dims, check_float_array
+from rnncourse._validation import Dims, check_cache, check_float_array
 
 
 class Cache:
@@ -30,18 +30,49 @@ def result_dtype(*arrays: Any) -> np.dtype:
 
 
 def check_cell_params(
-    Wx: Any, Wh: Any, b: Any, k: int, dims: Dims, bh: Any = None
+    Wx: Any, Wh: Any, b: Any, k: int, dims: Dims, bh: Any = None, owner: str | None = None
 ) -> None:
     """Check ``Wx (D, kH)``, ``Wh (H, kH)``, ``b (kH,)`` (and ``bh (kH,)``) against ``dims``.
 
     ``Wh`` is checked first when ``H`` is unknown so that ``H`` is read from its square-ish shape.
+    With ``owner`` (a parameter dict's argument name) messages say ``params["Wh"]`` instead of
+    ``Wh``.
     """
+    def name(key: str) -> str:
+        return key if owner is None else f'{owner}["{key}"]'
+
     kH = "H" if k == 1 else f"{k}H"
-    check_float_array("Wh", Wh, f"(H, {kH})", dims)
-    check_float_array("Wx", Wx, f"(D, {kH})", dims)
-    check_float_array("b", b, f"({kH},)", dims)
+    check_float_array(name("Wh"), Wh, f"(H, {kH})", dims)
+    check_float_array(name("Wx"), Wx, f"(D, {kH})", dims)
+    check_float_array(name("b"), b, f"({kH},)", dims)
     if bh is not None:
-        check_float_array("bh", bh, f"({kH},)", dims)
+        check_float_array(name("bh"), bh, f"({kH},)", dims)
+
+
+def check_cell_args(
+    x: Any, Wx: Any, Wh: Any, b: Any, k: int, bh: Any = None, *, sequence: bool, **states: Any
+) -> Dims:
+    """Check a cell function's arguments: ``x``, the states, then the parameters (``k`` blocks).
+
+    ``x`` is (N, T, D) for a ``sequence`` function and (N, D) for a step; every state given by
+    keyword (``h_prev=...``, ``c0=...``, in the order of the message checks) is (N, H). A
+    sequence's initial state may be None (zeros) and is then skipped. Returns the bound
+    :class:`Dims` for further checks.
+    """
+    dims = Dims()
+    check_float_array("x", x, "(N, T, D)" if sequence else "(N, D)", dims)
+    for name, value in states.items():
+        if value is not None or not sequence:
+            check_float_array(name, value, "(N, H)", dims)
+    check_cell_params(Wx, Wh, b, k, dims, bh)
+    return dims
+
+
+def check_sequence_grad(dh: Any, cache: Any, cache_cls: type) -> None:
+    """Check a sequence backward's arguments: ``cache`` from its forward, ``dh`` (N, T, H)."""
+    check_cache(cache, cache_cls, cache_cls.producer)
+    N, T, H = cache.h.shape
+    check_float_array("dh", dh, "(N, T, H)", Dims(N=N, T=T, H=H))
 
 
 def cast_all(*arrays: Any) -> list[Any]:

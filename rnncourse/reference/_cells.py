@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from rnncourse._validation import Dims, check_choice, check_float_array, check_keys
+from rnncourse._validation import Dims, check_choice, check_keys
+from rnncourse.reference._base import check_cell_params
 from rnncourse.reference.gru import GRUCache, _gru_backward, _gru_forward
 from rnncourse.reference.lstm import LSTMCache, _lstm_backward, _lstm_forward
 from rnncourse.reference.rnn import RNNCache, _rnn_backward, _rnn_forward
@@ -40,15 +41,9 @@ def check_params(name: str, params: Any, cell: str, dims: Dims) -> None:
 
     ``bh`` is optional for the GRU.
     """
-    required = ("Wx", "Wh", "b")
-    check_keys(name, params, required)
-    k = GATES[cell]
-    kH = "H" if k == 1 else f"{k}H"
-    check_float_array(f'{name}["Wh"]', params["Wh"], f"(H, {kH})", dims)
-    check_float_array(f'{name}["Wx"]', params["Wx"], f"(D, {kH})", dims)
-    check_float_array(f'{name}["b"]', params["b"], f"({kH},)", dims)
-    if cell == "gru" and params.get("bh") is not None:
-        check_float_array(f'{name}["bh"]', params["bh"], f"({kH},)", dims)
+    check_keys(name, params, ("Wx", "Wh", "b"))
+    bh = params.get("bh") if cell == "gru" else None  # another cell's "bh" is reported below
+    check_cell_params(params["Wx"], params["Wh"], params["b"], GATES[cell], dims, bh, owner=name)
     extra = [key for key in params if key not in param_keys(cell)]
     if extra:
         raise ValueError(f"{name} has unexpected key(s) {', '.join(map(repr, extra))} "

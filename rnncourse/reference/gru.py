@@ -47,7 +47,8 @@ from rnncourse.reference._base import (
     Cache,
     blas_single_thread,
     cast_all,
-    check_cell_params,
+    check_cell_args,
+    check_sequence_grad,
     prev_states,
 )
 from rnncourse.reference.layers import _sigmoid_
@@ -234,10 +235,7 @@ def gru_step_forward(
     cache : GRUStepCache
         For :func:`gru_step_backward`.
     """
-    dims = Dims()
-    check_float_array("x", x, "(N, D)", dims)
-    check_float_array("h_prev", h_prev, "(N, H)", dims)
-    check_cell_params(Wx, Wh, b, 3, dims, bh)
+    check_cell_args(x, Wx, Wh, b, 3, bh, sequence=False, h_prev=h_prev)
     x, h_prev, Wx, Wh, b, bh = cast_all(x, h_prev, Wx, Wh, b, bh)
     N, H = h_prev.shape
     a = x @ Wx
@@ -334,11 +332,7 @@ def gru_forward(
     cache : GRUCache
         Keeps the gates r, z, n of every step; for :func:`gru_backward`.
     """
-    dims = Dims()
-    check_float_array("x", x, "(N, T, D)", dims)
-    if h0 is not None:
-        check_float_array("h0", h0, "(N, H)", dims)
-    check_cell_params(Wx, Wh, b, 3, dims, bh)
+    check_cell_args(x, Wx, Wh, b, 3, bh, sequence=True, h0=h0)
     x, h0, Wx, Wh, b, bh = cast_all(x, h0, Wx, Wh, b, bh)
     return _gru_forward(x, h0, Wx, Wh, b, bh, bool(reset_after))
 
@@ -385,9 +379,7 @@ def gru_backward(
     db : numpy.ndarray, shape (3H,)
     dbh : numpy.ndarray, shape (3H,)
     """
-    check_cache(cache, GRUCache, "gru_forward")
-    N, T, H = cache.h.shape
-    check_float_array("dh", dh, "(N, T, H)", Dims(N=N, T=T, H=H))
+    check_sequence_grad(dh, cache, GRUCache)
     return _gru_backward(dh, cache)
 
 

@@ -43,7 +43,8 @@ from rnncourse.reference._base import (
     Cache,
     blas_single_thread,
     cast_all,
-    check_cell_params,
+    check_cell_args,
+    check_sequence_grad,
     prev_states,
 )
 from rnncourse.reference.layers import _sigmoid_
@@ -205,11 +206,7 @@ def lstm_step_forward(
     cache : LSTMStepCache
         For :func:`lstm_step_backward`.
     """
-    dims = Dims()
-    check_float_array("x", x, "(N, D)", dims)
-    check_float_array("h_prev", h_prev, "(N, H)", dims)
-    check_float_array("c_prev", c_prev, "(N, H)", dims)
-    check_cell_params(Wx, Wh, b, 4, dims)
+    check_cell_args(x, Wx, Wh, b, 4, sequence=False, h_prev=h_prev, c_prev=c_prev)
     x, h_prev, c_prev, Wx, Wh, b = cast_all(x, h_prev, c_prev, Wx, Wh, b)
     N, H = h_prev.shape
     gates = x @ Wx
@@ -300,13 +297,7 @@ def lstm_forward(
         Keeps the gates ``i, f, g, o`` and cell states ``c`` of every step (as attributes); for
         :func:`lstm_backward`.
     """
-    dims = Dims()
-    check_float_array("x", x, "(N, T, D)", dims)
-    if h0 is not None:
-        check_float_array("h0", h0, "(N, H)", dims)
-    if c0 is not None:
-        check_float_array("c0", c0, "(N, H)", dims)
-    check_cell_params(Wx, Wh, b, 4, dims)
+    check_cell_args(x, Wx, Wh, b, 4, sequence=True, h0=h0, c0=c0)
     x, h0, Wx, Wh, b, c0 = cast_all(x, h0, Wx, Wh, b, c0)
     return _lstm_forward(x, h0, Wx, Wh, b, c0)
 
@@ -373,9 +364,7 @@ def lstm_backward(
     dc0 : numpy.ndarray, shape (N, H)
         Only if ``return_dc0`` is true.
     """
-    check_cache(cache, LSTMCache, "lstm_forward")
-    N, T, H = cache.h.shape
-    check_float_array("dh", dh, "(N, T, H)", Dims(N=N, T=T, H=H))
+    check_sequence_grad(dh, cache, LSTMCache)
     dx, dh0, dWx, dWh, db, dc0 = _lstm_backward(dh, cache)
     return (dx, dh0, dWx, dWh, db, dc0) if return_dc0 else (dx, dh0, dWx, dWh, db)
 

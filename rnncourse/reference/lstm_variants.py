@@ -38,7 +38,8 @@ from rnncourse.reference._base import (
     Cache,
     blas_single_thread,
     cast_all,
-    check_cell_params,
+    check_cell_args,
+    check_sequence_grad,
     prev_states,
 )
 from rnncourse.reference.layers import _sigmoid_
@@ -170,34 +171,6 @@ def _coupled_cell_backward(
 # ---------------------------------------------------------------------------------------------
 # Shared drivers
 # ---------------------------------------------------------------------------------------------
-def _check_step(
-    x: object, h_prev: object, c_prev: object, Wx: object, Wh: object, b: object, k: int,
-    P: object = None,
-) -> None:
-    dims = Dims()
-    check_float_array("x", x, "(N, D)", dims)
-    check_float_array("h_prev", h_prev, "(N, H)", dims)
-    check_float_array("c_prev", c_prev, "(N, H)", dims)
-    check_cell_params(Wx, Wh, b, k, dims)
-    if P is not None:
-        check_float_array("P", P, "(3H,)", dims)
-
-
-def _check_seq(
-    x: object, h0: object, c0: object, Wx: object, Wh: object, b: object, k: int,
-    P: object = None,
-) -> None:
-    dims = Dims()
-    check_float_array("x", x, "(N, T, D)", dims)
-    if h0 is not None:
-        check_float_array("h0", h0, "(N, H)", dims)
-    if c0 is not None:
-        check_float_array("c0", c0, "(N, H)", dims)
-    check_cell_params(Wx, Wh, b, k, dims)
-    if P is not None:
-        check_float_array("P", P, "(3H,)", dims)
-
-
 def _forward(
     x: np.ndarray, h0: np.ndarray | None, c0: np.ndarray | None, Wx: np.ndarray, Wh: np.ndarray,
     b: np.ndarray, P: np.ndarray | None, cache_cls: type[_VariantCache],
@@ -298,7 +271,8 @@ def peephole_lstm_step_forward(
     cache : PeepholeLSTMStepCache
         For :func:`peephole_lstm_step_backward`.
     """
-    _check_step(x, h_prev, c_prev, Wx, Wh, b, 4, P)
+    dims = check_cell_args(x, Wx, Wh, b, 4, sequence=False, h_prev=h_prev, c_prev=c_prev)
+    check_float_array("P", P, "(3H,)", dims)
     args = cast_all(x, h_prev, c_prev, Wx, Wh, b, P)
     return _step_as_sequence(*args, PeepholeLSTMStepCache)
 
@@ -371,7 +345,8 @@ def peephole_lstm_forward(
     cache : PeepholeLSTMCache
         For :func:`peephole_lstm_backward`.
     """
-    _check_seq(x, h0, c0, Wx, Wh, b, 4, P)
+    dims = check_cell_args(x, Wx, Wh, b, 4, sequence=True, h0=h0, c0=c0)
+    check_float_array("P", P, "(3H,)", dims)
     x, h0, c0, Wx, Wh, b, P = cast_all(x, h0, c0, Wx, Wh, b, P)
     return _forward(x, h0, c0, Wx, Wh, b, P, PeepholeLSTMCache)
 
@@ -401,9 +376,7 @@ def peephole_lstm_backward(
     dc0 : numpy.ndarray, shape (N, H)
         Only if ``return_dc0``.
     """
-    check_cache(cache, PeepholeLSTMCache, "peephole_lstm_forward")
-    N, T, H = cache.h.shape
-    check_float_array("dh", dh, "(N, T, H)", Dims(N=N, T=T, H=H))
+    check_sequence_grad(dh, cache, PeepholeLSTMCache)
     dx, dh0, dWx, dWh, db, dP, dc0 = _backward(dh, cache)
     out = (dx, dh0, dWx, dWh, db, dP)
     return (*out, dc0) if return_dc0 else out
@@ -438,7 +411,7 @@ def coupled_lstm_step_forward(
     cache : CoupledLSTMStepCache
         For :func:`coupled_lstm_step_backward`.
     """
-    _check_step(x, h_prev, c_prev, Wx, Wh, b, 3)
+    check_cell_args(x, Wx, Wh, b, 3, sequence=False, h_prev=h_prev, c_prev=c_prev)
     args = cast_all(x, h_prev, c_prev, Wx, Wh, b)
     return _step_as_sequence(*args, None, CoupledLSTMStepCache)
 
@@ -496,7 +469,7 @@ def coupled_lstm_forward(
     cache : CoupledLSTMCache
         For :func:`coupled_lstm_backward`.
     """
-    _check_seq(x, h0, c0, Wx, Wh, b, 3)
+    check_cell_args(x, Wx, Wh, b, 3, sequence=True, h0=h0, c0=c0)
     x, h0, c0, Wx, Wh, b = cast_all(x, h0, c0, Wx, Wh, b)
     return _forward(x, h0, c0, Wx, Wh, b, None, CoupledLSTMCache)
 
@@ -525,9 +498,7 @@ def coupled_lstm_backward(
     dc0 : numpy.ndarray, shape (N, H)
         Only if ``return_dc0``.
     """
-    check_cache(cache, CoupledLSTMCache, "coupled_lstm_forward")
-    N, T, H = cache.h.shape
-    check_float_array("dh", dh, "(N, T, H)", Dims(N=N, T=T, H=H))
+    check_sequence_grad(dh, cache, CoupledLSTMCache)
     dx, dh0, dWx, dWh, db, _, dc0 = _backward(dh, cache)
     out = (dx, dh0, dWx, dWh, db)
     return (*out, dc0) if return_dc0 else out

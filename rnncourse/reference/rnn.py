@@ -35,7 +35,8 @@ from rnncourse.reference._base import (
     Cache,
     blas_single_thread,
     cast_all,
-    check_cell_params,
+    check_cell_args,
+    check_sequence_grad,
     prev_states,
 )
 
@@ -125,10 +126,7 @@ def rnn_step_forward(
         For :func:`rnn_step_backward`.
     """
     check_choice("activation", activation, ACTIVATIONS)
-    dims = Dims()
-    check_float_array("x", x, "(N, D)", dims)
-    check_float_array("h_prev", h_prev, "(N, H)", dims)
-    check_cell_params(Wx, Wh, b, 1, dims)
+    check_cell_args(x, Wx, Wh, b, 1, sequence=False, h_prev=h_prev)
     x, h_prev, Wx, Wh, b = cast_all(x, h_prev, Wx, Wh, b)
     h = x @ Wx
     h += h_prev @ Wh
@@ -206,11 +204,7 @@ def rnn_forward(
         For :func:`rnn_backward`.
     """
     check_choice("activation", activation, ACTIVATIONS)
-    dims = Dims()
-    check_float_array("x", x, "(N, T, D)", dims)
-    if h0 is not None:
-        check_float_array("h0", h0, "(N, H)", dims)
-    check_cell_params(Wx, Wh, b, 1, dims)
+    check_cell_args(x, Wx, Wh, b, 1, sequence=True, h0=h0)
     return _rnn_forward(*cast_all(x, h0, Wx, Wh, b), activation)
 
 
@@ -258,9 +252,7 @@ def rnn_backward(
     dWh : numpy.ndarray, shape (H, H)
     db : numpy.ndarray, shape (H,)
     """
-    check_cache(cache, RNNCache, "rnn_forward")
-    N, T, H = cache.h.shape
-    check_float_array("dh", dh, "(N, T, H)", Dims(N=N, T=T, H=H))
+    check_sequence_grad(dh, cache, RNNCache)
     return _rnn_backward(dh, cache)
 
 
