@@ -92,6 +92,23 @@ def prev_states(h0: np.ndarray, h: np.ndarray) -> np.ndarray:
     return prev
 
 
+def sequence_param_grads(
+    da: np.ndarray, x: np.ndarray, Wx: np.ndarray, h0: np.ndarray, h: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(dx, dWx, dWh, db)`` of ``a_t = x_t Wx + h_{t-1} Wh + b`` given ``da`` (N, T, kH).
+
+    Once the recurrence has produced the pre-activation gradients of every step, the rest of
+    the backward pass has no recurrence: one product over all N*T rows per gradient.
+    """
+    N, T, D = x.shape
+    H = h.shape[2]
+    da2 = da.reshape(N * T, da.shape[2])
+    dx = (da2 @ Wx.T).reshape(N, T, D)
+    dWx = x.reshape(N * T, D).T @ da2
+    dWh = prev_states(h0, h).reshape(N * T, H).T @ da2
+    return dx, dWx, dWh, da2.sum(axis=0)
+
+
 _BLAS_CONTROLLER: Any = None
 
 

@@ -45,7 +45,7 @@ from rnncourse.reference._base import (
     cast_all,
     check_cell_args,
     check_sequence_grad,
-    prev_states,
+    sequence_param_grads,
 )
 from rnncourse.reference.layers import _sigmoid_
 
@@ -384,10 +384,9 @@ def _lstm_backward(
 
     so the loop is a handful of multiplications and one product per step (fast for small N too).
     """
-    x, Wx, Wh, gates = cache.x, cache.Wx, cache.Wh, cache.gates
+    Wh, gates = cache.Wh, cache.gates
     c, tc, h = cache.c, cache.tc, cache.h
     N, T, H = h.shape
-    D = x.shape[2]
     dtype = gates.dtype
     i, f, g, o = (gates[..., k * H:(k + 1) * H] for k in range(4))
     dgates = np.empty_like(gates)
@@ -423,8 +422,5 @@ def _lstm_backward(
             dg_t[:, : 3 * H].reshape(N, 3, H)[...] *= dc[:, None, :]
             dc *= f[:, t]
             np.matmul(dg_t, WhT, out=dh_next)
-    dG = dgates.reshape(N * T, 4 * H)
-    dx = (dG @ Wx.T).reshape(N, T, D)
-    dWx = x.reshape(N * T, D).T @ dG
-    dWh = prev_states(cache.h0, h).reshape(N * T, H).T @ dG
-    return dx, dh_next, dWx, dWh, dG.sum(axis=0), dc
+    dx, dWx, dWh, db = sequence_param_grads(dgates, cache.x, cache.Wx, cache.h0, h)
+    return dx, dh_next, dWx, dWh, db, dc

@@ -40,7 +40,7 @@ from rnncourse.reference._base import (
     cast_all,
     check_cell_args,
     check_sequence_grad,
-    prev_states,
+    sequence_param_grads,
 )
 from rnncourse.reference.layers import _sigmoid_
 
@@ -203,10 +203,8 @@ def _backward(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None,
            np.ndarray]:
     """Returns (dx, dh0, dWx, dWh, db, dP or None, dc0); ``dcT`` is a gradient on the last c."""
-    x, Wx, Wh, P, gates, c, tc, h = (cache.x, cache.Wx, cache.Wh, cache.P, cache.gates,
-                                     cache.c, cache.tc, cache.h)
+    Wh, P, gates, c, tc, h = cache.Wh, cache.P, cache.gates, cache.c, cache.tc, cache.h
     N, T, H = h.shape
-    D, kH = Wx.shape
     da = np.empty_like(gates)
     dh_next = np.zeros((N, H), dtype=gates.dtype)
     dc_next = np.zeros((N, H), dtype=gates.dtype) if dcT is None else dcT.astype(gates.dtype)
@@ -224,11 +222,8 @@ def _backward(
                 dc_next = _coupled_cell_backward(dht, dc_next, gates[:, t], c_prev, tc[:, t],
                                                  da[:, t])
             np.matmul(da[:, t], WhT, out=dh_next)
-    da2 = da.reshape(N * T, kH)
-    dx = (da2 @ Wx.T).reshape(N, T, D)
-    dWx = x.reshape(N * T, D).T @ da2
-    dWh = prev_states(cache.h0, h).reshape(N * T, H).T @ da2
-    return dx, dh_next, dWx, dWh, da2.sum(axis=0), dP, dc_next
+    dx, dWx, dWh, db = sequence_param_grads(da, cache.x, cache.Wx, cache.h0, h)
+    return dx, dh_next, dWx, dWh, db, dP, dc_next
 
 
 def _step_as_sequence(

@@ -37,7 +37,7 @@ from rnncourse.reference._base import (
     cast_all,
     check_cell_args,
     check_sequence_grad,
-    prev_states,
+    sequence_param_grads,
 )
 
 __all__ = ["rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward"]
@@ -259,9 +259,8 @@ def rnn_backward(
 def _rnn_backward(
     dh: np.ndarray, cache: RNNCache
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    x, h0, Wx, Wh, h = cache.x, cache.h0, cache.Wx, cache.Wh, cache.h
+    Wh, h = cache.Wh, cache.h
     N, T, H = h.shape
-    D = x.shape[2]
     # g'(a_t) for every step at once (it does not depend on the recurrence), in the gradient
     # buffer; the loop then only multiplies by the incoming gradient and does one product.
     if cache.activation == "tanh":
@@ -278,9 +277,6 @@ def _rnn_backward(
             np.add(dh[:, t], dh_next, out=dht)
             da *= dht
             np.matmul(da, WhT, out=dh_next)
-    dA2 = dA.reshape(N * T, H)
-    dx = (dA2 @ Wx.T).reshape(N, T, D)
-    dWx = x.reshape(N * T, D).T @ dA2
-    dWh = prev_states(h0, h).reshape(N * T, H).T @ dA2
-    return dx, dh_next, dWx, dWh, dA2.sum(axis=0)
+    dx, dWx, dWh, db = sequence_param_grads(dA, cache.x, cache.Wx, cache.h0, h)
+    return dx, dh_next, dWx, dWh, db
 
