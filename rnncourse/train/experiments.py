@@ -289,7 +289,8 @@ def bidirectional_experiment(
 CHARLM_DEFAULTS: dict[str, Any] = dict(
     cell="lstm", hidden_size=256, num_layers=1, embed_dim=32, batch_size=64, seq_len=100,
     lr=3e-3, warmup_steps=20, steps=1600, clip=1.0, max_chars=8_000_000, eval_chars=100_000,
-    sample_at=[0, 100, 300, 800, 1600], sample_len=300, temperature=0.8, seed=0, backend="torch",
+    sample_at=[0, 100, 300, 800, 1600], sample_len=300, temperature=0.8, seed=0,
+    backend="rnncourse",
 )  # fmt: skip
 CHARLM_MODEL = "charlm_lstm.pt"
 
