@@ -17,6 +17,13 @@ backward with the maths of the NumPy reference (``rnncourse.reference``):
 * the recurrent weight gradient is then ONE product over all time steps,
   ``dW_hh = dA^T @ H_prev`` with (kH, T·N) @ (T·N, H) (plus the ``h0`` term).
 
+The LSTM goes further, because at batch size 1 its speed is the number of tensor operations and
+per-step tensor views (each costs about a microsecond): its forward is
+:func:`rnncourse.nn.functional.lstm_sequence_into` (gate blocks internally in the order
+[o, i, f, g], 7 operations per step, results written into preallocated buffers), and its backward
+loop does 4 operations per step through a reused scratch buffer, the pre-activation gradients
+being rebuilt from the stored ``dh_t``, ``dc_t`` after each block.
+
 The input side (``x @ W_ih^T + b`` for all steps, one product) stays outside, under autograd, which
 also gives ``dx``, ``dW_ih`` and ``db`` as single products. Inputs ``xw`` are time-major (T, N, kH).
 Double backward is not supported (``once_differentiable``); use ``fused=False`` for that.
@@ -85,62 +92,118 @@ def _prev_list(S: list[Tensor], s0: Tensor, s: int, e: int, reverse: bool) -> li
     return [S[t - 1] if t > 0 else s0 for t in range(s, e)]
 
 
+def _roll_blocks(X: Tensor, H: int, dim: int) -> Tensor:
+    """Public LSTM gate order [i, f, g, o] -> internal [o, i, f, g] (one block rolled to the front).
+
+    The internal order puts the three sigmoid gates side by side (forward) and the three blocks
+    scaled by ``dc`` side by side (backward), so each is one operation per step."""
+    return torch.roll(X, H, dim)
+
+
 class LSTMFunction(torch.autograd.Function):
     """``(Hs, h_n, c_n) = LSTMFunction.apply(xw, h0, c0, W_hh, reverse, sink)``.
 
     ``xw`` (T, N, 4H) is ``x W_ih^T + b_ih + b_hh``; ``sink`` is None or a list that receives
     the time-major stacked gates ``{"i", "f", "g", "o", "c", "h"}`` (the GateRecorder hook).
+    Internally the gate blocks are kept in the order [o, i, f, g] (see
+    :func:`rnncourse.nn.functional.lstm_sequence_into`); parameters and gradients are public order.
     """
 
     @staticmethod
     def forward(ctx: FunctionCtx, xw, h0, c0, W_hh, reverse, sink):  # type: ignore[override]
-        outs, h_n, c_n, gates = scan(
-            make_step("lstm", W_hh), xw.unbind(0), h0, c0, reverse=reverse, keep_gates=True
-        )
-        Hs = torch.stack(outs)
+        T, N, G = xw.shape
+        H = G // 4
+        A = _roll_blocks(xw, H, 2)  # a fresh copy: the gates are written into it
+        C, Hs = xw.new_empty(T, N, H), xw.new_empty(T, N, H)
+        W_T = _roll_blocks(W_hh, H, 0).t().contiguous()  # (H, 4H), columns [o, i, f, g]
+        order = range(T - 1, -1, -1) if reverse else range(T)
+        Fn.lstm_sequence_into(A, h0, c0, W_T, C, Hs, order)
         if sink is not None:
-            stacked = (*_stack_gates(gates), Hs)
-            sink.append(dict(zip(Fn.GATE_NAMES["lstm"], stacked, strict=True)))
+            o, i, f, g = A.view(T, N, 4, H).unbind(2)
+            sink.append(dict(zip(Fn.GATE_NAMES["lstm"], (i, f, g, o, C, Hs), strict=True)))
         ctx.reverse = reverse
-        # Intermediate per-step gates (i, f, g, o, c) are kept on ctx, unstacked (see _block).
-        ctx.gates = [list(col) for col in zip(*gates, strict=True)]
-        ctx.save_for_backward(h0, c0, W_hh, Hs)
-        return Hs, h_n, c_n
+        ctx.save_for_backward(h0, c0, W_hh, A, C, Hs)
+        last = order[-1]
+        return Hs, Hs[last].clone(), C[last].clone()
 
     @staticmethod
     @once_differentiable
     def backward(ctx: FunctionCtx, dHs, dh_n, dc_n):  # type: ignore[override]
-        h0, c0, W_hh, Hs = ctx.saved_tensors
-        I, F, G, O, C = ctx.gates
+        h0, c0, W_hh, A, C, Hs = ctx.saved_tensors
         reverse = ctx.reverse
         T, N, H = Hs.shape
-        dA = Hs.new_empty(T, N, 4 * H)
-        dA_t, dHs_t = dA.unbind(0), dHs.unbind(0)
-        back = 1 if reverse else -1
-        dh = dHs_t[T - 1 if not reverse else 0] + dh_n
-        dc = dc_n
-        for s, e in _blocks(T, N * 4 * H, reverse):
-            i, f, g, o, c = (_block(X, s, e) for X in (I, F, G, O, C))
-            c_prev = _block(_prev_list(C, c0, s, e, reverse), 0, e - s)
-            tc = torch.tanh(c)
-            # Local derivatives (independent of the incoming gradient), for the whole block:
-            K = (o * (1 - tc * tc)).unbind(0)  # dc_t += dh_t ⊙ Γo ⊙ (1 - tanh²c_t)
-            # da_t = [dc_t, dc_t, dc_t, dh_t] ⊙ [c̃ σ'(a_i), c_{t-1} σ'(a_f), Γi tanh'(a_g),
-            #                                     tanh(c_t) σ'(a_o)]
-            P = torch.cat(
-                [g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g), tc * o * (1 - o)], dim=2
-            ).unbind(0)
-            Fs = f.unbind(0)
-            for j in _steps(s, e, reverse):
-                t = s + j
-                dc = torch.addcmul(dc, dh, K[j])
-                da = torch.cat([dc, dc, dc, dh], dim=1, out=dA_t[t]).mul_(P[j])
-                dc = dc * Fs[j]  # dc_{t-1} = dc_t ⊙ Γf
-                tp = t + back
-                # dh_{t-1} = dh from the output at t-1 + da_t Wh^T (one product per step)
-                dh = torch.addmm(dHs_t[tp], da, W_hh) if 0 <= tp < T else torch.mm(da, W_hh)
-        dW_hh = _recurrent_weight_grad(dA, Hs, h0, reverse) if ctx.needs_input_grad[3] else None
-        return dA, dh, dc, dW_hh, None, None
+        W = _roll_blocks(W_hh, H, 0).contiguous()  # (4H, H), rows [o, i, f, g]
+        # Slot k of DH holds dh_t for t = k - off; the extra slot receives dh0 (the gradient
+        # flowing out of the first step). DH starts as the output gradient and the loop adds
+        # da_t Wh^T to the previous step's slot in place.
+        off = 0 if reverse else 1
+        DH = Hs.new_zeros(T + 1, N, 1, H)
+        DH[off : off + T, :, 0] = dHs
+        first = 0 if reverse else T - 1  # the first step the backward visits
+        DH[first + off, :, 0] += dh_n
+        DC = Hs.new_empty(T, N, 1, H)  # dc_t (totals)
+        DH3, DH2, DC3 = DH.unbind(0), DH.squeeze(2).unbind(0), DC.unbind(0)
+        # Each per-step view costs about one elementwise operation at N = 1, so the loop touches
+        # as few as possible; the rest goes through the reused scratch
+        # S = [dh ⊙ K, da_o, da_i, da_f, da_g, dc ⊙ Γf], and dA is rebuilt after each block.
+        S = Hs.new_empty(N, 6, H)
+        S2, S_ifgf, S_da = S[:, 0:2], S[:, 2:], S.view(N, 6 * H)[:, H : 5 * H]
+        SK, S_dcf = S[:, 0:1], S[:, 5:6]
+        S_dcf.copy_(dc_n.unsqueeze(1))  # dc arriving from after the last step
+        dxw = Hs.new_empty(T, N, 4, H)  # [i, f, g, o], the public order
+        step = 1 if reverse else -1
+        mul, add = torch.mul, torch.add
+        for s, e in _blocks(T, N * 6 * H, reverse):
+            P = _local_derivatives(A, C, c0, s, e, reverse)
+            per_step = zip(
+                DH3[s + off : e + off][::step],  # dh_t
+                P[:, :, 0:2].unbind(0)[::step],  # [K_t, P_o]
+                DC3[s:e][::step],  # dc_t
+                P[:, :, 2:].unbind(0)[::step],  # [P_i, P_f, P_g, Γf_t]
+                DH2[s + 1 - off : e + 1 - off][::step],  # dh_{t-1} (dh_{t+1} if reverse)
+                strict=True,
+            )
+            for dh_t, pk_t, dc_t, pifgf_t, dh_prev in per_step:
+                mul(dh_t, pk_t, out=S2)  # [dh ⊙ K, da_o = dh ⊙ P_o]
+                add(SK, S_dcf, out=dc_t)  # dc_t = dh_t ⊙ K_t + dc_{t+1} ⊙ Γf_{t+1}
+                mul(dc_t, pifgf_t, out=S_ifgf)  # [da_i, da_f, da_g, dc_t ⊙ Γf_t]
+                dh_prev.addmm_(S_da, W)  # dh_{t-1} += da_t Wh^T (one product per step)
+            # The pre-activation gradients of the block, vectorised over its steps.
+            mul(DH[s + off : e + off], P[:, :, 1:2], out=dxw[s:e, :, 3:4])
+            mul(DC[s:e], P[:, :, 2:5], out=dxw[s:e, :, 0:3])
+        dh0 = DH[T if reverse else 0, :, 0]
+        dc0 = S_dcf[:, 0].clone()
+        dxw = dxw.view(T, N, 4 * H)
+        dW_hh = _recurrent_weight_grad(dxw, Hs, h0, reverse) if ctx.needs_input_grad[3] else None
+        return dxw, dh0, dc0, dW_hh, None, None
+
+
+def _local_derivatives(A: Tensor, C: Tensor, c0: Tensor, s: int, e: int, reverse: bool) -> Tensor:
+    """Per-step factors of the LSTM backward for steps ``s..e-1`` (independent of the gradient).
+
+    With ``dc_t = dh_t ⊙ K_t + dc_{t+1} ⊙ Γf_{t+1}``, ``K = Γo ⊙ (1 - tanh²c_t)``, the
+    pre-activation gradients are ``da_o = dh ⊙ tanh(c_t) σ'(a_o)`` and
+    ``[da_i, da_f, da_g] = dc ⊙ [c̃ σ'(a_i), c_{t-1} σ'(a_f), Γi tanh'(a_g)]``.
+
+    Returns
+    -------
+    P : Tensor, (e - s, N, 6, H)
+        ``[K, P_o, P_i, P_f, P_g, Γf]`` per step (``Γf_t`` carries ``dc_t`` to ``dc_{t-1}``).
+    """
+    T, N, _ = A.shape
+    H = C.shape[-1]
+    gates = A.view(T, N, 4, H)[s:e]
+    o, i, f, g = gates.unbind(2)
+    tc, c_prev = torch.tanh(C[s:e]), _prev_block(C, c0, s, e, reverse)
+    dsig = gates[:, :, :3] * (1 - gates[:, :, :3])  # σ' of o, i, f from the gates themselves
+    P = A.new_empty(e - s, N, 6, H)
+    torch.mul(o, 1 - tc * tc, out=P[:, :, 0])
+    torch.mul(tc, dsig[:, :, 0], out=P[:, :, 1])
+    torch.mul(g, dsig[:, :, 1], out=P[:, :, 2])
+    torch.mul(c_prev, dsig[:, :, 2], out=P[:, :, 3])
+    torch.mul(i, 1 - g * g, out=P[:, :, 4])
+    P[:, :, 5] = f
+    return P
 
 
 class GRUFunction(torch.autograd.Function):

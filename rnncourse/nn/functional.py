@@ -128,6 +128,51 @@ def lstm_step(
     return h, c, (i, f, g, o)
 
 
+def lstm_sequence_into(
+    A: Tensor, h0: Tensor, c0: Tensor, W_T: Tensor, C: Tensor, Hs: Tensor, order: range
+) -> None:
+    """The equations of :func:`lstm_step` over a whole sequence, written into preallocated buffers.
+
+    Why a second form: at batch size 1 the cost of a step is the number of tensor operations, not
+    arithmetic. Here the gate blocks are stored in the internal order **[o, i, f, g]** (the public
+    order rolled by one block), so the three sigmoid gates are one contiguous slice (one call) and
+    the candidate another; every result goes straight into its slot of a (T, ...) buffer (no
+    per-step allocation, no stacking afterwards). Used by
+    :class:`~rnncourse.nn._fused.LSTMFunction`, whose backward reads the same buffers;
+    :class:`~rnncourse.nn.GateRecorder` records views of them.
+
+    Parameters
+    ----------
+    A : Tensor, (T, N, 4H)
+        In: ``x_t Wx + b`` per step, blocks [o, i, f, g]. Out (in place): the gate activations
+        ``[Γo, Γi, Γf, c̃_t]``.
+    h0, c0 : Tensor, (N, H)
+    W_T : Tensor, (H, 4H)
+        ``Wh`` with its columns in the same [o, i, f, g] order.
+    C, Hs : Tensor, (T, N, H)
+        Out: ``c_t`` and ``h_t``.
+    order : range
+        ``range(T)``, or ``range(T - 1, -1, -1)`` for the backward direction.
+    """
+    T, N, H = Hs.shape
+    step = 1 if order.step > 0 else -1  # per-step views in processing order (cheap tuple slices)
+    A4 = A.view(T, N, 4, H)
+    o, i, f, g = (A4[:, :, k].unbind(0)[::step] for k in range(4))
+    sig = A[:, :, : 3 * H].unbind(0)[::step]  # [o, i, f] of each step, one slice
+    # Each per-step view costs about as much as an elementwise operation at N = 1, so only the
+    # quantities the backward needs get one; tanh(c_t) goes through one reused scratch buffer.
+    C_t, H_t = C.unbind(0)[::step], Hs.unbind(0)[::step]
+    per_step = zip(A.unbind(0)[::step], sig, o, i, f, g, C_t, H_t, strict=True)
+    tanh_c = h0.new_empty(N, H)
+    h, c = h0, c0
+    for a_t, sig_t, o_t, i_t, f_t, g_t, c_t, h_t in per_step:
+        a_t.addmm_(h, W_T)  # a_t = x_t Wx + b + h_{t-1} Wh
+        sig_t.sigmoid_()  # Γo, Γi, Γf = σ(a_o), σ(a_i), σ(a_f) in one call
+        g_t.tanh_()  # c̃_t = tanh(a_g)
+        c = torch.mul(f_t, c, out=c_t).addcmul_(i_t, g_t)  # c_t = Γf ⊙ c_{t-1} + Γi ⊙ c̃_t
+        h = torch.mul(o_t, torch.tanh(c, out=tanh_c), out=h_t)  # h_t = Γo ⊙ tanh(c_t)
+
+
 def peephole_lstm_step(
     a_x: Tensor, h_prev: Tensor, c_prev: Tensor, W_hh_T: Tensor, P: Tensor
 ) -> tuple[Tensor, Tensor, tuple[Tensor, Tensor, Tensor, Tensor]]:
