@@ -84,14 +84,6 @@ def _block(steps: list[Tensor], s: int, e: int) -> Tensor:
     return steps[s].unsqueeze(0) if e - s == 1 else torch.stack(steps[s:e])
 
 
-def _prev_list(S: list[Tensor], s0: Tensor, s: int, e: int, reverse: bool) -> list[Tensor]:
-    """Per-step states entering steps ``s..e-1`` (see :func:`_prev_block`)."""
-    T = len(S)
-    if reverse:
-        return [S[t + 1] if t + 1 < T else s0 for t in range(s, e)]
-    return [S[t - 1] if t > 0 else s0 for t in range(s, e)]
-
-
 def _roll_blocks(X: Tensor, H: int, dim: int) -> Tensor:
     """Public LSTM gate order [i, f, g, o] -> internal [o, i, f, g] (one block rolled to the front).
 

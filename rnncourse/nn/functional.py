@@ -136,8 +136,9 @@ def lstm_sequence_into(
     Why a second form: at batch size 1 the cost of a step is the number of tensor operations, not
     arithmetic. Here the gate blocks are stored in the internal order **[o, i, f, g]** (the public
     order rolled by one block), so the three sigmoid gates are one contiguous slice (one call) and
-    the candidate another; every result goes straight into its slot of a (T, ...) buffer (no
-    per-step allocation, no stacking afterwards). Used by
+    the candidate another; gates and ``c_t`` go straight into their slots of (T, ...) buffers and
+    ``h_t`` through one reused buffer (no per-step allocation; ``Hs`` is filled after the loop,
+    vectorised, with the same formula). Used by
     :class:`~rnncourse.nn._fused.LSTMFunction`, whose backward reads the same buffers;
     :class:`~rnncourse.nn.GateRecorder` records views of them.
 
