@@ -138,9 +138,10 @@ class SequenceRegressor(nn.Module):
         cell: str = "lstm",
         out_size: int = 1,
         backend: str = "rnncourse",
+        num_layers: int = 1,
     ) -> None:
         super().__init__()
-        self.rnn = make_rnn(cell, input_size, hidden_size, backend=backend)
+        self.rnn = make_rnn(cell, input_size, hidden_size, num_layers=num_layers, backend=backend)
         self.head = nn.Linear(hidden_size, out_size)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -161,11 +162,17 @@ class SequenceTagger(nn.Module):
         bidirectional: bool = False,
         embed_dim: int = 16,
         backend: str = "rnncourse",
+        num_layers: int = 1,
     ) -> None:
         super().__init__()
         self.embed = nn.Embedding(vocab_size, embed_dim)
         self.rnn = make_rnn(
-            cell, embed_dim, hidden_size, bidirectional=bidirectional, backend=backend
+            cell,
+            embed_dim,
+            hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            backend=backend,
         )
         self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), n_classes)
 

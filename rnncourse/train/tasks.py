@@ -48,6 +48,7 @@ def train_sequence_task(
     task: str = "adding",
     cell: str = "lstm",
     hidden_size: int = 64,
+    num_layers: int = 1,
     steps: int = 500,
     batch_size: int = 64,
     lr: float = 1e-2,
@@ -72,6 +73,8 @@ def train_sequence_task(
     cell : {"rnn", "gru", "lstm"}
         ``"rnn"`` is a tanh RNN.
     hidden_size, steps, batch_size : int
+    num_layers : int
+        Stacked recurrent layers (the deep-RNN chapter compares 1, 2 and 3).
     lr : float
         Adam learning rate (constant).
     clip : float or None
@@ -105,22 +108,33 @@ def train_sequence_task(
 
     if task not in TASKS:
         raise ValueError(f"task must be one of {list(TASKS)}, got {task!r}")
-    config = dict(task=task, cell=cell, hidden_size=hidden_size, steps=steps, batch_size=batch_size,
-                  lr=lr, clip=clip, seed=seed, bidirectional=bidirectional, backend=backend,
+    config = dict(task=task, cell=cell, hidden_size=hidden_size, num_layers=num_layers,
+                  steps=steps, batch_size=batch_size, lr=lr, clip=clip, seed=seed,
+                  bidirectional=bidirectional, backend=backend,
                   **task_kwargs)  # fmt: skip
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     eval_rng = np.random.default_rng(seed + 10_000)
     dev = torch.device(device)
     if task == "adding":
-        model: nn.Module = SequenceRegressor(2, hidden_size, cell, backend=backend)
+        model: nn.Module = SequenceRegressor(
+            2, hidden_size, cell, backend=backend, num_layers=num_layers
+        )
         n_classes = 0
     else:
         vocab = task_kwargs.get("n_symbols", 8 if task == "copy" else 4) + (
             2 if task == "copy" else 0
         )
         n_classes = vocab - 1 if task == "copy" else vocab
-        model = SequenceTagger(vocab, n_classes, hidden_size, cell, bidirectional, backend=backend)
+        model = SequenceTagger(
+            vocab,
+            n_classes,
+            hidden_size,
+            cell,
+            bidirectional,
+            backend=backend,
+            num_layers=num_layers,
+        )
     model.to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     ex, ey, em = (torch.as_tensor(a).to(dev) if a is not None else None

@@ -26,3 +26,16 @@ def test_adding_regression_learns_a_short_sequence():
 def test_bad_task():
     with pytest.raises(ValueError, match="task must be one of"):
         train_sequence_task("sorting")
+
+
+def test_num_layers_builds_a_stack_that_trains():
+    from rnncourse.train.models import SequenceRegressor, SequenceTagger
+
+    tagger = SequenceTagger(4, 4, 8, "gru", num_layers=3)
+    assert tagger.rnn.num_layers == 3 and "rnn.weight_hh_l2" in tagger.state_dict()
+    assert SequenceRegressor(2, 8, "lstm", num_layers=2).rnn.num_layers == 2
+    kw = dict(hidden_size=8, steps=30, batch_size=16, eval_every=30, eval_size=50, T=8, offset=2)
+    one, two = (train_sequence_task("past", "gru", num_layers=n, **kw) for n in (1, 2))
+    assert two["config"]["num_layers"] == 2
+    assert one["loss"] != two["loss"]  # a different model, not the same run relabelled
+    assert two["loss"][-1] < two["loss"][0]
