@@ -48,7 +48,6 @@ def train_sequence_task(
     task: str = "adding",
     cell: str = "lstm",
     hidden_size: int = 64,
-    num_layers: int = 1,
     steps: int = 500,
     batch_size: int = 64,
     lr: float = 1e-2,
@@ -60,6 +59,7 @@ def train_sequence_task(
     backend: str = "rnncourse",
     device: str = "cpu",
     progress: bool = False,
+    num_layers: int = 1,
     **task_kwargs: Any,
 ) -> dict[str, Any]:
     """Train one model on a synthetic task and return its learning curves.
