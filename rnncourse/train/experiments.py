@@ -469,10 +469,10 @@ def find_interpretable_units(
         ``(unit, r)`` with the ``top_k`` largest ``|r|``; ``"best"``: dict feature name ->
         ``(unit, r)``, the top unit; ``"what"``: "c" or "h".
     """
-    import torch
-
-    from rnncourse.nn import GateRecorder
-    from rnncourse.widgets.features import FEATURES, rank_units
+    # The recording and the ranking are the interpretable-cell viewer's own functions, so the
+    # book's search and the widget's search cannot disagree.
+    from rnncourse.widgets.features import FEATURES
+    from rnncourse.widgets.interpret import search_units, unit_activations
 
     if model is None:
         model, vocab = pretrained_charlm()
@@ -482,19 +482,9 @@ def find_interpretable_units(
         from rnncourse.data import load_corpus
 
         text = load_corpus("stdlib", "valid")[:4000]
-    if what not in ("c", "h"):
-        raise ValueError(f"what must be 'c' or 'h', got {what!r}")
-    ids = torch.as_tensor(vocab.encode(text))[None]
-    model.eval()
-    with torch.no_grad(), GateRecorder(model) as rec:
-        model(ids)
-    gates = rec.gates(layer=model.rnn.num_layers - 1, direction=0)
-    if what == "c" and "c" not in gates:
-        raise ValueError("what='c' needs an LSTM; use what='h'")
-    acts = gates[what][0].double().numpy()
-    acts = np.tanh(acts) if what == "c" else acts
+    (acts,) = unit_activations(model, [text], vocab, what=what)
     feats = {name: fn(text) for name, (_, fn) in FEATURES.items()}
-    rankings = {name: rank_units(acts, f, top_k) for name, f in feats.items()}
+    rankings = search_units(acts, text, top_k)
     return {
         "text": text,
         "acts": acts,
