@@ -24,7 +24,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=20)
     args = parser.parse_args()
     sources = sorted((ROOT / "solutions").glob("ex*.md")) + sorted(
-        (ROOT / "exercises").glob("ex*.md"))
+        (ROOT / "exercises").glob("ex*.md")
+    )
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
         for i in range(args.count):
@@ -39,12 +40,13 @@ def main() -> None:
     for r in reports:
         print(f"{Path(r.path).name:34s} {r.score:3d}/{r.max:<3d} {r.seconds:6.1f} s")
     busy = sum(r.seconds for r in reports)
-    print(f"{len(reports)} submissions on {args.jobs} workers: {wall:.1f} s wall, "
-          f"{wall / len(reports):.2f} s per submission (throughput), "
-          f"{busy / len(reports):.2f} s per submission (mean latency)")
+    print(
+        f"{len(reports)} submissions on {args.jobs} workers: {wall:.1f} s wall, "
+        f"{wall / len(reports):.2f} s per submission (throughput), "
+        f"{busy / len(reports):.2f} s per submission (mean latency)"
+    )
     if any(r.grader_error for r in reports):
-        raise SystemExit("grader error: " + next(r.grader_error for r in reports
-                                                  if r.grader_error))
+        raise SystemExit("grader error: " + next(r.grader_error for r in reports if r.grader_error))
 
 
 if __name__ == "__main__":

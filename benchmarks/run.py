@@ -198,13 +198,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=list(SHAPES))
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
                         help="auto: CPU, then CUDA too when available")  # fmt: skip
+    parser.add_argument("--malloc", choices=("keep", "default"), default="keep",
+                        help="keep: glibc reuses freed buffers (rnncourse.train.keep_freed_memory)"
+                        ", as the trainer does; default: glibc's own thresholds")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.malloc == "keep":
+        from rnncourse.train import keep_freed_memory
+
+        keep_freed_memory()
     if args.quick:
         args.repeats, args.warmup = 1, 1
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, numpy {np.__version__}, {args.repeats} timed "
-          f"repeat(s) after {args.warmup} warm-up(s), median shown")  # fmt: skip
+          f"repeat(s) after {args.warmup} warm-up(s), median shown, "
+          f"malloc {args.malloc}")  # fmt: skip
     devices = ["cpu"] if args.device in ("auto", "cpu") else []
     if args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available()):
         devices.append("cuda")

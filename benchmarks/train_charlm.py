@@ -43,6 +43,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     p.add_argument("--amp", choices=("none", "bf16"), default="none",
                    help="bfloat16 autocast for the training forward pass")  # fmt: skip
+    p.add_argument("--malloc", choices=("keep", "default"), default="keep",
+                   help="keep: glibc reuses freed buffers (rnncourse.train.keep_freed_memory), "
+                   "as `rnncourse train` does; default: glibc's own thresholds")  # fmt: skip
     p.add_argument("--json", default=None, help="also write the results to this JSON file")
     return p.parse_args(argv)
 
@@ -52,7 +55,10 @@ def main(argv: list[str] | None = None) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     from rnncourse.data import load_corpus
-    from rnncourse.train import LMTrainer, TrainConfig
+    from rnncourse.train import LMTrainer, TrainConfig, keep_freed_memory
+
+    if args.malloc == "keep":
+        keep_freed_memory()
 
     train_text = load_corpus("stdlib", "train", max_chars=args.max_chars)
     valid_text = load_corpus("stdlib", "valid")
@@ -89,7 +95,8 @@ def main(argv: list[str] | None = None) -> dict:
     eval_s = time.perf_counter() - t0
     chars = trainer.step * trainer.chars_per_step
     result = {
-        "backend": args.backend, "amp": args.amp, "device": str(trainer.device),
+        "backend": args.backend, "amp": args.amp, "malloc": args.malloc,
+        "device": str(trainer.device),
         "threads": torch.get_num_threads(),
         "steps": trainer.step, "train_chars": chars, "train_seconds": round(wall, 1),
         "chars_per_s": round(trainer.chars_per_second), "chars_per_cpu_s": round(chars / cpu),

@@ -12,6 +12,9 @@ Checkpoints
     :func:`save_checkpoint` (atomic), :func:`load_checkpoint` (``weights_only=True``).
 Experiments
     :mod:`rnncourse.train.experiments` — the results the book's chapters show.
+Speed
+    :func:`keep_freed_memory` — stop glibc from unmapping and re-faulting the large training
+    buffers every step (see :mod:`rnncourse.train.allocator`).
 
 Names are imported lazily so ``rnncourse --help`` does not import torch.
 """
@@ -35,6 +38,7 @@ _LAZY = {
     "load_checkpoint": "rnncourse.train.checkpoint",
     "CheckpointError": "rnncourse.train.checkpoint",
     "experiments": "rnncourse.train.experiments",
+    "keep_freed_memory": "rnncourse.train.allocator",
 }
 __all__ = sorted(_LAZY)
 

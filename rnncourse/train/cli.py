@@ -211,8 +211,11 @@ def run_train(args: argparse.Namespace) -> int:
         train_text, valid_text = _load_texts(args)
     except (OSError, ValueError) as e:
         return _fail("train", str(e))
+    from rnncourse.train.allocator import keep_freed_memory
     from rnncourse.train.checkpoint import CheckpointError
     from rnncourse.train.lm import LMTrainer, TrainConfig
+
+    keep_freed_memory()  # a training process: reuse freed buffers (see rnncourse.train.allocator)
 
     try:
         if args.resume:
