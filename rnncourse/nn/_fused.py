@@ -206,59 +206,92 @@ def _local_derivatives(A: Tensor, C: Tensor, c0: Tensor, s: int, e: int, reverse
 
 
 class _LSTMPerStep(torch.autograd.Function):
-    """The LSTM Function for large batches (see :class:`LSTMFunction`): the step function
-    :func:`rnncourse.nn.functional.lstm_step` run by :func:`~rnncourse.nn._scan.scan`, fresh
-    contiguous per-step outputs (which stay in cache), the backward block by block."""
+    """The LSTM Function for large batches (see :class:`LSTMFunction`): per step one product and
+    :func:`rnncourse.nn.functional.lstm_step_into` writing into time-major buffers (contiguous
+    per step), the backward block by block. ``lowp`` selects mixed precision."""
 
     @staticmethod
-    def forward(ctx: FunctionCtx, xw, h0, c0, W_hh, reverse, sink):  # type: ignore[override]
-        outs, h_n, c_n, gates = scan(
-            make_step("lstm", W_hh), xw.unbind(0), h0, c0, reverse=reverse, keep_gates=True
-        )
-        Hs = torch.stack(outs)
+    def forward(ctx: FunctionCtx, xw, h0, c0, W_hh, reverse, sink, lowp=None):  # type: ignore[override]
+        T, N, G = xw.shape
+        H = G // 4
+        W_T = W_hh.t().to(lowp or W_hh.dtype).contiguous()  # (H, 4H): faster than a t() view
+        S = h0.new_empty(T, N, 4 * H)  # [Γi, Γf, σ(2 a_g), Γo] per step
+        Gc, C, TC, Hs = (h0.new_empty(T, N, H) for _ in range(4))  # c̃, c, tanh(c), h
+        order = range(T - 1, -1, -1) if reverse else range(T)
+        h, c = h0, c0
+        for t in order:
+            a = torch.addmm(xw[t], h if lowp is None else h.to(lowp), W_T)
+            Fn.lstm_step_into(a if lowp is None else a.float(), c, S[t], Gc[t], C[t], TC[t], Hs[t])
+            h, c = Hs[t], C[t]
         if sink is not None:
-            stacked = (*_stack_gates(gates), Hs)
-            sink.append(dict(zip(Fn.GATE_NAMES["lstm"], stacked, strict=True)))
-        ctx.reverse = reverse
-        # Intermediate per-step gates (i, f, g, o, c) are kept on ctx, unstacked (see _block).
-        ctx.gates = [list(col) for col in zip(*gates, strict=True)]
-        ctx.save_for_backward(h0, c0, W_hh, Hs)
-        return Hs, h_n, c_n
+            i, f, _, o = S.chunk(4, 2)
+            gates = (i, f, Gc, o, C, Hs)
+            sink.append(dict(zip(Fn.GATE_NAMES["lstm"], gates, strict=True)))
+        ctx.reverse, ctx.lowp = reverse, lowp
+        ctx.save_for_backward(h0, c0, W_hh, Hs, S, Gc, C, TC)
+        return Hs, h.clone(), c.clone()
 
     @staticmethod
     @once_differentiable
     def backward(ctx: FunctionCtx, dHs, dh_n, dc_n):  # type: ignore[override]
-        h0, c0, W_hh, Hs = ctx.saved_tensors
-        I, F, G, O, C = ctx.gates
-        reverse = ctx.reverse
+        h0, c0, W_hh, Hs, S, Gc, C, TC = ctx.saved_tensors
+        reverse, lowp = ctx.reverse, ctx.lowp
         T, N, H = Hs.shape
-        dA = Hs.new_empty(T, N, 4 * H)
+        # Mixed precision: dA and the recurrent products in ``lowp``; dh, dc and the local
+        # derivatives stay float32 (as the forward's state does).
+        W = W_hh if lowp is None else W_hh.to(lowp)
+        dA = Hs.new_empty(T, N, 4 * H, dtype=lowp or Hs.dtype)
         dA_t, dHs_t = dA.unbind(0), dHs.unbind(0)
         back = 1 if reverse else -1
         dh = dHs_t[T - 1 if not reverse else 0] + dh_n
         dc = dc_n
         for s, e in _blocks(T, N * 4 * H, reverse):
-            i, f, g, o, c = (_block(X, s, e) for X in (I, F, G, O, C))
-            c_prev = _block(_prev_list(C, c0, s, e, reverse), 0, e - s)
-            tc = torch.tanh(c)
-            # Local derivatives (independent of the incoming gradient), for the whole block:
-            K = (o * (1 - tc * tc)).unbind(0)  # dc_t += dh_t ⊙ Γo ⊙ (1 - tanh²c_t)
-            # da_t = [dc_t, dc_t, dc_t, dh_t] ⊙ [c̃ σ'(a_i), c_{t-1} σ'(a_f), Γi tanh'(a_g),
-            #                                     tanh(c_t) σ'(a_o)]
-            P = torch.cat(
-                [g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g), tc * o * (1 - o)], dim=2
-            ).unbind(0)
-            Fs = f.unbind(0)
+            K, P = _lstm_local(S, Gc, C, TC, Hs, c0, s, e, reverse)
+            K, P, Fs = K.unbind(0), P.unbind(0), S[s:e, :, H : 2 * H].unbind(0)
             for j in _steps(s, e, reverse):
                 t = s + j
-                dc = torch.addcmul(dc, dh, K[j])
-                da = torch.cat([dc, dc, dc, dh], dim=1, out=dA_t[t]).mul_(P[j])
+                dc = torch.addcmul(dc, dh, K[j])  # dc_t = dh_t ⊙ K_t + dc from step t+1
+                # da_t = [dc_t, dc_t, dc_t, dh_t] ⊙ P_t
+                if lowp is None:
+                    da = torch.cat([dc, dc, dc, dh], dim=1, out=dA_t[t]).mul_(P[j])
+                else:  # computed in float32, rounded once when written
+                    da = torch.mul(torch.cat([dc, dc, dc, dh], dim=1), P[j], out=dA_t[t])
                 dc = dc * Fs[j]  # dc_{t-1} = dc_t ⊙ Γf
                 tp = t + back
                 # dh_{t-1} = dh from the output at t-1 + da_t Wh^T (one product per step)
-                dh = torch.addmm(dHs_t[tp], da, W_hh) if 0 <= tp < T else torch.mm(da, W_hh)
-        dW_hh = _recurrent_weight_grad(dA, Hs, h0, reverse) if ctx.needs_input_grad[3] else None
-        return dA, dh, dc, dW_hh, None, None
+                if lowp is not None:
+                    dh = torch.mm(da, W).float()
+                    dh = dh.add_(dHs_t[tp]) if 0 <= tp < T else dh
+                else:
+                    dh = torch.addmm(dHs_t[tp], da, W) if 0 <= tp < T else torch.mm(da, W)
+        dW_hh = None
+        if ctx.needs_input_grad[3]:
+            Hl, h0l = (Hs, h0) if lowp is None else (Hs.to(lowp), h0.to(lowp))
+            dW_hh = _recurrent_weight_grad(dA, Hl, h0l, reverse).to(W_hh.dtype)
+        return dA, dh, dc, dW_hh, None, None, None
+
+
+def _lstm_local(S, Gc, C, TC, Hs, c0, s: int, e: int, reverse: bool) -> tuple[Tensor, Tensor]:
+    """The gradient-independent factors of the LSTM backward for steps ``s..e-1``, from the
+    buffers of :class:`_LSTMPerStep` (``S = [Γi, Γf, σ(2 a_g), Γo]``).
+
+    Returns
+    -------
+    K : Tensor, (e - s, N, H)
+        ``Γo ⊙ (1 - tanh² c_t) = Γo - h_t ⊙ tanh(c_t)``: ``dc_t`` gains ``dh_t ⊙ K_t``.
+    P : Tensor, (e - s, N, 4H)
+        ``[c̃ σ'(a_i), c_{t-1} σ'(a_f), Γi tanh'(a_g), tanh(c_t) σ'(a_o)]``, so that
+        ``da_t = [dc_t, dc_t, dc_t, dh_t] ⊙ P_t``; with ``σ' = S(1 - S)`` for every block and
+        ``tanh'(a_g) = 1 - c̃² = 4 σ'(2 a_g)``.
+    """
+    H = C.shape[-1]
+    Sb = S[s:e]
+    K = torch.addcmul(Sb[:, :, 3 * H :], Hs[s:e], TC[s:e], value=-1)
+    D = torch.addcmul(Sb, Sb, Sb, value=-1)  # S(1 - S)
+    c_prev = _prev_block(C, c0, s, e, reverse)
+    P = torch.cat([Gc[s:e], c_prev, Sb[:, :, :H], TC[s:e]], dim=2).mul_(D)
+    P[:, :, 2 * H : 3 * H].mul_(4)
+    return K, P
 
 
 #: Largest ``N * H`` (numbers in one state) for which the LSTM uses :class:`_LSTMFewOps`.
@@ -276,10 +309,17 @@ class LSTMFunction:
     the time-major stacked gates ``{"i", "f", "g", "o", "c", "h"}`` (the GateRecorder hook).
     Both implementations run the same equations with the same backward maths; which one is
     faster depends on the batch, so this picks by ``N * H`` (:data:`FEW_OPS_MAX_NH`).
+
+    ``lowp`` (bfloat16 or float16, from ``torch.autocast``) selects mixed precision: ``xw`` is
+    in that dtype, the per-step products and ``dW_hh`` run in it, while gates, ``c_t``, ``h_t``
+    and ``dh``, ``dc`` stay float32; ``dxw`` comes back in ``lowp``. Only the per-step
+    implementation has this mode (where arithmetic dominates, which is where it pays).
     """
 
     @staticmethod
-    def apply(xw, h0, c0, W_hh, reverse, sink):
+    def apply(xw, h0, c0, W_hh, reverse, sink, lowp=None):
+        if lowp is not None:
+            return _LSTMPerStep.apply(xw, h0, c0, W_hh, reverse, sink, lowp)
         small = xw.shape[1] * h0.shape[-1] <= FEW_OPS_MAX_NH
         fn = _LSTMFewOps if small else _LSTMPerStep
         return fn.apply(xw, h0, c0, W_hh, reverse, sink)

@@ -25,7 +25,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence
 
 from rnncourse.nn import _checks
-from rnncourse.nn._fused import GRUFunction, LSTMFunction, RNNFunction
+from rnncourse.nn._fused import FEW_OPS_MAX_NH, GRUFunction, LSTMFunction, RNNFunction
 from rnncourse.nn._scan import make_step, scan
 from rnncourse.nn.functional import GATE_NAMES, NUM_BLOCKS
 
@@ -156,9 +156,22 @@ class RNNBase(nn.Module):
         output : Tensor, (T, N, dirs·H) (or (N, T, dirs·H)); PackedSequence if the input was packed
         h_n : Tensor, (L·dirs, N, H); for LSTM a tuple ``(h_n, c_n)``
         """
+        lowp = _autocast_dtype(self.weight_ih_l0)
+        if lowp is None:
+            return self._forward(input, hx, None)
+        # Inside torch.autocast (mixed precision): like torch.nn, accept float32 or lowp input and
+        # state and return lowp. The LSTM runs its products in lowp and keeps its state float32
+        # (see _run_direction); what has no mixed-precision path runs in float32.
+        with torch.autocast(self.weight_ih_l0.device.type, enabled=False):
+            output, hidden = self._forward(input, hx, lowp)
+        hidden = tuple(s.to(lowp) for s in hidden) if isinstance(hidden, tuple) else hidden.to(lowp)
+        return output.to(lowp), hidden
+
+    def _forward(self, input, hx, lowp):  # noqa: A002
         ref = self.weight_ih_l0
         if isinstance(input, PackedSequence):
             x, batch_sizes, sorted_idx, unsorted_idx = input
+            x = _from_lowp(x, lowp, ref)
             _checks.check_like("input", x, ref, "the module's parameters")
             _checks.check_input("input.data", x, self.input_size, (2,), "(sum of lengths, D)")
             steps = batch_sizes.tolist()
@@ -167,15 +180,16 @@ class RNNBase(nn.Module):
             x = _checks.check_tensor("input", input)
             symbols = "(N, T, D) or (T, D)" if self.batch_first else "(T, N, D) or (T, D)"
             _checks.check_input("input", x, self.input_size, (2, 3), symbols)
+            x = _from_lowp(x, lowp, ref)
             _checks.check_like("input", x, ref, "the module's parameters")
             unbatched = x.dim() == 2
             x = x.unsqueeze(1) if unbatched else (x.transpose(0, 1) if self.batch_first else x)
             steps, sorted_idx, unsorted_idx = None, None, None
             N = x.shape[1]
-        h0, c0 = self._initial_state(hx, N, unbatched, sorted_idx, ref)
+        h0, c0 = self._initial_state(hx, N, unbatched, sorted_idx, ref, lowp)
         for rec in self._gate_recorders:
             rec._begin_call(self)
-        out, h_n, c_n = self._run_layers(x, steps, h0, c0, sorted_idx, unsorted_idx)
+        out, h_n, c_n = self._run_layers(x, steps, h0, c0, unsorted_idx, lowp)
         if unsorted_idx is not None:
             h_n = h_n.index_select(1, unsorted_idx)
             c_n = None if c_n is None else c_n.index_select(1, unsorted_idx)
@@ -188,7 +202,7 @@ class RNNBase(nn.Module):
             output = out.transpose(0, 1).contiguous() if self.batch_first else out
         return output, (h_n if c_n is None else (h_n, c_n))
 
-    def _initial_state(self, hx, N, unbatched, sorted_idx, ref):
+    def _initial_state(self, hx, N, unbatched, sorted_idx, ref, lowp=None):
         L, H = self.num_layers * self.num_directions, self.hidden_size
         want_c = self.kind == "lstm"
         if hx is None:
@@ -202,7 +216,7 @@ class RNNBase(nn.Module):
             pairs = [("hx", hx)]
         states = []
         for name, s in pairs:
-            s = _checks.check_tensor(name, s)
+            s = _from_lowp(_checks.check_tensor(name, s), lowp, ref)
             if unbatched:
                 _checks.check_shape(name, s, (L, H), "(L*dirs, H)", " for unbatched input")
                 s = s.unsqueeze(1)
@@ -214,14 +228,14 @@ class RNNBase(nn.Module):
             states.append(s)
         return states[0], (states[1] if want_c else None)
 
-    def _run_layers(self, x, steps, h0, c0, sorted_idx, unsorted_idx):
+    def _run_layers(self, x, steps, h0, c0, unsorted_idx, lowp=None):
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             outs = []
             for d in range(self.num_directions):
                 k = layer * self.num_directions + d
                 out, h, c = self._run_direction(
-                    x, steps, h0[k], None if c0 is None else c0[k], layer, d, unsorted_idx
+                    x, steps, h0[k], None if c0 is None else c0[k], layer, d, unsorted_idx, lowp
                 )
                 outs.append(out)
                 h_n.append(h)
@@ -231,17 +245,19 @@ class RNNBase(nn.Module):
                 x = nn.functional.dropout(x, self.dropout, training=True)
         return x, torch.stack(h_n), (None if c0 is None else torch.stack(c_n))
 
-    def _run_direction(self, x, steps, h0, c0, layer, d, unsorted_idx):
-        """One layer and direction. ``x`` is (T, N, D_k) or packed data (sum B_t, D_k)."""
+    def _run_direction(self, x, steps, h0, c0, layer, d, unsorted_idx, lowp=None):
+        """One layer and direction. ``x`` is (T, N, D_k) or packed data (sum B_t, D_k);
+        ``lowp``: the autocast dtype, used where a mixed-precision path exists."""
         p = self.layer_params(layer, d)
-        a_x = self._input_side(x, p)
+        lowp = lowp if steps is None and self._has_lowp_path(x.shape[1]) else None
+        a_x = self._input_side(x, p, lowp)
         reverse = d == 1
         recording = bool(self._gate_recorders)
         if steps is None:
-            fused = self.fused and torch.is_grad_enabled() and self._fusable()
+            fused = self.fused and self._fusable() and (torch.is_grad_enabled() or bool(lowp))
             if fused:
                 sink = [] if recording else None
-                out, h, c = self._apply_fused(a_x, h0, c0, p, reverse, sink)
+                out, h, c = self._apply_fused(a_x, h0, c0, p, reverse, sink, lowp)
                 if recording:
                     self._emit(layer, d, sink[0], None, None)
                 return out, h, c
@@ -257,17 +273,24 @@ class RNNBase(nn.Module):
             self._emit(layer, d, dict(zip(names, cols, strict=True)), steps, unsorted_idx)
         return out, h, c
 
-    def _input_side(self, x: Tensor, p: dict) -> Tensor:
-        """``x W_ih^T + b`` for every time step in one product (both biases for RNN/LSTM)."""
-        b = p["bias_ih"]
+    def _input_side(self, x: Tensor, p: dict, lowp: torch.dtype | None = None) -> Tensor:
+        """``x W_ih^T + b`` for every time step in one product (both biases for RNN/LSTM);
+        computed and returned in ``lowp`` when given (mixed precision)."""
+        b, W = p["bias_ih"], p["weight_ih"]
         if b is not None and self.kind != "gru":
             b = b + p["bias_hh"]
         flat = x.reshape(-1, x.shape[-1])
-        a = flat.mm(p["weight_ih"].t()) if b is None else torch.addmm(b, flat, p["weight_ih"].t())
+        if lowp is not None:
+            flat, W, b = flat.to(lowp), W.to(lowp), None if b is None else b.to(lowp)
+        a = flat.mm(W.t()) if b is None else torch.addmm(b, flat, W.t())
         return a.view(*x.shape[:-1], a.shape[-1])
 
     def _fusable(self) -> bool:
         return True
+
+    def _has_lowp_path(self, N: int) -> bool:
+        """Whether a batch of ``N`` runs in mixed precision under autocast (only the LSTM)."""
+        return False
 
     def _emit(self, layer, d, gates, steps, unsorted_idx) -> None:
         """Hand one layer/direction's gates to the active GateRecorders (time-major lists or
@@ -289,7 +312,7 @@ class RNNBase(nn.Module):
     def _make_step(self, p):
         raise NotImplementedError
 
-    def _apply_fused(self, a_x, h0, c0, p, reverse, sink):
+    def _apply_fused(self, a_x, h0, c0, p, reverse, sink, lowp=None):
         raise NotImplementedError
 
 
@@ -353,7 +376,7 @@ class RNN(RNNBase):
     def _make_step(self, p):
         return make_step("rnn", p["weight_hh"], nonlinearity=self.nonlinearity)
 
-    def _apply_fused(self, a_x, h0, c0, p, reverse, sink):
+    def _apply_fused(self, a_x, h0, c0, p, reverse, sink, lowp=None):
         out, h = RNNFunction.apply(a_x, h0, p["weight_hh"], self.nonlinearity, reverse, sink)
         return out, h, None
 
@@ -397,7 +420,7 @@ class GRU(RNNBase):
     def _make_step(self, p):
         return make_step("gru", p["weight_hh"], p["bias_hh"])
 
-    def _apply_fused(self, a_x, h0, c0, p, reverse, sink):
+    def _apply_fused(self, a_x, h0, c0, p, reverse, sink, lowp=None):
         out, h = GRUFunction.apply(a_x, h0, p["weight_hh"], p["bias_hh"], reverse, sink)
         return out, h, None
 
@@ -475,8 +498,34 @@ class LSTM(RNNBase):
             "lstm", p["weight_hh"], peephole=p.get("weight_peephole"), coupled=self.coupled
         )
 
-    def _apply_fused(self, a_x, h0, c0, p, reverse, sink):
-        return LSTMFunction.apply(a_x, h0, c0, p["weight_hh"], reverse, sink)
+    def _has_lowp_path(self, N: int) -> bool:
+        # Small batches cost per operation, not per flop: lower precision would not pay there.
+        return self.fused and self._fusable() and N * self.hidden_size > FEW_OPS_MAX_NH
+
+    def _apply_fused(self, a_x, h0, c0, p, reverse, sink, lowp=None):
+        return LSTMFunction.apply(a_x, h0, c0, p["weight_hh"], reverse, sink, lowp)
+
+
+def _autocast_dtype(ref: Tensor) -> torch.dtype | None:
+    """The lower-precision dtype of an active ``torch.autocast`` on ``ref``'s device, or None
+    (autocast off, or parameters that autocast does not touch: it only lowers float32)."""
+    if ref.dtype != torch.float32:
+        return None
+    dev = ref.device.type
+    try:
+        on, dtype = torch.is_autocast_enabled(dev), torch.get_autocast_dtype(dev)
+    except (TypeError, AttributeError):  # torch < 2.4: per-device functions
+        if dev == "cpu":
+            on, dtype = torch.is_autocast_cpu_enabled(), torch.get_autocast_cpu_dtype()
+        else:
+            on, dtype = torch.is_autocast_enabled(), torch.get_autocast_gpu_dtype()
+    return dtype if on and dtype != torch.float32 else None
+
+
+def _from_lowp(t: Tensor, lowp: torch.dtype | None, ref: Tensor) -> Tensor:
+    """Under autocast, input and state may come in the autocast dtype (e.g. the previous
+    window's carried state): the layer computes from their float32 value."""
+    return t.to(ref.dtype) if lowp is not None and t.dtype == lowp else t
 
 
 def _check_config(input_size, hidden_size, num_layers, bias, batch_first, dropout, proj_size):

@@ -71,8 +71,9 @@ class TrainConfig:
         Where the recurrent layer comes from.
     amp : {"none", "bf16"}
         Mixed precision for the training forward pass (``torch.autocast`` with bfloat16, on
-        CPU or GPU); evaluation stays in float32. Only layers whose matrix products go through
-        autocast get faster.
+        CPU or GPU); evaluation stays in float32. Both backends' LSTMs then run their matrix
+        products in bfloat16 (rnncourse.nn keeps gates and state in float32); RNN and GRU of
+        rnncourse.nn compute in float32 under autocast.
     """
 
     cell: str = "lstm"

@@ -45,3 +45,22 @@ def test_cpu_input_to_cuda_module_is_a_clear_error():
     m = rnn.GRU(3, 4, device="cuda")
     with pytest.raises(ValueError, match="input is on device cpu but the module's parameters"):
         m(torch.randn(5, 2, 3))
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16], ids=["bf16", "f16"])
+def test_cuda_autocast_lstm_is_close_to_float32(dtype):
+    """The mixed-precision LSTM path on the GPU: products in ``dtype``, state in float32."""
+    torch.manual_seed(0)
+    m = rnn.LSTM(16, 64, num_layers=2, batch_first=True, device="cuda")
+    x = torch.randn(32, 40, 16, device="cuda")
+    results = []
+    for amp in (False, True):
+        m.zero_grad()
+        with torch.autocast("cuda", dtype, enabled=amp):
+            out, (h, c) = m(x)
+        assert out.dtype == (dtype if amp else torch.float32)
+        out.float().pow(2).sum().backward()
+        results.append([out.detach().float(), *(p.grad.clone() for p in m.parameters())])
+    for a, b in zip(*results, strict=True):
+        err = float((b - a).norm() / a.norm())
+        assert 1e-5 < err < 3e-2

@@ -113,10 +113,15 @@ def test_torch_backend_matches_rnncourse(small_texts):
     assert ha["loss"] == pytest.approx(hb["loss"], rel=1e-4)
 
 
-def test_bf16_autocast_trains(small_texts):
+@pytest.mark.parametrize("backend", ["torch", "rnncourse"])
+def test_bf16_autocast_trains(small_texts, backend):
     train, valid = small_texts
-    tr = LMTrainer(train, valid, tiny(max_steps=30, backend="torch", amp="bf16", eval_every=0))
+    # N * H = 768: the mixed-precision LSTM path of rnncourse.nn
+    cfg = tiny(max_steps=30, backend=backend, amp="bf16", eval_every=0, batch_size=16,
+               hidden_size=48)  # fmt: skip
+    tr = LMTrainer(train, valid, cfg)
     h = tr.fit(progress=False)
     assert sum(h["loss"][-5:]) / 5 < h["loss"][0] - 0.8
+    assert all(s.dtype == torch.bfloat16 for s in tr.state)  # the carried state, as torch.nn
     with pytest.raises(ValueError, match="amp must be"):
         TrainConfig(amp="fp8")
