@@ -21,6 +21,9 @@ charlm_progress
     bits per character (chapter 6).
 pretrained_charlm
     The model trained by ``charlm_progress`` (for the widgets and chapter 12).
+charlm_benchmark
+    The recorded runs of ``benchmarks/train_charlm.py``: training speed and held-out bits per
+    character after a time budget (chapter 6).
 find_interpretable_units
     Correlate every unit with text features (inside a string, indentation, position in the
     line) and return the best units (chapter 12).
@@ -430,6 +433,31 @@ def pretrained_charlm(backend: str = "rnncourse") -> tuple[Any, Any]:
         )
     model, vocab, _ = load_model(path, backend=backend)
     return model, vocab
+
+
+BENCHMARK_RECORD = "charlm_benchmark.json"
+
+
+def charlm_benchmark() -> dict[str, dict[str, Any]]:
+    """The training-speed runs recorded by ``benchmarks/train_charlm.py --record LABEL``.
+
+    Measured, not recomputed: each entry is the script's result on the machine it names
+    (``chars_per_s``: training characters per second of wall time through
+    :class:`~rnncourse.train.LMTrainer`; ``valid_bpc``: bits per character on the held-out
+    stdlib files after the time budget ``settings["minutes"]``; ``settings``: the command-line
+    options; ``sample``: 300 characters from the final model).
+
+    Returns
+    -------
+    dict
+        ``{label: result}`` in the order the runs were recorded.
+    """
+    path = RESULTS_DIR / BENCHMARK_RECORD
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing; run `python benchmarks/train_charlm.py --record LABEL`"
+        )
+    return json.loads(path.read_text())
 
 
 # ----------------------------------------------------------------------------- interpretable units

@@ -96,3 +96,39 @@ def test_shipped_model_has_interpretable_units():
     assert r["acts"].shape[0] == len(r["text"]) == 4000
     best = {name: abs(rv) for name, (_, rv) in r["best"].items()}
     assert max(best.values()) > 0.5, best  # at least one unit clearly tracks a text feature
+
+
+def test_charlm_benchmark_record_is_consistent():
+    """The recorded runs chapter 6 shows: each is a complete result whose figures agree with
+    its own settings (characters read = updates x N x T; throughput = characters / seconds)."""
+    from rnncourse.train.experiments import charlm_benchmark
+
+    runs = charlm_benchmark()
+    assert len(runs) >= 3
+    for label, r in runs.items():
+        s = r["settings"]
+        assert s["record"] == label
+        assert (r["backend"], r["amp"], r["malloc"]) == (s["backend"], s["amp"], s["malloc"])
+        assert r["train_chars"] == r["steps"] * s["batch_size"] * s["seq_len"]
+        # chars/s counts training time only, so it is at least chars / total wall time
+        assert r["chars_per_s"] >= r["train_chars"] / r["train_seconds"] * 0.999
+        assert r["train_seconds"] >= 60 * s["minutes"] * 0.95
+        assert 0.5 < r["valid_bpc"] < 7 and r["valid_chars"] > 100_000
+        assert isinstance(r["sample"], str) and len(r["sample"]) == 300
+
+
+def test_benchmark_record_merges_by_label(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "train_charlm.py"
+    spec = importlib.util.spec_from_file_location("train_charlm", script)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    path = tmp_path / "record.json"
+    mod.record("a", {"chars_per_s": 1}, path)
+    mod.record("b", {"chars_per_s": 2}, path)
+    mod.record("a", {"chars_per_s": 3}, path)
+    import json
+
+    assert json.loads(path.read_text()) == {"a": {"chars_per_s": 3}, "b": {"chars_per_s": 2}}
