@@ -12,6 +12,12 @@ torch.nn (``weight_ih_l{k}[_reverse]`` (kH, D_k), ``weight_hh_l{k}`` (kH, H), ``
    for PackedSequence input and the LSTM variants);
 3. layers are stacked; a bidirectional layer runs a second pass from the last step to the first
    and concatenates ``[forward; backward]`` on the feature axis.
+
+Inside ``torch.autocast`` (mixed precision) the layers behave like torch.nn's: float32 or
+low-precision input and state are accepted and the outputs come back in the autocast dtype. The
+LSTM's fused path (batches with ``N * H >`` :data:`~rnncourse.nn._fused.FEW_OPS_MAX_NH`) then runs
+its matrix products in that dtype while gates, ``c_t`` and ``h_t`` stay float32; everything else
+computes in float32.
 """
 
 from __future__ import annotations

@@ -119,3 +119,17 @@ def test_float64_modules_ignore_autocast():
     with torch.autocast("cpu", BF16):
         out, _ = model(x)
     assert out.dtype == torch.float64 and torch.equal(out, ref)
+
+
+def test_packed_input_under_autocast_computes_in_float32():
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    torch.manual_seed(4)
+    model = rnn.LSTM(3, 40, batch_first=True)
+    x = torch.randn(16, 5, 3)
+    packed = pack_padded_sequence(x, torch.arange(16, 0, -1).clamp(max=5), batch_first=True)
+    ref, (h_ref, _) = model(packed)
+    with torch.autocast("cpu", BF16):
+        out, (h, _) = model(packed)
+    assert out.data.dtype == h.dtype == BF16
+    assert torch.equal(out.data, ref.data.to(BF16)) and torch.equal(h, h_ref.to(BF16))
