@@ -296,10 +296,10 @@ def _lstm_local(S, Gc, C, TC, Hs, c0, s: int, e: int, reverse: bool) -> tuple[Te
 
 #: Largest ``N * H`` (numbers in one state) for which the LSTM uses :class:`_LSTMFewOps`.
 #: Measured fwd+bwd (float32, CPU, 1 thread, T=200), time of _LSTMFewOps / _LSTMPerStep:
-#: N×H = 1×128: 0.81, 4×128: 0.87, 2×256: 0.91, 8×128: 1.03, 4×256: 0.99, 16×128: 1.12,
-#: 32×128: 1.21; at N=64, H=256, T=100 about 1.1. Once arithmetic dominates, the in-place writes
-#: into strided (T, N, 4H) buffers and the extra passes over them cost more than the saved calls.
-FEW_OPS_MAX_NH = 512
+#: N×H = 1×128: 0.60, 4×128: 0.78, 2×256: 0.86, 8×128: 0.93, 4×256: 0.90, 16×128: 1.11,
+#: 32×128: 1.27, 64×256: 1.23. Once arithmetic dominates, the in-place writes into strided
+#: (T, N, 4H) buffers and the extra passes over them cost more than the saved calls.
+FEW_OPS_MAX_NH = 1024
 
 
 class LSTMFunction:

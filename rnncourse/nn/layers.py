@@ -30,8 +30,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence
 
-from rnncourse.nn import _checks
-from rnncourse.nn._fused import FEW_OPS_MAX_NH, GRUFunction, LSTMFunction, RNNFunction
+from rnncourse.nn import _checks, _fused
+from rnncourse.nn._fused import GRUFunction, LSTMFunction, RNNFunction
 from rnncourse.nn._scan import make_step, scan
 from rnncourse.nn.functional import GATE_NAMES, NUM_BLOCKS
 
@@ -506,7 +506,7 @@ class LSTM(RNNBase):
 
     def _has_lowp_path(self, N: int) -> bool:
         # Small batches cost per operation, not per flop: lower precision would not pay there.
-        return self.fused and self._fusable() and N * self.hidden_size > FEW_OPS_MAX_NH
+        return self.fused and self._fusable() and N * self.hidden_size > _fused.FEW_OPS_MAX_NH
 
     def _apply_fused(self, a_x, h0, c0, p, reverse, sink, lowp=None):
         return LSTMFunction.apply(a_x, h0, c0, p["weight_hh"], reverse, sink, lowp)

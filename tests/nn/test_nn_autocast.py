@@ -48,7 +48,8 @@ def test_lstm_mixed_precision_is_bf16_close_and_really_low_precision(bidirection
 
     monkeypatch.setattr(_fused._LSTMPerStep, "apply", spy)
     torch.manual_seed(0)
-    N, T, D, H = 16, 30, 12, 48  # N * H > FEW_OPS_MAX_NH: the per-step path
+    N, T, D, H = 16, 30, 12, 80  # N * H > FEW_OPS_MAX_NH: the per-step path
+    assert N * H > _fused.FEW_OPS_MAX_NH
     ours = rnn.LSTM(D, H, 2, batch_first=True, bidirectional=bidirectional)
     theirs = torch.nn.LSTM(D, H, 2, batch_first=True, bidirectional=bidirectional)
     theirs.load_state_dict(ours.state_dict())
@@ -101,7 +102,7 @@ def test_layers_without_a_mixed_path_compute_in_float32(make):
 
 def test_bf16_carried_state_is_accepted_inside_autocast_only():
     torch.manual_seed(2)
-    model = rnn.LSTM(5, 40, batch_first=True)
+    model = rnn.LSTM(5, 80, batch_first=True)  # 16 x 80: the mixed-precision path
     x = torch.randn(16, 6, 5)
     with torch.autocast("cpu", BF16):
         _, (h, c) = model(x)
