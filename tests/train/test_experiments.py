@@ -132,3 +132,38 @@ def test_benchmark_record_merges_by_label(tmp_path):
     import json
 
     assert json.loads(path.read_text()) == {"a": {"chars_per_s": 3}, "b": {"chars_per_s": 2}}
+
+
+def test_benchmark_table_and_speedups_follow_the_record():
+    from rnncourse.train.experiments import (
+        benchmark_speedups,
+        charlm_benchmark,
+        format_benchmark,
+    )
+
+    runs = charlm_benchmark()
+    lines = format_benchmark(runs).splitlines()
+    assert len(lines) == len(runs) + 1 and lines[0].split()[0] == "layer"
+    for line, r in zip(lines[1:], runs.values(), strict=True):
+        assert f"{r['chars_per_s']:,}" in line
+        assert (f"{r['valid_bpc']:.3f}" in line) == (r["settings"]["minutes"] >= 10)
+    # ratios from two hand-made runs: exactly the quotient of their throughputs
+    def run(backend, amp, malloc, n, cps):
+        s = dict(backend=backend, amp=amp, malloc=malloc, batch_size=n, seq_len=64,
+                 hidden_size=256, layers=2, minutes=2)  # fmt: skip
+        return {"settings": s, "chars_per_s": cps, "valid_bpc": 2.0}
+
+    fake = {
+        "a": run("torch", "none", "keep", 64, 300),
+        "b": run("torch", "none", "default", 64, 200),
+        "c": run("rnncourse", "bf16", "keep", 64, 500),
+        "d": run("rnncourse", "none", "keep", 64, 100),
+        "e": run("rnncourse", "bf16", "keep", 256, 750),
+    }  # fmt: skip
+    assert benchmark_speedups(fake) == {
+        "keep_freed_memory": 1.5, "bfloat16": 5.0, "streams_256": 1.5
+    }  # fmt: skip
+    del fake["b"]
+    with pytest.raises(KeyError, match="default"):
+        benchmark_speedups(fake)
+    assert set(benchmark_speedups(runs)) == {"keep_freed_memory", "bfloat16", "streams_256"}
