@@ -42,6 +42,13 @@ def _nonneg_float(value: str) -> float:
     return v
 
 
+def _positive_float(value: str) -> float:
+    v = _nonneg_float(value)
+    if v == 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {value!r}")
+    return v
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``train`` and ``sample`` sub-commands."""
     _add_train(subparsers)
@@ -111,8 +118,9 @@ def _add_train(subparsers: argparse._SubParsersAction) -> None:
     o.add_argument(
         "--steps",
         type=_positive_int,
-        default=1000,
-        help="number of updates; the cosine learning-rate schedule spans them",
+        default=None,
+        help="number of updates; the cosine learning-rate schedule spans them (default 1000, "
+        "or as many as --minutes allows)",
     )
     o.add_argument(
         "--clip",
@@ -121,7 +129,11 @@ def _add_train(subparsers: argparse._SubParsersAction) -> None:
         help="clip the global gradient norm to this value (0 disables clipping)",
     )
     o.add_argument(
-        "--minutes", type=float, default=None, help="also stop after this many minutes of training"
+        "--minutes",
+        type=_positive_float,
+        default=None,
+        help="train for this many minutes, the learning-rate schedule fitted to the time "
+        "(re-estimated from the measured speed); with --steps: stop at whichever comes first",
     )
     o.add_argument(
         "--seed", type=int, default=0, help="seed for initialisation, dropout and samples"
@@ -235,7 +247,7 @@ def run_train(args: argparse.Namespace) -> int:
                 batch_size=args.batch_size,
                 seq_len=args.seq_len,
                 lr=args.lr,
-                max_steps=args.steps,
+                max_steps=args.steps or 1000,
                 clip=args.clip if args.clip > 0 else None,
                 eval_every=args.eval_every,
                 sample_every=args.sample_every,
@@ -255,7 +267,10 @@ def run_train(args: argparse.Namespace) -> int:
         f"device {trainer.device}"
     )
     budget = args.minutes * 60 if args.minutes else None
+    # --minutes alone: the schedule spans the time (a resumed run keeps its saved schedule)
+    fit_schedule = budget is not None and args.steps is None and not args.resume
     hist = trainer.fit(
+        fit_schedule=fit_schedule,
         time_budget=budget,
         checkpoint_path=args.checkpoint,
         progress=not args.no_progress,

@@ -364,6 +364,7 @@ class LMTrainer:
         progress: bool = True,
         print_samples: bool = False,
         callback: Callable[[LMTrainer], None] | None = None,
+        fit_schedule: bool = False,
     ) -> dict[str, list]:
         """Train until ``config.max_steps`` (or an earlier stop).
 
@@ -373,7 +374,14 @@ class LMTrainer:
             Stop once ``step`` reaches this (default ``config.max_steps``); the schedule still
             spans ``config.max_steps``, so stopping early and resuming equals one long run.
         time_budget : float or None
-            Also stop after this many seconds (the schedule is not adapted; see the benchmark).
+            Also stop after this many seconds.
+        fit_schedule : bool
+            With ``time_budget``: fit the learning-rate schedule to the time instead of to
+            ``config.max_steps``. Every 10 updates ``config.max_steps`` is re-estimated as the
+            number of updates the whole budget allows at the speed measured so far, so the
+            cosine decay reaches its floor when the time runs out; at the end ``max_steps`` is
+            the number of updates done (the final evaluation and checkpoint then happen). Such a
+            run's length depends on the machine's speed, so it is not bit-reproducible.
         checkpoint_path : path or None
             Where checkpoints go (every ``config.checkpoint_every`` steps and at the end).
         progress : bool
@@ -391,8 +399,14 @@ class LMTrainer:
         from tqdm.auto import tqdm
 
         cfg = self.config
+        if fit_schedule and time_budget is None:
+            raise ValueError("fit_schedule=True needs a time_budget (seconds)")
+        if fit_schedule and max_steps is not None:
+            raise ValueError("fit_schedule=True takes its length from time_budget, not max_steps")
         stop = min(cfg.max_steps, max_steps if max_steps is not None else cfg.max_steps)
-        start_time = time.perf_counter()
+        if fit_schedule:
+            stop = 10**12  # the budget ends the run
+        start_time, start_step = time.perf_counter(), self.step
         bar = tqdm(
             total=stop if stop < 10**8 else None,
             initial=self.step,
@@ -403,8 +417,14 @@ class LMTrainer:
         clock = self._clock = _Clock()
         try:
             while self.step < stop:
-                if time_budget is not None and time.perf_counter() - start_time > time_budget:
+                elapsed = time.perf_counter() - start_time
+                if time_budget is not None and elapsed > time_budget:
                     break
+                done_here = self.step - start_step
+                if fit_schedule and done_here >= 5 and done_here % 10 == 0:
+                    # updates the whole budget allows at the speed measured so far
+                    left = int((time_budget - elapsed) * done_here / elapsed)
+                    cfg.max_steps = self.step + max(1, left)
                 loss = self.train_step()
                 clock.chars += self.chars_per_step
                 now = time.perf_counter()
@@ -424,6 +444,8 @@ class LMTrainer:
                 bar.set_postfix(postfix, refresh=False)
         finally:
             bar.close()
+        if fit_schedule:
+            cfg.max_steps = max(self.step, 1)  # the schedule ended here
         done = self.step == cfg.max_steps
         if done and self.valid_ids is not None and self.history["val_step"][-1:] != [self.step]:
             self._record_eval()  # the final score (an interrupted run gets it when it finishes)

@@ -98,3 +98,25 @@ def test_clear_errors(corpus, tmp_path, capsys):
         == 2
     )
     assert "--resume given but checkpoint" in capsys.readouterr().err
+
+
+def test_minutes_alone_fits_the_schedule_to_the_time(corpus, tmp_path, capsys):
+    from rnncourse.train import load_checkpoint
+
+    ck = tmp_path / "m.pt"
+    argv = ["train", "--corpus", str(corpus), "--minutes", "0.03", "--checkpoint", str(ck)]
+    assert run([*argv, *TINY]) == 0
+    out = capsys.readouterr().out
+    assert "validation" in out  # the run reached the end of its schedule: final evaluation
+    saved = load_checkpoint(ck)
+    steps = saved["step"]
+    assert steps > 10 and saved["config"]["max_steps"] == steps  # the schedule ended there
+    lrs = saved["history"]["lr"]
+    assert lrs[-1] < 0.5 * max(lrs)  # the cosine decay ran down within the time
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon"])
+def test_minutes_must_be_positive(corpus, value, capsys):
+    with pytest.raises(SystemExit):
+        run(["train", "--corpus", str(corpus), "--minutes", value, *TINY])
+    assert "--minutes" in capsys.readouterr().err

@@ -125,3 +125,16 @@ def test_bf16_autocast_trains(small_texts, backend):
     assert all(s.dtype == torch.bfloat16 for s in tr.state)  # the carried state, as torch.nn
     with pytest.raises(ValueError, match="amp must be"):
         TrainConfig(amp="fp8")
+
+
+def test_fit_schedule_spans_the_time_budget(small_texts):
+    train, valid = small_texts
+    tr = LMTrainer(train, valid, tiny(max_steps=10**6, eval_every=0, sample_every=0))
+    h = tr.fit(time_budget=1.5, fit_schedule=True, progress=False)
+    assert tr.step > 10 and tr.config.max_steps == tr.step
+    assert h["lr"][-1] < 0.5 * max(h["lr"])  # decayed towards its floor within the budget
+    assert h["val_step"][-1] == tr.step  # the run ended its schedule: final evaluation
+    with pytest.raises(ValueError, match="time_budget"):
+        tr.fit(fit_schedule=True)
+    with pytest.raises(ValueError, match="max_steps"):
+        tr.fit(time_budget=1.0, max_steps=5, fit_schedule=True)
