@@ -2,9 +2,9 @@
 
 Why: under plain autograd every elementwise operation of every time step becomes a graph node, and
 the weight gradient is accumulated step by step with T small matrix products. These Functions run
-the same forward step functions (:mod:`rnncourse.nn.functional`) without building a graph, keep the
-gates (which the backward needs anyway and :class:`~rnncourse.nn.GateRecorder` reads), and do the
-backward with the maths of the NumPy reference (``rnncourse.reference``):
+the equations of the step functions (:mod:`rnncourse.nn.functional`) without building a graph,
+keep the gates (which the backward needs anyway and :class:`~rnncourse.nn.GateRecorder` reads),
+and do the backward with the maths of the NumPy reference (``rnncourse.reference``):
 
 * everything that does not depend on the incoming gradient (local gate derivatives) is computed
   for a block of time steps at once, outside the step loop. The block holds about
@@ -24,6 +24,10 @@ at N = 1), not arithmetic: its forward is
 [o, i, f, g], 7 operations per step, results written into preallocated buffers), and its backward
 loop does 4 operations per step through a reused scratch buffer, the pre-activation gradients
 being rebuilt from the stored ``dh_t``, ``dc_t`` after each block.
+
+For large batches the LSTM also has a mixed-precision mode (``lowp``, chosen by the layers under
+``torch.autocast``): products in bfloat16/float16, gates and state in float32 (see
+:class:`LSTMFunction`).
 
 The input side (``x @ W_ih^T + b`` for all steps, one product) stays outside, under autograd, which
 also gives ``dx``, ``dW_ih`` and ``db`` as single products. Inputs ``xw`` are time-major (T, N, kH).
