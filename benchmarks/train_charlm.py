@@ -74,8 +74,7 @@ def main(argv: list[str] | None = None) -> dict:
         cell="lstm", hidden_size=args.hidden_size, num_layers=args.layers,
         embed_dim=args.embed_dim, batch_size=args.batch_size, seq_len=args.seq_len, lr=args.lr,
         warmup_steps=args.warmup_steps, max_steps=10**9, clip=args.clip, eval_every=0,
-        sample_every=0, eval_chars=len(valid_text), device=args.device, backend=args.backend,
-        amp=args.amp,
+        sample_every=0, device=args.device, backend=args.backend, amp=args.amp,
     )  # fmt: skip
     # No validation text for the trainer (its evaluation would run inside the timed budget);
     # the vocabulary still covers the held-out files, scored once after training.

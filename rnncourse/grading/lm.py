@@ -66,18 +66,11 @@ def lm_loss_and_grads(
         Same keys and shapes as ``params``.
     h_last : ndarray, shape (N, H)
     """
-    from rnncourse import reference as ref
+    from rnncourse.reference import rnn_lm_loss
 
     X = np.asarray(X)
     Y = np.asarray(Y)
     if X.ndim != 2 or Y.shape != X.shape:
         raise ValueError(f"X and Y must both be (N, T), got {X.shape} and {Y.shape}")
     V = params["Wx"].shape[0]
-    x = np.eye(V)[X]  # one-hot (N, T, V)
-    h, cache = ref.rnn_forward(x, h0, params["Wx"], params["Wh"], params["b"])
-    scores, acache = ref.temporal_affine_forward(h, params["Wy"], params["by"])
-    loss, dscores = ref.temporal_softmax_loss(scores, Y)
-    dh, dWy, dby = ref.temporal_affine_backward(dscores, acache)
-    _, _, dWx, dWh, db = ref.rnn_backward(dh, cache)
-    grads = {"Wx": dWx, "Wh": dWh, "b": db, "Wy": dWy, "by": dby}
-    return float(loss), grads, h[:, -1].copy()
+    return rnn_lm_loss(np.eye(V)[X], Y, h0, params)  # one-hot (N, T, V)

@@ -63,7 +63,7 @@ from rnncourse.reference.optim import (
     sgd,
 )
 from rnncourse.reference.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
-from rnncourse.reference.sampling import make_rng, rnn_lm_step, sample, sample_next
+from rnncourse.reference.sampling import make_rng, rnn_lm_loss, rnn_lm_step, sample, sample_next
 from rnncourse.reference.tbptt import TBPTTChunk, chunk_slices, tbptt, tbptt_gradients
 
 __all__ = [
@@ -79,7 +79,7 @@ __all__ = [
     "tbptt", "tbptt_gradients", "chunk_slices", "TBPTTChunk",
     "sgd", "adagrad", "adam", "clip_by_value", "clip_by_global_norm", "global_norm",
     "eval_numerical_gradient", "grad_check", "rel_error", "GradCheckError",
-    "sample", "sample_next", "rnn_lm_step", "make_rng",
+    "sample", "sample_next", "rnn_lm_step", "rnn_lm_loss", "make_rng",
     "init_rnn_params", "init_output_params", "init_deep_params",
     "attention_forward", "attention_backward", "attention_scores",
 ]

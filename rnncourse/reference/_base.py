@@ -23,6 +23,11 @@ class Cache:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} from {self.producer}>"
 
+    def _block(self, k: int) -> np.ndarray:
+        """Gate block ``k`` of a cache with ``gates`` (..., kH) and ``h`` (..., H): a view."""
+        H = self.h.shape[-1]  # type: ignore[attr-defined]
+        return self.gates[..., k * H : (k + 1) * H]  # type: ignore[attr-defined]
+
 
 def result_dtype(*arrays: Any) -> np.dtype:
     """Floating dtype of a computation over ``arrays`` (None entries skipped)."""

@@ -87,10 +87,6 @@ class GRUCache(Cache):
         self.x, self.h0, self.Wx, self.Wh = x, h0, Wx, Wh
         self.gates, self.aux, self.h, self.reset_after = gates, aux, h, reset_after
 
-    def _block(self, k: int) -> np.ndarray:
-        H = self.h.shape[-1]
-        return self.gates[..., k * H:(k + 1) * H]
-
     @property
     def r(self) -> np.ndarray:
         """Reset gate r_t (the notes' Gamma_r), (N, T, H)."""

@@ -83,10 +83,6 @@ class LSTMCache(Cache):
         self.x, self.h0, self.c0, self.Wx, self.Wh = x, h0, c0, Wx, Wh
         self.gates, self.c, self.tc, self.h = gates, c, tc, h
 
-    def _block(self, k: int) -> np.ndarray:
-        H = self.h.shape[-1]
-        return self.gates[..., k * H:(k + 1) * H]
-
     @property
     def i(self) -> np.ndarray:
         """Input gate i_t, (N, T, H)."""

@@ -16,7 +16,8 @@ so a fixed seed gives the same text every time.
 
 The model is any function ``step(token, state) -> (logits (V,), new_state)``;
 :func:`rnn_lm_step` builds one from reference parameters (a one-hot input, i.e. ``Wx`` rows act
-as the token embeddings, and an output layer ``Wy``, ``by``).
+as the token embeddings, and an output layer ``Wy``, ``by``). :func:`rnn_lm_loss` trains that
+same one-layer tanh-RNN model: its loss and gradients on a batch of windows.
 """
 
 from __future__ import annotations
@@ -28,9 +29,15 @@ import numpy as np
 
 from rnncourse._validation import Dims, check_float_array
 from rnncourse.reference import _cells
-from rnncourse.reference.layers import _softmax
+from rnncourse.reference.layers import (
+    _softmax,
+    temporal_affine_backward,
+    temporal_affine_forward,
+    temporal_softmax_loss,
+)
+from rnncourse.reference.rnn import rnn_backward, rnn_forward
 
-__all__ = ["sample_next", "sample", "rnn_lm_step", "make_rng"]
+__all__ = ["sample_next", "sample", "rnn_lm_step", "rnn_lm_loss", "make_rng"]
 
 StepFn = Callable[[int, Any], tuple[np.ndarray, Any]]
 
@@ -206,3 +213,41 @@ def rnn_lm_step(
 
     step.hidden_size = H  # type: ignore[attr-defined]
     return step
+
+
+def rnn_lm_loss(
+    x: np.ndarray, y: np.ndarray, h0: np.ndarray | None, params: Mapping[str, np.ndarray]
+) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
+    """Loss and gradients of the one-layer tanh-RNN language model of :func:`rnn_lm_step`.
+
+    Chains :func:`~rnncourse.reference.rnn_forward`, the temporal affine read-out and the
+    softmax loss, then their backward functions (which validate every argument).
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (N, T, V)
+        One-hot inputs.
+    y : numpy.ndarray of int, shape (N, T)
+        Next-token targets.
+    h0 : numpy.ndarray, shape (N, H), or None
+        Initial (carried) hidden state; zeros if None.
+    params : dict
+        ``Wx`` (V, H), ``Wh`` (H, H), ``b`` (H,), ``Wy`` (H, V), ``by`` (V,).
+
+    Returns
+    -------
+    loss : float
+        Softmax cross-entropy summed over time, averaged over the batch.
+    grads : dict
+        Same keys and shapes as ``params``.
+    h_last : numpy.ndarray, shape (N, H)
+        The hidden state after the last step (to carry into the next window).
+    """
+    p = params
+    h, cache = rnn_forward(x, h0, p["Wx"], p["Wh"], p["b"])
+    scores, acache = temporal_affine_forward(h, p["Wy"], p["by"])
+    loss, dscores = temporal_softmax_loss(scores, y)
+    dh, dWy, dby = temporal_affine_backward(dscores, acache)
+    _, _, dWx, dWh, db = rnn_backward(dh, cache)
+    grads = {"Wx": dWx, "Wh": dWh, "b": db, "Wy": dWy, "by": dby}
+    return float(loss), grads, h[:, -1].copy()

@@ -22,31 +22,25 @@ def _cell(value: str) -> str:
     return v
 
 
-def _positive_int(value: str) -> int:
-    try:
-        v = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
-    return v
+def _number(cast: type, low: float, strict: bool, expected: str):
+    """An argparse ``type`` that parses with ``cast`` and requires ``>= low`` (``> low`` if
+    ``strict``); NaN is refused too."""
+
+    def parse(value: str):
+        try:
+            v = cast(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {value!r}") from None
+        if not (v > low if strict else v >= low):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {value!r}")
+        return v
+
+    return parse
 
 
-def _nonneg_float(value: str) -> float:
-    try:
-        v = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value!r}")
-    return v
-
-
-def _positive_float(value: str) -> float:
-    v = _nonneg_float(value)
-    if v == 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {value!r}")
-    return v
+_positive_int = _number(int, 1, False, "a positive integer")
+_nonneg_float = _number(float, 0.0, False, "a number >= 0")
+_positive_float = _number(float, 0.0, True, "a number > 0")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -89,15 +89,8 @@ class NumpyCharRNN:
         )}  # fmt: skip
 
     def _forward_backward(self, x_ids: np.ndarray, y_ids: np.ndarray, h0: np.ndarray) -> tuple:
-        p = self.params
         x = self.vocab.one_hot(x_ids, dtype=self.dtype)
-        h, cache = ref.rnn_forward(x, h0, p["Wx"], p["Wh"], p["b"])
-        scores, acache = ref.temporal_affine_forward(h, p["Wy"], p["by"])
-        loss, dscores = ref.temporal_softmax_loss(scores, y_ids)
-        dh, dWy, dby = ref.temporal_affine_backward(dscores, acache)
-        _, _, dWx, dWh, db = ref.rnn_backward(dh, cache)
-        grads = {"Wx": dWx, "Wh": dWh, "b": db, "Wy": dWy, "by": dby}
-        return loss, grads, h[:, -1]
+        return ref.rnn_lm_loss(x, y_ids, h0, self.params)
 
     def train_step(self) -> float:
         """One Adagrad update on the next window; returns the loss in nats per character."""

@@ -134,3 +134,31 @@ def test_init_bad_input_messages():
         init_rnn_params(3, 4, "gru", forget_bias=1.0)
     with pytest.raises(TypeError, match="dtype must be a floating dtype, got int64"):
         init_rnn_params(3, 4, dtype=np.int64)
+
+
+def test_rnn_lm_loss_gradients_and_agreement_with_the_step_function():
+    from rnncourse.reference import grad_check, rnn_lm_loss
+
+    rng = np.random.default_rng(5)
+    N, T, V, H = 3, 4, 6, 5
+    params = {"Wx": rng.normal(size=(V, H)) * 0.5, "Wh": rng.normal(size=(H, H)) * 0.5,
+              "b": rng.normal(size=H) * 0.1, "Wy": rng.normal(size=(H, V)) * 0.5,
+              "by": rng.normal(size=V) * 0.1}  # fmt: skip
+    ids = rng.integers(0, V, size=(N, T + 1))
+    x, y = np.eye(V)[ids[:, :-1]], ids[:, 1:]
+    h0 = rng.normal(size=(N, H)) * 0.3
+    loss, grads, h_last = rnn_lm_loss(x, y, h0, params)
+    errors = grad_check(lambda: rnn_lm_loss(x, y, h0, params)[0], params, grads, strict=True)
+    assert max(errors.values()) < 1e-7
+    # the same model as rnn_lm_step: summed -log p of the targets, averaged over the batch
+    step = rnn_lm_step(params, "rnn")
+    total = 0.0
+    for n in range(N):
+        state = h0[n : n + 1]
+        for t in range(T):
+            logits, state = step(int(ids[n, t]), state)
+            total -= logits[y[n, t]] - np.log(np.exp(logits).sum())
+    assert loss == pytest.approx(total / N, rel=1e-10)
+    np.testing.assert_allclose(h_last[-1:], state, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"Wx must be \(D, H\) = \(5, 5\), got \(6, 5\)"):
+        rnn_lm_loss(x[..., :-1], y, h0, params)  # x has V - 1 columns

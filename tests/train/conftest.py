@@ -1,16 +1,6 @@
 import pytest
-import torch
 
 from rnncourse.data import load_corpus
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # One thread everywhere: bit-for-bit reproducible results, and the shared machine stays usable.
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
 
 
 @pytest.fixture(scope="session")
