@@ -32,8 +32,6 @@ M_MMAP_THRESHOLD = -3
 DEFAULT_MMAP_THRESHOLD = 1 << 30
 DEFAULT_TRIM_THRESHOLD = (1 << 31) - 1
 
-_applied: tuple[int, int] | None = None
-
 
 def keep_freed_memory(
     mmap_threshold: int = DEFAULT_MMAP_THRESHOLD, trim_threshold: int = DEFAULT_TRIM_THRESHOLD
@@ -59,7 +57,6 @@ def keep_freed_memory(
     ValueError
         A threshold that is not a positive int that fits a C ``int``.
     """
-    global _applied
     for name, v in (("mmap_threshold", mmap_threshold), ("trim_threshold", trim_threshold)):
         if not isinstance(v, int) or isinstance(v, bool) or not 0 < v < 2**31:
             raise ValueError(f"{name} must be an int in [1, 2**31 - 1] bytes, got {v!r}")
@@ -69,16 +66,7 @@ def keep_freed_memory(
     if libc is None:
         return False
     ok = libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1
-    ok = libc.mallopt(M_TRIM_THRESHOLD, trim_threshold) == 1 and ok
-    if ok:
-        _applied = (mmap_threshold, trim_threshold)
-    return ok
-
-
-def applied() -> tuple[int, int] | None:
-    """``(mmap_threshold, trim_threshold)`` set by the last successful :func:`keep_freed_memory`
-    call of this process, or None."""
-    return _applied
+    return libc.mallopt(M_TRIM_THRESHOLD, trim_threshold) == 1 and ok
 
 
 def _libc() -> ctypes.CDLL | None:
