@@ -39,8 +39,10 @@ def linear_scan_loop(a: Tensor, b: Tensor, h0: Tensor | None = None) -> Tensor:
     """
     h = torch.zeros_like(a[:, 0]) if h0 is None else h0
     out = []
-    for t in range(a.shape[1]):
-        h = a[:, t] * h + b[:, t]
+    # unbind, not a[:, t]: the backward of each a[:, t] would write a zero (N, T, H) gradient
+    # (quadratic in T); unbind's backward stacks the T step gradients once.
+    for a_t, b_t in zip(a.unbind(1), b.unbind(1), strict=True):
+        h = a_t * h + b_t
         out.append(h)
     return torch.stack(out, dim=1)
 

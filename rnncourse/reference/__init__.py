@@ -14,7 +14,8 @@ pass.
 
 Modules: :mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`, :mod:`.lstm_variants`, :mod:`.layers`,
 :mod:`.bidirectional`, :mod:`.deep`, :mod:`.tbptt`, :mod:`.optim`, :mod:`.gradcheck`,
-:mod:`.sampling`, :mod:`.init`, :mod:`.attention` (soft attention, maintained separately).
+:mod:`.sampling`, :mod:`.init`, :mod:`.attention` (soft attention, maintained separately),
+:mod:`.scan` (linear recurrences by parallel scan, chapter 14).
 """
 
 from rnncourse.reference.attention import attention_backward, attention_forward, attention_scores
@@ -64,6 +65,7 @@ from rnncourse.reference.optim import (
 )
 from rnncourse.reference.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 from rnncourse.reference.sampling import make_rng, rnn_lm_loss, rnn_lm_step, sample, sample_next
+from rnncourse.reference.scan import linear_scan_backward, linear_scan_forward, scan_cost
 from rnncourse.reference.tbptt import TBPTTChunk, chunk_slices, tbptt, tbptt_gradients
 
 __all__ = [
@@ -82,4 +84,5 @@ __all__ = [
     "sample", "sample_next", "rnn_lm_step", "rnn_lm_loss", "make_rng",
     "init_rnn_params", "init_output_params", "init_deep_params",
     "attention_forward", "attention_backward", "attention_scores",
+    "linear_scan_forward", "linear_scan_backward", "scan_cost",
 ]
