@@ -17,7 +17,8 @@ def test_nine_exercises_exist():
     names = sorted(p.stem for p in SOLUTIONS.glob("ex*.md"))
     assert names == ["ex01_rnn_forward", "ex02_rnn_bptt", "ex03_char_lm", "ex04_gru",
                      "ex05_lstm_step", "ex06_lstm_sequence_tbptt", "ex07_bidirectional_deep",
-                     "ex08_vanishing_gradients", "ex09_torch_lstm"]
+                     "ex08_vanishing_gradients", "ex09_torch_lstm",
+                     "ex14_parallel_scan"]
 
 
 def test_stub_replaces_solution_and_keeps_hints():
