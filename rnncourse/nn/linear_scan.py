@@ -9,7 +9,8 @@ r"""The linear recurrence :math:`h_t = a_t \odot h_{t-1} + b_t` in PyTorch, by a
 - ``"log"``: the log-space form (``a > 0``) with ``torch.logcumsumexp``, backward by the scan.
 
 All methods agree to rounding (``tests/nn/test_linear_scan.py`` checks values and gradients
-against the loop, and ``gradcheck`` in float64). Layout: batch-first, ``a``, ``b`` (N, T, H).
+against the loop, and ``gradcheck`` in float64 and complex128). Layout: batch-first, ``a``, ``b``
+(N, T, H), real or complex (the LRU's diagonal recurrence is complex).
 """
 
 from __future__ import annotations
@@ -88,11 +89,12 @@ class _LinearScan(torch.autograd.Function):
     def backward(ctx, dh: Tensor):  # noqa: D102
         a, h0, h = ctx.saved_tensors
         # g_t = dh_t + a_{t+1} g_{t+1}: the same scan on the reversed sequence, a shifted by one.
-        a_next = torch.cat([a[:, 1:], torch.zeros_like(a[:, :1])], dim=1)
+        # For complex tensors torch's gradients are conjugate (Wirtinger): multiply by conj(.).
+        a_next = torch.cat([a[:, 1:], torch.zeros_like(a[:, :1])], dim=1).conj()
         _, B = _prefix_b(a_next.flip(1), dh.contiguous().flip(1), ctx.method)
         g = B.flip(1)
         h_prev = torch.cat([h0[:, None], h[:, :-1]], dim=1)
-        return g * h_prev, g, a[:, 0] * g[:, 0], None
+        return g * h_prev.conj(), g, a[:, 0].conj() * g[:, 0], None
 
 
 def linear_scan(a: Tensor, b: Tensor, h0: Tensor | None = None, method: str = "blelloch") -> Tensor:
@@ -122,8 +124,8 @@ def linear_scan(a: Tensor, b: Tensor, h0: Tensor | None = None, method: str = "b
     N, T, H = a.shape
     if h0 is not None and h0.shape != (N, H):
         raise ValueError(f"h0 must be (N, H) = ({N}, {H}), got {tuple(h0.shape)}")
-    if method == "log" and not bool((a > 0).all()):
-        raise ValueError("a must be > 0 everywhere for method='log' (it takes log a)")
+    if method == "log" and (a.is_complex() or not bool((a > 0).all())):
+        raise ValueError("a must be real and > 0 everywhere for method='log' (it takes log a)")
     if method == "loop":
         return linear_scan_loop(a, b, h0)
     if h0 is None:

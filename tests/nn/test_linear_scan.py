@@ -38,6 +38,24 @@ def test_gradcheck(method):
     assert torch.autograd.gradcheck(lambda a, b, h0: linear_scan(a, b, h0, method), (a, b, h0))
 
 
+@pytest.mark.parametrize("method", ["hillis_steele", "blelloch"])
+def test_complex_gradcheck_and_loop(method):
+    g = torch.Generator().manual_seed(7)
+    shape = (2, 7, 3)
+    a = torch.polar(
+        torch.rand(shape, generator=g, dtype=torch.float64),
+        6 * torch.rand(shape, generator=g, dtype=torch.float64),
+    ).requires_grad_()
+    b = torch.randn(shape, generator=g, dtype=torch.complex128).requires_grad_()
+    h0 = torch.randn(2, 3, generator=g, dtype=torch.complex128).requires_grad_()
+    assert torch.autograd.gradcheck(lambda a, b, h0: linear_scan(a, b, h0, method), (a, b, h0))
+    dh = torch.randn(shape, generator=g, dtype=torch.complex128)
+    ref = torch.autograd.grad((linear_scan_loop(a, b, h0) * dh).sum().real, (a, b, h0))
+    got = torch.autograd.grad((linear_scan(a, b, h0, method) * dh).sum().real, (a, b, h0))
+    for r, x in zip(ref, got, strict=True):
+        torch.testing.assert_close(x, r)
+
+
 def test_matches_the_numpy_reference_and_h0_defaults_to_zero():
     a, b, _ = _inputs(11, positive=True, seed=5)
     dh = torch.randn(3, 11, 4, dtype=torch.float64)
@@ -59,7 +77,7 @@ def test_float32_and_errors():
         linear_scan(a, b[:, 1:])
     with pytest.raises(ValueError, match=r"h0 must be \(N, H\) = \(3, 4\)"):
         linear_scan(a, b, h0[:, 1:])
-    with pytest.raises(ValueError, match="a must be > 0"):
+    with pytest.raises(ValueError, match="a must be real and > 0"):
         linear_scan(-a, b, method="log")
 
 
