@@ -47,7 +47,13 @@ from typing import Any
 
 import numpy as np
 
-from rnncourse._validation import Dims, check_cache, check_choice, check_float_array
+from rnncourse._validation import (
+    Dims,
+    check_array,
+    check_cache,
+    check_choice,
+    check_float_array,
+)
 from rnncourse.reference._base import Cache, cast_all
 
 __all__ = [
@@ -215,7 +221,7 @@ def linear_scan_forward(
     Parameters
     ----------
     a : numpy.ndarray, shape (N, T, H)
-        Decay (forget) coefficients; must be > 0 for ``method="log"``.
+        Decay (forget) coefficients, real or complex; real and > 0 for ``method="log"``.
     b : numpy.ndarray, shape (N, T, H)
         Inputs added at each step.
     h0 : numpy.ndarray, shape (N, H), or None
@@ -232,12 +238,15 @@ def linear_scan_forward(
     """
     check_choice("method", method, SCAN_METHODS)
     dims = Dims()
-    check_float_array("a", a, "(N, T, H)", dims)
-    check_float_array("b", b, "(N, T, H)", dims)
-    if h0 is not None:
-        check_float_array("h0", h0, "(N, H)", dims)
-    if method == "log" and not np.all(a > 0):
-        raise ValueError("a must be > 0 everywhere for method='log' (it takes log a)")
+    for name, value, spec in (("a", a, "(N, T, H)"), ("b", b, "(N, T, H)"), ("h0", h0, "(N, H)")):
+        if name == "h0" and value is None:
+            continue
+        if isinstance(value, np.ndarray) and np.iscomplexobj(value):
+            check_array(name, value, spec, dims)  # complex recurrences (the LRU) are fine
+        else:
+            check_float_array(name, value, spec, dims)
+    if method == "log" and (np.iscomplexobj(a) or not np.all(a > 0)):
+        raise ValueError("a must be real and > 0 everywhere for method='log' (it takes log a)")
     a, b, h0 = cast_all(a, b, h0)
     if h0 is None:
         h0 = np.zeros((a.shape[0], a.shape[2]), a.dtype)
@@ -269,13 +278,13 @@ def linear_scan_backward(
     """
     check_cache(cache, LinearScanCache, "linear_scan_forward")
     N, T, H = cache.h.shape
-    check_float_array("dh", dh, "(N, T, H)", Dims(N=N, T=T, H=H))
+    check_array("dh", dh, "(N, T, H)", Dims(N=N, T=T, H=H))
     a, h = cache.a, cache.h
     # g_t = dh_t + a_{t+1} g_{t+1}: the forward recurrence on the time-reversed sequence, with
     # coefficients a shifted by one step (a_{T+1} = 0: nothing comes after the last step).
     a_next = np.concatenate([a[:, 1:], np.zeros_like(a[:, :1])], axis=1)
     method = "blelloch" if cache.method == "log" else cache.method  # a_{T+1} = 0 has no log
-    A, B = _prefixes(a_next[:, ::-1], dh.astype(h.dtype)[:, ::-1], method)
+    A, B = _prefixes(a_next[:, ::-1], np.asarray(dh, h.dtype)[:, ::-1], method)
     g = B[:, ::-1]  # starts from g = 0, so A plays no part
     h_prev = np.concatenate([cache.h0[:, None], h[:, :-1]], axis=1)
     return g * h_prev, g.copy(), a[:, 0] * g[:, 0]

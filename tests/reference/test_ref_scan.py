@@ -115,7 +115,7 @@ def test_errors_name_the_argument():
         linear_scan_forward(a, a, np.ones((2, 4)))
     with pytest.raises(ValueError, match="method"):
         linear_scan_forward(a, a, method="fast")
-    with pytest.raises(ValueError, match="a must be > 0"):
+    with pytest.raises(ValueError, match="a must be real and > 0"):
         linear_scan_forward(-a, a, method="log")
     with pytest.raises(TypeError, match="cache"):
         linear_scan_backward(a, None)
