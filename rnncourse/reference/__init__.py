@@ -15,7 +15,8 @@ pass.
 Modules: :mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`, :mod:`.lstm_variants`, :mod:`.layers`,
 :mod:`.bidirectional`, :mod:`.deep`, :mod:`.tbptt`, :mod:`.optim`, :mod:`.gradcheck`,
 :mod:`.sampling`, :mod:`.init`, :mod:`.attention` (soft attention, maintained separately),
-:mod:`.scan` (linear recurrences by parallel scan, chapter 14).
+:mod:`.scan` (linear recurrences by parallel scan, chapter 14), :mod:`.linear_rnns` (minGRU,
+minLSTM, LRU), :mod:`.rtrl` (real-time recurrent learning).
 """
 
 from rnncourse.reference.attention import attention_backward, attention_forward, attention_scores
@@ -65,6 +66,14 @@ from rnncourse.reference.optim import (
 )
 from rnncourse.reference.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 from rnncourse.reference.sampling import make_rng, rnn_lm_loss, rnn_lm_step, sample, sample_next
+from rnncourse.reference.linear_rnns import (
+    lru_forward,
+    lru_init,
+    mingru_backward,
+    mingru_forward,
+    minlstm_forward,
+)
+from rnncourse.reference.rtrl import diagonal_rtrl_gradients, gradient_costs, rnn_rtrl_gradients
 from rnncourse.reference.scan import linear_scan_backward, linear_scan_forward, scan_cost
 from rnncourse.reference.tbptt import TBPTTChunk, chunk_slices, tbptt, tbptt_gradients
 
@@ -85,4 +94,6 @@ __all__ = [
     "init_rnn_params", "init_output_params", "init_deep_params",
     "attention_forward", "attention_backward", "attention_scores",
     "linear_scan_forward", "linear_scan_backward", "scan_cost",
+    "mingru_forward", "mingru_backward", "minlstm_forward", "lru_init", "lru_forward",
+    "rnn_rtrl_gradients", "diagonal_rtrl_gradients", "gradient_costs",
 ]
