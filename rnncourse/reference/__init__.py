@@ -40,6 +40,13 @@ from rnncourse.reference.layers import (
     temporal_affine_forward,
     temporal_softmax_loss,
 )
+from rnncourse.reference.linear_rnns import (
+    lru_forward,
+    lru_init,
+    mingru_backward,
+    mingru_forward,
+    minlstm_forward,
+)
 from rnncourse.reference.lstm import (
     lstm_backward,
     lstm_forward,
@@ -65,15 +72,8 @@ from rnncourse.reference.optim import (
     sgd,
 )
 from rnncourse.reference.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
-from rnncourse.reference.sampling import make_rng, rnn_lm_loss, rnn_lm_step, sample, sample_next
-from rnncourse.reference.linear_rnns import (
-    lru_forward,
-    lru_init,
-    mingru_backward,
-    mingru_forward,
-    minlstm_forward,
-)
 from rnncourse.reference.rtrl import diagonal_rtrl_gradients, gradient_costs, rnn_rtrl_gradients
+from rnncourse.reference.sampling import make_rng, rnn_lm_loss, rnn_lm_step, sample, sample_next
 from rnncourse.reference.scan import linear_scan_backward, linear_scan_forward, scan_cost
 from rnncourse.reference.tbptt import TBPTTChunk, chunk_slices, tbptt, tbptt_gradients
 
