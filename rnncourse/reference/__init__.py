@@ -16,7 +16,8 @@ Modules: :mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`, :mod:`.lstm_variants`, :mod:`.l
 :mod:`.bidirectional`, :mod:`.deep`, :mod:`.tbptt`, :mod:`.optim`, :mod:`.gradcheck`,
 :mod:`.sampling`, :mod:`.init`, :mod:`.attention` (soft attention, maintained separately),
 :mod:`.scan` (linear recurrences by parallel scan, chapter 14), :mod:`.linear_rnns` (minGRU,
-minLSTM, LRU), :mod:`.rtrl` (real-time recurrent learning).
+minLSTM, LRU), :mod:`.ssm` (Mamba's selective SSM, xLSTM cells), :mod:`.rtrl` (real-time
+recurrent learning).
 """
 
 from rnncourse.reference.attention import attention_backward, attention_forward, attention_scores
@@ -75,6 +76,7 @@ from rnncourse.reference.rnn import rnn_backward, rnn_forward, rnn_step_backward
 from rnncourse.reference.rtrl import diagonal_rtrl_gradients, gradient_costs, rnn_rtrl_gradients
 from rnncourse.reference.sampling import make_rng, rnn_lm_loss, rnn_lm_step, sample, sample_next
 from rnncourse.reference.scan import linear_scan_backward, linear_scan_forward, scan_cost
+from rnncourse.reference.ssm import mlstm_forward, selective_ssm_forward, slstm_forward
 from rnncourse.reference.tbptt import TBPTTChunk, chunk_slices, tbptt, tbptt_gradients
 
 __all__ = [
@@ -96,4 +98,5 @@ __all__ = [
     "linear_scan_forward", "linear_scan_backward", "scan_cost",
     "mingru_forward", "mingru_backward", "minlstm_forward", "lru_init", "lru_forward",
     "rnn_rtrl_gradients", "diagonal_rtrl_gradients", "gradient_costs",
+    "selective_ssm_forward", "mlstm_forward", "slstm_forward",
 ]
