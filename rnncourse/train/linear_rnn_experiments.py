@@ -31,7 +31,7 @@ from rnncourse.data import adding_problem
 from rnncourse.nn.linear_rnns import LRU, MinGRU
 
 __all__ = ["KINDS", "TASKS", "make_core", "SeqModel", "match_hidden", "run_adding", "run_charlm",
-           "compare", "merge", "RESULT", "load_result", "summarize"]  # fmt: skip
+           "compare", "merge", "RESULT", "load_result", "summarize", "separated"]  # fmt: skip
 
 KINDS = ("lstm", "gru", "mingru", "lru")
 RESULT = Path(__file__).with_name("results") / "linear_rnn_comparison.json"
@@ -261,6 +261,16 @@ def main(argv: list[str] | None = None) -> None:
         res = compare(tasks=tuple(args.tasks))
     args.out.write_text(json.dumps(res, indent=1) + "\n")
     print(f"wrote {args.out}")
+
+
+def separated(result: dict[str, Any], task: str, metric: str) -> list[tuple[str, str]]:
+    """Pairs (A, B) where every seed of A scored lower (better) than every seed of B.
+
+    Only such pairs may be called a difference in the book: with 3 seeds, ranges that overlap
+    do not show which model is better.
+    """
+    table = summarize(result, task, metric)
+    return [(a, b) for a in table for b in table if a != b and table[a]["max"] < table[b]["min"]]
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from rnncourse.train.linear_rnn_experiments import (
     n_params,
     run_adding,
     run_charlm,
+    separated,
     summarize,
 )
 
@@ -57,3 +58,12 @@ def test_lm_model_shapes():
     assert m(torch.zeros(2, 5, dtype=torch.long)).shape == (2, 5, 11)
     with pytest.raises(ValueError, match="kind"):
         SeqModel("rnn", 2, 4, 6, 1)
+
+
+def test_separated_needs_disjoint_ranges():
+    runs = {
+        "a": [{"m": 1.0, "seconds": 1.0, "params": 1}, {"m": 2.0, "seconds": 1.0, "params": 1}],
+        "b": [{"m": 3.0, "seconds": 1.0, "params": 1}, {"m": 4.0, "seconds": 1.0, "params": 1}],
+        "c": [{"m": 1.5, "seconds": 1.0, "params": 1}, {"m": 3.5, "seconds": 1.0, "params": 1}],
+    }
+    assert separated({"runs": {"t": runs}}, "t", "m") == [("a", "b")]
