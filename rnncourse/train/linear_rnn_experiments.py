@@ -12,7 +12,7 @@ Regenerate the shipped result (about 15 CPU-minutes; it is what chapter 14 loads
 
     nice -n 10 python -m rnncourse.train.linear_rnn_experiments
 
-(``--tasks adding200`` runs one task and ``--merge a.json b.json`` joins partial results.)
+(``--tasks adding200 --kinds lru`` runs a part, ``--merge a.json b.json`` joins partial results.)
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ TASKS = ("adding200", "adding1000", "charlm")
 
 
 def compare(config: dict[str, Any] = CONFIG, tasks: tuple[str, ...] = TASKS,
-            progress: bool = True) -> dict[str, Any]:  # fmt: skip
+            kinds: tuple[str, ...] = KINDS, progress: bool = True) -> dict[str, Any]:  # fmt: skip
     """Run every (task, kind, seed) on one thread; ``"seconds"`` are CPU seconds of training."""
     torch.set_num_threads(1)
     out: dict[str, Any] = {"config": config, "runs": {}, "widths": {}}
@@ -194,7 +194,7 @@ def compare(config: dict[str, Any] = CONFIG, tasks: tuple[str, ...] = TASKS,
             lm_w = _widths(c["anchor_hidden"], in_size=0, E=c["E"], out_size=data[2],
                            vocab=data[2])  # fmt: skip
             out["widths"][task] = lm_w
-            for kind in KINDS:
+            for kind in kinds:
                 for seed in config["seeds"]:
                     r = run_charlm(kind, lm_w[kind], seed, c["steps"], data, batch=c["batch"],
                                    E=c["E"], lr=c["lr"])  # fmt: skip
@@ -204,7 +204,7 @@ def compare(config: dict[str, Any] = CONFIG, tasks: tuple[str, ...] = TASKS,
             continue
         a = config[task]
         out["widths"][task] = widths
-        for kind in KINDS:
+        for kind in kinds:
             for seed in config["seeds"]:
                 r = run_adding(kind, a["T"], widths[kind], seed, a["steps"], batch=a["batch"],
                                E=m["E"], lr=a["lr"])  # fmt: skip
@@ -217,10 +217,11 @@ def compare(config: dict[str, Any] = CONFIG, tasks: tuple[str, ...] = TASKS,
 
 
 def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """One result from several :func:`compare` results over disjoint tasks."""
+    """One result from several :func:`compare` results over disjoint (task, kind) sets."""
     out = dict(parts[0], runs={}, widths={})
     for p in parts:
-        out["runs"].update(p["runs"])
+        for task, by_kind in p["runs"].items():
+            out["runs"].setdefault(task, {}).update(by_kind)
         out["widths"].update(p["widths"])
     return out
 
@@ -252,13 +253,14 @@ def main(argv: list[str] | None = None) -> None:
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
+    p.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
     p.add_argument("--out", type=Path, default=RESULT)
     p.add_argument("--merge", nargs="+", type=Path, help="merge these partial results into --out")
     args = p.parse_args(argv)
     if args.merge:
         res = merge([json.loads(f.read_text()) for f in args.merge])
     else:
-        res = compare(tasks=tuple(args.tasks))
+        res = compare(tasks=tuple(args.tasks), kinds=tuple(args.kinds))
     args.out.write_text(json.dumps(res, indent=1) + "\n")
     print(f"wrote {args.out}")
 
