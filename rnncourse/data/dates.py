@@ -186,7 +186,7 @@ def encode_pairs(pairs: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:
         raise ValueError("pairs must not be empty")
     src = [SOURCE_VOCAB.encode(s) for s, _ in pairs]
     tgt = [TARGET_VOCAB.encode(t, add_eos=True) for _, t in pairs]
-    for (s, t), ids_s, ids_t in zip(pairs, src, tgt):
+    for (s, t), ids_s, ids_t in zip(pairs, src, tgt, strict=True):
         if (ids_s == 1).any() or (ids_t == 1).any() or len(ids_s) == 0:
             raise ValueError(f"pair has characters outside the date vocabularies: {(s, t)!r}")
     return {

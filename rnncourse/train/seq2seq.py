@@ -228,7 +228,7 @@ def beam_search(
         width = beam_size - len(finished)  # each finished hypothesis takes one place
         top = torch.topk(total, min(2 * width, total.numel()))
         keep, new_seqs, new_scores, new_tokens = [], [], [], []
-        for score, flat in zip(top.values.tolist(), top.indices.tolist()):
+        for score, flat in zip(top.values.tolist(), top.indices.tolist(), strict=True):
             if score == -math.inf:  # impossible continuations are never hypotheses
                 break
             k, v = divmod(flat, V)
@@ -246,7 +246,7 @@ def beam_search(
         state = select(state, torch.tensor(keep))
         seqs, scores, tokens = new_seqs, torch.tensor(new_scores), torch.tensor(new_tokens)
     else:
-        finished += [(s / max_len**alpha, q) for s, q in zip(scores.tolist(), seqs)]
+        finished += [(s / max_len**alpha, q) for s, q in zip(scores.tolist(), seqs, strict=True)]
     best_score, best = max(finished, key=lambda f: f[0])
     return best, best_score
 
@@ -288,6 +288,9 @@ def accuracy(predicted: Sequence[str], targets: Sequence[str]) -> dict[str, floa
             f"predicted and targets must be non-empty and of equal length, "
             f"got {len(predicted)} and {len(targets)}"
         )
-    exact = np.mean([p == t for p, t in zip(predicted, targets)])
-    right = sum(sum(a == b for a, b in zip(p, t)) for p, t in zip(predicted, targets))
+    exact = np.mean([p == t for p, t in zip(predicted, targets, strict=True)])
+    right = sum(
+        sum(a == b for a, b in zip(p, t, strict=False))
+        for p, t in zip(predicted, targets, strict=True)
+    )
     return {"exact": float(exact), "per_char": right / sum(len(t) for t in targets)}

@@ -21,7 +21,9 @@ def table_model(table):
     """A step function from a table: prefix (tuple of ids) -> {next id: probability}."""
 
     def step(tokens, state):
-        prefixes = [p + ((int(t),) if t != EOS or p else ()) for p, t in zip(state, tokens)]
+        prefixes = [
+            p + ((int(t),) if t != EOS or p else ()) for p, t in zip(state, tokens, strict=True)
+        ]
         logp = torch.full((len(prefixes), 5), -math.inf)
         for k, p in enumerate(prefixes):
             for v, prob in table[p].items():
