@@ -80,9 +80,9 @@ class DateTrainConfig:
     cell: str = "gru"
     embed_size: int = 16
     hidden_size: int = 48
-    steps: int = 1500
-    batch_size: int = 64
-    lr: float = 3e-3
+    steps: int = 500
+    batch_size: int = 128
+    lr: float = 5e-3
     clip: float = 1.0
     n_dates: tuple[int, int] = (1, 3)
     seed: int = 0
