@@ -218,12 +218,12 @@ def beam_search(
         raise ValueError(f"max_len must be an int >= 1, got {max_len!r}")
     select = select or (lambda st, idx: st.select(idx))
     seqs: list[list[int]] = [[]]
-    scores = torch.zeros(1)
+    scores = torch.zeros(1, dtype=torch.float64)
     tokens = torch.tensor([start_id])
     finished: list[tuple[float, list[int]]] = []
     for t in range(1, max_len + 1):
         log_probs, state = step(tokens, state)
-        total = (scores[:, None] + log_probs).flatten()
+        total = (scores[:, None] + log_probs.double()).flatten()
         V = log_probs.shape[1]
         width = beam_size - len(finished)  # each finished hypothesis takes one place
         top = torch.topk(total, min(2 * width, total.numel()))
@@ -244,7 +244,7 @@ def beam_search(
         if len(finished) >= beam_size or not keep:
             break
         state = select(state, torch.tensor(keep))
-        seqs, scores, tokens = new_seqs, torch.tensor(new_scores), torch.tensor(new_tokens)
+        seqs, scores, tokens = new_seqs, torch.tensor(new_scores, dtype=torch.float64), torch.tensor(new_tokens)
     else:
         finished += [(s / max_len**alpha, q) for s, q in zip(scores.tolist(), seqs, strict=True)]
     best_score, best = max(finished, key=lambda f: f[0])

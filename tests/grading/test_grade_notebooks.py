@@ -80,6 +80,19 @@ PLANTED = [
      "lstm_step_backward(dh, 0 * dc, caches[t])", {"grad_norms"}, "cell state c"),
     ("ex09_torch_lstm", "i, f, g, o = a.chunk(4, dim=1)", "i, f, o, g = a.chunk(4, dim=1)",
      {"LSTMFromScratch"}, "[i, f, o, g]"),
+    ("ex12_additive_attention", "    u = np.tanh((h @ Wq)[:, None, :] + features @ Wk)  # (N, L, A)",
+     "    u = (h @ Wq)[:, None, :] + features @ Wk", {"additive_attention_forward",
+     "additive_attention_backward"}, "through tanh"),
+    ("ex12_additive_attention", "    dfeatures = a[:, :, None] * dz[:, None, :] + dpre @ Wk.T",
+     "    dfeatures = a[:, :, None] * dz[:, None, :]", {"additive_attention_backward"},
+     "also a key"),
+    ("ex12_additive_attention",
+     "    de = a * (da - np.sum(a * da, axis=1, keepdims=True))  # softmax",
+     "    de = a * da", {"additive_attention_backward"}, "softmax backward"),
+    ("ex13_beam_search", "            if len(next_alive) + len(finished) >= beam_size:",
+     "            if len(next_alive) + len(finished) >= 1:", {"beam_search"}, "greedy decoding"),
+    ("ex13_beam_search", "finished.append((alive[k][0], total[k, v] / t**alpha))",
+     "finished.append((alive[k][0], total[k, v]))", {"beam_search"}, "length normalisation"),
 ]
 
 
