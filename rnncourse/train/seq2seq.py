@@ -244,7 +244,11 @@ def beam_search(
         if len(finished) >= beam_size or not keep:
             break
         state = select(state, torch.tensor(keep))
-        seqs, scores, tokens = new_seqs, torch.tensor(new_scores, dtype=torch.float64), torch.tensor(new_tokens)
+        seqs, scores, tokens = (
+            new_seqs,
+            torch.tensor(new_scores, dtype=torch.float64),
+            torch.tensor(new_tokens),
+        )
     else:
         finished += [(s / max_len**alpha, q) for s, q in zip(scores.tolist(), seqs, strict=True)]
     best_score, best = max(finished, key=lambda f: f[0])

@@ -19,4 +19,10 @@ from rnncourse.widgets.gradflow import GradientFlowExplorer
 from rnncourse.widgets.inspector import GateInspector
 from rnncourse.widgets.interpret import InterpretableCellViewer
 
-__all__ = ["AttentionExplorer", "CellExplorer", "GateInspector", "GradientFlowExplorer", "InterpretableCellViewer"]
+__all__ = [
+    "AttentionExplorer",
+    "CellExplorer",
+    "GateInspector",
+    "GradientFlowExplorer",
+    "InterpretableCellViewer",
+]

@@ -91,7 +91,7 @@ class AttentionExplorer(WidgetBase):
                 row[name] = {"output": TARGET_VOCAB.decode(ids[0]), "weights": maps[0]}
             self.results.append(row)
         return {
-            "title": "Attention explorer: output characters (rows) over source characters (columns)",
+            "title": "Attention explorer: output characters (rows) over source characters",
             "models": list(self.models),
             "examples": [
                 {
@@ -112,9 +112,14 @@ class AttentionExplorer(WidgetBase):
         import ipywidgets as widgets
 
         self._box = widgets.Text(
-            value="", placeholder="type a date, e.g. tuesday 05/03/79", description="input",
-            continuous_update=False, layout=widgets.Layout(width="95%"),
+            value="",
+            placeholder="type a date, e.g. tuesday 05/03/79",
+            description="input",
+            continuous_update=False,
+            layout=widgets.Layout(width="95%"),
         )
         self._box.observe(lambda change: change["new"] and self.add_input(change["new"]), "value")
-        return [widgets.HTML("Type dates (lower case; join several with ' and '), press Enter."),
-                self._box]
+        return [
+            widgets.HTML("Type dates (lower case; join several with ' and '), press Enter."),
+            self._box,
+        ]

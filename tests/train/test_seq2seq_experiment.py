@@ -19,10 +19,17 @@ def test_segment_mass_measures_weight_on_the_matching_date():
 
 
 def test_summary_is_mean_min_max_over_seeds():
-    run = {f"{d}_{k}": {"exact": 0.0, "per_char": 0.0} for d in ("greedy", "beam1", "beam3", "beam5")
-           for k in (1, 2, 3)}
-    results = {"none": {s: {**run, "greedy_3": {"exact": v, "per_char": 1.0}}
-                        for s, v in enumerate((0.1, 0.4, 0.7))}}
+    run = {
+        f"{d}_{k}": {"exact": 0.0, "per_char": 0.0}
+        for d in ("greedy", "beam1", "beam3", "beam5")
+        for k in (1, 2, 3)
+    }
+    results = {
+        "none": {
+            s: {**run, "greedy_3": {"exact": v, "per_char": 1.0}}
+            for s, v in enumerate((0.1, 0.4, 0.7))
+        }
+    }
     cell = exp.summary(results)["none", "greedy", 3]
     assert cell["mean"] == pytest.approx(0.4) and (cell["min"], cell["max"]) == (0.1, 0.7)
     with pytest.raises(ValueError, match="metric"):

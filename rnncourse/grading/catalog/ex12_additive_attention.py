@@ -62,11 +62,19 @@ def additive_attention_forward_cases(rng):
     for _ in range(3):
         (N, L, D, H, A), a = _inputs(rng)
         z, w_att, _ = reference().additive_attention_forward(*a)
-        var = variants(bugs, lambda bug, a=a: dict(zip(("z", "a"), _buggy_forward(*a, bug),
-                                                       strict=True)))
+        var = variants(
+            bugs, lambda bug, a=a: dict(zip(("z", "a"), _buggy_forward(*a, bug), strict=True))
+        )
         call = Call("additive_attention_forward", a, ARGS, ("z", "a", "cache"))
-        cases.append(Case([call], {"z": (0, 0), "a": (0, 1)}, {"z": z, "a": w_att},
-                          shapes(N=N, L=L, D=D, H=H, A=A), var))
+        cases.append(
+            Case(
+                [call],
+                {"z": (0, 0), "a": (0, 1)},
+                {"z": z, "a": w_att},
+                shapes(N=N, L=L, D=D, H=H, A=A),
+                var,
+            )
+        )
     return cases
 
 
@@ -87,8 +95,15 @@ def additive_attention_backward_cases(rng):
             Call("additive_attention_forward", a, ARGS, ("z", "a", "cache")),
             Call("additive_attention_backward", (dz, Ref(0, 2)), ("dz", "cache"), BACK),
         ]
-        cases.append(Case(calls, {k: (1, i) for i, k in enumerate(BACK)}, named(BACK, want),
-                          shapes(N=N, L=L, D=D, H=H, A=A), var))
+        cases.append(
+            Case(
+                calls,
+                {k: (1, i) for i, k in enumerate(BACK)},
+                named(BACK, want),
+                shapes(N=N, L=L, D=D, H=H, A=A),
+                var,
+            )
+        )
     return cases
 
 

@@ -47,8 +47,9 @@ def _solve(table, beam_size, max_len, alpha, bug=None):
         return logp, torch.stack([states[:, 0] + 1, tokens], dim=1)
 
     start = torch.tensor([[0, EOS]])
-    tokens, score = beam_search(step, start, beam_size, max_len, EOS, EOS, alpha,
-                                select=lambda s, i: s.index_select(0, i))
+    tokens, score = beam_search(
+        step, start, beam_size, max_len, EOS, EOS, alpha, select=lambda s, i: s.index_select(0, i)
+    )
     return {"tokens": np.array(tokens, dtype=np.int64), "score": np.float64(score)}
 
 
@@ -66,17 +67,27 @@ def beam_search_cases(rng):
         want = _solve(table, B, max_len, alpha)
         var = variants(bugs, lambda bug, t=table, B=B, m=max_len, a=alpha: _solve(t, B, m, a, bug))
         var = {k: v for k, v in var.items() if not _same(v, want)}
-        call = Call("@beam_table", ("beam_search", table, B, max_len, EOS, alpha), ARGS,
-                    ("tokens", "score"))
-        cases.append(Case([call], {"tokens": (0, 0), "score": (0, 1)}, want,
-                          f"V={table.shape[2]}, beam_size={B}, max_len={max_len}, alpha={alpha}",
-                          var))
+        call = Call(
+            "@beam_table", ("beam_search", table, B, max_len, EOS, alpha), ARGS, ("tokens", "score")
+        )
+        cases.append(
+            Case(
+                [call],
+                {"tokens": (0, 0), "score": (0, 1)},
+                want,
+                f"V={table.shape[2]}, beam_size={B}, max_len={max_len}, alpha={alpha}",
+                var,
+            )
+        )
     return cases
 
 
 def _same(a, b):
-    return a["tokens"].shape == b["tokens"].shape and np.array_equal(a["tokens"], b["tokens"]) \
+    return (
+        a["tokens"].shape == b["tokens"].shape
+        and np.array_equal(a["tokens"], b["tokens"])
         and np.isclose(a["score"], b["score"])
+    )
 
 
 EXERCISE = Exercise(
