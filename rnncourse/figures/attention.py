@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.axes import Axes
 
-from rnncourse.figures._draw import new_axes
+import matplotlib.pyplot as plt
 from rnncourse.figures.cells import plot_attention_heatmap
 
 __all__ = ["plot_accuracy_by_length", "plot_date_attention"]
@@ -24,6 +24,7 @@ def plot_accuracy_by_length(
     decoders: Sequence[str] = ("none", "additive", "multiplicative"),
     decoding: str = "greedy",
     ax: Axes | None = None,
+    ylabel: str = "exact match (held-out)",
 ) -> Axes:
     """Grouped bars: exact match per number of dates in the input, one bar per decoder.
 
@@ -36,12 +37,15 @@ def plot_accuracy_by_length(
     decoding : str
         ``"greedy"``, ``"beam1"``, ``"beam3"`` or ``"beam5"``.
     ax : Axes, optional
+    ylabel : str
+        What the table holds.
 
     Returns
     -------
     Axes
     """
-    ax = new_axes(ax, (6.5, 3.6))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3.6))
     lengths = (1, 2, 3)
     width = 0.8 / len(decoders)
     for i, dec in enumerate(decoders):
@@ -52,8 +56,8 @@ def plot_accuracy_by_length(
         ax.bar(x, mean, width, yerr=err, capsize=3, label=_LABELS.get(dec, dec))
     ax.set_xticks(np.arange(len(lengths)), [f"{k} date{'s' if k > 1 else ''}" for k in lengths])
     ax.set_ylim(0, 1.05)
-    ax.set_ylabel("exact match (held-out)")
-    ax.set_title(f"{decoding} decoding: mean over seeds, bars = min to max", fontsize=10)
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{decoding} decoding: mean of 3 seeds, error bar = min to max", fontsize=10)
     ax.legend(fontsize=8, loc="lower left")
     return ax
 
@@ -79,5 +83,6 @@ def plot_date_attention(
     rows = list(output) + (["<EOS>"] if weights.shape[0] == len(output) + 1 else [])
     cols = ["␣" if c == " " else c for c in source]
     rows = ["␣" if c == " " else c for c in rows]
-    ax = new_axes(ax, (max(4.0, 0.16 * len(source) + 1.5), 0.2 * len(rows) + 1.5))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(4.0, 0.16 * len(source) + 1.5), 0.2 * len(rows) + 1.5))
     return plot_attention_heatmap(weights, cols, rows, ax=ax, title=title)
