@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-import matplotlib.pyplot as plt
 from rnncourse.figures.cells import plot_attention_heatmap
 
 __all__ = ["plot_accuracy_by_length", "plot_date_attention"]
