@@ -45,16 +45,18 @@ def convert_loss(value: Any, to: str = "bits", frm: str = "nats") -> Any:
 
     Examples
     --------
-    >>> round(convert_loss(math.log(4), "bits"), 6), round(convert_loss(2.0, "perplexity", "bits"), 6)
-    (2.0, 4.0)
+    >>> round(convert_loss(math.log(4), "bits"), 6)
+    2.0
+    >>> round(convert_loss(2.0, "perplexity", frm="bits"), 6)
+    4.0
     """
     check_choice("to", to, LOSS_UNITS)
     check_choice("frm", frm, LOSS_UNITS)
     arr = np.asarray(value, dtype=np.float64)
     if frm == "perplexity" and np.any(arr < 1):
         raise ValueError(f"a perplexity is >= 1, got {value!r}")
-    nats = {"nats": arr, "bits": arr * math.log(2.0), "perplexity": np.log(arr)}[frm]
-    out = {"nats": nats, "bits": nats / math.log(2.0), "perplexity": np.exp(nats)}[to]
+    nats = arr * math.log(2.0) if frm == "bits" else np.log(arr) if frm == "perplexity" else arr
+    out = nats / math.log(2.0) if to == "bits" else np.exp(nats) if to == "perplexity" else nats
     return float(out) if out.ndim == 0 else out
 
 

@@ -44,7 +44,7 @@ SMOOTHINGS = ("add-k", "jelinek-mercer", "witten-bell", "kneser-ney")
 
 def _ngrams(ids: list[int], m: int) -> Counter:
     """Counts of every m-gram (as a tuple) in ``ids``."""
-    return Counter(zip(*(ids[i:] for i in range(m))))
+    return Counter(zip(*(ids[i:] for i in range(m)), strict=False))
 
 
 def _context_stats(grams: Counter) -> dict[tuple, tuple[float, int]]:

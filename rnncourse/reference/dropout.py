@@ -63,9 +63,7 @@ class VariationalLSTMCache(Cache):
     __slots__ = ("mask_x", "mask_h", "steps", "h")
     producer = "variational_lstm_forward"
 
-    def __init__(
-        self, mask_x: np.ndarray, mask_h: np.ndarray, steps: list, h: np.ndarray
-    ) -> None:
+    def __init__(self, mask_x: np.ndarray, mask_h: np.ndarray, steps: list, h: np.ndarray) -> None:
         self.mask_x, self.mask_h, self.steps, self.h = mask_x, mask_h, steps, h
 
 

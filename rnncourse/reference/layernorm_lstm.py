@@ -6,8 +6,8 @@ variance across its K entries, then applies a learned gain γ (and shift β):
 .. math::
 
     \mu = \tfrac{1}{K} \textstyle\sum_k a_k, \quad \sigma^2 = \tfrac{1}{K} \sum_k (a_k - \mu)^2,
-    \quad \operatorname{LN}(a; \gamma, \beta) = \gamma \odot \frac{a - \mu}{\sqrt{\sigma^2 + \epsilon}}
-    + \beta .
+    \quad \operatorname{LN}(a; \gamma, \beta)
+    = \gamma \odot \frac{a - \mu}{\sqrt{\sigma^2 + \epsilon}} + \beta .
 
 Unlike batch normalisation it needs no statistics over the batch or over time, so it applies at
 every step of a recurrence unchanged. The layer-normalised LSTM normalises the input and the
@@ -59,7 +59,9 @@ def layer_norm_forward(
     return out, (a_hat, inv, gamma)
 
 
-def layer_norm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def layer_norm_backward(
+    dout: np.ndarray, cache: tuple
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients (da (N, K), dgamma (K,), dbeta (K,)) of :func:`layer_norm_forward`."""
     a_hat, inv, gamma = cache
     d_hat = dout * gamma

@@ -1,4 +1,4 @@
-"""Variational-dropout LSTM and layer-normalised LSTM references: gradient checks and planted facts."""
+"""Variational-dropout and layer-normalised LSTM references: gradient checks, planted facts."""
 
 import numpy as np
 import pytest
