@@ -11,6 +11,8 @@ cells
     RNN / GRU / LSTM cell diagrams with their gates, bidirectional and stacked layouts, attention.
 inside
     Views of hidden units and gates over text.
+lm
+    Language-model measurements: Zipf rank–frequency, per-seed comparisons with error bars.
 
 Every ``draw_*`` function takes an optional Matplotlib ``ax`` and returns the Axes it drew on.
 """
@@ -20,7 +22,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["graphs", "training", "cells", "inside"]
+__all__ = ["graphs", "training", "cells", "inside", "lm"]
 
 
 def __getattr__(name: str) -> Any:
