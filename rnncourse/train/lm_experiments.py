@@ -1,8 +1,9 @@
 """Measured experiments of "Training recurrent language models well" (the page under chapter 6).
 
 Every function returns a cached result from ``rnncourse/train/results/`` when called with its
-defaults, and runs live otherwise (any keyword override, or ``cached=False``). Regenerate all three
-cached results (about 15 CPU-minutes, on one thread) with::
+defaults, and runs live otherwise (any keyword override, or ``cached=False``). Regenerate all four
+cached results (under ten CPU-minutes on one thread; about half an hour of wall-clock on a busy
+two-core machine) with::
 
     nice -n 10 python -m rnncourse.train.lm_experiments
 
