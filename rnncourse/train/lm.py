@@ -23,11 +23,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnncourse.data import CharVocab, StreamBatcher, Vocab
+from rnncourse.data import CharVocab, StreamBatcher, Vocab, convert_loss
 from rnncourse.train.checkpoint import FORMAT, CheckpointError, load_checkpoint, save_checkpoint
 from rnncourse.train.models import BACKENDS, CELLS, CharLM, detach_state, sample_ids
-
-LN2 = math.log(2.0)
 
 
 @dataclass
@@ -335,7 +333,7 @@ class LMTrainer:
         h = self.history
         h["step"].append(self.step)
         h["loss"].append(value)
-        h["bpc"].append(value / LN2)
+        h["bpc"].append(convert_loss(value, "bits"))
         h["grad_norm"].append(gnorm)
         h["lr"].append(lr)
         self.step += 1
@@ -384,7 +382,7 @@ class LMTrainer:
             ))  # fmt: skip
             count += yt.numel()
         self.model.train(was_training)
-        return total / count / LN2
+        return convert_loss(total / count, "bits")
 
     def sample(
         self,
@@ -487,7 +485,7 @@ class LMTrainer:
                 bar.update(1)
                 postfix = {
                     "loss": f"{loss:.3f}",
-                    "bpc": f"{loss / LN2:.3f}",
+                    "bpc": f"{convert_loss(loss, 'bits'):.3f}",
                     "chars/s": f"{self.chars_per_second:,.0f}",
                 }
                 if self.history["val_bpc"]:

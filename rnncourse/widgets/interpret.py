@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from rnncourse.data import convert_loss
 from rnncourse.widgets._base import WidgetBase, encode_array
 from rnncourse.widgets._models import as_recordable, encode_text, record
 from rnncourse.widgets.features import FEATURES, rank_units
@@ -269,4 +270,4 @@ def clamped_unit_bits(model: Any, text: str, vocab: Any, unit: int | None = None
             nll = torch.nn.functional.cross_entropy(logits, x[0, 1:], reduction="none")
     finally:
         model.train(was_training)
-    return nll.double().cpu().numpy() / np.log(2.0)
+    return convert_loss(nll.double().cpu().numpy(), "bits")
