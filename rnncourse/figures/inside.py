@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-from rnncourse.widgets.features import gate_saturation
+from rnncourse.analysis.features import gate_saturation
 
 __all__ = ["draw_gate_saturation", "draw_unit_trace", "draw_correlation_bars"]
 
@@ -35,7 +35,7 @@ def draw_gate_saturation(gates: Mapping[str, np.ndarray], keys: tuple[str, ...] 
     keys : tuple of str
         Which sigmoid gates to plot.
     low, high : float
-        Saturation thresholds (see :func:`rnncourse.widgets.features.gate_saturation`).
+        Saturation thresholds (see :func:`rnncourse.analysis.features.gate_saturation`).
     """
     ax = _axes(ax, (4.6, 4.2))
     for k in keys:

@@ -24,9 +24,6 @@ pretrained_charlm
 charlm_benchmark, format_benchmark, benchmark_speedups
     The recorded runs of ``benchmarks/train_charlm.py``: training speed and held-out bits per
     character after a time budget, as a table and as the ratios chapter 6 discusses.
-find_interpretable_units
-    Correlate every unit with text features (inside a string, indentation, position in the
-    line) and return the best units (chapter 12).
 """
 
 from __future__ import annotations
@@ -512,69 +509,6 @@ def benchmark_speedups(runs: dict[str, dict[str, Any]]) -> dict[str, float]:
         "keep_freed_memory": ratio(("torch", "none", "keep", 64), ("torch", "none", "default", 64)),
         "bfloat16": ratio(("rnncourse", "bf16", "keep", 64), ("rnncourse", "none", "keep", 64)),
         "streams_256": ratio(("rnncourse", "bf16", "keep", 256), ("rnncourse", "bf16", "keep", 64)),
-    }
-
-
-# ----------------------------------------------------------------------------- interpretable units
-def find_interpretable_units(
-    model: Any = None,
-    vocab: Any = None,
-    text: str | None = None,
-    what: str = "c",
-    top_k: int = 5,
-) -> dict[str, Any]:
-    """Search a char-LM's units for ones that track a property of the source text.
-
-    Runs the model over ``text``, records each unit's hidden state ``h`` or (LSTM) squashed
-    cell state ``tanh(c)`` of the top layer at every character, and ranks units by the Pearson
-    correlation of that activation with each feature of
-    :data:`rnncourse.widgets.features.FEATURES` (inside a string literal, inside a one-line
-    string, indentation depth, position in the line). With the defaults it uses
-    :func:`pretrained_charlm` on the first 4000 characters of the held-out stdlib files
-    (about 1 s).
-
-    Parameters
-    ----------
-    model : CharLM or None
-        A model containing an ``rnncourse.nn`` layer; default :func:`pretrained_charlm`.
-    vocab : CharVocab or None
-        Required with ``model``.
-    text : str or None
-        Text to analyse (characters must be in ``vocab``).
-    what : {"c", "h"}
-    top_k : int
-
-    Returns
-    -------
-    dict
-        ``"text"``: str; ``"acts"``: ndarray (L, H), the activation analysed; ``"features"``:
-        dict feature name -> ndarray (L,); ``"rankings"``: dict feature name -> list of
-        ``(unit, r)`` with the ``top_k`` largest ``|r|``; ``"best"``: dict feature name ->
-        ``(unit, r)``, the top unit; ``"what"``: "c" or "h".
-    """
-    # The recording and the ranking are the interpretable-cell viewer's own functions, so the
-    # book's search and the widget's search cannot disagree.
-    from rnncourse.widgets.features import FEATURES
-    from rnncourse.widgets.interpret import search_units, unit_activations
-
-    if model is None:
-        model, vocab = pretrained_charlm()
-    elif vocab is None:
-        raise ValueError("vocab is required when model is given")
-    if text is None:
-        from rnncourse.data import load_corpus
-
-        text = load_corpus("stdlib", "valid")[:4000]
-    (acts,) = unit_activations(model, [text], vocab, what=what)
-    feats = {name: fn(text) for name, (_, fn) in FEATURES.items()}
-    rankings = search_units(acts, text, top_k)
-    return {
-        "text": text,
-        "acts": acts,
-        "features": feats,
-        "rankings": rankings,
-        "best": {name: r[0] for name, r in rankings.items()},
-        "what": what,
     }
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from rnncourse.analysis.recording import as_recordable
 from rnncourse.widgets._base import WidgetBase, encode_array
-from rnncourse.widgets._models import as_recordable
 
 __all__ = ["CellExplorer"]
 

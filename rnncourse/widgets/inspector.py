@@ -1,8 +1,8 @@
 """Gate inspector: heatmaps of every gate and state over time x units, a time cursor, unit traces.
 
-The recording comes from :class:`rnncourse.nn.GateRecorder` (see :mod:`rnncourse.widgets._models`);
-the browser view scrubs time and picks units over that recording, and in live Jupyter a text box
-re-runs the model on new input.
+The recording comes from :class:`rnncourse.nn.GateRecorder` (see
+:mod:`rnncourse.analysis.recording`); the browser view scrubs time and picks units over that
+recording, and in live Jupyter a text box re-runs the model on new input.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from rnncourse.analysis.recording import as_recordable, check_numbers, encode_text, record
 from rnncourse.widgets._base import WidgetBase, encode_array
-from rnncourse.widgets._models import as_recordable, check_numbers, encode_text, record
 
 __all__ = ["GateInspector"]
 

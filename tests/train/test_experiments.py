@@ -3,6 +3,7 @@ import math
 import numpy as np
 import pytest
 
+from rnncourse import analysis as an
 from rnncourse.train import experiments as ex
 
 
@@ -79,7 +80,7 @@ def test_live_charlm_run_improves():
 def test_interpretable_units_ranked_by_correlation():
     text = 'def f(x):\n    s = "hello world"\n    return s\n' * 20
     model, vocab = ex.pretrained_charlm()
-    r = ex.find_interpretable_units(model, vocab, text, what="c", top_k=3)
+    r = an.find_interpretable_units(model, vocab, text, what="c", top_k=3)
     L, H = len(text), model.hidden_size
     assert r["acts"].shape == (L, H) and np.all(np.abs(r["acts"]) <= 1)
     f = r["features"]["inside_string"]
@@ -92,7 +93,7 @@ def test_interpretable_units_ranked_by_correlation():
 
 
 def test_shipped_model_has_interpretable_units():
-    r = ex.find_interpretable_units()  # the shipped model on held-out stdlib text
+    r = an.find_interpretable_units()  # the shipped model on held-out stdlib text
     assert r["acts"].shape[0] == len(r["text"]) == 4000
     best = {name: abs(rv) for name, (_, rv) in r["best"].items()}
     assert max(best.values()) > 0.5, best  # at least one unit clearly tracks a text feature

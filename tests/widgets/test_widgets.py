@@ -12,6 +12,7 @@ import torch
 
 import rnncourse.nn as rnn
 from rnncourse import reference as ref
+from rnncourse.analysis import indentation, inside_string, line_position, rank_units
 from rnncourse.data import CharVocab
 from rnncourse.widgets import (
     CellExplorer,
@@ -20,7 +21,6 @@ from rnncourse.widgets import (
     InterpretableCellViewer,
 )
 from rnncourse.widgets._base import decode_array, encode_array
-from rnncourse.widgets.features import indentation, inside_string, line_position, rank_units
 
 CODE = "def f(x):\n    s = 'a#b'  # c\n    if x:\n        return \"q\"\n"
 VOCAB = CharVocab.from_text(CODE + "xyz")
@@ -296,7 +296,7 @@ def test_mimebundle_has_live_and_static_views():
 
 
 def test_short_string_feature_and_saturation():
-    from rnncourse.widgets.features import gate_saturation, inside_short_string
+    from rnncourse.analysis import gate_saturation, inside_short_string
 
     text = 'x = """doc\n""" + \'a\'\n'
     marked = "".join(ch for ch, v in zip(text, inside_short_string(text), strict=True) if v)
@@ -310,8 +310,8 @@ def test_short_string_feature_and_saturation():
 
 
 def test_batched_unit_activations_equal_single_runs():
+    from rnncourse.analysis import search_units, unit_activations, unit_correlation
     from rnncourse.train.models import CharLM
-    from rnncourse.widgets.interpret import search_units, unit_activations, unit_correlation
 
     torch.manual_seed(1)
     lm = CharLM(len(VOCAB), 6, cell="lstm")
@@ -359,8 +359,8 @@ def test_inside_figures_draw():
 
 
 def test_clamped_unit_bits_baseline_and_intervention():
+    from rnncourse.analysis import clamped_unit_bits
     from rnncourse.train.models import CharLM
-    from rnncourse.widgets.interpret import clamped_unit_bits
 
     torch.manual_seed(2)
     lm = CharLM(len(VOCAB), 5, cell="lstm").eval()
