@@ -81,3 +81,22 @@ def test_make_setup_installs_the_test_and_book_extras():
     (line,) = [ln for ln in makefile.splitlines() if "-e " in ln and "constraints" in ln]
     for extra in ("book", "test"):
         assert extra in line.split("-e ")[1], line
+
+
+def test_every_notebook_is_executed_once_by_make_test():
+    """Chapters run in the book build (a failing cell fails it), exercises under nbval."""
+    import yaml
+
+    makefile = (ROOT / "Makefile").read_text()
+    (notebooks,) = [ln for ln in makefile.splitlines() if ln.startswith("NOTEBOOKS ?=")]
+    assert set(notebooks.split("=", 1)[1].split()) == {"solutions", "exercises"}
+    (test_line,) = [ln for ln in makefile.splitlines() if ln.startswith("test:")]
+    assert {"test-notebooks", "book"} <= set(test_line.split()[1:])
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["execute"]["execute_notebooks"] == "force"
+    assert config["sphinx"]["config"]["nb_execution_raise_on_error"] is True
+    # With only_build_toc_files, a chapter missing from the toc would be executed by nobody.
+    toc = (ROOT / "_toc.yml").read_text()
+    chapters = {p.stem for p in (ROOT / "book").glob("*.md") if "kernelspec:" in p.read_text()}
+    assert chapters, "no chapter notebooks found"
+    assert {c for c in chapters if f"book/{c}" not in toc} == set()
