@@ -111,6 +111,8 @@ class WidgetBase:
     def __init__(self) -> None:
         self.data: dict[str, Any] | None = None
         self.error: str | None = None
+        # Names this widget's view across redraws, so the view can restore its own controls.
+        self.view_id = f"rnnw-view-{next(_COUNTER)}-{np.random.default_rng().integers(1 << 30)}"
         self._live = None
         self._output = None
 
@@ -143,7 +145,7 @@ class WidgetBase:
             body = error_html(self.error or "nothing to show")
             style = _asset("rnnw.css")
             return f'<div class="rnnw-root" id="{uid}">{body}</div><style>{style}</style>'
-        payload = dict(self.data, kind=self.kind)
+        payload = dict(self.data, kind=self.kind, view_id=self.view_id)
         return (
             f'<div class="rnnw-root" id="{uid}" data-kind="{self.kind}">'
             '<script type="application/json" class="rnnw-data">'
