@@ -81,7 +81,7 @@ def unit_activations(
 
 
 def search_units(acts: np.ndarray, text: str, top_k: int = 5) -> dict[str, list[tuple[int, float]]]:
-    """Rank units by |Pearson r| with every feature of :data:`~rnncourse.analysis.FEATURES`.
+    """Rank units by the absolute Pearson correlation with every feature in ``FEATURES``.
 
     Parameters
     ----------
@@ -189,7 +189,7 @@ def find_interpretable_units(
     Runs the model over ``text``, records each unit's hidden state ``h`` or (LSTM) squashed
     cell state ``tanh(c)`` of the top layer at every character, and ranks units by the Pearson
     correlation of that activation with each feature of
-    :data:`rnncourse.analysis.features.FEATURES` (inside a string literal, inside a one-line
+    ``rnncourse.analysis.FEATURES`` (inside a string literal, inside a one-line
     string, indentation depth, position in the line). With the defaults it uses
     :func:`rnncourse.train.experiments.pretrained_charlm` on the first 4000 characters of the
     held-out stdlib files (about 1 s).

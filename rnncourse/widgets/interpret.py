@@ -33,7 +33,7 @@ class InterpretableCellViewer(WidgetBase):
     unit : int or None
         Unit shown first; None picks the best unit for ``feature`` (or unit 0).
     feature : str or None
-        Feature whose ranking is shown first: one of :data:`rnncourse.analysis.features.FEATURES`.
+        Feature whose ranking is shown first: one of ``rnncourse.analysis.FEATURES``.
     top_k : int
         Units listed per feature.
     max_chars : int

@@ -20,14 +20,14 @@ charlm_progress
     A char-level LSTM on the stdlib corpus: samples at several points of training and held-out
     bits per character (chapter 6).
 pretrained_charlm
-    The model trained by ``charlm_progress`` (for the widgets and chapter 12).
+    The model trained by ``charlm_progress`` (chapter 6; the default model of
+    ``rnncourse.analysis.find_interpretable_units``).
 charlm_benchmark, format_benchmark, benchmark_speedups
     The recorded runs of ``benchmarks/train_charlm.py``: training speed and held-out bits per
     character after a time budget, as a table and as the ratios chapter 6 discusses.
 
-Modules: :mod:`~rnncourse.train.experiments.synthetic` (adding problem, bidirectional tagging),
-:mod:`~rnncourse.train.experiments.clipping`, :mod:`~rnncourse.train.experiments.charlm`,
-:mod:`~rnncourse.train.experiments.benchmark`; every public name imports from here.
+Modules: ``synthetic`` (adding problem, bidirectional tagging), ``clipping``, ``charlm``,
+``benchmark``; every public name imports from here.
 """
 
 from __future__ import annotations
