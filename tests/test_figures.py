@@ -51,21 +51,22 @@ def test_every_cell_draws_with_its_gates(kind: str) -> None:
 def test_draw_into_given_axes() -> None:
     fig, axes = plt.subplots(1, 2)
     assert cells.draw_cell("gru", ax=axes[1]) is axes[1]
-    assert axes[1].texts and not axes[0].texts
+    assert axes[1].texts
+    assert not axes[0].texts
 
 
 def test_layouts_draw_one_node_per_cell() -> None:
     ax = layers.draw_bidirectional(T=5, highlight=2)
     texts = _texts(ax)
-    assert sum("rightarrow" in t for t in texts) == 5 and sum("leftarrow" in t for t in texts) == 5
+    assert sum("rightarrow" in t for t in texts) == 5
+    assert sum("leftarrow" in t for t in texts) == 5
     ax = layers.draw_stacked(T=3, layers=2, head=1)
     texts = _texts(ax)
-    assert (
-        sum(t.startswith("$a^{[") for t in texts) == 6
-        and sum(t.startswith("$z^{[") for t in texts) == 3
-    )
+    assert sum(t.startswith("$a^{[") for t in texts) == 6
+    assert sum(t.startswith("$z^{[") for t in texts) == 3
     ax = attention.draw_captioning(("a", "dog"), attention=True)
-    assert "<END>" in _texts(ax) and "<START>" in _texts(ax)
+    assert "<END>" in _texts(ax)
+    assert "<START>" in _texts(ax)
 
 
 def test_attention_plots_show_the_weights() -> None:
@@ -134,7 +135,8 @@ def test_unrolled_graph_labels_every_step_in_either_notation():
     assert [t for t in texts if t.startswith("$h_")] == [f"$h_{{{t}}}$" for t in range(4)]
     assert sum(t.startswith(r"$\hat{y}") for t in texts) == 1  # many-to-one: one prediction
     notes = _texts(graphs.draw_unrolled(T=2, notation="notes"))
-    assert r"$a^{\langle 2 \rangle}$" in notes and "$h_{2}$" not in notes
+    assert r"$a^{\langle 2 \rangle}$" in notes
+    assert "$h_{2}$" not in notes
     with pytest.raises(ValueError, match="notation must be"):
         graphs.draw_folded(notation="latex")
     with pytest.raises(TypeError, match="T must be an int"):

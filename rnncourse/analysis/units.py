@@ -1,6 +1,8 @@
-"""Hidden units that track a property of the text (book chapter 12): record every unit over
-texts, rank units by their correlation with a feature, and measure what a unit is worth by
-clamping it."""
+"""Hidden units that track a property of the text (book chapter 12).
+
+Record every unit over texts, rank units by their correlation with a feature, and measure what
+a unit is worth by clamping it.
+"""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ def labelled_box(
     zorder: int,
     fontsize: float = 11,
 ) -> None:
-    """A rounded box of size ``w`` x ``h`` centred at (x, y), with ``text`` centred on top of it."""
+    """Draw a rounded ``w`` x ``h`` box centred at (x, y), with ``text`` centred on top of it."""
     ax.add_patch(
         FancyBboxPatch(
             (x - w / 2, y - h / 2),

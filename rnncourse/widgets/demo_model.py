@@ -23,9 +23,20 @@ __all__ = ["DEMO_CONFIG", "train_demo_lm", "load_demo_lm", "save_demo_lm"]
 FILE = "demo_lstm.json"
 #: Training setup of the stored model (rnncourse.train.lm.TrainConfig fields).
 DEMO_CONFIG: dict[str, Any] = dict(
-    cell="lstm", hidden_size=128, num_layers=1, embed_dim=32, batch_size=32, seq_len=100,
-    lr=5e-3, warmup_steps=50, max_steps=3000, clip=1.0, eval_every=0, device="cpu", seed=0,
-)  # fmt: skip
+    cell="lstm",
+    hidden_size=128,
+    num_layers=1,
+    embed_dim=32,
+    batch_size=32,
+    seq_len=100,
+    lr=5e-3,
+    warmup_steps=50,
+    max_steps=3000,
+    clip=1.0,
+    eval_every=0,
+    device="cpu",
+    seed=0,
+)
 CORPUS_CHARS = 2_000_000
 
 
@@ -55,9 +66,13 @@ def save_demo_lm(trainer, path: str | Path | None = None) -> Path:
         "steps": int(trainer.step),
         "train_bpc": float(np.mean(trainer.history["bpc"][-50:])),
         "vocab": trainer.vocab.itos,
-        "state": {k: {"shape": list(v.shape),
-                      "b64": base64.b64encode(v.astype("<f2").tobytes()).decode("ascii")}
-                  for k, v in state.items()},
+        "state": {
+            k: {
+                "shape": list(v.shape),
+                "b64": base64.b64encode(v.astype("<f2").tobytes()).decode("ascii"),
+            }
+            for k, v in state.items()
+        },
     }
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(out))
@@ -66,7 +81,7 @@ def save_demo_lm(trainer, path: str | Path | None = None) -> Path:
 
 
 def load_demo_lm() -> tuple[Any, Any, dict[str, Any]]:
-    """The stored demo model.
+    """Load the stored demo model.
 
     Returns
     -------
@@ -85,11 +100,15 @@ def load_demo_lm() -> tuple[Any, Any, dict[str, Any]]:
     raw = json.loads(resources.files("rnncourse.widgets").joinpath(FILE).read_text("utf-8"))
     vocab = CharVocab(raw["vocab"])
     cfg = raw["config"]
-    model = CharLM(len(vocab), cfg["hidden_size"], cfg["num_layers"], cfg["cell"],
-                   cfg["embed_dim"])
-    state = {k: torch.from_numpy(np.frombuffer(base64.b64decode(v["b64"]), dtype="<f2")
-                                 .astype(np.float32).reshape(v["shape"]))
-             for k, v in raw["state"].items()}
+    model = CharLM(len(vocab), cfg["hidden_size"], cfg["num_layers"], cfg["cell"], cfg["embed_dim"])
+    state = {
+        k: torch.from_numpy(
+            np.frombuffer(base64.b64decode(v["b64"]), dtype="<f2")
+            .astype(np.float32)
+            .reshape(v["shape"])
+        )
+        for k, v in raw["state"].items()
+    }
     model.load_state_dict(state)
     model.eval()
     info = {k: raw[k] for k in ("config", "steps", "train_bpc")}

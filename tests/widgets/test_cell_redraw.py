@@ -34,8 +34,9 @@ def page():
 
 def _show(page, explorer: CellExplorer) -> object:
     """Replace the host's content by the explorer's iframe (what _redraw does); its frame."""
-    page.evaluate("html => { document.getElementById('host').innerHTML = html; }",
-                  explorer.to_iframe())  # fmt: skip
+    page.evaluate(
+        "html => { document.getElementById('host').innerHTML = html; }", explorer.to_iframe()
+    )
     page.wait_for_function(
         "() => { const f = document.querySelector('#host iframe');"
         " return f && f.contentDocument && f.contentDocument.querySelector('.rnnw-table'); }"
@@ -81,4 +82,5 @@ def test_each_explorer_keeps_its_own_positions():
     assert a.view_id != b.view_id
     before = a.view_id
     a.set_weight("wh", "f", -2.0)
-    assert a.view_id == before and before in a.to_html()
+    assert a.view_id == before
+    assert before in a.to_html()

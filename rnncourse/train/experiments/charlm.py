@@ -1,5 +1,7 @@
-"""The character-level LSTM of the book: trained on the stdlib corpus, sampled as it learns
-(chapter 6), shipped as the pretrained model the widgets and chapters 9 and 12 look into."""
+"""The character-level LSTM of chapter 6.
+
+Trained on the stdlib corpus and sampled as it learns; its weights ship with the package.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +11,31 @@ from typing import Any
 from rnncourse.train.experiments._cache import RESULTS_DIR, _config, _load_cached
 
 CHARLM_DEFAULTS: dict[str, Any] = dict(
-    cell="lstm", hidden_size=256, num_layers=1, embed_dim=32, batch_size=64, seq_len=100,
-    lr=3e-3, warmup_steps=20, steps=1600, clip=1.0, max_chars=8_000_000, eval_chars=100_000,
-    sample_at=[0, 100, 300, 800, 1600], sample_len=300, temperature=0.8, seed=0,
+    cell="lstm",
+    hidden_size=256,
+    num_layers=1,
+    embed_dim=32,
+    batch_size=64,
+    seq_len=100,
+    lr=3e-3,
+    warmup_steps=20,
+    steps=1600,
+    clip=1.0,
+    max_chars=8_000_000,
+    eval_chars=100_000,
+    sample_at=[0, 100, 300, 800, 1600],
+    sample_len=300,
+    temperature=0.8,
+    seed=0,
     backend="rnncourse",
-)  # fmt: skip
+)
 CHARLM_MODEL = "charlm_lstm.pt"
 
 
 def charlm_progress(
     cached: bool = True, progress: bool = False, **overrides: Any
 ) -> dict[str, Any]:
-    """A character-level LSTM language model trained on the stdlib corpus, sampled as it learns.
+    """Train a character-level LSTM on the stdlib corpus, sampling it as it learns.
 
     The default configuration (``CHARLM_DEFAULTS``: a 1-layer LSTM on millions of characters
     of standard-library source) takes many minutes on a CPU, so the cached result is
@@ -67,25 +82,41 @@ def _train_charlm(config: dict[str, Any], progress: bool) -> tuple[Any, dict[str
     train_text = load_corpus("stdlib", "train", max_chars=config["max_chars"])
     valid_text = load_corpus("stdlib", "valid")
     tc = TrainConfig(
-        cell=config["cell"], hidden_size=config["hidden_size"], num_layers=config["num_layers"],
-        embed_dim=config["embed_dim"], batch_size=config["batch_size"],
-        seq_len=config["seq_len"], lr=config["lr"], warmup_steps=config["warmup_steps"],
-        max_steps=config["steps"], clip=config["clip"], eval_every=0, sample_every=0,
-        eval_chars=config["eval_chars"], seed=config["seed"], device="cpu",
+        cell=config["cell"],
+        hidden_size=config["hidden_size"],
+        num_layers=config["num_layers"],
+        embed_dim=config["embed_dim"],
+        batch_size=config["batch_size"],
+        seq_len=config["seq_len"],
+        lr=config["lr"],
+        warmup_steps=config["warmup_steps"],
+        max_steps=config["steps"],
+        clip=config["clip"],
+        eval_every=0,
+        sample_every=0,
+        eval_chars=config["eval_chars"],
+        seed=config["seed"],
+        device="cpu",
         backend=config["backend"],
-    )  # fmt: skip
+    )
     trainer = LMTrainer(train_text, valid_text, tc)
     snapshots: list[dict[str, Any]] = []
     wanted = sorted(set(config["sample_at"]))
 
     def snap(tr: LMTrainer) -> None:
         if tr.step in wanted:
-            snapshots.append({
-                "step": tr.step,
-                "val_bpc": tr.evaluate(),
-                "sample": tr.sample(config["sample_len"], prime="def ",
-                                    temperature=config["temperature"], seed=config["seed"]),
-            })  # fmt: skip
+            snapshots.append(
+                {
+                    "step": tr.step,
+                    "val_bpc": tr.evaluate(),
+                    "sample": tr.sample(
+                        config["sample_len"],
+                        prime="def ",
+                        temperature=config["temperature"],
+                        seed=config["seed"],
+                    ),
+                }
+            )
 
     start = time.perf_counter()
     snap(trainer)
@@ -113,17 +144,20 @@ def _regenerate_charlm() -> dict[str, Any]:
 
     # Weights (as float16: half the size, validation bpc changes by ~1e-5), vocabulary and
     # config only, no optimiser state; load_model casts back to float32.
-    save_checkpoint({
-        "format": FORMAT,
-        "config": dataclasses.asdict(trainer.config),
-        "vocab": trainer.vocab.to_dict(),
-        "model": {k: v.detach().cpu().half() for k, v in trainer.model.state_dict().items()},
-    }, RESULTS_DIR / CHARLM_MODEL)  # fmt: skip
+    save_checkpoint(
+        {
+            "format": FORMAT,
+            "config": dataclasses.asdict(trainer.config),
+            "vocab": trainer.vocab.to_dict(),
+            "model": {k: v.detach().cpu().half() for k, v in trainer.model.state_dict().items()},
+        },
+        RESULTS_DIR / CHARLM_MODEL,
+    )
     return result
 
 
 def pretrained_charlm(backend: str = "rnncourse") -> tuple[Any, Any]:
-    """The char-LM trained by :func:`charlm_progress` (shipped with the package).
+    """Load the char-LM trained by :func:`charlm_progress` (shipped with the package).
 
     Parameters
     ----------
