@@ -2,6 +2,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from rnncourse import analysis as an
 from rnncourse.train import experiments as ex
@@ -33,27 +34,17 @@ def test_shipped_adding_result_is_the_default_configuration():
 
 @pytest.mark.slow
 def test_shipped_model_reproduces_its_recorded_score():
-    """The shipped weights and vocabulary score the held-out text as the cached record says."""
-    from rnncourse.data import load_corpus
-    from rnncourse.train.lm import LMTrainer, TrainConfig
+    """The shipped weights, loaded into torch.nn's LSTM, score held-out text as recorded."""
+    from rnncourse.train.experiments import pretrained
 
-    r = ex.charlm_progress()
-    c = r["config"]
-    model, vocab = ex.pretrained_charlm()
-    assert len(vocab) == r["vocab_size"]
-    assert model.hidden_size == c["hidden_size"]
-    valid = load_corpus("stdlib", "valid")
-    config = TrainConfig(
-        cell=c["cell"],
-        hidden_size=c["hidden_size"],
-        num_layers=c["num_layers"],
-        embed_dim=c["embed_dim"],
-        eval_chars=c["eval_chars"],
-        device="cpu",
-    )
-    trainer = LMTrainer(valid[:10_000], valid, config, vocab=vocab)
-    trainer.model.load_state_dict(model.state_dict())
-    assert trainer.evaluate() == pytest.approx(r["final_val_bpc"], abs=0.01)
+    info = ex.pretrained_charlm_info()
+    assert info["steps"] == info["config"]["max_steps"] == ex.PRETRAINED_CONFIG["max_steps"]
+    model, vocab = ex.pretrained_charlm(backend="torch")
+    assert type(model.rnn) is torch.nn.LSTM
+    assert model.rnn.hidden_size == 128
+    uniform = math.log2(len(vocab))
+    assert info["valid_bpc"] < uniform - 4  # it learned a lot
+    assert pretrained.held_out_bpc(model, vocab) == pytest.approx(info["valid_bpc"], abs=1e-3)
 
 
 @pytest.mark.slow

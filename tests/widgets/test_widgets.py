@@ -358,10 +358,11 @@ def test_batched_unit_activations_equal_single_runs():
         unit_activations(CharLM(len(VOCAB), 4, cell="gru"), texts, VOCAB, what="c")
 
 
-def test_demo_model_loads_and_runs():
-    from rnncourse.widgets.demo_model import load_demo_lm
+def test_pretrained_model_loads_and_runs():
+    from rnncourse.train.experiments import pretrained_charlm, pretrained_charlm_info
 
-    model, vocab, info = load_demo_lm()
+    model, vocab = pretrained_charlm()
+    info = pretrained_charlm_info()
     assert info["steps"] > 0
     assert info["train_bpc"] < 2.5
     ids = torch.tensor(vocab.encode("def f(x):\n    return x\n"))[None]

@@ -1,6 +1,7 @@
 """The character-level LSTM of chapter 6.
 
-Trained on the stdlib corpus and sampled as it learns; its weights ship with the package.
+Trained on the stdlib corpus and sampled as it learns; the record of that run (held-out scores
+and samples along the way) ships with the package.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from rnncourse.train.experiments._cache import RESULTS_DIR, _config, _load_cached
+from rnncourse.train.experiments._cache import _config, _load_cached
 
 CHARLM_DEFAULTS: dict[str, Any] = dict(
     cell="lstm",
@@ -29,7 +30,6 @@ CHARLM_DEFAULTS: dict[str, Any] = dict(
     seed=0,
     backend="rnncourse",
 )
-CHARLM_MODEL = "charlm_lstm.pt"
 
 
 def charlm_progress(
@@ -39,8 +39,8 @@ def charlm_progress(
 
     The default configuration (``CHARLM_DEFAULTS``: a 1-layer LSTM on millions of characters
     of standard-library source) takes many minutes on a CPU, so the cached result is
-    returned; its trained weights ship with the package and are loaded by
-    :func:`pretrained_charlm`. Validation is on held-out stdlib *files*. Any override runs
+    returned (a live run also returns its trainer under ``"trainer"``). Validation is on
+    held-out stdlib *files*. Any override runs
     live (e.g. ``charlm_progress(steps=100, sample_at=[0, 50, 100], max_chars=200_000,
     hidden_size=64)`` takes a few seconds).
 
@@ -49,8 +49,7 @@ def charlm_progress(
     cached : bool, default True
     progress : bool, default False
     **overrides
-        Any key of ``CHARLM_DEFAULTS``. ``backend`` only changes which implementation trains;
-        the weights load into either.
+        Any key of ``CHARLM_DEFAULTS``. ``backend`` only changes which implementation trains.
 
     Returns
     -------
@@ -136,45 +135,5 @@ def _train_charlm(config: dict[str, Any], progress: bool) -> tuple[Any, dict[str
 
 
 def _regenerate_charlm() -> dict[str, Any]:
-    from rnncourse.train.checkpoint import FORMAT, save_checkpoint
-
     config = _config(CHARLM_DEFAULTS, {}, "charlm_progress")
-    trainer, result = _train_charlm(config, progress=True)
-    import dataclasses
-
-    # Weights (as float16: half the size, validation bpc changes by ~1e-5), vocabulary and
-    # config only, no optimiser state; load_model casts back to float32.
-    save_checkpoint(
-        {
-            "format": FORMAT,
-            "config": dataclasses.asdict(trainer.config),
-            "vocab": trainer.vocab.to_dict(),
-            "model": {k: v.detach().cpu().half() for k, v in trainer.model.state_dict().items()},
-        },
-        RESULTS_DIR / CHARLM_MODEL,
-    )
-    return result
-
-
-def pretrained_charlm(backend: str = "rnncourse") -> tuple[Any, Any]:
-    """Load the char-LM trained by :func:`charlm_progress` (shipped with the package).
-
-    Parameters
-    ----------
-    backend : {"rnncourse", "torch"}
-        Implementation of the LSTM layer to load the weights into (default ``rnncourse.nn``, so
-        :class:`rnncourse.nn.GateRecorder` and the widgets can look inside).
-
-    Returns
-    -------
-    (model, vocab) : (rnncourse.train.CharLM in eval mode on CPU, rnncourse.data.CharVocab)
-    """
-    from rnncourse.train.lm import load_model
-
-    path = RESULTS_DIR / CHARLM_MODEL
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} is missing; run `python -m rnncourse.train.experiments charlm_progress`"
-        )
-    model, vocab, _ = load_model(path, backend=backend)
-    return model, vocab
+    return _train_charlm(config, progress=True)[1]
