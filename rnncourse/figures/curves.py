@@ -15,8 +15,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
+from rnncourse.figures._draw import BACK as _BACK
 from rnncourse.figures._draw import check_int as _check_int
-from rnncourse.figures.unrolled import _BACK
 
 __all__ = [
     "plot_gradient_flow",
