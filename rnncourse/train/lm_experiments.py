@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from rnncourse.data import CharVocab, NGramLM, WordVocab, convert_loss, load_corpus
-from rnncourse.train.experiments import _config, _load_cached, _save_cached
+from rnncourse.train.experiments._cache import _config, _load_cached, _save_cached
 
 DATA_DEFAULTS: dict[str, Any] = dict(train_chars=60_000, valid_chars=30_000)
 
