@@ -20,7 +20,8 @@ def test_cached_results_have_three_seeds_per_variant():
         assert len(runs) == 3, name
         assert r["summary"][name]["valid_bpc"]["n"] == 3
     ng = E.ngram_baselines()
-    assert ng["source"].startswith("cache") and len(ng["bits"]["kneser-ney"]) == 5
+    assert ng["source"].startswith("cache")
+    assert len(ng["bits"]["kneser-ney"]) == 5
     assert E.word_vs_char()["source"].startswith("cache")
 
 
@@ -29,9 +30,11 @@ def test_live_runs_tiny():
                 warmup_steps=1)  # fmt: skip
     r = E.lm_comparison(train_chars=3000, valid_chars=800, base=base, seeds=[0, 1],
                         variants={"LSTM": {}, "tied": {"tie_weights": True}})  # fmt: skip
-    assert r["source"] == "live" and set(r["summary"]) == {"LSTM", "tied"}
+    assert r["source"] == "live"
+    assert set(r["summary"]) == {"LSTM", "tied"}
     run = r["runs"]["tied"][0]
-    assert run["valid_bpc"] > 0 and run["params"] < r["runs"]["LSTM"][0]["params"]
+    assert run["valid_bpc"] > 0
+    assert run["params"] < r["runs"]["LSTM"][0]["params"]
     ng = E.ngram_baselines(train_chars=2000, valid_chars=500, orders=[1, 2])
     assert all(len(v) == 2 for v in ng["bits"].values())
     with pytest.raises(TypeError, match="unknown lm_comparison options"):

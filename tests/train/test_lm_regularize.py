@@ -20,7 +20,8 @@ def test_tied_weights_are_one_shared_parameter():
     m = CharLM(30, 16, embed_dim=16, tie_weights=True)
     assert m.head.weight is m.embed.weight
     names = [n for n, _ in m.named_parameters()]
-    assert "head.weight" not in names and "embed.weight" in names
+    assert "head.weight" not in names
+    assert "embed.weight" in names
     untied = CharLM(30, 16, embed_dim=16)
     assert (
         sum(p.numel() for p in untied.parameters()) - sum(p.numel() for p in m.parameters())
@@ -28,7 +29,8 @@ def test_tied_weights_are_one_shared_parameter():
     )
     logits, _ = m(torch.randint(0, 30, (2, 5)))
     logits.sum().backward()
-    assert m.embed.weight.grad is not None and m.embed.weight.grad.abs().sum() > 0
+    assert m.embed.weight.grad is not None
+    assert m.embed.weight.grad.abs().sum() > 0
     with pytest.raises(ValueError, match="embed_dim == hidden_size"):
         CharLM(30, 16, embed_dim=8, tie_weights=True)
 
@@ -47,7 +49,8 @@ def test_layer_norm_option():
     m = CharLM(20, 8, embed_dim=4, layer_norm=True)
     assert isinstance(m.rnn, LayerNormLSTM)
     logits, (h, c) = m(torch.randint(0, 20, (2, 5)))
-    assert logits.shape == (2, 5, 20) and h.shape == (1, 2, 8)
+    assert logits.shape == (2, 5, 20)
+    assert h.shape == (1, 2, 8)
     with pytest.raises(ValueError, match="cell='lstm'"):
         CharLM(20, 8, cell="gru", layer_norm=True)
 
@@ -72,7 +75,8 @@ def test_random_partition_resets_state_and_draws_random_windows(small_texts):
     tr = LMTrainer(train, valid, tiny(partition="random"))
     x0, y0 = tr._random_windows(0)
     x1, _ = tr._random_windows(1)
-    assert x0.shape == (4, 12) and torch.equal(x0[:, 1:], y0[:, :-1])
+    assert x0.shape == (4, 12)
+    assert torch.equal(x0[:, 1:], y0[:, :-1])
     assert not torch.equal(x0, x1)
     tr = LMTrainer(train, None, tiny(partition="random"))  # no final evaluation
     seen = []
@@ -83,7 +87,8 @@ def test_random_partition_resets_state_and_draws_random_windows(small_texts):
     seen.clear()
     seq.model.register_forward_pre_hook(lambda mod, args: seen.append(args[1]))
     seq.fit(progress=False)
-    assert seen[0] is None and all(s is not None for s in seen[1:])  # carried
+    assert seen[0] is None
+    assert all(s is not None for s in seen[1:])
     with pytest.raises(ValueError, match="partition"):
         tiny(partition="shuffled")
 
