@@ -49,7 +49,7 @@ def plot_seed_comparison(
 ) -> Axes:
     """Horizontal bars: mean ± sample standard deviation per row, every seed as a dot.
 
-    ``references`` are drawn as labelled vertical lines (e.g. the best n-gram model).
+    ``references`` are drawn as vertical lines named in a legend (e.g. the best n-gram model).
     """
     names = list(values)
     ax = _axes(ax, (7.5, 0.45 * len(names) + 1.2))
@@ -59,10 +59,11 @@ def plot_seed_comparison(
     ax.barh(y, means, xerr=stds, color="#9ecae1", ecolor="#08519c", capsize=4, height=0.6)
     for yi, n in zip(y, names, strict=True):
         ax.plot(values[n], np.full(len(values[n]), yi), "o", ms=3.5, color="#08306b")
+    styles = ("--", ":", "-.")
     for k, (label, x) in enumerate((references or {}).items()):
-        ax.axvline(x, color="#c0392b", ls="--", lw=1)
-        ax.text(x, len(names) - 0.4 + 0.35 * k, f" {label}", color="#c0392b", fontsize=8,
-                va="bottom")  # fmt: skip
+        ax.axvline(x, color="#c0392b", ls=styles[k % 3], lw=1.2, label=label)
+    if references:
+        ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
     ax.set_yticks(y, names, fontsize=8.5)
     lo = min(means.min() - 2 * stds.max(), *(references or {0: np.inf}).values())
     hi = max((means + stds).max(), *(references or {0: -np.inf}).values())
