@@ -38,6 +38,7 @@ class TrainConfig:
     hidden_size, num_layers, embed_dim : int
         Model size: H per layer, number of stacked layers, embedding size E.
     dropout : float
+        Dropout probability on the embeddings, between layers and before the read-out.
     batch_size : int
         N, parallel streams.
     seq_len : int
