@@ -1,10 +1,10 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from rnncourse.figures import attention as att_fig  # noqa: E402
+from rnncourse.figures import attention as att_fig
 
 
 def test_bars_are_the_means_and_error_bars_the_range():

@@ -94,6 +94,16 @@ PLANTED = [
      "            if len(next_alive) + len(finished) >= 1:", {"beam_search"}, "greedy decoding"),
     ("ex13_beam_search", "finished.append((alive[k][0], total[k, v] / t**alpha))",
      "finished.append((alive[k][0], total[k, v]))", {"beam_search"}, "length normalisation"),
+    ("ex10_ngram_lm", "np.add.at(c2, (ids[:-1], ids[1:]), 1)",
+     "np.add.at(c2, (ids[1:], ids[:-1]), 1)", {"count_ngrams"}, "transposed"),
+    ("ex10_ngram_lm", "return np.where(total > 0, lam * ml + (1 - lam) * shorter, shorter)",
+     "return lam * ml + (1 - lam) * shorter", {"interpolated_probs"}, "never seen"),
+    ("ex10_ngram_lm", "return float(np.exp(-logp.mean()))", "return float(-logp.mean())",
+     {"heldout_perplexity"}, "cross-entropy"),
+    ("ex11_variational_dropout", "h_prev * mask_h, c_prev,", "h_prev, c_prev,",
+     {"variational_lstm_forward", "variational_lstm_backward"}, "mask_h"),
+    ("ex11_variational_dropout", "dh_next = dhm * mask_h", "dh_next = dhm",
+     {"variational_lstm_backward"}, "passes through mask_h"),
 ]
 
 

@@ -48,7 +48,8 @@ def test_beam_finds_the_sequence_greedy_misses():
     greedy, _ = beam_search(step, state, 1, 5, select=select)
     best, score = beam_search(step, state, 2, 5, select=select, alpha=0.0)
     assert greedy == [A, A]
-    assert best == [B] and score == pytest.approx(math.log(0.36))
+    assert best == [B]
+    assert score == pytest.approx(math.log(0.36))
 
 
 def test_length_normalisation_decides_between_short_and_long():
@@ -62,8 +63,10 @@ def test_length_normalisation_decides_between_short_and_long():
     step, state, select = table_model(table)
     short, s0 = beam_search(step, state, 3, 6, select=select, alpha=0.0)
     long, s1 = beam_search(step, state, 3, 6, select=select, alpha=1.0)
-    assert short == [] and s0 == pytest.approx(math.log(0.5))
-    assert long == [A, B] and s1 == pytest.approx(math.log(0.5 * 0.9 * 0.9) / 3)
+    assert short == []
+    assert s0 == pytest.approx(math.log(0.5))
+    assert long == [A, B]
+    assert s1 == pytest.approx(math.log(0.5 * 0.9 * 0.9) / 3)
 
 
 def test_beam_of_one_is_greedy_on_a_model():
@@ -72,7 +75,8 @@ def test_beam_of_one_is_greedy_on_a_model():
     b = batch_tensors([("3 may 1979", ""), ("le 14 juillet 2001 and 19790503", "")])
     greedy, maps = greedy_decode(model, b["src"], b["src_len"], max_len=12)
     assert beam_decode(model, b["src"], b["src_len"], 1, max_len=12) == greedy
-    assert maps[0].shape[1] == 10 and maps[1].shape[1] == int(b["src_len"][1])
+    assert maps[0].shape[1] == 10
+    assert maps[1].shape[1] == int(b["src_len"][1])
 
 
 def test_masked_loss_ignores_padding():

@@ -26,7 +26,8 @@ def model():
 def test_explorer_shows_what_the_model_decodes(model):
     w = AttentionExplorer({"additive": model}, [("3 may 1979", "1979-05-03"), "19790503"])
     data = _payload(w)
-    assert data["kind"] == "attention" and data["models"] == ["additive"]
+    assert data["kind"] == "attention"
+    assert data["models"] == ["additive"]
     assert [e["source"] for e in data["examples"]] == ["3 may 1979", "19790503"]
     b = batch_tensors([("3 may 1979", "")])
     ids, maps = greedy_decode(model, b["src"], b["src_len"])
@@ -48,7 +49,8 @@ def test_typed_input_is_decoded_and_shown_first(model):
 
 def test_bad_input_gives_a_message_not_a_crash(model):
     w = AttentionExplorer({"additive": model}, ["3 may 1979!"])
-    assert w.data is None and "never saw" in w.error
+    assert w.data is None
+    assert "never saw" in w.error
     assert "Cannot show this widget" in w._repr_mimebundle_()["text/html"]
     none = exp.load_model("none")
     w = AttentionExplorer({"none": none}, ["19790503"])
