@@ -20,7 +20,13 @@ minLSTM, LRU), :mod:`.ssm` (Mamba's selective SSM, xLSTM cells), :mod:`.rtrl` (r
 recurrent learning).
 """
 
-from rnncourse.reference.attention import attention_backward, attention_forward, attention_scores
+from rnncourse.reference.attention import (
+    additive_attention_backward,
+    additive_attention_forward,
+    attention_backward,
+    attention_forward,
+    attention_scores,
+)
 from rnncourse.reference.bidirectional import bidirectional_backward, bidirectional_forward
 from rnncourse.reference.deep import deep_backward, deep_forward
 from rnncourse.reference.gradcheck import (
@@ -95,6 +101,7 @@ __all__ = [
     "sample", "sample_next", "rnn_lm_step", "rnn_lm_loss", "make_rng",
     "init_rnn_params", "init_output_params", "init_deep_params",
     "attention_forward", "attention_backward", "attention_scores",
+    "additive_attention_forward", "additive_attention_backward",
     "linear_scan_forward", "linear_scan_backward", "scan_cost",
     "mingru_forward", "mingru_backward", "minlstm_forward", "lru_init", "lru_forward",
     "rnn_rtrl_gradients", "diagonal_rtrl_gradients", "gradient_costs",

@@ -68,6 +68,26 @@
     inp.addEventListener("input", function () { onInput(parseInt(inp.value, 10), out); });
     return { node: wrap, input: inp, out: out };
   }
+  // Positions of a view's own controls survive a redraw: a live weight change replaces the view's
+  // iframe, and the new view starts where the reader left the old one. They are kept on the page
+  // that holds the iframe (a srcdoc frame shares its origin), under the widget's view_id.
+  function store() {
+    var w = window;
+    try {
+      if (window.parent !== window && window.parent.document) w = window.parent;
+    } catch (e) { /* a host of another origin: keep them in this frame */ }
+    if (!w.__rnnwState) w.__rnnwState = {};
+    return w.__rnnwState;
+  }
+  W.recall = function (viewId, key) {
+    var s = viewId ? store()[viewId] : null;
+    return s ? s[key] : undefined;
+  };
+  W.remember = function (viewId, key, value) {
+    if (!viewId) return;
+    var s = store();
+    (s[viewId] = s[viewId] || {})[key] = value;
+  };
   W.mount = function (id) {
     var root = document.getElementById(id);
     if (!root) {  // not in the document yet (some front ends insert outputs late)
@@ -93,7 +113,16 @@
     var grid = {}, k;
     for (k in d.grid) grid[k] = W.decode(d.grid[k]);
     var axes = d.axes, names = d.axis_names, labels = d.axis_labels;
-    var idx = names.map(function (nm) { return d.start[nm]; });
+    var saved = W.recall(d.view_id, "idx") || {};
+    var idx = names.map(function (nm) {
+      var v = saved[nm];
+      return typeof v === "number" && v >= 0 && v < axes[nm].length ? v : d.start[nm];
+    });
+    function save() {
+      var pos = {};
+      names.forEach(function (nm, a) { pos[nm] = idx[a]; });
+      W.remember(d.view_id, "idx", pos);
+    }
     var controls = el("div", { class: "rnnw-row" });
     var svgBox = el("div", { class: "rnnw-panel" });
     var table = el("div");
@@ -106,7 +135,7 @@
     body.appendChild(el("div", { class: "rnnw-note" }, esc(d.note)));
     var sliders = names.map(function (nm, a) {
       var s = slider(labels[a] + " ", axes[nm].length, idx[a], function (v, out) {
-        idx[a] = v; out.textContent = fmt(axes[nm][v]); draw();
+        idx[a] = v; out.textContent = fmt(axes[nm][v]); save(); draw();
       }, "rnnw-axis-" + nm);
       s.out.textContent = fmt(axes[nm][idx[a]]);
       controls.appendChild(s.node);
@@ -420,6 +449,51 @@
         });
       }
       legend.innerHTML = "colour: " + esc(d.what) + " of unit " + unit + " — <span style='background:" + W.light(-d.scale, d.scale) + "'>&nbsp;" + fmt(-d.scale) + "&nbsp;</span> … <span style='background:#fff;border:1px solid #ddd'>&nbsp;0&nbsp;</span> … <span style='background:" + W.light(d.scale, d.scale) + "'>&nbsp;+" + fmt(d.scale) + "&nbsp;</span>; hover a character for its value.";
+    }
+    draw();
+  };
+
+  // ---------------------------------------------------------------- attention explorer
+  W.views.attention = function (body, d) {
+    var ex = 0, model = d.models[0];
+    body.appendChild(el("div", { class: "rnnw-title" }, esc(d.title)));
+    var row = el("div", { class: "rnnw-row" });
+    var pick = el("select", {});
+    d.examples.forEach(function (e, i) { pick.appendChild(el("option", { value: i }, esc(e.source))); });
+    pick.addEventListener("change", function () { ex = parseInt(pick.value, 10); draw(); });
+    row.appendChild(el("label", {}, "input ")).appendChild(pick);
+    var buttons = d.models.map(function (m) {
+      var b = el("button", { class: "rnnw-chip", type: "button" }, esc(m));
+      b.addEventListener("click", function () { model = m; draw(); });
+      row.appendChild(b);
+      return b;
+    });
+    body.appendChild(row);
+    var out = el("div", { class: "rnnw-text" });
+    var grid = el("div", { class: "rnnw-text" });
+    body.appendChild(out);
+    body.appendChild(grid);
+    body.appendChild(el("div", { class: "rnnw-note" }, esc(d.note)));
+    function show(c) { return c === " " ? "␣" : esc(c); }
+    function draw() {
+      buttons.forEach(function (b, i) { b.className = "rnnw-chip" + (d.models[i] === model ? " rnnw-on" : ""); });
+      var e = d.examples[ex], run = e.runs[model], w = W.decode(run.w);
+      var T = w.shape[0], L = w.shape[1], src = e.source, o = run.output;
+      var verdict = e.target === null ? "" : (o === e.target ? "  ✓ matches " : "  ✗ expected ") + esc(e.target);
+      out.innerHTML = "output: <b>" + esc(o) + "</b>" + verdict;
+      var h = '<table class="rnnw-table" style="border-collapse:collapse"><tr><th></th>';
+      for (var l = 0; l < L; l++) h += "<th style='padding:0 1px;text-align:center'>" + show(src[l]) + "</th>";
+      h += "</tr>";
+      for (var t = 0; t < T; t++) {
+        var lab = t < o.length ? show(o[t]) : "&lt;EOS&gt;";
+        h += "<tr><th style='padding:0 4px'>" + lab + "</th>";
+        for (l = 0; l < L; l++) {
+          var v = w.data[t * L + l];
+          h += "<td title='" + lab + " ← " + show(src[l]) + ": " + fmt(v) + "' style='padding:0;width:11px;height:13px;border:0;background:" + W.colour(v, "sigmoid") + "'></td>";
+        }
+        h += "</tr>";
+      }
+      grid.innerHTML = h + "</table>";
     }
     draw();
   };
