@@ -20,8 +20,7 @@ def test_nine_exercises_exist():
     assert names == sorted(CATALOG)  # every solution is a catalogued exercise, and back
     assert names[:9] == ["ex01_rnn_forward", "ex02_rnn_bptt", "ex03_char_lm", "ex04_gru",
                      "ex05_lstm_step", "ex06_lstm_sequence_tbptt", "ex07_bidirectional_deep",
-                     "ex08_vanishing_gradients", "ex09_torch_lstm",
-                     "ex14_parallel_scan"]
+                     "ex08_vanishing_gradients", "ex09_torch_lstm"]
 
 
 def test_stub_replaces_solution_and_keeps_hints():
