@@ -10,8 +10,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-CELLS = ("rnn", "gru", "lstm")
-BACKENDS = ("rnncourse", "torch")
+from rnncourse.train.config import BACKENDS, CELLS
 State = Tensor | tuple[Tensor, Tensor]
 
 
