@@ -1,5 +1,8 @@
 """Checkpoints: written atomically, read with ``torch.load(weights_only=True)``.
 
+torch is imported inside the functions, so the command line can check a checkpoint path
+(:func:`check_writable`) before paying for the import.
+
 A checkpoint is a dict of tensors and plain Python types only (the vocabulary as a token list,
 the configuration as a dict), so the safe ``weights_only`` loader accepts it and no pickled class
 is needed to read it back.
@@ -11,8 +14,6 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
-
-import torch
 
 from rnncourse.train.config import TrainConfig, resolve_device
 
@@ -35,6 +36,8 @@ def save_checkpoint(obj: dict[str, Any], path: str | os.PathLike) -> Path:
     Path
         The path written.
     """
+    import torch
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
@@ -80,7 +83,7 @@ def check_writable(path: str | os.PathLike) -> Path:
     return path
 
 
-def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict:
+def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> dict:
     """Read a checkpoint written by :func:`save_checkpoint` (``weights_only=True``).
 
     Raises
@@ -88,6 +91,8 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
     CheckpointError
         Missing file, not a torch file, or not an rnncourse char-LM checkpoint.
     """
+    import torch
+
     path = Path(path)
     if path.is_dir():
         raise CheckpointError(f"checkpoint {str(path)!r} is a directory, not a checkpoint file")
