@@ -6,8 +6,8 @@ NumPy
 PyTorch
     :class:`LMTrainer` / :class:`TrainConfig` — char-level language models (RNN / GRU / LSTM,
     layers, CPU or GPU) with tqdm bars, validation bits per character, samples and resumable
-    checkpoints (:class:`NonFiniteError` stops a diverging run); :func:`load_model`; :class:`CharLM`; :func:`train_sequence_task` for the
-    synthetic tasks.
+    checkpoints (:class:`NonFiniteError` stops a diverging run); :func:`load_model`;
+    :class:`CharLM`; :func:`train_sequence_task` for the synthetic tasks.
 Checkpoints
     :func:`save_checkpoint` (atomic), :func:`load_checkpoint` (``weights_only=True``).
 Experiments

@@ -122,9 +122,11 @@ def _add_train(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     r.add_argument(
         "--log",
+        "--log-file",
         metavar="FILE",
         default=None,
-        help="append metrics per step and per evaluation to FILE (.csv: CSV, else JSON lines)",
+        help="append metrics per step and per evaluation to FILE (.csv: CSV, else JSON lines); "
+        "under torchrun spell it --log-file (torchrun takes --log for its own --log-dir)",
     )
     r.add_argument(
         "--tensorboard",

@@ -137,9 +137,7 @@ class TrainConfig:
     seq_len: int = _f(64, "truncated-BPTT window T (characters per stream per update)", low=1)
     lr: float = _f(2e-3, "peak Adam learning rate", low=0.0, strict=True)
     warmup_steps: int = _f(20, "linear warm-up from lr/10 to lr over this many steps", low=0)
-    min_lr_ratio: float = _f(
-        0.05, "the cosine decay ends at lr * min-lr-ratio", low=0.0, high=1.0
-    )
+    min_lr_ratio: float = _f(0.05, "the cosine decay ends at lr * min-lr-ratio", low=0.0, high=1.0)
     schedule: str = _f(
         "cosine", "learning rate after warm-up: cosine decay or constant", choices=SCHEDULES
     )

@@ -16,7 +16,11 @@ LN2 = math.log(2.0)
 
 @torch.no_grad()
 def score_bits_per_char(
-    model: nn.Module, ids: np.ndarray, device: torch.device, batch_size: int = 64, seq_len: int = 256
+    model: nn.Module,
+    ids: np.ndarray,
+    device: torch.device,
+    batch_size: int = 64,
+    seq_len: int = 256,
 ) -> float:
     """Mean cross-entropy of ``model`` on the ids (L,) in bits per predicted character.
 
@@ -38,5 +42,3 @@ def score_bits_per_char(
         count += yt.numel()
     model.train(was_training)
     return total / count / LN2
-
-

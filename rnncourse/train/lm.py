@@ -5,9 +5,9 @@
 Adam, gradient clipping and a warm-up + cosine learning-rate schedule, evaluates validation bits per
 character, samples, and writes checkpoints from which an interrupted run resumes with exactly the
 result the uninterrupted run would have had. A step whose loss or gradient is not finite raises
-:class:`NonFiniteError` before the weights change. The training loop itself (progress bar, periodic
-evaluation, checkpoints, time budget, Ctrl-C) is :func:`rnncourse.train.loop.fit`; under torchrun the
-streams are shared across processes (:mod:`rnncourse.train.distributed`).
+:class:`NonFiniteError` before the weights change. The training loop itself (progress bar,
+periodic evaluation, checkpoints, time budget, Ctrl-C) is :func:`rnncourse.train.loop.fit`; under
+torchrun the streams are shared across processes (:mod:`rnncourse.train.distributed`).
 """
 
 from __future__ import annotations
@@ -47,9 +47,16 @@ class NonFiniteError(FloatingPointError):
 
 def _empty_history() -> dict[str, list]:
     return {
-        "step": [], "loss": [], "bpc": [], "grad_norm": [], "lr": [],
-        "val_step": [], "val_bpc": [], "sample_step": [], "samples": [],
-    }  # fmt: skip
+        "step": [],
+        "loss": [],
+        "bpc": [],
+        "grad_norm": [],
+        "lr": [],
+        "val_step": [],
+        "val_bpc": [],
+        "sample_step": [],
+        "samples": [],
+    }
 
 
 class LMTrainer:
@@ -122,9 +129,14 @@ class LMTrainer:
 
         torch.manual_seed(config.seed)
         self.model = CharLM(
-            len(self.vocab), config.hidden_size, config.num_layers, config.cell,
-            config.embed_dim, config.dropout, config.backend,
-        ).to(self.device)  # fmt: skip
+            len(self.vocab),
+            config.hidden_size,
+            config.num_layers,
+            config.cell,
+            config.embed_dim,
+            config.dropout,
+            config.backend,
+        ).to(self.device)
         # the module that trains: DDP averages the gradients of all processes in backward
         self._train_model: nn.Module = self.model
         if self.world > 1:
@@ -271,7 +283,7 @@ class LMTrainer:
         fit_schedule: bool = False,
         **options: Any,
     ) -> dict[str, list]:
-        """Train until ``config.max_steps`` (or an earlier stop); see :func:`rnncourse.train.loop.fit`.
+        """Train until ``config.max_steps`` or an earlier stop: :func:`rnncourse.train.loop.fit`.
 
         Returns
         -------
@@ -281,10 +293,16 @@ class LMTrainer:
         from rnncourse.train.loop import fit
 
         return fit(
-            self, max_steps=max_steps, time_budget=time_budget, checkpoint_path=checkpoint_path,
-            progress=progress, print_samples=print_samples, callback=callback,
-            fit_schedule=fit_schedule, **options,
-        )  # fmt: skip
+            self,
+            max_steps=max_steps,
+            time_budget=time_budget,
+            checkpoint_path=checkpoint_path,
+            progress=progress,
+            print_samples=print_samples,
+            callback=callback,
+            fit_schedule=fit_schedule,
+            **options,
+        )
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:

@@ -152,11 +152,16 @@ def fit(
                     bar.total = cfg.max_steps
                 bar.update(1)
                 if log is not None and main:
-                    log.write(dict(
-                        step=trainer.step, loss=loss, bpc=loss / LN2, lr=trainer.history["lr"][-1],
-                        grad_norm=trainer.history["grad_norm"][-1],
-                        seconds=round(time.perf_counter() - start, 3),
-                    ))  # fmt: skip
+                    log.write(
+                        dict(
+                            step=trainer.step,
+                            loss=loss,
+                            bpc=loss / LN2,
+                            lr=trainer.history["lr"][-1],
+                            grad_norm=trainer.history["grad_norm"][-1],
+                            seconds=round(time.perf_counter() - start, 3),
+                        )
+                    )
                 run.periodic()
                 if callback is not None:
                     callback(trainer)
@@ -169,9 +174,11 @@ def fit(
     if fit_schedule and trainer.stop_reason != "signal":
         cfg.max_steps = max(trainer.step, 1)  # the schedule ended here
     done = trainer.step == cfg.max_steps
-    if done and trainer.valid_ids is not None and trainer.history["val_step"][-1:] != [
-        trainer.step
-    ]:
+    if (
+        done
+        and trainer.valid_ids is not None
+        and trainer.history["val_step"][-1:] != [trainer.step]
+    ):
         run.evaluate()  # the final score (an interrupted run gets it when it finishes)
     if checkpoint_path is not None:
         trainer.save(checkpoint_path)
@@ -191,8 +198,11 @@ class _Run:
         print_evals: bool,
     ) -> None:
         self.tr, self.checkpoint_path, self.best_path, self.log = (
-            trainer, checkpoint_path, best_path, log
-        )  # fmt: skip
+            trainer,
+            checkpoint_path,
+            best_path,
+            log,
+        )
         self.print_samples, self.print_evals = print_samples, print_evals
         self.main = trainer.rank == 0
         vals = trainer.history["val_bpc"]
@@ -228,7 +238,9 @@ class _Run:
         if not self.main:
             return
         if self.log is not None:
-            self.log.write(dict(step=tr.step, val_bpc=bpc, eval_seconds=round(self.eval_seconds, 3)))
+            self.log.write(
+                dict(step=tr.step, val_bpc=bpc, eval_seconds=round(self.eval_seconds, 3))
+            )
         if self.print_evals:
             train = sum(tr.history["bpc"][-20:]) / max(1, len(tr.history["bpc"][-20:]))
             print(

@@ -11,6 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from rnncourse.train.config import BACKENDS, CELLS
+
 State = Tensor | tuple[Tensor, Tensor]
 
 

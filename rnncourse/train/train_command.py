@@ -19,9 +19,16 @@ from rnncourse.train.cli_options import flag_of, given_config
 
 #: Config fields a resumed run may change (they change neither the model nor the data order).
 RESUME_CHANGEABLE = (
-    "max_steps", "eval_every", "sample_every", "checkpoint_every", "eval_chars", "sample_len",
-    "temperature", "device", "amp",
-)  # fmt: skip
+    "max_steps",
+    "eval_every",
+    "sample_every",
+    "checkpoint_every",
+    "eval_chars",
+    "sample_len",
+    "temperature",
+    "device",
+    "amp",
+)
 
 
 class UsageError(ValueError):

@@ -21,8 +21,23 @@ from rnncourse.cli import main
 from rnncourse.train import TrainConfig, load_checkpoint
 from rnncourse.train.cli_options import flag_of
 
-TINY = ["--hidden-size", "16", "--embed-dim", "8", "--batch-size", "4", "--seq-len", "16",
-        "--eval-every", "0", "--sample-every", "0", "--no-progress", "--device", "cpu"]  # fmt: skip
+TINY = [
+    "--hidden-size",
+    "16",
+    "--embed-dim",
+    "8",
+    "--batch-size",
+    "4",
+    "--seq-len",
+    "16",
+    "--eval-every",
+    "0",
+    "--sample-every",
+    "0",
+    "--no-progress",
+    "--device",
+    "cpu",
+]
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -40,8 +55,12 @@ def subprocess_cli(*argv, **kw):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     return subprocess.run(
         [sys.executable, "-m", "rnncourse", *map(str, argv)],
-        capture_output=True, text=True, env=env, timeout=120, **kw,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -118,22 +137,36 @@ def test_real_command_refuses_inf_and_binary_in_one_line(corpus, tmp_path):
 
 def test_non_utf8_refused_with_offset_unless_encoding_given(tmp_path, capsys):
     latin = tmp_path / "latin.txt"
-    latin.write_bytes(("a cafe and a bar\n" * 80).encode() + "caf\xe9 cr\xe8me\n".encode("latin-1") * 9)
+    latin.write_bytes(
+        ("a cafe and a bar\n" * 80).encode() + "caf\xe9 cr\xe8me\n".encode("latin-1") * 9
+    )
     offset = 17 * 80 + 3
     ck = tmp_path / "l.pt"
     rc, _, err = cli(capsys, "train", "--corpus", latin, "--checkpoint", ck, *TINY)
     assert rc == 2 and f"not valid utf-8: byte 0xe9 at offset {offset} (line 81, column 4)" in err
     assert "--encoding" in err and not ck.exists()
-    rc, _, err = cli(capsys, "train", "--corpus", latin, "--encoding", "latin-1", "--steps", 2,
-                     "--checkpoint", ck, *TINY)  # fmt: skip
+    rc, _, err = cli(
+        capsys,
+        "train",
+        "--corpus",
+        latin,
+        "--encoding",
+        "latin-1",
+        "--steps",
+        2,
+        "--checkpoint",
+        ck,
+        *TINY,
+    )
     assert rc == 0, err
     assert "é" in load_checkpoint(ck)["vocab"]["tokens"]
 
 
 def test_non_finite_training_stops_and_keeps_the_checkpoint(trained, corpus):
     ck, good = trained
-    r = subprocess_cli("train", "--corpus", corpus, "--lr", "1e38", "--overwrite",
-                       "--checkpoint", ck, *TINY)  # fmt: skip
+    r = subprocess_cli(
+        "train", "--corpus", corpus, "--lr", "1e38", "--overwrite", "--checkpoint", ck, *TINY
+    )
     assert r.returncode == 2, r.stderr
     assert re.fullmatch(
         r"rnncourse train: error: stopped: step \d+: the training (loss|gradient norm) is "
@@ -155,27 +188,64 @@ def test_errors_found_before_training(trained, corpus, tmp_path, capsys):
     save_checkpoint({k: full[k] for k in ("format", "config", "vocab", "model")}, weights_only)
     cases = [
         (["train", "--corpus", corpus, "--checkpoint", tmp_path], "is a directory"),
-        (["train", "--corpus", short, "--checkpoint", tmp_path / "s.pt"],
-         "validation text (the last 10% of"),
-        (["train", "--corpus", corpus, "--device", "foo", "--checkpoint", tmp_path / "d.pt"],
-         "device 'foo' is not a device name"),
+        (
+            ["train", "--corpus", short, "--checkpoint", tmp_path / "s.pt"],
+            "validation text (the last 10% of",
+        ),
+        (
+            ["train", "--corpus", corpus, "--device", "foo", "--checkpoint", tmp_path / "d.pt"],
+            "device 'foo' is not a device name",
+        ),
         (["train", "--corpus", corpus, "--checkpoint", ck], "already exists; pass --resume"),
-        (["train", "--corpus", corpus, "--checkpoint", ck, "--resume"],
-         "has finished its 4 steps; to extend it"),
-        (["train", "--corpus", corpus, "--checkpoint", ck, "--resume", "--steps", 3],
-         "--steps 3: the checkpoint is at step 4 already"),
-        (["train", "--corpus", corpus, "--checkpoint", ck, "--resume", "--hidden-size", 32],
-         "--hidden-size 32 differs from the checkpoint's 16"),
-        (["train", "--corpus", corpus, "--checkpoint", weights_only, "--resume", "--steps", 9],
-         "holds the weights only"),
-        (["train", "--corpus", corpus, "--checkpoint", tmp_path / "n.pt", "--resume"],
-         "--resume given but checkpoint"),
+        (
+            ["train", "--corpus", corpus, "--checkpoint", ck, "--resume"],
+            "has finished its 4 steps; to extend it",
+        ),
+        (
+            ["train", "--corpus", corpus, "--checkpoint", ck, "--resume", "--steps", 3],
+            "--steps 3: the checkpoint is at step 4 already",
+        ),
+        (
+            ["train", "--corpus", corpus, "--checkpoint", ck, "--resume", "--hidden-size", 32],
+            "--hidden-size 32 differs from the checkpoint's 16",
+        ),
+        (
+            ["train", "--corpus", corpus, "--checkpoint", weights_only, "--resume", "--steps", 9],
+            "holds the weights only",
+        ),
+        (
+            ["train", "--corpus", corpus, "--checkpoint", tmp_path / "n.pt", "--resume"],
+            "--resume given but checkpoint",
+        ),
         (["train", "--corpus", tmp_path / "missing.txt"], "missing.txt' does not exist"),
-        (["train", "--corpus", corpus, "--batch-size", 64, "--seq-len", 64,
-          "--checkpoint", tmp_path / "b.pt"],
-         "one update needs --batch-size x --seq-len + 1"),
-        (["train", "--corpus", corpus, "--keep", "best", "--valid-fraction", 0,
-          "--checkpoint", tmp_path / "k.pt"], "--keep best needs validation text"),
+        (
+            [
+                "train",
+                "--corpus",
+                corpus,
+                "--batch-size",
+                64,
+                "--seq-len",
+                64,
+                "--checkpoint",
+                tmp_path / "b.pt",
+            ],
+            "one update needs --batch-size x --seq-len + 1",
+        ),
+        (
+            [
+                "train",
+                "--corpus",
+                corpus,
+                "--keep",
+                "best",
+                "--valid-fraction",
+                0,
+                "--checkpoint",
+                tmp_path / "k.pt",
+            ],
+            "--keep best needs validation text",
+        ),
         (["train", "--cell", "transformer"], "cell must be one of 'rnn', 'gru', 'lstm'"),
         (["train", "--minutes", "0"], "argument --minutes: minutes must be > 0.0"),
         (["sample", ck, "--temperature", "nan"], "temperature must be a finite number"),
@@ -186,7 +256,7 @@ def test_errors_found_before_training(trained, corpus, tmp_path, capsys):
         (["sample", corpus], "not a checkpoint written by 'rnncourse train'"),
         (["sample", tmp_path / "none.pt"], "does not exist"),
         (["eval", ck, "--corpus", tmp_path], "is not a regular file"),
-    ]  # fmt: skip
+    ]
     for argv, message in cases:
         # the case's own options come last, so they win over TINY's
         rc, out, err = cli(capsys, argv[0], *(TINY if argv[0] == "train" else []), *argv[1:])
@@ -197,22 +267,25 @@ def test_errors_found_before_training(trained, corpus, tmp_path, capsys):
     assert ck.read_bytes() == good
     other = tmp_path / "other.txt"
     other.write_text("Completely different words, with UPPER case & symbols!\n" * 40)
-    rc, _, err = cli(capsys, "train", "--corpus", other, "--resume", "--steps", 9,
-                     "--checkpoint", ck, *TINY)  # fmt: skip
+    rc, _, err = cli(
+        capsys, "train", "--corpus", other, "--resume", "--steps", 9, "--checkpoint", ck, *TINY
+    )
     assert rc == 2 and "different vocabulary" in err and ck.read_bytes() == good
 
 
 def test_resume_extends_a_finished_run_on_the_documented_schedule(trained, corpus, capsys):
     ck, _ = trained
-    rc, out, err = cli(capsys, "train", "--corpus", corpus, "--resume", "--steps", 10,
-                       "--checkpoint", ck, *TINY)  # fmt: skip
+    rc, out, err = cli(
+        capsys, "train", "--corpus", corpus, "--resume", "--steps", 10, "--checkpoint", ck, *TINY
+    )
     assert rc == 0 and "resumed" in out, err
     saved = load_checkpoint(ck)
     cfg = TrainConfig.from_dict(saved["config"])
     assert saved["step"] == 10 and cfg.max_steps == 10
     lrs = saved["history"]["lr"]
-    assert lrs[:4] == [TrainConfig.from_dict({**saved["config"], "max_steps": 4}).lr_at(s)
-                       for s in range(4)]  # fmt: skip
+    assert lrs[:4] == [
+        TrainConfig.from_dict({**saved["config"], "max_steps": 4}).lr_at(s) for s in range(4)
+    ]
     assert lrs[4:] == [cfg.lr_at(s) for s in range(4, 10)]  # the 10-step cosine from step 4
     assert lrs[4] > lrs[3]  # the warm restart the help describes
 
@@ -220,8 +293,26 @@ def test_resume_extends_a_finished_run_on_the_documented_schedule(trained, corpu
 def test_keep_best_valid_file_and_logs(corpus, tmp_path, capsys):
     ck, log, valid = tmp_path / "r.pt", tmp_path / "m.jsonl", tmp_path / "valid.txt"
     valid.write_text("def sub(a, b):\n    return a - b\n" * 5)
-    argv = ["train", "--corpus", corpus, "--valid", valid, "--steps", 9, "--checkpoint", ck,
-            "--keep", "best", "--log", log, *TINY, "--eval-every", 3, "--lr", "0.05"]  # fmt: skip
+    argv = [
+        "train",
+        "--corpus",
+        corpus,
+        "--valid",
+        valid,
+        "--steps",
+        9,
+        "--checkpoint",
+        ck,
+        "--keep",
+        "best",
+        "--log",
+        log,
+        *TINY,
+        "--eval-every",
+        3,
+        "--lr",
+        "0.05",
+    ]
     rc, out, err = cli(capsys, *argv)
     assert rc == 0, err
     assert out.count("validation") >= 3  # --no-progress: one line per evaluation
@@ -233,8 +324,21 @@ def test_keep_best_valid_file_and_logs(corpus, tmp_path, capsys):
     assert [r["step"] for r in rows if "loss" in r] == list(range(1, 10))
     assert [r["val_bpc"] for r in rows if "val_bpc" in r] == pytest.approx(h["val_bpc"])
     csv_log = tmp_path / "m.csv"
-    rc, _, _ = cli(capsys, "train", "--corpus", corpus, "--valid-fraction", 0, "--steps", 3,
-                   "--checkpoint", tmp_path / "c.pt", "--log", csv_log, *TINY)  # fmt: skip
+    rc, _, _ = cli(
+        capsys,
+        "train",
+        "--corpus",
+        corpus,
+        "--valid-fraction",
+        0,
+        "--steps",
+        3,
+        "--checkpoint",
+        tmp_path / "c.pt",
+        "--log",
+        csv_log,
+        *TINY,
+    )
     lines = csv_log.read_text().splitlines()
     assert rc == 0 and lines[0].startswith("step,loss,bpc,lr") and len(lines) == 4
     assert load_checkpoint(tmp_path / "c.pt")["history"]["val_bpc"] == []
@@ -244,10 +348,28 @@ def test_ctrl_c_saves_and_resumes(corpus, tmp_path):
     ck, log = tmp_path / "i.pt", tmp_path / "i.jsonl"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     p = subprocess.Popen(
-        [sys.executable, "-m", "rnncourse", "train", "--corpus", corpus, "--steps", "100000",
-         "--checkpoint", ck, "--log", log, "--checkpoint-every", "0", *TINY],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "rnncourse",
+            "train",
+            "--corpus",
+            corpus,
+            "--steps",
+            "100000",
+            "--checkpoint",
+            ck,
+            "--log",
+            log,
+            "--checkpoint-every",
+            "0",
+            *TINY,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     deadline = time.time() + 90
     while time.time() < deadline and (not log.exists() or log.read_text().count("\n") < 3):
         time.sleep(0.2)
