@@ -99,7 +99,7 @@ def run_cli(
         str(ck),
         "--overwrite",
         "--no-progress",
-        "--log",
+        "--log-file",  # torchrun reads --log as its own option
         str(log),
     ]
     if ddp:
@@ -115,7 +115,12 @@ def run_cli(
             "rnncourse",
             *argv,
         ]
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        # the same thread count as this process (torchrun leaves one process at torch's default)
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "OMP_NUM_THREADS": str(torch.get_num_threads()),
+        }
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
     else:
         with open(os.devnull, "w") as sink:
@@ -258,7 +263,8 @@ def main(argv: list[str] | None = None) -> dict:
             for k, v in res["chars_per_s"].items():
                 r = res["ratio_to_plain"].get(k)
                 extra = (
-                    f"  ratio to plain {r['median']:.3f} (min {r['min']:.3f}, max {r['max']:.3f})"
+                    f"  ratio to plain {r['median']:.3f} (per round "
+                    f"{r['rounds_min']:.3f} .. {r['rounds_max']:.3f})"
                     if r
                     else ""
                 )
