@@ -166,6 +166,10 @@ def _train(trainer: Any, plan: dict[str, Any], args: argparse.Namespace) -> int:
     from rnncourse.train.metrics_log import MetricsLog
 
     cfg, main = trainer.config, trainer.rank == 0
+    try:
+        log = MetricsLog(args.log, args.tensorboard) if main else None
+    except (OSError, ValueError) as e:
+        return fail("train", str(e))
     if main:
         verb = f"resumed {args.checkpoint} at step {trainer.step}" if plan["resumed"] else "new run"
         print(
@@ -175,10 +179,6 @@ def _train(trainer: Any, plan: dict[str, Any], args: argparse.Namespace) -> int:
             + (f", {trainer.world} processes" if trainer.world > 1 else ""),
             flush=True,
         )
-    try:
-        log = MetricsLog(args.log, args.tensorboard) if main else None
-    except (OSError, ValueError) as e:
-        return fail("train", str(e))
     try:
         trainer.fit(
             fit_schedule=plan["fit_schedule"],

@@ -395,3 +395,17 @@ def test_minutes_alone_fits_the_schedule_to_the_time(corpus, tmp_path, capsys):
     # the bar had a total (the estimated number of steps) and so an ETA
     totals = [int(t) for t in re.findall(r"\| *\d+/(\d+) \[", err)]
     assert totals and all(t > 1 for t in totals)
+
+
+def test_tensorboard_without_the_package_is_a_clear_error(corpus, tmp_path, capsys):
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("tensorboard is installed here")
+    ck = tmp_path / "t.pt"
+    argv = ["train", "--corpus", corpus, "--tensorboard", tmp_path / "tb", "--checkpoint", ck]
+    rc, out, err = cli(capsys, *argv, *TINY)
+    assert rc == 2 and "needs the tensorboard package (pip install tensorboard)" in err
+    assert not ck.exists() and "new run" not in out
