@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +138,7 @@ class LMTrainer:
         ).to(self.device)
         # the module that trains: DDP averages the gradients of all processes in backward
         self._train_model: nn.Module = self.model
-        if self.world > 1:
+        if ddp.launched_by_torchrun():
             ids = [self.device.index] if self.device.type == "cuda" else None
             self._train_model = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
         self.optimizer = torch.optim.Adam(
@@ -272,37 +271,16 @@ class LMTrainer:
         out = sample_ids(self.model, ids, length, temp, top_k, gen, stop_id=None)
         return self.vocab.decode(out)
 
-    def fit(
-        self,
-        max_steps: int | None = None,
-        time_budget: float | None = None,
-        checkpoint_path: str | os.PathLike | None = None,
-        progress: bool = True,
-        print_samples: bool = False,
-        callback: Callable[[LMTrainer], None] | None = None,
-        fit_schedule: bool = False,
-        **options: Any,
-    ) -> dict[str, list]:
-        """Train until ``config.max_steps`` or an earlier stop: :func:`rnncourse.train.loop.fit`.
+    def fit(self, **options: Any) -> dict[str, list]:
+        """Train until ``config.max_steps`` or an earlier stop; returns :attr:`history`.
 
-        Returns
-        -------
-        dict of lists
-            :attr:`history`.
+        The keyword options (``max_steps``, ``time_budget``, ``fit_schedule``,
+        ``checkpoint_path``, ``best_path``, ``progress``, ``callback``, ``log``,
+        ``handle_signals``, ...) are those of :func:`rnncourse.train.loop.fit`.
         """
         from rnncourse.train.loop import fit
 
-        return fit(
-            self,
-            max_steps=max_steps,
-            time_budget=time_budget,
-            checkpoint_path=checkpoint_path,
-            progress=progress,
-            print_samples=print_samples,
-            callback=callback,
-            fit_schedule=fit_schedule,
-            **options,
-        )
+        return fit(self, **options)
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:
