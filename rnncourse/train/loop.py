@@ -141,9 +141,14 @@ def fit(
                     left = int((time_budget - elapsed) * done_here / elapsed)
                     proposal = trainer.step + max(1, left)
                 out_of_time = main and time_budget is not None and elapsed > time_budget
+                signalled = flag.signum is not None
+                if trainer.world == 1 and (signalled or out_of_time):
+                    trainer.stop_reason = "signal" if signalled else "time"
+                    break  # before starting another step
+                # several processes learn a stop in the step's all-reduce, so all stop after it
                 t0 = time.perf_counter()
                 loss, signalled, timed_out, new_max = trainer._step(
-                    [float(flag.signum is not None), float(out_of_time), proposal]
+                    [float(signalled), float(out_of_time), proposal]
                 )
                 trainer.train_seconds += time.perf_counter() - t0
                 trainer.train_chars += trainer.chars_per_step

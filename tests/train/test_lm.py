@@ -195,3 +195,28 @@ def test_weights_only_checkpoint_cannot_resume_but_loads(small_texts, tmp_path):
     save_checkpoint(slim, tmp_path / "bad.pt")
     with pytest.raises(CheckpointError, match="non-finite weights in \\['head.bias'\\]"):
         load_model(tmp_path / "bad.pt")
+
+
+def test_signal_stops_after_the_step_saves_and_resumes_exactly(small_texts, tmp_path):
+    import os
+    import signal
+
+    train, valid = small_texts
+    cfg = tiny(max_steps=9, eval_every=0, sample_every=0)
+    full = LMTrainer(train, valid, cfg)
+    full.fit(progress=False)
+    ck = tmp_path / "run.pt"
+    first = LMTrainer(train, valid, cfg)
+
+    def press_ctrl_c(t):
+        if t.step == 5:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    first.fit(checkpoint_path=ck, progress=False, callback=press_ctrl_c, handle_signals=True)
+    assert first.stop_reason == "signal" and load_checkpoint(ck)["step"] == 5
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    resumed = LMTrainer.from_checkpoint(ck, train, valid)
+    resumed.fit(checkpoint_path=ck, progress=False)
+    assert resumed.history == full.history
+    for a, b in zip(full.model.parameters(), resumed.model.parameters(), strict=True):
+        assert torch.equal(a, b)
