@@ -3,9 +3,10 @@
 Both train the same character LSTM (embedding -> torch.nn.LSTM -> linear read-out, Adam,
 global-norm clipping 1.0, warm-up + cosine learning rate, carried hidden state, bf16 autocast
 when the settings ask for it) on the same text with the same N x T windows, in one process. The
-rounds alternate (CLI, plain, CLI, plain, ...), so a change in the machine's load hits both alike;
-each round times steps ``warmup .. steps`` (the first ones are warm-up), and the ratio is the
-plain script's time over the CLI's time for the same steps (1.0: as fast as plain PyTorch).
+rounds alternate (CLI, plain, plain, CLI, CLI, plain, ...: the order flips every round, since the
+one that runs right after the other pays for caches it evicted), so a change in the machine's load
+hits both alike; each round times steps ``warmup .. steps`` (the first ones are warm-up), and the
+ratio is the plain script's median step time over the CLI's (1.0: as fast as plain PyTorch).
 
 The CLI runs through :func:`rnncourse.cli.main` exactly as on the command line (its options at
 their defaults except those of the chosen settings, ``--steps`` and the file names); its step times
@@ -228,9 +229,10 @@ def main(argv: list[str] | None = None) -> dict:
                 contestants["cli_cpu"] = partial(run_cli, corpus, *cpu, "cpu", tmp)
             # per contestant, per round: the time of each timed step
             times: dict[str, list[list[float]]] = {k: [] for k in contestants}
-            for _ in range(args.rounds):
-                for key, run in contestants.items():
-                    times[key].append(run())
+            order = list(contestants)
+            for i in range(args.rounds):  # the order flips every round: no position advantage
+                for key in order if i % 2 == 0 else order[::-1]:
+                    times[key].append(contestants[key]())
             med = statistics.median
             pooled = {k: med([t for r in v for t in r]) for k, v in times.items()}
             per_round = {
