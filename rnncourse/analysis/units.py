@@ -12,6 +12,7 @@ import numpy as np
 
 from rnncourse.analysis.features import FEATURES, rank_units
 from rnncourse.analysis.recording import as_recordable, encode_text
+from rnncourse.data import convert_loss
 
 __all__ = [
     "unit_activations",
@@ -176,7 +177,7 @@ def clamped_unit_bits(
             nll = torch.nn.functional.cross_entropy(logits, x[0, 1:], reduction="none")
     finally:
         model.train(was_training)
-    return nll.double().cpu().numpy() / np.log(2.0)
+    return convert_loss(nll.double().cpu().numpy(), "bits")
 
 
 def find_interpretable_units(

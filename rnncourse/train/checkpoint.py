@@ -152,8 +152,16 @@ def load_model(
     if bad:
         raise CheckpointError(f"checkpoint {str(path)!r} has non-finite weights in {bad[:3]}")
     model = CharLM(
-        len(vocab), config.hidden_size, config.num_layers, config.cell, config.embed_dim,
-        config.dropout, backend or config.backend,
-    )  # fmt: skip
+        len(vocab),
+        config.hidden_size,
+        config.num_layers,
+        config.cell,
+        config.embed_dim,
+        config.dropout,
+        backend or config.backend,
+        config.locked_dropout,
+        config.tie_weights,
+        config.layer_norm,
+    )
     model.load_state_dict(ck["model"])
     return model.to(resolve_device(device)).eval(), vocab, config

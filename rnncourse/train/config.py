@@ -121,13 +121,21 @@ class TrainConfig:
         Where the recurrent layer comes from (state dicts are interchangeable).
     amp : {"none", "bf16"}
         bfloat16 autocast for the training forward pass; evaluation stays in float32.
+    locked_dropout, tie_weights, layer_norm : bool
+        Variational dropout masks, embedding shared with the read-out, layer-normalised LSTM.
+    clip_mode : {"norm", "value"}
+        Clip the global L2 norm of the gradient to ``clip``, or every entry to [-clip, clip].
+    partition : {"sequential", "random"}
+        N contiguous streams with the state carried, or N random windows from a zero state.
     """
 
     cell: str = _f("lstm", "recurrent cell: rnn (tanh), gru or lstm", choices=CELLS)
     hidden_size: int = _f(128, "hidden units per layer (H)", low=1)
     num_layers: int = _f(1, "number of stacked recurrent layers", low=1, flag="--layers")
     embed_dim: int = _f(64, "character embedding size (E)", low=1)
-    dropout: float = _f(0.0, "dropout between layers and before the read-out", low=0.0, high=0.99)
+    dropout: float = _f(
+        0.0, "dropout on the embeddings, between layers and before the read-out", low=0.0, high=0.99
+    )
     batch_size: int = _f(
         32,
         "parallel text streams N per update (the global batch: under torchrun each process "
@@ -176,6 +184,26 @@ class TrainConfig:
     )
     amp: str = _f(
         "none", "mixed precision: bfloat16 autocast for the training forward pass", choices=AMP
+    )
+    locked_dropout: bool = _f(
+        False,
+        "reuse the dropout masks of the embeddings and the read-out at every time step "
+        "(variational dropout) instead of drawing new ones per step",
+    )
+    tie_weights: bool = _f(
+        False, "share the embedding matrix with the read-out layer (needs embed-dim == hidden-size)"
+    )
+    layer_norm: bool = _f(False, "layer-normalised LSTM cell (cell lstm only)")
+    clip_mode: str = _f(
+        "norm",
+        "clip the global L2 norm of the gradient to --clip, or every entry to [-clip, clip]",
+        choices=("norm", "value"),
+    )
+    partition: str = _f(
+        "sequential",
+        "sequential: N contiguous streams read in order, the state carried from window to window; "
+        "random: every update draws N windows at random offsets, each from a zero state",
+        choices=("sequential", "random"),
     )
 
     def __post_init__(self) -> None:

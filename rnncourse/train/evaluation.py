@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 from torch import nn
 
-from rnncourse.data import StreamBatcher
-
-#: log(2): nats per bit.
-LN2 = math.log(2.0)
+from rnncourse.data import StreamBatcher, convert_loss
 
 
 @torch.no_grad()
@@ -21,6 +16,7 @@ def score_bits_per_char(
     device: torch.device,
     batch_size: int = 64,
     seq_len: int = 256,
+    carry_state: bool = True,
 ) -> float:
     """Mean cross-entropy of ``model`` on the ids (L,) in bits per predicted character.
 
@@ -35,10 +31,10 @@ def score_bits_per_char(
     for x, y in batcher:
         xt = torch.from_numpy(np.ascontiguousarray(x)).to(device)
         yt = torch.from_numpy(np.ascontiguousarray(y)).to(device)
-        logits, state = model(xt, state)
+        logits, state = model(xt, state if carry_state else None)
         total += float(nn.functional.cross_entropy(
             logits.reshape(-1, logits.shape[-1]).float(), yt.reshape(-1), reduction="sum"
         ))  # fmt: skip
         count += yt.numel()
     model.train(was_training)
-    return total / count / LN2
+    return convert_loss(total / count, "bits")

@@ -18,10 +18,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
-from rnncourse.data import CharVocab, StreamBatcher, Vocab
+from rnncourse.data import CharVocab, StreamBatcher, Vocab, convert_loss
 from rnncourse.train import distributed as ddp
 from rnncourse.train.checkpoint import (
     FORMAT,
@@ -31,10 +32,10 @@ from rnncourse.train.checkpoint import (
     save_checkpoint,
 )
 from rnncourse.train.config import TrainConfig, resolve_device
-from rnncourse.train.evaluation import LN2, score_bits_per_char
+from rnncourse.train.evaluation import score_bits_per_char
 from rnncourse.train.models import CharLM, detach_state, sample_ids
 
-__all__ = ["LN2", "LMTrainer", "NonFiniteError", "TrainConfig", "load_model"]
+__all__ = ["LMTrainer", "NonFiniteError", "TrainConfig", "load_model"]
 
 #: Keys a checkpoint needs to resume training (a weights-only file has ``model`` and no more).
 RESUME_KEYS = ("optimizer", "step", "carried_state", "torch_rng", "history")
@@ -135,6 +136,9 @@ class LMTrainer:
             config.embed_dim,
             config.dropout,
             config.backend,
+            config.locked_dropout,
+            config.tie_weights,
+            config.layer_norm,
         ).to(self.device)
         # the module that trains: DDP averages the gradients of all processes in backward
         self._train_model: nn.Module = self.model
@@ -175,6 +179,17 @@ class LMTrainer:
         T = self.config.seq_len
         return self._inputs[:, k * T : (k + 1) * T], self._targets[:, k * T : (k + 1) * T], k == 0
 
+    def _random_windows(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """N windows of T at random offsets of the training ids (reproducible per step); this
+        process's rows of them under torchrun."""
+        N, T = self.config.batch_size, self.config.seq_len
+        gen = np.random.default_rng((self.config.seed, step))
+        starts = gen.integers(0, len(self.train_ids) - T, size=N)[self._rows]
+        idx = torch.from_numpy(starts[:, None] + np.arange(T)).to(self.device)
+        if getattr(self, "_ids", None) is None:
+            self._ids = torch.from_numpy(self.train_ids).to(self.device)
+        return self._ids[idx], self._ids[idx + 1]
+
     # ------------------------------------------------------------------ training
     def train_step(self) -> float:
         """One update on the next window; returns the training loss in nats per character.
@@ -193,6 +208,9 @@ class LMTrainer:
         x, y, new_epoch = self._window(self.step)
         if new_epoch:
             self.state = None  # the streams restart: nothing meaningful to carry over
+        if cfg.partition == "random":
+            x, y = self._random_windows(self.step)
+            self.state = None  # unrelated windows: no state to carry
         lr = cfg.lr_at(self.step)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
@@ -204,7 +222,10 @@ class LMTrainer:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         grads = [p.grad for p in self.model.parameters() if p.grad is not None]
-        if cfg.clip is not None:
+        if cfg.clip is not None and cfg.clip_mode == "value":
+            gnorm = float(nn.utils.get_total_norm(grads))
+            nn.utils.clip_grad_value_(self.model.parameters(), cfg.clip)
+        elif cfg.clip is not None:
             gnorm = float(nn.utils.clip_grad_norm_(self.model.parameters(), cfg.clip))
         else:
             gnorm = float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads])))
@@ -223,14 +244,20 @@ class LMTrainer:
         h = self.history
         h["step"].append(self.step)
         h["loss"].append(value)
-        h["bpc"].append(value / LN2)
+        h["bpc"].append(convert_loss(value, "bits"))
         h["grad_norm"].append(gnorm)
         h["lr"].append(lr)
         self.step += 1
         return [value, *control]
 
     @torch.no_grad()
-    def evaluate(self, text: str | None = None, batch_size: int = 64, seq_len: int = 256) -> float:
+    def evaluate(
+        self,
+        text: str | None = None,
+        batch_size: int = 64,
+        seq_len: int = 256,
+        carry_state: bool = True,
+    ) -> float:
         """Validation bits per character.
 
         Parameters
@@ -238,7 +265,11 @@ class LMTrainer:
         text : str or None
             Text to score; default the trainer's validation text (first ``eval_chars``).
         batch_size, seq_len : int
-            Streams and window used for scoring (state is carried across windows).
+            Streams and window used for scoring: the text is cut into ``batch_size`` contiguous
+            streams, each read in windows of ``seq_len``.
+        carry_state : bool, default True
+            Carry the state from window to window of a stream; False starts every window from
+            a zero state (so each prediction sees at most its window's earlier characters).
 
         Returns
         -------
@@ -248,7 +279,7 @@ class LMTrainer:
         ids = self.valid_ids if text is None else self.vocab.encode(text)
         if ids is None or len(ids) < 2:
             raise ValueError("no validation text to evaluate (pass valid_text or text)")
-        return score_bits_per_char(self.model, ids, self.device, batch_size, seq_len)
+        return score_bits_per_char(self.model, ids, self.device, batch_size, seq_len, carry_state)
 
     def sample(
         self,

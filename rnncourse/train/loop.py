@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rnncourse.train.evaluation import LN2
+from rnncourse.data import convert_loss
 
 
 class _StopFlag:
@@ -161,7 +161,7 @@ def fit(
                         dict(
                             step=trainer.step,
                             loss=loss,
-                            bpc=loss / LN2,
+                            bpc=convert_loss(loss, "bits"),
                             lr=trainer.history["lr"][-1],
                             grad_norm=trainer.history["grad_norm"][-1],
                             seconds=round(time.perf_counter() - start, 3),
@@ -259,7 +259,7 @@ class _Run:
         h = self.tr.history
         out = {
             "loss": f"{loss:.3f}",
-            "bpc": f"{loss / LN2:.3f}",
+            "bpc": f"{convert_loss(loss, 'bits'):.3f}",
             "chars/s": f"{self.tr.chars_per_second:,.0f}",
         }
         if h["val_bpc"]:

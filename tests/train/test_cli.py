@@ -85,7 +85,7 @@ def test_every_config_field_is_an_option_with_its_default_printed_once(capsys):
     assert "(default: None)" not in out
     # one block per option: the lines from "  --flag" to the next option
     blocks = {
-        " ".join(b.split()).split()[0]: " ".join(b.split())
+        " ".join(b.split()).split()[0].rstrip(","): " ".join(b.split())
         for b in re.split(r"\n  (?=-)", out[out.index("options:") :])[1:]
     }
     assert all(b.count("(default:") <= 1 for b in blocks.values())
