@@ -139,7 +139,6 @@ def load_model(
         finite.
     """
     from rnncourse.data import CharVocab, Vocab
-    from rnncourse.train.models import CharLM
 
     ck = load_checkpoint(path)
     config = TrainConfig.from_dict(ck["config"])
@@ -151,17 +150,17 @@ def load_model(
     bad = [k for k, v in ck["model"].items() if v.is_floating_point() and not v.isfinite().all()]
     if bad:
         raise CheckpointError(f"checkpoint {str(path)!r} has non-finite weights in {bad[:3]}")
-    model = CharLM(
-        len(vocab),
-        config.hidden_size,
-        config.num_layers,
-        config.cell,
-        config.embed_dim,
-        config.dropout,
-        backend or config.backend,
-        config.locked_dropout,
-        config.tie_weights,
-        config.layer_norm,
-    )
+    model = build_model(config, len(vocab), backend)
     model.load_state_dict(ck["model"])
     return model.to(resolve_device(device)).eval(), vocab, config
+
+
+def build_model(config: TrainConfig, vocab_size: int, backend: str | None = None) -> Any:
+    """The :class:`~rnncourse.train.models.CharLM` a config describes (``backend`` overrides)."""
+    from rnncourse.train.models import CharLM
+
+    c = config
+    return CharLM(
+        vocab_size, c.hidden_size, c.num_layers, c.cell, c.embed_dim, c.dropout,
+        backend or c.backend, c.locked_dropout, c.tie_weights, c.layer_norm,
+    )  # fmt: skip

@@ -27,13 +27,14 @@ from rnncourse.train import distributed as ddp
 from rnncourse.train.checkpoint import (
     FORMAT,
     CheckpointError,
+    build_model,
     load_checkpoint,
     load_model,
     save_checkpoint,
 )
 from rnncourse.train.config import TrainConfig, resolve_device
 from rnncourse.train.evaluation import score_bits_per_char
-from rnncourse.train.models import CharLM, detach_state, sample_ids
+from rnncourse.train.models import detach_state, sample_ids
 
 __all__ = ["LMTrainer", "NonFiniteError", "TrainConfig", "load_model"]
 
@@ -60,7 +61,7 @@ def _empty_history() -> dict[str, list]:
 
 
 class LMTrainer:
-    """Train a :class:`CharLM` on text.
+    """Train a :class:`~rnncourse.train.models.CharLM` on text.
 
     Parameters
     ----------
@@ -128,18 +129,7 @@ class LMTrainer:
         self._targets = torch.from_numpy(self.batcher.targets[self._rows]).to(self.device)
 
         torch.manual_seed(config.seed)
-        self.model = CharLM(
-            len(self.vocab),
-            config.hidden_size,
-            config.num_layers,
-            config.cell,
-            config.embed_dim,
-            config.dropout,
-            config.backend,
-            config.locked_dropout,
-            config.tie_weights,
-            config.layer_norm,
-        ).to(self.device)
+        self.model = build_model(config, len(self.vocab)).to(self.device)
         # the module that trains: DDP averages the gradients of all processes in backward
         self._train_model: nn.Module = self.model
         if ddp.launched_by_torchrun():
