@@ -2,6 +2,9 @@
 
 Every notebook below mixes one or more problems with correct parts, which must still get their
 points. The limits are short (see ``grading_helpers.SHORT``) so that infinite loops end quickly.
+Cases in ``GUARD_CASES`` test the in-process guard of ``--sandbox none`` (monkeypatching,
+tampering with ``check``, importing the checker): they are graded without isolation. In the
+isolated default the same notebooks are harmless or fail to import (``test_redteam.py``).
 """
 
 from __future__ import annotations
@@ -242,10 +245,18 @@ CASES = {
 }
 
 
+GUARD_CASES = {"monkeypatching numpy (seen in the source; the cell is not run)",
+               "monkeypatching numpy found at run time",
+               "tampering with check, using the reference's deep RNN",
+               "the checker's own implementations"}
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_hostile_submission(grade_text, case):
     stem, cells, expected = CASES[case]
-    report = grade_text(stem + "_hostile", notebook(*cells), SHORT)
+    sandbox = "none" if case in GUARD_CASES else "bwrap"
+    report = grade_text(stem + "_hostile", notebook(*cells), SHORT, sandbox=sandbox)
+    assert report.isolation == ("bubblewrap" if sandbox == "bwrap" else "none (not isolated)")
     got = parts(report)
     assert set(got) == set(expected), got
     for part, words in expected.items():
