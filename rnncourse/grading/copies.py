@@ -62,7 +62,7 @@ def fingerprint(func: ast.FunctionDef) -> str:
     return ast.dump(tree, annotate_fields=False, include_attributes=False)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def package_fingerprints(name: str) -> tuple[tuple[str, str], ...]:
     """``(where, fingerprint)`` of the package's implementations of ``name`` (and ``_name``)."""
     out = []

@@ -14,7 +14,6 @@ costs the parts of the cell that made it).
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor

@@ -2,10 +2,10 @@
 
 Started by :mod:`rnncourse.grading.sandbox` (inside the bubblewrap sandbox of
 :mod:`rnncourse.grading.isolation`, or as a plain process with ``--sandbox none``) with the two
-pipe descriptors as arguments. It applies resource limits, then answers requests (JSON over the two pipes, see :mod:`.wire`):
-``init`` (limits and exercise rules), ``exec`` (one cell, with a timeout), ``names`` and ``call``
-(call learner functions on inputs the grader sends; outputs go back, and the grader compares).
-Nothing this process says is trusted for scoring: it only reports outputs and observations
+pipe descriptors as arguments. It applies resource limits, then answers requests (JSON over
+the two pipes, see :mod:`.wire`): ``init`` (limits and exercise rules), ``exec`` (one cell,
+with a timeout), ``names`` and ``call`` (call learner functions on inputs the grader sends;
+outputs go back, and the grader compares). Nothing this process says is trusted for scoring: it only reports outputs and observations
 (input mutation, monkeypatching, forbidden imports/calls) that can cost points, never earn them.
 :func:`execute_calls` is shared with the in-notebook ``check()``.
 """
@@ -351,7 +351,8 @@ class Server:
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        for key, res in (("cpu_seconds", resource.RLIMIT_CPU), ("processes", resource.RLIMIT_NPROC)):
+        for key, res in (("cpu_seconds", resource.RLIMIT_CPU),
+                         ("processes", resource.RLIMIT_NPROC)):
             value = int(msg.get(key, 0))
             if value:  # lowered before any learner code runs; an unprivileged uid cannot raise it
                 resource.setrlimit(res, (value, value))

@@ -7,8 +7,8 @@ import pytest
 
 from rnncourse import reference as ref
 from rnncourse.grading import GRADING_ENV, catalog, check
-from rnncourse.grading.catalog import ex01_rnn_forward, ex07_bidirectional_deep
 from rnncourse.grading import variants as V
+from rnncourse.grading.catalog import ex01_rnn_forward, ex07_bidirectional_deep
 from rnncourse.grading.lm import lm_loss_and_grads
 
 RNG = np.random.default_rng(7)

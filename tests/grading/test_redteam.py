@@ -319,7 +319,8 @@ def test_odd_file_names_and_bytes_get_a_report(tmp_path, clean_machine):
     text = notebook(NUMPY, RNN_STEP_OK, RNN_FORWARD_OK)
     report = grade(tmp_path, "ex01_rnn_forward_\u202e\n", text)
     assert report["score"] == 10 and report["path"].endswith("ex01_rnn_forward_\\u202e\\n.md")
-    report = grade(tmp_path, "ex01_rnn_forward", text.replace("import numpy", "# \ud800\nimport numpy"))
+    bad = text.replace("import numpy", "# \ud800\nimport numpy")  # not valid UTF-8 once written
+    report = grade(tmp_path, "ex01_rnn_forward", bad)
     assert (report["score"], report["max"]) == (0, 10)
     assert part(report, "ex01_rnn_forward", "rnn_forward")[1].startswith("cannot read the file")
 
