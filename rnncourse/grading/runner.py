@@ -2,12 +2,13 @@
 
 Started by :mod:`rnncourse.grading.sandbox` (inside the bubblewrap sandbox of
 :mod:`rnncourse.grading.isolation`, or as a plain process with ``--sandbox none``) with the two
-pipe descriptors as arguments. It applies resource limits, then answers requests (JSON over
-the two pipes, see :mod:`.wire`): ``init`` (limits and exercise rules), ``exec`` (one cell,
-with a timeout), ``names`` and ``call`` (call learner functions on inputs the grader sends;
-outputs go back, and the grader compares). Nothing this process says is trusted for scoring: it only reports outputs and observations
-(input mutation, monkeypatching, forbidden imports/calls) that can cost points, never earn them.
-:func:`execute_calls` is shared with the in-notebook ``check()``.
+pipe descriptors as arguments. It applies resource limits, then answers requests (JSON over the
+two pipes, see :mod:`.wire`): ``init`` (limits and rules), ``exec`` (one cell, with a timeout),
+``names`` and ``call`` (call learner functions on inputs the grader sends; outputs go back, and
+the grader compares). Nothing this process says is trusted for scoring: the grader validates
+every reply against a strict schema, and observations (input mutation; without isolation also
+monkeypatching, forbidden imports/calls) can cost points, never earn them. The rules come from
+the grader (:mod:`.policy`). :func:`execute_calls` is shared with the in-notebook ``check()``.
 """
 
 from __future__ import annotations
