@@ -180,6 +180,22 @@ def _matches(case: Case, got: dict[str, Any], outs: dict[str, Any]) -> bool:
     return True
 
 
+#: Hints for errors whose cause is usually the same mistake (the outputs cannot be compared).
+ERROR_HINTS = {
+    "matmul: Input operand 1 has a mismatch in its core dimension":
+        "a matrix product with mismatched shapes. With row vectors the products are x @ Wx "
+        "and h_prev @ Wh (Wx is (D, k*H), Wh is (H, k*H)): is a weight transposed?",
+    "could not be broadcast together":
+        "two arrays whose shapes do not broadcast: compare the shapes of the terms you add "
+        "(the gate blocks are (N, H), the bias is (k*H,))",
+}
+
+
+def error_hint(error: str) -> str | None:
+    """The hint for a learner's exception text, if it is a known kind."""
+    return next((h for k, h in ERROR_HINTS.items() if k in error), None)
+
+
 def run_case(case: Case, invoker: Invoker) -> tuple[Verdict, dict[str, Any]]:
     """Run one case through ``invoker`` and judge it. Returns the verdict and the picked outputs."""
     reply = invoker.run(case.calls)
@@ -187,7 +203,9 @@ def run_case(case: Case, invoker: Invoker) -> tuple[Verdict, dict[str, Any]]:
     if reply.get("violations"):
         return Verdict(False, "; ".join(reply["violations"])), {}
     if not reply.get("ok"):
-        return Verdict(False, str(reply.get("error", "failed")) + where), {}
+        error = str(reply.get("error", "failed"))
+        hint = error_hint(error)
+        return Verdict(False, error + where + (f". Hint: {hint}" if hint else "")), {}
     if reply.get("stdout_overflow"):
         return Verdict(False, "printed more output than allowed while being checked" + where), {}
     if reply.get("mutated"):

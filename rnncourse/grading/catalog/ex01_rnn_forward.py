@@ -21,6 +21,8 @@ RNN_STEP_BUGS = {
     "sigmoid": "this is what a sigmoid gives; the hidden state uses tanh",
     "relu": "this is what ReLU gives; the hidden state uses tanh",
     "no_hprev": "the previous state is ignored (h_prev @ Wh missing)",
+    "Wh_T": "h_prev @ Wh.T: with row vectors the recurrent term is h_prev @ Wh (Wh is (H, H), "
+    "so the transposed product has the right shape and the wrong values)",
 }
 RNN_SEQ_BUGS = {
     **RNN_STEP_BUGS,

@@ -79,6 +79,12 @@ def lstm_step_backward_cases(rng):
         "ignore_dc": "the incoming cell gradient dc (from the next step) was ignored",
         "no_tanh_deriv_c": "the path h = o * tanh(c) needs the factor (1 - tanh(c)**2)",
         "dc_prev_no_f": "dc_prev must be multiplied by the forget gate f",
+        "ignore_dh": "the incoming hidden-state gradient dh was ignored: it reaches o "
+        "through h = o * tanh(c) and c through tanh(c)",
+        "g_sigmoid_deriv": "g = tanh(a_g) has the derivative 1 - g**2; g * (1 - g) is the "
+        "sigmoid's",
+        "swap_if_back": "the gradients of the i and f blocks are swapped in da (blocks are "
+        "[i, f, g, o])",
     }
     cases = []
     for _ in range(3):
