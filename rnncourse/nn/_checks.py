@@ -54,4 +54,3 @@ def check_input(name: str, x: Tensor, input_size: int, dims: tuple[int, ...], sy
         raise ValueError(
             f"{name} must have at least one time step and one sequence, got {_shape(x)}"
         )
-

@@ -42,6 +42,7 @@ from torch.autograd.function import FunctionCtx, once_differentiable
 
 from rnncourse.nn import functional as Fn
 from rnncourse.nn._scan import make_step, scan
+from rnncourse.reference.cells import RECORDED
 
 #: Target size (in numbers) of the per-block temporaries of the backward passes.
 BLOCK_ELEMENTS = 1 << 16
@@ -123,7 +124,7 @@ class _LSTMFewOps(torch.autograd.Function):
         Fn.lstm_sequence_into(A, h0, c0, W_T, C, Hs, order)
         if sink is not None:
             o, i, f, g = A.view(T, N, 4, H).unbind(2)
-            sink.append(dict(zip(Fn.GATE_NAMES["lstm"], (i, f, g, o, C, Hs), strict=True)))
+            sink.append(dict(zip(RECORDED["lstm"], (i, f, g, o, C, Hs), strict=True)))
         ctx.reverse = reverse
         ctx.save_for_backward(h0, c0, W_hh, A, C, Hs)
         last = order[-1]
@@ -230,7 +231,7 @@ class _LSTMPerStep(torch.autograd.Function):
         if sink is not None:
             i, f, _, o = S.chunk(4, 2)
             gates = (i, f, Gc, o, C, Hs)
-            sink.append(dict(zip(Fn.GATE_NAMES["lstm"], gates, strict=True)))
+            sink.append(dict(zip(RECORDED["lstm"], gates, strict=True)))
         ctx.reverse, ctx.lowp = reverse, lowp
         ctx.save_for_backward(h0, c0, W_hh, Hs, S, Gc, C, TC)
         return Hs, h.clone(), c.clone()
@@ -342,7 +343,7 @@ class GRUFunction(torch.autograd.Function):
         )
         Hs = torch.stack(outs)
         if sink is not None:
-            sink.append(dict(zip(Fn.GATE_NAMES["gru"], (*_stack_gates(gates), Hs), strict=True)))
+            sink.append(dict(zip(RECORDED["gru"], (*_stack_gates(gates), Hs), strict=True)))
         ctx.gates = [list(col) for col in zip(*gates, strict=True)]  # r, z, n per step
         ctx.reverse = reverse
         ctx.has_bias = b_hh is not None

@@ -11,26 +11,17 @@ Conventions (row vectors, batch first inside a step; see the contract / chapter 
 * ``a_x`` is the input side of the pre-activation for this step, ``x_t Wx + b`` of shape (N, kH),
   computed for all time steps at once by the caller (one big matrix product).
 * ``W_hh_T`` is ``weight_hh.t()`` of shape (H, kH), so ``h_prev @ W_hh_T`` is ``h_{t-1} Wh``.
-* Gate blocks follow torch.nn's order: LSTM [i, f, g, o], GRU [r, z, n], coupled LSTM [i, g, o].
+* Gate blocks follow torch.nn's order: LSTM [i, f, g, o], GRU [r, z, n], coupled LSTM [f, g, o].
 
 Every step function returns ``(h, c, gates)`` where ``c`` is ``None`` for cells without a memory
-cell and ``gates`` is a tuple in the order of :data:`GATE_NAMES` (without ``"c"`` and ``"h"``).
+cell and ``gates`` is a tuple in the order of :data:`rnncourse.reference.cells.RECORDED` (without
+``"c"`` and ``"h"``).
 """
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor
-
-#: Names of the recorded quantities per cell kind, in recording order.
-GATE_NAMES: dict[str, tuple[str, ...]] = {
-    "rnn": ("pre", "h"),
-    "gru": ("r", "z", "n", "h"),
-    "lstm": ("i", "f", "g", "o", "c", "h"),
-}
-
-#: Number of gate blocks k in ``weight_ih`` (kH, D) per cell kind.
-NUM_BLOCKS = {"rnn": 1, "gru": 3, "lstm": 4, "lstm_coupled": 3}
 
 
 def rnn_step(
@@ -241,7 +232,7 @@ def peephole_lstm_step(
 def coupled_lstm_step(
     a_x: Tensor, h_prev: Tensor, c_prev: Tensor, W_hh_T: Tensor
 ) -> tuple[Tensor, Tensor, tuple[Tensor, Tensor, Tensor, Tensor]]:
-    """LSTM step with coupled input and forget gates, ``Γf = 1 - Γi``; gate blocks [i, g, o].
+    """LSTM step with coupled gates in the notes' form, ``Γi = 1 - Γf``; gate blocks [f, g, o].
 
     Parameters
     ----------
@@ -253,14 +244,14 @@ def coupled_lstm_step(
     -------
     h, c : Tensor, (N, H)
     gates : tuple
-        ``(i, f, g, o)`` with ``f = 1 - i`` (recorded like the full LSTM).
+        ``(i, f, g, o)`` with ``i = 1 - f`` (recorded like the full LSTM).
     """
     a = torch.addmm(a_x, h_prev, W_hh_T)  # a_t = x_t Wx + h_{t-1} Wh + b
-    a_i, a_g, a_o = a.chunk(3, 1)
-    i = torch.sigmoid(a_i)  # Γi = σ(a_i)
-    f = 1.0 - i  # Γf = 1 - Γi (coupled)
+    a_f, a_g, a_o = a.chunk(3, 1)
+    f = torch.sigmoid(a_f)  # Γf = σ(a_f)
     g = torch.tanh(a_g)  # c̃_t = tanh(a_g)
     o = torch.sigmoid(a_o)  # Γo = σ(a_o)
+    i = 1.0 - f  # Γi = 1 - Γf (coupled)
     c = f * c_prev + i * g  # c_t = Γf ⊙ c_{t-1} + Γi ⊙ c̃_t
     h = o * torch.tanh(c)  # h_t = Γo ⊙ tanh(c_t)
     return h, c, (i, f, g, o)

@@ -33,7 +33,7 @@ from torch.nn.utils.rnn import PackedSequence
 from rnncourse.nn import _checks, _fused
 from rnncourse.nn._fused import GRUFunction, LSTMFunction, RNNFunction
 from rnncourse.nn._scan import make_step, scan
-from rnncourse.nn.functional import GATE_NAMES, NUM_BLOCKS
+from rnncourse.reference.cells import NUM_BLOCKS, RECORDED
 
 
 class RNNBase(nn.Module):
@@ -274,7 +274,7 @@ class RNNBase(nn.Module):
         outs, h, c, gates = scan(step, chunks, h0, c0, reverse=reverse, keep_gates=recording)
         out = torch.stack(outs) if steps is None else torch.cat(outs)
         if recording:
-            names = GATE_NAMES[self.kind]
+            names = RECORDED[self.kind]
             cols = [list(col) for col in zip(*gates, strict=True)] + [outs]
             self._emit(layer, d, dict(zip(names, cols, strict=True)), steps, unsorted_idx)
         return out, h, c
@@ -362,9 +362,7 @@ class RNN(RNNBase):
         fused: bool = True,
     ) -> None:
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(
-                f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}"
-            )
+            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
         super().__init__(
             "rnn", input_size, hidden_size, num_layers, bias, batch_first, dropout,
@@ -444,7 +442,7 @@ class LSTM(RNNBase):
         Add diagonal peephole weights ``weight_peephole_l{k}`` (3H,) = [p_i, p_f, p_o]
         (Gers & Schmidhuber 2000). Not in torch.nn.
     coupled : bool
-        Couple the input and forget gates, ``Γf = 1 - Γi``; gate blocks become [i, g, o], so
+        Couple the input and forget gates, ``Γi = 1 - Γf``; gate blocks become [f, g, o], so
         ``weight_ih_l{k}`` is (3H, D). Not in torch.nn.
     fused : bool
         Hand-written backward (default) or plain autograd. The variants always use autograd.
