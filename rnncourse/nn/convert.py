@@ -23,8 +23,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnncourse.nn._base import RNNBase
 from rnncourse.nn.cells import RNNCellBase
-from rnncourse.nn.layers import RNNBase
 
 
 def _params_of(module: nn.Module, layer: int, direction: int) -> dict[str, torch.Tensor | None]:

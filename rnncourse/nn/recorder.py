@@ -23,8 +23,8 @@ from torch import Tensor, nn
 
 
 def _recordable() -> tuple[type, ...]:
+    from rnncourse.nn._base import RNNBase
     from rnncourse.nn.cells import RNNCellBase
-    from rnncourse.nn.layers import RNNBase
 
     return (RNNBase, RNNCellBase)
 
