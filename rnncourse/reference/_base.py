@@ -103,6 +103,22 @@ def zeros_if_none(state: np.ndarray | None, x: np.ndarray, Wh: np.ndarray) -> np
     return np.zeros((x.shape[0], Wh.shape[0]), dtype=np.result_type(x, Wh))
 
 
+def forward_through_time(
+    step_forward: Callable[..., tuple[Any, ...]], x: np.ndarray, states: tuple, *weights: Any
+) -> list[Any]:
+    """Apply ``step_forward`` at t = 1..T, each step's new states feeding the next one.
+
+    ``step_forward(x_t, *states, *weights)`` returns ``(*new_states, cache)``; ``x`` is
+    (N, T, D) and ``states`` holds (N, H) arrays (``(h0,)``, or ``(h0, c0)`` with a cell state).
+    Returns the step caches of t = 1..T.
+    """
+    steps = []
+    for t in range(x.shape[1]):
+        *states, cache = step_forward(x[:, t], *states, *weights)
+        steps.append(cache)
+    return steps
+
+
 def backprop_through_time(
     step_backward: Callable[..., tuple[np.ndarray, ...]],
     dh: np.ndarray,

@@ -49,6 +49,7 @@ from rnncourse.reference._base import (
     check_cell_args,
     check_sequence_grad,
     check_step_grads,
+    forward_through_time,
     stacked,
     zeros_if_none,
 )
@@ -216,10 +217,8 @@ def gru_forward(
         Gates r, z, n of every step as attributes; for :func:`gru_backward`.
     """
     check_cell_args(x, Wx, Wh, b, 3, bh, sequence=True, h0=h0)
-    h, steps = zeros_if_none(h0, x, Wh), []
-    for t in range(x.shape[1]):
-        h, step = gru_step_forward(x[:, t], h, Wx, Wh, b, bh, reset_after)
-        steps.append(step)
+    states = (zeros_if_none(h0, x, Wh),)
+    steps = forward_through_time(gru_step_forward, x, states, Wx, Wh, b, bh, reset_after)
     cache = GRUCache(steps=steps)
     return cache.h, cache
 

@@ -28,6 +28,7 @@ from rnncourse.reference._base import (
     check_cell_args,
     check_sequence_grad,
     check_step_grads,
+    forward_through_time,
     stacked,
     zeros_if_none,
 )
@@ -173,11 +174,8 @@ def lstm_forward(
         :func:`lstm_backward`.
     """
     check_cell_args(x, Wx, Wh, b, 4, sequence=True, h0=h0, c0=c0)
-    h, c, steps = zeros_if_none(h0, x, Wh), zeros_if_none(c0, x, Wh), []
-    for t in range(x.shape[1]):
-        h, c, step = lstm_step_forward(x[:, t], h, c, Wx, Wh, b)
-        steps.append(step)
-    cache = LSTMCache(steps=steps)
+    states = zeros_if_none(h0, x, Wh), zeros_if_none(c0, x, Wh)
+    cache = LSTMCache(steps=forward_through_time(lstm_step_forward, x, states, Wx, Wh, b))
     return cache.h, cache
 
 

@@ -40,6 +40,7 @@ from rnncourse.reference._base import (
     check_cell_args,
     check_sequence_grad,
     check_step_grads,
+    forward_through_time,
     stacked,
     zeros_if_none,
 )
@@ -113,16 +114,9 @@ def peephole_lstm_step_forward(
 
     Parameters
     ----------
-    x : numpy.ndarray, shape (N, D)
-        Input at this step.
-    h_prev, c_prev : numpy.ndarray, shape (N, H)
-        Previous hidden and cell states.
-    Wx : numpy.ndarray, shape (D, 4H)
-        Input weights, blocks ``[i, f, g, o]``.
-    Wh : numpy.ndarray, shape (H, 4H)
-        Recurrent weights.
-    b : numpy.ndarray, shape (4H,)
-        Bias.
+    x, h_prev, c_prev, Wx, Wh, b : numpy.ndarray
+        As in :func:`~rnncourse.reference.lstm_step_forward`: (N, D), (N, H), (N, H), (D, 4H),
+        (H, 4H), (4H,), blocks ``[i, f, g, o]``.
     P : numpy.ndarray, shape (3H,)
         Diagonal peephole weights ``[p_i, p_f, p_o]``.
 
@@ -156,7 +150,7 @@ def peephole_lstm_step_backward(
     Parameters
     ----------
     dh, dc : numpy.ndarray, shape (N, H)
-        Gradients with respect to the new hidden and cell states.
+        As in :func:`~rnncourse.reference.lstm_step_backward`.
     cache : PeepholeLSTMStepCache
         From :func:`peephole_lstm_step_forward`.
 
@@ -199,20 +193,11 @@ def peephole_lstm_forward(
 
     Parameters
     ----------
-    x : numpy.ndarray, shape (N, T, D)
-        Input sequence.
-    h0 : numpy.ndarray, shape (N, H), or None
-        Initial hidden state; zeros if None.
-    Wx : numpy.ndarray, shape (D, 4H)
-        Input weights, blocks ``[i, f, g, o]``.
-    Wh : numpy.ndarray, shape (H, 4H)
-        Recurrent weights.
-    b : numpy.ndarray, shape (4H,)
-        Bias.
+    x, h0, Wx, Wh, b, c0 : numpy.ndarray
+        As in :func:`~rnncourse.reference.lstm_forward`: (N, T, D), (N, H) or None, (D, 4H),
+        (H, 4H), (4H,), (N, H) or None; blocks ``[i, f, g, o]``.
     P : numpy.ndarray, shape (3H,)
         Diagonal peephole weights ``[p_i, p_f, p_o]``.
-    c0 : numpy.ndarray, shape (N, H), optional
-        Initial cell state; zeros if None.
 
     Returns
     -------
@@ -223,10 +208,8 @@ def peephole_lstm_forward(
     """
     dims = check_cell_args(x, Wx, Wh, b, 4, sequence=True, h0=h0, c0=c0)
     check_float_array("P", P, "(3H,)", dims)
-    h, c, steps = zeros_if_none(h0, x, Wh), zeros_if_none(c0, x, Wh), []
-    for t in range(x.shape[1]):
-        h, c, step = peephole_lstm_step_forward(x[:, t], h, c, Wx, Wh, b, P)
-        steps.append(step)
+    states = zeros_if_none(h0, x, Wh), zeros_if_none(c0, x, Wh)
+    steps = forward_through_time(peephole_lstm_step_forward, x, states, Wx, Wh, b, P)
     cache = PeepholeLSTMCache(steps=steps)
     return cache.h, cache
 
@@ -271,16 +254,10 @@ def coupled_lstm_step_forward(
 
     Parameters
     ----------
-    x : numpy.ndarray, shape (N, D)
-        Input at this step.
-    h_prev, c_prev : numpy.ndarray, shape (N, H)
-        Previous hidden and cell states.
-    Wx : numpy.ndarray, shape (D, 3H)
-        Input weights, blocks ``[f, g, o]``.
-    Wh : numpy.ndarray, shape (H, 3H)
-        Recurrent weights.
-    b : numpy.ndarray, shape (3H,)
-        Bias.
+    x, h_prev, c_prev : numpy.ndarray
+        As in :func:`~rnncourse.reference.lstm_step_forward`: (N, D), (N, H), (N, H).
+    Wx, Wh, b : numpy.ndarray, shapes (D, 3H), (H, 3H), (3H,)
+        Weights and bias with blocks ``[f, g, o]`` (no ``i`` block: ``i = 1 - f``).
 
     Returns
     -------
@@ -308,7 +285,7 @@ def coupled_lstm_step_backward(
     Parameters
     ----------
     dh, dc : numpy.ndarray, shape (N, H)
-        Gradients with respect to the new hidden and cell states.
+        As in :func:`~rnncourse.reference.lstm_step_backward`.
     cache : CoupledLSTMStepCache
         From :func:`coupled_lstm_step_forward`.
 
@@ -346,18 +323,10 @@ def coupled_lstm_forward(
 
     Parameters
     ----------
-    x : numpy.ndarray, shape (N, T, D)
-        Input sequence.
-    h0 : numpy.ndarray, shape (N, H), or None
-        Initial hidden state; zeros if None.
-    Wx : numpy.ndarray, shape (D, 3H)
-        Input weights, blocks ``[f, g, o]``.
-    Wh : numpy.ndarray, shape (H, 3H)
-        Recurrent weights.
-    b : numpy.ndarray, shape (3H,)
-        Bias.
-    c0 : numpy.ndarray, shape (N, H), optional
-        Initial cell state; zeros if None.
+    x, h0, c0 : numpy.ndarray
+        As in :func:`~rnncourse.reference.lstm_forward`: (N, T, D), (N, H) or None, (N, H) or None.
+    Wx, Wh, b : numpy.ndarray, shapes (D, 3H), (H, 3H), (3H,)
+        Weights and bias with blocks ``[f, g, o]`` (no ``i`` block: ``i = 1 - f``).
 
     Returns
     -------
@@ -367,10 +336,8 @@ def coupled_lstm_forward(
         For :func:`coupled_lstm_backward`.
     """
     check_cell_args(x, Wx, Wh, b, 3, sequence=True, h0=h0, c0=c0)
-    h, c, steps = zeros_if_none(h0, x, Wh), zeros_if_none(c0, x, Wh), []
-    for t in range(x.shape[1]):
-        h, c, step = coupled_lstm_step_forward(x[:, t], h, c, Wx, Wh, b)
-        steps.append(step)
+    states = zeros_if_none(h0, x, Wh), zeros_if_none(c0, x, Wh)
+    steps = forward_through_time(coupled_lstm_step_forward, x, states, Wx, Wh, b)
     cache = CoupledLSTMCache(steps=steps)
     return cache.h, cache
 

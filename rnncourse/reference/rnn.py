@@ -24,6 +24,7 @@ from rnncourse.reference._base import (
     check_cell_args,
     check_sequence_grad,
     check_step_grads,
+    forward_through_time,
     stacked,
     zeros_if_none,
 )
@@ -148,11 +149,8 @@ def rnn_forward(
     """
     check_choice("activation", activation, ACTIVATIONS)
     check_cell_args(x, Wx, Wh, b, 1, sequence=True, h0=h0)
-    h, steps = zeros_if_none(h0, x, Wh), []
-    for t in range(x.shape[1]):
-        h, step = rnn_step_forward(x[:, t], h, Wx, Wh, b, activation)
-        steps.append(step)
-    cache = RNNCache(steps=steps)
+    states = (zeros_if_none(h0, x, Wh),)
+    cache = RNNCache(steps=forward_through_time(rnn_step_forward, x, states, Wx, Wh, b, activation))
     return cache.h, cache
 
 
