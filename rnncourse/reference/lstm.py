@@ -44,17 +44,23 @@ class LSTMStepCache(Cache):
     producer = "lstm_step_forward"
 
 
-class LSTMCache(SequenceCache):
-    """Cache of :func:`lstm_forward`; gates and states of every step read back as (N, T, H)."""
+class LSTMStates(SequenceCache):
+    """A sequence cache of an LSTM (plain or a variant): gates and states read back as (N, T, H)."""
 
     __slots__ = ()
-    producer = "lstm_forward"
     i = stacked("i", "Input gate i_t, (N, T, H).")
     f = stacked("f", "Forget gate f_t, (N, T, H).")
     g = stacked("g", "Candidate g_t (the notes' C~_t), (N, T, H).")
     o = stacked("o", "Output gate o_t, (N, T, H).")
     c = stacked("c", "Cell state c_t, (N, T, H).")
     h = stacked("h", "Hidden state h_t, (N, T, H).")
+
+
+class LSTMCache(LSTMStates):
+    """Cache of :func:`lstm_forward`."""
+
+    __slots__ = ()
+    producer = "lstm_forward"
 
 
 def lstm_step_forward(

@@ -35,16 +35,15 @@ import numpy as np
 from rnncourse._validation import check_float_array
 from rnncourse.reference._base import (
     Cache,
-    SequenceCache,
     backprop_through_time,
     check_cell_args,
     check_sequence_grad,
     check_step_grads,
     forward_through_time,
-    stacked,
     zeros_if_none,
 )
 from rnncourse.reference.layers import sigmoid
+from rnncourse.reference.lstm import LSTMStates
 
 __all__ = [
     "peephole_lstm_step_forward",
@@ -74,25 +73,15 @@ class CoupledLSTMStepCache(Cache):
     producer = "coupled_lstm_step_forward"
 
 
-class _VariantCache(SequenceCache):
-    __slots__ = ()
-    i = stacked("i", "Input gate i_t, (N, T, H).")
-    f = stacked("f", "Forget gate f_t, (N, T, H).")
-    g = stacked("g", "Candidate g_t, (N, T, H).")
-    o = stacked("o", "Output gate o_t, (N, T, H).")
-    c = stacked("c", "Cell state c_t, (N, T, H).")
-    h = stacked("h", "Hidden state h_t, (N, T, H).")
-
-
-class PeepholeLSTMCache(_VariantCache):
-    """Cache of :func:`peephole_lstm_forward`; gates and states read back as (N, T, H)."""
+class PeepholeLSTMCache(LSTMStates):
+    """Cache of :func:`peephole_lstm_forward`."""
 
     __slots__ = ()
     producer = "peephole_lstm_forward"
 
 
-class CoupledLSTMCache(_VariantCache):
-    """Cache of :func:`coupled_lstm_forward`; gates and states read back as (N, T, H)."""
+class CoupledLSTMCache(LSTMStates):
+    """Cache of :func:`coupled_lstm_forward`."""
 
     __slots__ = ()
     producer = "coupled_lstm_forward"
