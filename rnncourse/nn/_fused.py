@@ -169,6 +169,7 @@ class LSTMFunction(torch.autograd.Function):
     @once_differentiable
     def backward(ctx: FunctionCtx, dHs, dh_n, dc_n):  # type: ignore[override]
         h0, c0, W_hh, S, C, Hs = ctx.saved_tensors
+        W_hh = W_hh.detach()  # ops on a tensor that requires grad cost more, even in backward
         N, H = h0.shape
         if ctx.lowp is None and N * H <= FEW_OPS_MAX_NH:
             dxw, dh0, dc0 = _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, C, ctx.reverse)
@@ -207,7 +208,8 @@ def _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool):
     DC = C.new_empty(T, N, 1, H)  # dc_t (totals)
     DH3, DH2, DC3 = DH.unbind(0), DH.squeeze(2).unbind(0), DC.unbind(0)
     R = C.new_empty(N, 6, H)
-    R_dcf, R_da, R_ok, R_k = R[:, 0:1], R.view(N, 6 * H)[:, H : 5 * H], R[:, 4:6], R[:, 5:6]
+    R_dcf, R_fifg, R_ok, R_k = R[:, 0:1], R[:, 0:4], R[:, 4:6], R[:, 5:6]
+    R_da = R.view(N, 6 * H)[:, H : 5 * H]
     R_dcf.copy_(dc_n.unsqueeze(1))  # dc arriving from after the last step
     dxw = C.new_empty(T, N, 4, H)
     step = 1 if reverse else -1
@@ -225,7 +227,7 @@ def _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool):
         for dh_t, pok_t, dc_t, fifg_t, dh_prev in per_step:
             mul(dh_t, pok_t, out=R_ok)  # [da_o = dh ⊙ P_o, dh ⊙ K]
             add(R_k, R_dcf, out=dc_t)  # dc_t = dh_t ⊙ K_t + dc_{t+1} ⊙ Γf_{t+1}
-            mul(dc_t, fifg_t, out=R[:, 0:4])  # [dc_t ⊙ Γf_t, da_i, da_f, da_g]
+            mul(dc_t, fifg_t, out=R_fifg)  # [dc_t ⊙ Γf_t, da_i, da_f, da_g]
             dh_prev.addmm_(R_da, W_hh)  # dh_{t-1} += da_t Wh^T (one product per step)
         # The pre-activation gradients of the block, vectorised over its steps.
         mul(DC[s:e], P[:, :, 1:4], out=dxw[s:e, :, 0:3])
