@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from rnncourse.grading.wire import Opaque
+from rnncourse.reference.gradcheck import rel_error
 
 
 @dataclass
@@ -80,14 +81,6 @@ class Verdict:
     ok: bool
     message: str
     max_err: float = 0.0
-
-
-def rel_error(got: np.ndarray, want: np.ndarray) -> float:
-    """Largest element-wise ``|a - b| / max(|a| + |b|, 1e-8)``."""
-    if want.size == 0:
-        return 0.0
-    den = np.maximum(np.abs(got) + np.abs(want), 1e-8)
-    return float(np.max(np.abs(got - want) / den))
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
