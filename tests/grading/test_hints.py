@@ -93,3 +93,26 @@ def test_issue_18_mistakes_have_hints(capsys):
     assert not result
     assert "Hint: a matrix product with mismatched shapes" in result.message
     assert "is a weight transposed?" in capsys.readouterr().out
+
+
+def test_mutants_are_small_edits_of_the_reference_that_change_it():
+    from rnncourse import reference as R
+    from rnncourse.grading.mutants import EDITS, mutant
+
+    rng = np.random.default_rng(1)
+    N, D, H = 3, 4, 5
+    x, h, c = rng.standard_normal((N, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
+    args = {"rnn_step_forward": (x, h, rng.standard_normal((D, H)), rng.standard_normal((H, H)),
+                                 rng.standard_normal(H))}
+    lstm = (x, h, c, rng.standard_normal((D, 4 * H)), rng.standard_normal((H, 4 * H)),
+            rng.standard_normal(4 * H))
+    args["lstm_step_forward"] = lstm
+    args["lstm_step_backward"] = (rng.standard_normal((N, H)), rng.standard_normal((N, H)),
+                                  R.lstm_step_forward(*lstm)[2])
+    for name, bugs in EDITS.items():
+        want = getattr(R, name)(*args[name])
+        for bug in bugs:
+            got = mutant(name, bug)(*args[name])
+            same = all(np.allclose(a, b) for a, b in zip(got, want, strict=True)
+                       if isinstance(a, np.ndarray))
+            assert not same, (name, bug)

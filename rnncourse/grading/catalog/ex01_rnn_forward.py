@@ -15,6 +15,7 @@ from rnncourse.grading.catalog._common import (
     variants,
 )
 from rnncourse.grading.core import Call, Case, Exercise, Part
+from rnncourse.grading.mutants import mutant
 
 RNN_STEP_BUGS = {
     "no_bias": "the bias b seems to be missing",
@@ -54,7 +55,9 @@ def rnn_step_forward_cases(rng):
         )
         var = variants(
             RNN_STEP_BUGS,
-            lambda bug, a=(x, h, Wx, Wh, b): {"h": V.rnn_step(*a, bug=bug).astype(a[0].dtype)},
+            lambda bug, a=(x, h, Wx, Wh, b): {
+                "h": mutant("rnn_step_forward", bug)(*a)[0].astype(a[0].dtype)
+            },
         )
         rtol, atol = FLOAT_TOL[dtype]
         cases.append(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading import variants as V
 from rnncourse.grading.catalog._common import (
     FLOAT_TOL,
     NUMPY_ONLY,
@@ -16,6 +15,7 @@ from rnncourse.grading.catalog._common import (
     variants,
 )
 from rnncourse.grading.core import Call, Case, Exercise, Part
+from rnncourse.grading.mutants import mutant
 from rnncourse.grading.wire import Ref
 
 LSTM_STEP_BUGS = {
@@ -50,7 +50,8 @@ def lstm_step_forward_cases(rng):
         var = variants(
             LSTM_STEP_BUGS,
             lambda bug, a=a: named(
-                ("h", "c"), [v.astype(a[0].dtype) for v in V.lstm_step(*a, bug=bug)]
+                ("h", "c"),
+                [v.astype(a[0].dtype) for v in mutant("lstm_step_forward", bug)(*a)[:2]],
             ),
         )
         call = Call(
@@ -95,7 +96,8 @@ def lstm_step_backward_cases(rng):
         var = variants(
             bugs,
             lambda bug, a=a, dh=dh, dc=dc: named(
-                LSTM_STEP_BACK, V.lstm_step_grads(dh, dc, *a, bug=bug)
+                LSTM_STEP_BACK,
+                mutant("lstm_step_backward", bug)(dh, dc, reference().lstm_step_forward(*a)[2]),
             ),
         )
         calls = [
