@@ -30,3 +30,36 @@ def replace_once(text: str, old: str, new: str) -> str:
 
 def parts(report: Report) -> dict[str, tuple[int, int, str]]:
     return {p.part: (p.score, p.max, p.message) for p in report.parts}
+
+
+def grade_in_process(name: str, text: str, seed: int = 0) -> dict[str, tuple[int, int, str]]:
+    """Score notebook ``text`` for exercise ``name`` in this process (no sandbox): run its cells
+    (not the "Try it" demos), then every part's checks. Tests the catalogue, not the sandbox."""
+    import os
+
+    import jupytext
+    import numpy as np
+
+    from rnncourse.grading import GRADING_ENV, InProcess
+    from rnncourse.grading.catalog import EXERCISES as CATALOG
+    from rnncourse.grading.core import run_part
+
+    nb = jupytext.reads(text, fmt="md")
+    ns: dict = {"__name__": "__main__"}
+    old = os.environ.get(GRADING_ENV)
+    os.environ[GRADING_ENV] = "1"  # check() cells do nothing
+    try:
+        for cell in nb.cells:
+            if cell.cell_type == "code" and "raises-exception" not in cell.metadata.get("tags", []):
+                exec(compile(cell.source, "<cell>", "exec"), ns)  # noqa: S102 - our own notebooks
+    finally:
+        if old is None:
+            del os.environ[GRADING_ENV]
+        else:
+            os.environ[GRADING_ENV] = old
+    rng = np.random.default_rng(seed)
+    out = {}
+    for part in CATALOG[name].parts:
+        verdict = run_part(part, InProcess(ns), rng)
+        out[part.name] = (part.points if verdict.ok else 0, part.points, verdict.message)
+    return out
