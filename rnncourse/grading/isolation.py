@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import atexit
+import functools
 import itertools
 import os
 import shutil
@@ -60,6 +61,7 @@ def _site_packages() -> Path:
     return Path(numpy.__file__).resolve().parent.parent
 
 
+@functools.cache
 def _distribution_dirs(roots: tuple[str, ...]) -> list[Path]:
     """Top-level files and folders (in site-packages) of ``roots`` and what they require."""
     site = _site_packages()

@@ -29,6 +29,9 @@ from rnncourse.grading.policy import Profile
 #: Started inside the sandbox (``python -I -S -c``): only ``/site`` is added to the path.
 BOOT = ("import sys; sys.path.insert(0, '/site'); from rnncourse.grading.runner import main; "
         "sys.exit(main(sys.argv))")
+#: Started without isolation (``--sandbox none``): the package comes from the grader's path.
+NONE_BOOT = ("import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
+             "from rnncourse.grading.runner import main; sys.exit(main(sys.argv))")
 
 
 @dataclass
@@ -58,6 +61,7 @@ class Child:
                  profile: Profile | None = None) -> None:
         self.limits = limits
         self.cgroups: list = []
+        self._cwd: tempfile.TemporaryDirectory | None = None
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
         self._log = tempfile.TemporaryFile()
@@ -67,8 +71,11 @@ class Child:
             env.update({"RNNCOURSE_GRADING": "1", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
                         "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                         "PYTHONDONTWRITEBYTECODE": "1"})
-            argv = [sys.executable, "-m", "rnncourse.grading.runner", *fds]
-            cwd = tempfile.gettempdir()
+            # -c with the current folder dropped from the path, in a fresh empty folder: files
+            # left in a shared folder (a planted numpy.py) are never imported
+            self._cwd = tempfile.TemporaryDirectory(prefix="rnncourse-child-")
+            argv = [sys.executable, "-c", NONE_BOOT, *fds]
+            cwd = self._cwd.name
         else:
             env = {"PATH": "/usr/bin:/bin"}
             argv = box.argv(profile or Profile(), [sys.executable, "-I", "-S", "-c", BOOT, *fds])
@@ -183,6 +190,9 @@ class Child:
                 pass
         self._to_child = self._from_child = -1
         self._log.close()
+        if self._cwd is not None:
+            self._cwd.cleanup()
+            self._cwd = None
 
     def close(self) -> None:
         if self.proc.poll() is None and self._to_child >= 0:
