@@ -39,7 +39,8 @@ from rnncourse.grading.policy import Profile, hidden_name
 UID = 65534  # nobody
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 #: Package files every child needs (relative to the ``rnncourse`` folder); none computes a result.
-CHILD_FILES = ("__init__.py", "grading/__init__.py", "grading/runner.py", "grading/wire.py")
+CHILD_FILES = ("__init__.py", "grading/__init__.py", "grading/runner.py", "grading/wire.py",
+               "grading/guard.py")
 #: Extra files of the reference profile (the reference itself is filtered, see :func:`_stage`).
 REFERENCE_FILES = ("_validation.py", "grading/lm.py", "grading/data/names.txt")
 _counter = itertools.count()

@@ -449,7 +449,8 @@ def test_what_the_sandbox_holds():
     assert "deep_forward" not in init and "rnn_forward" in init
     plain = sorted(str(p.relative_to(box.staged(isolation.Profile()) / "rnncourse"))
                    for p in (box.staged(isolation.Profile()) / "rnncourse").rglob("*.py"))
-    assert plain == ["__init__.py", "grading/__init__.py", "grading/runner.py", "grading/wire.py"]
+    assert plain == ["__init__.py", "grading/__init__.py", "grading/guard.py",
+                     "grading/runner.py", "grading/wire.py"]
     argv = " ".join(box.argv(isolation.Profile(), ["python"]))
     assert "/site/torch" not in argv and str(PACKAGE) not in argv
     assert "/site/torch" in " ".join(box.argv(isolation.Profile(torch=True), ["python"]))
