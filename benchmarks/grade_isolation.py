@@ -65,9 +65,14 @@ def inner(mode: str, count: int, jobs: int) -> dict[str, float]:
         reports = grade_paths(paths, Limits(), jobs=jobs, seed=0, sandbox=mode)
         wall = time.perf_counter() - t0
     full = sum(r.score == r.max and r.max > 0 for r in reports)
-    return {"wall": wall, "per_s": count / wall, "full_marks": full, "count": count,
-            "grader_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "child_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+    return {
+        "wall": wall,
+        "per_s": count / wall,
+        "full_marks": full,
+        "count": count,
+        "grader_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "child_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
 
 
 def main() -> None:
@@ -84,18 +89,34 @@ def main() -> None:
         print(f"start-up {key:26s} {sec * 1000:7.0f} ms")
     results = {}
     for mode in ("none", "bwrap"):
-        done = subprocess.run([sys.executable, __file__, "--inner", mode, "--count",
-                               str(args.count), "--jobs", str(args.jobs)],
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--inner",
+                mode,
+                "--count",
+                str(args.count),
+                "--jobs",
+                str(args.jobs),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         results[mode] = json.loads(done.stdout.strip().splitlines()[-1])
     for mode, r in results.items():
-        print(f"{mode:5s}: {r['count']} submissions, {r['jobs'] if 'jobs' in r else args.jobs} "
-              f"jobs: {r['wall']:.1f} s wall, {r['per_s']:.2f} submissions/s, "
-              f"{r['full_marks']}/{r['count']} full marks, peak RSS grader "
-              f"{r['grader_mb']:.0f} MB, largest child {r['child_mb']:.0f} MB")
+        print(
+            f"{mode:5s}: {r['count']} submissions, {r['jobs'] if 'jobs' in r else args.jobs} "
+            f"jobs: {r['wall']:.1f} s wall, {r['per_s']:.2f} submissions/s, "
+            f"{r['full_marks']}/{r['count']} full marks, peak RSS grader "
+            f"{r['grader_mb']:.0f} MB, largest child {r['child_mb']:.0f} MB"
+        )
     ratio = results["bwrap"]["wall"] / results["none"]["wall"]
-    print(f"isolated / none wall-time ratio: {ratio:.2f} (target <= 1.3); isolated "
-          f"{results['bwrap']['per_s']:.2f} submissions/s (target >= 2)")
+    print(
+        f"isolated / none wall-time ratio: {ratio:.2f} (target <= 1.3); isolated "
+        f"{results['bwrap']['per_s']:.2f} submissions/s (target >= 2)"
+    )
 
 
 if __name__ == "__main__":

@@ -66,8 +66,13 @@ class InProcess:
         return reply
 
 
-def check(name: str, fn: Callable[..., Any] | None = None, *, seed: int | None = None,
-          namespace: dict[str, Any] | None = None) -> CheckResult:
+def check(
+    name: str,
+    fn: Callable[..., Any] | None = None,
+    *,
+    seed: int | None = None,
+    namespace: dict[str, Any] | None = None,
+) -> CheckResult:
     """Test the learner's function ``fn`` for exercise part ``name`` and print the verdict.
 
     Parameters

@@ -17,9 +17,17 @@ from typing import Any
 #: Messages of violations seen since the last report (forbidden import or call).
 VIOLATIONS: list[str] = []
 #: Modules whose attributes must not be replaced by learner code.
-WATCHED = ("numpy", "numpy.linalg", "numpy.random", "builtins", "math", "torch", "torch.nn",
-           "torch.nn.functional", "torch.autograd")
-
+WATCHED = (
+    "numpy",
+    "numpy.linalg",
+    "numpy.random",
+    "builtins",
+    "math",
+    "torch",
+    "torch.nn",
+    "torch.nn.functional",
+    "torch.autograd",
+)
 
 
 def _under(name: str, prefix: str) -> bool:
@@ -50,7 +58,6 @@ class Blocker(importlib.abc.MetaPathFinder):
         return None
 
 
-
 def install_call_tripwires(patterns: tuple[str, ...]) -> None:
     """Wrap forbidden functions/classes so that using them is recorded and refused."""
     for pattern in patterns:
@@ -69,6 +76,7 @@ def _wrap(module: Any, attr: str, pattern: str) -> None:
     target = getattr(module, attr)
     label = f"{module.__name__}.{attr}"
     if isinstance(target, type):
+
         def init(self, *a, __label=label, **k):
             VIOLATIONS.append(f"uses {__label}, which this from-scratch exercise forbids")
             raise RuntimeError(f"{__label} is not allowed in this exercise")
@@ -121,8 +129,11 @@ def _library_own(key: str, value: Any) -> bool:
     module = getattr(value, "__module__", None)
     if not isinstance(module, str):
         return False
-    return module == root or module.startswith(root + ".") or (
-        root == "builtins" and module == "builtins")
+    return (
+        module == root
+        or module.startswith(root + ".")
+        or (root == "builtins" and module == "builtins")
+    )
 
 
 def patched_since(before: dict[str, tuple[int, Any]]) -> list[str]:

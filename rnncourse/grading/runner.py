@@ -28,6 +28,7 @@ _array_equal = np.array_equal
 _copy = np.copy
 _ndarray = np.ndarray
 
+
 class CellTimeout(BaseException):
     """Raised by the interval timer inside learner code (BaseException: not an ``Exception``)."""
 
@@ -122,17 +123,25 @@ def execute_calls(ns: dict[str, Any], calls: list[dict[str, Any]]) -> dict[str, 
         else:
             fn = ns.get(fn_name)
             if fn is None:
-                return {"ok": False, "error": f"`{fn_name}` is not defined (was its cell deleted, "
-                        "renamed or did it fail?)"}
+                return {
+                    "ok": False,
+                    "error": f"`{fn_name}` is not defined (was its cell deleted, "
+                    "renamed or did it fail?)",
+                }
             if not callable(fn):
-                return {"ok": False, "error": f"`{fn_name}` is a {type(fn).__name__}, not a "
-                        "function"}
+                return {
+                    "ok": False,
+                    "error": f"`{fn_name}` is a {type(fn).__name__}, not a function",
+                }
             args = _resolve(list(c["args"]), results)
         kwargs = _resolve(dict(c.get("kwargs", {})), results)
         own = set() if fn_name.startswith("@") else {id(a) for _, a in _arrays(args, "")}
         shared = _ref_reachable(results)
-        before = [(n, a, _copy(a)) for n, a in _name_args(args, c["names"], fn_name)
-                  if id(a) in own and id(a) not in shared]
+        before = [
+            (n, a, _copy(a))
+            for n, a in _name_args(args, c["names"], fn_name)
+            if id(a) in own and id(a) not in shared
+        ]
         try:
             out = fn(*args, **kwargs)
         except CellTimeout:
@@ -142,8 +151,11 @@ def execute_calls(ns: dict[str, Any], calls: list[dict[str, Any]]) -> dict[str, 
         except RecursionError:
             return {"ok": False, "error": f"{fn_name} raised RecursionError"}
         except BaseException as e:  # noqa: BLE001 - any learner exception is a result
-            return {"ok": False, "error": f"{fn_name} raised {_exc_text(e)}",
-                    "traceback": _tb_tail(e)}
+            return {
+                "ok": False,
+                "error": f"{fn_name} raised {_exc_text(e)}",
+                "traceback": _tb_tail(e),
+            }
         for n, a, copy in before:
             if a.shape != copy.shape or not _array_equal(a, copy, equal_nan=True):
                 mutated.append(n)
@@ -192,8 +204,9 @@ def _torch_lstm(ns, cls_name, D, H, weights, x, state, G):
     with torch.no_grad():
         for n in names:
             if tuple(params[n].shape) != weights[n].shape:
-                raise ValueError(f"{n} must have shape {weights[n].shape}, "
-                                 f"got {tuple(params[n].shape)}")
+                raise ValueError(
+                    f"{n} must have shape {weights[n].shape}, got {tuple(params[n].shape)}"
+                )
             params[n].copy_(torch.from_numpy(weights[n]))
     xt = torch.from_numpy(x).requires_grad_(True)
     st = None if state is None else tuple(torch.from_numpy(s) for s in state)
@@ -201,8 +214,11 @@ def _torch_lstm(ns, cls_name, D, H, weights, x, state, G):
     if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], tuple)):
         raise TypeError("forward must return (output, (h_n, c_n))")
     out, (h_n, c_n) = result
-    loss = (out * torch.from_numpy(G[0])).sum() + (h_n * torch.from_numpy(G[1])).sum() \
+    loss = (
+        (out * torch.from_numpy(G[0])).sum()
+        + (h_n * torch.from_numpy(G[1])).sum()
         + (c_n * torch.from_numpy(G[2])).sum()
+    )
     loss.backward()
     grads = [params[n].grad for n in names]
     return (out, h_n, c_n, xt.grad, *grads)
@@ -231,8 +247,10 @@ class Server:
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        for key, res in (("cpu_seconds", resource.RLIMIT_CPU),
-                         ("processes", resource.RLIMIT_NPROC)):
+        for key, res in (
+            ("cpu_seconds", resource.RLIMIT_CPU),
+            ("processes", resource.RLIMIT_NPROC),
+        ):
             value = int(msg.get(key, 0))
             if value:  # lowered before any learner code runs; an unprivileged uid cannot raise it
                 resource.setrlimit(res, (value, value))
@@ -266,8 +284,9 @@ class Server:
             reply["patched"] = patched
             self.baseline = guard_mod.fingerprint()
         if self.watch and "check" in self.ns and self.ns["check"] is not self.check:
-            reply.setdefault("violations", []).append("redefines check() (tampering with the "
-                                                      "checker)")
+            reply.setdefault("violations", []).append(
+                "redefines check() (tampering with the checker)"
+            )
             self.ns["check"] = self.check
         if guard_mod.VIOLATIONS:
             reply.setdefault("violations", []).extend(dict.fromkeys(guard_mod.VIOLATIONS))
@@ -294,8 +313,11 @@ class Server:
         try:
             self._timed(msg["timeout"], exec, code, self.ns)
         except CellTimeout:
-            reply = {"ok": False, "error": "did not finish in time (infinite loop?)",
-                     "timeout": True}
+            reply = {
+                "ok": False,
+                "error": "did not finish in time (infinite loop?)",
+                "timeout": True,
+            }
         except MemoryError:
             reply = {"ok": False, "error": "ran out of memory (MemoryError)"}
         except BaseException as e:  # noqa: BLE001 - learner errors are results
@@ -323,16 +345,23 @@ def _strip_magics(source: str) -> str:
     lines = []
     for line in source.splitlines():
         stripped = line.lstrip()
-        lines.append(line[: len(line) - len(stripped)] + "pass" if stripped[:1] in "%!"
-                     and stripped else line)
+        lines.append(
+            line[: len(line) - len(stripped)] + "pass"
+            if stripped[:1] in "%!" and stripped
+            else line
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:
     fd_in, fd_out = int(argv[1]), int(argv[2])
     server = Server()
-    handlers = {"init": server.init, "exec": server.exec_cell, "names": server.names,
-                "call": server.call}
+    handlers = {
+        "init": server.init,
+        "exec": server.exec_cell,
+        "names": server.names,
+        "call": server.call,
+    }
     while True:
         try:
             msg = wire.receive(fd_in)

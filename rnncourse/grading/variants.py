@@ -258,8 +258,9 @@ def grad_norms(cell, x, h0, params, g, bug=None):
         dc = np.zeros_like(h0)
         for t in range(T - 1, 0, -1):
             dcin = np.zeros_like(h0) if bug == "ignore_dc" else dc
-            _, dh, dc, _, _, _ = lstm_step_grads(dh, dcin, x[:, t], hprev[:, t], cprev[:, t],
-                                                 Wx, Wh, b)
+            _, dh, dc, _, _, _ = lstm_step_grads(
+                dh, dcin, x[:, t], hprev[:, t], cprev[:, t], Wx, Wh, b
+            )
             norms[t - 1] = np.linalg.norm(dh)
     return norms[::-1].copy() if bug == "reversed" else norms
 

@@ -139,8 +139,7 @@ def from_untrusted(data: Any, depth: int = 0) -> Any:
     if not isinstance(data, dict) or len(data) == 0:
         raise BadReply(f"unexpected {type(data).__name__}")
     keys = set(data)
-    if keys == {"__float__"} and isinstance(data["__float__"], str) \
-            and len(data["__float__"]) < 40:
+    if keys == {"__float__"} and isinstance(data["__float__"], str) and len(data["__float__"]) < 40:
         return float(data["__float__"])
     if keys in ({"__nd__"}, {"__nd__", "torch"}, {"__npscalar__"}):
         text = data.get("__nd__", data.get("__npscalar__"))
@@ -160,9 +159,18 @@ def from_untrusted(data: Any, depth: int = 0) -> Any:
 
 
 #: The reply schema: field -> type (lists hold strings, except ``results``).
-REPLY_FIELDS: dict[str, type] = {"ok": bool, "error": str, "traceback": str, "timeout": bool,
-                                 "results": list, "mutated": list, "violations": list,
-                                 "patched": list, "stdout_overflow": bool, "defined": list}
+REPLY_FIELDS: dict[str, type] = {
+    "ok": bool,
+    "error": str,
+    "traceback": str,
+    "timeout": bool,
+    "results": list,
+    "mutated": list,
+    "violations": list,
+    "patched": list,
+    "stdout_overflow": bool,
+    "defined": list,
+}
 
 
 def decode_reply(payload: bytes) -> dict[str, Any]:

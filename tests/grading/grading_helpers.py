@@ -11,11 +11,21 @@ ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 # Generous limits for notebooks that must pass even on a loaded 2-core machine ...
-LIMITS = Limits(cell_timeout=30.0, submission_timeout=120.0, grace=2.0,
-                memory_bytes=2 * 1024**3, output_chars=20_000)
+LIMITS = Limits(
+    cell_timeout=30.0,
+    submission_timeout=120.0,
+    grace=2.0,
+    memory_bytes=2 * 1024**3,
+    output_chars=20_000,
+)
 # ... and short ones for the hostile cases, so that infinite loops end quickly.
-SHORT = Limits(cell_timeout=3.0, submission_timeout=90.0, grace=1.0,
-               memory_bytes=2 * 1024**3, output_chars=20_000)
+SHORT = Limits(
+    cell_timeout=3.0,
+    submission_timeout=90.0,
+    grace=1.0,
+    memory_bytes=2 * 1024**3,
+    output_chars=20_000,
+)
 
 
 def solution_text(name: str) -> str:

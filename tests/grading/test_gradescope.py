@@ -21,8 +21,18 @@ def check_schema(results: dict) -> None:
     assert isinstance(results["execution_time"], (int, float))
     assert results.get("visibility", "visible") in VISIBILITY
     for test in results["tests"]:
-        assert set(test) <= {"name", "score", "max_score", "output", "visibility", "number",
-                             "tags", "status", "name_format", "output_format"}
+        assert set(test) <= {
+            "name",
+            "score",
+            "max_score",
+            "output",
+            "visibility",
+            "number",
+            "tags",
+            "status",
+            "name_format",
+            "output_format",
+        }
         assert isinstance(test["name"], str) and isinstance(test["output"], str)
         assert 0 <= test["score"] <= test["max_score"]
         assert test["visibility"] in VISIBILITY
@@ -34,8 +44,12 @@ def test_run_autograder_in_a_simulated_tree(tmp_path):
     root = tmp_path / "autograder"
     with zipfile.ZipFile(zpath) as z:
         names = set(z.namelist())
-        assert {"setup.sh", "run_autograder", "package/pyproject.toml",
-                "package/rnncourse/grading/grader.py"} <= names
+        assert {
+            "setup.sh",
+            "run_autograder",
+            "package/pyproject.toml",
+            "package/rnncourse/grading/grader.py",
+        } <= names
         z.extractall(root / "source")
     run = root / "source" / "run_autograder"
     os.chmod(run, 0o755)
@@ -43,8 +57,13 @@ def test_run_autograder_in_a_simulated_tree(tmp_path):
     sub.mkdir()
     (sub / "ex01_rnn_forward.md").write_text((SOLUTIONS / "ex01_rnn_forward.md").read_text())
     (sub / "ex04_gru.md").write_text((ROOT / "exercises" / "ex04_gru.md").read_text())
-    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "RNNCOURSE_PYTHON": sys.executable,
-           "PYTHONPATH": str(ROOT), "RNNCOURSE_GRADE_OPTIONS": "--seed 1 --cell-timeout 20"}
+    env = {
+        **os.environ,
+        "AUTOGRADER_ROOT": str(root),
+        "RNNCOURSE_PYTHON": sys.executable,
+        "PYTHONPATH": str(ROOT),
+        "RNNCOURSE_GRADE_OPTIONS": "--seed 1 --cell-timeout 20",
+    }
     done = subprocess.run([str(run)], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     results = json.loads((root / "results" / "results.json").read_text())
@@ -53,6 +72,10 @@ def test_run_autograder_in_a_simulated_tree(tmp_path):
     by_name = {t["name"]: t for t in results["tests"]}
     assert by_name["ex01_rnn_forward: rnn_forward"]["score"] == 5
     assert by_name["ex04_gru: gru_step_forward"] == {
-        "name": "ex04_gru: gru_step_forward", "score": 0, "max_score": 5,
-        "output": by_name["ex04_gru: gru_step_forward"]["output"], "visibility": "visible"}
+        "name": "ex04_gru: gru_step_forward",
+        "score": 0,
+        "max_score": 5,
+        "output": by_name["ex04_gru: gru_step_forward"]["output"],
+        "visibility": "visible",
+    }
     assert "NotImplementedError" in by_name["ex04_gru: gru_step_forward"]["output"]

@@ -29,8 +29,9 @@ def _results(case: Case, outs: dict) -> list:
             results[ci] = value
             continue
         if results[ci] is None:
-            results[ci] = [None] * len(case.calls[ci].returns or ()) \
-                if isinstance(steps[0], int) else {}
+            results[ci] = (
+                [None] * len(case.calls[ci].returns or ()) if isinstance(steps[0], int) else {}
+            )
         node = results[ci]
         for k, step in enumerate(steps[:-1]):
             nxt = steps[k + 1]
@@ -45,8 +46,10 @@ def _results(case: Case, outs: dict) -> list:
             while len(node) <= last:
                 node.append(None)
         node[last] = value
-    return [tuple(r) if isinstance(r, list) and case.calls[i].returns else r
-            for i, r in enumerate(results)]
+    return [
+        tuple(r) if isinstance(r, list) and case.calls[i].returns else r
+        for i, r in enumerate(results)
+    ]
 
 
 class _Returns:
@@ -69,7 +72,8 @@ def test_every_planted_mistake_gets_its_hint(part):
             for hint, outs in case.variants.items():
                 verdict, _ = run_case(case, _Returns(_results(case, outs)))
                 hinted[hint] = hinted.get(hint, False) or (
-                    not verdict.ok and verdict.message.endswith(f"Hint: {hint}"))
+                    not verdict.ok and verdict.message.endswith(f"Hint: {hint}")
+                )
     missing = [h for h, ok in hinted.items() if not ok and (part.name, h) not in NO_HINT]
     assert not missing, missing
 
@@ -85,7 +89,7 @@ def test_issue_18_mistakes_have_hints(capsys):
     def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):  # Wh transposed: shapes clash
         H = h_prev.shape[1]
         a = x @ Wx + h_prev @ Wh.T + b
-        i, f, g, o = (a[:, k * H:(k + 1) * H] for k in range(4))
+        i, f, g, o = (a[:, k * H : (k + 1) * H] for k in range(4))
         c = f * c_prev + i * np.tanh(g)
         return o * np.tanh(c), c, None
 
@@ -102,17 +106,36 @@ def test_mutants_are_small_edits_of_the_reference_that_change_it():
     rng = np.random.default_rng(1)
     N, D, H = 3, 4, 5
     x, h, c = rng.standard_normal((N, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
-    args = {"rnn_step_forward": (x, h, rng.standard_normal((D, H)), rng.standard_normal((H, H)),
-                                 rng.standard_normal(H))}
-    lstm = (x, h, c, rng.standard_normal((D, 4 * H)), rng.standard_normal((H, 4 * H)),
-            rng.standard_normal(4 * H))
+    args = {
+        "rnn_step_forward": (
+            x,
+            h,
+            rng.standard_normal((D, H)),
+            rng.standard_normal((H, H)),
+            rng.standard_normal(H),
+        )
+    }
+    lstm = (
+        x,
+        h,
+        c,
+        rng.standard_normal((D, 4 * H)),
+        rng.standard_normal((H, 4 * H)),
+        rng.standard_normal(4 * H),
+    )
     args["lstm_step_forward"] = lstm
-    args["lstm_step_backward"] = (rng.standard_normal((N, H)), rng.standard_normal((N, H)),
-                                  R.lstm_step_forward(*lstm)[2])
+    args["lstm_step_backward"] = (
+        rng.standard_normal((N, H)),
+        rng.standard_normal((N, H)),
+        R.lstm_step_forward(*lstm)[2],
+    )
     for name, bugs in EDITS.items():
         want = getattr(R, name)(*args[name])
         for bug in bugs:
             got = mutant(name, bug)(*args[name])
-            same = all(np.allclose(a, b) for a, b in zip(got, want, strict=True)
-                       if isinstance(a, np.ndarray))
+            same = all(
+                np.allclose(a, b)
+                for a, b in zip(got, want, strict=True)
+                if isinstance(a, np.ndarray)
+            )
             assert not same, (name, bug)

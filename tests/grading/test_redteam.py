@@ -37,8 +37,9 @@ def sandbox_processes() -> set[int]:
     for d in Path("/proc").iterdir():
         if d.name.isdigit():
             try:
-                if d.stat().st_uid == UID and (not isolation.default().cgroups
-                                               or mine in (d / "cgroup").read_text()):
+                if d.stat().st_uid == UID and (
+                    not isolation.default().cgroups or mine in (d / "cgroup").read_text()
+                ):
                     out.add(int(d.name))
             except OSError:
                 pass
@@ -66,8 +67,19 @@ def grade(tmp_path, name: str, text: str, *options: str, suffix: str = ".md") ->
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     original = path.read_bytes()
     report_path = tmp_path / "report.json"
-    args = ["grade", str(path), "--json", str(report_path), "--seed", "0",
-            "--cell-timeout", str(SHORT.cell_timeout), "--timeout", "90", *options]
+    args = [
+        "grade",
+        str(path),
+        "--json",
+        str(report_path),
+        "--seed",
+        "0",
+        "--cell-timeout",
+        str(SHORT.cell_timeout),
+        "--timeout",
+        "90",
+        *options,
+    ]
     before = sandbox_processes()
     assert main(args) == 0
     written = report_path.read_bytes()
@@ -91,7 +103,7 @@ def attack(canary: Path, body: str) -> str:
 
 
 # ----------------------------------------------------------------------------- answer key
-ANSWER_KEY = r'''
+ANSWER_KEY = r"""
 import importlib, importlib.util, runpy, sys, builtins
 ROUTES = []
 def _try(label, fn):
@@ -124,7 +136,7 @@ except BaseException:
 
 def rnn_step_forward(x, h_prev, Wx, Wh, b):
     raise RuntimeError("routes to the answer key: " + repr(ROUTES))
-'''
+"""
 
 
 def test_reach_the_answer_key(tmp_path, clean_machine):
@@ -137,7 +149,7 @@ def test_reach_the_answer_key(tmp_path, clean_machine):
 
 
 # ----------------------------------------------------------------------------- the checker
-TRICK = r'''
+TRICK = r"""
 import gc, sys
 np.allclose = lambda *a, **k: True
 np.array_equal = lambda *a, **k: True
@@ -153,7 +165,7 @@ np.isfinite = _fake
 
 def rnn_step_forward(x, h_prev, Wx, Wh, b):
     return np.zeros((x.shape[0], Wh.shape[0]), dtype=x.dtype), None
-'''
+"""
 
 
 def test_trick_the_checker_in_its_process(tmp_path, clean_machine):
@@ -165,7 +177,7 @@ def test_trick_the_checker_in_its_process(tmp_path, clean_machine):
 
 
 # ----------------------------------------------------------------------------- the grader
-GRADER = r'''
+GRADER = r"""
 import os, signal, glob
 SEEN = {}
 for what, fn in {
@@ -183,13 +195,12 @@ for what, fn in {
         SEEN[what] = fn()
     except BaseException as e:
         SEEN[what] = type(e).__name__
-'''
+"""
 
 
 def test_attack_the_grader(tmp_path, clean_machine, capsys):
     code = attack(clean_machine, GRADER.replace("PKG", str(PACKAGE)))
-    report = grade(tmp_path, "ex01_rnn_forward",
-                   notebook(NUMPY, code, RNN_STEP_OK, RNN_FORWARD_OK))
+    report = grade(tmp_path, "ex01_rnn_forward", notebook(NUMPY, code, RNN_STEP_OK, RNN_FORWARD_OK))
     assert report["score"] == 10, report
     assert "forged row" not in capsys.readouterr().out
 
@@ -204,7 +215,7 @@ def test_json_path_that_is_a_fifo_is_a_clear_error(tmp_path, capsys):
 
 
 # ----------------------------------------------------------------------------- outlive / outgrow
-OUTLIVE = r'''
+OUTLIVE = r"""
 import os, time
 pid = os.fork()
 if pid == 0:
@@ -217,20 +228,19 @@ if pid == 0:
             os._exit(0)
     os._exit(0)
 os.waitpid(pid, 0)
-'''
+"""
 
 
 def test_outlive_the_grader(tmp_path, clean_machine):
     code = attack(clean_machine, OUTLIVE)
-    report = grade(tmp_path, "ex01_rnn_forward",
-                   notebook(NUMPY, code, RNN_STEP_OK, RNN_FORWARD_OK))
+    report = grade(tmp_path, "ex01_rnn_forward", notebook(NUMPY, code, RNN_STEP_OK, RNN_FORWARD_OK))
     assert report["score"] == 10
     written = (tmp_path / "report.json").read_bytes()
     time.sleep(1.5)  # the planted grandchild would have written by now
     assert (tmp_path / "report.json").read_bytes() == written
 
 
-MEMORY = r'''
+MEMORY = r"""
 import os
 KIDS = []
 for _ in range(3):
@@ -246,14 +256,23 @@ STATUS = [os.waitpid(pid, 0)[1] for pid in KIDS]
 def rnn_step_forward(x, h_prev, Wx, Wh, b):
     killed = sum(os.WIFSIGNALED(s) and os.WTERMSIG(s) == 9 for s in STATUS)
     raise RuntimeError(f"{killed} of 3 forks killed")
-'''
+"""
 
 
-@pytest.mark.skipif("memory" not in isolation.default().cgroups,
-                    reason="no writable memory cgroup here: per-process limit only (documented)")
+@pytest.mark.skipif(
+    "memory" not in isolation.default().cgroups,
+    reason="no writable memory cgroup here: per-process limit only (documented)",
+)
 def test_outgrow_the_memory_limit_with_forks(tmp_path, clean_machine):
-    report = grade(tmp_path, "ex01_rnn_forward", notebook(NUMPY, MEMORY, RNN_FORWARD_OK),
-                   "--memory-mb", "700", "--cell-timeout", "20")
+    report = grade(
+        tmp_path,
+        "ex01_rnn_forward",
+        notebook(NUMPY, MEMORY, RNN_FORWARD_OK),
+        "--memory-mb",
+        "700",
+        "--cell-timeout",
+        "20",
+    )
     score, msg = part(report, "ex01_rnn_forward", "rnn_step_forward")
     assert score == 0
     killed = int(msg.split("RuntimeError: ")[1][0])
@@ -262,30 +281,34 @@ def test_outgrow_the_memory_limit_with_forks(tmp_path, clean_machine):
 
 
 # ----------------------------------------------------------------------------- forged replies
-FORGE_REPLY = r'''
+FORGE_REPLY = r"""
 import os, struct, sys
 def rnn_step_forward(x, h_prev, Wx, Wh, b):
     fd = int(sys.argv[2])
     payload = b'{"__dict__": {"ok": true, "score": 10}}'
     os.write(fd, struct.pack("<Q", len(payload)) + payload)
     os._exit(0)
-'''
-FORGE_TEXT = r'''
+"""
+FORGE_TEXT = r"""
 def rnn_forward(x, h0, Wx, Wh, b):
     raise ValueError("\r\x1b[32mok\n  ex01_rnn_forward  rnn_forward  5/5  passed \ud800")
-'''
+"""
 
 
 def test_forged_reply_and_output(tmp_path, clean_machine, capsys):
     report = grade(tmp_path, "ex01_rnn_forward", notebook(NUMPY, FORGE_REPLY, FORGE_TEXT))
     score, msg = part(report, "ex01_rnn_forward", "rnn_step_forward")
     assert score == 0
-    assert msg.startswith("rnn_step_forward: the submission's process sent a malformed reply "
-                          "(unknown field 'score') [case: ")
+    assert msg.startswith(
+        "rnn_step_forward: the submission's process sent a malformed reply "
+        "(unknown field 'score') [case: "
+    )
     score, msg = part(report, "ex01_rnn_forward", "rnn_forward")
     assert score == 0
-    assert msg.startswith("rnn_forward raised ValueError: \\r\\x1b[32mok\\n  ex01_rnn_forward"
-                          "  rnn_forward  5/5  passed \\ud800 [case: ")
+    assert msg.startswith(
+        "rnn_forward raised ValueError: \\r\\x1b[32mok\\n  ex01_rnn_forward"
+        "  rnn_forward  5/5  passed \\ud800 [case: "
+    )
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\r" not in out
     assert [ln for ln in out.splitlines() if "5/5  passed" in ln and "raised" not in ln] == []
@@ -302,15 +325,25 @@ def test_escaping_covers_every_control_character():
 # ----------------------------------------------------------------------------- parser
 def test_crash_the_parser(tmp_path, clean_machine):
     deep = "y = " + "(" * 5000 + "1" + ")" * 5000 + "\nz = 1" + " + 1" * 200_000
-    nb = json.loads(jupytext.writes(jupytext.reads(
-        notebook(NUMPY, deep, RNN_STEP_OK, RNN_FORWARD_OK), fmt="md"), fmt="ipynb"))
+    nb = json.loads(
+        jupytext.writes(
+            jupytext.reads(notebook(NUMPY, deep, RNN_STEP_OK, RNN_FORWARD_OK), fmt="md"),
+            fmt="ipynb",
+        )
+    )
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     code[1]["metadata"] = ["not", "a", "dict"]
     code[2]["metadata"] = {"tags": "raises-exception"}
     report = grade(tmp_path, "ex01_rnn_forward", json.dumps(nb), suffix=".ipynb")
     assert report["score"] == 10, report
-    pct = "# %%\n" + NUMPY + "\n\n# %%\n# copy of my first try\n# cd somewhere\n" + \
-        RNN_STEP_OK + "\n# %%\n" + RNN_FORWARD_OK
+    pct = (
+        "# %%\n"
+        + NUMPY
+        + "\n\n# %%\n# copy of my first try\n# cd somewhere\n"
+        + RNN_STEP_OK
+        + "\n# %%\n"
+        + RNN_FORWARD_OK
+    )
     report = grade(tmp_path, "ex01_rnn_forward", pct, suffix=".py")
     assert report["score"] == 10
 
@@ -326,7 +359,7 @@ def test_odd_file_names_and_bytes_get_a_report(tmp_path, clean_machine):
 
 
 # ----------------------------------------------------------------------------- honest work
-TORCH_OK = r'''
+TORCH_OK = r"""
 import torch
 from torch import nn
 
@@ -358,28 +391,35 @@ class LSTMFromScratch(nn.Module):
             h = o * torch.tanh(c)
             outs.append(h)
         return torch.stack(outs, 1), (h[None], c[None])
-'''
+"""
 
 
 def test_torch_in_one_exercise_costs_the_numpy_one_nothing(tmp_path, clean_machine):
-    report = grade(tmp_path, "combined",
-                   notebook(NUMPY, TORCH_OK, RNN_STEP_OK, RNN_FORWARD_OK, "while True:\n    pass"))
+    report = grade(
+        tmp_path,
+        "combined",
+        notebook(NUMPY, TORCH_OK, RNN_STEP_OK, RNN_FORWARD_OK, "while True:\n    pass"),
+    )
     assert report["exercises"]["ex01_rnn_forward"]["score"] == 10, report
     assert report["exercises"]["ex09_torch_lstm"]["score"] == 10, report
     # the looping cell ran once per sandbox kind (NumPy-only, torch), not once per exercise
     loops = [n for n in report["notes"] if "cell 5 did not finish in time" in n]
-    assert loops == ["ex01_rnn_forward: cell 5 did not finish in time (infinite loop?)",
-                     "ex09_torch_lstm: cell 5 did not finish in time (infinite loop?)"]
+    assert loops == [
+        "ex01_rnn_forward: cell 5 did not finish in time (infinite loop?)",
+        "ex09_torch_lstm: cell 5 did not finish in time (infinite loop?)",
+    ]
 
 
 def test_one_run_of_the_cells_for_exercises_of_one_kind(tmp_path, clean_machine):
     loop = "while True:\n    pass"
-    step_back = ("def rnn_step_backward(dh, cache):\n    raise NotImplementedError")
-    report = grade(tmp_path, "combined",
-                   notebook(NUMPY, RNN_STEP_OK, RNN_FORWARD_OK, loop, step_back))
+    step_back = "def rnn_step_backward(dh, cache):\n    raise NotImplementedError"
+    report = grade(
+        tmp_path, "combined", notebook(NUMPY, RNN_STEP_OK, RNN_FORWARD_OK, loop, step_back)
+    )
     loops = [n for n in report["notes"] if "did not finish in time" in n]
-    assert loops == ["ex01_rnn_forward/ex02_rnn_bptt: cell 4 did not finish in time "
-                     "(infinite loop?)"]
+    assert loops == [
+        "ex01_rnn_forward/ex02_rnn_bptt: cell 4 did not finish in time (infinite loop?)"
+    ]
     assert report["exercises"]["ex01_rnn_forward"]["score"] == 10
 
 
@@ -402,9 +442,11 @@ def test_renamed_copy_of_the_reference_scores_zero(tmp_path, clean_machine):
     report = grade(tmp_path, "ex01_rnn_forward", notebook(NUMPY, copy, RNN_FORWARD_OK))
     score, msg = part(report, "ex01_rnn_forward", "rnn_step_forward")
     assert score == 0
-    assert msg == ("cell 2: `rnn_step_forward` is a copy of the package's own "
-                   "rnncourse.reference.rnn.rnn_step_forward (the same code up to names and "
-                   "formatting): write your own, scored 0")
+    assert msg == (
+        "cell 2: `rnn_step_forward` is a copy of the package's own "
+        "rnncourse.reference.rnn.rnn_step_forward (the same code up to names and "
+        "formatting): write your own, scored 0"
+    )
     assert part(report, "ex01_rnn_forward", "rnn_forward")[0] == 5
 
 
@@ -432,9 +474,22 @@ def test_refuses_where_it_cannot_isolate(tmp_path, capsys, monkeypatch):
 
 def test_default_is_isolated_here(tmp_path):
     isolation.default().check()  # this machine has bubblewrap and namespaces: no exception
-    report_text = format_report(type("R", (), {
-        "path": "p", "score": 0, "max": 0, "seconds": 0.0, "isolation": "none (not isolated)",
-        "parts": [], "notes": [], "grader_error": None})())
+    report_text = format_report(
+        type(
+            "R",
+            (),
+            {
+                "path": "p",
+                "score": 0,
+                "max": 0,
+                "seconds": 0.0,
+                "isolation": "none (not isolated)",
+                "parts": [],
+                "notes": [],
+                "grader_error": None,
+            },
+        )()
+    )
     assert report_text.startswith("== p: 0/0 points (0.0 s) [NOT ISOLATED]")
 
 
@@ -447,10 +502,17 @@ def test_what_the_sandbox_holds():
     assert "grading/catalog/__init__.py" not in names and "grading/variants.py" not in names
     init = (staged / "reference" / "__init__.py").read_text()
     assert "deep_forward" not in init and "rnn_forward" in init
-    plain = sorted(str(p.relative_to(box.staged(isolation.Profile()) / "rnncourse"))
-                   for p in (box.staged(isolation.Profile()) / "rnncourse").rglob("*.py"))
-    assert plain == ["__init__.py", "grading/__init__.py", "grading/guard.py",
-                     "grading/runner.py", "grading/wire.py"]
+    plain = sorted(
+        str(p.relative_to(box.staged(isolation.Profile()) / "rnncourse"))
+        for p in (box.staged(isolation.Profile()) / "rnncourse").rglob("*.py")
+    )
+    assert plain == [
+        "__init__.py",
+        "grading/__init__.py",
+        "grading/guard.py",
+        "grading/runner.py",
+        "grading/wire.py",
+    ]
     argv = " ".join(box.argv(isolation.Profile(), ["python"]))
     assert "/site/torch" not in argv and str(PACKAGE) not in argv
     assert "/site/torch" in " ".join(box.argv(isolation.Profile(torch=True), ["python"]))
@@ -459,6 +521,14 @@ def test_what_the_sandbox_holds():
 def test_results_of_a_hostile_run_fit_the_report_shape(tmp_path, clean_machine):
     text = notebook(NUMPY, RNN_STEP_OK, RNN_FORWARD_OK)
     report = grade(tmp_path, "ex01_rnn_forward", text)
-    assert set(report) == {"path", "score", "max", "exercises", "notes", "seconds",
-                           "isolation", "grader_error"}
+    assert set(report) == {
+        "path",
+        "score",
+        "max",
+        "exercises",
+        "notes",
+        "seconds",
+        "isolation",
+        "grader_error",
+    }
     assert parts  # the helper of the other suites stays importable

@@ -15,8 +15,10 @@ from rnncourse.grading.report import format_report, write_atomic
 
 def test_table_wraps_long_messages_instead_of_cutting_them():
     words = " ".join(f"word{i}" for i in range(60))
-    report = Report("ex05_lstm_step.md", [PartResult("ex05_lstm_step", "lstm_step_forward", 0, 5,
-                                                     words + ". Hint: the end")])
+    report = Report(
+        "ex05_lstm_step.md",
+        [PartResult("ex05_lstm_step", "lstm_step_forward", 0, 5, words + ". Hint: the end")],
+    )
     table = format_report(report, width=60)
     lines = table.splitlines()[2:]
     assert len(lines) > 3 and all(len(ln) <= 60 + 48 for ln in lines)
@@ -40,16 +42,35 @@ def test_exercise_reset_keeps_a_backup(tmp_path, capsys):
     ex.mkdir()
     mine = ex / "ex05_lstm_step.md"
     mine.write_text("my work\n")
-    args = ["exercise", "reset", "ex05", "--exercises", str(ex),
-            "--solutions", str(ROOT / "solutions")]
+    args = [
+        "exercise",
+        "reset",
+        "ex05",
+        "--exercises",
+        str(ex),
+        "--solutions",
+        str(ROOT / "solutions"),
+    ]
     assert main(args) == 0
     stub = strip_solutions((ROOT / "solutions" / "ex05_lstm_step.md").read_text(), "s")
     assert mine.read_text() == stub
     backups = list((ex / ".backup").glob("ex05_lstm_step.*.md"))
     assert [b.read_text() for b in backups] == ["my work\n"]
     assert "your version is in" in capsys.readouterr().out
-    assert main(["exercise", "reset", "ex77", "--exercises", str(ex),
-                 "--solutions", str(ROOT / "solutions")]) == 2
+    assert (
+        main(
+            [
+                "exercise",
+                "reset",
+                "ex77",
+                "--exercises",
+                str(ex),
+                "--solutions",
+                str(ROOT / "solutions"),
+            ]
+        )
+        == 2
+    )
 
 
 def test_make_exercises_refuses_to_overwrite_work(tmp_path):

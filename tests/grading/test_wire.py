@@ -14,9 +14,13 @@ from rnncourse.grading import wire
 
 
 def test_round_trip_of_the_supported_types():
-    value = {"a": (np.arange(6.0).reshape(2, 3), [1, 2.5, None, True, "s"]),
-             "b": np.float32(1.5), "c": float("nan"), "ref": wire.Ref(1, 0),
-             "make": wire.Make("rng", seed=3)}
+    value = {
+        "a": (np.arange(6.0).reshape(2, 3), [1, 2.5, None, True, "s"]),
+        "b": np.float32(1.5),
+        "c": float("nan"),
+        "ref": wire.Ref(1, 0),
+        "make": wire.Make("rng", seed=3),
+    }
     back = wire.decode(wire.encode(value))
     np.testing.assert_array_equal(back["a"][0], value["a"][0])
     assert back["a"][1] == [1, 2.5, None, True, "s"]
