@@ -66,7 +66,7 @@ PARTS = [(ex.id, p) for ex in EXERCISES.values() for p in ex.parts]
 @pytest.mark.parametrize("part", [p for _, p in PARTS], ids=[p.name for _, p in PARTS])
 def test_every_planted_mistake_gets_its_hint(part):
     hinted: dict[str, bool] = {}
-    for seed in range(3):
+    for seed in range(1):
         for case in part.make_cases(np.random.default_rng(seed)):
             assert run_case(case, _Returns(_results(case, {})))[0].ok, "expected values fail"
             for hint, outs in case.variants.items():
