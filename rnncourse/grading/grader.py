@@ -114,6 +114,17 @@ def identify(nb: Notebook) -> list[Exercise]:
     ]
 
 
+def demo_cells(nb: Notebook, exs: list[Exercise]) -> set[int]:
+    """ "Try it" cells (tagged raises-exception) that define no graded name: never run."""
+    graded = [p.name for ex in exs for p in ex.parts]
+    return {
+        i
+        for i, tags in nb.tags.items()
+        if "raises-exception" in tags
+        and not any(defines(src, n) for j, src in nb.cells if j == i for n in graded)
+    }
+
+
 # ------------------------------------------------------------------------------ one session
 class Session:
     """Runs one notebook in one child of one sandbox kind; restarts it after a fatal cell."""
@@ -135,13 +146,7 @@ class Session:
         }
         # "Try it" demos (tagged raises-exception) are for learning, not grading: not run
         # unless they define a graded name.
-        graded = [p.name for ex in exs for p in ex.parts]
-        self.demos = {
-            i
-            for i, tags in nb.tags.items()
-            if "raises-exception" in tags
-            and not any(defines(src, n) for j, src in nb.cells if j == i for n in graded)
-        }
+        self.demos = demo_cells(nb, exs)
         self.errors: dict[int, str] = {}
         self.violations: dict[int, list[str]] = {}
         self.child: Child | None = None
@@ -271,7 +276,9 @@ def _grade_group(
     box: isolation.Bubblewrap | None,
 ) -> None:
     """Run the cells once for exercises ``exs`` (one sandbox kind), then grade each of them."""
-    static = {ex.id: scan_cells(nb.cells, ex, isolated=box is not None) for ex in exs}
+    # demos are never run: what they use cannot affect the score
+    cells = [(i, src) for i, src in nb.cells if i not in demo_cells(nb, exs)]
+    static = {ex.id: scan_cells(cells, ex, isolated=box is not None) for ex in exs}
     # A cell is not run if the scan flags it for every exercise of the group.
     flagged: dict[int, list[str]] = {}
     for idx in set.intersection(*(set(s) for s in static.values())):
