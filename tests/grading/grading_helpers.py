@@ -42,17 +42,14 @@ def parts(report: Report) -> dict[str, tuple[int, int, str]]:
     return {p.part: (p.score, p.max, p.message) for p in report.parts}
 
 
-def grade_in_process(name: str, text: str, seed: int = 0) -> dict[str, tuple[int, int, str]]:
-    """Score notebook ``text`` for exercise ``name`` in this process (no sandbox): run its cells
-    (not the "Try it" demos), then every part's checks. Tests the catalogue, not the sandbox."""
+def notebook_namespace(text: str) -> dict:
+    """The names a notebook defines, its cells run in this process ("Try it" demos skipped;
+    ``check`` cells do nothing)."""
     import os
 
     import jupytext
-    import numpy as np
 
-    from rnncourse.grading import GRADING_ENV, InProcess
-    from rnncourse.grading.catalog import EXERCISES as CATALOG
-    from rnncourse.grading.core import run_part
+    from rnncourse.grading import GRADING_ENV
 
     nb = jupytext.reads(text, fmt="md")
     ns: dict = {"__name__": "__main__"}
@@ -67,6 +64,19 @@ def grade_in_process(name: str, text: str, seed: int = 0) -> dict[str, tuple[int
             del os.environ[GRADING_ENV]
         else:
             os.environ[GRADING_ENV] = old
+    return ns
+
+
+def grade_in_process(name: str, text: str, seed: int = 0) -> dict[str, tuple[int, int, str]]:
+    """Score notebook ``text`` for exercise ``name`` in this process (no sandbox): run its cells
+    (not the "Try it" demos), then every part's checks. Tests the catalogue, not the sandbox."""
+    import numpy as np
+
+    from rnncourse.grading import InProcess
+    from rnncourse.grading.catalog import EXERCISES as CATALOG
+    from rnncourse.grading.core import run_part
+
+    ns = notebook_namespace(text)
     rng = np.random.default_rng(seed)
     out = {}
     for part in CATALOG[name].parts:
