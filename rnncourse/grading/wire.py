@@ -60,14 +60,16 @@ def to_jsonable(obj: Any, depth: int = 0) -> Any:
     """Turn ``obj`` into JSON-compatible data; unknown objects become ``Opaque`` markers."""
     if depth > 20:
         return {"__opaque__": "too deeply nested"}
+    # NumPy scalars first: np.float64 subclasses float, and its repr ("np.float64(0.5)" under
+    # NumPy 2) is not a float literal the parent would accept.
+    if isinstance(obj, np.generic):
+        return {"__npscalar__": _array_to_text(np.asarray(obj))}
     if obj is None or isinstance(obj, (bool, str)):
         return obj
     if isinstance(obj, int):
         return obj if abs(obj) < 2**62 else float(obj)
     if isinstance(obj, float):
         return {"__float__": repr(obj)}
-    if isinstance(obj, np.generic):
-        return {"__npscalar__": _array_to_text(np.asarray(obj))}
     if isinstance(obj, np.ndarray):
         if obj.dtype.hasobject:
             return {"__opaque__": "ndarray of Python objects"}
