@@ -38,9 +38,9 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse._validation import Dims, check_cache, check_float_array, check_positive
-from rnncourse.reference._base import Cache, cast_all
+from rnncourse.reference._base import Cache
 from rnncourse.reference.layers import sigmoid
-from rnncourse.reference.scan import linear_scan_backward, linear_scan_forward
+from rnncourse.reference.scan import cast_all, linear_scan_backward, linear_scan_forward
 
 __all__ = [
     "mingru_forward",

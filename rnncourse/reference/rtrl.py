@@ -28,7 +28,8 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse._validation import Dims, check_float_array, check_positive
-from rnncourse.reference._base import cast_all, check_cell_args
+from rnncourse.reference._base import check_cell_args
+from rnncourse.reference.scan import cast_all
 
 __all__ = ["rnn_rtrl_gradients", "diagonal_rtrl_gradients", "gradient_costs"]
 

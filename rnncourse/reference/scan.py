@@ -54,7 +54,7 @@ from rnncourse._validation import (
     check_choice,
     check_float_array,
 )
-from rnncourse.reference._base import Cache, cast_all
+from rnncourse.reference._base import Cache, result_dtype
 
 __all__ = [
     "SCAN_METHODS",
@@ -67,6 +67,12 @@ __all__ = [
 ]
 
 SCAN_METHODS = ("sequential", "hillis_steele", "blelloch", "log")
+
+
+def cast_all(*arrays: Any) -> list[Any]:
+    """The arrays (None kept) in their common floating dtype, copied only where needed."""
+    dtype = result_dtype(*arrays)
+    return [None if a is None else a.astype(dtype, copy=False) for a in arrays]
 
 
 def combine(first: tuple[Any, Any], second: tuple[Any, Any]) -> tuple[Any, Any]:
