@@ -3,14 +3,14 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from rnncourse.figures import scan  # noqa: E402
-from rnncourse.reference.linear_rnns import lru_init  # noqa: E402
-from rnncourse.reference.rtrl import gradient_costs  # noqa: E402
-from rnncourse.train.scan_timing import load_scan_result  # noqa: E402
+from rnncourse.figures import scan
+from rnncourse.reference.linear_rnns import lru_init
+from rnncourse.reference.rtrl import gradient_costs
+from rnncourse.train.scan_timing import load_scan_result
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +32,9 @@ def test_lru_ring_plots_every_eigenvalue():
     ax = scan.plot_lru_ring(p, 0.5, 0.9)
     pts = ax.lines[-1]
     r = np.hypot(pts.get_xdata(), pts.get_ydata())
-    assert len(r) == 50 and r.min() >= 0.5 - 1e-9 and r.max() <= 0.9 + 1e-9
+    assert len(r) == 50
+    assert r.min() >= 0.5 - 1e-9
+    assert r.max() <= 0.9 + 1e-9
 
 
 def test_gradient_costs_and_comparison():

@@ -51,7 +51,7 @@ def plot_scan_timings(result: Mapping[str, Any], per: str = "call", ax: Axes | N
 
 def plot_lru_ring(params: Mapping[str, np.ndarray], r_min: float, r_max: float,
                   ax: Axes | None = None) -> Axes:  # fmt: skip
-    """The LRU's eigenvalues in the complex plane with the unit circle and the init ring."""
+    """Plot the LRU's eigenvalues in the complex plane with the unit circle and the init ring."""
     ax = _axes(ax, (4.2, 4.2))
     lam = np.exp(-np.exp(params["nu_log"]) + 1j * np.exp(params["theta_log"]))
     phi = np.linspace(0, 2 * np.pi, 400)

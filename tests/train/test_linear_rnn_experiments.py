@@ -31,9 +31,9 @@ def test_widths_give_equal_parameter_counts():
 @pytest.mark.parametrize("kind", KINDS)
 def test_short_runs_report_quality_time_and_size(kind):
     r = run_adding(kind, T=12, H=8, seed=0, steps=2, batch=4)
-    assert (
-        r["mse"] > 0 and r["seconds"] > 0 and r["params"] == n_params(SeqModel(kind, 2, 16, 8, 1))
-    )
+    assert r["mse"] > 0
+    assert r["seconds"] > 0
+    assert r["params"] == n_params(SeqModel(kind, 2, 16, 8, 1))
     rng = np.random.default_rng(0)
     data = (rng.integers(0, 7, 5000), rng.integers(0, 7, 2000), 7)
     lm = run_charlm(kind, 8, 0, 2, data, batch=2, seq_len=16, E=4, eval_windows=3)

@@ -13,7 +13,8 @@ def test_time_linear_scans_records_every_method_and_length():
     assert res["T"] == [4, 16]
     assert set(res["seconds"]) == {"loop", "hillis_steele", "blelloch"}
     for m, secs in res["seconds"].items():
-        assert len(secs) == 2 and all(s > 0 for s in secs), m
+        assert len(secs) == 2, m
+        assert all(s > 0 for s in secs), m
     for m, ratios in res["ratio_loop_over"].items():
         for k, r in enumerate(ratios):
             assert r == pytest.approx(res["seconds"]["loop"][k] / res["seconds"][m][k])
