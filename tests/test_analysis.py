@@ -341,35 +341,3 @@ def test_bptt_contributions_validate():
         an.bptt_contributions(x, h0, Wx, Wh, b, dh, truncate=0)
     with pytest.raises(ValueError, match="Wh must be"):
         an.bptt_contributions(x, h0, Wx, np.ones((H, H + 1)), b, dh)
-
-
-# ------------------------------------------------------------------ figures of chapters 4-7
-def test_training_figures_draw_and_validate():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from rnncourse.figures import training as fig
-
-    for kind in fig.GRAPH_KINDS:
-        ax = fig.draw_unrolled(kind, T=3, backward=True, feedback=True)
-        assert len(ax.patches) > 10  # boxes and arrows were drawn
-    flow = an.gradient_flow("lstm", T=10, batch_size=2, hidden_size=4)
-    ax = fig.plot_gradient_flow({"lstm": flow, "array": np.geomspace(1e-3, 1, 11)})
-    assert len(ax.get_lines()) == 2
-    ax = fig.plot_curves({"diverges": [1.0, 2.0, np.nan, np.nan], "fine": [1.0, 0.5, 0.4, 0.3]})
-    assert any(t.get_text() == "NaN" for t in ax.texts)
-    fig.draw_tbptt(2, 3)
-    fig.plot_scalar_powers((0.9, 1.1), k=10)
-    fig.plot_char_probabilities(np.full((2, 2), 0.5), ["a", "b"], "ab", "ba")
-    fig.plot_tbptt_tradeoff([1, 2, 4], [0.5, 0.3, 0.1], total_steps=8)
-    with pytest.raises(ValueError, match="kind must be"):
-        fig.draw_unrolled("many_to_few")
-    with pytest.raises(ValueError, match="T must be"):
-        fig.draw_unrolled(T=0)
-    with pytest.raises(ValueError, match="probs must be"):
-        fig.plot_char_probabilities(np.ones((3, 2)), ["a", "b"], "ab", "ba")
-    with pytest.raises(ValueError, match="curves must"):
-        fig.plot_gradient_flow({})
-    plt.close("all")

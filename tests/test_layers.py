@@ -41,6 +41,7 @@ def test_contracts_kept():
     assert "3 kept, 0 broken" in res.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("module", "planted", "contract"),
     [
