@@ -16,6 +16,8 @@ clipping_experiment
 bidirectional_experiment
     Tagging each token with a later token: left-to-right stays at chance, bidirectional solves
     it (chapter 10).
+depth_experiment
+    Shallow against stacked GRUs on a memory task, five seeds per setting (chapter 11).
 charlm_progress
     A char-level LSTM on the stdlib corpus: samples at several points of training and held-out
     bits per character (chapter 6).
@@ -50,6 +52,7 @@ from rnncourse.train.experiments.charlm import (
     pretrained_charlm,
 )
 from rnncourse.train.experiments.clipping import clipping_experiment
+from rnncourse.train.experiments.depth import DEPTH_DEFAULTS, depth_experiment
 from rnncourse.train.experiments.synthetic import (
     ADDING_DEFAULTS,
     adding_problem_curves,
@@ -65,6 +68,8 @@ __all__ = [
     "adding_problem_curves",
     "bidirectional_experiment",
     "clipping_experiment",
+    "DEPTH_DEFAULTS",
+    "depth_experiment",
     "charlm_progress",
     "pretrained_charlm",
     "charlm_benchmark",
@@ -78,6 +83,7 @@ __all__ = [
 REGENERATE = {
     "adding_problem": lambda: adding_problem_curves(cached=False, progress=True),
     "charlm_progress": _regenerate_charlm,
+    "depth": lambda: depth_experiment(cached=False, progress=True),
 }
 
 
