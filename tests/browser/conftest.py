@@ -17,7 +17,8 @@ browser : playwright.sync_api.Browser (session)
     Headless Chromium (``--no-sandbox``).
 open_page : Callable[..., tuple[Page, list[str]]] (function)
     ``page, problems = open_page("book/09_lstm.html", expect_widgets=None, width=1280)`` opens a
-    page of the built site in a fresh browser context (viewport ``width`` x 900 px) and returns the Playwright ``Page`` and ``problems``, a
+    page of the built site in a fresh browser context (viewport ``width`` x 900 px) and returns
+    the Playwright ``Page`` and ``problems``, a
     list of human-readable strings; an empty list means the page is clean. The list is live: events
     that happen while your test keeps interacting with the page are appended to it. It collects
 

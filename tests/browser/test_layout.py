@@ -20,6 +20,7 @@ SLACK_PX = 1  # sub-pixel rounding
 MEASURE_JS = """(slack) => {
     const out = [];
     const column = document.querySelector("main article") || document.querySelector("main");
+    if (!column) return [{kind: "page", need: 0, have: 0, text: "no <main> element"}];
     const colRect = column.getBoundingClientRect();
     const label = (el) => (el.textContent || el.getAttribute("src") || "").trim()
         .replace(/\\s+/g, " ").slice(0, 60);
@@ -69,9 +70,11 @@ def test_nothing_wider_than_the_column_at_1280px(docname: str, open_page):
     assert not overflows, f"{docname} at {DESKTOP} px:\n" + "\n".join(overflows)
 
 
-def test_layout_at_390px_is_reported(open_page):
+def test_layout_at_390px_is_reported(open_page, site_dir):
     lines = []
     for docname in TOC_FILES:
+        if not (site_dir / f"{docname}.html").is_file():
+            continue  # reported by test_book.py
         page, _ = open_page(f"{docname}.html", width=PHONE)
         overflows = measure_layout(page)
         lines += [f"{docname}: {o}" for o in overflows]
@@ -96,7 +99,8 @@ def test_the_layout_check_catches_each_kind(open_page):
             out.appendChild(pre);
             main.appendChild(out);
             const img = document.createElement("img");
-            img.src = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
+            img.src = "data:image/gif;base64,"
+                + "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
             img.style.display = "block";
             img.style.width = "3000px";
             img.style.maxWidth = "none";
