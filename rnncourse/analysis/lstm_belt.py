@@ -1,29 +1,29 @@
-"""Why an LSTM's gradient survives: the cell path (the "belt") against the whole recurrence.
+r"""Why an LSTM's gradient survives: the cell path (the "belt") against the whole recurrence.
 
-Book chapters 7 and 9. The LSTM's cell update :math:`c_t = f_t \\odot c_{t-1} + i_t \\odot g_t`
+Book chapters 7 and 9. The LSTM's cell update :math:`c_t = f_t \odot c_{t-1} + i_t \odot g_t`
 gives the gradient a path with an element-wise factor :math:`f_t` per step and no weight matrix.
 That path alone shrinks a gradient by about the mean forget gate per step; what a freshly
 initialised LSTM's gradient actually does is set by the whole per-step Jacobian, which also
-contains the loop :math:`h_{t-1} \\to` gates :math:`\\to c_t \\to h_t` through :math:`W_h`.
+contains the loop :math:`h_{t-1} \to` gates :math:`\to c_t \to h_t` through :math:`W_h`.
 Three measurements on the same networks as :func:`rnncourse.analysis.gradient_flow` (same seed,
 same inputs, same upstream vectors):
 
-1. **belt only**: :math:`\\partial L/\\partial c_t` for :math:`L = \\langle g, c_T\\rangle` with
-   every gate held fixed, i.e. :math:`g \\odot \\prod_{s>t} f_s` (the ``dc_prev = dc * f`` line
+1. **belt only**: :math:`\partial L/\partial c_t` for :math:`L = \langle g, c_T\rangle` with
+   every gate held fixed, i.e. :math:`g \odot \prod_{s>t} f_s` (the ``dc_prev = dc * f`` line
    of the reference backward pass, nothing else);
-2. **whole state**: :math:`\\partial L/\\partial (h_t, c_t)` for :math:`L = \\langle g, h_T\\rangle`
+2. **whole state**: :math:`\partial L/\partial (h_t, c_t)` for :math:`L = \langle g, h_T\rangle`
    through every path (:func:`rnncourse.analysis.gradient_flow`);
-3. **per-step Jacobian** :math:`J_t = \\partial (h_t, c_t)/\\partial (h_{t-1}, c_{t-1})`, a
-   (2H, 2H) matrix per sequence and step, and its spectral radius :math:`\\rho(J_t)`.
+3. **per-step Jacobian** :math:`J_t = \partial (h_t, c_t)/\partial (h_{t-1}, c_{t-1})`, a
+   (2H, 2H) matrix per sequence and step, and its spectral radius :math:`\rho(J_t)`.
 
 Theory the measurements are checked against:
 
-- each step multiplies every belt component by an :math:`f` in :math:`[\\min f, \\max f]`, so the
+- each step multiplies every belt component by an :math:`f` in :math:`[\min f, \max f]`, so the
   fitted belt factor lies in that interval, and close to the mean forget gate when the gates vary
   little;
 - a product of slowly varying matrices grows like the spectral radius of one factor, so the
   whole-state factor (fitted after the first few steps, while the gradient turns towards the
-  dominant direction) is close to the mean :math:`\\rho(J_t)`;
+  dominant direction) is close to the mean :math:`\rho(J_t)`;
 - with :math:`W_h = 0` no gate depends on :math:`h_{t-1}`: :math:`J_t` is block triangular with
   eigenvalues :math:`0` and :math:`f_t`, and the whole-state factor is the belt factor.
 """
@@ -82,7 +82,7 @@ def fitted_factor(norms: np.ndarray, skip: int = 0) -> float:
 
 
 def belt_gradients(forget: np.ndarray, dL_dcT: np.ndarray) -> np.ndarray:
-    """Gradient along the cell path alone, every gate held fixed.
+    r"""Gradient along the cell path alone, every gate held fixed.
 
     Parameters
     ----------
@@ -94,7 +94,7 @@ def belt_gradients(forget: np.ndarray, dL_dcT: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray, shape (N, T+1, H)
-        ``out[:, t]`` = :math:`\\partial L/\\partial c_t = g \\odot \\prod_{s=t+1}^{T} f_s` for
+        ``out[:, t]`` = :math:`\partial L/\partial c_t = g \odot \prod_{s=t+1}^{T} f_s` for
         t = 0..T (``out[:, T]`` is ``dL_dcT``).
     """
     dims = Dims()
@@ -108,7 +108,7 @@ def belt_gradients(forget: np.ndarray, dL_dcT: np.ndarray) -> np.ndarray:
 def step_jacobians(
     x: np.ndarray, params: dict[str, np.ndarray], h: np.ndarray, c: np.ndarray
 ) -> np.ndarray:
-    """Per-step Jacobians :math:`J_t = \\partial (h_t, c_t)/\\partial (h_{t-1}, c_{t-1})`.
+    r"""Per-step Jacobians :math:`J_t = \partial (h_t, c_t)/\partial (h_{t-1}, c_{t-1})`.
 
     Exact (float64 autograd of one LSTM step); each state is replicated 2H times so that one
     backward pass per step yields every row.
@@ -125,8 +125,8 @@ def step_jacobians(
     -------
     ndarray, shape (N, T, 2H, 2H)
         ``J[n, t-1]`` for t = 1..T; rows index :math:`(h_t, c_t)`, columns
-        :math:`(h_{t-1}, c_{t-1})`, so a gradient row vector :math:`\\delta_t` goes back as
-        :math:`\\delta_{t-1} = \\delta_t J_t`.
+        :math:`(h_{t-1}, c_{t-1})`, so a gradient row vector :math:`\delta_t` goes back as
+        :math:`\delta_{t-1} = \delta_t J_t`.
     """
     dims = Dims()
     x = check_float_array("x", x, "(N, T, D)", dims)
@@ -153,16 +153,16 @@ def step_jacobians(
 
 @dataclass(frozen=True)
 class BeltAnalysis:
-    """Belt-only and whole-state gradients of one freshly initialised LSTM.
+    r"""Belt-only and whole-state gradients of one freshly initialised LSTM.
 
     Attributes
     ----------
     forget : ndarray, shape (N, T, H)
         Forget gates of the forward pass.
     belt_norms : ndarray, shape (T+1,)
-        Batch mean of :math:`\\|\\partial L/\\partial c_t\\|` along the belt alone.
+        Batch mean of :math:`\|\partial L/\partial c_t\|` along the belt alone.
     state_norms : ndarray, shape (T+1,)
-        Batch mean of :math:`\\|\\partial L/\\partial (h_t, c_t)\\|` through every path.
+        Batch mean of :math:`\|\partial L/\partial (h_t, c_t)\|` through every path.
     radii : ndarray, shape (N, T)
         Spectral radius of every per-step Jacobian :math:`J_t`.
     skip : int
