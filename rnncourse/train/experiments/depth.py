@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from rnncourse.train.experiments._cache import _config, _load_cached
 
 DEPTH_DEFAULTS: dict[str, Any] = dict(
@@ -50,7 +48,7 @@ def depth_experiment(
         raise ValueError("seeds and settings must each hold at least one entry")
     for setting in config["settings"]:
         if len(setting) != 2 or min(setting) < 1:
-            raise ValueError(f"each setting must be [layers, hidden_size] >= 1, got {setting}")
+            raise ValueError(f"settings: each must be [layers, hidden_size] >= 1, got {setting}")
     if cached:
         hit = _load_cached("depth", config)
         if hit is not None:
@@ -76,28 +74,3 @@ def depth_experiment(
         params = sum(p.numel() for p in stack.parameters())
         runs.append(dict(layers=layers, hidden_size=hidden, params=params, accuracy=accuracy))
     return {"config": config, "runs": runs, "chance": 1 / config["n_symbols"], "source": "live"}
-
-
-def summarise(runs: list[dict[str, Any]]) -> dict[tuple[int, int], dict[str, float]]:
-    """Mean, minimum and maximum accuracy over seeds for each (layers, hidden_size).
-
-    Parameters
-    ----------
-    runs : list of dict
-        ``depth_experiment(...)["runs"]``.
-
-    Returns
-    -------
-    dict
-        ``{(layers, hidden_size): {"mean", "min", "max", "params"}}``.
-    """
-    out = {}
-    for run in runs:
-        acc = np.asarray(run["accuracy"], dtype=float)
-        out[run["layers"], run["hidden_size"]] = {
-            "mean": float(acc.mean()),
-            "min": float(acc.min()),
-            "max": float(acc.max()),
-            "params": run["params"],
-        }
-    return out
