@@ -17,7 +17,7 @@ bidirectional_experiment
     Tagging each token with a later token: left-to-right stays at chance, bidirectional solves
     it (chapter 10).
 depth_experiment
-    Shallow against stacked GRUs on a memory task, five seeds per setting (chapter 11).
+    Shallow against stacked GRUs on a memory task, three seeds per setting (chapter 11).
 charlm_progress
     A char-level LSTM on the stdlib corpus: samples at several points of training and held-out
     bits per character (chapter 6).
