@@ -56,7 +56,7 @@ book: setup vendor
 lint: setup
 	$(VENV)/bin/ruff check rnncourse tests benchmarks
 
-test-unit: setup
+test-unit: setup browser-deps  # browser-deps: tests/widgets drive the live redraw in Chromium
 	$(PY) -m pytest -n $(JOBS) tests --ignore=tests/browser
 
 # Each notebook runs once per `make test`: the chapters (book/) are executed by `make book`, which

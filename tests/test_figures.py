@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -51,21 +52,22 @@ def test_every_cell_draws_with_its_gates(kind: str) -> None:
 def test_draw_into_given_axes() -> None:
     fig, axes = plt.subplots(1, 2)
     assert cells.draw_cell("gru", ax=axes[1]) is axes[1]
-    assert axes[1].texts and not axes[0].texts
+    assert axes[1].texts
+    assert not axes[0].texts
 
 
 def test_layouts_draw_one_node_per_cell() -> None:
     ax = layers.draw_bidirectional(T=5, highlight=2)
     texts = _texts(ax)
-    assert sum("rightarrow" in t for t in texts) == 5 and sum("leftarrow" in t for t in texts) == 5
+    assert sum("rightarrow" in t for t in texts) == 5
+    assert sum("leftarrow" in t for t in texts) == 5
     ax = layers.draw_stacked(T=3, layers=2, head=1)
     texts = _texts(ax)
-    assert (
-        sum(t.startswith("$a^{[") for t in texts) == 6
-        and sum(t.startswith("$z^{[") for t in texts) == 3
-    )
+    assert sum(t.startswith("$a^{[") for t in texts) == 6
+    assert sum(t.startswith("$z^{[") for t in texts) == 3
     ax = attention.draw_captioning(("a", "dog"), attention=True)
-    assert "<END>" in _texts(ax) and "<START>" in _texts(ax)
+    assert "<END>" in _texts(ax)
+    assert "<START>" in _texts(ax)
 
 
 def test_attention_plots_show_the_weights() -> None:
@@ -128,17 +130,27 @@ def test_training_figures_draw_and_validate():
 
 
 # ------------------------------------------------------------------ figures of chapters 1-3
-def test_unrolled_graph_labels_every_step_in_either_notation():
-    texts = _texts(graphs.draw_unrolled(T=3, outputs="last", losses=True))
+def test_unrolled_graph_labels_every_step():
+    texts = _texts(unrolled.draw_unrolled("many_to_one", T=3, losses=True))
     assert [t for t in texts if t.startswith("$x_")] == ["$x_{1}$", "$x_{2}$", "$x_{3}$"]
-    assert [t for t in texts if t.startswith("$h_")] == [f"$h_{{{t}}}$" for t in range(4)]
-    assert sum(t.startswith(r"$\hat{y}") for t in texts) == 1  # many-to-one: one prediction
-    notes = _texts(graphs.draw_unrolled(T=2, notation="notes"))
-    assert r"$a^{\langle 2 \rangle}$" in notes and "$h_{2}$" not in notes
+    assert [t for t in texts if t.startswith("$h_")] == ["$h_0$", "$h_{1}$", "$h_{2}$", "$h_{3}$"]
+    assert [t for t in texts if t.startswith(r"$\hat y")] == [r"$\hat y_{3}$"]  # at the end
+    assert texts.count("$W_h$") == 3  # one shared recurrent weight per step
+    with pytest.raises(TypeError, match="T must be an int"):
+        unrolled.draw_unrolled(T=2.0)
+
+
+def test_graph_figures_share_one_palette():
+    from rnncourse.figures._draw import COLORS
+
+    ax = unrolled.draw_unrolled("many_to_many", T=2, losses=False)
+    fills = {matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches}
+    assert {COLORS["x"], COLORS["h"], COLORS["y"]} <= fills
+    ax = graphs.draw_folded()
+    fills = {matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches}
+    assert {COLORS["x"], COLORS["h"], COLORS["y"]} <= fills
     with pytest.raises(ValueError, match="notation must be"):
         graphs.draw_folded(notation="latex")
-    with pytest.raises(TypeError, match="T must be an int"):
-        graphs.draw_unrolled(T=2.0)
 
 
 def test_one_hot_grid_has_a_single_one_per_column():

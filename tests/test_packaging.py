@@ -100,3 +100,11 @@ def test_every_notebook_is_executed_once_by_make_test():
     chapters = {p.stem for p in (ROOT / "book").glob("*.md") if "kernelspec:" in p.read_text()}
     assert chapters, "no chapter notebooks found"
     assert {c for c in chapters if f"book/{c}" not in toc} == set()
+
+
+def test_api_reference_covers_the_public_modules():
+    toc = (ROOT / "_toc.yml").read_text()
+    for name in ("reference", "nn", "data", "train", "analysis", "widgets", "grading"):
+        page = ROOT / "book" / "api" / f"{name}.md"
+        assert f".. automodule:: rnncourse.{name}\n" in page.read_text(), page
+        assert f"file: book/api/{name}\n" in toc, name

@@ -1,18 +1,18 @@
 """Measurements that explain what a recurrent network does (chapters 4, 7, 9 and 12).
 
-:mod:`~rnncourse.analysis.spectral`
+``rnncourse.analysis.spectral``
     Spectral radius and singular values of recurrent matrices; initial parameters with a
     chosen radius.
-:mod:`~rnncourse.analysis.gradients`
+``rnncourse.analysis.gradients``
     Exact gradients of a last-step loss with respect to every earlier state (vanishing and
     exploding gradients).
-:mod:`~rnncourse.analysis.bptt`
+``rnncourse.analysis.bptt``
     Backpropagation through time step by step, with every step's share of the gradient.
-:mod:`~rnncourse.analysis.recording`
+``rnncourse.analysis.recording``
     Gate recordings of a reference, ``rnncourse.nn`` or ``torch.nn`` model on one sequence.
-:mod:`~rnncourse.analysis.features`
+``rnncourse.analysis.features``
     Per-character features of source text (inside a string, indentation, ...).
-:mod:`~rnncourse.analysis.units`
+``rnncourse.analysis.units``
     Search for interpretable units and the effect of clamping one.
 :mod:`~rnncourse.analysis.lstm_belt`
     Why an LSTM's gradient survives: the cell path alone against the whole per-step Jacobian.

@@ -1,5 +1,7 @@
-"""Backpropagation through time written out step by step (book chapter 4): every step's share of
-the weight gradient, with and without truncation."""
+"""Backpropagation through time written out step by step (book chapter 4).
+
+Every step's share of the weight gradient, with and without truncation.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +13,20 @@ import numpy as np
 
 @dataclass(frozen=True)
 class BPTTContributions:
-    """The pieces of a vanilla-RNN backward pass, kept per time step.
+    r"""The pieces of a vanilla-RNN backward pass, kept per time step.
 
     Attributes
     ----------
     h : ndarray, shape (N, T, H)
         Hidden states :math:`h_1..h_T` of the forward pass.
     carried : ndarray, shape (N, T, H)
-        Total gradient :math:`\\delta_t = \\partial L/\\partial h_t`: the upstream part plus
+        Total gradient :math:`\delta_t = \partial L/\partial h_t`: the upstream part plus
         what arrives from step t+1 (zero from the future at a truncation boundary).
     da : ndarray, shape (N, T, H)
-        Gradient with respect to the pre-activation, :math:`\\delta_t \\odot g'(a_t)`.
+        Gradient with respect to the pre-activation, :math:`\delta_t \odot g'(a_t)`.
     dWx, dWh, db : ndarrays, shapes (T, D, H), (T, H, H), (T, H)
-        Contribution of step t to each parameter gradient: :math:`x_t^\\top da_t`,
-        :math:`h_{t-1}^\\top da_t` and the batch sum of :math:`da_t`.
+        Contribution of step t to each parameter gradient: :math:`x_t^\top da_t`,
+        :math:`h_{t-1}^\top da_t` and the batch sum of :math:`da_t`.
     dh0 : ndarray, shape (N, H)
         Gradient reaching the initial state back through the first chunk (truncated BPTT
         computes it but throws it away: h0 is a carried value, not a parameter).
@@ -54,22 +56,22 @@ def bptt_contributions(
     activation: Literal["tanh", "relu"] = "tanh",
     truncate: int | None = None,
 ) -> BPTTContributions:
-    """Hand-written BPTT for a vanilla RNN that keeps every step's share of the weight gradient.
+    r"""Hand-written BPTT for a vanilla RNN that keeps every step's share of the weight gradient.
 
     Forward: :math:`a_t = x_t W_x + h_{t-1} W_h + b`, :math:`h_t = g(a_t)`. Backward, for
     t = T..1:
 
     .. math::
 
-        \\delta_t = \\mathrm{dh}_t + da_{t+1} W_h^\\top, \\qquad
-        da_t = \\delta_t \\odot g'(a_t), \\qquad
-        \\Delta W_h^{(t)} = h_{t-1}^\\top da_t,
+        \delta_t = \mathrm{dh}_t + da_{t+1} W_h^\top, \qquad
+        da_t = \delta_t \odot g'(a_t), \qquad
+        \Delta W_h^{(t)} = h_{t-1}^\top da_t,
 
-    and :math:`\\partial L/\\partial W_h = \\sum_t \\Delta W_h^{(t)}` because the same
+    and :math:`\partial L/\partial W_h = \sum_t \Delta W_h^{(t)}` because the same
     :math:`W_h` is used at every step (likewise for :math:`W_x` and :math:`b`).
 
     With ``truncate=k`` the sequence is cut into chunks of k steps (the last may be shorter)
-    and nothing flows back across a chunk boundary: :math:`\\delta_t` gets no term from step
+    and nothing flows back across a chunk boundary: :math:`\delta_t` gets no term from step
     t+1 when t is the last step of a chunk. With the weights held fixed, the sum of the
     per-step contributions is then exactly the gradient that truncated BPTT accumulates.
 
@@ -81,7 +83,7 @@ def bptt_contributions(
     Wh : ndarray, shape (H, H)
     b : ndarray, shape (H,)
     dh : ndarray, shape (N, T, H)
-        Upstream gradients :math:`\\partial L/\\partial h_t` from the outputs only (as for
+        Upstream gradients :math:`\partial L/\partial h_t` from the outputs only (as for
         ``rnncourse.reference.rnn_backward``).
     activation : {"tanh", "relu"}
     truncate : int or None

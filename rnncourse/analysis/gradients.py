@@ -38,19 +38,19 @@ from rnncourse.analysis.spectral import init_params, spectral_radius_of_blocks
 
 @dataclass(frozen=True)
 class HiddenGradients:
-    """Exact gradients of a last-step loss with respect to every hidden state.
+    r"""Exact gradients of a last-step loss with respect to every hidden state.
 
     Attributes
     ----------
     cell : str
         ``"rnn"``, ``"lstm"`` or ``"gru"``.
     h : ndarray, shape (N, T+1, H)
-        Hidden states :math:`h_0, \\dots, h_T` of the forward pass.
+        Hidden states :math:`h_0, \dots, h_T` of the forward pass.
     dh : ndarray, shape (N, T+1, H)
-        :math:`\\partial L / \\partial h_t` for t = 0..T. For the LSTM the state is the pair
+        :math:`\partial L / \partial h_t` for t = 0..T. For the LSTM the state is the pair
         :math:`(h_t, c_t)` and this is the partial derivative with :math:`c_t` held fixed.
     dc : ndarray of shape (N, T+1, H), or None
-        LSTM only (None otherwise): :math:`\\partial L / \\partial c_t` with :math:`h_t` held
+        LSTM only (None otherwise): :math:`\partial L / \partial c_t` with :math:`h_t` held
         fixed, i.e. the gradient that travels back along the cell path (the ``dc_prev`` of the
         reference backward pass). It is zero at t = T because the loss reads only :math:`h_T`.
     params : dict
@@ -73,20 +73,20 @@ class HiddenGradients:
 
     @property
     def norms(self) -> np.ndarray:
-        """Per-sequence :math:`\\|\\partial L/\\partial h_t\\|_2`, shape (N, T+1)."""
+        r"""Per-sequence :math:`\|\partial L/\partial h_t\|_2`, shape (N, T+1)."""
         # float64 so that a float32 run that overflowed shows inf/nan without new overflow here
         return np.linalg.norm(self.dh.astype(np.float64), axis=-1)
 
     @property
     def cell_norms(self) -> np.ndarray | None:
-        """Per-sequence :math:`\\|\\partial L/\\partial c_t\\|_2` (LSTM), (N, T+1), else None."""
+        r"""Per-sequence :math:`\|\partial L/\partial c_t\|_2` (LSTM), (N, T+1), else None."""
         return None if self.dc is None else np.linalg.norm(self.dc.astype(np.float64), axis=-1)
 
     @property
     def state_norms(self) -> np.ndarray:
-        """Per-sequence norm of the gradient with respect to the whole state, shape (N, T+1).
+        r"""Per-sequence norm of the gradient with respect to the whole state, shape (N, T+1).
 
-        :math:`\\sqrt{\\|dh_t\\|^2 + \\|dc_t\\|^2}` for the LSTM, :attr:`norms` otherwise; this is
+        :math:`\sqrt{\|dh_t\|^2 + \|dc_t\|^2}` for the LSTM, :attr:`norms` otherwise; this is
         the quantity to compare across cells.
         """
         if self.dc is None:
@@ -145,11 +145,11 @@ def hidden_state_gradients(
     reset_after: bool = True,
     dtype: torch.dtype | None = None,
 ) -> HiddenGradients:
-    """Exact :math:`\\partial L/\\partial h_t` for every t, for a loss that reads only :math:`h_T`.
+    r"""Exact :math:`\partial L/\partial h_t` for every t, for a loss that reads only :math:`h_T`.
 
-    The loss is linear in the last state, :math:`L = \\sum_n \\langle g_n, h_T^{(n)} \\rangle`
+    The loss is linear in the last state, :math:`L = \sum_n \langle g_n, h_T^{(n)} \rangle`
     with ``g = dL_dhT``, so that
-    :math:`\\partial L/\\partial h_t = g\\,\\partial h_T/\\partial h_t`: the measured
+    :math:`\partial L/\partial h_t = g\,\partial h_T/\partial h_t`: the measured
     gradients are exactly the vector-Jacobian products that BPTT carries back in time, and any
     real loss on :math:`h_T` produces a gradient of this form.
 
@@ -208,7 +208,7 @@ def jacobian_norms(
     c0: np.ndarray | None = None,
     reset_after: bool = True,
 ) -> np.ndarray:
-    """Norms of the full Jacobians :math:`\\partial h_T / \\partial h_t` for t = 0..T.
+    r"""Norms of the full Jacobians :math:`\partial h_T / \partial h_t` for t = 0..T.
 
     Each sequence is replicated H times and replica k back-propagates the k-th unit vector,
     so one backward pass yields every row of every Jacobian (exact, float64).
@@ -266,7 +266,7 @@ def gradient_flow(
     seed: int = 0,
     reset_after: bool = True,
 ) -> HiddenGradients:
-    """Measure :math:`\\|\\partial L/\\partial h_t\\|` against t for a freshly initialised cell.
+    r"""Measure :math:`\|\partial L/\partial h_t\|` against t for a freshly initialised cell.
 
     Builds parameters with :func:`init_params` (recurrent blocks scaled to
     ``spectral_radius``), feeds ``batch_size`` sequences of i.i.d. N(0, input_scale^2) inputs
@@ -287,7 +287,7 @@ def gradient_flow(
         Vanilla RNN non-linearity ("linear" isolates the pure matrix-power effect).
     keep_bias : float
         Bias of the LSTM forget gate / GRU z gate; large values (e.g. 3) keep
-        :math:`f_t \\approx 1` (:math:`z_t \\approx 1`), so the old state is carried over.
+        :math:`f_t \approx 1` (:math:`z_t \approx 1`), so the old state is carried over.
     input_scale : float
         Standard deviation of the inputs. The default 0.1 keeps a tanh RNN near its linear
         range, where the spectral radius governs the gradient; larger inputs saturate tanh and

@@ -1,5 +1,7 @@
-"""Turn what a reader hands a widget (reference parameters, an ``rnncourse.nn`` layer, a model that
-contains one, ``torch.nn`` layers) into gate recordings, through :class:`rnncourse.nn.GateRecorder`.
+"""Gate recordings of any recurrent model a reader hands a widget.
+
+Reference parameters, an ``rnncourse.nn`` layer, a model that contains one, or ``torch.nn``
+layers become gate recordings, through :class:`rnncourse.nn.GateRecorder`.
 
 The widgets never compute a gate themselves: every value they show is recorded from the forward
 pass of an ``rnncourse.nn`` module (reference parameters are first loaded into one with
@@ -47,10 +49,12 @@ class Recordable:
 
     @property
     def keys(self) -> tuple[str, ...]:
+        """Names of the recorded gates and states of this cell, in recording order."""
         return _KEYS[self.cell]
 
     @property
     def num_layers(self) -> int:
+        """Number of stacked recurrent layers."""
         return int(getattr(self.layer_module, "num_layers", 1))
 
 

@@ -1,5 +1,8 @@
-"""Spectral radius and singular values of recurrent matrices, and initial parameters with a chosen
-radius (book chapters 4 and 7): the radius of ``Wh`` sets how fast a linear recurrence forgets."""
+"""Spectral radius and singular values of recurrent matrices (book chapters 4 and 7).
+
+The radius of ``Wh`` sets how fast a linear recurrence forgets; :func:`init_params` draws
+parameters with a chosen radius.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ def _square(W: np.ndarray, name: str) -> np.ndarray:
 
 
 def spectral_radius(W: np.ndarray) -> float:
-    """Largest absolute eigenvalue of a square matrix.
+    r"""Largest absolute eigenvalue of a square matrix.
 
     Parameters
     ----------
@@ -27,18 +30,18 @@ def spectral_radius(W: np.ndarray) -> float:
     Returns
     -------
     float
-        :math:`\\rho(W) = \\max_k |\\lambda_k(W)|`. It sets the asymptotic growth rate of
-        :math:`\\|W^k\\|^{1/k}` as :math:`k \\to \\infty`.
+        :math:`\rho(W) = \max_k |\lambda_k(W)|`. It sets the asymptotic growth rate of
+        :math:`\|W^k\|^{1/k}` as :math:`k \to \infty`.
     """
     W = _square(W, "W")
     return float(np.max(np.abs(np.linalg.eigvals(W))))
 
 
 def largest_singular_value(W: np.ndarray) -> float:
-    """Largest singular value (operator 2-norm) of a matrix of any shape.
+    r"""Largest singular value (operator 2-norm) of a matrix of any shape.
 
     It bounds how much one multiplication by ``W`` can stretch a vector:
-    :math:`\\|v W\\| \\le \\sigma_{\\max}(W) \\|v\\|`; it is always :math:`\\ge \\rho(W)` for
+    :math:`\|v W\| \le \sigma_{\max}(W) \|v\|`; it is always :math:`\ge \rho(W)` for
     square ``W``.
     """
     W = np.asarray(W)

@@ -1,6 +1,8 @@
-"""Hidden units that track a property of the text (book chapter 12): record every unit over
-texts, rank units by their correlation with a feature, and measure what a unit is worth by
-clamping it."""
+"""Hidden units that track a property of the text (book chapter 12).
+
+Record every unit over texts, rank units by their correlation with a feature, and measure what
+a unit is worth by clamping it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import numpy as np
 
 from rnncourse.analysis.features import FEATURES, rank_units
 from rnncourse.analysis.recording import as_recordable, encode_text
+from rnncourse.data import convert_loss
 
 __all__ = [
     "unit_activations",
@@ -81,7 +84,7 @@ def unit_activations(
 
 
 def search_units(acts: np.ndarray, text: str, top_k: int = 5) -> dict[str, list[tuple[int, float]]]:
-    """Rank units by |Pearson r| with every feature of :data:`~rnncourse.analysis.FEATURES`.
+    """Rank units by the absolute Pearson correlation with every feature in ``FEATURES``.
 
     Parameters
     ----------
@@ -174,7 +177,7 @@ def clamped_unit_bits(
             nll = torch.nn.functional.cross_entropy(logits, x[0, 1:], reduction="none")
     finally:
         model.train(was_training)
-    return nll.double().cpu().numpy() / np.log(2.0)
+    return convert_loss(nll.double().cpu().numpy(), "bits")
 
 
 def find_interpretable_units(
@@ -189,7 +192,7 @@ def find_interpretable_units(
     Runs the model over ``text``, records each unit's hidden state ``h`` or (LSTM) squashed
     cell state ``tanh(c)`` of the top layer at every character, and ranks units by the Pearson
     correlation of that activation with each feature of
-    :data:`rnncourse.analysis.features.FEATURES` (inside a string literal, inside a one-line
+    ``rnncourse.analysis.FEATURES`` (inside a string literal, inside a one-line
     string, indentation depth, position in the line). With the defaults it uses
     :func:`rnncourse.train.experiments.pretrained_charlm` on the first 4000 characters of the
     held-out stdlib files (about 1 s).

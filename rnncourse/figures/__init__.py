@@ -21,6 +21,8 @@ inside
     Views of hidden units and gates over text (chapter 12).
 attention
     Captioning with attention, attention grids and heatmaps (chapter 13).
+lm
+    Language-model measurements: Zipf rank–frequency, per-seed comparisons with error bars.
 
 Every ``draw_*`` function takes an optional Matplotlib ``ax`` and returns the Axes it drew on.
 """
@@ -39,6 +41,7 @@ __all__ = [
     "layers",
     "inside",
     "attention",
+    "lm",
 ]
 
 

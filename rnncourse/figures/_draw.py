@@ -14,6 +14,19 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+#: The colours of the graph figures (chapters 1-5): inputs red, hidden states green, outputs
+#: blue, losses grey; an encoder's states pale green, a decoder's pale orange.
+COLORS = {
+    "x": "#f4a6a6",
+    "h": "#a8d8a0",
+    "y": "#9cc3e6",
+    "loss": "#d9d9d9",
+    "enc": "#c9e7c3",
+    "dec": "#f0d9b8",
+}
+LINE = "#333333"  # forward arrows and box edges
+BACK = "#c0392b"  # the backward pass (gradients)
+
 
 def new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
     """``ax`` (or a new figure of ``size`` inches) set up for a diagram: equal aspect, no axes."""
@@ -39,7 +52,7 @@ def labelled_box(
     zorder: int,
     fontsize: float = 11,
 ) -> None:
-    """A rounded box of size ``w`` x ``h`` centred at (x, y), with ``text`` centred on top of it."""
+    """Draw a rounded ``w`` x ``h`` box centred at (x, y), with ``text`` centred on top of it."""
     ax.add_patch(
         FancyBboxPatch(
             (x - w / 2, y - h / 2),

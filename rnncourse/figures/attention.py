@@ -1,5 +1,7 @@
-"""Attention figures (chapter 13): an image captioner with and without attention, attention weights
-over an image grid, and attention heatmaps between two sequences.
+"""Attention figures (chapter 13).
+
+An image captioner with and without attention, attention weights over an image grid, and
+attention heatmaps between two sequences.
 
 Drawn with the vocabulary of :mod:`rnncourse.figures.cells`; every function returns its ``Axes``.
 """

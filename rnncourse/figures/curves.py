@@ -1,5 +1,7 @@
-"""Plots of measured curves in the training chapters (4-7): gradient norms against steps back,
-learning curves, predicted character probabilities, the truncation trade-off.
+"""Plots of measured curves in the training chapters (4-7).
+
+Gradient norms against steps back, learning curves, predicted character probabilities, the
+truncation trade-off.
 
 Every function draws onto a Matplotlib ``Axes`` (a new figure when ``ax`` is None) and returns it.
 """
@@ -13,8 +15,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
+from rnncourse.figures._draw import BACK as _BACK
 from rnncourse.figures._draw import check_int as _check_int
-from rnncourse.figures.unrolled import _BACK
 
 __all__ = [
     "plot_gradient_flow",
@@ -26,7 +28,7 @@ __all__ = [
 
 
 def _as_curve(value: object) -> tuple[np.ndarray, np.ndarray]:
-    """(steps back from the loss, mean state-gradient norm) from a HiddenGradients or an array."""
+    """Return (steps back from the loss, mean state-gradient norm) of a curve."""
     norms = getattr(value, "mean_state_norms", None)
     if norms is None:
         norms = np.asarray(value, dtype=float)
@@ -197,7 +199,7 @@ def plot_curves(
 def plot_tbptt_tradeoff(
     chunks: Sequence[int], rel_errors: Sequence[float], total_steps: int, ax: Axes | None = None
 ) -> Axes:
-    """Truncation bias against chunk length, with the memory each chunk length needs.
+    """Plot the truncation bias against chunk length, with the memory each chunk length needs.
 
     Parameters
     ----------

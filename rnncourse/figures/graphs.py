@@ -1,11 +1,13 @@
-"""Computational-graph diagrams for the first chapters, drawn with matplotlib at build time.
+"""Computational-graph diagrams of chapter 3, drawn with matplotlib at build time.
 
-Every ``draw_*`` function draws onto a Matplotlib ``Axes`` (a new figure is made when ``ax`` is
-None) and returns that ``Axes``.
+The folded recurrence, a feed-forward network applied to a sequence, and the stacked
+``[h_{t-1}, x_t]`` weight picture; the unrolled graph is
+:func:`rnncourse.figures.unrolled.draw_unrolled`. Every ``draw_*`` function draws onto a
+Matplotlib ``Axes`` (a new figure is made when ``ax`` is None) and returns that ``Axes``.
 
-Visual vocabulary (shared with :mod:`rnncourse.figures.cells`): inputs are red boxes, hidden
-states green, outputs blue, losses grey; weight matrices label the arrows they act along.
-Labels use the book's notation by default (``notation="book"``: ``x_t``, ``h_t``, ``W_x``,
+Colours are those of every graph figure (``rnncourse.figures._draw.COLORS``): inputs are red
+boxes, hidden states green, outputs blue, losses grey; weight matrices label the arrows they act
+along. Labels use the book's notation by default (``notation="book"``: ``x_t``, ``h_t``, ``W_x``,
 ``W_h``, ``W_y``) or the lecture notes' (``notation="notes"``: ``x<t>``, ``a<t>``, ``W_ax``,
 ``W_aa``, ``W_ya``); the notation chapter maps one onto the other.
 """
@@ -17,20 +19,17 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
+from rnncourse.figures._draw import COLORS, LINE, draw_arrow, labelled_box, new_axes
 from rnncourse.figures._draw import check_int as _check_int
-from rnncourse.figures._draw import draw_arrow, labelled_box, new_axes
 
 __all__ = [
     "NOTATIONS",
-    "draw_unrolled",
     "draw_folded",
     "draw_stacked_weights",
     "draw_feedforward_on_sequence",
 ]
 NOTATIONS = ("book", "notes")
-_COLORS = {"x": "#f4a6a6", "h": "#a8d8a0", "y": "#9cc3e6", "loss": "#d9d9d9", "enc": "#c9e7c3"}
-_LINE = "#333333"
-_BACK = "#c0392b"
+_COLORS, _LINE = COLORS, LINE
 _W, _H = 0.7, 0.5  # node box size (data units)
 
 
@@ -116,102 +115,6 @@ def draw_folded(ax: Axes | None = None, notation: str = "book") -> Axes:
     ax.text(xr + 0.16, 1.3, _weight(notation, "h") + "\n(one-step\ndelay)", fontsize=8, va="center")
     ax.set_xlim(-0.6, 1.9)
     ax.set_ylim(-0.45, 3.0)
-    return ax
-
-
-def draw_unrolled(
-    T: int = 4,
-    ax: Axes | None = None,
-    notation: str = "book",
-    outputs: str = "all",
-    losses: bool = False,
-    backward: bool = False,
-    show_weights: bool = True,
-) -> Axes:
-    """Draw a recurrent network unrolled over ``T`` time steps.
-
-    Every column is the same cell; the labels on the arrows make the point that one set of
-    weights (``W_x``, ``W_h``, ``W_y``) is shared by all steps.
-
-    Parameters
-    ----------
-    T : int
-        Number of time steps drawn, 1 <= T <= 12.
-    ax : matplotlib Axes, optional
-        Where to draw; a new figure sized to ``T`` when None.
-    notation : {"book", "notes"}
-        Label style (see the module docstring).
-    outputs : {"all", "last", "none"}
-        Which steps emit a prediction (many-to-many, many-to-one, none).
-    losses : bool
-        Draw a per-step loss above each prediction and their sum ``L``.
-    backward : bool
-        Overlay dashed red arrows for the gradient flowing backwards through time.
-    show_weights : bool
-        Label the arrows with the weight matrices.
-
-    Returns
-    -------
-    matplotlib Axes
-    """
-    _check_int("T", T, 1, 12)
-    _check_notation(notation)
-    if outputs not in ("all", "last", "none"):
-        raise ValueError(f"outputs must be 'all', 'last' or 'none', got {outputs!r}")
-    if losses and outputs == "none":
-        raise ValueError("losses=True needs predictions: outputs must be 'all' or 'last'")
-    height = 3.0 + (1.4 if losses else 0)
-    ax = new_axes(ax, (1.45 * (T + 1) + 0.4, height))
-    dx, y_h, y_y, y_l = 1.5, 1.3, 2.6, 3.9
-    wlab = (lambda k: _weight(notation, k)) if show_weights else (lambda k: None)
-
-    _node(ax, 0, y_h, _sym(notation, "h", 0), "h")
-    for t in range(1, T + 1):
-        x = t * dx
-        _node(ax, x, 0, _sym(notation, "x", t), "x")
-        _node(ax, x, y_h, _sym(notation, "h", t), "h")
-        _arrow(ax, (x, _H / 2), (x, y_h - _H / 2), wlab("x"))
-        _arrow(ax, ((t - 1) * dx + _W / 2, y_h), (x - _W / 2, y_h), None)
-        if show_weights:
-            ax.text((t - 0.5) * dx, y_h + 0.12, wlab("h"), ha="center", va="bottom", fontsize=9)
-        emits = outputs == "all" or (outputs == "last" and t == T)
-        if emits:
-            _node(ax, x, y_y, _sym(notation, "y", t), "y")
-            _arrow(ax, (x, y_h + _H / 2), (x, y_y - _H / 2), wlab("y"))
-            if losses:
-                _node(ax, x, y_l, _sym(notation, "loss", t), "loss")
-                _arrow(ax, (x, y_y + _H / 2), (x, y_l - _H / 2))
-        if backward:
-            _arrow(
-                ax,
-                (x - _W / 2 + 0.02, y_h - 0.12),
-                ((t - 1) * dx + _W / 2 - 0.02, y_h - 0.12),
-                color=_BACK,
-                style="--",
-            )
-            if emits:
-                _arrow(
-                    ax, (x + 0.18, y_y - _H / 2), (x + 0.18, y_h + _H / 2), color=_BACK, style="--"
-                )
-    top = y_y + _H
-    if losses:
-        total_x, total_y = (T + 1) * dx / 2, y_l + 1.2
-        total = "$L$" if notation == "book" else r"$\mathcal{L}$"
-        _node(ax, total_x, total_y, total, "loss", w=0.55)
-        for t in range(1, T + 1):
-            if outputs == "all" or t == T:
-                _arrow(ax, (t * dx, y_l + _H / 2), (total_x, total_y - _H / 2))
-        ax.text(
-            total_x + 0.4,
-            total_y,
-            r"$=\sum_t$" + _sym(notation, "loss", "t"),
-            fontsize=10,
-            va="center",
-        )
-        top = total_y + _H
-    right = (T + 0.6) * dx
-    ax.set_xlim(-0.6, right)
-    ax.set_ylim(-0.45, top if outputs != "none" else y_h + _H)
     return ax
 
 

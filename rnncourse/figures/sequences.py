@@ -1,5 +1,6 @@
-"""What sequence data looks like (chapters 1 and 2): the input/output shapes of sequence models
-and one-hot vectors.
+"""What sequence data looks like (chapters 1 and 2).
+
+The input/output shapes of sequence models, and one-hot vectors.
 
 Drawn with the colours of :mod:`rnncourse.figures.graphs` (inputs red, hidden states green,
 outputs blue); every function returns what it drew on.

@@ -1,10 +1,11 @@
-r"""Unrolled computational graphs of the training chapters (4 and 5), and truncated BPTT.
+r"""Unrolled computational graphs (chapters 3-5), and truncated BPTT.
 
 Every function draws onto a Matplotlib ``Axes`` (a new figure is made when ``ax`` is None) and
 returns that ``Axes``. The visual vocabulary of the unrolled graphs:
 
-* grey boxes are inputs :math:`x_t`, blue boxes hidden states :math:`h_t`, green boxes
-  outputs :math:`\hat y_t`, orange boxes per-step losses :math:`L_t`;
+* the colours of every graph figure (``rnncourse.figures._draw.COLORS``): red boxes are inputs
+  :math:`x_t`, green boxes hidden states :math:`h_t` (a decoder's pale orange), blue boxes
+  outputs :math:`\hat y_t`, grey boxes per-step losses :math:`L_t`;
 * black arrows are the forward pass, red dashed arrows the backward pass (gradients);
 * the labels :math:`W_x, W_h, W_y` on the arrows name the *shared* parameter used there: the
   same matrix at every step.
@@ -19,22 +20,15 @@ from collections.abc import Sequence
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
+from rnncourse.figures._draw import BACK, COLORS, LINE, draw_arrow, labelled_box, new_axes
 from rnncourse.figures._draw import check_int as _check_int
-from rnncourse.figures._draw import draw_arrow, labelled_box, new_axes
 
 __all__ = ["GRAPH_KINDS", "draw_unrolled", "draw_tbptt"]
 
 
 GRAPH_KINDS = ("many_to_many", "many_to_one", "one_to_many", "seq2seq")
-_COLORS = {
-    "x": "#e4e7eb",
-    "h": "#b8d4f0",
-    "h2": "#f0d9b8",
-    "y": "#c6e8c0",
-    "L": "#f7c59f",
-}
-_EDGE = "#333333"
-_BACK = "#c0392b"
+_COLORS = dict(COLORS, L=COLORS["loss"], h2=COLORS["dec"])
+_EDGE, _BACK = LINE, BACK
 _W_BOX, _H_BOX = 0.9, 0.62
 
 

@@ -1,5 +1,8 @@
-"""Interpretable-cell viewer: text coloured by one hidden unit, with a search for units that track
-a feature of the text (inside a string, indentation depth, position in the line)."""
+"""Interpretable-cell viewer (chapter 12).
+
+Text coloured by one hidden unit, with a search for units that track a feature of the text
+(inside a string, indentation depth, position in the line).
+"""
 
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ class InterpretableCellViewer(WidgetBase):
     unit : int or None
         Unit shown first; None picks the best unit for ``feature`` (or unit 0).
     feature : str or None
-        Feature whose ranking is shown first: one of :data:`rnncourse.analysis.features.FEATURES`.
+        Feature whose ranking is shown first: one of ``rnncourse.analysis.FEATURES``.
     top_k : int
         Units listed per feature.
     max_chars : int
@@ -49,9 +52,19 @@ class InterpretableCellViewer(WidgetBase):
 
     kind = "interpret"
 
-    def __init__(self, model: Any, text: str, vocab: Any, *, what: str = "h", layer: int = -1,
-                 unit: int | None = None, feature: str | None = None, top_k: int = 6,
-                 max_chars: int = 3000) -> None:
+    def __init__(
+        self,
+        model: Any,
+        text: str,
+        vocab: Any,
+        *,
+        what: str = "h",
+        layer: int = -1,
+        unit: int | None = None,
+        feature: str | None = None,
+        top_k: int = 6,
+        max_chars: int = 3000,
+    ) -> None:
         super().__init__()
         self.model, self.text, self.vocab, self.what = model, text, vocab, what
         self.layer, self.unit, self.feature = layer, unit, feature
@@ -86,8 +99,9 @@ class InterpretableCellViewer(WidgetBase):
         gates = record(rec, ids=ids, vocab=self.vocab, layer=layer)
         acts = np.tanh(gates["c"]) if self.what == "c" else gates["h"]
         self.acts = acts
-        self.rankings = {name: rank_units(acts, fn(text), self.top_k)
-                         for name, (label, fn) in FEATURES.items()}
+        self.rankings = {
+            name: rank_units(acts, fn(text), self.top_k) for name, (label, fn) in FEATURES.items()
+        }
         H = acts.shape[1]
         unit = self.unit
         if unit is None:
@@ -97,22 +111,31 @@ class InterpretableCellViewer(WidgetBase):
         what = "tanh(c)" if self.what == "c" else "h"
         return {
             "title": f"{rec.cell.upper()} layer {layer}: each character coloured by {what} of one "
-                     f"unit ({H} units)",
-            "H": H, "unit": int(unit), "feature": self.feature,
-            "tokens": list(text), "what": what, "scale": 1.0,
+            f"unit ({H} units)",
+            "H": H,
+            "unit": int(unit),
+            "feature": self.feature,
+            "tokens": list(text),
+            "what": what,
+            "scale": 1.0,
             "acts": encode_array(acts, bits=8),
             "feature_names": list(FEATURES),
-            "features": {name: {"label": label, "ranking": [[u, r] for u, r in self.rankings[name]]}
-                         for name, (label, _) in FEATURES.items()},
+            "features": {
+                name: {"label": label, "ranking": [[u, r] for u, r in self.rankings[name]]}
+                for name, (label, _) in FEATURES.items()
+            },
             "note": note + "Blue is negative, red positive. The search ranks units by the "
-                    "correlation (Pearson r over this text) of their activation with the feature.",
+            "correlation (Pearson r over this text) of their activation with the feature.",
         }
 
     def _controls(self) -> list:
         import ipywidgets as widgets
 
-        box = widgets.Textarea(value=self.text if isinstance(self.text, str) else "",
-                               description="text", continuous_update=False,
-                               layout=widgets.Layout(width="95%", height="80px"))
+        box = widgets.Textarea(
+            value=self.text if isinstance(self.text, str) else "",
+            description="text",
+            continuous_update=False,
+            layout=widgets.Layout(width="95%", height="80px"),
+        )
         box.observe(lambda change: self.set_text(change["new"]), names="value")
         return [box]

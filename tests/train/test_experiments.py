@@ -2,6 +2,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from rnncourse import analysis as an
 from rnncourse.train import experiments as ex
@@ -15,7 +16,8 @@ def test_cache_is_keyed_by_configuration(tmp_path, monkeypatch):
     path = _cache._save_cached("demo", result)
     assert path == tmp_path / "demo.json"
     hit = _cache._load_cached("demo", dict(config))
-    assert hit["source"] == "cache (demo.json)" and hit["config"] == config
+    assert hit["source"] == "cache (demo.json)"
+    assert hit["config"] == config
     assert hit["curve"] == [0.33333, 0.66667]  # rounded to 5 significant digits
     assert {"torch", "numpy", "python"} <= set(hit["versions"])
     assert _cache._load_cached("demo", dict(config, lr=0.02)) is None  # another configuration
@@ -32,21 +34,17 @@ def test_shipped_adding_result_is_the_default_configuration():
 
 @pytest.mark.slow
 def test_shipped_model_reproduces_its_recorded_score():
-    """The shipped weights and vocabulary score the held-out text as the cached record says."""
-    from rnncourse.data import load_corpus
-    from rnncourse.train.lm import LMTrainer, TrainConfig
+    """The shipped weights, loaded into torch.nn's LSTM, score held-out text as recorded."""
+    from rnncourse.train.experiments import pretrained
 
-    r = ex.charlm_progress()
-    c = r["config"]
-    model, vocab = ex.pretrained_charlm()
-    assert len(vocab) == r["vocab_size"] and model.hidden_size == c["hidden_size"]
-    valid = load_corpus("stdlib", "valid")
-    config = TrainConfig(cell=c["cell"], hidden_size=c["hidden_size"],
-                         num_layers=c["num_layers"], embed_dim=c["embed_dim"],
-                         eval_chars=c["eval_chars"], device="cpu")  # fmt: skip
-    trainer = LMTrainer(valid[:10_000], valid, config, vocab=vocab)
-    trainer.model.load_state_dict(model.state_dict())
-    assert trainer.evaluate() == pytest.approx(r["final_val_bpc"], abs=0.01)
+    info = ex.pretrained_charlm_info()
+    assert info["steps"] == info["config"]["max_steps"] == ex.PRETRAINED_CONFIG["max_steps"]
+    model, vocab = ex.pretrained_charlm(backend="torch")
+    assert type(model.rnn) is torch.nn.LSTM
+    assert model.rnn.hidden_size == 128
+    uniform = math.log2(len(vocab))
+    assert info["valid_bpc"] < uniform - 4  # it learned a lot
+    assert pretrained.held_out_bpc(model, vocab) == pytest.approx(info["valid_bpc"], abs=1e-3)
 
 
 @pytest.mark.slow
@@ -86,11 +84,18 @@ def test_bidirectional_needs_the_future():
 @pytest.mark.slow
 def test_live_charlm_run_improves():
     r = ex.charlm_progress(
-        steps=40, sample_at=[0, 40], max_chars=100_000, hidden_size=32, batch_size=16,
-        seq_len=32, eval_chars=5_000, backend="rnncourse",
-    )  # fmt: skip
+        steps=40,
+        sample_at=[0, 40],
+        max_chars=100_000,
+        hidden_size=32,
+        batch_size=16,
+        seq_len=32,
+        eval_chars=5_000,
+        backend="rnncourse",
+    )
     a, b = r["snapshots"]
-    assert r["source"] == "live" and b["val_bpc"] < a["val_bpc"] - 1.0
+    assert r["source"] == "live"
+    assert b["val_bpc"] < a["val_bpc"] - 1.0
     assert r["trainer"].step == 40
 
 
@@ -99,9 +104,12 @@ def test_interpretable_units_ranked_by_correlation():
     model, vocab = ex.pretrained_charlm()
     r = an.find_interpretable_units(model, vocab, text, what="c", top_k=3)
     L, H = len(text), model.hidden_size
-    assert r["acts"].shape == (L, H) and np.all(np.abs(r["acts"]) <= 1)
+    assert r["acts"].shape == (L, H)
+    assert np.all(np.abs(r["acts"]) <= 1)
     f = r["features"]["inside_string"]
-    assert f.shape == (L,) and f[text.index('"') + 1] == 1 and f[0] == 0
+    assert f.shape == (L,)
+    assert f[text.index('"') + 1] == 1
+    assert f[0] == 0
     corr = [np.corrcoef(r["acts"][:, u], f)[0, 1] for u in range(H)]
     best = int(np.nanargmax(np.abs(corr)))
     assert r["best"]["inside_string"][0] == best
@@ -142,14 +150,24 @@ def test_benchmark_table_and_speedups_follow_the_record():
 
     runs = charlm_benchmark()
     lines = format_benchmark(runs).splitlines()
-    assert len(lines) == len(runs) + 1 and lines[0].split()[0] == "layer"
+    assert len(lines) == len(runs) + 1
+    assert lines[0].split()[0] == "layer"
     for line, r in zip(lines[1:], runs.values(), strict=True):
         assert f"{r['chars_per_s']:,}" in line
         assert (f"{r['valid_bpc']:.3f}" in line) == (r["settings"]["minutes"] >= 10)
+
     # ratios from two hand-made runs: exactly the quotient of their throughputs
     def run(backend, amp, malloc, n, cps):
-        s = dict(backend=backend, amp=amp, malloc=malloc, batch_size=n, seq_len=64,
-                 hidden_size=256, layers=2, minutes=2)  # fmt: skip
+        s = dict(
+            backend=backend,
+            amp=amp,
+            malloc=malloc,
+            batch_size=n,
+            seq_len=64,
+            hidden_size=256,
+            layers=2,
+            minutes=2,
+        )
         return {"settings": s, "chars_per_s": cps, "valid_bpc": 2.0}
 
     fake = {
@@ -158,10 +176,12 @@ def test_benchmark_table_and_speedups_follow_the_record():
         "c": run("rnncourse", "bf16", "keep", 64, 500),
         "d": run("rnncourse", "none", "keep", 64, 100),
         "e": run("rnncourse", "bf16", "keep", 256, 750),
-    }  # fmt: skip
+    }
     assert benchmark_speedups(fake) == {
-        "keep_freed_memory": 1.5, "bfloat16": 5.0, "streams_256": 1.5
-    }  # fmt: skip
+        "keep_freed_memory": 1.5,
+        "bfloat16": 5.0,
+        "streams_256": 1.5,
+    }
     del fake["b"]
     with pytest.raises(KeyError, match="default"):
         benchmark_speedups(fake)

@@ -21,15 +21,15 @@ depth_experiment
 charlm_progress
     A char-level LSTM on the stdlib corpus: samples at several points of training and held-out
     bits per character (chapter 6).
-pretrained_charlm
-    The model trained by ``charlm_progress`` (for the widgets and chapter 12).
+pretrained_charlm, pretrained_charlm_info, train_pretrained_charlm
+    The one pretrained model of the package, a small character LSTM trained on Python source
+    (chapters 9 and 12, the widgets), and the run that produced it.
 charlm_benchmark, format_benchmark, benchmark_speedups
     The recorded runs of ``benchmarks/train_charlm.py``: training speed and held-out bits per
     character after a time budget, as a table and as the ratios chapter 6 discusses.
 
-Modules: :mod:`~rnncourse.train.experiments.synthetic` (adding problem, bidirectional tagging),
-:mod:`~rnncourse.train.experiments.clipping`, :mod:`~rnncourse.train.experiments.charlm`,
-:mod:`~rnncourse.train.experiments.benchmark`; every public name imports from here.
+Modules: ``synthetic`` (adding problem, bidirectional tagging), ``clipping``, ``charlm``,
+``pretrained``, ``benchmark``; every public name imports from here.
 """
 
 from __future__ import annotations
@@ -44,15 +44,17 @@ from rnncourse.train.experiments.benchmark import (
     charlm_benchmark,
     format_benchmark,
 )
-from rnncourse.train.experiments.charlm import (
-    CHARLM_DEFAULTS,
-    CHARLM_MODEL,
-    _regenerate_charlm,
-    charlm_progress,
-    pretrained_charlm,
-)
+from rnncourse.train.experiments.charlm import CHARLM_DEFAULTS, _regenerate_charlm, charlm_progress
 from rnncourse.train.experiments.clipping import clipping_experiment
 from rnncourse.train.experiments.depth import DEPTH_DEFAULTS, depth_experiment
+from rnncourse.train.experiments.pretrained import (
+    PRETRAINED_CONFIG,
+    PRETRAINED_MODEL,
+    pretrained_charlm,
+    pretrained_charlm_info,
+    save_pretrained,
+    train_pretrained_charlm,
+)
 from rnncourse.train.experiments.synthetic import (
     ADDING_DEFAULTS,
     adding_problem_curves,
@@ -63,7 +65,8 @@ __all__ = [
     "RESULTS_DIR",
     "ADDING_DEFAULTS",
     "CHARLM_DEFAULTS",
-    "CHARLM_MODEL",
+    "PRETRAINED_CONFIG",
+    "PRETRAINED_MODEL",
     "BENCHMARK_RECORD",
     "adding_problem_curves",
     "bidirectional_experiment",
@@ -72,6 +75,8 @@ __all__ = [
     "depth_experiment",
     "charlm_progress",
     "pretrained_charlm",
+    "pretrained_charlm_info",
+    "train_pretrained_charlm",
     "charlm_benchmark",
     "format_benchmark",
     "benchmark_speedups",
@@ -80,22 +85,26 @@ __all__ = [
 ]
 
 
+#: name -> function that recomputes a shipped result, writes it and returns the file written.
 REGENERATE = {
-    "adding_problem": lambda: adding_problem_curves(cached=False, progress=True),
-    "charlm_progress": _regenerate_charlm,
-    "depth": lambda: depth_experiment(cached=False, progress=True),
+    "adding_problem": lambda: _save_cached(
+        "adding_problem", adding_problem_curves(cached=False, progress=True)
+    ),
+    "charlm_progress": lambda: _save_cached("charlm_progress", _regenerate_charlm()),
+    "pretrained": lambda: save_pretrained(train_pretrained_charlm()),
+    "depth": lambda: _save_cached("depth", depth_experiment(cached=False, progress=True)),
 }
 
 
 def regenerate(name: str) -> Path:
-    """Recompute the cached result ``name`` (one of ``REGENERATE``) and write it to the package."""
+    """Recompute the shipped result ``name`` (one of ``REGENERATE``) and write it to the package."""
     if name not in REGENERATE:
         raise ValueError(f"name must be one of {sorted(REGENERATE)}, got {name!r}")
-    return _save_cached(name, REGENERATE[name]())
+    return REGENERATE[name]()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m rnncourse.train.experiments NAME [NAME ...]`` regenerates cached results."""
+    """``python -m rnncourse.train.experiments NAME [NAME ...]`` regenerates shipped results."""
     names = (argv if argv is not None else sys.argv[1:]) or sorted(REGENERATE)
     for name in names:
         print(f"regenerated {regenerate(name)}")

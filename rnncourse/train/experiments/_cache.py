@@ -1,5 +1,8 @@
-"""Cached experiment results: stored with the configuration and library versions that produced
-them, returned only for exactly that configuration."""
+"""Cached experiment results.
+
+Stored with the configuration and library versions that produced them, returned only for
+exactly that configuration.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ def _versions() -> dict[str, str]:
 
 
 def _load_cached(name: str, config: dict[str, Any]) -> dict[str, Any] | None:
-    """The cached result for ``name`` if it was produced with exactly ``config``."""
+    """Return the cached result for ``name`` if it was produced with exactly ``config``."""
     path = RESULTS_DIR / f"{name}.json"
     if not path.is_file():
         return None

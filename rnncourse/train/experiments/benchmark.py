@@ -11,7 +11,7 @@ BENCHMARK_RECORD = "charlm_benchmark.json"
 
 
 def charlm_benchmark() -> dict[str, dict[str, Any]]:
-    """The training-speed runs recorded by ``benchmarks/train_charlm.py --record LABEL``.
+    """Return the training-speed runs recorded by ``benchmarks/train_charlm.py --record LABEL``.
 
     Measured, not recomputed: each entry is the script's result on the machine it names
     (``chars_per_s``: training characters per second of wall time through
@@ -33,17 +33,28 @@ def charlm_benchmark() -> dict[str, dict[str, Any]]:
 
 
 def format_benchmark(runs: dict[str, dict[str, Any]]) -> str:
-    """The runs of :func:`charlm_benchmark` as a fixed-width table, one row per run (held-out
-    bits per character only for runs of at least 10 minutes: shorter ones measure speed)."""
+    """Format the runs of :func:`charlm_benchmark` as a fixed-width table, one row per run.
+
+    Held-out bits per character are shown only for runs of at least 10 minutes: shorter ones
+    measure speed.
+    """
     head = ("layer", "H", "N", "T", "precision", "malloc", "minutes", "chars/s", "held-out bpc")
     rows = [head]
     for r in runs.values():
         s = r["settings"]
-        rows.append((
-            s["backend"], str(s["hidden_size"]), str(s["batch_size"]), str(s["seq_len"]),
-            "bfloat16" if s["amp"] == "bf16" else "float32", s["malloc"], f"{s['minutes']:g}",
-            f"{r['chars_per_s']:,}", f"{r['valid_bpc']:.3f}" if s["minutes"] >= 10 else "-",
-        ))  # fmt: skip
+        rows.append(
+            (
+                s["backend"],
+                str(s["hidden_size"]),
+                str(s["batch_size"]),
+                str(s["seq_len"]),
+                "bfloat16" if s["amp"] == "bf16" else "float32",
+                s["malloc"],
+                f"{s['minutes']:g}",
+                f"{r['chars_per_s']:,}",
+                f"{r['valid_bpc']:.3f}" if s["minutes"] >= 10 else "-",
+            )
+        )
     widths = [max(len(row[k]) for row in rows) for k in range(len(head))]
 
     def line(row: tuple[str, ...]) -> str:

@@ -1,31 +1,46 @@
-"""The character-level LSTM of the book: trained on the stdlib corpus, sampled as it learns
-(chapter 6), shipped as the pretrained model the widgets and chapters 9 and 12 look into."""
+"""The character-level LSTM of chapter 6.
+
+Trained on the stdlib corpus and sampled as it learns; the record of that run (held-out scores
+and samples along the way) ships with the package.
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from rnncourse.train.experiments._cache import RESULTS_DIR, _config, _load_cached
+from rnncourse.train.experiments._cache import _config, _load_cached
 
 CHARLM_DEFAULTS: dict[str, Any] = dict(
-    cell="lstm", hidden_size=256, num_layers=1, embed_dim=32, batch_size=64, seq_len=100,
-    lr=3e-3, warmup_steps=20, steps=1600, clip=1.0, max_chars=8_000_000, eval_chars=100_000,
-    sample_at=[0, 100, 300, 800, 1600], sample_len=300, temperature=0.8, seed=0,
+    cell="lstm",
+    hidden_size=256,
+    num_layers=1,
+    embed_dim=32,
+    batch_size=64,
+    seq_len=100,
+    lr=3e-3,
+    warmup_steps=20,
+    steps=1600,
+    clip=1.0,
+    max_chars=8_000_000,
+    eval_chars=100_000,
+    sample_at=[0, 100, 300, 800, 1600],
+    sample_len=300,
+    temperature=0.8,
+    seed=0,
     backend="rnncourse",
-)  # fmt: skip
-CHARLM_MODEL = "charlm_lstm.pt"
+)
 
 
 def charlm_progress(
     cached: bool = True, progress: bool = False, **overrides: Any
 ) -> dict[str, Any]:
-    """A character-level LSTM language model trained on the stdlib corpus, sampled as it learns.
+    """Train a character-level LSTM on the stdlib corpus, sampling it as it learns.
 
     The default configuration (``CHARLM_DEFAULTS``: a 1-layer LSTM on millions of characters
     of standard-library source) takes many minutes on a CPU, so the cached result is
-    returned; its trained weights ship with the package and are loaded by
-    :func:`pretrained_charlm`. Validation is on held-out stdlib *files*. Any override runs
+    returned (a live run also returns its trainer under ``"trainer"``). Validation is on
+    held-out stdlib *files*. Any override runs
     live (e.g. ``charlm_progress(steps=100, sample_at=[0, 50, 100], max_chars=200_000,
     hidden_size=64)`` takes a few seconds).
 
@@ -34,8 +49,7 @@ def charlm_progress(
     cached : bool, default True
     progress : bool, default False
     **overrides
-        Any key of ``CHARLM_DEFAULTS``. ``backend`` only changes which implementation trains;
-        the weights load into either.
+        Any key of ``CHARLM_DEFAULTS``. ``backend`` only changes which implementation trains.
 
     Returns
     -------
@@ -67,25 +81,41 @@ def _train_charlm(config: dict[str, Any], progress: bool) -> tuple[Any, dict[str
     train_text = load_corpus("stdlib", "train", max_chars=config["max_chars"])
     valid_text = load_corpus("stdlib", "valid")
     tc = TrainConfig(
-        cell=config["cell"], hidden_size=config["hidden_size"], num_layers=config["num_layers"],
-        embed_dim=config["embed_dim"], batch_size=config["batch_size"],
-        seq_len=config["seq_len"], lr=config["lr"], warmup_steps=config["warmup_steps"],
-        max_steps=config["steps"], clip=config["clip"], eval_every=0, sample_every=0,
-        eval_chars=config["eval_chars"], seed=config["seed"], device="cpu",
+        cell=config["cell"],
+        hidden_size=config["hidden_size"],
+        num_layers=config["num_layers"],
+        embed_dim=config["embed_dim"],
+        batch_size=config["batch_size"],
+        seq_len=config["seq_len"],
+        lr=config["lr"],
+        warmup_steps=config["warmup_steps"],
+        max_steps=config["steps"],
+        clip=config["clip"],
+        eval_every=0,
+        sample_every=0,
+        eval_chars=config["eval_chars"],
+        seed=config["seed"],
+        device="cpu",
         backend=config["backend"],
-    )  # fmt: skip
+    )
     trainer = LMTrainer(train_text, valid_text, tc)
     snapshots: list[dict[str, Any]] = []
     wanted = sorted(set(config["sample_at"]))
 
     def snap(tr: LMTrainer) -> None:
         if tr.step in wanted:
-            snapshots.append({
-                "step": tr.step,
-                "val_bpc": tr.evaluate(),
-                "sample": tr.sample(config["sample_len"], prime="def ",
-                                    temperature=config["temperature"], seed=config["seed"]),
-            })  # fmt: skip
+            snapshots.append(
+                {
+                    "step": tr.step,
+                    "val_bpc": tr.evaluate(),
+                    "sample": tr.sample(
+                        config["sample_len"],
+                        prime="def ",
+                        temperature=config["temperature"],
+                        seed=config["seed"],
+                    ),
+                }
+            )
 
     start = time.perf_counter()
     snap(trainer)
@@ -105,42 +135,5 @@ def _train_charlm(config: dict[str, Any], progress: bool) -> tuple[Any, dict[str
 
 
 def _regenerate_charlm() -> dict[str, Any]:
-    from rnncourse.train.checkpoint import FORMAT, save_checkpoint
-
     config = _config(CHARLM_DEFAULTS, {}, "charlm_progress")
-    trainer, result = _train_charlm(config, progress=True)
-    import dataclasses
-
-    # Weights (as float16: half the size, validation bpc changes by ~1e-5), vocabulary and
-    # config only, no optimiser state; load_model casts back to float32.
-    save_checkpoint({
-        "format": FORMAT,
-        "config": dataclasses.asdict(trainer.config),
-        "vocab": trainer.vocab.to_dict(),
-        "model": {k: v.detach().cpu().half() for k, v in trainer.model.state_dict().items()},
-    }, RESULTS_DIR / CHARLM_MODEL)  # fmt: skip
-    return result
-
-
-def pretrained_charlm(backend: str = "rnncourse") -> tuple[Any, Any]:
-    """The char-LM trained by :func:`charlm_progress` (shipped with the package).
-
-    Parameters
-    ----------
-    backend : {"rnncourse", "torch"}
-        Implementation of the LSTM layer to load the weights into (default ``rnncourse.nn``, so
-        :class:`rnncourse.nn.GateRecorder` and the widgets can look inside).
-
-    Returns
-    -------
-    (model, vocab) : (rnncourse.train.CharLM in eval mode on CPU, rnncourse.data.CharVocab)
-    """
-    from rnncourse.train.lm import load_model
-
-    path = RESULTS_DIR / CHARLM_MODEL
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} is missing; run `python -m rnncourse.train.experiments charlm_progress`"
-        )
-    model, vocab, _ = load_model(path, backend=backend)
-    return model, vocab
+    return _train_charlm(config, progress=True)[1]

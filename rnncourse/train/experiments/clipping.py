@@ -48,10 +48,22 @@ def clipping_experiment(
         # The trainer's own update (train_step) with a constant learning rate and no warm-up;
         # only the optimiser (plain SGD, where clipping matters most) and Wh differ from it.
         config = TrainConfig(
-            cell="rnn", hidden_size=hidden_size, num_layers=1, embed_dim=32,
-            batch_size=batch_size, seq_len=seq_len, lr=lr, warmup_steps=0, schedule="constant",
-            max_steps=steps, clip=clip, eval_every=0, seed=seed, device="cpu", backend=backend,
-        )  # fmt: skip
+            cell="rnn",
+            hidden_size=hidden_size,
+            num_layers=1,
+            embed_dim=32,
+            batch_size=batch_size,
+            seq_len=seq_len,
+            lr=lr,
+            warmup_steps=0,
+            schedule="constant",
+            max_steps=steps,
+            clip=clip,
+            eval_every=0,
+            seed=seed,
+            device="cpu",
+            backend=backend,
+        )
         trainer = LMTrainer(text, None, config)
         trainer.optimizer = torch.optim.SGD(trainer.model.parameters(), lr=lr)
         with torch.no_grad():
@@ -63,9 +75,17 @@ def clipping_experiment(
         pad = [math.nan] * (steps - len(history["loss"]))
         return {"loss": history["loss"] + pad, "grad_norm": history["grad_norm"] + pad}, trainer
 
-    config = dict(threshold=threshold, lr=lr, wh_scale=wh_scale, steps=steps,
-                  hidden_size=hidden_size, seq_len=seq_len, batch_size=batch_size, seed=seed,
-                  backend=backend)  # fmt: skip
+    config = dict(
+        threshold=threshold,
+        lr=lr,
+        wh_scale=wh_scale,
+        steps=steps,
+        hidden_size=hidden_size,
+        seq_len=seq_len,
+        batch_size=batch_size,
+        seed=seed,
+        backend=backend,
+    )
     unclipped, trainer = run(None)
     clipped, _ = run(threshold)
     return {

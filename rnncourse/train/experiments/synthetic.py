@@ -1,5 +1,7 @@
-"""Synthetic long-range tasks: the adding problem (chapters 7-9) and tagging with the future
-(chapter 10)."""
+"""Synthetic long-range tasks.
+
+The adding problem (chapters 7-9) and tagging with the future (chapter 10).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +10,18 @@ from typing import Any
 from rnncourse.train.experiments._cache import _load_cached
 
 ADDING_DEFAULTS: dict[str, Any] = dict(
-    T=100, steps=1500, cells=["rnn", "gru", "lstm"], hidden_size=32, lr=1e-2, batch_size=64,
-    clip=1.0, eval_every=50, eval_size=1000, seed=0, backend="rnncourse",
-)  # fmt: skip
+    T=100,
+    steps=1500,
+    cells=["rnn", "gru", "lstm"],
+    hidden_size=32,
+    lr=1e-2,
+    batch_size=64,
+    clip=1.0,
+    eval_every=50,
+    eval_size=1000,
+    seed=0,
+    backend="rnncourse",
+)
 
 
 def adding_problem_curves(
@@ -51,8 +62,10 @@ def adding_problem_curves(
     """
     unknown = set(overrides) - set(ADDING_DEFAULTS)
     if unknown:
-        raise TypeError(f"unknown adding_problem_curves options {sorted(unknown)}; "
-                        f"allowed: {sorted(ADDING_DEFAULTS)}")  # fmt: skip
+        raise TypeError(
+            f"unknown adding_problem_curves options {sorted(unknown)}; "
+            f"allowed: {sorted(ADDING_DEFAULTS)}"
+        )
     config = dict(ADDING_DEFAULTS, **overrides)
     config["cells"] = list(config["cells"])
     if cached:
@@ -64,10 +77,20 @@ def adding_problem_curves(
     curves = {}
     for cell in config["cells"]:
         h = train_sequence_task(
-            "adding", cell, config["hidden_size"], config["steps"], config["batch_size"],
-            config["lr"], config["clip"], config["seed"], config["eval_every"],
-            config["eval_size"], backend=config["backend"], progress=progress, T=config["T"],
-        )  # fmt: skip
+            "adding",
+            cell,
+            config["hidden_size"],
+            config["steps"],
+            config["batch_size"],
+            config["lr"],
+            config["clip"],
+            config["seed"],
+            config["eval_every"],
+            config["eval_size"],
+            backend=config["backend"],
+            progress=progress,
+            T=config["T"],
+        )
         curves[cell] = {
             "step": h["eval_step"],
             "mse": h["eval_metric"],
@@ -107,16 +130,39 @@ def bidirectional_experiment(
     """
     from rnncourse.train.tasks import train_sequence_task
 
-    config = dict(T=T, offset=offset, n_symbols=n_symbols, steps=steps, hidden_size=hidden_size,
-                  cell=cell, seed=seed, backend=backend)  # fmt: skip
+    config = dict(
+        T=T,
+        offset=offset,
+        n_symbols=n_symbols,
+        steps=steps,
+        hidden_size=hidden_size,
+        cell=cell,
+        seed=seed,
+        backend=backend,
+    )
     runs = {}
     for bidir, direction in ((False, "future"), (True, "future"), (False, "past")):
         h = train_sequence_task(
-            direction, cell, hidden_size, steps, 32, 1e-2, 1.0, seed, eval_every=25,
-            eval_size=300, bidirectional=bidir, backend=backend, T=T, offset=offset,
+            direction,
+            cell,
+            hidden_size,
+            steps,
+            32,
+            1e-2,
+            1.0,
+            seed,
+            eval_every=25,
+            eval_size=300,
+            bidirectional=bidir,
+            backend=backend,
+            T=T,
+            offset=offset,
             n_symbols=n_symbols,
-        )  # fmt: skip
+        )
         name = f"{'bidirectional' if bidir else 'unidirectional'}/{direction}"
-        runs[name] = {"step": h["eval_step"], "accuracy": h["eval_metric"],
-                      "final_accuracy": h["eval_metric"][-1]}  # fmt: skip
+        runs[name] = {
+            "step": h["eval_step"],
+            "accuracy": h["eval_metric"],
+            "final_accuracy": h["eval_metric"][-1],
+        }
     return {"runs": runs, "chance": 1.0 / n_symbols, "config": config}
