@@ -17,7 +17,8 @@ def test_live_run_has_one_accuracy_per_seed_and_counts_the_stack():
     out = depth_experiment(
         cached=False, settings=[[1, 6], [2, 6]], seeds=[0, 1], steps=3, eval_size=20, T=10
     )
-    assert out["source"] == "live" and out["chance"] == pytest.approx(1 / 8)
+    assert out["source"] == "live"
+    assert out["chance"] == pytest.approx(1 / 8)
     assert [(r["layers"], r["hidden_size"]) for r in out["runs"]] == [(1, 6), (2, 6)]
     for run in out["runs"]:
         assert len(run["accuracy"]) == 2
