@@ -87,12 +87,14 @@ def defining_cell(nb: Notebook, name: str) -> int | None:
 
 
 def collect(paths: list[str | Path]) -> list[Path]:
-    """Expand folders into the notebooks they contain (sorted; READMEs skipped), keep files."""
+    """Expand folders into the notebooks they contain (sorted; READMEs and hidden folders such as
+    ``.ipynb_checkpoints`` or ``.backup`` skipped), keep files."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
             out.extend(sorted(q for q in p.rglob("*") if q.suffix in SUFFIXES and q.is_file()
-                              and ".ipynb_checkpoints" not in q.parts
+                              and not any(part.startswith(".") for part in
+                                          q.relative_to(p).parts)
                               and not q.name.upper().startswith("README")))
         else:
             out.append(p)

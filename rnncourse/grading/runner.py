@@ -242,7 +242,29 @@ def _torch_lstm(ns, cls_name, D, H, weights, x, state, G):
     return (out, h_n, c_n, xt.grad, *grads)
 
 
-DRIVERS = {"torch_lstm": _torch_lstm}
+def _beam_table(ns, fn_name, table, beam_size, max_len, eos_id, alpha):
+    """Call the learner's beam search with a step function read from a table.
+
+    ``table[depth, prev]`` is the distribution (log-probabilities) of the next token after token
+    ``prev`` at position ``depth``; a state is the row ``[depth, prev]``.
+    """
+    fn = ns.get(fn_name)
+    if not callable(fn):
+        raise TypeError(f"`{fn_name}` must be a function, got {type(fn).__name__}")
+
+    def step(tokens, states):
+        states = np.asarray(states)
+        tokens = np.asarray(tokens, dtype=np.int64)
+        depth = np.minimum(states[:, 0], table.shape[0] - 1)
+        return table[depth, tokens].copy(), np.stack([states[:, 0] + 1, tokens], axis=1)
+
+    start = np.array([[0, eos_id]], dtype=np.int64)
+    tokens, score = fn(step, start, int(beam_size), int(max_len), int(eos_id), float(alpha))
+    # a plain float: wire sends np.float64 through repr(), which numpy 2 writes as "np.float64(...)"
+    return np.asarray(list(tokens), dtype=np.int64), float(score)
+
+
+DRIVERS = {"torch_lstm": _torch_lstm, "beam_table": _beam_table}
 
 
 # ------------------------------------------------------------------------------ tripwires

@@ -17,7 +17,13 @@ Modules: :mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`, :mod:`.lstm_variants`, :mod:`.l
 :mod:`.sampling`, :mod:`.init`, :mod:`.attention` (soft attention, maintained separately).
 """
 
-from rnncourse.reference.attention import attention_backward, attention_forward, attention_scores
+from rnncourse.reference.attention import (
+    additive_attention_backward,
+    additive_attention_forward,
+    attention_backward,
+    attention_forward,
+    attention_scores,
+)
 from rnncourse.reference.bidirectional import bidirectional_backward, bidirectional_forward
 from rnncourse.reference.deep import deep_backward, deep_forward
 from rnncourse.reference.gradcheck import (
@@ -82,4 +88,5 @@ __all__ = [
     "sample", "sample_next", "rnn_lm_step", "rnn_lm_loss", "make_rng",
     "init_rnn_params", "init_output_params", "init_deep_params",
     "attention_forward", "attention_backward", "attention_scores",
+    "additive_attention_forward", "additive_attention_backward",
 ]
