@@ -86,10 +86,12 @@ def _block(steps: list[Tensor], s: int, e: int) -> Tensor:
     return steps[s].unsqueeze(0) if e - s == 1 else torch.stack(steps[s:e])
 
 
-def _local_derivatives(S: Tensor, C: Tensor, c0: Tensor, s: int, e: int, reverse: bool) -> Tensor:
+def _local_derivatives(
+    S: Tensor, G: Tensor, C: Tensor, c0: Tensor, s: int, e: int, reverse: bool
+) -> Tensor:
     """Per-step factors of the LSTM backward for steps ``s..e-1`` (independent of the gradient).
 
-    From ``S = [Γi, Γf, σ(2 a_g), Γo]`` (so ``c̃ = 2σ(2 a_g) - 1``) and the cell states: with
+    From the gates ``S = [Γi, Γf, ·, Γo]``, ``G = c̃`` and the cell states: with
     ``dc_t = dh_t ⊙ K_t + dc_{t+1} ⊙ Γf_{t+1}``, ``K = Γo ⊙ (1 - tanh²c_t)``, the pre-activation
     gradients in torch's block order are
     ``[da_i, da_f, da_g, da_o] = [dc ⊙ P_i, dc ⊙ P_f, dc ⊙ P_g, dh ⊙ P_o]`` with
@@ -104,8 +106,8 @@ def _local_derivatives(S: Tensor, C: Tensor, c0: Tensor, s: int, e: int, reverse
     """
     T, N, _ = S.shape
     H = C.shape[-1]
-    i, f, sg, o = S.view(T, N, 4, H)[s:e].unbind(2)
-    g = 2 * sg - 1  # c̃_t = tanh(a_g) = 2σ(2 a_g) - 1
+    i, f, _, o = S.view(T, N, 4, H)[s:e].unbind(2)
+    g = G[s:e]
     tc, c_prev = torch.tanh(C[s:e]), _prev_block(C, c0, s, e, reverse)
     P = S.new_empty(e - s, N, 6, H)
     P[:, :, 0] = f
@@ -127,11 +129,12 @@ FEW_OPS_MAX_NH = 1024
 
 
 class LSTMFunction(torch.autograd.Function):
-    """``(Hs, h_n, c_n) = LSTMFunction.apply(xw, h0, c0, W_hh, reverse, sink, lowp)``.
+    """``(Hs, h_n, c_n, gates) = LSTMFunction.apply(xw, h0, c0, W_hh, reverse, record, lowp)``.
 
     ``xw`` (T, N, 4H) is ``x W_ih^T + b_ih + b_hh``, blocks in torch's order [i, f, g, o];
-    ``sink`` is None or a list that receives the time-major stacked gates
-    ``{"i", "f", "g", "o", "c", "h"}`` (the GateRecorder hook).
+    ``gates`` is None, or with ``record`` the time-major stacked gates
+    ``{"i", "f", "g", "o", "c", "h"}`` for :class:`~rnncourse.nn.GateRecorder` (an output that
+    autograd passes through, as it is not a tensor).
 
     The forward is :func:`rnncourse.nn.functional.lstm_sequence_into`. The backward has one
     formulation (:func:`_local_derivatives`, then one recurrent product per step) run by one of two
@@ -145,37 +148,34 @@ class LSTMFunction(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx: FunctionCtx, xw, h0, c0, W_hh, reverse, sink, lowp=None):  # type: ignore[override]
+    def forward(ctx: FunctionCtx, xw, h0, c0, W_hh, reverse, record, lowp=None):  # type: ignore[override]
         T, N, G = xw.shape
         H = G // 4
-        # Doubling the g columns lets ONE sigmoid give every gate (tanh(a) = 2σ(2a) - 1).
-        S = xw.to(h0.dtype, copy=True)
-        S.view(T, N, 4, H)[:, :, 2].mul_(2)
-        W_T = W_hh.t().clone(memory_format=torch.contiguous_format)  # a copy even for H = 1
-        W_T[:, 2 * H : 3 * H].mul_(2)
-        C, Hs = h0.new_empty(T, N, H), h0.new_empty(T, N, H)
+        S = xw.to(h0.dtype, copy=True)  # becomes the gates
+        W_T = W_hh.t().contiguous() if lowp is None else W_hh.t().to(lowp).contiguous()
+        G, C, Hs = (h0.new_empty(T, N, H) for _ in range(3))
         order = range(T - 1, -1, -1) if reverse else range(T)
-        Fn.lstm_sequence_into(S, h0, c0, W_T if lowp is None else W_T.to(lowp), C, Hs, order, lowp)
-        if sink is not None:
-            i, f, sg, o = S.view(T, N, 4, H).unbind(2)
-            gates = (i, f, 2 * sg - 1, o, C, Hs)
-            sink.append(dict(zip(RECORDED["lstm"], gates, strict=True)))
+        Fn.lstm_sequence_into(S, h0, c0, W_T, G, C, Hs, order, lowp)
+        gates = None
+        if record:
+            i, f, _, o = S.view(T, N, 4, H).unbind(2)
+            gates = dict(zip(RECORDED["lstm"], (i, f, G, o, C, Hs), strict=True))
         ctx.reverse, ctx.lowp = reverse, lowp
-        ctx.save_for_backward(h0, c0, W_hh, S, C, Hs)
+        ctx.save_for_backward(h0, c0, W_hh, S, G, C, Hs)
         last = order[-1]
-        return Hs, Hs[last].clone(), C[last].clone()
+        return Hs, Hs[last].clone(), C[last].clone(), gates
 
     @staticmethod
     @once_differentiable
-    def backward(ctx: FunctionCtx, dHs, dh_n, dc_n):  # type: ignore[override]
-        h0, c0, W_hh, S, C, Hs = ctx.saved_tensors
+    def backward(ctx: FunctionCtx, dHs, dh_n, dc_n, _gates):  # type: ignore[override]
+        h0, c0, W_hh, S, G, C, Hs = ctx.saved_tensors
         W_hh = W_hh.detach()  # ops on a tensor that requires grad cost more, even in backward
         N, H = h0.shape
         if ctx.lowp is None and N * H <= FEW_OPS_MAX_NH:
-            dxw, dh0, dc0 = _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, C, ctx.reverse)
+            dxw, dh0, dc0 = _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, G, C, ctx.reverse)
         else:
             dxw, dh0, dc0 = _backward_per_step(
-                dHs, dh_n, dc_n, c0, W_hh, S, C, ctx.reverse, ctx.lowp
+                dHs, dh_n, dc_n, c0, W_hh, S, G, C, ctx.reverse, ctx.lowp
             )
         dW_hh = None
         if ctx.needs_input_grad[3]:
@@ -184,7 +184,7 @@ class LSTMFunction(torch.autograd.Function):
         return dxw, dh0, dc0, dW_hh, None, None, None
 
 
-def _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool):
+def _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, G, C, reverse: bool):
     """The LSTM backward loop for small batches: 4 tensor operations and 5 views per step.
 
     Each per-step view costs about one elementwise operation at N = 1, so the loop touches as few
@@ -215,7 +215,7 @@ def _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool):
     step = 1 if reverse else -1
     mul, add = torch.mul, torch.add
     for s, e in _blocks(T, N * 6 * H, reverse):
-        P = _local_derivatives(S, C, c0, s, e, reverse)
+        P = _local_derivatives(S, G, C, c0, s, e, reverse)
         per_step = zip(
             DH3[s + off : e + off][::step],  # dh_t
             P[:, :, 4:6].unbind(0)[::step],  # [P_o, K_t]
@@ -236,7 +236,7 @@ def _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool):
     return dxw.view(T, N, 4 * H), dh0, R_dcf[:, 0].clone()
 
 
-def _backward_per_step(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None):
+def _backward_per_step(dHs, dh_n, dc_n, c0, W_hh, S, G, C, reverse: bool, lowp=None):
     """The LSTM backward loop for large batches: ``da_t`` written straight into a (T, N, 4H)
     buffer, in ``lowp`` for mixed precision (``dh``, ``dc`` and the factors stay float32).
 
@@ -253,7 +253,7 @@ def _backward_per_step(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None
     dh = dHs_t[0 if reverse else T - 1] + dh_n
     dc = dc_n
     for s, e in _blocks(T, N * 6 * H, reverse):
-        P = _local_derivatives(S, C, c0, s, e, reverse)
+        P = _local_derivatives(S, G, C, c0, s, e, reverse)
         F, P4, K = P[:, :, 0].unbind(0), P[:, :, 1:5].unbind(0), P[:, :, 5].unbind(0)
         for j in _steps(s, e, reverse):
             t = s + j
@@ -277,29 +277,30 @@ def _backward_per_step(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None
 
 
 class GRUFunction(torch.autograd.Function):
-    """``(Hs, h_n) = GRUFunction.apply(xw, h0, W_hh, b_hh, reverse, sink)``.
+    """``(Hs, h_n, gates) = GRUFunction.apply(xw, h0, W_hh, b_hh, reverse, record)``.
 
     ``xw`` = x W_ih^T + b_ih (the hidden-side bias stays separate).
     """
 
     @staticmethod
-    def forward(ctx: FunctionCtx, xw, h0, W_hh, b_hh, reverse, sink):  # type: ignore[override]
+    def forward(ctx: FunctionCtx, xw, h0, W_hh, b_hh, reverse, record):  # type: ignore[override]
         outs, h_n, _, gates = scan(
             make_step("gru", W_hh, b_hh), xw.unbind(0), h0, None, reverse=reverse, keep_gates=True
         )
         Hs = torch.stack(outs)
-        if sink is not None:
-            sink.append(dict(zip(RECORDED["gru"], (*_stack_gates(gates), Hs), strict=True)))
+        recorded = None
+        if record:
+            recorded = dict(zip(RECORDED["gru"], (*_stack_gates(gates), Hs), strict=True))
         ctx.gates = [list(col) for col in zip(*gates, strict=True)]  # r, z, n per step
         ctx.reverse = reverse
         ctx.has_bias = b_hh is not None
         saved_b = b_hh if b_hh is not None else W_hh.new_empty(0)
         ctx.save_for_backward(h0, W_hh, saved_b, Hs)
-        return Hs, h_n
+        return Hs, h_n, recorded
 
     @staticmethod
     @once_differentiable
-    def backward(ctx: FunctionCtx, dHs, dh_n):  # type: ignore[override]
+    def backward(ctx: FunctionCtx, dHs, dh_n, _gates):  # type: ignore[override]
         h0, W_hh, b_hh, Hs = ctx.saved_tensors
         R, Z, Nn = ctx.gates
         reverse = ctx.reverse
@@ -337,23 +338,21 @@ class GRUFunction(torch.autograd.Function):
 
 
 class RNNFunction(torch.autograd.Function):
-    """``(Hs, h_n) = RNNFunction.apply(xw, h0, W_hh, nonlinearity, reverse, sink)``."""
+    """``(Hs, h_n, gates) = RNNFunction.apply(xw, h0, W_hh, nonlinearity, reverse, record)``."""
 
     @staticmethod
-    def forward(ctx: FunctionCtx, xw, h0, W_hh, nonlinearity, reverse, sink):  # type: ignore[override]
+    def forward(ctx: FunctionCtx, xw, h0, W_hh, nonlinearity, reverse, record):  # type: ignore[override]
         step = make_step("rnn", W_hh, nonlinearity=nonlinearity)
-        keep = sink is not None
-        outs, h_n, _, gates = scan(step, xw.unbind(0), h0, None, reverse=reverse, keep_gates=keep)
+        outs, h_n, _, gates = scan(step, xw.unbind(0), h0, None, reverse=reverse, keep_gates=record)
         Hs = torch.stack(outs)
-        if sink is not None:
-            sink.append({"pre": _stack_gates(gates)[0], "h": Hs})
+        recorded = {"pre": _stack_gates(gates)[0], "h": Hs} if record else None
         ctx.reverse, ctx.relu = reverse, nonlinearity == "relu"
         ctx.save_for_backward(h0, W_hh, Hs)
-        return Hs, h_n
+        return Hs, h_n, recorded
 
     @staticmethod
     @once_differentiable
-    def backward(ctx: FunctionCtx, dHs, dh_n):  # type: ignore[override]
+    def backward(ctx: FunctionCtx, dHs, dh_n, _gates):  # type: ignore[override]
         h0, W_hh, Hs = ctx.saved_tensors
         reverse = ctx.reverse
         T, N, H = Hs.shape
