@@ -159,15 +159,16 @@ def lstm_sequence_into(
     i, f, a_g, o = (S4[:, :, k].unbind(0)[::step] for k in range(4))
     views = (S.unbind(0)[::step], i, f, a_g, o, G.unbind(0)[::step], C.unbind(0)[::step])
     h, c = h0.clone(), c0
+    mul, tanh = torch.mul, torch.tanh  # local names: at N = 1 even a lookup shows
     for a_t, i_t, f_t, ag_t, o_t, g_t, c_t in zip(*views, strict=True):
         if lowp is None:
             a_t.addmm_(h, W_T)  # a_t = x_t Wx + b + h_{t-1} Wh
         else:
             a_t.add_(torch.mm(h.to(lowp), W_T))
-        torch.tanh(ag_t, out=g_t)  # c̃_t = tanh(a_g)
+        tanh(ag_t, out=g_t)  # c̃_t = tanh(a_g)
         a_t.sigmoid_()  # Γi, Γf, Γo = σ(a_i), σ(a_f), σ(a_o) in one call
-        c = torch.mul(f_t, c, out=c_t).addcmul_(i_t, g_t)  # c_t = Γf ⊙ c_{t-1} + Γi ⊙ c̃_t
-        torch.tanh(c, out=h).mul_(o_t)  # h_t = Γo ⊙ tanh(c_t)
+        c = mul(f_t, c, out=c_t).addcmul_(i_t, g_t)  # c_t = Γf ⊙ c_{t-1} + Γi ⊙ c̃_t
+        tanh(c, out=h).mul_(o_t)  # h_t = Γo ⊙ tanh(c_t)
     torch.mul(S4[:, :, 3], torch.tanh(C), out=Hs)  # every h_t again, for the output and backward
 
 
