@@ -86,12 +86,10 @@ def _block(steps: list[Tensor], s: int, e: int) -> Tensor:
     return steps[s].unsqueeze(0) if e - s == 1 else torch.stack(steps[s:e])
 
 
-def _local_derivatives(
-    S: Tensor, G: Tensor, C: Tensor, c0: Tensor, s: int, e: int, reverse: bool
-) -> Tensor:
+def _local_derivatives(S: Tensor, C: Tensor, c0: Tensor, s: int, e: int, reverse: bool) -> Tensor:
     """Per-step factors of the LSTM backward for steps ``s..e-1`` (independent of the gradient).
 
-    From the gates ``S = [Γi, Γf, ·, Γo]``, ``G = c̃`` and the cell states: with
+    From ``S = [Γi, Γf, σ(2 a_g), Γo]`` (so ``c̃ = 2σ(2 a_g) - 1``) and the cell states: with
     ``dc_t = dh_t ⊙ K_t + dc_{t+1} ⊙ Γf_{t+1}``, ``K = Γo ⊙ (1 - tanh²c_t)``, the pre-activation
     gradients in torch's block order are
     ``[da_i, da_f, da_g, da_o] = [dc ⊙ P_i, dc ⊙ P_f, dc ⊙ P_g, dh ⊙ P_o]`` with
@@ -106,8 +104,8 @@ def _local_derivatives(
     """
     T, N, _ = S.shape
     H = C.shape[-1]
-    i, f, _, o = S.view(T, N, 4, H)[s:e].unbind(2)
-    g = G[s:e]
+    i, f, sg, o = S.view(T, N, 4, H)[s:e].unbind(2)
+    g = 2 * sg - 1  # c̃_t = tanh(a_g) = 2σ(2 a_g) - 1
     tc, c_prev = torch.tanh(C[s:e]), _prev_block(C, c0, s, e, reverse)
     P = S.new_empty(e - s, N, 6, H)
     P[:, :, 0] = f
@@ -151,31 +149,34 @@ class LSTMFunction(torch.autograd.Function):
     def forward(ctx: FunctionCtx, xw, h0, c0, W_hh, reverse, record, lowp=None):  # type: ignore[override]
         T, N, G = xw.shape
         H = G // 4
-        S = xw.to(h0.dtype, copy=True)  # becomes the gates
-        W_T = W_hh.t().contiguous() if lowp is None else W_hh.t().to(lowp).contiguous()
-        G, C, Hs = (h0.new_empty(T, N, H) for _ in range(3))
+        # Doubling the g columns lets ONE sigmoid give every gate (tanh(a) = 2σ(2a) - 1).
+        S = xw.to(h0.dtype, copy=True)
+        S.view(T, N, 4, H)[:, :, 2].mul_(2)
+        W_T = W_hh.t().clone(memory_format=torch.contiguous_format)  # a copy even for H = 1
+        W_T[:, 2 * H : 3 * H].mul_(2)
+        C, Hs = h0.new_empty(T, N, H), h0.new_empty(T, N, H)
         order = range(T - 1, -1, -1) if reverse else range(T)
-        Fn.lstm_sequence_into(S, h0, c0, W_T, G, C, Hs, order, lowp)
+        Fn.lstm_sequence_into(S, h0, c0, W_T if lowp is None else W_T.to(lowp), C, Hs, order, lowp)
         gates = None
         if record:
-            i, f, _, o = S.view(T, N, 4, H).unbind(2)
-            gates = dict(zip(RECORDED["lstm"], (i, f, G, o, C, Hs), strict=True))
+            i, f, sg, o = S.view(T, N, 4, H).unbind(2)
+            gates = dict(zip(RECORDED["lstm"], (i, f, 2 * sg - 1, o, C, Hs), strict=True))
         ctx.reverse, ctx.lowp = reverse, lowp
-        ctx.save_for_backward(h0, c0, W_hh, S, G, C, Hs)
+        ctx.save_for_backward(h0, c0, W_hh, S, C, Hs)
         last = order[-1]
         return Hs, Hs[last].clone(), C[last].clone(), gates
 
     @staticmethod
     @once_differentiable
     def backward(ctx: FunctionCtx, dHs, dh_n, dc_n, _gates):  # type: ignore[override]
-        h0, c0, W_hh, S, G, C, Hs = ctx.saved_tensors
+        h0, c0, W_hh, S, C, Hs = ctx.saved_tensors
         W_hh = W_hh.detach()  # ops on a tensor that requires grad cost more, even in backward
         N, H = h0.shape
         if ctx.lowp is None and N * H <= FEW_OPS_MAX_NH:
-            dxw, dh0, dc0 = _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, G, C, ctx.reverse)
+            dxw, dh0, dc0 = _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, C, ctx.reverse)
         else:
             dxw, dh0, dc0 = _backward_per_step(
-                dHs, dh_n, dc_n, c0, W_hh, S, G, C, ctx.reverse, ctx.lowp
+                dHs, dh_n, dc_n, c0, W_hh, S, C, ctx.reverse, ctx.lowp
             )
         dW_hh = None
         if ctx.needs_input_grad[3]:
@@ -184,7 +185,7 @@ class LSTMFunction(torch.autograd.Function):
         return dxw, dh0, dc0, dW_hh, None, None, None
 
 
-def _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, G, C, reverse: bool):
+def _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool):
     """The LSTM backward loop for small batches: 4 tensor operations and 5 views per step.
 
     Each per-step view costs about one elementwise operation at N = 1, so the loop touches as few
@@ -215,7 +216,7 @@ def _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, G, C, reverse: bool):
     step = 1 if reverse else -1
     mul, add = torch.mul, torch.add
     for s, e in _blocks(T, N * 6 * H, reverse):
-        P = _local_derivatives(S, G, C, c0, s, e, reverse)
+        P = _local_derivatives(S, C, c0, s, e, reverse)
         per_step = zip(
             DH3[s + off : e + off][::step],  # dh_t
             P[:, :, 4:6].unbind(0)[::step],  # [P_o, K_t]
@@ -236,7 +237,7 @@ def _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, G, C, reverse: bool):
     return dxw.view(T, N, 4 * H), dh0, R_dcf[:, 0].clone()
 
 
-def _backward_per_step(dHs, dh_n, dc_n, c0, W_hh, S, G, C, reverse: bool, lowp=None):
+def _backward_per_step(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None):
     """The LSTM backward loop for large batches: ``da_t`` written straight into a (T, N, 4H)
     buffer, in ``lowp`` for mixed precision (``dh``, ``dc`` and the factors stay float32).
 
@@ -253,7 +254,7 @@ def _backward_per_step(dHs, dh_n, dc_n, c0, W_hh, S, G, C, reverse: bool, lowp=N
     dh = dHs_t[0 if reverse else T - 1] + dh_n
     dc = dc_n
     for s, e in _blocks(T, N * 6 * H, reverse):
-        P = _local_derivatives(S, G, C, c0, s, e, reverse)
+        P = _local_derivatives(S, C, c0, s, e, reverse)
         F, P4, K = P[:, :, 0].unbind(0), P[:, :, 1:5].unbind(0), P[:, :, 5].unbind(0)
         for j in _steps(s, e, reverse):
             t = s + j

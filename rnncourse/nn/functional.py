@@ -124,7 +124,6 @@ def lstm_sequence_into(
     h0: Tensor,
     c0: Tensor,
     W_T: Tensor,
-    G: Tensor,
     C: Tensor,
     Hs: Tensor,
     order: range,
@@ -133,21 +132,23 @@ def lstm_sequence_into(
     """The equations of :func:`lstm_step` over a whole sequence, written into preallocated buffers.
 
     Why a second form: it runs outside autograd (in :class:`~rnncourse.nn._fused.LSTMFunction`),
-    and at small batches the cost of a step is the number of tensor operations and per-step views,
-    not arithmetic. So each step is 7 operations: the candidate first, then ONE sigmoid over the
-    whole (N, 4H) row for the three gates (its g slot is then overwritten, unused); gates and
-    ``c_t`` go straight into their slots, ``h_t`` through one reused buffer (``Hs`` is filled after
-    the loop, vectorised, with the same formula). Gate blocks stay in torch's order [i, f, g, o].
+    and at small batches the cost of a step is the number of tensor operations, not arithmetic.
+    So every gate comes from ONE sigmoid call, through ``tanh(a) = 2σ(2a) - 1``: the caller doubles
+    the g block of the pre-activations (of ``S`` and ``W_T``), the sigmoid then gives
+    ``[Γi, Γf, σ(2 a_g), Γo]``, and ``c_t = Γf ⊙ c_{t-1} + Γi ⊙ (2σ(2 a_g) - 1)``. Gates and
+    ``c_t`` go straight into their slots, ``h_t`` through one reused buffer (``Hs`` is filled
+    after the loop, vectorised, with the same formula). Gate blocks stay in torch's order.
 
     Parameters
     ----------
     S : Tensor, (T, N, 4H)
-        In: ``x_t Wx + b`` per step. Out (in place): ``[Γi, Γf, ·, Γo]``.
+        In: ``x_t Wx + b`` per step, blocks [i, f, g, o], the g block doubled. Out (in place):
+        ``[Γi, Γf, σ(2 a_g), Γo]``.
     h0, c0 : Tensor, (N, H)
     W_T : Tensor, (H, 4H)
-        ``Wh`` (in ``lowp`` for mixed precision).
-    G, C, Hs : Tensor, (T, N, H)
-        Out: ``c̃_t``, ``c_t`` and ``h_t``.
+        ``Wh`` with its g columns doubled (in ``lowp`` for mixed precision).
+    C, Hs : Tensor, (T, N, H)
+        Out: ``c_t`` and ``h_t``.
     order : range
         ``range(T)``, or ``range(T - 1, -1, -1)`` for the backward direction.
     lowp : torch.dtype, optional
@@ -156,18 +157,18 @@ def lstm_sequence_into(
     T, N, H = Hs.shape
     step = 1 if order.step > 0 else -1  # per-step views in processing order (cheap tuple slices)
     S4 = S.view(T, N, 4, H)
-    i, f, a_g, o = (S4[:, :, k].unbind(0)[::step] for k in range(4))
-    views = (S.unbind(0)[::step], i, f, a_g, o, G.unbind(0)[::step], C.unbind(0)[::step])
+    i, f, sg, o = (S4[:, :, k].unbind(0)[::step] for k in range(4))
+    per_step = zip(S.unbind(0)[::step], i, f, sg, o, C.unbind(0)[::step], strict=True)
     h, c = h0.clone(), c0
     mul, tanh = torch.mul, torch.tanh  # local names: at N = 1 even a lookup shows
-    for a_t, i_t, f_t, ag_t, o_t, g_t, c_t in zip(*views, strict=True):
+    for a_t, i_t, f_t, sg_t, o_t, c_t in per_step:
         if lowp is None:
             a_t.addmm_(h, W_T)  # a_t = x_t Wx + b + h_{t-1} Wh
         else:
             a_t.add_(torch.mm(h.to(lowp), W_T))
-        tanh(ag_t, out=g_t)  # c̃_t = tanh(a_g)
-        a_t.sigmoid_()  # Γi, Γf, Γo = σ(a_i), σ(a_f), σ(a_o) in one call
-        c = mul(f_t, c, out=c_t).addcmul_(i_t, g_t)  # c_t = Γf ⊙ c_{t-1} + Γi ⊙ c̃_t
+        a_t.sigmoid_()  # Γi, Γf, σ(2 a_g), Γo in one call
+        # c_t = Γf ⊙ c_{t-1} + Γi ⊙ c̃_t with c̃_t = 2σ(2 a_g) - 1
+        c = mul(f_t, c, out=c_t).addcmul_(i_t, sg_t, value=2).sub_(i_t)
         tanh(c, out=h).mul_(o_t)  # h_t = Γo ⊙ tanh(c_t)
     torch.mul(S4[:, :, 3], torch.tanh(C), out=Hs)  # every h_t again, for the output and backward
 

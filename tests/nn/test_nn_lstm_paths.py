@@ -47,8 +47,8 @@ def test_each_lstm_path_matches_torch(path, dtype, bidirectional, monkeypatch):
 
 @pytest.mark.parametrize("H", [1, 3])
 def test_fused_forward_leaves_the_weights_alone(H):
-    # The fused forward works in buffers of its own: for H = 1 a transposed view of W_hh is
-    # already "contiguous", so an in-place step on W_hh.t().contiguous() would change the weights.
+    # The fused forward doubles the g columns of a COPY of W_hh; for H = 1 a transposed view is
+    # already "contiguous", so a careless .contiguous() would double the parameter itself.
     m = rnn.LSTM(2, H)
     before = {k: v.clone() for k, v in m.state_dict().items()}
     m(torch.randn(3, 2, 2))[0].sum().backward()
