@@ -11,19 +11,23 @@ JOBS ?= 2
 # through a constraints file so no later step can pull a newer (CUDA) build.
 TORCH_PIN := torch==2.13.0
 
-.PHONY: help setup vendor browser-deps book test test-unit test-notebooks test-browser lint exercises bench clean
+.PHONY: help setup vendor browser-deps book test test-unit test-notebooks test-browser lint exercises bench clean lab
 
 help:
 	@echo "make book   - set up and build the rendered book into _build/html"
 	@echo "make test   - set up and run every test (unit, notebooks under nbval, built book in a browser)"
 	@echo "make bench  - run the benchmarks (prints measured ratios)"
+	@echo "make lab    - set up and start JupyterLab on this repository (exercises open as notebooks)"
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q "$(TORCH_PIN)"
 	echo "$(TORCH_PIN)" > $(VENV)/constraints.txt
-	$(PIP) install -q -c $(VENV)/constraints.txt -e ".[book,test]"
+	$(PIP) install -q -c $(VENV)/constraints.txt -e ".[book,test,lab]"
+	# The kernel JupyterLab starts must carry the display name the notebooks' headers carry, or
+	# opening a notebook would mark it modified (and saving would rewrite its header).
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
 	$(PY) -c "import torch, sys; v = torch.__version__; sys.exit(0 if v.startswith('2.13.0') else 'unexpected torch ' + v)"
 	touch $(STAMP)
 
@@ -65,6 +69,14 @@ test: setup lint test-unit test-notebooks book test-browser
 
 exercises: setup
 	$(PY) -m rnncourse.grading.generate solutions exercises
+
+# JupyterLab with the project's settings (jupyter/ on JUPYTER_CONFIG_PATH: text notebooks open as
+# notebooks on double-click, open clean and save without header noise) and the venv first on PATH,
+# so `rnncourse grade` works in its terminals. Extra arguments: make lab LAB_ARGS="--port 8890".
+lab: setup
+	PATH="$(abspath $(VENV))/bin:$$PATH" JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter" \
+	  $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 bench: setup
 	$(PY) benchmarks/run.py
