@@ -104,7 +104,7 @@ def test_grad_check_shape_mismatch_message():
 
 # ------------------------------------------------------------------------------ validation
 def test_parse_shape():
-    assert parse_shape("(N, 4H, 3)") == [(1, "N"), (4, "H"), (3, None)]
+    assert parse_shape("(N, 4H, 3)") == ((1, "N"), (4, "H"), (3, None))
     with pytest.raises(ValueError, match="bad shape spec"):
         parse_shape("(N, H+1)")
 
