@@ -31,7 +31,7 @@ def _nbval_active(config: pytest.Config) -> bool:
 
 
 def is_text_notebook(path: Path) -> bool:
-    """True when ``path`` is a Markdown file whose YAML front matter declares a ``kernelspec``.
+    """Tell whether ``path`` is a Markdown file whose YAML front matter declares a ``kernelspec``.
 
     Parameters
     ----------
@@ -95,7 +95,7 @@ def _text_notebook_class() -> type:
     class JupytextNotebook(IPyNbFile):
         """nbval's notebook collector, fed from a Jupytext text notebook."""
 
-        def collect(self):  # noqa: ANN201 (pytest hook signature)
+        def collect(self):
             with _nbformat_reads_text_notebooks():
                 # nbval reads the file when its generator starts: materialise it under the patch.
                 items = list(super().collect())
@@ -105,12 +105,14 @@ def _text_notebook_class() -> type:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """Collect a text notebook with nbval's collector when nbval is on."""
     if not _nbval_active(parent.config) or not is_text_notebook(file_path):
         return None
     return _text_notebook_class().from_parent(parent, path=file_path)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Keep all cells of a notebook on one xdist worker."""
     # Cells of a notebook share a kernel and run in order: never split a file across workers.
     if _nbval_active(config) and getattr(config.option, "dist", "no") == "load":
         config.option.dist = "loadfile"

@@ -12,6 +12,10 @@ data
     Vocabularies, language-model batching, embedded corpora and synthetic long-range tasks.
 train
     NumPy and PyTorch trainers, checkpoints and sampling.
+analysis
+    Gradient flow, BPTT step by step, gate recordings and interpretable units.
+figures
+    The book's drawings (matplotlib).
 grading
     Exercise checks and the ``rnncourse grade`` command.
 
@@ -24,7 +28,17 @@ import importlib
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["reference", "nn", "widgets", "data", "train", "grading", "__version__"]
+__all__ = [
+    "reference",
+    "nn",
+    "widgets",
+    "data",
+    "train",
+    "analysis",
+    "figures",
+    "grading",
+    "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:

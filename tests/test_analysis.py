@@ -51,11 +51,15 @@ def test_spectral_helpers_validate():
 
 def test_init_params_layout_and_radius():
     p = an.init_params("lstm", D, H, spectral_radius=0.7, keep_bias=2.0)
-    assert p["Wx"].shape == (D, 4 * H) and p["Wh"].shape == (H, 4 * H) and p["b"].shape == (4 * H,)
+    assert p["Wx"].shape == (D, 4 * H)
+    assert p["Wh"].shape == (H, 4 * H)
+    assert p["b"].shape == (4 * H,)
     assert np.allclose(an.spectral_radius_of_blocks(p["Wh"], H), 0.7)
-    assert np.all(p["b"][H : 2 * H] == 2.0) and np.all(p["b"][:H] == 0)
+    assert np.all(p["b"][H : 2 * H] == 2.0)
+    assert np.all(p["b"][:H] == 0)
     g = an.init_params("gru", D, H, dtype=np.float32)
-    assert g["bh"].shape == (3 * H,) and g["Wx"].dtype == np.float32
+    assert g["bh"].shape == (3 * H,)
+    assert g["Wx"].dtype == np.float32
 
 
 # ------------------------------------------------------------------ vanilla RNN
@@ -87,7 +91,8 @@ def test_rnn_gradients_match_product_of_jacobians(activation):
     params, x, h0, g = _data("rnn")
     res = an.hidden_state_gradients(x, h0, params, "rnn", dL_dhT=g, activation=activation)
     h_ref, dh_ref = _numpy_rnn_grads(x, h0, params, g, activation)
-    assert res.dh.shape == (N, T + 1, H) and res.dc is None
+    assert res.dh.shape == (N, T + 1, H)
+    assert res.dc is None
     np.testing.assert_allclose(res.h, h_ref, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(res.dh, dh_ref, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(res.norms, np.linalg.norm(dh_ref, axis=-1), rtol=1e-10)
@@ -170,7 +175,10 @@ def test_gated_gradients_match_finite_differences_through_torch_cells(cell):
 
 def _numpy_gru_cho(x, h, p):
     """One step of the original GRU: n = tanh(x Wx_n + b_n + (r * h) Wh_n + bh_n)."""
-    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+
+    def sig(v):
+        return 1 / (1 + np.exp(-v))
+
     Wx, Wh, b, bh = p["Wx"], p["Wh"], p["b"], p["bh"]
     r = sig(x @ Wx[:, :H] + b[:H] + h @ Wh[:, :H] + bh[:H])
     z = sig(x @ Wx[:, H : 2 * H] + b[H : 2 * H] + h @ Wh[:, H : 2 * H] + bh[H : 2 * H])
@@ -233,7 +241,8 @@ def test_jacobian_norms_lstm_cell_path_match_autograd_jacobian():
 def test_gradient_flow_vanishes_below_one_and_explodes_above_one_for_linear_rnn():
     low = an.gradient_flow("rnn", spectral_radius=0.5, T=40, activation="linear", seed=1)
     high = an.gradient_flow("rnn", spectral_radius=1.5, T=40, activation="linear", seed=1)
-    assert low.decay_rate() < 0.6 and high.decay_rate() > 1.3
+    assert low.decay_rate() < 0.6
+    assert high.decay_rate() > 1.3
     assert low.mean_norms[0] < 1e-9 < 1e5 < high.mean_norms[0]
     assert np.allclose(low.mean_norms[-1], 1.0)  # unit upstream gradients
     assert low.info["measured_radius"] == pytest.approx([0.5])
@@ -316,7 +325,9 @@ def test_bptt_contributions_sum_to_autograd_gradient(activation, truncate):
     np.testing.assert_allclose(tot["Wh"], gWh, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(tot["b"], gb, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(res.dh0, gh0, rtol=1e-10, atol=1e-12)
-    assert res.dWh.shape == (9, H, H) and res.dWx.shape == (9, D, H) and res.db.shape == (9, H)
+    assert res.dWh.shape == (9, H, H)
+    assert res.dWx.shape == (9, D, H)
+    assert res.db.shape == (9, H)
 
 
 def test_bptt_contributions_match_reference_backward():
@@ -341,35 +352,3 @@ def test_bptt_contributions_validate():
         an.bptt_contributions(x, h0, Wx, Wh, b, dh, truncate=0)
     with pytest.raises(ValueError, match="Wh must be"):
         an.bptt_contributions(x, h0, Wx, np.ones((H, H + 1)), b, dh)
-
-
-# ------------------------------------------------------------------ figures of chapters 4-7
-def test_training_figures_draw_and_validate():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from rnncourse.figures import training as fig
-
-    for kind in fig.GRAPH_KINDS:
-        ax = fig.draw_unrolled(kind, T=3, backward=True, feedback=True)
-        assert len(ax.patches) > 10  # boxes and arrows were drawn
-    flow = an.gradient_flow("lstm", T=10, batch_size=2, hidden_size=4)
-    ax = fig.plot_gradient_flow({"lstm": flow, "array": np.geomspace(1e-3, 1, 11)})
-    assert len(ax.get_lines()) == 2
-    ax = fig.plot_curves({"diverges": [1.0, 2.0, np.nan, np.nan], "fine": [1.0, 0.5, 0.4, 0.3]})
-    assert any(t.get_text() == "NaN" for t in ax.texts)
-    fig.draw_tbptt(2, 3)
-    fig.plot_scalar_powers((0.9, 1.1), k=10)
-    fig.plot_char_probabilities(np.full((2, 2), 0.5), ["a", "b"], "ab", "ba")
-    fig.plot_tbptt_tradeoff([1, 2, 4], [0.5, 0.3, 0.1], total_steps=8)
-    with pytest.raises(ValueError, match="kind must be"):
-        fig.draw_unrolled("many_to_few")
-    with pytest.raises(ValueError, match="T must be"):
-        fig.draw_unrolled(T=0)
-    with pytest.raises(ValueError, match="probs must be"):
-        fig.plot_char_probabilities(np.ones((3, 2)), ["a", "b"], "ab", "ba")
-    with pytest.raises(ValueError, match="curves must"):
-        fig.plot_gradient_flow({})
-    plt.close("all")

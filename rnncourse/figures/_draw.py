@@ -1,4 +1,4 @@
-"""Drawing primitives shared by the diagram modules (graphs, training, cells).
+"""Drawing primitives shared by the diagram modules, and their one size validator.
 
 Each module keeps its own colours and sizes; these helpers only hold the Matplotlib calls that
 were the same everywhere: a fresh equal-aspect axes without frame, a rounded box with a centred
@@ -10,8 +10,22 @@ from __future__ import annotations
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+#: The colours of the graph figures (chapters 1-5): inputs red, hidden states green, outputs
+#: blue, losses grey; an encoder's states pale green, a decoder's pale orange.
+COLORS = {
+    "x": "#f4a6a6",
+    "h": "#a8d8a0",
+    "y": "#9cc3e6",
+    "loss": "#d9d9d9",
+    "enc": "#c9e7c3",
+    "dec": "#f0d9b8",
+}
+LINE = "#333333"  # forward arrows and box edges
+BACK = "#c0392b"  # the backward pass (gradients)
 
 
 def new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
@@ -38,7 +52,7 @@ def labelled_box(
     zorder: int,
     fontsize: float = 11,
 ) -> None:
-    """A rounded box of size ``w`` x ``h`` centred at (x, y), with ``text`` centred on top of it."""
+    """Draw a rounded ``w`` x ``h`` box centred at (x, y), with ``text`` centred on top of it."""
     ax.add_patch(
         FancyBboxPatch(
             (x - w / 2, y - h / 2),
@@ -84,3 +98,20 @@ def draw_arrow(
             path_effects=path_effects,
         )
     )
+
+
+def check_int(name: str, value: object, lo: int, hi: int) -> int:
+    """``value`` as an int if it is an integer in [lo, hi] (a size that fits in a figure).
+
+    Raises
+    ------
+    TypeError
+        ``value`` is not an integer (bool included).
+    ValueError
+        ``value`` is outside [lo, hi].
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int in [{lo}, {hi}], got {type(value).__name__}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be in [{lo}, {hi}] to fit a figure, got {value}")
+    return int(value)

@@ -1,57 +1,41 @@
-"""Computational-graph diagrams for the first chapters, drawn with matplotlib at build time.
+"""Computational-graph diagrams of chapter 3, drawn with matplotlib at build time.
 
-Every ``draw_*`` function draws onto a Matplotlib ``Axes`` (a new figure is made when ``ax`` is
-None) and returns that ``Axes``; :func:`draw_sequence_shapes` returns the array of axes it drew.
+The folded recurrence, a feed-forward network applied to a sequence, and the stacked
+``[h_{t-1}, x_t]`` weight picture; the unrolled graph is
+:func:`rnncourse.figures.unrolled.draw_unrolled`. Every ``draw_*`` function draws onto a
+Matplotlib ``Axes`` (a new figure is made when ``ax`` is None) and returns that ``Axes``.
 
-Visual vocabulary (shared with :mod:`rnncourse.figures.cells`): inputs are red boxes, hidden
-states green, outputs blue, losses grey; weight matrices label the arrows they act along.
-Labels use the book's notation by default (``notation="book"``: ``x_t``, ``h_t``, ``W_x``,
+Colours are those of every graph figure (``rnncourse.figures._draw.COLORS``): inputs are red
+boxes, hidden states green, outputs blue, losses grey; weight matrices label the arrows they act
+along. Labels use the book's notation by default (``notation="book"``: ``x_t``, ``h_t``, ``W_x``,
 ``W_h``, ``W_y``) or the lecture notes' (``notation="notes"``: ``x<t>``, ``a<t>``, ``W_ax``,
 ``W_aa``, ``W_ya``); the notation chapter maps one onto the other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
-from rnncourse.figures._draw import draw_arrow, labelled_box, new_axes
+from rnncourse.figures._draw import COLORS, LINE, draw_arrow, labelled_box, new_axes
+from rnncourse.figures._draw import check_int as _check_int
 
 __all__ = [
     "NOTATIONS",
-    "SHAPES",
-    "draw_unrolled",
     "draw_folded",
-    "draw_sequence_shape",
-    "draw_sequence_shapes",
     "draw_stacked_weights",
     "draw_feedforward_on_sequence",
-    "draw_one_hot",
 ]
-
 NOTATIONS = ("book", "notes")
-SHAPES = ("one-to-one", "one-to-many", "many-to-one", "many-to-many", "encoder-decoder")
-
-_COLORS = {"x": "#f4a6a6", "h": "#a8d8a0", "y": "#9cc3e6", "loss": "#d9d9d9", "enc": "#c9e7c3"}
-_LINE = "#333333"
-_BACK = "#c0392b"
+_COLORS, _LINE = COLORS, LINE
 _W, _H = 0.7, 0.5  # node box size (data units)
 
 
 def _check_notation(notation: str) -> None:
     if notation not in NOTATIONS:
         raise ValueError(f"notation must be one of {NOTATIONS}, got {notation!r}")
-
-
-def _check_steps(name: str, value: int, low: int = 1, high: int = 12) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be in [{low}, {high}] to fit a figure, got {value}")
 
 
 def _sym(notation: str, kind: str, t: str | int) -> str:
@@ -70,8 +54,9 @@ def _weight(notation: str, kind: str) -> str:
 
 
 def _node(ax: Axes, x: float, y: float, label: str, kind: str, w: float = _W) -> None:
-    labelled_box(ax, x, y, label, w=w, h=_H, fc=_COLORS[kind], ec=_LINE, lw=1.1, rounding=0.08,
-                 zorder=3)
+    labelled_box(
+        ax, x, y, label, w=w, h=_H, fc=_COLORS[kind], ec=_LINE, lw=1.1, rounding=0.08, zorder=3
+    )
 
 
 def _arrow(
@@ -133,209 +118,6 @@ def draw_folded(ax: Axes | None = None, notation: str = "book") -> Axes:
     return ax
 
 
-def draw_unrolled(
-    T: int = 4,
-    ax: Axes | None = None,
-    notation: str = "book",
-    outputs: str = "all",
-    losses: bool = False,
-    backward: bool = False,
-    show_weights: bool = True,
-) -> Axes:
-    """Draw a recurrent network unrolled over ``T`` time steps.
-
-    Every column is the same cell; the labels on the arrows make the point that one set of
-    weights (``W_x``, ``W_h``, ``W_y``) is shared by all steps.
-
-    Parameters
-    ----------
-    T : int
-        Number of time steps drawn, 1 <= T <= 12.
-    ax : matplotlib Axes, optional
-        Where to draw; a new figure sized to ``T`` when None.
-    notation : {"book", "notes"}
-        Label style (see the module docstring).
-    outputs : {"all", "last", "none"}
-        Which steps emit a prediction (many-to-many, many-to-one, none).
-    losses : bool
-        Draw a per-step loss above each prediction and their sum ``L``.
-    backward : bool
-        Overlay dashed red arrows for the gradient flowing backwards through time.
-    show_weights : bool
-        Label the arrows with the weight matrices.
-
-    Returns
-    -------
-    matplotlib Axes
-    """
-    _check_steps("T", T)
-    _check_notation(notation)
-    if outputs not in ("all", "last", "none"):
-        raise ValueError(f"outputs must be 'all', 'last' or 'none', got {outputs!r}")
-    if losses and outputs == "none":
-        raise ValueError("losses=True needs predictions: outputs must be 'all' or 'last'")
-    height = 3.0 + (1.4 if losses else 0)
-    ax = new_axes(ax, (1.45 * (T + 1) + 0.4, height))
-    dx, y_h, y_y, y_l = 1.5, 1.3, 2.6, 3.9
-    wlab = (lambda k: _weight(notation, k)) if show_weights else (lambda k: None)
-
-    _node(ax, 0, y_h, _sym(notation, "h", 0), "h")
-    for t in range(1, T + 1):
-        x = t * dx
-        _node(ax, x, 0, _sym(notation, "x", t), "x")
-        _node(ax, x, y_h, _sym(notation, "h", t), "h")
-        _arrow(ax, (x, _H / 2), (x, y_h - _H / 2), wlab("x"))
-        _arrow(ax, ((t - 1) * dx + _W / 2, y_h), (x - _W / 2, y_h), None)
-        if show_weights:
-            ax.text((t - 0.5) * dx, y_h + 0.12, wlab("h"), ha="center", va="bottom", fontsize=9)
-        emits = outputs == "all" or (outputs == "last" and t == T)
-        if emits:
-            _node(ax, x, y_y, _sym(notation, "y", t), "y")
-            _arrow(ax, (x, y_h + _H / 2), (x, y_y - _H / 2), wlab("y"))
-            if losses:
-                _node(ax, x, y_l, _sym(notation, "loss", t), "loss")
-                _arrow(ax, (x, y_y + _H / 2), (x, y_l - _H / 2))
-        if backward:
-            _arrow(
-                ax,
-                (x - _W / 2 + 0.02, y_h - 0.12),
-                ((t - 1) * dx + _W / 2 - 0.02, y_h - 0.12),
-                color=_BACK,
-                style="--",
-            )
-            if emits:
-                _arrow(
-                    ax, (x + 0.18, y_y - _H / 2), (x + 0.18, y_h + _H / 2), color=_BACK, style="--"
-                )
-    top = y_y + _H
-    if losses:
-        total_x, total_y = (T + 1) * dx / 2, y_l + 1.2
-        total = "$L$" if notation == "book" else r"$\mathcal{L}$"
-        _node(ax, total_x, total_y, total, "loss", w=0.55)
-        for t in range(1, T + 1):
-            if outputs == "all" or t == T:
-                _arrow(ax, (t * dx, y_l + _H / 2), (total_x, total_y - _H / 2))
-        ax.text(
-            total_x + 0.4,
-            total_y,
-            r"$=\sum_t$" + _sym(notation, "loss", "t"),
-            fontsize=10,
-            va="center",
-        )
-        top = total_y + _H
-    right = (T + 0.6) * dx
-    ax.set_xlim(-0.6, right)
-    ax.set_ylim(-0.45, top if outputs != "none" else y_h + _H)
-    return ax
-
-
-def _shape_columns(kind: str) -> list[tuple[bool, str, bool]]:
-    """Per column: (has input, hidden colour key, has output)."""
-    if kind == "one-to-one":
-        return [(True, "h", True)]
-    if kind == "one-to-many":
-        return [(True, "h", True)] + [(False, "h", True)] * 3
-    if kind == "many-to-one":
-        return [(True, "h", False)] * 3 + [(True, "h", True)]
-    if kind == "many-to-many":
-        return [(True, "h", True)] * 4
-    if kind == "encoder-decoder":
-        return [(True, "enc", False)] * 3 + [(False, "h", True)] * 3
-    raise ValueError(f"kind must be one of {SHAPES}, got {kind!r}")
-
-
-_SHAPE_CAPTIONS = {
-    "one-to-one": "one-to-one\n(plain network)",
-    "one-to-many": "one-to-many\n(captioning, music)",
-    "many-to-one": "many-to-one\n(sentiment)",
-    "many-to-many": "many-to-many, $T_x = T_y$\n(tagging, NER)",
-    "encoder-decoder": "many-to-many, $T_x \\neq T_y$\n(translation)",
-}
-
-
-def draw_sequence_shape(kind: str, ax: Axes | None = None, caption: bool = True) -> Axes:
-    """Draw one input/output shape of a sequence model as coloured boxes.
-
-    Parameters
-    ----------
-    kind : {"one-to-one", "one-to-many", "many-to-one", "many-to-many", "encoder-decoder"}
-        The shape. ``"encoder-decoder"`` is many-to-many with different input and output lengths:
-        an encoder (many-to-one) followed by a decoder (one-to-many).
-    ax : matplotlib Axes, optional
-        Where to draw; a new figure when None.
-    caption : bool
-        Write the shape's name and a typical application under it.
-
-    Returns
-    -------
-    matplotlib Axes
-    """
-    cols = _shape_columns(kind)
-    ax = new_axes(ax, (0.5 + 0.55 * len(cols), 2.6))
-    s, gap = 0.36, 0.55
-    for j, (has_in, hid, has_out) in enumerate(cols):
-        x = j * gap
-        ax.add_patch(Rectangle((x - s / 2, 0.8 - s / 2), s, s, fc=_COLORS[hid], ec=_LINE, lw=1))
-        if has_in:
-            ax.add_patch(Rectangle((x - s / 2, -s / 2), s, s, fc=_COLORS["x"], ec=_LINE, lw=1))
-            _arrow(ax, (x, s / 2), (x, 0.8 - s / 2))
-        if has_out:
-            ax.add_patch(Rectangle((x - s / 2, 1.6 - s / 2), s, s, fc=_COLORS["y"], ec=_LINE, lw=1))
-            _arrow(ax, (x, 0.8 + s / 2), (x, 1.6 - s / 2))
-        if j:
-            _arrow(ax, (x - gap + s / 2, 0.8), (x - s / 2, 0.8))
-    if caption:
-        ax.text(
-            (len(cols) - 1) * gap / 2,
-            -0.45,
-            _SHAPE_CAPTIONS[kind],
-            ha="center",
-            va="top",
-            fontsize=10,
-        )
-    ax.set_xlim(-0.45, max(1.2, (len(cols) - 1) * gap + 0.45))
-    ax.set_ylim(-1.15 if caption else -0.3, 1.9)
-    return ax
-
-
-def draw_sequence_shapes(kinds: Sequence[str] = SHAPES, per_row: int = 3) -> np.ndarray:
-    """Draw several sequence shapes in one new figure, ``per_row`` shapes per row.
-
-    Parameters
-    ----------
-    kinds : sequence of str
-        Any of :data:`SHAPES`, in the order to draw them.
-    per_row : int
-        Shapes per row (1..6); the default keeps the figure legible in a text column.
-
-    Returns
-    -------
-    numpy.ndarray of matplotlib Axes, shape (len(kinds),), in the order of ``kinds``
-    """
-    if len(kinds) == 0:
-        raise ValueError("kinds must name at least one shape, got an empty sequence")
-    _check_steps("per_row", per_row, 1, 6)
-    for k in kinds:
-        _shape_columns(k)  # validates the name before any figure is made
-    rows = [list(kinds[i : i + per_row]) for i in range(0, len(kinds), per_row)]
-
-    def width(k: str) -> float:
-        return max(1.7, 0.55 * len(_shape_columns(k)) + 0.5)
-
-    fig_w = max(sum(width(k) for k in row) for row in rows) + 0.3
-    fig = plt.figure(figsize=(fig_w, 2.6 * len(rows)))
-    subfigs = np.atleast_1d(fig.subfigures(len(rows), 1))
-    axes = []
-    for sub, row in zip(subfigs, rows, strict=True):
-        row_axes = np.atleast_1d(
-            sub.subplots(1, len(row), gridspec_kw={"width_ratios": [width(k) for k in row]})
-        )
-        for k, ax in zip(row, row_axes, strict=True):
-            draw_sequence_shape(k, ax=ax)
-            axes.append(ax)
-    return np.array(axes, dtype=object)
-
-
 def _matrix(ax: Axes, x0: float, y0: float, rows: int, cols: int, color: str, cell: float) -> None:
     """Grid of ``rows x cols`` squares with its top-left corner at (x0, y0)."""
     for i in range(rows):
@@ -369,8 +151,8 @@ def draw_stacked_weights(
     -------
     matplotlib Axes
     """
-    _check_steps("H", H, 1, 8)
-    _check_steps("D", D, 1, 8)
+    _check_int("H", H, 1, 8)
+    _check_int("D", D, 1, 8)
     _check_notation(notation)
     ax = new_axes(ax, (6.4, 3.4))
     c = 0.3
@@ -445,7 +227,7 @@ def draw_feedforward_on_sequence(T: int = 5, ax: Axes | None = None) -> Axes:
     -------
     matplotlib Axes
     """
-    _check_steps("T", T, 2, 10)
+    _check_int("T", T, 2, 10)
     ax = new_axes(ax, (1.1 * T + 1.4, 3.0))
     dx = 1.0
     hidden = np.linspace(0.3, (T - 1) * dx - 0.3, max(3, T - 1))
@@ -470,52 +252,4 @@ def draw_feedforward_on_sequence(T: int = 5, ax: Axes | None = None) -> Axes:
     )
     ax.set_xlim(-0.5, (T - 1) * dx + 1.9)
     ax.set_ylim(-0.4, 3.0)
-    return ax
-
-
-def draw_one_hot(
-    tokens: Sequence[str], ids: Sequence[int], vocab: Sequence[str], ax: Axes | None = None
-) -> Axes:
-    """Draw a sequence of one-hot vectors as a V x T grid (one column per token).
-
-    Parameters
-    ----------
-    tokens : sequence of str, length T
-        The tokens, used as column labels.
-    ids : sequence of int, length T
-        Their vocabulary indices, each in [0, V).
-    vocab : sequence of str, length V
-        Row labels (the vocabulary in id order).
-    ax : matplotlib Axes, optional
-
-    Returns
-    -------
-    matplotlib Axes
-    """
-    ids_arr = np.asarray(ids)
-    V, T = len(vocab), len(tokens)
-    if ids_arr.shape != (T,):
-        raise ValueError(f"ids must have shape (T,) = ({T},) like tokens, got {ids_arr.shape}")
-    if T == 0 or V == 0:
-        raise ValueError(f"need at least one token and one vocabulary entry, got T={T}, V={V}")
-    if ids_arr.min() < 0 or ids_arr.max() >= V:
-        raise ValueError(f"ids must lie in [0, V) = [0, {V}), got {ids_arr.min()}..{ids_arr.max()}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(0.55 * T + 1.8, 0.3 * V + 1.0))
-    grid = np.zeros((V, T))
-    grid[ids_arr, np.arange(T)] = 1.0
-    ax.imshow(grid, cmap="Blues", vmin=0, vmax=1.3, aspect="equal")
-    for t, i in enumerate(ids_arr):
-        ax.text(t, i, "1", ha="center", va="center", fontsize=8, color="white")
-    ax.set_xticks(range(T), [repr(tok)[1:-1] if tok.strip() else repr(tok) for tok in tokens])
-    ax.set_yticks(
-        range(V),
-        [f"{k}: {v!r}" if len(v) == 1 else f"{k}: {v}" for k, v in enumerate(vocab)],
-        fontsize=8,
-    )
-    ax.set_xlabel("time step t (one column = one one-hot vector)")
-    ax.tick_params(length=0)
-    ax.set_xticks(np.arange(-0.5, T), minor=True)
-    ax.set_yticks(np.arange(-0.5, V), minor=True)
-    ax.grid(which="minor", color="#dddddd", lw=0.6)
     return ax

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-from rnncourse.widgets.features import gate_saturation
+from rnncourse.analysis.features import gate_saturation
 
 __all__ = ["draw_gate_saturation", "draw_unit_trace", "draw_correlation_bars"]
 
@@ -24,8 +24,13 @@ def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
     return ax
 
 
-def draw_gate_saturation(gates: Mapping[str, np.ndarray], keys: tuple[str, ...] = ("i", "f", "o"),
-                         low: float = 0.1, high: float = 0.9, ax: Axes | None = None) -> Axes:
+def draw_gate_saturation(
+    gates: Mapping[str, np.ndarray],
+    keys: tuple[str, ...] = ("i", "f", "o"),
+    low: float = 0.1,
+    high: float = 0.9,
+    ax: Axes | None = None,
+) -> Axes:
     """Scatter, per unit, the fraction of steps a gate is shut (x) against open (y).
 
     Parameters
@@ -35,7 +40,7 @@ def draw_gate_saturation(gates: Mapping[str, np.ndarray], keys: tuple[str, ...] 
     keys : tuple of str
         Which sigmoid gates to plot.
     low, high : float
-        Saturation thresholds (see :func:`rnncourse.widgets.features.gate_saturation`).
+        Saturation thresholds (see :func:`rnncourse.analysis.features.gate_saturation`).
     """
     ax = _axes(ax, (4.6, 4.2))
     for k in keys:
@@ -53,8 +58,14 @@ def draw_gate_saturation(gates: Mapping[str, np.ndarray], keys: tuple[str, ...] 
     return ax
 
 
-def draw_unit_trace(text: str, acts: np.ndarray, feature: np.ndarray, unit: int,
-                    feature_label: str, ax: Axes | None = None) -> Axes:
+def draw_unit_trace(
+    text: str,
+    acts: np.ndarray,
+    feature: np.ndarray,
+    unit: int,
+    feature_label: str,
+    ax: Axes | None = None,
+) -> Axes:
     """One unit's activation over a text, with the feature it tracks drawn beneath.
 
     Parameters
@@ -67,16 +78,19 @@ def draw_unit_trace(text: str, acts: np.ndarray, feature: np.ndarray, unit: int,
     """
     acts = np.asarray(acts)
     if acts.ndim != 2 or acts.shape[0] != len(text) or np.shape(feature) != (len(text),):
-        raise ValueError(f"acts must be (T, H) and feature (T,) with T = len(text) = {len(text)}, "
-                         f"got {acts.shape} and {np.shape(feature)}")
+        raise ValueError(
+            f"acts must be (T, H) and feature (T,) with T = len(text) = {len(text)}, "
+            f"got {acts.shape} and {np.shape(feature)}"
+        )
     ax = _axes(ax, (9, 2.6))
     t = np.arange(len(text))
     ax.plot(t, acts[:, unit], color="#1f77b4", lw=1.2, label=f"unit {unit}")
     f = np.asarray(feature, dtype=float)
     span = f.max() - f.min()
     scaled = (f - f.min()) / span * 2 - 1 if span > 0 else np.zeros_like(f)
-    ax.fill_between(t, -1, scaled, step="mid", color="#ff7f0e", alpha=0.25,
-                    label=f"{feature_label} (rescaled)")
+    ax.fill_between(
+        t, -1, scaled, step="mid", color="#ff7f0e", alpha=0.25, label=f"{feature_label} (rescaled)"
+    )
     for i in np.flatnonzero(np.array(list(text)) == "\n"):
         ax.axvline(i, color="#ccc", lw=0.6, zorder=0)
     ax.set_ylim(-1.05, 1.05)
@@ -86,15 +100,21 @@ def draw_unit_trace(text: str, acts: np.ndarray, feature: np.ndarray, unit: int,
     return ax
 
 
-def draw_correlation_bars(trained: Mapping[str, float], untrained: Mapping[str, float],
-                          ax: Axes | None = None) -> Axes:
+def draw_correlation_bars(
+    trained: Mapping[str, float], untrained: Mapping[str, float], ax: Axes | None = None
+) -> Axes:
     """Best |r| per feature for a trained and an untrained network, side by side."""
     names = list(trained)
     ax = _axes(ax, (5.2, 3.0))
     x = np.arange(len(names))
     ax.bar(x - 0.18, [abs(trained[n]) for n in names], 0.36, label="trained", color="#1f77b4")
-    ax.bar(x + 0.18, [abs(untrained[n]) for n in names], 0.36, label="untrained (same shape)",
-           color="#bbb")
+    ax.bar(
+        x + 0.18,
+        [abs(untrained[n]) for n in names],
+        0.36,
+        label="untrained (same shape)",
+        color="#bbb",
+    )
     ax.set_xticks(x, [n.replace("_", " ") for n in names], rotation=20, ha="right")
     ax.set_ylim(0, 1)
     ax.set_ylabel("best |r| over units")

@@ -26,7 +26,7 @@ from typing import Any
 
 __all__ = ["check", "CheckResult", "GRADING_ENV"]
 
-#: Set in the grader's child process: ``check`` then does nothing (the grader runs the checks).
+#: Set in the grader's child process, where ``check`` does nothing (the grader runs the checks).
 GRADING_ENV = "RNNCOURSE_GRADING"
 
 

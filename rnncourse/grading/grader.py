@@ -1,12 +1,15 @@
 """Grade submissions: run each notebook in a sandboxed child, check its functions, report.
 
-For each submission and each exercise it contains, a fresh child process (see
-:mod:`.sandbox`, :mod:`.runner`) executes the code cells one by one with a per-cell timeout; a
-cell that hangs or kills the child is skipped and the child restarted. Then every part of the
-exercise is checked by :func:`rnncourse.grading.core.run_part`: inputs drawn here, outputs
-computed there, compared here. Problems found statically (:mod:`.scan`) or at run time
-(forbidden imports/calls, monkeypatching, tampering with ``check``) zero the parts defined in
-the offending cell, or every part when that cell defines none.
+The exercises a notebook contains are grouped by sandbox *kind* (the
+:class:`~rnncourse.grading.policy.Profile` of what they may import; with ``--sandbox none``,
+their in-process rules). For each kind one child (see :mod:`.sandbox`, :mod:`.isolation`,
+:mod:`.runner`) executes the code cells once, one by one with a per-cell timeout; a cell that
+hangs or kills the child is skipped and the child restarted. Then every part of every exercise of
+that kind is checked by :func:`rnncourse.grading.core.run_part`: inputs drawn and expected
+outputs computed here, the learner's outputs computed there, compared here. Problems found
+statically (:mod:`.scan`) or at run time zero the parts defined in the offending cell, or every
+part of that exercise when that cell defines none (an import the exercise does not allow only
+costs the parts of the cell that made it).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from rnncourse.grading import isolation
 from rnncourse.grading.catalog import EXERCISES
 from rnncourse.grading.core import Call, Exercise, run_part
 from rnncourse.grading.notebook import (
@@ -30,9 +34,13 @@ from rnncourse.grading.notebook import (
     defining_cell,
     read_notebook,
 )
-from rnncourse.grading.runner import forbidden_module
+from rnncourse.grading.policy import LOCAL_FINDINGS, Profile, guard_rules, profile
+from rnncourse.grading.report import format_report, reports_json, safe_text
 from rnncourse.grading.sandbox import Child, ChildFailed, Limits
 from rnncourse.grading.scan import scan_cells
+
+#: ``--sandbox`` choices: the isolated default, and the in-process guard of the old grader.
+SANDBOXES = ("bwrap", "none")
 
 MAX_RESTARTS = 3
 
@@ -53,6 +61,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     grader_error: str | None = None
+    isolation: str = "bubblewrap"  # or "none (not isolated)"
 
     @property
     def score(self) -> int:
@@ -68,16 +77,19 @@ class Report:
             e = out.setdefault(p.exercise, {"score": 0, "max": 0, "message": "", "parts": {}})
             e["score"] += p.score
             e["max"] += p.max
-            e["parts"][p.part] = {"score": p.score, "max": p.max, "message": p.message}
+            e["parts"][p.part] = {"score": p.score, "max": p.max,
+                                  "message": safe_text(p.message)}
         for e in out.values():
             bad = [f"{n}: {v['message']}" for n, v in e["parts"].items() if v["score"] < v["max"]]
             e["message"] = "all parts passed" if not bad else " | ".join(bad)
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "score": self.score, "max": self.max,
-                "exercises": self.exercises(), "notes": self.notes,
-                "seconds": round(self.seconds, 2), "grader_error": self.grader_error}
+        return {"path": safe_text(self.path, 1000), "score": self.score, "max": self.max,
+                "exercises": self.exercises(), "notes": [safe_text(n) for n in self.notes],
+                "seconds": round(self.seconds, 2), "isolation": self.isolation,
+                "grader_error": None if self.grader_error is None
+                else safe_text(self.grader_error, 4000)}
 
 
 # ------------------------------------------------------------------------------ identify
@@ -98,24 +110,23 @@ def identify(nb: Notebook) -> list[Exercise]:
 
 # ------------------------------------------------------------------------------ one session
 class Session:
-    """Runs one exercise of one notebook in a child; restarts it after a fatal cell."""
+    """Runs one notebook in one child of one sandbox kind; restarts it after a fatal cell."""
 
-    def __init__(self, nb: Notebook, ex: Exercise, limits: Limits, deadline: float,
-                 flagged: dict[int, list[str]]) -> None:
-        self.nb, self.ex, self.limits, self.deadline = nb, ex, limits, deadline
+    def __init__(self, nb: Notebook, exs: list[Exercise], limits: Limits, deadline: float,
+                 flagged: dict[int, list[str]], box: isolation.Bubblewrap | None) -> None:
+        self.nb, self.exs, self.limits, self.deadline, self.box = nb, exs, limits, deadline, box
         # Cells the static scan flagged are never run: their parts score zero anyway, and
-        # some of what is flagged (signals, os.kill, ctypes) could harm the grader.
+        # (without isolation) some of what is flagged could harm the grader.
         self.skip: dict[int, str] = {i: "was not run (" + "; ".join(m) + ")"
                                      for i, m in flagged.items()}
         # "Try it" demos (tagged raises-exception) are for learning, not grading: not run
         # unless they define a graded name.
-        graded = [p.name for p in ex.parts]
+        graded = [p.name for ex in exs for p in ex.parts]
         self.demos = {i for i, tags in nb.tags.items() if "raises-exception" in tags
                       and not any(defines(src, n) for j, src in nb.cells if j == i
                                   for n in graded)}
         self.errors: dict[int, str] = {}
         self.violations: dict[int, list[str]] = {}
-        self.call_violations: list[str] = []
         self.child: Child | None = None
         self.restarts = 0
         self.dead: str | None = None
@@ -124,11 +135,14 @@ class Session:
         return self.deadline - time.monotonic()
 
     def _init_msg(self) -> dict[str, Any]:
-        preload = ["torch"] if self.ex.id.startswith("ex09") else []
-        if forbidden_module("rnncourse.reference", self.ex.forbidden_modules) is None:
+        prof = profile(self.exs[0])
+        preload = ["torch"] if prof.torch else []
+        calls = sorted({c for ex in self.exs for c in ex.forbidden_calls})
+        if self.box is not None:
+            return {"preload": preload, "forbidden_calls": calls}
+        if prof.reference:
             preload.append("rnncourse.reference")
-        return {"exercise": self.ex.id, "forbidden_modules": list(self.ex.forbidden_modules),
-                "forbidden_calls": list(self.ex.forbidden_calls), "preload": preload}
+        return {"preload": preload, "forbidden_calls": calls, "guard": guard_rules(self.exs[0])}
 
     def _note(self, idx: int, reply: dict[str, Any]) -> None:
         for v in reply.get("violations", []):
@@ -160,7 +174,7 @@ class Session:
         if self.left() <= 0:
             self.dead = "submission time limit reached"
             raise ChildFailed(self.dead)
-        self.child = Child(self.limits, self._init_msg())
+        self.child = Child(self.limits, self._init_msg(), self.box, profile(self.exs[0]))
 
     def _exec_from(self, start: int, record: bool) -> None:
         assert self.child is not None
@@ -182,9 +196,15 @@ class Session:
             if record:
                 self._note(idx, reply)
                 if not reply.get("ok"):
-                    self.errors.setdefault(idx, str(reply.get("error")))
+                    self.errors.setdefault(idx, self._explain(str(reply.get("error"))))
                     if reply.get("timeout"):
                         self.skip[idx] = str(reply.get("error"))
+
+    def _explain(self, error: str) -> str:
+        """Add what the sandbox holds to an import error (a forbidden module is absent)."""
+        if self.box is not None and error.startswith(("ModuleNotFoundError", "ImportError")):
+            return f"{error} (this exercise may use: {profile(self.exs[0]).describe()})"
+        return error
 
     def run(self, calls: list[Call]) -> dict[str, Any]:
         """Invoker interface used by :func:`run_part`."""
@@ -220,68 +240,103 @@ class Session:
             self.child.close()
 
 
-def _grade_exercise(nb: Notebook, ex: Exercise, limits: Limits, deadline: float,
-                    rng: np.random.Generator, report: Report) -> None:
-    static = scan_cells(nb.cells, ex)
-    where = {p.name: defining_cell(nb, p.name) for p in ex.parts}
-    session = Session(nb, ex, limits, deadline, static)
+def _local(msg: str) -> bool:
+    return any(m in msg for m in LOCAL_FINDINGS)
+
+
+def _grade_group(nb: Notebook, exs: list[Exercise], limits: Limits, deadline: float,
+                 rng: np.random.Generator, report: Report,
+                 box: isolation.Bubblewrap | None) -> None:
+    """Run the cells once for exercises ``exs`` (one sandbox kind), then grade each of them."""
+    static = {ex.id: scan_cells(nb.cells, ex, isolated=box is not None) for ex in exs}
+    # A cell is not run if the scan flags it for every exercise of the group.
+    flagged: dict[int, list[str]] = {}
+    for idx in set.intersection(*(set(s) for s in static.values())):
+        flagged[idx] = list(dict.fromkeys(m for s in static.values() for m in s[idx]))
+    session = Session(nb, exs, limits, deadline, flagged, box)
     try:
         session.run_cells()
-        problems: dict[int, list[str]] = {}
-        for source in (static, session.violations):
-            for idx, msgs in source.items():
-                problems.setdefault(idx, []).extend(msgs)
-        defining = {c for c in where.values() if c is not None}
-        global_problems = [f"cell {i}: {m}" for i, ms in sorted(problems.items())
-                           if i not in defining for m in dict.fromkeys(ms)]
-        for part in ex.parts:
-            cell = where[part.name]
-            own = list(dict.fromkeys(problems.get(cell, []))) if cell is not None else []
-            if own or global_problems:
-                msg = "; ".join([f"cell {cell}: {m}" for m in own] + global_problems)
-                report.parts.append(PartResult(ex.id, part.name, 0, part.points, msg))
-                continue
-            if cell is not None and cell in session.skip:
-                report.parts.append(PartResult(ex.id, part.name, 0, part.points,
-                                               f"cell {cell} {session.skip[cell]}"))
-                continue
-            if cell is None:
-                report.parts.append(PartResult(ex.id, part.name, 0, part.points,
-                                               f"`{part.name}` is not defined in the notebook "
-                                               "(cell deleted or renamed?)"))
-                continue
-            verdict = run_part(part, session, rng)
-            message = verdict.message
-            if not verdict.ok and cell in session.errors:
-                message = f"cell {cell} failed ({session.errors[cell]}); {message}"
-            report.parts.append(PartResult(ex.id, part.name, part.points if verdict.ok else 0,
-                                           part.points, message))
+        for ex in exs:
+            _score_exercise(nb, ex, static[ex.id], session, rng, report)
         for idx, why in sorted(session.skip.items()):
-            if idx not in defining:
-                report.notes.append(f"{ex.id}: cell {idx} {why}")
+            if idx not in flagged and not any(defining_cell(nb, p.name) == idx
+                                              for ex in exs for p in ex.parts):
+                report.notes.append(f"{'/'.join(e.id for e in exs)}: cell {idx} {why}")
         if session.dead:
-            report.notes.append(f"{ex.id}: {session.dead}")
+            report.notes.append(f"{'/'.join(e.id for e in exs)}: {session.dead}")
     finally:
         session.close()
 
 
-def grade_file(path: str | Path, limits: Limits | None = None, seed: int | None = None) -> Report:
+def _score_exercise(nb: Notebook, ex: Exercise, static: dict[int, list[str]], session: Session,
+                    rng: np.random.Generator, report: Report) -> None:
+    where = {p.name: defining_cell(nb, p.name) for p in ex.parts}
+    problems: dict[int, list[str]] = {}
+    for source in (static, session.violations):
+        for idx, msgs in source.items():
+            problems.setdefault(idx, []).extend(msgs)
+    defining = {c for c in where.values() if c is not None}
+    global_problems = [f"cell {i}: {m}" for i, ms in sorted(problems.items())
+                       if i not in defining for m in dict.fromkeys(ms) if not _local(m)]
+    for part in ex.parts:
+        cell = where[part.name]
+        own = list(dict.fromkeys(problems.get(cell, []))) if cell is not None else []
+        if own or global_problems:
+            msg = "; ".join([f"cell {cell}: {m}" for m in own] + global_problems)
+            report.parts.append(PartResult(ex.id, part.name, 0, part.points, msg))
+            continue
+        if cell is not None and cell in session.skip:
+            report.parts.append(PartResult(ex.id, part.name, 0, part.points,
+                                           f"cell {cell} {session.skip[cell]}"))
+            continue
+        if cell is None:
+            report.parts.append(PartResult(ex.id, part.name, 0, part.points,
+                                           f"`{part.name}` is not defined in the notebook "
+                                           "(cell deleted or renamed?)"))
+            continue
+        verdict = run_part(part, session, rng)
+        message = verdict.message
+        if not verdict.ok and cell in session.errors:
+            message = f"cell {cell} failed ({session.errors[cell]}); {message}"
+        report.parts.append(PartResult(ex.id, part.name, part.points if verdict.ok else 0,
+                                       part.points, message))
+
+
+def grade_file(path: str | Path, limits: Limits | None = None, seed: int | None = None,
+               sandbox: str = "bwrap") -> Report:
     """Grade one notebook. Never raises: a failure of the grader itself lands in
-    ``report.grader_error`` (and makes ``rnncourse grade`` exit non-zero)."""
+    ``report.grader_error`` (and makes ``rnncourse grade`` exit non-zero).
+
+    ``sandbox="bwrap"`` (default) isolates each child (:mod:`.isolation`; raises
+    :class:`~rnncourse.grading.isolation.IsolationUnavailable` before grading where it cannot);
+    ``"none"`` runs it as a plain process and marks the report "not isolated".
+    """
+    if sandbox not in SANDBOXES:
+        raise ValueError(f"sandbox must be one of {SANDBOXES}, got {sandbox!r}")
+    box = None
+    if sandbox == "bwrap":
+        box = isolation.default()
+        box.check()
     start = time.monotonic()
     try:
-        return _grade_file(path, limits or Limits(), seed)
+        return _grade_file(path, limits or Limits(), seed, box)
     except Exception as e:  # noqa: BLE001 - a bug in the grader, reported as such
         import traceback
 
-        report = Report(str(path), seconds=time.monotonic() - start)
+        report = Report(str(path), seconds=time.monotonic() - start,
+                        isolation=_isolation_name(box))
         report.grader_error = f"{type(e).__name__}: {e}\n{traceback.format_exc()[-2000:]}"
         return report
 
 
-def _grade_file(path: str | Path, limits: Limits, seed: int | None) -> Report:
+def _isolation_name(box: isolation.Bubblewrap | None) -> str:
+    return "bubblewrap" if box is not None else "none (not isolated)"
+
+
+def _grade_file(path: str | Path, limits: Limits, seed: int | None,
+                box: isolation.Bubblewrap | None) -> Report:
     start = time.monotonic()
-    report = Report(str(path))
+    report = Report(str(path), isolation=_isolation_name(box))
     try:
         nb = read_notebook(path)
     except NotebookError as e:
@@ -295,9 +350,13 @@ def _grade_file(path: str | Path, limits: Limits, seed: int | None) -> Report:
                             "exercise's function names)")
     rng = np.random.default_rng(seed)
     deadline = start + limits.submission_timeout
+    groups: dict[Any, list[Exercise]] = {}
+    for ex in exercises:  # one sandbox kind: the cells run once for all its exercises
+        key = profile(ex) if box is not None else (ex.forbidden_modules, ex.forbidden_calls)
+        groups.setdefault(key, []).append(ex)
     try:
-        for ex in exercises:
-            _grade_exercise(nb, ex, limits, deadline, rng, report)
+        for exs in groups.values():
+            _grade_group(nb, exs, limits, deadline, rng, report, box)
     except Exception as e:  # noqa: BLE001 - a bug in the grader, reported as such
         import traceback
 
@@ -313,33 +372,15 @@ def _zero_all(path: Path, why: str) -> list[PartResult]:
 
 
 def grade_paths(paths: list[Path], limits: Limits | None = None, jobs: int = 2,
-                seed: int | None = None) -> list[Report]:
+                seed: int | None = None, sandbox: str = "bwrap") -> list[Report]:
     """Grade several notebooks, ``jobs`` at a time; reports in the order of ``paths``."""
+    if sandbox == "bwrap":
+        isolation.default().check()  # refuse before starting anything
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(grade_file, p, limits,
-                               None if seed is None else seed + i) for i, p in enumerate(paths)]
+        futures = [pool.submit(grade_file, p, limits, None if seed is None else seed + i,
+                               sandbox) for i, p in enumerate(paths)]
         return [f.result() for f in futures]
 
 
-# ------------------------------------------------------------------------------ output
-def format_report(report: Report, width: int = 100) -> str:
-    lines = [f"== {report.path}: {report.score}/{report.max} points ({report.seconds:.1f} s)"]
-    rows = [("exercise", "part", "points", "message")]
-    rows += [(p.exercise, p.part, f"{p.score}/{p.max}", p.message) for p in report.parts]
-    w0 = max(len(r[0]) for r in rows)
-    w1 = max(len(r[1]) for r in rows)
-    for r in rows:
-        msg = r[3] if len(r[3]) <= width else r[3][: width - 3] + "..."
-        lines.append(f"  {r[0]:<{w0}}  {r[1]:<{w1}}  {r[2]:>6}  {msg}")
-    lines += [f"  note: {n}" for n in report.notes]
-    if report.grader_error:
-        lines.append(f"  GRADER ERROR: {report.grader_error.splitlines()[0]}")
-    return "\n".join(lines)
-
-
-def reports_json(reports: list[Report]) -> str:
-    return json.dumps({"submissions": [r.to_dict() for r in reports]}, indent=2)
-
-
 __all__ = ["Limits", "Report", "PartResult", "grade_file", "grade_paths", "format_report",
-           "reports_json", "identify", "asdict"]
+           "reports_json", "identify", "asdict", "SANDBOXES", "Profile"]

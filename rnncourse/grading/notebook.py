@@ -38,26 +38,36 @@ def read_notebook(path: str | Path, max_bytes: int = 50 * 1024 * 1024) -> Notebo
             cells = [c for c in raw_cells if isinstance(c, dict) and c.get("cell_type") == "code"]
             sources = ["".join(c["source"]) if isinstance(c["source"], list) else str(c["source"])
                        for c in cells]
-            tags = [c.get("metadata", {}).get("tags", []) for c in cells]
+            tags = [_tags(c.get("metadata")) for c in cells]
             meta = nb.get("metadata", {}) if isinstance(nb.get("metadata"), dict) else {}
-        except (ValueError, KeyError, TypeError) as e:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
             raise NotebookError(f"not a valid .ipynb notebook ({type(e).__name__}: {e})") from e
     elif path.suffix in (".md", ".py"):
         import jupytext
 
+        # comment_magics off: a comment such as "# copy of ..." must stay a comment
+        fmt = {"extension": path.suffix, "comment_magics": False}
+        if path.suffix == ".py":
+            fmt["format_name"] = "percent"
         try:
-            nb = jupytext.reads(text, fmt=path.suffix[1:])
+            nb = jupytext.reads(text, fmt=fmt)
+            code = [c for c in nb.cells if c.cell_type == "code"]
+            sources = [str(c.source) for c in code]
+            tags = [_tags(c.metadata) for c in code]
+            meta = dict(nb.metadata) if isinstance(nb.metadata, dict) else {}
         except Exception as e:  # noqa: BLE001 - jupytext raises many kinds
-            raise NotebookError(f"not a readable Jupytext notebook ({e})") from e
-        code = [c for c in nb.cells if c.cell_type == "code"]
-        sources = [c.source for c in code]
-        tags = [c.metadata.get("tags", []) for c in code]
-        meta = dict(nb.metadata)
+            raise NotebookError(f"not a readable Jupytext notebook ({type(e).__name__})") from e
     else:
         raise NotebookError(f"unsupported file type {path.suffix!r} (use {', '.join(SUFFIXES)})")
     tag_map = {i: [str(t) for t in ts] for i, ts in enumerate(tags, start=1)
                if isinstance(ts, list) and ts}
     return Notebook(path, list(enumerate(sources, start=1)), meta, tag_map)
+
+
+def _tags(metadata: object) -> list[str]:
+    """The tags of a cell; malformed metadata (a list, a string) counts as none."""
+    tags = metadata.get("tags", []) if isinstance(metadata, dict) else []
+    return [str(t) for t in tags] if isinstance(tags, list) else []
 
 
 def defines(source: str, name: str) -> bool:

@@ -1,7 +1,8 @@
 """The sandboxed child process that runs one submission's cells and calls its functions.
 
-Started by :mod:`rnncourse.grading.sandbox` as ``python -m rnncourse.grading.runner FD_IN FD_OUT``.
-It applies resource limits, then answers requests (JSON over the two pipes, see :mod:`.wire`):
+Started by :mod:`rnncourse.grading.sandbox` (inside the bubblewrap sandbox of
+:mod:`rnncourse.grading.isolation`, or as a plain process with ``--sandbox none``) with the two
+pipe descriptors as arguments. It applies resource limits, then answers requests (JSON over the two pipes, see :mod:`.wire`):
 ``init`` (limits and exercise rules), ``exec`` (one cell, with a timeout), ``names`` and ``call``
 (call learner functions on inputs the grader sends; outputs go back, and the grader compares).
 Nothing this process says is trusted for scoring: it only reports outputs and observations
@@ -41,35 +42,27 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise CellTimeout()
 
 
-#: Always usable by learners: the package roots, ``check`` and the support code of exercise 3.
-ALLOWED_EXACT = ("rnncourse", "rnncourse.grading", "rnncourse.grading.check",
-                 "rnncourse.grading.CheckResult")
-ALLOWED_PREFIXES = ("rnncourse.grading.lm",)
-#: Never usable: the checker's own implementations would pass every check.
-INTERNALS = "rnncourse.grading"
-
-
 def _under(name: str, prefix: str) -> bool:
     return name == prefix or name.startswith(prefix + ".")
 
 
-def forbidden_module(name: str, prefixes: tuple[str, ...]) -> str | None:
-    """The forbidden module that dotted ``name`` belongs to, if any."""
-    if name in ALLOWED_EXACT or any(_under(name, p) for p in ALLOWED_PREFIXES):
-        return None
-    if _under(name, INTERNALS):
-        return f"{INTERNALS} internals ({name})"
-    return next((p for p in prefixes if _under(name, p)), None)
-
-
 class _Blocker(importlib.abc.MetaPathFinder):
-    """Refuses imports of the exercise's forbidden modules and records the attempt."""
+    """Refuses imports the grader's rules name (``--sandbox none`` only) and records them."""
 
-    def __init__(self, prefixes: tuple[str, ...]) -> None:
-        self.prefixes = prefixes
+    def __init__(self, rules: dict[str, list[str]]) -> None:
+        self.rules = rules
+
+    def _blocked(self, name: str) -> str | None:
+        r = self.rules
+        if name in r["allowed_exact"] or any(_under(name, p) for p in r["allowed_prefixes"]):
+            return None
+        inner = next((p for p in r["internals"] if _under(name, p)), None)
+        if inner:
+            return f"{inner} internals ({name})"
+        return next((p for p in r["forbidden_modules"] if _under(name, p)), None)
 
     def find_spec(self, fullname, path=None, target=None):
-        what = forbidden_module(fullname, self.prefixes)
+        what = self._blocked(fullname)
         if what:
             msg = f"imports {what}, which is not allowed in this exercise"
             VIOLATIONS.append(msg)
@@ -253,17 +246,6 @@ DRIVERS = {"torch_lstm": _torch_lstm}
 
 
 # ------------------------------------------------------------------------------ tripwires
-def forbidden_match(dotted: str, patterns: tuple[str, ...]) -> str | None:
-    """The pattern ("module:glob") that the dotted name ``a.b.c`` falls under, if any."""
-    for pattern in patterns:
-        prefix, glob = pattern.split(":", 1)
-        if not (dotted == prefix or dotted.startswith(prefix + ".")):
-            continue
-        if any(fnmatch.fnmatchcase(part, glob) for part in dotted[len(prefix):].split(".")):
-            return pattern
-    return None
-
-
 def _install_call_tripwires(patterns: tuple[str, ...]) -> None:
     """Wrap forbidden functions/classes so that using them is recorded and refused."""
     for pattern in patterns:
@@ -356,6 +338,7 @@ class Server:
         self.baseline: dict[str, tuple[int, Any]] = {}
         self.stdout: _CappedWriter | None = None
         self.check = None
+        self.watch = False
 
     def init(self, msg: dict[str, Any]) -> dict[str, Any]:
         import resource
@@ -368,6 +351,10 @@ class Server:
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        for key, res in (("cpu_seconds", resource.RLIMIT_CPU), ("processes", resource.RLIMIT_NPROC)):
+            value = int(msg.get(key, 0))
+            if value:  # lowered before any learner code runs; an unprivileged uid cannot raise it
+                resource.setrlimit(res, (value, value))
         limit = int(msg.get("output_chars", 100_000))
         self.stdout = _CappedWriter(sys.stdout, limit)
         sys.stdout = self.stdout  # type: ignore[assignment]
@@ -376,20 +363,28 @@ class Server:
         for name in msg.get("preload", []):
             importlib.import_module(name)
         _install_call_tripwires(tuple(msg.get("forbidden_calls", ())))
-        sys.meta_path.insert(0, _Blocker(tuple(msg.get("forbidden_modules", ()))))
+        guard = msg.get("guard")  # --sandbox none: the in-process guard of the old grader
+        if guard:
+            sys.meta_path.insert(0, _Blocker(guard))
+        self.watch = bool(guard)
         import rnncourse.grading as grading
 
         self.check = grading.check
-        self.baseline = fingerprint()
+        self.baseline = fingerprint() if self.watch else {}
         VIOLATIONS.clear()
         return {"ok": True}
 
     def _observe(self, reply: dict[str, Any]) -> dict[str, Any]:
-        patched = patched_since(self.baseline)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001 - learner code may have replaced the stream
+                pass
+        patched = patched_since(self.baseline) if self.watch else []
         if patched:
             reply["patched"] = patched
             self.baseline = fingerprint()
-        if "check" in self.ns and self.ns["check"] is not self.check:
+        if self.watch and "check" in self.ns and self.ns["check"] is not self.check:
             reply.setdefault("violations", []).append("redefines check() (tampering with the "
                                                       "checker)")
             self.ns["check"] = self.check

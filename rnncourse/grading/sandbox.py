@@ -1,9 +1,12 @@
 """Grader side of the sandbox: start the child runner, talk to it with deadlines, kill it.
 
-The child is a fresh ``python -m rnncourse.grading.runner`` in its own session (process group),
-with its output going to a size-capped temporary file. Every request has a deadline; a child that
-misses it (an infinite loop that ignores the in-child timer, a C call that never returns) or dies
-(memory) is killed with its whole process group, and :class:`ChildFailed` says why.
+The child runs :mod:`rnncourse.grading.runner` either inside a bubblewrap sandbox
+(:mod:`rnncourse.grading.isolation`, the default) or, with ``--sandbox none``, as a plain
+``python -m rnncourse.grading.runner`` in its own session ("not isolated"). Its output goes to a
+size-capped temporary file. Every request has a deadline; a child that misses it (an infinite loop
+that ignores the in-child timer, a C call that never returns) or dies (memory) is killed with
+everything it started (its pid namespace and cgroup; its process group when not isolated), and
+:class:`ChildFailed` says why.
 """
 
 from __future__ import annotations
@@ -20,6 +23,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from rnncourse.grading import wire
+from rnncourse.grading.isolation import Bubblewrap, kill_cgroups
+from rnncourse.grading.policy import Profile
+
+#: Started inside the sandbox (``python -I -S -c``): only ``/site`` is added to the path.
+BOOT = ("import sys; sys.path.insert(0, '/site'); from rnncourse.grading.runner import main; "
+        "sys.exit(main(sys.argv))")
 
 
 @dataclass
@@ -31,6 +40,7 @@ class Limits:
     memory_bytes: int = 2 * 1024**3  # RLIMIT_AS of the child
     output_chars: int = 100_000  # characters of stdout/stderr kept per child
     grace: float = 2.0  # extra seconds before the grader kills a child that ignores its timer
+    processes: int = 64  # processes (threads included) of one sandbox
 
 
 class ChildFailed(Exception):
@@ -44,26 +54,43 @@ class ChildFailed(Exception):
 class Child:
     """One sandboxed runner process."""
 
-    def __init__(self, limits: Limits, init: dict[str, Any]) -> None:
+    def __init__(self, limits: Limits, init: dict[str, Any], box: Bubblewrap | None = None,
+                 profile: Profile | None = None) -> None:
         self.limits = limits
+        self.cgroups: list = []
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
         self._log = tempfile.TemporaryFile()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-        env.update({"RNNCOURSE_GRADING": "1", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
-                    "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                    "PYTHONDONTWRITEBYTECODE": "1"})
+        fds = [str(to_child_r), str(from_child_w)]
+        if box is None:  # --sandbox none: a plain process with the grader's environment
+            env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+            env.update({"RNNCOURSE_GRADING": "1", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
+                        "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                        "PYTHONDONTWRITEBYTECODE": "1"})
+            argv = [sys.executable, "-m", "rnncourse.grading.runner", *fds]
+            cwd = tempfile.gettempdir()
+        else:
+            env = {"PATH": "/usr/bin:/bin"}
+            argv = box.argv(profile or Profile(), [sys.executable, "-I", "-S", "-c", BOOT, *fds])
+            self.cgroups = box.new_cgroup(limits.memory_bytes + 256 * 1024**2, limits.processes)
+            if self.cgroups:  # join the cgroups before bwrap starts: the whole tree is inside
+                procs = [str(d / "cgroup.procs") for d in self.cgroups]
+                argv = ["/bin/sh", "-c", 'n=$1; shift; while [ "$n" -gt 0 ]; do '
+                        'echo $$ > "$1" || exit 97; shift; n=$((n-1)); done; exec "$@"', "sh",
+                        str(len(procs)), *procs, *argv]
+            cwd = "/"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rnncourse.grading.runner", str(to_child_r), str(from_child_w)],
-            pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, stdout=self._log,
-            stderr=subprocess.STDOUT, env=env, start_new_session=True, cwd=tempfile.gettempdir(),
+            argv, pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, stdout=self._log,
+            stderr=subprocess.STDOUT, env=env, start_new_session=True, cwd=cwd,
         )
         os.close(to_child_r)
         os.close(from_child_w)
         os.set_blocking(self._to_child, False)
         msg = {"op": "init", "memory_bytes": limits.memory_bytes,
                "file_bytes": 4 * limits.output_chars + 65536,
-               "output_chars": limits.output_chars, **init}
+               "output_chars": limits.output_chars,
+               "cpu_seconds": int(limits.submission_timeout + 2 * limits.grace) + 1,
+               "processes": 0 if box is None or self.cgroups else 4 * limits.processes, **init}
         reply = self.request(msg, 60.0)
         if not reply.get("ok"):
             self.kill()
@@ -77,16 +104,16 @@ class Child:
             (size,) = struct.unpack("<Q", self._read(8, deadline))
             if size > wire.MAX_MESSAGE:
                 raise ChildFailed(f"the submission sent a reply of {size} bytes (too large)")
-            reply = wire.decode(self._read(size, deadline))
+            reply = wire.decode_reply(self._read(size, deadline))
         except ChildFailed:
             self.kill()
             raise
+        except wire.BadReply as e:
+            self.kill()
+            raise ChildFailed(f"the submission's process sent a malformed reply ({e})") from e
         except Exception as e:  # noqa: BLE001 - malformed data from the child (JSON, .npy)
             self.kill()
             raise ChildFailed(f"broken channel to the submission ({type(e).__name__})") from e
-        if not isinstance(reply, dict):
-            self.kill()
-            raise ChildFailed("the submission's process sent an unexpected reply")
         return reply
 
     def _write(self, payload: bytes, deadline: float) -> None:
@@ -138,15 +165,17 @@ class Child:
         return self._log.read().decode("utf-8", "replace")
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        try:  # even after the leader exited: what it started may live on in its group
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+        if self.cgroups:  # whatever is left of the tree (there should be nothing)
+            kill_cgroups(self.cgroups)
+            self.cgroups = []
         for fd in (self._to_child, self._from_child):
             try:
                 os.close(fd)

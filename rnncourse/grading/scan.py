@@ -1,8 +1,12 @@
-"""Static scan of submitted cells for what no exercise needs and the grader does not allow.
+"""Static scan of submitted cells for what the grader does not allow.
 
-It complements the run-time tripwires of the child process: forbidden imports and calls,
-assignments that monkeypatch numpy / torch / rnncourse, redefining ``check``, and tools for
-escaping the sandbox (frames, ``sys.modules``, ``ctypes``, signals, subprocesses).
+In the isolated mode (the default) the sandbox itself keeps forbidden modules out, so the scan
+looks only for what isolation cannot remove: names an exercise forbids inside a module it allows
+(``torch.nn.LSTM`` in the torch exercise) and verbatim or renamed copies of the package's own
+implementation of a graded function (:mod:`.copies`). With ``--sandbox none`` it also
+complements the in-process guard: forbidden imports, assignments that monkeypatch numpy / torch /
+rnncourse, redefining ``check``, and tools for escaping the process (frames, ``sys.modules``,
+``ctypes``, signals, subprocesses).
 """
 
 from __future__ import annotations
@@ -10,8 +14,9 @@ from __future__ import annotations
 import ast
 import fnmatch
 
+from rnncourse.grading.copies import copied_parts
 from rnncourse.grading.core import Exercise
-from rnncourse.grading.runner import forbidden_match, forbidden_module
+from rnncourse.grading.policy import forbidden_match, forbidden_module
 
 PROTECTED = ("numpy", "torch", "rnncourse", "math", "builtins", "scipy")
 ESCAPE_MODULES = ("ctypes", "gc", "inspect", "importlib", "subprocess", "signal", "resource",
@@ -53,22 +58,34 @@ def _under(name: str, prefixes: tuple[str, ...]) -> str | None:
     return None
 
 
-def scan_cells(cells: list[tuple[int, str]], ex: Exercise) -> dict[int, list[str]]:
+def scan_cells(cells: list[tuple[int, str]], ex: Exercise,
+               isolated: bool = False) -> dict[int, list[str]]:
     """Problems found per cell number (cells without problems are absent)."""
     aliases: dict[str, str] = {}
     found: dict[int, list[str]] = {}
     for idx, source in cells:
-        msgs = _scan(source, ex, aliases)
+        msgs = _scan(source, ex, aliases, isolated)
+        msgs += copied_parts(_strip_magics(source), [p.name for p in ex.parts])
         if msgs:
             found[idx] = list(dict.fromkeys(msgs))
     return found
 
 
-def _scan(source: str, ex: Exercise, aliases: dict[str, str]) -> list[str]:
+def _scan(source: str, ex: Exercise, aliases: dict[str, str], isolated: bool) -> list[str]:
     try:
         tree = ast.parse(_strip_magics(source))
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []  # reported when the cell runs
+    try:
+        msgs = _walk(tree, ex, aliases)
+    except RecursionError:
+        return ["is nested too deeply to be read"]
+    if isolated:  # only what isolation cannot remove: names forbidden inside allowed modules
+        msgs = [m for m in msgs if m.endswith("which this exercise forbids")]
+    return msgs
+
+
+def _walk(tree: ast.AST, ex: Exercise, aliases: dict[str, str]) -> list[str]:
     msgs: list[str] = []
 
     def use(name: str) -> None:

@@ -111,6 +111,85 @@ def from_jsonable(data: Any) -> Any:
     return {str(k): from_jsonable(v) for k, v in data.items()}
 
 
+#: Limits on what a child may send (the grader rejects a reply that exceeds them).
+MAX_STRING = 100_000
+MAX_NDIM = 8
+#: Array kinds a child may send: booleans, integers, floats (no objects, records, strings).
+ARRAY_KINDS = "biuf"
+
+
+class BadReply(ValueError):
+    """A reply from the child that does not follow the schema."""
+
+
+def from_untrusted(data: Any, depth: int = 0) -> Any:
+    """Strict :func:`from_jsonable` for data sent by a child: exact marker shapes, arrays of
+    plain numeric dtypes only, bounded strings and nesting; anything else raises
+    :class:`BadReply`."""
+    if depth > 40:
+        raise BadReply("nested too deeply")
+    if data is None or isinstance(data, (bool, int)):
+        return data
+    if isinstance(data, str):
+        if len(data) > MAX_STRING:
+            raise BadReply(f"a string of {len(data)} characters")
+        return data
+    if isinstance(data, list):
+        return [from_untrusted(v, depth + 1) for v in data]
+    if not isinstance(data, dict) or len(data) == 0:
+        raise BadReply(f"unexpected {type(data).__name__}")
+    keys = set(data)
+    if keys == {"__float__"} and isinstance(data["__float__"], str) \
+            and len(data["__float__"]) < 40:
+        return float(data["__float__"])
+    if keys in ({"__nd__"}, {"__nd__", "torch"}, {"__npscalar__"}):
+        text = data.get("__nd__", data.get("__npscalar__"))
+        if not isinstance(text, str):
+            raise BadReply("array data is not text")
+        a = _array_from_text(text)
+        if a.dtype.kind not in ARRAY_KINDS or a.dtype.names is not None or a.ndim > MAX_NDIM:
+            raise BadReply(f"an array of dtype {a.dtype} and {a.ndim} dimensions")
+        return a[()] if "__npscalar__" in keys else a
+    if keys == {"__tuple__"} and isinstance(data["__tuple__"], list):
+        return tuple(from_untrusted(v, depth + 1) for v in data["__tuple__"])
+    if keys == {"__dict__"} and isinstance(data["__dict__"], dict):
+        return {str(k)[:200]: from_untrusted(v, depth + 1) for k, v in data["__dict__"].items()}
+    if keys == {"__opaque__"} and isinstance(data["__opaque__"], str):
+        return Opaque(data["__opaque__"][:200])
+    raise BadReply("unknown value marker " + ", ".join(sorted(k[:40] for k in keys)[:5]))
+
+
+#: The reply schema: field -> type (lists hold strings, except ``results``).
+REPLY_FIELDS: dict[str, type] = {"ok": bool, "error": str, "traceback": str, "timeout": bool,
+                                 "results": list, "mutated": list, "violations": list,
+                                 "patched": list, "stdout_overflow": bool, "defined": list}
+
+
+def decode_reply(payload: bytes) -> dict[str, Any]:
+    """Decode and validate one reply of a child; raises :class:`BadReply`."""
+    try:
+        data = json.loads(payload.decode("utf-8"))
+    except (ValueError, RecursionError) as e:
+        raise BadReply(f"not JSON ({type(e).__name__})") from e
+    if not isinstance(data, dict) or "__dict__" not in data or len(data) != 1:
+        raise BadReply("a reply must be a dict")
+    try:
+        reply = from_untrusted(data)
+    except (ValueError, RecursionError, OSError) as e:
+        raise BadReply(str(e) if isinstance(e, BadReply) else type(e).__name__) from e
+    if not isinstance(reply.get("ok"), bool):
+        raise BadReply("no 'ok' field")
+    for key, value in reply.items():
+        kind = REPLY_FIELDS.get(key)
+        if kind is None:
+            raise BadReply(f"unknown field {key[:40]!r}")
+        if not isinstance(value, kind):
+            raise BadReply(f"field {key!r} is a {type(value).__name__}")
+        if kind is list and key != "results" and not all(isinstance(v, str) for v in value):
+            raise BadReply(f"field {key!r} must hold strings")
+    return reply
+
+
 def encode(obj: Any) -> bytes:
     return json.dumps(to_jsonable(obj)).encode("utf-8")
 

@@ -48,3 +48,8 @@ def __getattr__(name: str) -> Any:
         module = importlib.import_module(_LAZY[name])
         return module if name == "experiments" else getattr(module, name)
     raise AttributeError(f"module 'rnncourse.train' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # The lazy names too, so that dir() and Sphinx autodoc see them.
+    return sorted(set(globals()) | set(__all__))

@@ -91,7 +91,7 @@ def _add_train(subparsers: argparse._SubParsersAction) -> None:
         "--dropout",
         type=_nonneg_float,
         default=0.0,
-        help="dropout between layers and before the output layer",
+        help="dropout on the embeddings, between layers and before the output layer",
     )
     m.add_argument(
         "--backend",

@@ -23,11 +23,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnncourse.data import CharVocab, StreamBatcher, Vocab
+from rnncourse.data import CharVocab, StreamBatcher, Vocab, convert_loss
 from rnncourse.train.checkpoint import FORMAT, CheckpointError, load_checkpoint, save_checkpoint
 from rnncourse.train.models import BACKENDS, CELLS, CharLM, detach_state, sample_ids
-
-LN2 = math.log(2.0)
 
 
 @dataclass
@@ -40,6 +38,7 @@ class TrainConfig:
     hidden_size, num_layers, embed_dim : int
         Model size: H per layer, number of stacked layers, embedding size E.
     dropout : float
+        Dropout probability on the embeddings, between layers and before the read-out.
     batch_size : int
         N, parallel streams.
     seq_len : int
@@ -74,6 +73,19 @@ class TrainConfig:
         CPU or GPU); evaluation stays in float32. Both backends' LSTMs then run their matrix
         products in bfloat16 (rnncourse.nn keeps gates and state in float32); RNN and GRU of
         rnncourse.nn compute in float32 under autocast.
+    locked_dropout : bool
+        Reuse the dropout masks of the embeddings and the read-out at every time step
+        (variational dropout) instead of drawing new ones per step.
+    tie_weights : bool
+        Share the embedding matrix with the read-out layer (needs embed_dim == hidden_size).
+    layer_norm : bool
+        Layer-normalised LSTM cell (cell="lstm" only).
+    clip_mode : {"norm", "value"}
+        Clip the global L2 norm of the gradient to ``clip``, or every entry to [-clip, clip].
+    partition : {"sequential", "random"}
+        "sequential": N contiguous streams read in order, the state carried (and detached)
+        from window to window; "random": every update draws N windows at random offsets and
+        starts them from a zero state.
     """
 
     cell: str = "lstm"
@@ -100,8 +112,17 @@ class TrainConfig:
     device: str = "auto"
     backend: str = "rnncourse"
     amp: str = "none"
+    locked_dropout: bool = False
+    tie_weights: bool = False
+    layer_norm: bool = False
+    clip_mode: str = "norm"
+    partition: str = "sequential"
 
     def __post_init__(self) -> None:
+        if self.clip_mode not in ("norm", "value"):
+            raise ValueError(f"clip_mode must be 'norm' or 'value', got {self.clip_mode!r}")
+        if self.partition not in ("sequential", "random"):
+            raise ValueError(f"partition must be 'sequential' or 'random', got {self.partition!r}")
         if self.cell not in CELLS:
             raise ValueError(f"unknown model type {self.cell!r}: cell must be one of {list(CELLS)}")
         if self.backend not in BACKENDS:
@@ -235,7 +256,8 @@ class LMTrainer:
         torch.manual_seed(config.seed)
         self.model = CharLM(
             len(self.vocab), config.hidden_size, config.num_layers, config.cell,
-            config.embed_dim, config.dropout, config.backend,
+            config.embed_dim, config.dropout, config.backend, config.locked_dropout,
+            config.tie_weights, config.layer_norm,
         ).to(self.device)  # fmt: skip
         self.optimizer = torch.optim.Adam(
             self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
@@ -265,6 +287,16 @@ class LMTrainer:
         T = self.config.seq_len
         return self._inputs[:, k * T : (k + 1) * T], self._targets[:, k * T : (k + 1) * T], k == 0
 
+    def _random_windows(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """N windows of T at random offsets of the training ids (reproducible per step)."""
+        N, T = self.config.batch_size, self.config.seq_len
+        gen = np.random.default_rng((self.config.seed, step))
+        starts = gen.integers(0, len(self.train_ids) - T, size=N)
+        idx = torch.from_numpy(starts[:, None] + np.arange(T)).to(self.device)
+        if getattr(self, "_ids", None) is None:
+            self._ids = torch.from_numpy(self.train_ids).to(self.device)
+        return self._ids[idx], self._ids[idx + 1]
+
     # ------------------------------------------------------------------ training
     def train_step(self) -> float:
         """One update on the next window; returns the training loss in nats per character."""
@@ -272,6 +304,9 @@ class LMTrainer:
         x, y, new_epoch = self._window(self.step)
         if new_epoch:
             self.state = None  # the streams restart: nothing meaningful to carry over
+        if cfg.partition == "random":
+            x, y = self._random_windows(self.step)
+            self.state = None  # unrelated windows: no state to carry
         lr = cfg.lr_at(self.step)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
@@ -282,7 +317,12 @@ class LMTrainer:
         loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        if cfg.clip is not None:
+        if cfg.clip is not None and cfg.clip_mode == "value":
+            gnorm = float(nn.utils.get_total_norm(
+                [p.grad for p in self.model.parameters() if p.grad is not None]
+            ))  # fmt: skip
+            nn.utils.clip_grad_value_(self.model.parameters(), cfg.clip)
+        elif cfg.clip is not None:
             gnorm = float(nn.utils.clip_grad_norm_(self.model.parameters(), cfg.clip))
         else:
             gnorm = float(torch.linalg.vector_norm(
@@ -294,14 +334,20 @@ class LMTrainer:
         h = self.history
         h["step"].append(self.step)
         h["loss"].append(value)
-        h["bpc"].append(value / LN2)
+        h["bpc"].append(convert_loss(value, "bits"))
         h["grad_norm"].append(gnorm)
         h["lr"].append(lr)
         self.step += 1
         return value
 
     @torch.no_grad()
-    def evaluate(self, text: str | None = None, batch_size: int = 64, seq_len: int = 256) -> float:
+    def evaluate(
+        self,
+        text: str | None = None,
+        batch_size: int = 64,
+        seq_len: int = 256,
+        carry_state: bool = True,
+    ) -> float:
         """Validation bits per character.
 
         Parameters
@@ -309,7 +355,11 @@ class LMTrainer:
         text : str or None
             Text to score; default the trainer's validation text (first ``eval_chars``).
         batch_size, seq_len : int
-            Streams and window used for scoring (state is carried across windows).
+            Streams and window used for scoring: the text is cut into ``batch_size`` contiguous
+            streams, each read in windows of ``seq_len``.
+        carry_state : bool, default True
+            Carry the state from window to window of a stream; False starts every window from
+            a zero state (so each prediction sees at most its window's earlier characters).
 
         Returns
         -------
@@ -327,13 +377,13 @@ class LMTrainer:
         for x, y in batcher:
             xt = torch.from_numpy(np.ascontiguousarray(x)).to(self.device)
             yt = torch.from_numpy(np.ascontiguousarray(y)).to(self.device)
-            logits, state = self.model(xt, state)
+            logits, state = self.model(xt, state if carry_state else None)
             total += float(nn.functional.cross_entropy(
                 logits.reshape(-1, logits.shape[-1]).float(), yt.reshape(-1), reduction="sum"
             ))  # fmt: skip
             count += yt.numel()
         self.model.train(was_training)
-        return total / count / LN2
+        return convert_loss(total / count, "bits")
 
     def sample(
         self,
@@ -436,7 +486,7 @@ class LMTrainer:
                 bar.update(1)
                 postfix = {
                     "loss": f"{loss:.3f}",
-                    "bpc": f"{loss / LN2:.3f}",
+                    "bpc": f"{convert_loss(loss, 'bits'):.3f}",
                     "chars/s": f"{self.chars_per_second:,.0f}",
                 }
                 if self.history["val_bpc"]:
@@ -579,7 +629,8 @@ def load_model(
         )
     model = CharLM(
         len(vocab), config.hidden_size, config.num_layers, config.cell, config.embed_dim,
-        config.dropout, backend or config.backend,
+        config.dropout, backend or config.backend, config.locked_dropout, config.tie_weights,
+        config.layer_norm,
     )  # fmt: skip
     model.load_state_dict(ck["model"])
     return model.to(resolve_device(device)).eval(), vocab, config

@@ -10,6 +10,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from rnncourse.nn.regularize import LayerNormLSTM, LockedDropout
+
 CELLS = ("rnn", "gru", "lstm")
 BACKENDS = ("rnncourse", "torch")
 State = Tensor | tuple[Tensor, Tensor]
@@ -75,8 +77,16 @@ class CharLM(nn.Module):
         E, size of the learned character embedding (an embedding row is what a one-hot
         vector times the input weight matrix selects).
     dropout : float, default 0.0
-        Between recurrent layers and before the read-out.
+        On the embeddings, between recurrent layers and before the read-out.
     backend : {"rnncourse", "torch"}
+    locked_dropout : bool, default False
+        Draw the dropout masks of the embeddings and of the read-out once per sequence and reuse
+        them at every step (variational dropout, Gal & Ghahramani 2016) instead of per step.
+    tie_weights : bool, default False
+        Use the embedding matrix as the read-out's weight (Press & Wolf 2017); needs
+        ``embed_dim == hidden_size``.
+    layer_norm : bool, default False
+        Use :class:`rnncourse.nn.regularize.LayerNormLSTM` (``cell="lstm"`` only).
 
     Attributes
     ----------
@@ -92,17 +102,34 @@ class CharLM(nn.Module):
         embed_dim: int = 64,
         dropout: float = 0.0,
         backend: str = "rnncourse",
+        locked_dropout: bool = False,
+        tie_weights: bool = False,
+        layer_norm: bool = False,
     ) -> None:
         super().__init__()
         for name, v in (("vocab_size", vocab_size), ("hidden_size", hidden_size)):
             if v < 1:
                 raise ValueError(f"{name} must be >= 1, got {v}")
+        if tie_weights and embed_dim != hidden_size:
+            raise ValueError(
+                "tie_weights needs embed_dim == hidden_size, "
+                f"got E = {embed_dim}, H = {hidden_size}"
+            )
+        if layer_norm and cell != "lstm":
+            raise ValueError(f"layer_norm needs cell='lstm', got cell={cell!r}")
         self.cell, self.vocab_size, self.hidden_size = cell, vocab_size, hidden_size
         self.num_layers = num_layers
         self.embed = nn.Embedding(vocab_size, embed_dim)
-        self.rnn = make_rnn(cell, embed_dim, hidden_size, num_layers, dropout, backend=backend)
-        self.drop = nn.Dropout(dropout)
+        if layer_norm:
+            between = dropout if num_layers > 1 else 0.0
+            self.rnn = LayerNormLSTM(embed_dim, hidden_size, num_layers, True, True, between)
+        else:
+            self.rnn = make_rnn(cell, embed_dim, hidden_size, num_layers, dropout, backend=backend)
+        self.drop_in = LockedDropout(dropout, locked=locked_dropout)
+        self.drop = LockedDropout(dropout, locked=locked_dropout)
         self.head = nn.Linear(hidden_size, vocab_size)
+        if tie_weights:
+            self.head.weight = self.embed.weight  # one (V, H) matrix, read in and written out
 
     def forward(self, x: Tensor, state: State | None = None) -> tuple[Tensor, State]:
         """Scores for the next token.
@@ -121,7 +148,7 @@ class CharLM(nn.Module):
         """
         if x.dim() != 2:
             raise ValueError(f"x must be (N, T) token ids, got shape {tuple(x.shape)}")
-        out, state = self.rnn(self.embed(x), state)
+        out, state = self.rnn(self.drop_in(self.embed(x)), state)
         return self.head(self.drop(out)), state
 
 

@@ -7,15 +7,12 @@ next (truncated BPTT), and a sample printed every so often to watch the model le
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from rnncourse import reference as ref
-from rnncourse.data import CharVocab, StreamBatcher
-
-LN2 = math.log(2.0)
+from rnncourse.data import CharVocab, StreamBatcher, convert_loss
 
 
 class NumpyCharRNN:
@@ -108,7 +105,7 @@ class NumpyCharRNN:
         hist["step"].append(self.step)
         hist["loss"].append(per_char)
         hist["smooth_loss"].append(0.99 * prev + 0.01 * per_char)
-        hist["bpc"].append(per_char / LN2)
+        hist["bpc"].append(convert_loss(per_char, "bits"))
         self.step += 1
         return per_char
 
@@ -148,7 +145,7 @@ class NumpyCharRNN:
             total += float(loss)
             count += y_ids.shape[1]
             h = h_seq[:, -1]
-        return total / count / LN2
+        return convert_loss(total / count, "bits")
 
     def fit(self, steps: int, sample_every: int = 0, sample_len: int = 200,
             eval_every: int = 0, progress: bool = True,
@@ -189,6 +186,7 @@ class NumpyCharRNN:
                 self.history["val_step"].append(self.step)
                 self.history["val_bpc"].append(self.evaluate())
             rate = (i + 1) * chars / max(time.perf_counter() - start, 1e-9)
-            bar.set_postfix(loss=f"{loss:.3f}", bpc=f"{loss / LN2:.3f}", chars_s=f"{rate:,.0f}",
+            bpc = convert_loss(loss, "bits")
+            bar.set_postfix(loss=f"{loss:.3f}", bpc=f"{bpc:.3f}", chars_s=f"{rate:,.0f}",
                             refresh=False)  # fmt: skip
         return self.history

@@ -70,8 +70,13 @@ def encode_array(arr: np.ndarray, bits: int = 16) -> dict[str, Any]:
     q = np.rint((a - lo) / scale).clip(0, levels)
     dtype = np.uint8 if bits == 8 else np.dtype("<u2")
     raw = q.astype(dtype).tobytes()
-    return {"shape": list(a.shape), "lo": lo, "hi": hi, "bits": bits,
-            "b64": base64.b64encode(raw).decode("ascii")}
+    return {
+        "shape": list(a.shape),
+        "lo": lo,
+        "hi": hi,
+        "bits": bits,
+        "b64": base64.b64encode(raw).decode("ascii"),
+    }
 
 
 def decode_array(enc: dict[str, Any]) -> np.ndarray:
@@ -84,9 +89,11 @@ def decode_array(enc: dict[str, Any]) -> np.ndarray:
 
 
 def error_html(message: str) -> str:
-    """The box a widget shows instead of its view when its input is unusable."""
-    return ('<div class="rnnw-error" role="alert"><b>Cannot show this widget:</b> '
-            f"{html.escape(message)}</div>")
+    """Return the box a widget shows instead of its view when its input is unusable."""
+    return (
+        '<div class="rnnw-error" role="alert"><b>Cannot show this widget:</b> '
+        f"{html.escape(message)}</div>"
+    )
 
 
 def _json_for_script(data: Any) -> str:
@@ -111,6 +118,8 @@ class WidgetBase:
     def __init__(self) -> None:
         self.data: dict[str, Any] | None = None
         self.error: str | None = None
+        # Names this widget's view across redraws, so the view can restore its own controls.
+        self.view_id = f"rnnw-view-{next(_COUNTER)}-{np.random.default_rng().integers(1 << 30)}"
         self._live = None
         self._output = None
 
@@ -119,7 +128,7 @@ class WidgetBase:
         raise NotImplementedError
 
     def _controls(self) -> list:
-        """ipywidgets controls for the live view (Python callbacks); empty by default."""
+        """Return the ipywidgets controls for the live view (Python callbacks); empty by default."""
         return []
 
     # -- state ------------------------------------------------------------------------------
@@ -143,7 +152,7 @@ class WidgetBase:
             body = error_html(self.error or "nothing to show")
             style = _asset("rnnw.css")
             return f'<div class="rnnw-root" id="{uid}">{body}</div><style>{style}</style>'
-        payload = dict(self.data, kind=self.kind)
+        payload = dict(self.data, kind=self.kind, view_id=self.view_id)
         return (
             f'<div class="rnnw-root" id="{uid}" data-kind="{self.kind}">'
             '<script type="application/json" class="rnnw-data">'
@@ -154,8 +163,11 @@ class WidgetBase:
         )
 
     def to_iframe(self) -> str:
-        """The view inside an ``<iframe srcdoc>``: its script runs even where HTML is inserted
-        without executing scripts (the ipywidgets ``HTML`` widget, live or in the static book)."""
+        """Return the view inside an ``<iframe srcdoc>``.
+
+        Its script runs even where HTML is inserted without executing scripts (the ipywidgets
+        ``HTML`` widget, live or in the static book).
+        """
         doc = (
             "<!DOCTYPE html><html><head><meta charset='utf-8'>"
             "<style>body{margin:0;padding:2px;background:#fff}</style></head><body>"
@@ -168,7 +180,7 @@ class WidgetBase:
         )
 
     def live_view(self):
-        """The ipywidgets view: the JavaScript view (in an iframe) above the Python controls."""
+        """Return the ipywidgets view: the JavaScript view (in an iframe) above the controls."""
         import ipywidgets as widgets
 
         if self._live is None:

@@ -13,20 +13,24 @@ from typing import Any
 
 import numpy as np
 
+from rnncourse.analysis.recording import as_recordable
 from rnncourse.widgets._base import WidgetBase, encode_array
-from rnncourse.widgets._models import as_recordable
 
 __all__ = ["CellExplorer"]
 
 _GATES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 #: Default weights, chosen so that every gate visibly moves across the slider ranges.
 _DEFAULTS = {
-    "lstm": {"wx": {"i": 2.0, "f": -1.0, "g": 1.5, "o": 1.0},
-             "wh": {"i": 1.0, "f": 1.5, "g": -1.0, "o": 2.0},
-             "b": {"i": 0.0, "f": 1.0, "g": 0.0, "o": 0.0}},
-    "gru": {"wx": {"r": 1.0, "z": -1.5, "n": 2.0},
-            "wh": {"r": 2.0, "z": 1.0, "n": 1.5},
-            "b": {"r": 0.0, "z": 0.0, "n": 0.0}},
+    "lstm": {
+        "wx": {"i": 2.0, "f": -1.0, "g": 1.5, "o": 1.0},
+        "wh": {"i": 1.0, "f": 1.5, "g": -1.0, "o": 2.0},
+        "b": {"i": 0.0, "f": 1.0, "g": 0.0, "o": 0.0},
+    },
+    "gru": {
+        "wx": {"r": 1.0, "z": -1.5, "n": 2.0},
+        "wh": {"r": 2.0, "z": 1.0, "n": 1.5},
+        "b": {"r": 0.0, "z": 0.0, "n": 0.0},
+    },
 }
 _KEEP = {"lstm": "f", "gru": "z"}
 
@@ -60,8 +64,15 @@ class CellExplorer(WidgetBase):
 
     kind = "cell"
 
-    def __init__(self, cell: str = "lstm", weights: dict | None = None, x_values: Any = None,
-                 h_values: Any = None, c_values: Any = None, bias_values: Any = None) -> None:
+    def __init__(
+        self,
+        cell: str = "lstm",
+        weights: dict | None = None,
+        x_values: Any = None,
+        h_values: Any = None,
+        c_values: Any = None,
+        bias_values: Any = None,
+    ) -> None:
         super().__init__()
         self.cell = cell
         self.weights = _merge_weights(cell, weights)
@@ -94,9 +105,11 @@ class CellExplorer(WidgetBase):
         b = {g: self.weights["b"][g] for g in gates}
         if keep_bias is not None:
             b[_KEEP[self.cell]] = keep_bias
-        p = {"Wx": np.array([[self.weights["wx"][g] for g in gates]]),
-             "Wh": np.array([[self.weights["wh"][g] for g in gates]]),
-             "b": np.array([b[g] for g in gates])}
+        p = {
+            "Wx": np.array([[self.weights["wx"][g] for g in gates]]),
+            "Wh": np.array([[self.weights["wh"][g] for g in gates]]),
+            "b": np.array([b[g] for g in gates]),
+        }
         if self.cell == "gru":
             p["bh"] = np.zeros(3)
         return p
@@ -110,16 +123,21 @@ class CellExplorer(WidgetBase):
         per_bias = [self._step(flat, bias) for bias in self.axes["b"]]
         shape = [len(self.axes[n]) for n in names]
         # stack the bias axis last, matching the C-order index the view computes
-        self.values = {k: np.stack([pb[k] for pb in per_bias], axis=-1).reshape(shape)
-                       for k in per_bias[0]}
+        self.values = {
+            k: np.stack([pb[k] for pb in per_bias], axis=-1).reshape(shape) for k in per_bias[0]
+        }
         keep = _KEEP[self.cell]
         labels = {"x": "x_t", "h": "h_{t−1}", "c": "c_{t−1}", "b": f"bias b_{keep}"}
-        start = {n: int(np.argmin(np.abs(self.axes[n] - _start(n, self.axes[n], self.weights,
-                                                               keep))))
-                 for n in names}
+        start = {
+            n: int(np.argmin(np.abs(self.axes[n] - _start(n, self.axes[n], self.weights, keep))))
+            for n in names
+        }
         table = [[g, f"{g} ({'tanh' if g in 'gn' else 'σ'})"] for g in _GATES[self.cell]]
-        table += [["c", "c_t"], ["tc", "tanh(c_t)"], ["h", "h_t"]] if self.cell == "lstm" \
+        table += (
+            [["c", "c_t"], ["tc", "tanh(c_t)"], ["h", "h_t"]]
+            if self.cell == "lstm"
             else [["h", "h_t"]]
+        )
         return {
             "cell": self.cell,
             "title": f"One {self.cell.upper()} step (D = H = 1): move the inputs, watch the gates",
@@ -145,13 +163,18 @@ class CellExplorer(WidgetBase):
         return out
 
     # ------------------------------------------------------------------ values at a point
-    def at(self, x: float, h_prev: float, c_prev: float | None = None,
-           keep_bias: float | None = None) -> dict[str, float]:
+    def at(
+        self, x: float, h_prev: float, c_prev: float | None = None, keep_bias: float | None = None
+    ) -> dict[str, float]:
         """Values shown for the grid point nearest to the given inputs (what the sliders select)."""
         if self.error is not None:
             raise ValueError(self.error)
-        point = {"x": x, "h": h_prev, "c": c_prev,
-                 "b": self.weights["b"][_KEEP[self.cell]] if keep_bias is None else keep_bias}
+        point = {
+            "x": x,
+            "h": h_prev,
+            "c": c_prev,
+            "b": self.weights["b"][_KEEP[self.cell]] if keep_bias is None else keep_bias,
+        }
         names = self.data["axis_names"]
         idx = tuple(int(np.argmin(np.abs(self.axes[n] - point[n]))) for n in names)
         return {k: float(v[idx]) for k, v in self.values.items()}
@@ -169,9 +192,15 @@ class CellExplorer(WidgetBase):
             for part in ("wx", "wh", "b"):
                 if part == "b" and g == keep:
                     continue  # the keep-gate bias is an axis of the browser view
-                s = widgets.FloatSlider(value=self.weights[part][g], min=-4.0, max=4.0, step=0.25,
-                                        description=f"{part}[{g}]", continuous_update=False,
-                                        layout=widgets.Layout(width="240px"))
+                s = widgets.FloatSlider(
+                    value=self.weights[part][g],
+                    min=-4.0,
+                    max=4.0,
+                    step=0.25,
+                    description=f"{part}[{g}]",
+                    continuous_update=False,
+                    layout=widgets.Layout(width="240px"),
+                )
                 s.observe(self._on_slider(part, g), names="value")
                 self._sliders[(part, g)] = s
                 row.append(s)
@@ -182,6 +211,7 @@ class CellExplorer(WidgetBase):
     def _on_slider(self, part: str, gate: str):
         def callback(change: dict) -> None:
             self.set_weight(part, gate, float(change["new"]))
+
         return callback
 
     def set_weight(self, part: str, gate: str, value: float) -> None:

@@ -1,5 +1,7 @@
-"""Gradient-flow explorer: how much gradient reaches step t from a loss on the last state, for a
-tanh RNN whose recurrent matrix has a chosen spectral radius, next to an LSTM and a GRU.
+"""Gradient-flow explorer (chapter 7).
+
+How much gradient reaches step t from a loss on the last state, for a tanh RNN whose recurrent
+matrix has a chosen spectral radius, next to an LSTM and a GRU.
 
 The curves are :func:`rnncourse.analysis.hidden_state_gradients` (exact, autograd, float64); the
 parameter-gradient norms used for clipping come from the NumPy reference's backward passes
@@ -20,11 +22,11 @@ _NAMES = {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 class GradientFlowExplorer(WidgetBase):
-    """‖∂L/∂h_t‖ against t (log scale) for a loss that reads only h_T, for several spectral radii.
+    r"""‖∂L/∂h_t‖ against t (log scale) for a loss that reads only h_T, for several spectral radii.
 
-    The loss is :math:`L = \\sum_n g_n^\\top h_T^{(n)}` with random unit vectors :math:`g_n`, so
-    :math:`\\partial L/\\partial h_t = g_n^\\top\\,\\partial h_T/\\partial h_t`: the curve is the
-    size of :math:`\\partial h_T/\\partial h_t` along the direction BPTT actually carries back,
+    The loss is :math:`L = \sum_n g_n^\top h_T^{(n)}` with random unit vectors :math:`g_n`, so
+    :math:`\partial L/\partial h_t = g_n^\top\,\partial h_T/\partial h_t`: the curve is the
+    size of :math:`\partial h_T/\partial h_t` along the direction BPTT actually carries back,
     averaged over the batch.
 
     Parameters
@@ -58,10 +60,21 @@ class GradientFlowExplorer(WidgetBase):
 
     kind = "gradflow"
 
-    def __init__(self, radii: Any = None, *, T: int = 60, hidden_size: int = 32,
-                 input_size: int = 8, batch_size: int = 4, cells: Any = ("rnn", "lstm", "gru"),
-                 keep_bias: float = 2.0, input_scale: float = 0.1, taus: Any = None,
-                 start_radius: float = 1.0, seed: int = 0) -> None:
+    def __init__(
+        self,
+        radii: Any = None,
+        *,
+        T: int = 60,
+        hidden_size: int = 32,
+        input_size: int = 8,
+        batch_size: int = 4,
+        cells: Any = ("rnn", "lstm", "gru"),
+        keep_bias: float = 2.0,
+        input_scale: float = 0.1,
+        taus: Any = None,
+        start_radius: float = 1.0,
+        seed: int = 0,
+    ) -> None:
         super().__init__()
         self.radii = np.round(np.arange(0.5, 1.51, 0.1), 2) if radii is None else radii
         self.taus = np.array([0.1, 1.0, 10.0]) if taus is None else taus
@@ -76,15 +89,21 @@ class GradientFlowExplorer(WidgetBase):
 
     # ------------------------------------------------------------------ computation
     def setup(self, cell: str, radius: float) -> tuple[np.ndarray, dict, np.ndarray]:
-        """Inputs x (N, T, D), parameters and upstream unit vectors g (N, H) for one curve.
+        """Draw inputs x (N, T, D), parameters and upstream unit vectors g (N, H) for one curve.
 
         The same seed gives the same x and g for every cell and radius, and the same random
         direction of the weights (only their scale changes with the radius).
         """
         from rnncourse.analysis import init_params
 
-        params = init_params(cell, self.input_size, self.hidden_size, spectral_radius=radius,
-                             keep_bias=self.keep_bias, rng=np.random.default_rng(self.seed))
+        params = init_params(
+            cell,
+            self.input_size,
+            self.hidden_size,
+            spectral_radius=radius,
+            keep_bias=self.keep_bias,
+            rng=np.random.default_rng(self.seed),
+        )
         rng = np.random.default_rng([self.seed, 1])
         x = self.input_scale * rng.standard_normal((self.batch_size, self.T, self.input_size))
         g = rng.standard_normal((self.batch_size, self.hidden_size))
@@ -130,26 +149,39 @@ class GradientFlowExplorer(WidgetBase):
         lo = max(float(finite.min()) if finite.size else 1e-10, 1e-10)
         hi = min(float(finite.max()) if finite.size else 1.0, 1e12)
         ylim = [10 ** np.floor(np.log10(lo)), 10 ** np.ceil(np.log10(max(hi, 10 * lo)))]
-        scale = {c: [[float(min(1.0, tau / n)) if n > 0 else 1.0 for tau in self.taus]
-                     for n in self.grad_norms[c]] for c in self.cells}
+        scale = {
+            c: [
+                [float(min(1.0, tau / n)) if n > 0 else 1.0 for tau in self.taus]
+                for n in self.grad_norms[c]
+            ]
+            for c in self.cells
+        }
         start = int(np.argmin(np.abs(self.radii - self.start_radius)))
         return {
             "title": f"Gradient reaching h_t from a loss on h_T (T = {self.T}, "
-                     f"H = {self.hidden_size})",
-            "T": self.T, "radii": [float(r) for r in self.radii], "start": start,
-            "cells": list(self.cells), "names": {c: _NAMES[c] for c in self.cells},
-            "curves": {c: [[_finite(v) for v in row] for row in self.curves[c]]
-                       for c in self.cells},
+            f"H = {self.hidden_size})",
+            "T": self.T,
+            "radii": [float(r) for r in self.radii],
+            "start": start,
+            "cells": list(self.cells),
+            "names": {c: _NAMES[c] for c in self.cells},
+            "curves": {
+                c: [[_finite(v) for v in row] for row in self.curves[c]] for c in self.cells
+            },
             "rates": {c: [_finite(v) for v in self.rates[c]] for c in self.cells},
             "grad_norm": {c: [_finite(v) for v in self.grad_norms[c]] for c in self.cells},
-            "taus": [float(t) for t in self.taus], "clip_start": min(1, len(self.taus) - 1),
-            "clip_scale": scale, "ylim": ylim,
+            "taus": [float(t) for t in self.taus],
+            "clip_start": min(1, len(self.taus) - 1),
+            "clip_scale": scale,
+            "ylim": ylim,
             "ylabel": "‖∂L/∂h_t‖ (log scale)",
-            "note": (f"Every recurrent block (all three cells) is scaled to the spectral radius ρ; "
-                     f"LSTM forget / GRU z bias = {self.keep_bias:g}; inputs N(0, "
-                     f"{self.input_scale:g}²); mean over {self.batch_size} sequences. Clipping "
-                     "rescales the whole gradient by min(1, τ/‖∇θ L‖): it caps an exploding update "
-                     "but leaves the shape of the curve, and so a vanishing gradient, unchanged."),
+            "note": (
+                f"Every recurrent block (all three cells) is scaled to the spectral radius ρ; "
+                f"LSTM forget / GRU z bias = {self.keep_bias:g}; inputs N(0, "
+                f"{self.input_scale:g}²); mean over {self.batch_size} sequences. Clipping "
+                "rescales the whole gradient by min(1, τ/‖∇θ L‖): it caps an exploding update "
+                "but leaves the shape of the curve, and so a vanishing gradient, unchanged."
+            ),
         }
 
     # ------------------------------------------------------------------ live controls
@@ -159,13 +191,25 @@ class GradientFlowExplorer(WidgetBase):
         specs = {"T": (10, 200, 10), "hidden_size": (4, 128, 4)}
         row = []
         for name, (lo, hi, step) in specs.items():
-            s = widgets.IntSlider(value=getattr(self, name), min=lo, max=hi, step=step,
-                                  description=name, continuous_update=False)
+            s = widgets.IntSlider(
+                value=getattr(self, name),
+                min=lo,
+                max=hi,
+                step=step,
+                description=name,
+                continuous_update=False,
+            )
             s.observe(self._setter(name), names="value")
             self._sliders[name] = s
             row.append(s)
-        kb = widgets.FloatSlider(value=self.keep_bias, min=-2, max=5, step=0.5,
-                                 description="keep bias", continuous_update=False)
+        kb = widgets.FloatSlider(
+            value=self.keep_bias,
+            min=-2,
+            max=5,
+            step=0.5,
+            description="keep bias",
+            continuous_update=False,
+        )
         kb.observe(self._setter("keep_bias"), names="value")
         self._sliders["keep_bias"] = kb
         return [widgets.HBox([*row, kb])]
@@ -173,6 +217,7 @@ class GradientFlowExplorer(WidgetBase):
     def _setter(self, name: str):
         def callback(change: dict) -> None:
             self.set(**{name: change["new"]})
+
         return callback
 
     def set(self, **settings: Any) -> None:

@@ -1,8 +1,8 @@
 """Gate inspector: heatmaps of every gate and state over time x units, a time cursor, unit traces.
 
-The recording comes from :class:`rnncourse.nn.GateRecorder` (see :mod:`rnncourse.widgets._models`);
-the browser view scrubs time and picks units over that recording, and in live Jupyter a text box
-re-runs the model on new input.
+The recording comes from :class:`rnncourse.nn.GateRecorder` (see
+:mod:`rnncourse.analysis.recording`); the browser view scrubs time and picks units over that
+recording, and in live Jupyter a text box re-runs the model on new input.
 """
 
 from __future__ import annotations
@@ -11,15 +11,21 @@ from typing import Any
 
 import numpy as np
 
+from rnncourse.analysis.recording import as_recordable, check_numbers, encode_text, record
 from rnncourse.widgets._base import WidgetBase, encode_array
-from rnncourse.widgets._models import as_recordable, check_numbers, encode_text, record
 
 __all__ = ["GateInspector"]
 
 _LABELS = {
-    "i": "input gate i (σ)", "f": "forget gate f (σ)", "g": "candidate g (tanh)",
-    "o": "output gate o (σ)", "c": "cell state c", "h": "hidden state h",
-    "r": "reset gate r (σ)", "z": "gate z (σ): share of h_{t−1} kept", "n": "candidate n (tanh)",
+    "i": "input gate i (σ)",
+    "f": "forget gate f (σ)",
+    "g": "candidate g (tanh)",
+    "o": "output gate o (σ)",
+    "c": "cell state c",
+    "h": "hidden state h",
+    "r": "reset gate r (σ)",
+    "z": "gate z (σ): share of h_{t−1} kept",
+    "n": "candidate n (tanh)",
     "pre": "pre-activation a",
 }
 _SIGMOID = {"i", "f", "o", "r", "z"}
@@ -56,8 +62,17 @@ class GateInspector(WidgetBase):
 
     kind = "inspector"
 
-    def __init__(self, model: Any, text: Any, vocab: Any = None, *, layer: int = 0,
-                 direction: int = 0, unit: int = 0, max_steps: int = 300) -> None:
+    def __init__(
+        self,
+        model: Any,
+        text: Any,
+        vocab: Any = None,
+        *,
+        layer: int = 0,
+        direction: int = 0,
+        unit: int = 0,
+        max_steps: int = 300,
+    ) -> None:
         super().__init__()
         self.model, self.text, self.vocab = model, text, vocab
         self.layer, self.direction, self.unit, self.max_steps = layer, direction, unit, max_steps
@@ -82,8 +97,9 @@ class GateInspector(WidgetBase):
                 note = f"Input cut to its first {self.max_steps} of {len(ids)} steps. "
                 ids = ids[: self.max_steps]
             tokens = _tokens(self.text, ids, self.vocab)
-            gates = record(rec, ids=ids, vocab=self.vocab, layer=self.layer,
-                           direction=self.direction)
+            gates = record(
+                rec, ids=ids, vocab=self.vocab, layer=self.layer, direction=self.direction
+            )
         else:
             if rec.takes_ids:
                 raise ValueError("this model reads token ids: give text and vocab, not numbers")
@@ -95,13 +111,22 @@ class GateInspector(WidgetBase):
         self.gates = gates
         keys = list(rec.keys)
         # unbounded quantities (c, pre) are coloured on the scale of their 98th percentile
-        scales = {k: (1.0 if k in _SIGMOID or k in ("g", "n", "h")
-                      else float(max(np.percentile(np.abs(gates[k]), 98), 1e-12))) for k in keys}
+        scales = {
+            k: (
+                1.0
+                if k in _SIGMOID or k in ("g", "n", "h")
+                else float(max(np.percentile(np.abs(gates[k]), 98), 1e-12))
+            )
+            for k in keys
+        }
         return {
             "title": f"{rec.cell.upper()} layer {self.layer}"
-                     f"{', direction ' + str(self.direction) if self.direction else ''}: "
-                     f"{T} time steps x {H} units",
-            "T": T, "H": H, "unit": self.unit, "keys": keys,
+            f"{', direction ' + str(self.direction) if self.direction else ''}: "
+            f"{T} time steps x {H} units",
+            "T": T,
+            "H": H,
+            "unit": self.unit,
+            "keys": keys,
             "labels": {k: _LABELS[k] for k in keys},
             "kinds": {k: "sigmoid" if k in _SIGMOID else "tanh" for k in keys},
             "scales": scales,
@@ -109,8 +134,8 @@ class GateInspector(WidgetBase):
             "tokens": tokens,
             "arrays": {k: encode_array(gates[k], bits=16) for k in keys},
             "note": note + "Heatmaps: rows are units, columns time steps (click one to select it); "
-                    "σ gates white (0) to blue (1), others blue (−) to red (+). "
-                    "The line plot is the selected unit over time (unbounded states through tanh).",
+            "σ gates white (0) to blue (1), others blue (−) to red (+). "
+            "The line plot is the selected unit over time (unbounded states through tanh).",
         }
 
     def _controls(self) -> list:
@@ -118,12 +143,17 @@ class GateInspector(WidgetBase):
 
         if not isinstance(self.text, str):
             return []
-        self._text_box = widgets.Textarea(value=self.text, description="input",
-                                          continuous_update=False,
-                                          layout=widgets.Layout(width="95%", height="60px"))
+        self._text_box = widgets.Textarea(
+            value=self.text,
+            description="input",
+            continuous_update=False,
+            layout=widgets.Layout(width="95%", height="60px"),
+        )
         self._text_box.observe(lambda change: self.set_text(change["new"]), names="value")
-        return [widgets.HTML("Type a new input; the model re-runs when the box loses focus."),
-                self._text_box]
+        return [
+            widgets.HTML("Type a new input; the model re-runs when the box loses focus."),
+            self._text_box,
+        ]
 
 
 def _tokens(text: str, ids: np.ndarray, vocab: Any) -> list[str]:

@@ -8,6 +8,7 @@ import pytest
 from rnncourse import reference as ref
 from rnncourse.grading import GRADING_ENV, catalog, check
 from rnncourse.grading import variants as V
+from rnncourse.grading.catalog import ex01_rnn_forward, ex07_bidirectional_deep
 from rnncourse.grading.lm import lm_loss_and_grads
 
 RNG = np.random.default_rng(7)
@@ -51,7 +52,7 @@ def test_every_mistake_differs_from_the_correct_output():
     N, T, D, H = 2, 5, 3, 4
     x, h0, Wx, Wh, b = _a(N, T, D), _a(N, H), _a(D, H), _a(H, H), _a(H)
     good = V.rnn_seq(x, h0, Wx, Wh, b)
-    for bug in catalog.RNN_SEQ_BUGS:
+    for bug in ex01_rnn_forward.RNN_SEQ_BUGS:
         assert not np.allclose(V.rnn_seq(x, h0, Wx, Wh, b, bug=bug), good), bug
 
 
@@ -78,24 +79,36 @@ def _ns():
         "lstm_tbptt": lambda *a: V.lstm_tbptt(*a),
         **_wrappers(),
         "grad_norms": lambda *a: V.grad_norms(*a), "decay_factor": V.decay_factor,
+        **_lm_practice(),
     }
+
+
+def _lm_practice():
+    """Correct functions of exercises 10 and 11 (the grader's own helpers and the reference)."""
+    from rnncourse.grading.catalog import ex10_ngram_lm as ex10
+    from rnncourse.reference import dropout
+
+    return {"count_ngrams": ex10._counts, "interpolated_probs": ex10._probs,
+            "heldout_perplexity": ex10._perplexity,
+            "variational_lstm_forward": dropout.variational_lstm_forward,
+            "variational_lstm_backward": dropout.variational_lstm_backward}
 
 
 def _wrappers():
     """Correct bidirectional/stacked wrappers whose caches are their inputs."""
     def bidirectional_forward(*a):
-        return catalog.bidi_expected(*a)["h"], a
+        return ex07_bidirectional_deep.bidi_expected(*a)["h"], a
 
     def bidirectional_backward(dh, a):
-        g = catalog.bidi_expected(*a, dh=dh)
+        g = ex07_bidirectional_deep.bidi_expected(*a, dh=dh)
         grads = [{k: g[f"{side}[{k!r}]"] for k in a[4]} for side in ("grads_f", "grads_b")]
         return g["dx"], g["dh0_f"], g["dh0_b"], *grads
 
     def deep_forward(*a):
-        return catalog.deep_expected(*a)["h"], a
+        return ex07_bidirectional_deep.deep_expected(*a)["h"], a
 
     def deep_backward(dh, a):
-        g = catalog.deep_expected(*a, dh=dh)
+        g = ex07_bidirectional_deep.deep_expected(*a, dh=dh)
         L = len(a[3])
         return (g["dx"], [g[f"dh0s[{i}]"] for i in range(L)],
                 [{k: g[f"grads[{i}][{k!r}]"] for k in a[3][i]} for i in range(L)])

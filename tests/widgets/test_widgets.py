@@ -1,5 +1,6 @@
 """Widgets without a browser: construction, control changes, values against independent
-computations (reference step functions, GateRecorder, torch autograd), and bad-input messages."""
+computations (reference step functions, GateRecorder, torch autograd), and bad-input messages.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import torch
 
 import rnncourse.nn as rnn
 from rnncourse import reference as ref
+from rnncourse.analysis import indentation, inside_string, line_position, rank_units
 from rnncourse.data import CharVocab
 from rnncourse.widgets import (
     CellExplorer,
@@ -20,7 +22,6 @@ from rnncourse.widgets import (
     InterpretableCellViewer,
 )
 from rnncourse.widgets._base import decode_array, encode_array
-from rnncourse.widgets.features import indentation, inside_string, line_position, rank_units
 
 CODE = "def f(x):\n    s = 'a#b'  # c\n    if x:\n        return \"q\"\n"
 VOCAB = CharVocab.from_text(CODE + "xyz")
@@ -58,8 +59,9 @@ def test_encode_decode_roundtrip_within_quantisation():
 
 # --------------------------------------------------------------------------- cell explorer
 def _lstm_ref(p, x, h, c):
-    hn, cn, _ = ref.lstm_step_forward(np.array([[x]]), np.array([[h]]), np.array([[c]]),
-                                      p["Wx"], p["Wh"], p["b"])
+    hn, cn, _ = ref.lstm_step_forward(
+        np.array([[x]]), np.array([[h]]), np.array([[c]]), p["Wx"], p["Wh"], p["b"]
+    )
     return float(hn[0, 0]), float(cn[0, 0])
 
 
@@ -81,19 +83,23 @@ def test_cell_explorer_lstm_matches_reference_and_reacts_to_weights():
     slider = w.live_view() and w._sliders[("wx", "i")]
     slider.value = -2.0  # a Python control of the live view
     after = w.at(1.0, 0.5, 1.0)
-    assert w.weights["wx"]["i"] == -2.0 and after["i"] < before
+    assert w.weights["wx"]["i"] == -2.0
+    assert after["i"] < before
     hn, cn = _lstm_ref(w.params(), 1.0, 0.5, 1.0)
-    assert after["h"] == pytest.approx(hn, abs=1e-12) and after["c"] == pytest.approx(cn, abs=1e-12)
+    assert after["h"] == pytest.approx(hn, abs=1e-12)
+    assert after["c"] == pytest.approx(cn, abs=1e-12)
     assert w._output.value.startswith("<iframe")
 
 
 def test_cell_explorer_gru_matches_reference():
     w = CellExplorer("gru", weights={"wx": {"z": 0.5}})
-    assert w.error is None and w.weights["wx"]["z"] == 0.5
+    assert w.error is None
+    assert w.weights["wx"]["z"] == 0.5
     for x, h, bz in [(1.0, 0.5, 0.0), (-1.5, -0.75, 3.0)]:
         p = w.params(keep_bias=bz)
-        hn, _ = ref.gru_step_forward(np.array([[x]]), np.array([[h]]), p["Wx"], p["Wh"], p["b"],
-                                     p["bh"])
+        hn, _ = ref.gru_step_forward(
+            np.array([[x]]), np.array([[h]]), p["Wx"], p["Wh"], p["b"], p["bh"]
+        )
         vals = w.at(x, h, keep_bias=bz)
         assert vals["h"] == pytest.approx(float(hn[0, 0]), abs=1e-12)
         assert vals["h"] == pytest.approx((1 - vals["z"]) * vals["n"] + vals["z"] * h, abs=1e-12)
@@ -103,7 +109,8 @@ def test_cell_explorer_bad_input_is_a_message():
     w = CellExplorer("rnn")
     assert "cell must be 'lstm' or 'gru'" in w.error
     html = w._repr_mimebundle_()["text/html"]
-    assert "Cannot show this widget" in html and "rnnw-data" not in html
+    assert "Cannot show this widget" in html
+    assert "rnnw-data" not in html
     with pytest.raises(ValueError, match="x_values"):
         CellExplorer("lstm", x_values=[1.0])
 
@@ -123,17 +130,24 @@ def test_inspector_values_equal_gate_recorder():
         # float32 rounding: the fused path computes tanh(a) as 2σ(2a) - 1 (a few ulp apart)
         np.testing.assert_allclose(w.gates[k], g[k][0].double().numpy(), rtol=0, atol=1e-6)
     data = _payload(w)
-    assert data["T"] == len(CODE) and data["H"] == 6 and data["tokens"] == list(CODE)
+    assert data["T"] == len(CODE)
+    assert data["H"] == 6
+    assert data["tokens"] == list(CODE)
     np.testing.assert_allclose(decode_array(data["arrays"]["f"]), w.gates["f"], atol=1e-4)
 
 
 def test_inspector_reference_params_and_live_text_box():
     rng = np.random.default_rng(1)
     H, D = 5, len(VOCAB)
-    p = {"Wx": rng.normal(size=(D, 3 * H)), "Wh": rng.normal(size=(H, 3 * H)) / 2,
-         "b": rng.normal(size=3 * H), "bh": rng.normal(size=3 * H)}
+    p = {
+        "Wx": rng.normal(size=(D, 3 * H)),
+        "Wh": rng.normal(size=(H, 3 * H)) / 2,
+        "b": rng.normal(size=3 * H),
+        "bh": rng.normal(size=3 * H),
+    }
     w = GateInspector(p, "def f", VOCAB)
-    assert w.error is None and sorted(w.gates) == ["h", "n", "r", "z"]
+    assert w.error is None
+    assert sorted(w.gates) == ["h", "n", "r", "z"]
     x = VOCAB.one_hot(VOCAB.encode("def f"), dtype=np.float64)[None]
     h_ref, _ = ref.gru_forward(x, np.zeros((1, H)), p["Wx"], p["Wh"], p["b"], p["bh"])
     np.testing.assert_allclose(w.gates["h"], h_ref[0], atol=1e-12)
@@ -162,7 +176,8 @@ def test_inspector_numbers_and_torch_layer_and_charlm():
     assert _payload(w)["tokens"] is None
     lm = CharLM(len(VOCAB), 8, num_layers=2, cell="gru")
     w2 = GateInspector(lm, "if x:", VOCAB, layer=1)
-    assert w2.error is None and w2.gates["z"].shape == (5, 8)
+    assert w2.error is None
+    assert w2.gates["z"].shape == (5, 8)
 
 
 @pytest.mark.parametrize(
@@ -171,8 +186,11 @@ def test_inspector_numbers_and_torch_layer_and_charlm():
         ("lstm", "", "text is empty"),
         ("lstm", "déf €", "2 character(s) outside the vocabulary: 'é', '€'"),
         (torch.nn.Linear(3, 3), "def", "model must be reference parameters"),
-        ({"Wx": np.zeros((3, 8)), "Wh": np.zeros((4, 8)), "b": np.zeros(8)}, "def",
-         "k = 1 (RNN), 3 (GRU) or 4 (LSTM)"),
+        (
+            {"Wx": np.zeros((3, 8)), "Wh": np.zeros((4, 8)), "b": np.zeros(8)},
+            "def",
+            "k = 1 (RNN), 3 (GRU) or 4 (LSTM)",
+        ),
         ("lstm", np.zeros((4, 2)), "numbers must be (T, D) or (1, T, D) with D = "),
         ("lstm3", "def", "model takes D = 3 input features but the vocabulary has V ="),
     ],
@@ -181,9 +199,11 @@ def test_inspector_bad_input_messages(model, text, message):
     if isinstance(model, str):
         model = rnn.LSTM(3 if model == "lstm3" else len(VOCAB), 4, batch_first=True)
     w = GateInspector(model, text, VOCAB)
-    assert w.error is not None and message in w.error
+    assert w.error is not None
+    assert message in w.error
     html = w._repr_mimebundle_()["text/html"]
-    assert "Cannot show this widget" in html and "Traceback" not in html
+    assert "Cannot show this widget" in html
+    assert "Traceback" not in html
 
 
 # --------------------------------------------------------------------------- gradient flow
@@ -217,8 +237,9 @@ def _direct_curve(cell, x, params, g):
 
 
 def test_gradient_flow_curves_equal_direct_autograd():
-    w = GradientFlowExplorer([0.6, 1.4], T=12, hidden_size=5, input_size=3, batch_size=2,
-                             taus=[0.5, 100.0])
+    w = GradientFlowExplorer(
+        [0.6, 1.4], T=12, hidden_size=5, input_size=3, batch_size=2, taus=[0.5, 100.0]
+    )
     assert w.error is None
     for cell in ("rnn", "lstm", "gru"):
         for i, radius in enumerate([0.6, 1.4]):
@@ -229,14 +250,16 @@ def test_gradient_flow_curves_equal_direct_autograd():
             data = _payload(w)
             assert data["clip_scale"][cell][i][0] == pytest.approx(min(1.0, 0.5 / gnorm))
     # vanishing below radius 1, and the tanh RNN's early gradient grows with the radius
-    assert w.rates["rnn"][0] < 0.8 and w.curves["rnn"][1][0] > w.curves["rnn"][0][0]
+    assert w.rates["rnn"][0] < 0.8
+    assert w.curves["rnn"][1][0] > w.curves["rnn"][0][0]
 
 
 def test_gradient_flow_live_setting_and_bad_input():
     w = GradientFlowExplorer([0.9], T=8, hidden_size=4, input_size=2, batch_size=1)
     w.live_view()
     w._sliders["T"].value = 20
-    assert w.T == 20 and w.curves["rnn"].shape == (1, 21)
+    assert w.T == 20
+    assert w.curves["rnn"].shape == (1, 21)
     bad = GradientFlowExplorer([-1.0], T=5)
     assert "radii must hold 1 to 41 positive numbers" in bad.error
     assert "Cannot show" in bad._repr_mimebundle_()["text/html"]
@@ -248,9 +271,11 @@ def test_features_on_code():
     inside = "".join(ch for ch, v in zip(CODE, s, strict=True) if v)
     assert inside == "'a#b'\"q\""  # the '#' inside the string is not a comment
     ind = indentation(CODE)
-    assert ind[CODE.index("return")] == 2.0 and ind[0] == 0.0
+    assert ind[CODE.index("return")] == 2.0
+    assert ind[0] == 0.0
     pos = line_position(CODE)
-    assert pos[CODE.index("return")] == 8 and pos[CODE.index("s =")] == 4
+    assert pos[CODE.index("return")] == 8
+    assert pos[CODE.index("s =")] == 4
 
 
 def test_rank_units_finds_a_planted_unit():
@@ -259,7 +284,9 @@ def test_rank_units_finds_a_planted_unit():
     acts = rng.normal(size=(len(CODE), 6))
     acts[:, 4] = -0.1 * feat + 0.01 * rng.normal(size=len(CODE))
     ranking = rank_units(acts, feat, top_k=3)
-    assert ranking[0][0] == 4 and ranking[0][1] < -0.99 and len(ranking) == 3
+    assert ranking[0][0] == 4
+    assert ranking[0][1] < -0.99
+    assert len(ranking) == 3
 
 
 def test_interpretable_viewer_values_and_messages():
@@ -275,15 +302,18 @@ def test_interpretable_viewer_values_and_messages():
     np.testing.assert_allclose(w.acts, np.tanh(c_top), atol=1e-7)
     data = _payload(w)
     best = rank_units(w.acts, indentation(CODE), 1)[0][0]
-    assert data["unit"] == best and data["features"]["indentation"]["ranking"][0][0] == best
+    assert data["unit"] == best
+    assert data["features"]["indentation"]["ranking"][0][0] == best
     np.testing.assert_allclose(decode_array(data["acts"]), w.acts, atol=np.ptp(w.acts) / 255)
     gru = CharLM(len(VOCAB), 4, cell="gru")
     assert "what='c' needs an LSTM" in InterpretableCellViewer(gru, CODE, VOCAB, what="c").error
     assert "outside the vocabulary" in InterpretableCellViewer(lm, "λ", VOCAB).error
     assert "model must be" in InterpretableCellViewer(object(), CODE, VOCAB).error
     small = CharLM(5, 4, cell="lstm")  # embeds fewer tokens than VOCAB has
-    assert "use the vocabulary the model was trained with" in InterpretableCellViewer(
-        small, CODE, VOCAB).error
+    assert (
+        "use the vocabulary the model was trained with"
+        in InterpretableCellViewer(small, CODE, VOCAB).error
+    )
     assert "vocab must be a vocabulary" in InterpretableCellViewer(lm, CODE, list("abc")).error
 
 
@@ -292,12 +322,13 @@ def test_mimebundle_has_live_and_static_views():
     bundle = w._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     html = bundle["text/html"]
-    assert "window.rnnw.mount" in html and "http" not in html.split("rnnw-data")[0]
+    assert "window.rnnw.mount" in html
+    assert "http" not in html.split("rnnw-data")[0]
     assert not re.search(r"src=\"https?://", html)
 
 
 def test_short_string_feature_and_saturation():
-    from rnncourse.widgets.features import gate_saturation, inside_short_string
+    from rnncourse.analysis import gate_saturation, inside_short_string
 
     text = 'x = """doc\n""" + \'a\'\n'
     marked = "".join(ch for ch, v in zip(text, inside_short_string(text), strict=True) if v)
@@ -311,8 +342,8 @@ def test_short_string_feature_and_saturation():
 
 
 def test_batched_unit_activations_equal_single_runs():
+    from rnncourse.analysis import search_units, unit_activations, unit_correlation
     from rnncourse.train.models import CharLM
-    from rnncourse.widgets.interpret import search_units, unit_activations, unit_correlation
 
     torch.manual_seed(1)
     lm = CharLM(len(VOCAB), 6, cell="lstm")
@@ -328,14 +359,17 @@ def test_batched_unit_activations_equal_single_runs():
         unit_activations(CharLM(len(VOCAB), 4, cell="gru"), texts, VOCAB, what="c")
 
 
-def test_demo_model_loads_and_runs():
-    from rnncourse.widgets.demo_model import load_demo_lm
+def test_pretrained_model_loads_and_runs():
+    from rnncourse.train.experiments import pretrained_charlm, pretrained_charlm_info
 
-    model, vocab, info = load_demo_lm()
-    assert info["steps"] > 0 and info["train_bpc"] < 2.5
+    model, vocab = pretrained_charlm()
+    info = pretrained_charlm_info()
+    assert info["steps"] > 0
+    assert info["train_bpc"] < 2.5
     ids = torch.tensor(vocab.encode("def f(x):\n    return x\n"))[None]
     logits, _ = model(ids)
-    assert logits.shape == (1, ids.shape[1], len(vocab)) and torch.isfinite(logits).all()
+    assert logits.shape == (1, ids.shape[1], len(vocab))
+    assert torch.isfinite(logits).all()
 
 
 def test_inside_figures_draw():
@@ -350,8 +384,9 @@ def test_inside_figures_draw():
     gates = {k: rng.uniform(size=(30, 4)) for k in "ifo"}
     ax = inside.draw_gate_saturation(gates)
     assert len(ax.collections) == 3
-    ax = inside.draw_unit_trace(CODE, rng.uniform(-1, 1, (len(CODE), 3)), line_position(CODE), 1,
-                                "column")
+    ax = inside.draw_unit_trace(
+        CODE, rng.uniform(-1, 1, (len(CODE), 3)), line_position(CODE), 1, "column"
+    )
     assert ax.lines
     inside.draw_correlation_bars({"a": 0.5}, {"a": 0.1})
     with pytest.raises(ValueError, match="keys must name"):
@@ -360,8 +395,8 @@ def test_inside_figures_draw():
 
 
 def test_clamped_unit_bits_baseline_and_intervention():
+    from rnncourse.analysis import clamped_unit_bits
     from rnncourse.train.models import CharLM
-    from rnncourse.widgets.interpret import clamped_unit_bits
 
     torch.manual_seed(2)
     lm = CharLM(len(VOCAB), 5, cell="lstm").eval()
@@ -371,7 +406,8 @@ def test_clamped_unit_bits_baseline_and_intervention():
     base = clamped_unit_bits(lm, CODE, VOCAB)
     np.testing.assert_allclose(base, direct.detach().numpy() / np.log(2), rtol=1e-5)
     clamped = clamped_unit_bits(lm, CODE, VOCAB, unit=2, value=3.0)
-    assert clamped.shape == base.shape and not np.allclose(clamped, base)
+    assert clamped.shape == base.shape
+    assert not np.allclose(clamped, base)
     assert clamped[0] == pytest.approx(base[0])  # the first prediction precedes any clamping
     with pytest.raises(ValueError, match="one-layer LSTM"):
         clamped_unit_bits(CharLM(len(VOCAB), 4, cell="gru"), CODE, VOCAB)

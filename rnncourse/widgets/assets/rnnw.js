@@ -68,6 +68,26 @@
     inp.addEventListener("input", function () { onInput(parseInt(inp.value, 10), out); });
     return { node: wrap, input: inp, out: out };
   }
+  // Positions of a view's own controls survive a redraw: a live weight change replaces the view's
+  // iframe, and the new view starts where the reader left the old one. They are kept on the page
+  // that holds the iframe (a srcdoc frame shares its origin), under the widget's view_id.
+  function store() {
+    var w = window;
+    try {
+      if (window.parent !== window && window.parent.document) w = window.parent;
+    } catch (e) { /* a host of another origin: keep them in this frame */ }
+    if (!w.__rnnwState) w.__rnnwState = {};
+    return w.__rnnwState;
+  }
+  W.recall = function (viewId, key) {
+    var s = viewId ? store()[viewId] : null;
+    return s ? s[key] : undefined;
+  };
+  W.remember = function (viewId, key, value) {
+    if (!viewId) return;
+    var s = store();
+    (s[viewId] = s[viewId] || {})[key] = value;
+  };
   W.mount = function (id) {
     var root = document.getElementById(id);
     if (!root) {  // not in the document yet (some front ends insert outputs late)
@@ -93,7 +113,16 @@
     var grid = {}, k;
     for (k in d.grid) grid[k] = W.decode(d.grid[k]);
     var axes = d.axes, names = d.axis_names, labels = d.axis_labels;
-    var idx = names.map(function (nm) { return d.start[nm]; });
+    var saved = W.recall(d.view_id, "idx") || {};
+    var idx = names.map(function (nm) {
+      var v = saved[nm];
+      return typeof v === "number" && v >= 0 && v < axes[nm].length ? v : d.start[nm];
+    });
+    function save() {
+      var pos = {};
+      names.forEach(function (nm, a) { pos[nm] = idx[a]; });
+      W.remember(d.view_id, "idx", pos);
+    }
     var controls = el("div", { class: "rnnw-row" });
     var svgBox = el("div", { class: "rnnw-panel" });
     var table = el("div");
@@ -106,7 +135,7 @@
     body.appendChild(el("div", { class: "rnnw-note" }, esc(d.note)));
     var sliders = names.map(function (nm, a) {
       var s = slider(labels[a] + " ", axes[nm].length, idx[a], function (v, out) {
-        idx[a] = v; out.textContent = fmt(axes[nm][v]); draw();
+        idx[a] = v; out.textContent = fmt(axes[nm][v]); save(); draw();
       }, "rnnw-axis-" + nm);
       s.out.textContent = fmt(axes[nm][idx[a]]);
       controls.appendChild(s.node);

@@ -1,5 +1,7 @@
-"""Turn what a reader hands a widget (reference parameters, an ``rnncourse.nn`` layer, a model that
-contains one, ``torch.nn`` layers) into gate recordings, through :class:`rnncourse.nn.GateRecorder`.
+"""Gate recordings of any recurrent model a reader hands a widget.
+
+Reference parameters, an ``rnncourse.nn`` layer, a model that contains one, or ``torch.nn``
+layers become gate recordings, through :class:`rnncourse.nn.GateRecorder`.
 
 The widgets never compute a gate themselves: every value they show is recorded from the forward
 pass of an ``rnncourse.nn`` module (reference parameters are first loaded into one with
@@ -47,10 +49,12 @@ class Recordable:
 
     @property
     def keys(self) -> tuple[str, ...]:
+        """Names of the recorded gates and states of this cell, in recording order."""
         return _KEYS[self.cell]
 
     @property
     def num_layers(self) -> int:
+        """Number of stacked recurrent layers."""
         return int(getattr(self.layer_module, "num_layers", 1))
 
 
@@ -92,8 +96,9 @@ def _from_reference(params: dict) -> Recordable:
         raise ValueError(f"model: Wx must be (D, {k}H) = (D, {k * H}), got shape {Wx.shape}")
     cls = {"rnn": ours.RNN, "gru": ours.GRU, "lstm": ours.LSTM}[cell]
     layer = cls(Wx.shape[0], H, batch_first=True).double()
-    ours.load_reference_params(layer, {key: np.asarray(v, dtype=np.float64)
-                                       for key, v in params.items() if v is not None})
+    ours.load_reference_params(
+        layer, {key: np.asarray(v, dtype=np.float64) for key, v in params.items() if v is not None}
+    )
     return Recordable(layer, layer, cell, False, Wx.shape[0])
 
 
@@ -102,8 +107,12 @@ def _from_torch_layer(module: torch.nn.Module) -> Recordable:
     ours = _ours()
     name = type(module).__name__.lower()
     cls = ours[name]
-    kwargs = dict(num_layers=module.num_layers, bias=module.bias, batch_first=module.batch_first,
-                  bidirectional=module.bidirectional)
+    kwargs = dict(
+        num_layers=module.num_layers,
+        bias=module.bias,
+        batch_first=module.batch_first,
+        bidirectional=module.bidirectional,
+    )
     if name == "rnn":
         kwargs["nonlinearity"] = module.nonlinearity
     layer = cls(module.input_size, module.hidden_size, **kwargs)
@@ -148,8 +157,10 @@ def encode_text(text: str, vocab: Any) -> np.ndarray:
     if len(text) == 0:
         raise ValueError("text is empty: give at least one character")
     if vocab is not None and not (hasattr(vocab, "encode") and hasattr(vocab, "__len__")):
-        raise TypeError("vocab must be a vocabulary such as rnncourse.data.CharVocab, got "
-                        f"{type(vocab).__name__}")
+        raise TypeError(
+            "vocab must be a vocabulary such as rnncourse.data.CharVocab, got "
+            f"{type(vocab).__name__}"
+        )
     if vocab is None:
         raise ValueError(
             "text input needs a vocabulary: pass vocab= (e.g. rnncourse.data.CharVocab)"
@@ -167,8 +178,9 @@ def encode_text(text: str, vocab: Any) -> np.ndarray:
     return ids
 
 
-def _features(rec: Recordable, ids: np.ndarray | None, numbers: np.ndarray | None,
-              vocab: Any) -> np.ndarray:
+def _features(
+    rec: Recordable, ids: np.ndarray | None, numbers: np.ndarray | None, vocab: Any
+) -> np.ndarray:
     """(1, T, D) float input for a bare layer: numbers as given, or one-hot ids."""
     if numbers is not None:
         return numbers
@@ -189,15 +201,22 @@ def check_numbers(x: Any, D: int) -> np.ndarray:
     if arr.ndim == 2:
         arr = arr[None]
     if arr.ndim != 3 or arr.shape[0] != 1 or arr.shape[2] != D or arr.shape[1] == 0:
-        raise ValueError(f"numbers must be (T, D) or (1, T, D) with D = {D}, T >= 1, "
-                         f"got shape {np.shape(x)}")
+        raise ValueError(
+            f"numbers must be (T, D) or (1, T, D) with D = {D}, T >= 1, got shape {np.shape(x)}"
+        )
     if not np.all(np.isfinite(arr)):
         raise ValueError("numbers must be finite (no NaN or inf)")
     return arr
 
 
-def record(rec: Recordable, ids: np.ndarray | None = None, numbers: np.ndarray | None = None,
-           vocab: Any = None, layer: int = 0, direction: int = 0) -> dict[str, np.ndarray]:
+def record(
+    rec: Recordable,
+    ids: np.ndarray | None = None,
+    numbers: np.ndarray | None = None,
+    vocab: Any = None,
+    layer: int = 0,
+    direction: int = 0,
+) -> dict[str, np.ndarray]:
     """Run the model once on one sequence and return the recorded gates, each (T, H) float64."""
     import rnncourse.nn as ours
 

@@ -11,8 +11,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["inside_string", "inside_short_string", "indentation", "line_position", "FEATURES",
-           "rank_units", "gate_saturation"]
+__all__ = [
+    "inside_string",
+    "inside_short_string",
+    "indentation",
+    "line_position",
+    "FEATURES",
+    "rank_units",
+    "gate_saturation",
+]
 
 
 def inside_string(text: str, triple: bool = True) -> np.ndarray:
@@ -42,11 +49,11 @@ def inside_string(text: str, triple: bool = True) -> np.ndarray:
         elif quote:
             out[i] = 1.0
             if ch == "\\":
-                out[i + 1: i + 2] = 1.0
+                out[i + 1 : i + 2] = 1.0
                 i += 2
                 continue
             if text.startswith(quote, i):
-                out[i: i + len(quote)] = 1.0
+                out[i : i + len(quote)] = 1.0
                 i += len(quote)
                 if len(quote) == 3 and not triple:
                     out[start:i] = 0.0
@@ -59,7 +66,7 @@ def inside_string(text: str, triple: bool = True) -> np.ndarray:
         elif ch in "'\"":
             quote = ch * 3 if text.startswith(ch * 3, i) else ch
             start = i
-            out[i: i + len(quote)] = 1.0
+            out[i : i + len(quote)] = 1.0
             i += len(quote)
             continue
         i += 1
@@ -87,7 +94,7 @@ def indentation(text: str) -> np.ndarray:
         stripped = line.lstrip(" \t")
         lead = line[: len(line) - len(stripped)]
         depth = (lead.count(" ") + 4 * lead.count("\t")) / 4.0
-        out[start: start + len(line) + 1] = depth  # the newline belongs to its line
+        out[start : start + len(line) + 1] = depth  # the newline belongs to its line
         start += len(line) + 1
     return out
 
@@ -148,8 +155,9 @@ def rank_units(acts: np.ndarray, feature: np.ndarray, top_k: int = 5) -> list[tu
     return [(int(u), float(r[u])) for u in order]
 
 
-def gate_saturation(gate: np.ndarray, low: float = 0.1, high: float = 0.9
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def gate_saturation(
+    gate: np.ndarray, low: float = 0.1, high: float = 0.9
+) -> tuple[np.ndarray, np.ndarray]:
     """How often each unit's sigmoid gate is nearly shut or nearly open.
 
     Parameters

@@ -1,0 +1,220 @@
+"""Attention figures (chapter 13).
+
+An image captioner with and without attention, attention weights over an image grid, and
+attention heatmaps between two sequences.
+
+Drawn with the vocabulary of :mod:`rnncourse.figures.cells`; every function returns its ``Axes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.patches import Rectangle
+
+from rnncourse.figures._canvas import _LINE, _Canvas, _node
+from rnncourse.figures._draw import new_axes
+
+__all__ = ["draw_captioning", "draw_attention_grid", "plot_attention_heatmap"]
+
+
+def draw_captioning(
+    words: Sequence[str] = ("a", "cat", "on", "a", "mat"),
+    attention: bool = False,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw an image captioner: CNN features set up the RNN, which emits words until ``<END>``.
+
+    Parameters
+    ----------
+    words : sequence of str
+        The caption (1 to 7 words); ``<START>`` and ``<END>`` are added.
+    attention : bool
+        False: a single CNN feature vector ``v`` initialises ``h_0`` (the plain captioner).
+        True: the CNN keeps an ``L x D`` grid of features; each step computes weights ``a_t`` over
+        the ``L`` locations and feeds the context ``z_t`` into the next step.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    words = list(words)
+    if not 1 <= len(words) <= 7 or not all(isinstance(w, str) and w for w in words):
+        raise ValueError(f"words must be 1 to 7 non-empty strings, got {words!r}")
+    T = len(words) + 1
+    ax = new_axes(ax, (1.45 * T + 3.2, 4.2))
+    c = _Canvas(ax)
+    # The image and its CNN.
+    img = np.add.outer(np.linspace(0, 1, 8), np.linspace(0, 1, 8)) % 0.7
+    ax.imshow(img, extent=(-2.6, -1.2, 0.6, 2.0), cmap="viridis", zorder=1)
+    c.label(-1.9, 0.3, "image", fontsize=9)
+    ax.add_patch(Rectangle((-0.95, 0.8), 0.8, 1.0, fc="#dde7f0", ec=_LINE, zorder=2))
+    c.label(-0.55, 1.3, "CNN", fontsize=9)
+    c.path([(-1.2, 1.3), (-0.95, 1.3)], lw=1.2)
+    if attention:
+        for i in range(3):
+            for j in range(3):
+                ax.add_patch(
+                    Rectangle(
+                        (0.1 + 0.22 * j, 0.95 + 0.22 * i),
+                        0.2,
+                        0.2,
+                        fc="#f0c36d",
+                        ec=_LINE,
+                        lw=0.6,
+                        zorder=2,
+                    )
+                )
+        c.label(0.43, 0.6, r"$L\times D$ grid", fontsize=8)
+    else:
+        ax.add_patch(Rectangle((0.15, 0.95), 0.55, 0.7, fc="#f0c36d", ec=_LINE, lw=0.8, zorder=2))
+        c.label(0.43, 0.6, r"$v\in\mathbb{R}^D$", fontsize=8)
+    c.path([(-0.15, 1.3), (0.1, 1.3)], lw=1.2)
+    inputs = ["<START>"] + words
+    outputs = words + ["<END>"]
+    for t in range(T):
+        X = 1.9 + 1.45 * t
+        _node(ax, X, 2.3, rf"$h_{t + 1}$", "#cfe3f7", _LINE)
+        c.label(X, 0.9, inputs[t], fontsize=8, family="monospace")
+        c.path([(X, 1.1), (X, 2.0)], lw=1.1)
+        c.path([(X, 2.6), (X, 3.3)], lw=1.1)
+        c.label(
+            X,
+            3.55,
+            outputs[t],
+            fontsize=8,
+            family="monospace",
+            color="#b00020" if t == T - 1 else "k",
+        )
+        if t:
+            c.path([(X - 1.45 + 0.35, 2.3), (X - 0.35, 2.3)], lw=1.1)
+            c.path([(X - 1.45 + 0.35, 3.5), (X - 0.45, 1.0)], lw=0.8, color="#888888", dashed=True)
+        if attention:
+            c.path([(0.76, 1.4), (X - 0.35, 2.1)], lw=0.7, color="#e07b00")
+    c.path([(0.7 + 0.06, 1.85), (1.9 - 0.35, 2.3)], lw=1.2)
+    c.label(1.0, 2.35, r"$h_0$", fontsize=9)
+    if attention:
+        c.label(
+            1.9 + 1.45 * (T - 1) / 2,
+            -0.15,
+            r"orange: at every step $a_t$ weights the $L$ locations, "
+            r"$z_t=\sum_l a_{t,l} v_l$ enters the next step",
+            fontsize=9,
+            color="#b35900",
+        )
+    else:
+        c.label(
+            1.9 + 1.45 * (T - 1) / 2,
+            -0.15,
+            "dashed: each sampled word is fed back as the next input",
+            fontsize=9,
+            color="#555555",
+        )
+    ax.set_xlim(-2.8, 1.9 + 1.45 * T)
+    ax.set_ylim(-0.5, 4.0)
+    return ax
+
+
+def draw_attention_grid(
+    weights: np.ndarray,
+    ax: Axes | None = None,
+    image: np.ndarray | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Show attention weights over a spatial grid of features, optionally on top of an image.
+
+    Parameters
+    ----------
+    weights : ndarray, shape (Hg, Wg)
+        Non-negative weights ``a_t`` over the ``L = Hg * Wg`` locations; they should sum to one.
+    ax : matplotlib Axes, optional
+    image : ndarray, shape (Hi, Wi) or (Hi, Wi, 3), optional
+        Drawn underneath, stretched to the grid.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    w = np.asarray(weights, dtype=float)
+    if w.ndim != 2 or min(w.shape) < 1:
+        raise ValueError(f"weights must be (Hg, Wg) with Hg, Wg >= 1, got shape {w.shape}")
+    if np.any(w < 0) or not np.all(np.isfinite(w)):
+        raise ValueError("weights must be finite and non-negative")
+    ax = new_axes(ax, (3.6, 3.6))
+    hg, wg = w.shape
+    if image is not None:
+        ax.imshow(image, extent=(0, wg, hg, 0), cmap="gray", zorder=0)
+        ax.imshow(w, extent=(0, wg, hg, 0), cmap="Oranges", alpha=0.65, zorder=1, vmin=0)
+    else:
+        ax.imshow(w, extent=(0, wg, hg, 0), cmap="Oranges", vmin=0, zorder=1)
+    for i in range(hg):
+        for j in range(wg):
+            ax.text(
+                j + 0.5,
+                i + 0.5,
+                f"{w[i, j]:.2f}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if w[i, j] > 0.6 * w.max() else "black",
+                zorder=2,
+            )
+    for k in range(hg + 1):
+        ax.plot([0, wg], [k, k], color="#555555", lw=0.5, zorder=2)
+    for k in range(wg + 1):
+        ax.plot([k, k], [0, hg], color="#555555", lw=0.5, zorder=2)
+    ax.set_xlim(0, wg)
+    ax.set_ylim(hg, 0)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_attention_heatmap(
+    weights: np.ndarray,
+    inputs: Sequence[str],
+    outputs: Sequence[str],
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Heat map of attention weights: one row per output step, one column per input position.
+
+    Parameters
+    ----------
+    weights : ndarray, shape (T_out, T_in)
+        Row ``t`` is the distribution ``a_t`` used to produce output ``t``.
+    inputs : sequence of str, length T_in
+        Column labels (the input tokens).
+    outputs : sequence of str, length T_out
+        Row labels (the output tokens).
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    w = np.asarray(weights, dtype=float)
+    if w.ndim != 2:
+        raise ValueError(f"weights must be (T_out, T_in), got shape {w.shape}")
+    if len(inputs) != w.shape[1] or len(outputs) != w.shape[0]:
+        raise ValueError(
+            f"labels must match weights (T_out, T_in) = {w.shape}, "
+            f"got {len(outputs)} output and {len(inputs)} input labels"
+        )
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.42 * w.shape[1] + 1.6, 0.42 * w.shape[0] + 1.2))
+    im = ax.imshow(w, cmap="Oranges", vmin=0, vmax=1, aspect="equal")
+    ax.set_xticks(range(w.shape[1]), list(inputs))
+    ax.set_yticks(range(w.shape[0]), list(outputs))
+    ax.set_xlabel("input position (attended to)")
+    ax.set_ylabel("output step")
+    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=r"$a_{t,l}$")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax

@@ -1,0 +1,106 @@
+"""Exercise 1 (03_rnn_model): RNN step and sequence forward."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnncourse.grading import variants as V
+from rnncourse.grading.catalog._common import (
+    FLOAT_TOL,
+    NUMPY_ONLY,
+    dims,
+    rand,
+    reference,
+    shapes,
+    variants,
+)
+from rnncourse.grading.core import Call, Case, Exercise, Part
+
+RNN_STEP_BUGS = {
+    "no_bias": "the bias b seems to be missing",
+    "sigmoid": "this is what a sigmoid gives; the hidden state uses tanh",
+    "relu": "this is what ReLU gives; the hidden state uses tanh",
+    "no_hprev": "the previous state is ignored (h_prev @ Wh missing)",
+}
+RNN_SEQ_BUGS = {
+    **RNN_STEP_BUGS,
+    "off_by_one": "off-by-one in time: h[:, t] holds the state before step t instead of after it",
+    "h0_ignored": "h0 is ignored (the recurrence started from zeros)",
+}
+
+
+def _rnn_inputs(rng, dtype, seq: bool):
+    N, T, D, H = dims(rng)
+    x = rand(rng, N, T, D, dtype=dtype) if seq else rand(rng, N, D, dtype=dtype)
+    return (
+        (N, T, D, H),
+        x,
+        rand(rng, N, H, dtype=dtype),
+        rand(rng, D, H, dtype=dtype, scale=0.5),
+        rand(rng, H, H, dtype=dtype, scale=0.5),
+        rand(rng, H, dtype=dtype, scale=0.5),
+    )
+
+
+def rnn_step_forward_cases(rng):
+    cases = []
+    for dtype in (np.float64, np.float64, np.float32):
+        (N, _, D, H), x, h, Wx, Wh, b = _rnn_inputs(rng, dtype, seq=False)
+        want = reference().rnn_step_forward(x, h, Wx, Wh, b)[0]
+        call = Call(
+            "rnn_step_forward", (x, h, Wx, Wh, b), ("x", "h_prev", "Wx", "Wh", "b"), ("h", "cache")
+        )
+        var = variants(
+            RNN_STEP_BUGS,
+            lambda bug, a=(x, h, Wx, Wh, b): {"h": V.rnn_step(*a, bug=bug).astype(a[0].dtype)},
+        )
+        rtol, atol = FLOAT_TOL[dtype]
+        cases.append(
+            Case(
+                [call],
+                {"h": (0, 0)},
+                {"h": want},
+                shapes(N=N, D=D, H=H) + f", {np.dtype(dtype).name}",
+                var,
+                rtol,
+                atol,
+            )
+        )
+    return cases
+
+
+def rnn_forward_cases(rng):
+    cases = []
+    for dtype in (np.float64, np.float64, np.float32):
+        (N, T, D, H), x, h0, Wx, Wh, b = _rnn_inputs(rng, dtype, seq=True)
+        want = reference().rnn_forward(x, h0, Wx, Wh, b)[0]
+        call = Call("rnn_forward", (x, h0, Wx, Wh, b), ("x", "h0", "Wx", "Wh", "b"), ("h", "cache"))
+        var = variants(
+            RNN_SEQ_BUGS,
+            lambda bug, a=(x, h0, Wx, Wh, b): {"h": V.rnn_seq(*a, bug=bug).astype(a[0].dtype)},
+        )
+        rtol, atol = FLOAT_TOL[dtype]
+        cases.append(
+            Case(
+                [call],
+                {"h": (0, 0)},
+                {"h": want},
+                shapes(N=N, T=T, D=D, H=H) + f", {np.dtype(dtype).name}",
+                var,
+                rtol,
+                atol,
+            )
+        )
+    return cases
+
+
+EXERCISE = Exercise(
+    "ex01_rnn_forward",
+    "RNN step and sequence forward",
+    "03_rnn_model",
+    [
+        Part("rnn_step_forward", 5, rnn_step_forward_cases),
+        Part("rnn_forward", 5, rnn_forward_cases),
+    ],
+    NUMPY_ONLY,
+)

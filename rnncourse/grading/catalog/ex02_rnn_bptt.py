@@ -1,0 +1,159 @@
+"""Exercise 2 (04_bptt): Backprop through time for the RNN."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnncourse.grading import variants as V
+from rnncourse.grading.catalog._common import (
+    NUMPY_ONLY,
+    named,
+    numeric_seq_grads,
+    rand,
+    reference,
+    shapes,
+    variants,
+)
+from rnncourse.grading.catalog.ex01_rnn_forward import _rnn_inputs
+from rnncourse.grading.core import Call, Case, Exercise, Part
+from rnncourse.grading.wire import Make, Ref
+
+
+def numerical_gradient_cases(rng):
+    cases = []
+    for _ in range(3):
+        m, n, k = (int(v) for v in rng.integers(1, 5, size=3))
+        x, A, B = rand(rng, m, n), rand(rng, m, k), rand(rng, n, k)
+        want = (A * (1 - np.tanh(x @ B) ** 2)) @ B.T
+        f = Make("tanh_dot", A=A, B=B)
+        call = Call("numerical_gradient", (f, x), ("f", "x"), None, {"h": 1e-4})
+
+        def fn(bug, x=x, A=A, B=B):
+            return {
+                "grad": V.numerical_gradient(
+                    lambda z: float(np.sum(A * np.tanh(z @ B))), x.copy(), 1e-4, bug
+                )
+            }
+
+        var = variants(
+            {
+                "forward_difference": "a one-sided difference (f(x+h) - f(x)) / h; use "
+                "the central difference (f(x+h) - f(x-h)) / (2h)",
+                "over_h": "the central difference must be divided by 2h, not h",
+            },
+            fn,
+        )
+        cases.append(
+            Case(
+                [call],
+                {"grad": (0, None)},
+                {"grad": want},
+                f"f(x) = sum(A * tanh(x @ B)), x {(m, n)}",
+                var,
+                1e-6,
+                1e-6,
+            )
+        )
+    return cases
+
+
+RNN_STEP_BACK = ("dx", "dh_prev", "dWx", "dWh", "db")
+RNN_STEP_BACK_BUGS = {
+    "one_minus_h": "the tanh derivative is 1 - h**2, not 1 - h",
+    "no_tanh_deriv": "the upstream gradient was not multiplied by the tanh derivative",
+    "sigmoid_deriv": "h * (1 - h) is the sigmoid derivative; tanh needs 1 - h**2",
+}
+RNN_BACK = ("dx", "dh0", "dWx", "dWh", "db")
+RNN_BACK_BUGS = {
+    "no_carry": "forgot dh from the next step: add the gradient flowing back from step t+1 "
+    "to dh[:, t]",
+    "no_accum": "gradient not accumulated over time: dWx, dWh, db must sum the contributions "
+    "of every step",
+    "skip_t0": "off-by-one in time: the backward loop skips t = 0",
+}
+
+
+def rnn_step_backward_cases(rng):
+    cases = []
+    for _ in range(3):
+        (N, _, D, H), x, h, Wx, Wh, b = _rnn_inputs(rng, np.float64, seq=False)
+        dh = rand(rng, N, H)
+        ref = reference()
+        want = ref.rnn_step_backward(dh, ref.rnn_step_forward(x, h, Wx, Wh, b)[1])
+        calls = [
+            Call(
+                "rnn_step_forward",
+                (x, h, Wx, Wh, b),
+                ("x", "h_prev", "Wx", "Wh", "b"),
+                ("h", "cache"),
+            ),
+            Call("rnn_step_backward", (dh, Ref(0, 1)), ("dh", "cache"), RNN_STEP_BACK),
+        ]
+        var = variants(
+            RNN_STEP_BACK_BUGS,
+            lambda bug, a=(dh, x, h, Wx, Wh, b): named(
+                RNN_STEP_BACK, V.rnn_step_grads(*a, bug=bug)
+            ),
+        )
+        cases.append(
+            Case(
+                calls,
+                {k: (1, i) for i, k in enumerate(RNN_STEP_BACK)},
+                named(RNN_STEP_BACK, want),
+                shapes(N=N, D=D, H=H),
+                var,
+            )
+        )
+    return cases
+
+
+def rnn_backward_cases(rng):
+    cases = []
+    for k in range(3):
+        (N, T, D, H), x, h0, Wx, Wh, b = _rnn_inputs(rng, np.float64, seq=True)
+        dh = rand(rng, N, T, H)
+        ref = reference()
+        if k < 2:
+            want = named(RNN_BACK, ref.rnn_backward(dh, ref.rnn_forward(x, h0, Wx, Wh, b)[1]))
+            rtol, atol, how = 1e-6, 1e-9, ""
+        else:  # gradient check: expected values from central differences, not from a backward
+            num = numeric_seq_grads(
+                lambda x, h0, Wx, Wh, b: reference().rnn_forward(x, h0, Wx, Wh, b)[0],
+                {"x": x.copy(), "h0": h0.copy(), "Wx": Wx.copy(), "Wh": Wh.copy(), "b": b.copy()},
+                dh,
+            )
+            want = {"d" + k2: v for k2, v in num.items()}
+            rtol, atol, how = 1e-5, 1e-7, ", numerical gradient check"
+        calls = [
+            Call("rnn_forward", (x, h0, Wx, Wh, b), ("x", "h0", "Wx", "Wh", "b"), ("h", "cache")),
+            Call("rnn_backward", (dh, Ref(0, 1)), ("dh", "cache"), RNN_BACK),
+        ]
+        var = variants(
+            RNN_BACK_BUGS,
+            lambda bug, a=(dh, x, h0, Wx, Wh, b): named(RNN_BACK, V.rnn_seq_grads(*a, bug=bug)),
+        )
+        cases.append(
+            Case(
+                calls,
+                {k2: (1, i) for i, k2 in enumerate(RNN_BACK)},
+                want,
+                shapes(N=N, T=T, D=D, H=H) + how,
+                var,
+                rtol,
+                atol,
+            )
+        )
+    return cases
+
+
+EXERCISE = Exercise(
+    "ex02_rnn_bptt",
+    "Backprop through time for the RNN",
+    "04_bptt",
+    [
+        Part("numerical_gradient", 2, numerical_gradient_cases),
+        Part("rnn_step_backward", 4, rnn_step_backward_cases),
+        Part("rnn_backward", 4, rnn_backward_cases),
+    ],
+    NUMPY_ONLY,
+)

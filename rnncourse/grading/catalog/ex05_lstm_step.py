@@ -1,0 +1,125 @@
+"""Exercise 5 (09_lstm): LSTM step forward and backward."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnncourse.grading import variants as V
+from rnncourse.grading.catalog._common import (
+    FLOAT_TOL,
+    NUMPY_ONLY,
+    dims,
+    named,
+    rand,
+    reference,
+    shapes,
+    variants,
+)
+from rnncourse.grading.core import Call, Case, Exercise, Part
+from rnncourse.grading.wire import Ref
+
+LSTM_STEP_BUGS = {
+    "swap_if": "the input and forget gates are swapped (blocks are [i, f, g, o])",
+    "order_ifog": "gate blocks taken in the order [i, f, o, g]; torch order is [i, f, g, o]",
+    "g_sigmoid": "the candidate g uses tanh, not sigmoid",
+    "no_tanh_c": "h = o * tanh(c), not o * c",
+    "no_bias": "the bias b seems to be missing",
+}
+LSTM_STEP_BACK = ("dx", "dh_prev", "dc_prev", "dWx", "dWh", "db")
+
+
+def _lstm_inputs(rng, seq=False, dtype=np.float64):
+    N, T, D, H = dims(rng)
+    x = rand(rng, N, T, D, dtype=dtype) if seq else rand(rng, N, D, dtype=dtype)
+    return (
+        (N, T, D, H),
+        x,
+        rand(rng, N, H, dtype=dtype),
+        rand(rng, N, H, dtype=dtype),
+        rand(rng, D, 4 * H, scale=0.5, dtype=dtype),
+        rand(rng, H, 4 * H, scale=0.5, dtype=dtype),
+        rand(rng, 4 * H, scale=0.5, dtype=dtype),
+    )
+
+
+def lstm_step_forward_cases(rng):
+    cases = []
+    for dtype in (np.float64, np.float64, np.float32):
+        (N, _, D, H), *a = _lstm_inputs(rng, dtype=dtype)
+        h, c, _ = reference().lstm_step_forward(*a)
+        var = variants(
+            LSTM_STEP_BUGS,
+            lambda bug, a=a: named(
+                ("h", "c"), [v.astype(a[0].dtype) for v in V.lstm_step(*a, bug=bug)]
+            ),
+        )
+        call = Call(
+            "lstm_step_forward",
+            tuple(a),
+            ("x", "h_prev", "c_prev", "Wx", "Wh", "b"),
+            ("h", "c", "cache"),
+        )
+        rtol, atol = FLOAT_TOL[dtype]
+        cases.append(
+            Case(
+                [call],
+                {"h": (0, 0), "c": (0, 1)},
+                {"h": h, "c": c},
+                shapes(N=N, D=D, H=H) + f", {np.dtype(dtype).name}",
+                var,
+                rtol,
+                atol,
+            )
+        )
+    return cases
+
+
+def lstm_step_backward_cases(rng):
+    bugs = {
+        "ignore_dc": "the incoming cell gradient dc (from the next step) was ignored",
+        "no_tanh_deriv_c": "the path h = o * tanh(c) needs the factor (1 - tanh(c)**2)",
+        "dc_prev_no_f": "dc_prev must be multiplied by the forget gate f",
+    }
+    cases = []
+    for _ in range(3):
+        (N, _, D, H), *a = _lstm_inputs(rng)
+        dh, dc = rand(rng, N, H), rand(rng, N, H)
+        ref = reference()
+        want = ref.lstm_step_backward(dh, dc, ref.lstm_step_forward(*a)[2])
+        var = variants(
+            bugs,
+            lambda bug, a=a, dh=dh, dc=dc: named(
+                LSTM_STEP_BACK, V.lstm_step_grads(dh, dc, *a, bug=bug)
+            ),
+        )
+        calls = [
+            Call(
+                "lstm_step_forward",
+                tuple(a),
+                ("x", "h_prev", "c_prev", "Wx", "Wh", "b"),
+                ("h", "c", "cache"),
+            ),
+            Call("lstm_step_backward", (dh, dc, Ref(0, 2)), ("dh", "dc", "cache"), LSTM_STEP_BACK),
+        ]
+        cases.append(
+            Case(
+                calls,
+                {k: (1, i) for i, k in enumerate(LSTM_STEP_BACK)},
+                named(LSTM_STEP_BACK, want),
+                shapes(N=N, D=D, H=H),
+                var,
+            )
+        )
+    return cases
+
+
+EXERCISE = Exercise(
+    "ex05_lstm_step",
+    "LSTM step forward and backward",
+    "09_lstm",
+    [
+        Part("lstm_step_forward", 5, lstm_step_forward_cases),
+        Part("lstm_step_backward", 5, lstm_step_backward_cases),
+    ],
+    NUMPY_ONLY,
+)

@@ -1,0 +1,163 @@
+"""Exercise 6 (09_lstm): LSTM over a sequence with truncated BPTT."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnncourse.grading import variants as V
+from rnncourse.grading.catalog._common import (
+    NUMPY_ONLY,
+    dims,
+    named,
+    numeric_seq_grads,
+    rand,
+    reference,
+    shapes,
+    variants,
+)
+from rnncourse.grading.catalog.ex01_rnn_forward import RNN_SEQ_BUGS
+from rnncourse.grading.catalog.ex02_rnn_bptt import RNN_BACK_BUGS
+from rnncourse.grading.catalog.ex05_lstm_step import LSTM_STEP_BUGS, _lstm_inputs
+from rnncourse.grading.core import Call, Case, Exercise, Part
+from rnncourse.grading.wire import Ref
+
+LSTM_BACK = ("dx", "dh0", "dWx", "dWh", "db")
+
+
+def _seq_inputs(rng):
+    (N, T, D, H), x, h0, _, Wx, Wh, b = _lstm_inputs(rng, seq=True)
+    return (N, T, D, H), (x, h0, Wx, Wh, b)
+
+
+def lstm_forward_cases(rng):
+    bugs = {
+        "off_by_one": RNN_SEQ_BUGS["off_by_one"],
+        "c_reset": "the cell state is not carried from step to step",
+        "h0_ignored": RNN_SEQ_BUGS["h0_ignored"],
+        **LSTM_STEP_BUGS,
+    }
+    cases = []
+    for _ in range(3):
+        (N, T, D, H), a = _seq_inputs(rng)
+        want = reference().lstm_forward(*a)[0]
+        var = variants(bugs, lambda bug, a=a: {"h": V.lstm_seq(*a, bug=bug)[0]})
+        call = Call("lstm_forward", a, ("x", "h0", "Wx", "Wh", "b"), ("h", "cache"))
+        cases.append(Case([call], {"h": (0, 0)}, {"h": want}, shapes(N=N, T=T, D=D, H=H), var))
+    return cases
+
+
+def lstm_backward_cases(rng):
+    bugs = {
+        "no_carry": RNN_BACK_BUGS["no_carry"],
+        "no_accum": RNN_BACK_BUGS["no_accum"],
+        "no_dc_carry": "the cell gradient dc from the next step was not carried back",
+    }
+    cases = []
+    for k in range(3):
+        (N, T, D, H), a = _seq_inputs(rng)
+        dh = rand(rng, N, T, H)
+        ref = reference()
+        if k < 2:
+            want = named(LSTM_BACK, ref.lstm_backward(dh, ref.lstm_forward(*a)[1]))
+            rtol, atol, how = 1e-6, 1e-9, ""
+        else:
+            num = numeric_seq_grads(
+                lambda x, h0, Wx, Wh, b: reference().lstm_forward(x, h0, Wx, Wh, b)[0],
+                dict(zip(("x", "h0", "Wx", "Wh", "b"), (v.copy() for v in a), strict=True)),
+                dh,
+            )
+            want = {"d" + k2: v for k2, v in num.items()}
+            rtol, atol, how = 1e-5, 1e-7, ", numerical gradient check"
+
+        def fn(bug, a=a, dh=dh):
+            dx, dh0, _, dWx, dWh, db = V.lstm_seq_grads(dh, *a, bug=bug)
+            return named(LSTM_BACK, (dx, dh0, dWx, dWh, db))
+
+        calls = [
+            Call("lstm_forward", a, ("x", "h0", "Wx", "Wh", "b"), ("h", "cache")),
+            Call("lstm_backward", (dh, Ref(0, 1)), ("dh", "cache"), LSTM_BACK),
+        ]
+        cases.append(
+            Case(
+                calls,
+                {k2: (1, i) for i, k2 in enumerate(LSTM_BACK)},
+                want,
+                shapes(N=N, T=T, D=D, H=H) + how,
+                variants(bugs, fn),
+                rtol,
+                atol,
+            )
+        )
+    return cases
+
+
+def _ref_tbptt(x, h0, Wx, Wh, b, dh, k):
+    """Expected truncated BPTT from the reference step functions (state carried, grads cut)."""
+    ref = reference()
+    N, T, _ = x.shape
+    h, c = h0, np.zeros_like(h0)
+    hs = np.zeros((N, T, h0.shape[1]))
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)
+    for s in range(0, T, k):
+        caches = []
+        for t in range(s, min(s + k, T)):
+            h, c, cache = ref.lstm_step_forward(x[:, t], h, c, Wx, Wh, b)
+            hs[:, t] = h
+            caches.append(cache)
+        dnext, dcnext = np.zeros_like(h0), np.zeros_like(h0)
+        for j in range(len(caches) - 1, -1, -1):
+            _, dnext, dcnext, gWx, gWh, gb = ref.lstm_step_backward(
+                dh[:, s + j] + dnext, dcnext, caches[j]
+            )
+            dWx, dWh, db = dWx + gWx, dWh + gWh, db + gb
+    return hs, dWx, dWh, db
+
+
+def lstm_tbptt_cases(rng):
+    bugs = {
+        "full_bptt": "gradients flowed across chunk boundaries (that is full BPTT); cut "
+        "them at each chunk while carrying the state forward",
+        "state_reset": "the state was reset at each chunk; carry h and c forward",
+        "no_accum": "only the last chunk's gradients were kept; add them over all chunks",
+    }
+    names = ("h", "dWx", "dWh", "db")
+    cases = []
+    for _ in range(3):
+        N, _, D, H = dims(rng)
+        T, k = int(rng.integers(5, 10)), int(rng.integers(2, 4))
+        a = (
+            rand(rng, N, T, D),
+            rand(rng, N, H),
+            rand(rng, D, 4 * H, scale=0.5),
+            rand(rng, H, 4 * H, scale=0.5),
+            rand(rng, 4 * H, scale=0.5),
+        )
+        dh = rand(rng, N, T, H)
+        want = named(names, _ref_tbptt(*a, dh, k))
+        var = variants(
+            bugs, lambda bug, a=a, dh=dh, k=k: named(names, V.lstm_tbptt(*a, dh, k, bug=bug))
+        )
+        call = Call("lstm_tbptt", (*a, dh, k), ("x", "h0", "Wx", "Wh", "b", "dh", "k"), names)
+        cases.append(
+            Case(
+                [call],
+                {n: (0, i) for i, n in enumerate(names)},
+                want,
+                shapes(N=N, T=T, D=D, H=H, k=k),
+                var,
+            )
+        )
+    return cases
+
+
+EXERCISE = Exercise(
+    "ex06_lstm_sequence_tbptt",
+    "LSTM over a sequence with truncated BPTT",
+    "09_lstm",
+    [
+        Part("lstm_forward", 3, lstm_forward_cases),
+        Part("lstm_backward", 4, lstm_backward_cases),
+        Part("lstm_tbptt", 3, lstm_tbptt_cases),
+    ],
+    NUMPY_ONLY,
+)

@@ -1,0 +1,67 @@
+"""Cached experiment results.
+
+Stored with the configuration and library versions that produced them, returned only for
+exactly that configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
+
+
+def _versions() -> dict[str, str]:
+    import torch
+
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+    }
+
+
+def _load_cached(name: str, config: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the cached result for ``name`` if it was produced with exactly ``config``."""
+    path = RESULTS_DIR / f"{name}.json"
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text())
+    if data.get("config") != json.loads(json.dumps(config)):
+        return None
+    data["source"] = f"cache ({path.name})"
+    return data
+
+
+def _round(obj: Any, keep: tuple[str, ...] = ("config", "baseline")) -> Any:
+    """Curves to 5 significant digits (keeps the package small); ``keep`` keys untouched."""
+    if isinstance(obj, float):
+        return float(f"{obj:.5g}")
+    if isinstance(obj, list):
+        return [_round(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: (v if k in keep else _round(v)) for k, v in obj.items()}
+    return obj
+
+
+def _save_cached(name: str, result: dict[str, Any]) -> Path:
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    out = dict(_round(result), source="live", versions=_versions())
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(out, indent=1) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def _config(defaults: dict[str, Any], overrides: dict[str, Any], fn: str) -> dict[str, Any]:
+    unknown = set(overrides) - set(defaults)
+    if unknown:
+        raise TypeError(f"unknown {fn} options {sorted(unknown)}; allowed: {sorted(defaults)}")
+    config = dict(defaults, **overrides)
+    return json.loads(json.dumps(config))  # lists, not tuples: comparable with the cache

@@ -1,0 +1,168 @@
+"""Tests for rnncourse.figures: each diagram draws, labels its parts, rejects bad input."""
+
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from rnncourse import analysis as an
+from rnncourse.figures import attention, cells, curves, graphs, layers, sequences, unrolled
+
+
+def _texts(ax) -> list[str]:
+    return [t.get_text() for t in ax.texts]
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.mark.parametrize("kind", cells.CELL_KINDS)
+def test_every_cell_draws_with_its_gates(kind: str) -> None:
+    ax = cells.draw_cell(kind)
+    texts = _texts(ax)
+    expected = {
+        "rnn": ["tanh"],
+        "gru_simple": [r"$\Gamma_u$", r"$\tilde h_t$"],
+        "gru": [r"$\Gamma_u$", r"$\Gamma_r$", r"$\tilde h_t$"],
+        "lstm": [r"$f_t$", r"$i_t$", r"$g_t$", r"$o_t$", r"$c_t$"],
+        "lstm_peephole": [r"$f_t$", r"$i_t$", "peepholes"],
+        "lstm_coupled": [r"$f_t$", "1-", r"$g_t$"],
+    }[kind]
+    for label in expected:
+        assert label in texts, f"{kind}: missing {label!r}"
+    if kind == "lstm_coupled":
+        assert r"$i_t$" not in texts  # the input gate is replaced by 1 - f
+    if kind == "gru_simple":
+        assert r"$\Gamma_r$" not in texts
+    # The sigmoid layers are counted by their labels: RNN 0, GRU 1-2, LSTM 2-3.
+    n_sigma = texts.count(r"$\sigma$")
+    assert (
+        n_sigma
+        == {"rnn": 0, "gru_simple": 1, "gru": 2, "lstm": 3, "lstm_peephole": 3, "lstm_coupled": 2}[
+            kind
+        ]
+    )
+
+
+def test_draw_into_given_axes() -> None:
+    fig, axes = plt.subplots(1, 2)
+    assert cells.draw_cell("gru", ax=axes[1]) is axes[1]
+    assert axes[1].texts
+    assert not axes[0].texts
+
+
+def test_layouts_draw_one_node_per_cell() -> None:
+    ax = layers.draw_bidirectional(T=5, highlight=2)
+    texts = _texts(ax)
+    assert sum("rightarrow" in t for t in texts) == 5
+    assert sum("leftarrow" in t for t in texts) == 5
+    ax = layers.draw_stacked(T=3, layers=2, head=1)
+    texts = _texts(ax)
+    assert sum(t.startswith("$a^{[") for t in texts) == 6
+    assert sum(t.startswith("$z^{[") for t in texts) == 3
+    ax = attention.draw_captioning(("a", "dog"), attention=True)
+    assert "<END>" in _texts(ax)
+    assert "<START>" in _texts(ax)
+
+
+def test_attention_plots_show_the_weights() -> None:
+    w = np.array([[0.1, 0.2], [0.3, 0.4]])
+    ax = attention.draw_attention_grid(w)
+    assert {"0.10", "0.20", "0.30", "0.40"} <= set(_texts(ax))
+    ax = attention.plot_attention_heatmap(np.eye(3), ["a", "b", "c"], ["x", "y", "z"])
+    np.testing.assert_array_equal(ax.images[0].get_array(), np.eye(3))
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "needle"),
+    [
+        (lambda: cells.draw_cell("transformer"), ValueError, "cell must be one of"),
+        (lambda: layers.draw_bidirectional(T=1), ValueError, "T must be in [2, 8]"),
+        (
+            lambda: layers.draw_bidirectional(T=4, highlight=5),
+            ValueError,
+            "highlight must be in [1, 4]",
+        ),
+        (lambda: layers.draw_stacked(layers=2.0), TypeError, "layers must be an int"),
+        (lambda: attention.draw_captioning(()), ValueError, "words must be 1 to 7"),
+        (lambda: attention.draw_attention_grid(np.ones(4)), ValueError, "weights must be (Hg, Wg)"),
+        (lambda: attention.draw_attention_grid(-np.ones((2, 2))), ValueError, "non-negative"),
+        (
+            lambda: attention.plot_attention_heatmap(np.eye(2), ["a"], ["x", "y"]),
+            ValueError,
+            "labels must match weights",
+        ),
+    ],
+)
+def test_bad_input(call, exc, needle) -> None:
+    with pytest.raises(exc) as info:
+        call()
+    assert needle in str(info.value)
+
+
+# ------------------------------------------------------------------ figures of chapters 4-7
+def test_training_figures_draw_and_validate():
+    for kind in unrolled.GRAPH_KINDS:
+        ax = unrolled.draw_unrolled(kind, T=3, backward=True, feedback=True)
+        assert len(ax.patches) > 10  # boxes and arrows were drawn
+    flow = an.gradient_flow("lstm", T=10, batch_size=2, hidden_size=4)
+    ax = curves.plot_gradient_flow({"lstm": flow, "array": np.geomspace(1e-3, 1, 11)})
+    assert len(ax.get_lines()) == 2
+    ax = curves.plot_curves({"diverges": [1.0, 2.0, np.nan, np.nan], "fine": [1.0, 0.5, 0.4, 0.3]})
+    assert any(t.get_text() == "NaN" for t in ax.texts)
+    unrolled.draw_tbptt(2, 3)
+    curves.plot_scalar_powers((0.9, 1.1), k=10)
+    curves.plot_char_probabilities(np.full((2, 2), 0.5), ["a", "b"], "ab", "ba")
+    curves.plot_tbptt_tradeoff([1, 2, 4], [0.5, 0.3, 0.1], total_steps=8)
+    with pytest.raises(ValueError, match="kind must be"):
+        unrolled.draw_unrolled("many_to_few")
+    with pytest.raises(ValueError, match="T must be"):
+        unrolled.draw_unrolled(T=0)
+    with pytest.raises(ValueError, match="probs must be"):
+        curves.plot_char_probabilities(np.ones((3, 2)), ["a", "b"], "ab", "ba")
+    with pytest.raises(ValueError, match="curves must"):
+        curves.plot_gradient_flow({})
+
+
+# ------------------------------------------------------------------ figures of chapters 1-3
+def test_unrolled_graph_labels_every_step():
+    texts = _texts(unrolled.draw_unrolled("many_to_one", T=3, losses=True))
+    assert [t for t in texts if t.startswith("$x_")] == ["$x_{1}$", "$x_{2}$", "$x_{3}$"]
+    assert [t for t in texts if t.startswith("$h_")] == ["$h_0$", "$h_{1}$", "$h_{2}$", "$h_{3}$"]
+    assert [t for t in texts if t.startswith(r"$\hat y")] == [r"$\hat y_{3}$"]  # at the end
+    assert texts.count("$W_h$") == 3  # one shared recurrent weight per step
+    with pytest.raises(TypeError, match="T must be an int"):
+        unrolled.draw_unrolled(T=2.0)
+
+
+def test_graph_figures_share_one_palette():
+    from rnncourse.figures._draw import COLORS
+
+    ax = unrolled.draw_unrolled("many_to_many", T=2, losses=False)
+    fills = {matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches}
+    assert {COLORS["x"], COLORS["h"], COLORS["y"]} <= fills
+    ax = graphs.draw_folded()
+    fills = {matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches}
+    assert {COLORS["x"], COLORS["h"], COLORS["y"]} <= fills
+    with pytest.raises(ValueError, match="notation must be"):
+        graphs.draw_folded(notation="latex")
+
+
+def test_one_hot_grid_has_a_single_one_per_column():
+    ax = sequences.draw_one_hot(["h", "i", "h"], [1, 2, 1], ["<PAD>", "h", "i"])
+    grid = np.asarray(ax.images[0].get_array())
+    np.testing.assert_array_equal(grid, [[0, 0, 0], [1, 0, 1], [0, 1, 0]])
+    with pytest.raises(ValueError, match=r"ids must lie in \[0, V\)"):
+        sequences.draw_one_hot(["a"], [3], ["a", "b"])
+
+
+def test_sequence_shapes_one_axes_per_kind():
+    axes = sequences.draw_sequence_shapes(sequences.SHAPES[:4], per_row=2)
+    assert axes.shape == (4,)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        sequences.draw_sequence_shapes(["one-to-all"])

@@ -1,0 +1,110 @@
+"""Package metadata: dependencies by use, and no cap on torch.
+
+Every third-party module a subpackage imports (at any depth, lazy imports included) must be
+installed by the core dependencies or by the extra that subpackage documents; the exact torch
+build is pinned by the Makefile's constraints file, never by the metadata.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+
+ROOT = Path(__file__).resolve().parents[1]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+# import name -> distribution name, where they differ
+DIST = {"yaml": "pyyaml"}
+# subpackage -> the extras it may need beyond the core dependencies
+EXTRAS = {"figures": ["widgets"], "widgets": ["widgets"], "grading": ["grading"]}
+
+
+def _dists(requirements: list[str]) -> set[str]:
+    """Distribution names in ``requirements``, with self-references (``rnncourse[x]``) expanded."""
+    out: set[str] = set()
+    for line in requirements:
+        req = Requirement(line)
+        if req.name == "rnncourse":
+            for extra in req.extras:
+                out |= _dists(PYPROJECT["optional-dependencies"][extra])
+        else:
+            out.add(req.name.lower())
+    return out
+
+
+def _third_party_imports(path: Path) -> set[str]:
+    """Top-level names of every module imported in ``path`` that is not stdlib or rnncourse."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return {n for n in names if n not in sys.stdlib_module_names and n != "rnncourse"}
+
+
+def test_torch_is_not_capped():
+    (torch,) = [Requirement(r) for r in PYPROJECT["dependencies"] if r.startswith("torch")]
+    assert all(s.operator in (">=", ">") for s in torch.specifier), str(torch.specifier)
+    assert torch.specifier.contains("99.0")
+
+
+@pytest.mark.parametrize(
+    "sub", sorted(p.name for p in (ROOT / "rnncourse").iterdir() if (p / "__init__.py").exists())
+)
+def test_subpackage_imports_are_declared(sub):
+    allowed = _dists(PYPROJECT["dependencies"])
+    for extra in EXTRAS.get(sub, []):
+        allowed |= _dists(PYPROJECT["optional-dependencies"][extra])
+    missing = {}
+    for path in (ROOT / "rnncourse" / sub).rglob("*.py"):
+        for name in _third_party_imports(path):
+            if DIST.get(name, name).lower().replace("_", "-") not in allowed:
+                missing.setdefault(name, []).append(path.relative_to(ROOT).as_posix())
+    assert not missing, f"rnncourse.{sub} imports packages its extras do not install: {missing}"
+
+
+def test_reference_needs_numpy_alone():
+    files = (ROOT / "rnncourse" / "reference").rglob("*.py")
+    imported = set().union(*(_third_party_imports(p) for p in files))
+    assert imported <= {"numpy", "threadpoolctl"}, imported  # threadpoolctl: optional, guarded
+
+
+def test_make_setup_installs_the_test_and_book_extras():
+    makefile = (ROOT / "Makefile").read_text()
+    (line,) = [ln for ln in makefile.splitlines() if "-e " in ln and "constraints" in ln]
+    for extra in ("book", "test"):
+        assert extra in line.split("-e ")[1], line
+
+
+def test_every_notebook_is_executed_once_by_make_test():
+    """Chapters run in the book build (a failing cell fails it), exercises under nbval."""
+    import yaml
+
+    makefile = (ROOT / "Makefile").read_text()
+    (notebooks,) = [ln for ln in makefile.splitlines() if ln.startswith("NOTEBOOKS ?=")]
+    assert set(notebooks.split("=", 1)[1].split()) == {"solutions", "exercises"}
+    (test_line,) = [ln for ln in makefile.splitlines() if ln.startswith("test:")]
+    assert {"test-notebooks", "book"} <= set(test_line.split()[1:])
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["execute"]["execute_notebooks"] == "force"
+    assert config["sphinx"]["config"]["nb_execution_raise_on_error"] is True
+    # With only_build_toc_files, a chapter missing from the toc would be executed by nobody.
+    toc = (ROOT / "_toc.yml").read_text()
+    chapters = {p.stem for p in (ROOT / "book").glob("*.md") if "kernelspec:" in p.read_text()}
+    assert chapters, "no chapter notebooks found"
+    assert {c for c in chapters if f"book/{c}" not in toc} == set()
+
+
+def test_api_reference_covers_the_public_modules():
+    toc = (ROOT / "_toc.yml").read_text()
+    for name in ("reference", "nn", "data", "train", "analysis", "widgets", "grading"):
+        page = ROOT / "book" / "api" / f"{name}.md"
+        assert f".. automodule:: rnncourse.{name}\n" in page.read_text(), page
+        assert f"file: book/api/{name}\n" in toc, name
