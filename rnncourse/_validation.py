@@ -99,7 +99,7 @@ class Dims:
 
 
 def fmt_shape(shape: Iterable[object]) -> str:
-    """A shape as Python writes a tuple: ``(3, 4)``, ``(5,)``."""
+    """Write a shape as Python writes a tuple: ``(3, 4)``, ``(5,)``."""
     items = [str(s) for s in shape]
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
@@ -205,8 +205,10 @@ def _check_kind(
     note: str = "",
     hint: str = "",
 ) -> np.ndarray:
-    """Raise TypeError naming the ``kind`` of array wanted unless ``value`` is an ndarray with
-    ``dtype_ok``; then check its shape against ``spec``."""
+    """Check that ``value`` is an ndarray with ``dtype_ok``, then its shape against ``spec``.
+
+    A TypeError names the ``kind`` of array wanted.
+    """
     shape_txt = f" of shape {spec}" if spec else ""
     if not isinstance(value, np.ndarray):
         raise TypeError(f"{name} must be a NumPy {kind} array{shape_txt}, got {_describe(value)}")
