@@ -11,7 +11,7 @@ JOBS ?= 2
 # through a constraints file so no later step can pull a newer (CUDA) build.
 TORCH_PIN := torch==2.13.0
 
-.PHONY: help setup vendor browser-deps book test test-unit test-notebooks test-browser lint exercises bench clean lab
+.PHONY: help setup vendor browser-deps sandbox-deps book test test-unit test-notebooks test-browser lint exercises bench clean lab
 
 help:
 	@echo "make book   - set up and build the rendered book into _build/html"
@@ -45,6 +45,11 @@ browser-deps:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
+# bubblewrap from Debian: the grader isolates every submission with it (rnncourse grade).
+sandbox-deps:
+	@command -v bwrap >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
+
 # From scratch, every notebook executed (execute_notebooks: force in _config.yml), warnings are
 # errors, and a failing cell fails the build (nb_execution_raise_on_error).
 book: setup vendor
@@ -56,14 +61,14 @@ book: setup vendor
 lint: setup
 	$(VENV)/bin/ruff check rnncourse tests benchmarks
 
-test-unit: setup browser-deps  # browser-deps: tests/widgets drive the live redraw in Chromium
+test-unit: setup sandbox-deps browser-deps  # browser-deps: tests/widgets drive the live redraw in Chromium
 	$(PY) -m pytest -n $(JOBS) tests --ignore=tests/browser
 
 # Each notebook runs once per `make test`: the chapters (book/) are executed by `make book`, which
 # fails on any cell error; nbval runs the exercise notebooks. One chapter under nbval:
 # `make test-notebooks NOTEBOOKS=book/09_lstm.md`.
 NOTEBOOKS ?= solutions exercises
-test-notebooks: setup
+test-notebooks: setup sandbox-deps
 	$(PY) -m pytest -n $(JOBS) --nbval-lax --nbval-current-env $(NOTEBOOKS)
 
 # Needs the built book (`make book`); fails with that message otherwise. Screenshots: _build/screenshots/.
@@ -72,8 +77,9 @@ test-browser: setup browser-deps
 
 test: setup lint test-unit test-notebooks book test-browser
 
+# Refuses to overwrite an exercise that differs from its stub (a learner's work) unless FORCE=1.
 exercises: setup
-	$(PY) -m rnncourse.grading.generate solutions exercises
+	$(PY) -m rnncourse.grading.generate solutions exercises $(if $(FORCE),--force)
 
 # JupyterLab with the project's settings (jupyter/ on JUPYTER_CONFIG_PATH: text notebooks open as
 # notebooks on double-click, open clean and save without header noise) and the venv first on PATH,

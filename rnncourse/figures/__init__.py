@@ -20,7 +20,8 @@ layers
 inside
     Views of hidden units and gates over text (chapter 12).
 attention
-    Captioning with attention, attention grids and heatmaps (chapter 13).
+    Captioning with attention, attention grids and heatmaps, the date translator's accuracy
+    and attention maps (chapter 13).
 lm
     Language-model measurements: Zipf rank–frequency, per-seed comparisons with error bars.
 

@@ -69,9 +69,32 @@ def strip_solutions(text: str, source: str = "<text>") -> str:
     return "\n".join(out) + ("\n" if text.endswith("\n") else "")
 
 
-def generate(src: Path, dst: Path, check_only: bool = False) -> list[Path]:
-    """Write (or compare) every exercise; return the files that were out of date."""
+class WouldOverwrite(RuntimeError):
+    """An exercise differs from its stub (it may hold a learner's work): not overwritten."""
+
+
+def generate(src: Path, dst: Path, check_only: bool = False, force: bool = False) -> list[Path]:
+    """Write (or compare) every exercise; return the files that were out of date.
+
+    An existing exercise that differs from its new stub is not overwritten unless ``force``:
+    :class:`WouldOverwrite` names them (``rnncourse exercise reset exNN`` resets one, with a
+    backup).
+    """
     stale = []
+    if not check_only and not force:
+        kept = [
+            dst / p.name
+            for p in sorted(src.glob("ex*.md"))
+            if (dst / p.name).exists()
+            and (dst / p.name).read_text(encoding="utf-8")
+            != strip_solutions(p.read_text(encoding="utf-8"), str(p))
+        ]
+        if kept:
+            raise WouldOverwrite(
+                "refusing to overwrite " + ", ".join(map(str, kept)) + ": they differ from "
+                "their stubs (your work?). Reset one with `rnncourse exercise reset exNN` "
+                "(keeps a backup), or overwrite all with `make exercises FORCE=1`."
+            )
     sources = sorted(src.glob("ex*.md"))
     if not sources:
         raise FileNotFoundError(f"no solution notebooks (ex*.md) in {src}")
@@ -89,13 +112,54 @@ def generate(src: Path, dst: Path, check_only: bool = False) -> list[Path]:
     return stale
 
 
+def reset_exercise(exercise: str, src: Path, dst: Path) -> tuple[Path, Path | None]:
+    """Back up ``dst/exNN_*.md`` into ``dst/.backup/`` and write its stub from ``src``.
+
+    Returns the exercise file and its backup (None when there was no file to keep).
+    """
+    import re
+    import shutil
+    import time
+
+    m = re.fullmatch(r"(ex\d\d)(_\w+)?", exercise.removesuffix(".md"))
+    if not m:
+        raise ValueError(f"exercise must look like ex05 or ex05_lstm_step, got {exercise!r}")
+    hits = sorted(src.glob(f"{m.group(1)}_*.md"))
+    if m.group(2):
+        hits = [h for h in hits if h.stem == exercise.removesuffix(".md")]
+    if len(hits) != 1:
+        raise FileNotFoundError(f"no solution notebook {exercise}* in {src}")
+    target = dst / hits[0].name
+    backup = None
+    if target.exists():
+        backup = dst / ".backup" / f"{target.stem}.{time.strftime('%Y%m%d-%H%M%S')}.md"
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        n = 1
+        while backup.exists():
+            backup = backup.with_name(f"{target.stem}.{time.strftime('%Y%m%d-%H%M%S')}-{n}.md")
+            n += 1
+        shutil.copy2(target, backup)
+    dst.mkdir(parents=True, exist_ok=True)
+    target.write_text(
+        strip_solutions(hits[0].read_text(encoding="utf-8"), str(hits[0])), encoding="utf-8"
+    )
+    return target, backup
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("solutions", type=Path)
     parser.add_argument("exercises", type=Path)
     parser.add_argument("--check", action="store_true", help="only report stale exercises")
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite exercises that differ from their stubs"
+    )
     args = parser.parse_args(argv)
-    stale = generate(args.solutions, args.exercises, check_only=args.check)
+    try:
+        stale = generate(args.solutions, args.exercises, check_only=args.check, force=args.force)
+    except WouldOverwrite as e:
+        print(e, file=sys.stderr)
+        return 1
     for p in stale:
         print(("out of date: " if args.check else "wrote ") + str(p))
     if not stale:

@@ -20,7 +20,13 @@ Modules: :mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`, :mod:`.lstm_variants`, :mod:`.l
 :mod:`.gradcheck`, :mod:`.sampling`, :mod:`.init`, :mod:`.attention` (maintained separately).
 """
 
-from rnncourse.reference.attention import attention_backward, attention_forward, attention_scores
+from rnncourse.reference.attention import (
+    additive_attention_backward,
+    additive_attention_forward,
+    attention_backward,
+    attention_forward,
+    attention_scores,
+)
 from rnncourse.reference.bidirectional import bidirectional_backward, bidirectional_forward
 from rnncourse.reference.deep import deep_backward, deep_forward
 from rnncourse.reference.gradcheck import (
@@ -127,4 +133,6 @@ __all__ = [
     "attention_forward",
     "attention_backward",
     "attention_scores",
+    "additive_attention_forward",
+    "additive_attention_backward",
 ]

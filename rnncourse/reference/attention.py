@@ -17,6 +17,9 @@ matrix ``Wa`` (H, D) (bilinear, "general" scoring):
 and ``z`` (D,) is the context vector ``z_t``. Locations can be masked out (padding): their score is
 ``-inf``, so their weight is exactly zero.
 
+The additive score of Bahdanau et al. (2015), :func:`additive_attention_forward`, puts a small
+network in place of the bilinear form: ``u_l = tanh(h W_q + v_l W_k)`` (A,), ``e_l = u_l . w``.
+
 Batch-major as in the rest of :mod:`rnncourse.reference`: ``h`` (N, H), ``features`` (N, L, D),
 ``Wa`` (H, D); outputs ``z`` (N, D) and ``a`` (N, L).
 """
@@ -27,7 +30,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["AttentionCache", "attention_forward", "attention_backward", "attention_scores"]
+from rnncourse._validation import Dims, check_cache, check_float_array
+
+__all__ = [
+    "AttentionCache",
+    "attention_forward",
+    "attention_backward",
+    "attention_scores",
+    "AdditiveAttentionCache",
+    "additive_attention_forward",
+    "additive_attention_backward",
+]
 
 
 @dataclass(frozen=True)
@@ -180,3 +193,88 @@ def attention_backward(
     dh = dquery @ cache.Wa.T
     dWa = cache.h.T @ dquery
     return dh, dfeatures, dWa
+
+
+@dataclass(frozen=True)
+class AdditiveAttentionCache:
+    """What :func:`additive_attention_backward` needs; treat it as opaque."""
+
+    h: np.ndarray
+    features: np.ndarray
+    Wq: np.ndarray
+    Wk: np.ndarray
+    w: np.ndarray
+    u: np.ndarray
+    a: np.ndarray
+
+
+def additive_attention_forward(
+    h: np.ndarray, features: np.ndarray, Wq: np.ndarray, Wk: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, AdditiveAttentionCache]:
+    """Soft attention with the additive score ``e_l = w . tanh(h Wq + v_l Wk)``.
+
+    Parameters
+    ----------
+    h : ndarray, shape (N, H)
+        The query (decoder state).
+    features : ndarray, shape (N, L, D)
+        The vectors ``v_l`` attended to (keys and values).
+    Wq : ndarray, shape (H, A)
+    Wk : ndarray, shape (D, A)
+    w : ndarray, shape (A,)
+
+    Returns
+    -------
+    z : ndarray, shape (N, D)
+        Context ``z = sum_l a_l v_l``.
+    a : ndarray, shape (N, L)
+        Weights ``a = softmax(e)``.
+    cache : AdditiveAttentionCache
+    """
+    dims = Dims()
+    check_float_array("h", h, "(N, H)", dims)
+    check_float_array("features", features, "(N, L, D)", dims)
+    check_float_array("Wq", Wq, "(H, A)", dims)
+    check_float_array("Wk", Wk, "(D, A)", dims)
+    check_float_array("w", w, "(A,)", dims)
+    u = np.tanh((h @ Wq)[:, None, :] + features @ Wk)  # (N, L, A)
+    e = u @ w  # (N, L)
+    a = np.exp(e - e.max(axis=1, keepdims=True))
+    a /= a.sum(axis=1, keepdims=True)
+    z = np.einsum("nl,nld->nd", a, features)
+    return z, a, AdditiveAttentionCache(h, features, Wq, Wk, w, u, a)
+
+
+def additive_attention_backward(
+    dz: np.ndarray, cache: AdditiveAttentionCache
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of :func:`additive_attention_forward`.
+
+    Parameters
+    ----------
+    dz : ndarray, shape (N, D)
+        Upstream gradient with respect to the context ``z``.
+    cache : AdditiveAttentionCache
+
+    Returns
+    -------
+    dh : ndarray (N, H)
+    dfeatures : ndarray (N, L, D)
+        Through ``z`` (values) plus through the scores (keys).
+    dWq : ndarray (H, A)
+    dWk : ndarray (D, A)
+    dw : ndarray (A,)
+    """
+    check_cache(cache, AdditiveAttentionCache, "additive_attention_forward")
+    N, L, D = cache.features.shape
+    check_float_array("dz", dz, "(N, D)", Dims(N=N, D=D))
+    a, u, feats = cache.a, cache.u, cache.features
+    da = np.einsum("nld,nd->nl", feats, dz)  # z = sum_l a_l v_l
+    de = a * (da - np.sum(a * da, axis=1, keepdims=True))  # softmax Jacobian
+    dw = np.einsum("nl,nla->a", de, u)  # e_l = u_l . w
+    dpre = de[:, :, None] * cache.w * (1 - u**2)  # u = tanh(pre), (N, L, A)
+    dWq = cache.h.T @ dpre.sum(axis=1)
+    dWk = np.einsum("nld,nla->da", feats, dpre)
+    dh = dpre.sum(axis=1) @ cache.Wq.T
+    dfeatures = a[:, :, None] * dz[:, None, :] + dpre @ cache.Wk.T
+    return dh, dfeatures, dWq, dWk, dw

@@ -5,6 +5,7 @@
 - :class:`GradientFlowExplorer` — ‖∂L/∂h_t‖ against t for a tanh RNN, LSTM and GRU, per spectral
   radius.
 - :class:`InterpretableCellViewer` — text coloured by one unit, search for units tracking a feature.
+- :class:`AttentionExplorer` — a date translator's output and attention matrix, per input and model.
 
 Each object is displayable as the last expression of a cell. Its ``_repr_mimebundle_`` carries an
 ipywidgets view (Python callbacks, live kernel) and a self-contained ``text/html`` view (data and
@@ -12,9 +13,16 @@ JavaScript inline) that the rendered book shows. All values come from :mod:`rnnc
 (GateRecorder), :mod:`rnncourse.analysis` and :mod:`rnncourse.reference`.
 """
 
+from rnncourse.widgets.attention import AttentionExplorer
 from rnncourse.widgets.cell import CellExplorer
 from rnncourse.widgets.gradflow import GradientFlowExplorer
 from rnncourse.widgets.inspector import GateInspector
 from rnncourse.widgets.interpret import InterpretableCellViewer
 
-__all__ = ["CellExplorer", "GateInspector", "GradientFlowExplorer", "InterpretableCellViewer"]
+__all__ = [
+    "AttentionExplorer",
+    "CellExplorer",
+    "GateInspector",
+    "GradientFlowExplorer",
+    "InterpretableCellViewer",
+]

@@ -56,7 +56,7 @@ def test_site_page_renders_offline(path: str, open_page):
 
 def test_no_page_outside_the_toc(site_dir: Path):
     built = {
-        p.relative_to(site_dir).with_suffix("").as_posix() for p in site_dir.glob("book/*.html")
+        p.relative_to(site_dir).with_suffix("").as_posix() for p in site_dir.glob("book/**/*.html")
     }
     assert built == set(TOC_FILES), (
         f"pages built but not in _toc.yml: {sorted(built - set(TOC_FILES))}"

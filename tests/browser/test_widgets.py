@@ -121,3 +121,19 @@ def test_inspector_in_looking_inside(open_page, chapter):
     heat.click(position={"x": box["width"] * 0.5, "y": 1})
     assert "t = 0" not in view.locator(".rnnw-readout").inner_text()
     assert not _clean(problems), "\n".join(problems)
+
+
+def test_attention_explorer_example_and_model(open_page):
+    page, problems = open_page("book/13_attention.html")
+    view = _view(page, "attention")
+    output = view.locator(".rnnw-text").first
+    before = output.inner_text()
+    grid_before = view.locator("table").inner_html()
+    view.locator("select").select_option(index=5)
+    assert output.inner_text() != before, "picking another example did not change the output"
+    grid = view.locator("table").inner_html()
+    assert grid != grid_before
+    view.locator("button.rnnw-chip").nth(1).click()
+    assert "rnnw-on" in view.locator("button.rnnw-chip").nth(1).get_attribute("class")
+    assert view.locator("table").inner_html() != grid, "switching the model changed nothing"
+    assert not _clean(problems), "\n".join(problems)

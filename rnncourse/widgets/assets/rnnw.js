@@ -452,4 +452,49 @@
     }
     draw();
   };
+
+  // ---------------------------------------------------------------- attention explorer
+  W.views.attention = function (body, d) {
+    var ex = 0, model = d.models[0];
+    body.appendChild(el("div", { class: "rnnw-title" }, esc(d.title)));
+    var row = el("div", { class: "rnnw-row" });
+    var pick = el("select", {});
+    d.examples.forEach(function (e, i) { pick.appendChild(el("option", { value: i }, esc(e.source))); });
+    pick.addEventListener("change", function () { ex = parseInt(pick.value, 10); draw(); });
+    row.appendChild(el("label", {}, "input ")).appendChild(pick);
+    var buttons = d.models.map(function (m) {
+      var b = el("button", { class: "rnnw-chip", type: "button" }, esc(m));
+      b.addEventListener("click", function () { model = m; draw(); });
+      row.appendChild(b);
+      return b;
+    });
+    body.appendChild(row);
+    var out = el("div", { class: "rnnw-text" });
+    var grid = el("div", { class: "rnnw-text" });
+    body.appendChild(out);
+    body.appendChild(grid);
+    body.appendChild(el("div", { class: "rnnw-note" }, esc(d.note)));
+    function show(c) { return c === " " ? "␣" : esc(c); }
+    function draw() {
+      buttons.forEach(function (b, i) { b.className = "rnnw-chip" + (d.models[i] === model ? " rnnw-on" : ""); });
+      var e = d.examples[ex], run = e.runs[model], w = W.decode(run.w);
+      var T = w.shape[0], L = w.shape[1], src = e.source, o = run.output;
+      var verdict = e.target === null ? "" : (o === e.target ? "  ✓ matches " : "  ✗ expected ") + esc(e.target);
+      out.innerHTML = "output: <b>" + esc(o) + "</b>" + verdict;
+      var h = '<table class="rnnw-table" style="border-collapse:collapse"><tr><th></th>';
+      for (var l = 0; l < L; l++) h += "<th style='padding:0 1px;text-align:center'>" + show(src[l]) + "</th>";
+      h += "</tr>";
+      for (var t = 0; t < T; t++) {
+        var lab = t < o.length ? show(o[t]) : "&lt;EOS&gt;";
+        h += "<tr><th style='padding:0 4px'>" + lab + "</th>";
+        for (l = 0; l < L; l++) {
+          var v = w.data[t * L + l];
+          h += "<td title='" + lab + " ← " + show(src[l]) + ": " + fmt(v) + "' style='padding:0;width:11px;height:13px;border:0;background:" + W.colour(v, "sigmoid") + "'></td>";
+        }
+        h += "</tr>";
+      }
+      grid.innerHTML = h + "</table>";
+    }
+    draw();
+  };
 })();

@@ -1,0 +1,119 @@
+"""Exercise 12 (13_attention): additive attention, forward and backward."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnncourse.grading.catalog._common import NUMPY_ONLY, named, rand, reference, shapes, variants
+from rnncourse.grading.core import Call, Case, Exercise, Part
+from rnncourse.grading.wire import Ref
+
+ARGS = ("h", "features", "Wq", "Wk", "w")
+BACK = ("dh", "dfeatures", "dWq", "dWk", "dw")
+
+
+def _inputs(rng):
+    N, L = int(rng.integers(1, 4)), int(rng.integers(2, 6))
+    D = int(rng.integers(2, 5))
+    H = int(rng.choice([h for h in range(2, 6) if h != D]))
+    A = int(rng.choice([a for a in range(2, 7) if a not in (D, H)]))
+    a = (rand(rng, N, H), rand(rng, N, L, D), rand(rng, H, A), rand(rng, D, A), rand(rng, A))
+    return (N, L, D, H, A), a
+
+
+def _softmax(e, axis=1):
+    x = np.exp(e - e.max(axis=axis, keepdims=True))
+    return x / x.sum(axis=axis, keepdims=True)
+
+
+def _buggy_forward(h, feats, Wq, Wk, w, bug):
+    pre = (h @ Wq)[:, None, :] + feats @ Wk
+    u = pre if bug == "no_tanh" else np.tanh(pre)
+    e = u @ w
+    if bug == "softmax_batch":
+        a = _softmax(e, axis=0)
+    elif bug == "no_normalise":
+        a = np.exp(e)
+    else:
+        a = _softmax(e)
+    return np.einsum("nl,nld->nd", a, feats), a
+
+
+def _buggy_backward(dz, h, feats, Wq, Wk, w, bug):
+    u = np.tanh((h @ Wq)[:, None, :] + feats @ Wk)
+    a = _softmax(u @ w)
+    da = np.einsum("nld,nd->nl", feats, dz)
+    de = a * da if bug == "no_jacobian" else a * (da - np.sum(a * da, axis=1, keepdims=True))
+    dw = np.einsum("nl,nla->a", de, u)
+    dpre = de[:, :, None] * w * (1.0 if bug == "no_tanh_grad" else 1 - u**2)
+    dfeat = a[:, :, None] * dz[:, None, :]
+    if bug != "values_only":
+        dfeat = dfeat + dpre @ Wk.T
+    return (dpre.sum(1) @ Wq.T, dfeat, h.T @ dpre.sum(1), np.einsum("nld,nla->da", feats, dpre), dw)
+
+
+def additive_attention_forward_cases(rng):
+    bugs = {
+        "no_tanh": "the score must pass h Wq + v_l Wk through tanh before the dot product with w",
+        "softmax_batch": "the softmax must run over the L locations (axis 1), not over the batch",
+        "no_normalise": "the weights must be normalised: a = exp(e) / sum_l exp(e_l)",
+    }
+    cases = []
+    for _ in range(3):
+        (N, L, D, H, A), a = _inputs(rng)
+        z, w_att, _ = reference().additive_attention_forward(*a)
+        var = variants(
+            bugs, lambda bug, a=a: dict(zip(("z", "a"), _buggy_forward(*a, bug), strict=True))
+        )
+        call = Call("additive_attention_forward", a, ARGS, ("z", "a", "cache"))
+        cases.append(
+            Case(
+                [call],
+                {"z": (0, 0), "a": (0, 1)},
+                {"z": z, "a": w_att},
+                shapes(N=N, L=L, D=D, H=H, A=A),
+                var,
+            )
+        )
+    return cases
+
+
+def additive_attention_backward_cases(rng):
+    bugs = {
+        "values_only": "dfeatures misses the path through the scores: each v_l is also a key",
+        "no_jacobian": "the softmax backward needs de = a * (da - sum_k a_k da_k)",
+        "no_tanh_grad": "the gradient through tanh needs the factor (1 - u**2)",
+    }
+    cases = []
+    for _ in range(3):
+        (N, L, D, H, A), a = _inputs(rng)
+        dz = rand(rng, N, D)
+        ref = reference()
+        want = ref.additive_attention_backward(dz, ref.additive_attention_forward(*a)[2])
+        var = variants(bugs, lambda bug, a=a, dz=dz: named(BACK, _buggy_backward(dz, *a, bug)))
+        calls = [
+            Call("additive_attention_forward", a, ARGS, ("z", "a", "cache")),
+            Call("additive_attention_backward", (dz, Ref(0, 2)), ("dz", "cache"), BACK),
+        ]
+        cases.append(
+            Case(
+                calls,
+                {k: (1, i) for i, k in enumerate(BACK)},
+                named(BACK, want),
+                shapes(N=N, L=L, D=D, H=H, A=A),
+                var,
+            )
+        )
+    return cases
+
+
+EXERCISE = Exercise(
+    "ex12_additive_attention",
+    "Additive attention, forward and backward",
+    "13_attention",
+    [
+        Part("additive_attention_forward", 5, additive_attention_forward_cases),
+        Part("additive_attention_backward", 5, additive_attention_backward_cases),
+    ],
+    NUMPY_ONLY,
+)
