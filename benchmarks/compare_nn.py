@@ -69,7 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument(
+        "--now-first", action="store_true", help="time 'now' before 'base' in a round"
+    )
     args = parser.parse_args(argv)
+    from rnncourse.train import keep_freed_memory
+
+    keep_freed_memory()  # as benchmarks/run.py and the trainer: freed buffers are reused
     if args.threads:
         torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,7 +93,11 @@ def main(argv: list[str] | None = None) -> int:
                     m.load_state_dict(theirs.state_dict())
                     mods.append(m)
                 work = [workload(m, shape, cell == "lstm") for m in mods]
+                if args.now_first:  # the order within a round, to see whether it biases
+                    work[1], work[2] = work[2], work[1]
                 times = median_times(work, args.repeats, args.warmup, lambda: None)
+                if args.now_first:
+                    times[1], times[2] = times[2], times[1]
                 print(f"\n{cell.upper()} fwd+bwd {shape_name} (N={N}, T={T}, D={D}, H={H})")
                 for label, t in zip(("torch.nn", "nn at base", "nn now"), times, strict=True):
                     print(f"  {label:12s} {t * 1e3:9.1f} ms  {t / times[0]:6.2f} x torch.nn")

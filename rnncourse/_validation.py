@@ -15,6 +15,7 @@ argument fixed it), so later arguments are checked against the same N, T, D, H.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -37,8 +38,9 @@ __all__ = [
 _TOKEN = re.compile(r"^(\d*)([A-Za-z_][A-Za-z_0-9]*)$|^(\d+)$")
 
 
-def parse_shape(spec: str) -> list[tuple[int, str | None]]:
-    """Parse a shape string such as ``"(N, 4H)"`` into ``[(1, "N"), (4, "H")]``.
+@functools.cache  # a handful of specs, parsed at every call of every public function
+def parse_shape(spec: str) -> tuple[tuple[int, str | None], ...]:
+    """Parse a shape string such as ``"(N, 4H)"`` into ``((1, "N"), (4, "H"))``.
 
     Literal sizes come back as ``(size, None)``.
 
@@ -49,7 +51,7 @@ def parse_shape(spec: str) -> list[tuple[int, str | None]]:
 
     Returns
     -------
-    list of (int, str or None)
+    tuple of (int, str or None)
         Coefficient and symbol of each axis.
     """
     body = spec.strip()
@@ -65,7 +67,7 @@ def parse_shape(spec: str) -> list[tuple[int, str | None]]:
             out.append((int(m.group(3)), None))
         else:
             out.append((int(m.group(1) or 1), m.group(2)))
-    return out
+    return tuple(out)
 
 
 class Dims:
@@ -97,12 +99,12 @@ class Dims:
 
 
 def fmt_shape(shape: Iterable[object]) -> str:
-    """A shape as Python writes a tuple: ``(3, 4)``, ``(5,)``."""
+    """Write a shape as Python writes a tuple: ``(3, 4)``, ``(5,)``."""
     items = [str(s) for s in shape]
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
-def _fmt_spec(axes: list[tuple[int, str | None]]) -> str:
+def _fmt_spec(axes: tuple[tuple[int, str | None], ...]) -> str:
     return fmt_shape(str(c) if s is None else (s if c == 1 else f"{c}{s}") for c, s in axes)
 
 
@@ -187,7 +189,7 @@ def _fmt_numbers(shape: tuple[int, ...]) -> str:
     return fmt_shape("?" if s < 0 else s for s in shape)  # type: ignore[misc]
 
 
-def _expected_numbers(axes: list[tuple[int, str | None]], dims: Dims) -> str:
+def _expected_numbers(axes: tuple[tuple[int, str | None], ...], dims: Dims) -> str:
     if all(s is None or s in dims for _, s in axes):
         return " = " + fmt_shape(c if s is None else c * dims[s] for c, s in axes)
     return ""
@@ -203,8 +205,10 @@ def _check_kind(
     note: str = "",
     hint: str = "",
 ) -> np.ndarray:
-    """Raise TypeError naming the ``kind`` of array wanted unless ``value`` is an ndarray with
-    ``dtype_ok``; then check its shape against ``spec``."""
+    """Check that ``value`` is an ndarray with ``dtype_ok``, then its shape against ``spec``.
+
+    A TypeError names the ``kind`` of array wanted.
+    """
     shape_txt = f" of shape {spec}" if spec else ""
     if not isinstance(value, np.ndarray):
         raise TypeError(f"{name} must be a NumPy {kind} array{shape_txt}, got {_describe(value)}")

@@ -255,10 +255,9 @@ class RNNBase(nn.Module):
         if steps is None:
             fused = self.fused and self._fusable() and (torch.is_grad_enabled() or bool(lowp))
             if fused:
-                sink = [] if recording else None
-                out, h, c = self._apply_fused(a_x, h0, c0, p, reverse, sink, lowp)
+                out, h, c, gates = self._apply_fused(a_x, h0, c0, p, reverse, recording, lowp)
                 if recording:
-                    self._emit(layer, d, sink[0], None, None)
+                    self._emit(layer, d, gates, None, None)
                 return out, h, c
             chunks = a_x.unbind(0)
         else:
@@ -307,7 +306,8 @@ class RNNBase(nn.Module):
     def _make_step(self, p):
         raise NotImplementedError
 
-    def _apply_fused(self, a_x, h0, c0, p, reverse, sink, lowp=None):
+    def _apply_fused(self, a_x, h0, c0, p, reverse, record, lowp=None):
+        """``(out, h_n, c_n or None, gates or None)`` from the layer's autograd Function."""
         raise NotImplementedError
 
 

@@ -127,11 +127,12 @@ FEW_OPS_MAX_NH = 1024
 
 
 class LSTMFunction(torch.autograd.Function):
-    """``(Hs, h_n, c_n) = LSTMFunction.apply(xw, h0, c0, W_hh, reverse, sink, lowp)``.
+    """``(Hs, h_n, c_n, gates) = LSTMFunction.apply(xw, h0, c0, W_hh, reverse, record, lowp)``.
 
     ``xw`` (T, N, 4H) is ``x W_ih^T + b_ih + b_hh``, blocks in torch's order [i, f, g, o];
-    ``sink`` is None or a list that receives the time-major stacked gates
-    ``{"i", "f", "g", "o", "c", "h"}`` (the GateRecorder hook).
+    ``gates`` is None, or with ``record`` the time-major stacked gates
+    ``{"i", "f", "g", "o", "c", "h"}`` for :class:`~rnncourse.nn.GateRecorder` (an output that
+    autograd passes through, as it is not a tensor).
 
     The forward is :func:`rnncourse.nn.functional.lstm_sequence_into`. The backward has one
     formulation (:func:`_local_derivatives`, then one recurrent product per step) run by one of two
@@ -145,7 +146,7 @@ class LSTMFunction(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx: FunctionCtx, xw, h0, c0, W_hh, reverse, sink, lowp=None):  # type: ignore[override]
+    def forward(ctx: FunctionCtx, xw, h0, c0, W_hh, reverse, record, lowp=None):  # type: ignore[override]
         T, N, G = xw.shape
         H = G // 4
         # Doubling the g columns lets ONE sigmoid give every gate (tanh(a) = 2σ(2a) - 1).
@@ -156,18 +157,18 @@ class LSTMFunction(torch.autograd.Function):
         C, Hs = h0.new_empty(T, N, H), h0.new_empty(T, N, H)
         order = range(T - 1, -1, -1) if reverse else range(T)
         Fn.lstm_sequence_into(S, h0, c0, W_T if lowp is None else W_T.to(lowp), C, Hs, order, lowp)
-        if sink is not None:
+        gates = None
+        if record:
             i, f, sg, o = S.view(T, N, 4, H).unbind(2)
-            gates = (i, f, 2 * sg - 1, o, C, Hs)
-            sink.append(dict(zip(RECORDED["lstm"], gates, strict=True)))
+            gates = dict(zip(RECORDED["lstm"], (i, f, 2 * sg - 1, o, C, Hs), strict=True))
         ctx.reverse, ctx.lowp = reverse, lowp
         ctx.save_for_backward(h0, c0, W_hh, S, C, Hs)
         last = order[-1]
-        return Hs, Hs[last].clone(), C[last].clone()
+        return Hs, Hs[last].clone(), C[last].clone(), gates
 
     @staticmethod
     @once_differentiable
-    def backward(ctx: FunctionCtx, dHs, dh_n, dc_n):  # type: ignore[override]
+    def backward(ctx: FunctionCtx, dHs, dh_n, dc_n, _gates):  # type: ignore[override]
         h0, c0, W_hh, S, C, Hs = ctx.saved_tensors
         W_hh = W_hh.detach()  # ops on a tensor that requires grad cost more, even in backward
         N, H = h0.shape
@@ -277,29 +278,30 @@ def _backward_per_step(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None
 
 
 class GRUFunction(torch.autograd.Function):
-    """``(Hs, h_n) = GRUFunction.apply(xw, h0, W_hh, b_hh, reverse, sink)``.
+    """``(Hs, h_n, gates) = GRUFunction.apply(xw, h0, W_hh, b_hh, reverse, record)``.
 
     ``xw`` = x W_ih^T + b_ih (the hidden-side bias stays separate).
     """
 
     @staticmethod
-    def forward(ctx: FunctionCtx, xw, h0, W_hh, b_hh, reverse, sink):  # type: ignore[override]
+    def forward(ctx: FunctionCtx, xw, h0, W_hh, b_hh, reverse, record):  # type: ignore[override]
         outs, h_n, _, gates = scan(
             make_step("gru", W_hh, b_hh), xw.unbind(0), h0, None, reverse=reverse, keep_gates=True
         )
         Hs = torch.stack(outs)
-        if sink is not None:
-            sink.append(dict(zip(RECORDED["gru"], (*_stack_gates(gates), Hs), strict=True)))
+        recorded = None
+        if record:
+            recorded = dict(zip(RECORDED["gru"], (*_stack_gates(gates), Hs), strict=True))
         ctx.gates = [list(col) for col in zip(*gates, strict=True)]  # r, z, n per step
         ctx.reverse = reverse
         ctx.has_bias = b_hh is not None
         saved_b = b_hh if b_hh is not None else W_hh.new_empty(0)
         ctx.save_for_backward(h0, W_hh, saved_b, Hs)
-        return Hs, h_n
+        return Hs, h_n, recorded
 
     @staticmethod
     @once_differentiable
-    def backward(ctx: FunctionCtx, dHs, dh_n):  # type: ignore[override]
+    def backward(ctx: FunctionCtx, dHs, dh_n, _gates):  # type: ignore[override]
         h0, W_hh, b_hh, Hs = ctx.saved_tensors
         R, Z, Nn = ctx.gates
         reverse = ctx.reverse
@@ -337,23 +339,21 @@ class GRUFunction(torch.autograd.Function):
 
 
 class RNNFunction(torch.autograd.Function):
-    """``(Hs, h_n) = RNNFunction.apply(xw, h0, W_hh, nonlinearity, reverse, sink)``."""
+    """``(Hs, h_n, gates) = RNNFunction.apply(xw, h0, W_hh, nonlinearity, reverse, record)``."""
 
     @staticmethod
-    def forward(ctx: FunctionCtx, xw, h0, W_hh, nonlinearity, reverse, sink):  # type: ignore[override]
+    def forward(ctx: FunctionCtx, xw, h0, W_hh, nonlinearity, reverse, record):  # type: ignore[override]
         step = make_step("rnn", W_hh, nonlinearity=nonlinearity)
-        keep = sink is not None
-        outs, h_n, _, gates = scan(step, xw.unbind(0), h0, None, reverse=reverse, keep_gates=keep)
+        outs, h_n, _, gates = scan(step, xw.unbind(0), h0, None, reverse=reverse, keep_gates=record)
         Hs = torch.stack(outs)
-        if sink is not None:
-            sink.append({"pre": _stack_gates(gates)[0], "h": Hs})
+        recorded = {"pre": _stack_gates(gates)[0], "h": Hs} if record else None
         ctx.reverse, ctx.relu = reverse, nonlinearity == "relu"
         ctx.save_for_backward(h0, W_hh, Hs)
-        return Hs, h_n
+        return Hs, h_n, recorded
 
     @staticmethod
     @once_differentiable
-    def backward(ctx: FunctionCtx, dHs, dh_n):  # type: ignore[override]
+    def backward(ctx: FunctionCtx, dHs, dh_n, _gates):  # type: ignore[override]
         h0, W_hh, Hs = ctx.saved_tensors
         reverse = ctx.reverse
         T, N, H = Hs.shape

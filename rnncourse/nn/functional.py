@@ -160,6 +160,7 @@ def lstm_sequence_into(
     i, f, sg, o = (S4[:, :, k].unbind(0)[::step] for k in range(4))
     per_step = zip(S.unbind(0)[::step], i, f, sg, o, C.unbind(0)[::step], strict=True)
     h, c = h0.clone(), c0
+    mul, tanh = torch.mul, torch.tanh  # local names: at N = 1 even a lookup shows
     for a_t, i_t, f_t, sg_t, o_t, c_t in per_step:
         if lowp is None:
             a_t.addmm_(h, W_T)  # a_t = x_t Wx + b + h_{t-1} Wh
@@ -167,8 +168,8 @@ def lstm_sequence_into(
             a_t.add_(torch.mm(h.to(lowp), W_T))
         a_t.sigmoid_()  # Γi, Γf, σ(2 a_g), Γo in one call
         # c_t = Γf ⊙ c_{t-1} + Γi ⊙ c̃_t with c̃_t = 2σ(2 a_g) - 1
-        c = torch.mul(f_t, c, out=c_t).addcmul_(i_t, sg_t, value=2).sub_(i_t)
-        torch.tanh(c, out=h).mul_(o_t)  # h_t = Γo ⊙ tanh(c_t)
+        c = mul(f_t, c, out=c_t).addcmul_(i_t, sg_t, value=2).sub_(i_t)
+        tanh(c, out=h).mul_(o_t)  # h_t = Γo ⊙ tanh(c_t)
     torch.mul(S4[:, :, 3], torch.tanh(C), out=Hs)  # every h_t again, for the output and backward
 
 

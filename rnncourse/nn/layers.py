@@ -75,9 +75,11 @@ class RNN(RNNBase):
     def _make_step(self, p):
         return make_step("rnn", p["weight_hh"], nonlinearity=self.nonlinearity)
 
-    def _apply_fused(self, a_x, h0, c0, p, reverse, sink, lowp=None):
-        out, h = RNNFunction.apply(a_x, h0, p["weight_hh"], self.nonlinearity, reverse, sink)
-        return out, h, None
+    def _apply_fused(self, a_x, h0, c0, p, reverse, record, lowp=None):
+        out, h, gates = RNNFunction.apply(
+            a_x, h0, p["weight_hh"], self.nonlinearity, reverse, record
+        )
+        return out, h, None, gates
 
 
 class GRU(RNNBase):
@@ -119,9 +121,9 @@ class GRU(RNNBase):
     def _make_step(self, p):
         return make_step("gru", p["weight_hh"], p["bias_hh"])
 
-    def _apply_fused(self, a_x, h0, c0, p, reverse, sink, lowp=None):
-        out, h = GRUFunction.apply(a_x, h0, p["weight_hh"], p["bias_hh"], reverse, sink)
-        return out, h, None
+    def _apply_fused(self, a_x, h0, c0, p, reverse, record, lowp=None):
+        out, h, gates = GRUFunction.apply(a_x, h0, p["weight_hh"], p["bias_hh"], reverse, record)
+        return out, h, None, gates
 
 
 class LSTM(RNNBase):
@@ -197,5 +199,5 @@ class LSTM(RNNBase):
             "lstm", p["weight_hh"], peephole=p.get("weight_peephole"), coupled=self.coupled
         )
 
-    def _apply_fused(self, a_x, h0, c0, p, reverse, sink, lowp=None):
-        return LSTMFunction.apply(a_x, h0, c0, p["weight_hh"], reverse, sink, lowp)
+    def _apply_fused(self, a_x, h0, c0, p, reverse, record, lowp=None):
+        return LSTMFunction.apply(a_x, h0, c0, p["weight_hh"], reverse, record, lowp)

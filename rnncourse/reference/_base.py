@@ -32,13 +32,13 @@ class SequenceCache(Cache):
     """Cache of a sequence forward function: the step caches of t = 1..T.
 
     The per-step quantities (gates, states) read back stacked on the time axis, (N, T, H), through
-    the properties that :func:`stacked` makes.
+    the properties that :func:`over_time` makes.
     """
 
     __slots__ = ("steps",)
 
 
-def stacked(name: str, doc: str) -> property:
+def over_time(name: str, doc: str) -> property:
     """A read-only property: field ``name`` of every step cache, stacked as (N, T, ...)."""
     return property(lambda self: np.stack([getattr(s, name) for s in self.steps], axis=1), doc=doc)
 

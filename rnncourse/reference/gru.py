@@ -50,7 +50,7 @@ from rnncourse.reference._base import (
     check_sequence_grad,
     check_step_grads,
     forward_through_time,
-    stacked,
+    over_time,
     zeros_if_none,
 )
 from rnncourse.reference.layers import sigmoid
@@ -74,10 +74,10 @@ class GRUCache(SequenceCache):
 
     __slots__ = ()
     producer = "gru_forward"
-    r = stacked("r", "Reset gate r_t (the notes' Gamma_r), (N, T, H).")
-    z = stacked("z", "Torch's update gate z_t; the notes' Gamma_u is 1 - z. (N, T, H).")
-    n = stacked("n", "Candidate n_t (the book's h~_t), (N, T, H).")
-    h = stacked("h", "Hidden state h_t, (N, T, H).")
+    r = over_time("r", "Reset gate r_t (the notes' Gamma_r), (N, T, H).")
+    z = over_time("z", "Torch's update gate z_t; the notes' Gamma_u is 1 - z. (N, T, H).")
+    n = over_time("n", "Candidate n_t (the book's h~_t), (N, T, H).")
+    h = over_time("h", "Hidden state h_t, (N, T, H).")
 
 
 def gru_step_forward(

@@ -29,7 +29,7 @@ from rnncourse.reference._base import (
     check_sequence_grad,
     check_step_grads,
     forward_through_time,
-    stacked,
+    over_time,
     zeros_if_none,
 )
 from rnncourse.reference.layers import sigmoid
@@ -48,12 +48,12 @@ class LSTMStates(SequenceCache):
     """A sequence cache of an LSTM (plain or a variant): gates and states read back as (N, T, H)."""
 
     __slots__ = ()
-    i = stacked("i", "Input gate i_t, (N, T, H).")
-    f = stacked("f", "Forget gate f_t, (N, T, H).")
-    g = stacked("g", "Candidate g_t (the notes' C~_t), (N, T, H).")
-    o = stacked("o", "Output gate o_t, (N, T, H).")
-    c = stacked("c", "Cell state c_t, (N, T, H).")
-    h = stacked("h", "Hidden state h_t, (N, T, H).")
+    i = over_time("i", "Input gate i_t, (N, T, H).")
+    f = over_time("f", "Forget gate f_t, (N, T, H).")
+    g = over_time("g", "Candidate g_t (the notes' C~_t), (N, T, H).")
+    o = over_time("o", "Output gate o_t, (N, T, H).")
+    c = over_time("c", "Cell state c_t, (N, T, H).")
+    h = over_time("h", "Hidden state h_t, (N, T, H).")
 
 
 class LSTMCache(LSTMStates):

@@ -25,7 +25,7 @@ from rnncourse.reference._base import (
     check_sequence_grad,
     check_step_grads,
     forward_through_time,
-    stacked,
+    over_time,
     zeros_if_none,
 )
 
@@ -46,7 +46,7 @@ class RNNCache(SequenceCache):
 
     __slots__ = ()
     producer = "rnn_forward"
-    h = stacked("h", "Hidden states h_t, (N, T, H).")
+    h = over_time("h", "Hidden states h_t, (N, T, H).")
 
 
 def rnn_step_forward(
