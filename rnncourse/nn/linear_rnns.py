@@ -41,7 +41,7 @@ class MinGRU(nn.Module):
     input_size, hidden_size : int
     bias : bool
     method : str
-        Scan method of :func:`~rnncourse.nn.linear_scan.linear_scan`.
+        Scan method of :func:`~rnncourse.nn.linear_scan`.
 
     Attributes
     ----------
@@ -94,7 +94,7 @@ class LRU(nn.Module):
 
     ``h_t = lambda * h_{t-1} + gamma * (u_t B)``, ``y_t = Re(h_t C) + D * u_t`` with
     ``lambda = exp(-exp(nu_log) + i exp(theta_log))``, initialised on the ring
-    ``r_min <= |lambda| <= r_max`` (:func:`rnncourse.reference.linear_rnns.lru_init`).
+    ``r_min <= |lambda| <= r_max`` (:func:`rnncourse.reference.lru_init`).
 
     Parameters
     ----------

@@ -85,7 +85,7 @@ def mingru_forward(
     b : numpy.ndarray, shape (2H,)
         Blocks ``[b_z, b_h]``.
     method : str
-        Scan method of :func:`~rnncourse.reference.scan.linear_scan_forward`.
+        Scan method of :func:`~rnncourse.reference.linear_scan_forward`.
 
     Returns
     -------
