@@ -1,4 +1,4 @@
-"""Human-written dates to ISO dates: a translation task made by the package, no download.
+r"""Human-written dates to ISO dates: a translation task made by the package, no download.
 
 A *source* is one to three dates written the way people write them, in English, French or German
 phrasing ("3 may 1979", "thursday, may 3, 1979", "05/03/79", "le 3 mai 1979", "3. mai 1979",
@@ -11,7 +11,7 @@ held-out side (:func:`split_dates`), so a held-out example never contains a date
 Two-digit years follow the pivot rule 50-99 -> 19xx, 00-49 -> 20xx; numeric day/month order is
 fixed by the style (``us_numeric`` is month/day, ``eu_dotted`` is day.month), never guessed.
 
-Ids come from two fixed :class:`~rnncourse.data.vocab.CharVocab`\\ s (``<PAD>`` = 0, ``<EOS>`` = 2);
+Ids come from two fixed :class:`~rnncourse.data.vocab.CharVocab`\ s (``<PAD>`` = 0, ``<EOS>`` = 2);
 the target ends with ``<EOS>``, which the decoder also reads as its start token.
 """
 

@@ -43,7 +43,7 @@ SMOOTHINGS = ("add-k", "jelinek-mercer", "witten-bell", "kneser-ney")
 
 
 def _ngrams(ids: list[int], m: int) -> Counter:
-    """Counts of every m-gram (as a tuple) in ``ids``."""
+    """Return the counts of every m-gram (as a tuple) in ``ids``."""
     return Counter(zip(*(ids[i:] for i in range(m)), strict=False))
 
 
@@ -58,7 +58,7 @@ def _context_stats(grams: Counter) -> dict[tuple, tuple[float, int]]:
 
 
 class NGramLM:
-    """A smoothed n-gram model over integer token ids.
+    r"""A smoothed n-gram model over integer token ids.
 
     Parameters
     ----------
@@ -70,7 +70,7 @@ class NGramLM:
     k : float, default 1.0
         Pseudo-count of ``"add-k"``.
     lambdas : float or sequence of n floats in [0, 1], default 0.8
-        ``"jelinek-mercer"`` weights :math:`\\lambda_1..\\lambda_n` of the orders 1..n.
+        ``"jelinek-mercer"`` weights :math:`\lambda_1..\lambda_n` of the orders 1..n.
     discount : float in (0, 1], default 0.75
         ``"kneser-ney"`` discount D.
 
@@ -158,7 +158,7 @@ class NGramLM:
         return np.array([self.prob(context, w) for w in range(self.V)])
 
     def log_probs(self, ids: Any) -> np.ndarray:
-        """ln P(ids[t] | ids[:t]) for t = 1..L-1, shape (L - 1,) (the first id is given)."""
+        """Return ln P(ids[t] | ids[:t]) for t = 1..L-1, shape (L - 1,) (the first id is given)."""
         arr = check_int_array("ids", np.asarray(ids), "(L,)", high=self.V)
         if len(arr) < 2:
             raise ValueError(f"ids must hold L >= 2 tokens to score, got L = {len(arr)}")

@@ -270,6 +270,7 @@ class WordVocab(Vocab):
         return " ".join(self.itos[i] for i in arr.tolist())
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the plain-type description, with the ``lower`` setting."""
         d = super().to_dict()
         d["lower"] = self.lower
         return d

@@ -131,7 +131,7 @@ class RNNBase(nn.Module):
         return s
 
     def layer_params(self, layer: int, direction: int) -> dict[str, Tensor | None]:
-        """The parameters of one layer and direction by short name (``weight_ih``, ...)."""
+        """Return the parameters of one layer and direction by short name (``weight_ih``, ...)."""
         if not 0 <= layer < self.num_layers:
             raise ValueError(f"layer must be in [0, {self.num_layers}), got {layer}")
         if direction not in range(self.num_directions):
@@ -141,7 +141,7 @@ class RNNBase(nn.Module):
         return {n: getattr(self, n + sfx, None) for n in names}
 
     # ------------------------------------------------------------------------------ forward
-    def forward(self, input, hx=None):  # noqa: A002 - torch.nn's argument name
+    def forward(self, input, hx=None):  # torch.nn's argument name
         """Run the layer over a sequence.
 
         Parameters
@@ -166,7 +166,7 @@ class RNNBase(nn.Module):
         hidden = tuple(s.to(lowp) for s in hidden) if isinstance(hidden, tuple) else hidden.to(lowp)
         return output.to(lowp), hidden
 
-    def _forward(self, input, hx, lowp):  # noqa: A002
+    def _forward(self, input, hx, lowp):
         ref = self.weight_ih_l0
         if isinstance(input, PackedSequence):
             x, batch_sizes, sorted_idx, unsorted_idx = input
@@ -245,8 +245,11 @@ class RNNBase(nn.Module):
         return x, torch.stack(h_n), (None if c0 is None else torch.stack(c_n))
 
     def _run_direction(self, x, steps, h0, c0, layer, d, unsorted_idx, lowp=None):
-        """One layer and direction. ``x`` is (T, N, D_k) or packed data (sum B_t, D_k);
-        ``lowp``: the autocast dtype, used where a mixed-precision path exists."""
+        """Run one layer and direction.
+
+        ``x`` is (T, N, D_k) or packed data (sum B_t, D_k); ``lowp``: the autocast dtype, used where
+        a mixed-precision path exists.
+        """
         p = self.layer_params(layer, d)
         lowp = _precision.product_dtype(self, lowp, x.shape[1], packed=steps is not None)
         a_x = self._input_side(x, p, lowp)
@@ -272,8 +275,10 @@ class RNNBase(nn.Module):
         return out, h, c
 
     def _input_side(self, x: Tensor, p: dict, lowp: torch.dtype | None = None) -> Tensor:
-        """``x W_ih^T + b`` for every time step in one product (both biases for RNN/LSTM);
-        computed and returned in ``lowp`` when given (mixed precision)."""
+        """Compute ``x W_ih^T + b`` for every time step in one product (both biases for RNN/LSTM).
+
+        Computed and returned in ``lowp`` when given (mixed precision).
+        """
         b, W = p["bias_ih"], p["weight_ih"]
         if b is not None and self.kind != "gru":
             b = b + p["bias_hh"]
@@ -287,8 +292,11 @@ class RNNBase(nn.Module):
         return True
 
     def _emit(self, layer, d, gates, steps, unsorted_idx) -> None:
-        """Hand one layer/direction's gates to the active GateRecorders (time-major lists or
-        stacked tensors; packed steps are padded with zeros and put back in caller order)."""
+        """Hand one layer/direction's gates to the active GateRecorders.
+
+        Time-major lists or stacked tensors; packed steps are padded with zeros and put back in
+        caller order.
+        """
         out = {}
         for name, g in gates.items():
             if isinstance(g, list):
@@ -312,7 +320,7 @@ class RNNBase(nn.Module):
 
 
 def _check_config(input_size, hidden_size, num_layers, bias, batch_first, dropout, proj_size):
-    """The constructor checks of ``torch.nn.RNNBase``, with messages naming the argument."""
+    """Run the constructor checks of ``torch.nn.RNNBase``, with messages naming the argument."""
     for name, v in (("input_size", input_size), ("hidden_size", hidden_size),
                     ("num_layers", num_layers)):  # fmt: skip
         if not isinstance(v, int) or isinstance(v, bool):

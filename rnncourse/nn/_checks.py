@@ -1,5 +1,7 @@
-"""Boundary checks for the modules: every message names the argument, the expected shape in symbols
-and numbers, and what came."""
+"""Boundary checks for the modules.
+
+Every message names the argument, the expected shape in symbols and numbers, and what came.
+"""
 
 from __future__ import annotations
 

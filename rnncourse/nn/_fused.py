@@ -57,8 +57,11 @@ def _steps(s: int, e: int, reverse: bool) -> range:
 
 
 def _prev_block(S: Tensor, s0: Tensor, s: int, e: int, reverse: bool) -> Tensor:
-    """States entering steps ``s..e-1``: ``S[t-1]`` (``s0`` before the first step); mirrored if
-    reverse (``S[t+1]``, ``s0`` after the last)."""
+    """Return the states entering steps ``s..e-1``.
+
+    That is ``S[t-1]`` (``s0`` before the first step); mirrored if reverse (``S[t+1]``, ``s0`` after
+    the last).
+    """
     T = S.shape[0]
     if reverse:
         return S[s + 1 : e + 1] if e < T else torch.cat([S[s + 1 :], s0.unsqueeze(0)])
@@ -79,10 +82,11 @@ def _stack_gates(gates: list[tuple]) -> list[Tensor]:
 
 
 def _block(steps: list[Tensor], s: int, e: int) -> Tensor:
-    """Steps ``s..e-1`` of a per-step list as one (e-s, N, H) tensor (a view for one step).
+    """Return steps ``s..e-1`` of a per-step list as one (e-s, N, H) tensor (a view for one step).
 
     The forward keeps its gates as per-step lists rather than stacking them into (T, N, H)
-    tensors: the backward consumes them block by block, so nothing is copied twice."""
+    tensors: the backward consumes them block by block, so nothing is copied twice.
+    """
     return steps[s].unsqueeze(0) if e - s == 1 else torch.stack(steps[s:e])
 
 
@@ -186,7 +190,7 @@ class LSTMFunction(torch.autograd.Function):
 
 
 def _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool):
-    """The LSTM backward loop for small batches: 4 tensor operations and 5 views per step.
+    """Run the LSTM backward loop for small batches: 4 tensor operations and 5 views per step.
 
     Each per-step view costs about one elementwise operation at N = 1, so the loop touches as few
     as possible: ``dh_t`` and ``dc_t`` live in (T, ...) buffers, everything else goes through one
@@ -238,8 +242,9 @@ def _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool):
 
 
 def _backward_per_step(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None):
-    """The LSTM backward loop for large batches: ``da_t`` written straight into a (T, N, 4H)
-    buffer, in ``lowp`` for mixed precision (``dh``, ``dc`` and the factors stay float32).
+    """Run the LSTM backward loop for large batches, ``da_t`` written into a (T, N, 4H) buffer.
+
+    The buffer is in ``lowp`` for mixed precision (``dh``, ``dc`` and the factors stay float32).
 
     Returns
     -------

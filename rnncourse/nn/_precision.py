@@ -16,8 +16,11 @@ from rnncourse.nn import _fused
 
 
 def autocast_dtype(ref: Tensor) -> torch.dtype | None:
-    """The lower-precision dtype of an active ``torch.autocast`` on ``ref``'s device, or None
-    (autocast off, or parameters that autocast does not touch: it only lowers float32)."""
+    """Return the lower-precision dtype of an active ``torch.autocast`` on ``ref``'s device.
+
+    None if there is none (autocast off, or parameters that autocast does not touch: it only lowers
+    float32).
+    """
     if ref.dtype != torch.float32:
         return None
     dev = ref.device.type
@@ -32,15 +35,20 @@ def autocast_dtype(ref: Tensor) -> torch.dtype | None:
 
 
 def from_autocast(t: Tensor, lowp: torch.dtype | None, ref: Tensor) -> Tensor:
-    """Under autocast, input and state may come in the autocast dtype (e.g. the previous
-    window's carried state): the layer computes from their float32 value."""
+    """Return ``t`` in ``ref``'s dtype if it came in the autocast dtype ``lowp``.
+
+    Under autocast, input and state may come in the autocast dtype (e.g. the previous
+    window's carried state): the layer computes from their float32 value.
+    """
     return t.to(ref.dtype) if lowp is not None and t.dtype == lowp else t
 
 
 def product_dtype(module, lowp: torch.dtype | None, N: int, packed: bool) -> torch.dtype | None:
-    """The dtype the recurrent products of ``module`` run in for a batch of ``N``: ``lowp`` (the
-    autocast dtype, or None outside autocast) for the fused LSTM on large enough unpacked
-    batches, otherwise None (the parameters' dtype)."""
+    """Return the dtype the recurrent products of ``module`` run in for a batch of ``N``.
+
+    That is ``lowp`` (the autocast dtype, or None outside autocast) for the fused LSTM on large
+    enough unpacked batches, otherwise None (the parameters' dtype).
+    """
     if lowp is None or packed or module.kind != "lstm" or not (module.fused and module._fusable()):
         return None
     return lowp if N * module.hidden_size > _fused.FEW_OPS_MAX_NH else None

@@ -56,11 +56,12 @@ class RNNCellBase(nn.Module):
             nn.init.uniform_(p, -stdv, stdv)
 
     def extra_repr(self) -> str:
+        """Return the constructor arguments shown by ``repr`` (as torch.nn prints them)."""
         s = f"{self.input_size}, {self.hidden_size}"
         return s + (f", bias={self.bias}" if self.bias is not True else "")
 
     # ------------------------------------------------------------------------------ helpers
-    def _prepare(self, input: Tensor, hx, n_states: int):  # noqa: A002
+    def _prepare(self, input: Tensor, hx, n_states: int):
         """Check the input and states; returns (x (N, D), [states (N, H)], unbatched)."""
         x = _checks.check_tensor("input", input)
         _checks.check_input("input", x, self.input_size, (1, 2), "(N, D) or (D,)")
@@ -137,7 +138,7 @@ class RNNCell(RNNCellBase):
         self.nonlinearity = nonlinearity
         self.reset_parameters()
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         """``input`` (N, D) or (D,), ``hx`` (N, H) or (H,) or None -> ``h'`` of hx's shape."""
         x, (h,), unbatched = self._prepare(input, hx, 1)
         a_x = self._input_side(x, fold_hidden_bias=True)
@@ -166,7 +167,7 @@ class GRUCell(RNNCellBase):
         super().__init__("gru", input_size, hidden_size, bias, 3, device, dtype)
         self.reset_parameters()
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         """``input`` (N, D) or (D,), ``hx`` (N, H) or (H,) or None -> ``h'``."""
         x, (h,), unbatched = self._prepare(input, hx, 1)
         a_x = self._input_side(x, fold_hidden_bias=False)
@@ -210,7 +211,7 @@ class LSTMCell(RNNCellBase):
             )
         self.reset_parameters()
 
-    def forward(self, input: Tensor, hx=None) -> tuple[Tensor, Tensor]:  # noqa: A002
+    def forward(self, input: Tensor, hx=None) -> tuple[Tensor, Tensor]:
         """``input`` (N, D) or (D,), ``hx`` = (h, c), each (N, H) or (H,), or None.
 
         Returns ``(h', c')``.

@@ -129,7 +129,7 @@ def lstm_sequence_into(
     order: range,
     lowp: torch.dtype | None = None,
 ) -> None:
-    """The equations of :func:`lstm_step` over a whole sequence, written into preallocated buffers.
+    """Run the equations of :func:`lstm_step` over a whole sequence, into preallocated buffers.
 
     Why a second form: it runs outside autograd (in :class:`~rnncourse.nn._fused.LSTMFunction`),
     and at small batches the cost of a step is the number of tensor operations, not arithmetic.

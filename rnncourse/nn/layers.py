@@ -66,9 +66,11 @@ class RNN(RNNBase):
 
     @property
     def mode(self) -> str:
+        """Return torch.nn's mode string, ``"RNN_TANH"`` or ``"RNN_RELU"``."""
         return "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU"
 
     def extra_repr(self) -> str:
+        """Return the constructor arguments ``repr`` shows, with a non-default ``nonlinearity``."""
         s = super().extra_repr()
         return s + (f", nonlinearity={self.nonlinearity!r}" if self.nonlinearity != "tanh" else "")
 
@@ -184,6 +186,7 @@ class LSTM(RNNBase):
     mode = "LSTM"
 
     def extra_repr(self) -> str:
+        """Return the constructor arguments ``repr`` shows, with the peephole and coupled flags."""
         s = super().extra_repr()
         s += ", peephole=True" if self.peephole else ""
         return s + (", coupled=True" if self.coupled else "")

@@ -56,7 +56,7 @@ class MinGRU(nn.Module):
         self.linear = nn.Linear(input_size, 2 * hidden_size, bias=bias)
 
     def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """x (N, T, D), h0 (1, N, H) or None -> (h (N, T, H), h_n (1, N, H))."""
+        """Map x (N, T, D), h0 (1, N, H) or None -> (h (N, T, H), h_n (1, N, H))."""
         _check_input(x, self.input_size)
         z_pre, h_tilde = self.linear(x).chunk(2, dim=-1)
         z = torch.sigmoid(z_pre)
@@ -80,7 +80,7 @@ class MinLSTM(nn.Module):
         self.linear = nn.Linear(input_size, 3 * hidden_size, bias=bias)
 
     def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """x (N, T, D), h0 (1, N, H) or None -> (h (N, T, H), h_n (1, N, H))."""
+        """Map x (N, T, D), h0 (1, N, H) or None -> (h (N, T, H), h_n (1, N, H))."""
         _check_input(x, self.input_size)
         f_pre, i_pre, h_tilde = self.linear(x).chunk(3, dim=-1)
         f, i = torch.sigmoid(f_pre), torch.sigmoid(i_pre)
@@ -127,11 +127,11 @@ class LRU(nn.Module):
             self.register_parameter(name, nn.Parameter(torch.tensor(value, dtype=torch.float32)))
 
     def lam(self) -> Tensor:
-        """The diagonal of the recurrence, (H,) complex, ``|lambda| < 1`` by construction."""
+        """Return the diagonal of the recurrence, (H,) complex, ``|lambda| < 1`` by construction."""
         return torch.exp(torch.complex(-torch.exp(self.nu_log), torch.exp(self.theta_log)))
 
     def forward(self, u: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """u (N, T, D), h0 (1, N, H) complex or None -> (y (N, T, D), h_n (1, N, H) complex)."""
+        """Map u (N, T, D), h0 (1, N, H) complex or None -> (y (N, T, D), h_n (1, N, H) complex)."""
         _check_input(u, self.input_size)
         B = torch.complex(self.B_re, self.B_im) * torch.exp(self.gamma_log)
         C = torch.complex(self.C_re, self.C_im)

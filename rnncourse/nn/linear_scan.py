@@ -27,7 +27,7 @@ LINEAR_SCAN_METHODS = ("loop", "hillis_steele", "blelloch", "log")
 
 
 def linear_scan_loop(a: Tensor, b: Tensor, h0: Tensor | None = None) -> Tensor:
-    """The sequential reference: ``h = a[:, t] * h + b[:, t]`` for t = 0..T-1, under autograd.
+    """Compute ``h = a[:, t] * h + b[:, t]`` for t = 0..T-1 step by step, under autograd.
 
     Parameters
     ----------
@@ -74,7 +74,7 @@ def _log_space(a: Tensor, b: Tensor, h0: Tensor) -> Tensor:
 
 class _LinearScan(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, a: Tensor, b: Tensor, h0: Tensor, method: str) -> Tensor:  # noqa: D102
+    def forward(ctx, a: Tensor, b: Tensor, h0: Tensor, method: str) -> Tensor:
         if method == "log":
             h = _log_space(a, b, h0)
         else:
@@ -86,7 +86,7 @@ class _LinearScan(torch.autograd.Function):
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, dh: Tensor):  # noqa: D102
+    def backward(ctx, dh: Tensor):
         a, h0, h = ctx.saved_tensors
         # g_t = dh_t + a_{t+1} g_{t+1}: the same scan on the reversed sequence, a shifted by one.
         # For complex tensors torch's gradients are conjugate (Wirtinger): multiply by conj(.).
@@ -98,7 +98,7 @@ class _LinearScan(torch.autograd.Function):
 
 
 def linear_scan(a: Tensor, b: Tensor, h0: Tensor | None = None, method: str = "blelloch") -> Tensor:
-    """All states of :math:`h_t = a_t \\odot h_{t-1} + b_t`.
+    r"""All states of :math:`h_t = a_t \odot h_{t-1} + b_t`.
 
     Parameters
     ----------

@@ -104,7 +104,7 @@ class GateRecorder:
         module: str | nn.Module | None = None,
         call: int | None = None,
     ) -> dict[str, Tensor]:
-        """Recorded gates of one layer and direction.
+        """Return the recorded gates of one layer and direction.
 
         Parameters
         ----------

@@ -44,10 +44,11 @@ class LockedDropout(nn.Module):
         self.p, self.batch_first, self.locked = float(p), batch_first, locked
 
     def extra_repr(self) -> str:
+        """Return the settings shown by ``repr``."""
         return f"p={self.p}, batch_first={self.batch_first}, locked={self.locked}"
 
     def forward(self, x: Tensor) -> Tensor:
-        """x (N, T, D) (or (T, N, D)) -> same shape; identity in eval mode or for p = 0."""
+        """Map x (N, T, D) (or (T, N, D)) -> same shape; identity in eval mode or for p = 0."""
         if x.dim() != 3:
             raise ValueError(f"x must be a (N, T, D) sequence, got shape {tuple(x.shape)}")
         if not self.training or self.p == 0.0:

@@ -107,7 +107,7 @@ class DecoderState(NamedTuple):
     mask: torch.Tensor  # (N, L) True at real source positions
 
     def select(self, index: torch.Tensor) -> DecoderState:
-        """The rows ``index`` of every field (beam search reorders and copies hypotheses)."""
+        """Return the rows ``index`` of every field (beam search reorders and copies hypotheses)."""
         return DecoderState(*(x.index_select(0, index) for x in self))
 
 

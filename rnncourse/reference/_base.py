@@ -39,7 +39,7 @@ class SequenceCache(Cache):
 
 
 def over_time(name: str, doc: str) -> property:
-    """A read-only property: field ``name`` of every step cache, stacked as (N, T, ...)."""
+    """Return a read-only property: field ``name`` of every step cache, stacked as (N, T, ...)."""
     return property(lambda self: np.stack([getattr(s, name) for s in self.steps], axis=1), doc=doc)
 
 
@@ -97,7 +97,7 @@ def check_sequence_grad(dh: Any, cache: Any, cache_cls: type) -> None:
 
 
 def zeros_if_none(state: np.ndarray | None, x: np.ndarray, Wh: np.ndarray) -> np.ndarray:
-    """The initial state, or zeros (N, H) in the dtype of ``x @ Wh`` when it is None."""
+    """Return the initial state, or zeros (N, H) in the dtype of ``x @ Wh`` when it is None."""
     if state is not None:
         return state
     return np.zeros((x.shape[0], Wh.shape[0]), dtype=np.result_type(x, Wh))

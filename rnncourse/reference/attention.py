@@ -1,4 +1,4 @@
-"""Soft attention over ``L`` locations, forward and backward (NumPy, CS231n style).
+r"""Soft attention over ``L`` locations, forward and backward (NumPy, CS231n style).
 
 This is the attention step of "captioning with attention" (Xu et al., 2015): a decoder state ``h``
 looks at a set of ``L`` feature vectors (for an image, an ``L = Hg x Wg`` grid of ``D``-dimensional
@@ -9,9 +9,9 @@ matrix ``Wa`` (H, D) (bilinear, "general" scoring):
 
 .. math::
 
-    e_l = v_l \\cdot (h W_a), \\qquad
-    a_l = \\frac{\\exp e_l}{\\sum_{k} \\exp e_k}, \\qquad
-    z = \\sum_l a_l v_l .
+    e_l = v_l \cdot (h W_a), \qquad
+    a_l = \frac{\exp e_l}{\sum_{k} \exp e_k}, \qquad
+    z = \sum_l a_l v_l .
 
 ``a`` is a probability distribution over the locations (the attention weights ``a_t`` of the book)
 and ``z`` (D,) is the context vector ``z_t``. Locations can be masked out (padding): their score is

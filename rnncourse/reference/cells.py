@@ -123,5 +123,5 @@ def final_state(cache: Any) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def cast_params(params: Mapping[str, np.ndarray], dtype: np.dtype) -> dict[str, np.ndarray]:
-    """The parameter dict with every array in ``dtype`` (no copy when it already is)."""
+    """Return the parameter dict with every array in ``dtype`` (no copy when it already is)."""
     return {k: v.astype(dtype, copy=False) for k, v in params.items() if v is not None}

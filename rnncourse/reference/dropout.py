@@ -37,7 +37,7 @@ __all__ = [
 
 
 def dropout_mask(shape: tuple[int, ...], p: float, rng: Any = None) -> np.ndarray:
-    """An inverted-dropout mask: 0 with probability ``p``, else ``1 / (1 - p)``.
+    """Return an inverted-dropout mask: 0 with probability ``p``, else ``1 / (1 - p)``.
 
     Parameters
     ----------
@@ -76,7 +76,7 @@ def variational_lstm_forward(
     mask_x: np.ndarray,
     mask_h: np.ndarray,
 ) -> tuple[np.ndarray, VariationalLSTMCache]:
-    """An LSTM layer whose input and recurrent dropout masks are the same at every step.
+    """Return an LSTM layer whose input and recurrent dropout masks are the same at every step.
 
     Parameters
     ----------

@@ -74,7 +74,7 @@ class MinGRUCache(Cache):
 def mingru_forward(
     x: np.ndarray, h0: np.ndarray | None, Wx: np.ndarray, b: np.ndarray, method: str = "blelloch"
 ) -> tuple[np.ndarray, MinGRUCache]:
-    """minGRU over a whole sequence, by a parallel scan.
+    """Run the minGRU over a whole sequence, by a parallel scan.
 
     Parameters
     ----------
@@ -133,7 +133,7 @@ def mingru_backward(
 def minlstm_forward(
     x: np.ndarray, h0: np.ndarray | None, Wx: np.ndarray, b: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """minLSTM over a sequence (forward only): the states and the two normalised gates.
+    """Run the minLSTM over a sequence (forward only): the states and the two normalised gates.
 
     Parameters
     ----------
@@ -167,13 +167,13 @@ def lru_init(
     max_phase: float = 2 * np.pi,
     rng: np.random.Generator | None = None,
 ) -> dict[str, np.ndarray]:
-    """LRU parameters with the ring initialisation of Orvieto et al. (2023).
+    r"""LRU parameters with the ring initialisation of Orvieto et al. (2023).
 
-    :math:`|\\lambda|` is drawn so that the eigenvalues are uniform on the ring
-    :math:`r_{min} \\le |\\lambda| \\le r_{max}` of the complex plane (density of
-    :math:`|\\lambda|^2` uniform), the phase uniform in [0, max_phase]; then
-    :math:`\\nu = \\log(-\\log|\\lambda|)`, :math:`\\theta = \\log(\\text{phase})` and
-    :math:`\\gamma = \\sqrt{1 - |\\lambda|^2}` (stored as logs). B and C are Glorot-like complex
+    :math:`|\lambda|` is drawn so that the eigenvalues are uniform on the ring
+    :math:`r_{min} \le |\lambda| \le r_{max}` of the complex plane (density of
+    :math:`|\lambda|^2` uniform), the phase uniform in [0, max_phase]; then
+    :math:`\nu = \log(-\log|\lambda|)`, :math:`\theta = \log(\text{phase})` and
+    :math:`\gamma = \sqrt{1 - |\lambda|^2}` (stored as logs). B and C are Glorot-like complex
     Gaussians.
 
     Parameters

@@ -59,7 +59,7 @@ def sgd(
     lr: float = 1e-2,
     momentum: float = 0.0,
 ) -> dict[str, Any]:
-    """Stochastic gradient descent with optional momentum, in place.
+    r"""Stochastic gradient descent with optional momentum, in place.
 
     Parameters
     ----------
@@ -70,9 +70,9 @@ def sgd(
     state : dict, optional
         What the previous call returned; None to start.
     lr : float, default 1e-2
-        Learning rate :math:`\\eta`.
+        Learning rate :math:`\eta`.
     momentum : float, default 0
-        Momentum :math:`\\mu` in [0, 1).
+        Momentum :math:`\mu` in [0, 1).
 
     Returns
     -------

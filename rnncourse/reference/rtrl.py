@@ -42,7 +42,7 @@ def rnn_rtrl_gradients(
     b: np.ndarray,
     dh: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Gradients of :math:`\\sum_t \\bar h_t \\cdot h_t` for the tanh RNN by RTRL (forward only).
+    r"""Gradients of :math:`\sum_t \bar h_t \cdot h_t` for the tanh RNN by RTRL (forward only).
 
     Parameters
     ----------
@@ -100,11 +100,11 @@ def rnn_rtrl_gradients(
 def diagonal_rtrl_gradients(
     x: np.ndarray, h0: np.ndarray, lam: np.ndarray, B: np.ndarray, dh: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """RTRL for the diagonal linear recurrence :math:`h_t = \\lambda \\odot h_{t-1} + x_t B`.
+    r"""RTRL for the diagonal linear recurrence :math:`h_t = \lambda \odot h_{t-1} + x_t B`.
 
-    Unit j depends only on :math:`\\lambda_j` and :math:`B_{:, j}`, so its sensitivities are
-    :math:`e^\\lambda_t = h_{t-1} + \\lambda \\odot e^\\lambda_{t-1}` (N, H) and
-    :math:`e^B_t = x_t^\\top \\mathbf{1} + \\lambda \\odot e^B_{t-1}` (N, D, H): as many numbers as
+    Unit j depends only on :math:`\lambda_j` and :math:`B_{:, j}`, so its sensitivities are
+    :math:`e^\lambda_t = h_{t-1} + \lambda \odot e^\lambda_{t-1}` (N, H) and
+    :math:`e^B_t = x_t^\top \mathbf{1} + \lambda \odot e^B_{t-1}` (N, D, H): as many numbers as
     parameters, updated at the cost of a forward step.
 
     Parameters

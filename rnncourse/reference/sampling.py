@@ -43,7 +43,7 @@ StepFn = Callable[[int, Any], tuple[np.ndarray, Any]]
 
 
 def make_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
-    """A ``np.random.Generator`` from a generator (returned as is), an integer seed or None."""
+    """Return a ``np.random.Generator`` from a generator (as is), an integer seed or None."""
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):

@@ -70,18 +70,18 @@ SCAN_METHODS = ("sequential", "hillis_steele", "blelloch", "log")
 
 
 def cast_all(*arrays: Any) -> list[Any]:
-    """The arrays (None kept) in their common floating dtype, copied only where needed."""
+    """Return the arrays (None kept) in their common floating dtype, copied only where needed."""
     dtype = result_dtype(*arrays)
     return [None if a is None else a.astype(dtype, copy=False) for a in arrays]
 
 
 def combine(first: tuple[Any, Any], second: tuple[Any, Any]) -> tuple[Any, Any]:
-    """The associative operator: the map ``first`` followed by the map ``second``.
+    r"""Return the associative operator: the map ``first`` followed by the map ``second``.
 
     Parameters
     ----------
     first, second : tuple of two arrays, each (N, H) (or any common shape)
-        ``(a, b)`` pairs, each standing for :math:`h \\mapsto a \\odot h + b`.
+        ``(a, b)`` pairs, each standing for :math:`h \mapsto a \odot h + b`.
 
     Returns
     -------
@@ -207,7 +207,7 @@ def _prefixes(a: np.ndarray, b: np.ndarray, method: str) -> tuple[np.ndarray, np
 
 
 def _log_space(a: np.ndarray, b: np.ndarray, h0: np.ndarray) -> np.ndarray:
-    """The log-space form (``a > 0``): one log-cumsum-exp per sign of ``b`` (h0 as term 0)."""
+    """Scan in log space (``a > 0``): one log-cumsum-exp per sign of ``b`` (h0 as term 0)."""
     a_star = np.cumsum(np.log(a), axis=1)  # (N, T, H)
     terms = np.concatenate([h0[:, None], b], axis=1)  # (N, T+1, H), term 0 is h0
     shift = np.concatenate([np.zeros_like(h0)[:, None], a_star], axis=1)
@@ -222,7 +222,7 @@ def _log_space(a: np.ndarray, b: np.ndarray, h0: np.ndarray) -> np.ndarray:
 def linear_scan_forward(
     a: np.ndarray, b: np.ndarray, h0: np.ndarray | None = None, method: str = "blelloch"
 ) -> tuple[np.ndarray, LinearScanCache]:
-    """All states of :math:`h_t = a_t \\odot h_{t-1} + b_t`, by a scan.
+    r"""All states of :math:`h_t = a_t \odot h_{t-1} + b_t`, by a scan.
 
     Parameters
     ----------

@@ -49,7 +49,7 @@ def _log_sigmoid(v: np.ndarray) -> np.ndarray:
 def selective_ssm_forward(
     u: np.ndarray, delta: np.ndarray, A: np.ndarray, B: np.ndarray, C: np.ndarray, D: np.ndarray
 ) -> np.ndarray:
-    """Outputs of the selective state space recurrence, by a scan over T.
+    """Return the outputs of the selective state space recurrence, by a scan over T.
 
     Parameters
     ----------
@@ -81,7 +81,7 @@ def selective_ssm_forward(
 def mlstm_forward(
     q: np.ndarray, k: np.ndarray, v: np.ndarray, i_pre: np.ndarray, f_pre: np.ndarray
 ) -> np.ndarray:
-    """mLSTM cell over a sequence, stabilised recurrent form (one head, no output gate).
+    r"""Run the mLSTM cell over a sequence, stabilised recurrent form (one head, no output gate).
 
     Parameters
     ----------
@@ -93,7 +93,7 @@ def mlstm_forward(
     Returns
     -------
     h : numpy.ndarray, shape (N, T, d)
-        :math:`\\tilde h_t` (multiply by an output gate outside).
+        :math:`\tilde h_t` (multiply by an output gate outside).
     """
     dims = Dims()
     for name, value in (("q", q), ("k", k), ("v", v)):
@@ -120,7 +120,7 @@ def mlstm_forward(
 def slstm_forward(
     x: np.ndarray, Wx: np.ndarray, R: np.ndarray, b: np.ndarray, stabilise: bool = True
 ) -> np.ndarray:
-    """sLSTM over a sequence (one head, dense R): exponential input gate, normaliser.
+    """Run the sLSTM over a sequence (one head, dense R): exponential input gate, normaliser.
 
     Parameters
     ----------

@@ -159,7 +159,7 @@ def _tbptt(
     c0: np.ndarray | None,
     cell_kwargs: Mapping[str, Any],
 ) -> Iterator[TBPTTChunk]:
-    """The chunk loop of :func:`tbptt`, a separate generator so that bad arguments raise early."""
+    """Run the chunk loop of :func:`tbptt` (a separate generator, so bad arguments raise early)."""
     h_state, c_state = h0, c0
     for index, sl in enumerate(slices):
         dtype = result_dtype(x, h_state, c_state, *params.values())
