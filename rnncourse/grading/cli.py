@@ -9,6 +9,7 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``grade``, ``autograder-bundle`` and ``exercise reset`` to the ``rnncourse`` parser."""
     p = subparsers.add_parser(
         "grade",
         help="grade exercise notebooks (.ipynb, Jupytext .md/.py, or folders)",
@@ -69,6 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Grade the submissions in ``args``; print a table each (or JSON); return the exit status."""
     from rnncourse.grading.grader import Limits, grade_paths
     from rnncourse.grading.isolation import IsolationUnavailable
     from rnncourse.grading.notebook import collect
@@ -145,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def bundle(args: argparse.Namespace) -> int:
+    """Write the Gradescope autograder zip to ``args.out``; return the exit status."""
     from rnncourse.grading.gradescope import write_bundle
 
     names = write_bundle(args.out)
@@ -156,6 +159,7 @@ def bundle(args: argparse.Namespace) -> int:
 
 
 def reset(args: argparse.Namespace) -> int:
+    """Back up an exercise notebook and restore its original stub; return the exit status."""
     from rnncourse.grading.generate import reset_exercise
 
     try:

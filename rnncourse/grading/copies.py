@@ -60,7 +60,7 @@ class _Normalise(ast.NodeTransformer):
 
 
 def fingerprint(func: ast.FunctionDef) -> str:
-    """The normalised form of one function definition."""
+    """Return the normalised form of one function definition."""
     tree = _Normalise().visit(ast.parse(ast.unparse(func)).body[0])
     return ast.dump(tree, annotate_fields=False, include_attributes=False)
 

@@ -30,6 +30,7 @@ class Call:
     kwargs: dict[str, Any] = field(default_factory=dict)
 
     def payload(self) -> dict[str, Any]:
+        """Return the call as plain data for the child: function name, arguments and their names."""
         return {
             "fn": self.fn,
             "args": list(self.args),
@@ -53,6 +54,8 @@ class Case:
 
 @dataclass
 class Part:
+    """One graded function of an exercise: its points and the maker of its random cases."""
+
     name: str
     points: int
     make_cases: Callable[[np.random.Generator], list[Case]]
@@ -60,6 +63,8 @@ class Part:
 
 @dataclass
 class Exercise:
+    """A graded exercise: its parts and the modules a learner may not import in it."""
+
     id: str
     title: str
     chapter: str
@@ -72,16 +77,21 @@ class Exercise:
 
     @property
     def max_points(self) -> int:
+        """Return the points of all parts together."""
         return sum(p.points for p in self.parts)
 
 
 class Invoker(Protocol):
+    """What runs graded calls in the learner's process (the sandboxed child, or a test stand-in)."""
+
     def run(self, calls: list[Call]) -> dict[str, Any]:
         """Return {"ok", "results", "mutated", "violations", "error", "stdout_overflow"}."""
 
 
 @dataclass
 class Verdict:
+    """The judgement of one output: whether it passed, the message shown and the largest error."""
+
     ok: bool
     message: str
     max_err: float = 0.0
@@ -212,7 +222,7 @@ ERROR_HINTS = {
 
 
 def error_hint(error: str) -> str | None:
-    """The hint for a learner's exception text, if it is a known kind."""
+    """Return the hint for a learner's exception text, if it is a known kind."""
     return next((h for k, h in ERROR_HINTS.items() if k in error), None)
 
 

@@ -147,6 +147,7 @@ def reset_exercise(exercise: str, src: Path, dst: Path) -> tuple[Path, Path | No
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Regenerate (``--check``: only list) stale exercise notebooks; return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("solutions", type=Path)
     parser.add_argument("exercises", type=Path)

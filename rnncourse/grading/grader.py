@@ -46,6 +46,8 @@ MAX_RESTARTS = 3
 
 @dataclass
 class PartResult:
+    """The score and message of one part of one exercise in one submission."""
+
     exercise: str
     part: str
     score: int
@@ -55,6 +57,8 @@ class PartResult:
 
 @dataclass
 class Report:
+    """The grading of one submission: part results, notes, seconds taken and any grader error."""
+
     path: str
     parts: list[PartResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -64,13 +68,16 @@ class Report:
 
     @property
     def score(self) -> int:
+        """Return the points earned over all parts."""
         return sum(p.score for p in self.parts)
 
     @property
     def max(self) -> int:
+        """Return the points available over all parts."""
         return sum(p.max for p in self.parts)
 
     def exercises(self) -> dict[str, dict[str, Any]]:
+        """Return the part results by exercise, each with its score, maximum and messages."""
         out: dict[str, dict[str, Any]] = {}
         for p in self.parts:
             e = out.setdefault(p.exercise, {"score": 0, "max": 0, "message": "", "parts": {}})
@@ -83,6 +90,7 @@ class Report:
         return out
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the report as plain data for ``--json`` (every string made safe to show)."""
         return {
             "path": safe_text(self.path, 1000),
             "score": self.score,
@@ -115,7 +123,7 @@ def identify(nb: Notebook) -> list[Exercise]:
 
 
 def demo_cells(nb: Notebook, exs: list[Exercise]) -> set[int]:
-    """ "Try it" cells (tagged raises-exception) that define no graded name: never run."""
+    """Return the "Try it" cells (tagged raises-exception) that define no graded name: never run."""
     graded = [p.name for ex in exs for p in ex.parts]
     return {
         i
@@ -229,7 +237,7 @@ class Session:
         return error
 
     def run(self, calls: list[Call]) -> dict[str, Any]:
-        """Invoker interface used by :func:`run_part`."""
+        """Run ``calls`` in the notebook's process (the invoker interface of :func:`run_part`)."""
         if self.dead or self.child is None:
             return {"ok": False, "error": self.dead or "the notebook could not be run"}
         budget = min(self.limits.cell_timeout, self.left())
@@ -355,7 +363,9 @@ def _score_exercise(
 def grade_file(
     path: str | Path, limits: Limits | None = None, seed: int | None = None, sandbox: str = "bwrap"
 ) -> Report:
-    """Grade one notebook. Never raises: a failure of the grader itself lands in
+    """Grade one notebook.
+
+    Never raises: a failure of the grader itself lands in
     ``report.grader_error`` (and makes ``rnncourse grade`` exit non-zero).
 
     ``sandbox="bwrap"`` (default) isolates each child (:mod:`.isolation`; raises
@@ -371,7 +381,7 @@ def grade_file(
     start = time.monotonic()
     try:
         return _grade_file(path, limits or Limits(), seed, box)
-    except Exception as e:  # noqa: BLE001 - a bug in the grader, reported as such
+    except Exception as e:  # a bug in the grader, reported as such
         import traceback
 
         report = Report(str(path), seconds=time.monotonic() - start, isolation=_isolation_name(box))
@@ -409,7 +419,7 @@ def _grade_file(
     try:
         for exs in groups.values():
             _grade_group(nb, exs, limits, deadline, rng, report, box)
-    except Exception as e:  # noqa: BLE001 - a bug in the grader, reported as such
+    except Exception as e:  # a bug in the grader, reported as such
         import traceback
 
         report.grader_error = f"{type(e).__name__}: {e}\n{traceback.format_exc()[-2000:]}"

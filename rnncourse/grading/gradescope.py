@@ -67,7 +67,7 @@ include = ["rnncourse*"]
 
 
 def _dependencies() -> list[str]:
-    """The package's own requirements (installed metadata), without extras."""
+    """Return the package's own requirements (installed metadata), without extras."""
     from importlib import metadata
 
     try:

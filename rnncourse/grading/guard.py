@@ -1,5 +1,7 @@
-"""In-process guards of the child: tripwires on forbidden functions and, with ``--sandbox none``,
-an import blocker and monkeypatch detection.
+"""In-process guards of the child.
+
+Tripwires on forbidden functions and, with ``--sandbox none``, an import blocker and monkeypatch
+detection.
 
 In the isolated mode a forbidden module is absent from the sandbox, so only the tripwires remain
 (names an exercise forbids inside a module it allows, e.g. ``torch.nn.LSTM`` in exercise 9).
@@ -50,6 +52,7 @@ class Blocker(importlib.abc.MetaPathFinder):
         return next((p for p in r["forbidden_modules"] if _under(name, p)), None)
 
     def find_spec(self, fullname, path=None, target=None):
+        """Raise ImportError for a blocked module (import hook); None lets other finders look."""
         what = self._blocked(fullname)
         if what:
             msg = f"imports {what}, which is not allowed in this exercise"
@@ -124,7 +127,7 @@ def fingerprint() -> dict[str, tuple[int, Any]]:
 
 
 def _library_own(key: str, value: Any) -> bool:
-    """True when a changed attribute's new value comes from the library itself (lazy setup)."""
+    """Return True if a changed attribute's new value comes from the library itself (lazy setup)."""
     root = key.split(".")[0]
     module = getattr(value, "__module__", None)
     if not isinstance(module, str):
@@ -137,6 +140,7 @@ def _library_own(key: str, value: Any) -> bool:
 
 
 def patched_since(before: dict[str, tuple[int, Any]]) -> list[str]:
+    """Return the attributes changed since the ``before`` fingerprint, except the library's own."""
     after = fingerprint()
     changed = []
     for k, (ident, _) in before.items():

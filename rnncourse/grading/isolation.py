@@ -104,8 +104,11 @@ def _distribution_dirs(roots: tuple[str, ...]) -> list[Path]:
 
 
 def _filtered_source(source: str, hidden: tuple[str, ...]) -> str:
-    """``source`` without the top-level definitions (and imports, ``__all__`` entries) of names
-    that :func:`~rnncourse.grading.policy.hidden_name` hides."""
+    """Remove from ``source`` the top-level definitions of hidden names.
+
+    Definitions, imports and ``__all__`` entries of the names that
+    :func:`~rnncourse.grading.policy.hidden_name` hides are dropped.
+    """
     tree = ast.parse(source)
     body = []
     for node in tree.body:
@@ -204,6 +207,7 @@ class Bubblewrap:
 
     # ---------------------------------------------------------------- staged files
     def staged(self, prof: Profile) -> Path:
+        """Return the read-only file tree of profile ``prof``, staged on first use."""
         with self._lock:
             if prof.key not in self._staged:
                 if self._stage_dir is None:
@@ -217,7 +221,7 @@ class Bubblewrap:
 
     # ---------------------------------------------------------------- command line
     def argv(self, prof: Profile, command: list[str]) -> list[str]:
-        """The ``bwrap`` command line running ``command`` (whose argv[0] is this Python)."""
+        """Return the ``bwrap`` command line running ``command`` (whose argv[0] is this Python)."""
         prefix = Path(sys.base_prefix).resolve()
         args = [
             self.bwrap or "bwrap",
@@ -390,7 +394,7 @@ _default: Bubblewrap | None = None
 
 
 def default() -> Bubblewrap:
-    """The process-wide :class:`Bubblewrap` (staged trees are built once per grader)."""
+    """Return the process-wide :class:`Bubblewrap` (staged trees are built once per grader)."""
     global _default
     if _default is None:
         _default = Bubblewrap()

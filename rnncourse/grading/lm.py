@@ -1,5 +1,7 @@
-"""Support code of exercise 3 (char-level language model): the embedded names corpus and the
-loss/gradient of a one-layer tanh RNN language model built from :mod:`rnncourse.reference`.
+"""Support code of exercise 3 (char-level language model).
+
+The embedded names corpus and the loss/gradient of a one-layer tanh RNN language model built from
+:mod:`rnncourse.reference`.
 
 The exercise asks for gradient clipping, sampling and the training step; this module provides
 the parts the learner wrote in exercises 1 and 2, so exercise 3 can focus on the language model.
@@ -16,7 +18,7 @@ END = "\n"
 
 
 def load_names() -> list[str]:
-    """The embedded corpus: 1200 invented lowercase names (made with a seeded syllable mixer)."""
+    """Return the embedded corpus: 1200 invented lowercase names (from a seeded syllable mixer)."""
     text = resources.files("rnncourse.grading").joinpath("data/names.txt").read_text("utf-8")
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
 
@@ -28,7 +30,10 @@ def char_tables(words: list[str]) -> tuple[dict[str, int], list[str]]:
 
 
 def encode_word(word: str, char_to_ix: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs ``X`` = [newline, c1, .., cn] and targets ``Y`` = [c1, .., cn, newline], (1, n+1)."""
+    """Return inputs ``X`` and targets ``Y``, each (1, n+1).
+
+    ``X`` = [newline, c1, .., cn] and ``Y`` = [c1, .., cn, newline].
+    """
     ids = [char_to_ix[ch] for ch in word]
     return np.array([[0] + ids]), np.array([ids + [0]])
 

@@ -52,7 +52,7 @@ class EditError(RuntimeError):
 
 
 def _without_docstring(source: str) -> str:
-    """The function's source with its docstring lines removed (edits apply to the code only)."""
+    """Return the function's source without its docstring lines (edits apply to the code only)."""
     node = ast.parse(source).body[0]
     first = node.body[0]
     if (
@@ -84,5 +84,5 @@ def mutant(name: str, bug: str) -> Callable[..., Any]:
     from rnncourse.reference.layers import sigmoid
 
     namespace = {**fn.__globals__, "sigmoid": sigmoid}
-    exec(compile(source, f"<{name} with mistake {bug}>", "exec"), namespace)  # noqa: S102
+    exec(compile(source, f"<{name} with mistake {bug}>", "exec"), namespace)
     return namespace[name]

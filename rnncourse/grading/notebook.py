@@ -16,6 +16,8 @@ class NotebookError(Exception):
 
 @dataclass
 class Notebook:
+    """A submission's code cells (numbered from 1), its metadata and each cell's tags."""
+
     path: Path
     cells: list[tuple[int, str]]  # (code-cell number starting at 1, source)
     metadata: dict = field(default_factory=dict)
@@ -23,7 +25,7 @@ class Notebook:
 
 
 def read_notebook(path: str | Path, max_bytes: int = 50 * 1024 * 1024) -> Notebook:
-    """The code cells of ``path``; raises :class:`NotebookError` with a readable reason."""
+    """Return the code cells of ``path``; raises :class:`NotebookError` with a readable reason."""
     path = Path(path)
     try:
         if path.stat().st_size > max_bytes:
@@ -57,7 +59,7 @@ def read_notebook(path: str | Path, max_bytes: int = 50 * 1024 * 1024) -> Notebo
             sources = [str(c.source) for c in code]
             tags = [_tags(c.metadata) for c in code]
             meta = dict(nb.metadata) if isinstance(nb.metadata, dict) else {}
-        except Exception as e:  # noqa: BLE001 - jupytext raises many kinds
+        except Exception as e:  # jupytext raises many kinds
             raise NotebookError(f"not a readable Jupytext notebook ({type(e).__name__})") from e
     else:
         raise NotebookError(f"unsupported file type {path.suffix!r} (use {', '.join(SUFFIXES)})")
@@ -68,7 +70,7 @@ def read_notebook(path: str | Path, max_bytes: int = 50 * 1024 * 1024) -> Notebo
 
 
 def _tags(metadata: object) -> list[str]:
-    """The tags of a cell; malformed metadata (a list, a string) counts as none."""
+    """Return the tags of a cell; malformed metadata (a list, a string) counts as none."""
     tags = metadata.get("tags", []) if isinstance(metadata, dict) else []
     return [str(t) for t in tags] if isinstance(tags, list) else []
 
@@ -82,7 +84,7 @@ def defines(source: str, name: str) -> bool:
 
 
 def defining_cell(nb: Notebook, name: str) -> int | None:
-    """Number of the last code cell that defines ``name``."""
+    """Return the number of the last code cell that defines ``name``."""
     found = None
     for idx, src in nb.cells:
         if defines(src, name):
@@ -91,8 +93,11 @@ def defining_cell(nb: Notebook, name: str) -> int | None:
 
 
 def collect(paths: list[str | Path]) -> list[Path]:
-    """Expand folders into the notebooks they contain (sorted; READMEs and hidden folders such as
-    ``.ipynb_checkpoints`` or ``.backup`` skipped), keep files."""
+    """Expand folders into the notebooks they contain, keep files.
+
+    Folders list their notebooks sorted; READMEs and hidden folders such as
+    ``.ipynb_checkpoints`` or ``.backup`` are skipped.
+    """
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():

@@ -38,7 +38,7 @@ def _under(name: str, prefix: str) -> bool:
 
 
 def forbidden_module(name: str, prefixes: tuple[str, ...]) -> str | None:
-    """The forbidden module that dotted ``name`` belongs to, if any."""
+    """Return the forbidden module that dotted ``name`` belongs to, if any."""
     if name in ALLOWED_EXACT or any(_under(name, p) for p in ALLOWED_PREFIXES):
         return None
     if _under(name, INTERNALS):
@@ -47,7 +47,7 @@ def forbidden_module(name: str, prefixes: tuple[str, ...]) -> str | None:
 
 
 def forbidden_match(dotted: str, patterns: tuple[str, ...]) -> str | None:
-    """The pattern (``"module:glob"``) that the dotted name ``a.b.c`` falls under, if any."""
+    """Return the pattern (``"module:glob"``) that the dotted name ``a.b.c`` falls under, if any."""
     for pattern in patterns:
         prefix, glob = pattern.split(":", 1)
         if not _under(dotted, prefix):
@@ -72,12 +72,14 @@ class Profile:
 
     @property
     def key(self) -> str:
+        """Return a short file-name-safe name of the profile, e.g. ``numpy+torch``."""
         parts = ["numpy"] + (["torch"] if self.torch else [])
         if self.reference:
             parts.append("reference" + ("-" + "-".join(self.hidden) if self.hidden else ""))
         return "+".join(parts).replace("*", "x")
 
     def describe(self) -> str:
+        """Return the profile in words, for reports."""
         what = ["NumPy"] + (["torch"] if self.torch else [])
         if self.reference:
             what.append(
@@ -88,7 +90,7 @@ class Profile:
 
 
 def profile(ex: Exercise) -> Profile:
-    """The sandbox profile of exercise ``ex``."""
+    """Return the sandbox profile of exercise ``ex``."""
     hidden = tuple(
         sorted(
             glob
@@ -111,7 +113,7 @@ def hidden_name(name: str, globs: tuple[str, ...]) -> bool:
 
 
 def guard_rules(ex: Exercise) -> dict[str, list[str]]:
-    """The rules the in-process guard of ``--sandbox none`` applies, as plain lists."""
+    """Return the rules the in-process guard of ``--sandbox none`` applies, as plain lists."""
     return {
         "forbidden_modules": list(ex.forbidden_modules),
         "forbidden_calls": list(ex.forbidden_calls),

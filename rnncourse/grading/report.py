@@ -41,7 +41,7 @@ def safe_text(text: Any, limit: int = MAX_TEXT) -> str:
 
 
 def format_report(report: Any, width: int = 100) -> str:
-    """The table of one :class:`~rnncourse.grading.grader.Report`; long messages are wrapped."""
+    """Return the table of one :class:`~rnncourse.grading.grader.Report`, long messages wrapped."""
     head = (
         f"== {safe_text(report.path, 300)}: {report.score}/{report.max} points "
         f"({report.seconds:.1f} s)"
@@ -69,7 +69,7 @@ def format_report(report: Any, width: int = 100) -> str:
 
 
 def reports_json(reports: list[Any]) -> str:
-    """The JSON report of ``rnncourse grade --json`` (every string already escaped)."""
+    """Return the JSON report of ``rnncourse grade --json`` (every string already escaped)."""
     return json.dumps({"submissions": [r.to_dict() for r in reports]}, indent=2, ensure_ascii=True)
 
 

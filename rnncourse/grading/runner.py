@@ -105,7 +105,7 @@ def _arrays(obj: Any, name: str) -> list[tuple[str, np.ndarray]]:
 
 
 def _ref_reachable(results: list[Any]) -> set[int]:
-    """ids of arrays inside earlier results (caches may legitimately alias them)."""
+    """Return the ids of arrays inside earlier results (caches may legitimately alias them)."""
     return {id(a) for r in results for _, a in _arrays(r, "")}
 
 
@@ -150,7 +150,7 @@ def execute_calls(ns: dict[str, Any], calls: list[dict[str, Any]]) -> dict[str, 
             return {"ok": False, "error": f"{fn_name} ran out of memory (MemoryError)"}
         except RecursionError:
             return {"ok": False, "error": f"{fn_name} raised RecursionError"}
-        except BaseException as e:  # noqa: BLE001 - any learner exception is a result
+        except BaseException as e:  # any learner exception is a result
             return {
                 "ok": False,
                 "error": f"{fn_name} raised {_exc_text(e)}",
@@ -251,6 +251,8 @@ DRIVERS = {"torch_lstm": _torch_lstm, "beam_table": _beam_table}
 
 # ------------------------------------------------------------------------------ the server
 class Server:
+    """The child's side of the channel: one handler per request of the grader."""
+
     def __init__(self) -> None:
         self.ns: dict[str, Any] = {"__name__": "__main__", "display": lambda *a, **k: None}
         self.baseline: dict[str, tuple[int, Any]] = {}
@@ -259,6 +261,7 @@ class Server:
         self.watch = False
 
     def init(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """Set the limits, output caps, preloads and guards of ``msg``, before learner code runs."""
         import resource
 
         mem = int(msg.get("memory_bytes", 0))
@@ -299,7 +302,7 @@ class Server:
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
-            except Exception:  # noqa: BLE001 - learner code may have replaced the stream
+            except Exception:  # learner code may have replaced the stream
                 pass
         patched = guard_mod.patched_since(self.baseline) if self.watch else []
         if patched:
@@ -326,6 +329,7 @@ class Server:
             signal.setitimer(signal.ITIMER_REAL, 0)
 
     def exec_cell(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """Run one code cell of the submission; return whether it ran and its error."""
         source = _strip_magics(msg["source"])
         reply: dict[str, Any] = {"ok": True}
         try:
@@ -342,14 +346,17 @@ class Server:
             }
         except MemoryError:
             reply = {"ok": False, "error": "ran out of memory (MemoryError)"}
-        except BaseException as e:  # noqa: BLE001 - learner errors are results
+        except BaseException as e:  # learner errors are results
             reply = {"ok": False, "error": _exc_text(e), "traceback": _tb_tail(e)}
         return self._observe(reply)
 
     def names(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """Return which of the requested names the submission defines as callables."""
         return {"ok": True, "defined": [n for n in msg["names"] if callable(self.ns.get(n))]}
 
     def call(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """Run the graded calls of ``msg`` under the time limit; return the results as wire data."""
+
         def run() -> dict[str, Any]:
             reply = execute_calls(self.ns, msg["calls"])
             if reply.get("ok"):
@@ -376,6 +383,7 @@ def _strip_magics(source: str) -> str:
 
 
 def main(argv: list[str]) -> int:
+    """Serve the grader's requests on the file descriptors ``argv[1:3]`` until it says bye."""
     fd_in, fd_out = int(argv[1]), int(argv[2])
     server = Server()
     handlers = {
@@ -396,13 +404,13 @@ def main(argv: list[str]) -> int:
             reply = handlers[op](msg)
         except CellTimeout:
             reply = {"ok": False, "error": "did not finish in time"}
-        except BaseException as e:  # noqa: BLE001 - report, never die silently
+        except BaseException as e:  # report, never die silently
             reply = {"ok": False, "error": f"runner error: {_exc_text(e)}"}
         try:
             data = wire.to_jsonable({k: v for k, v in reply.items() if k != "results"})
             if "results" in reply:
                 data["__dict__"]["results"] = reply["results"]
-        except BaseException as e:  # noqa: BLE001
+        except BaseException as e:
             data = wire.to_jsonable({"ok": False, "error": f"runner error: {_exc_text(e)}"})
         wire.send(fd_out, data, prepared=True)
 

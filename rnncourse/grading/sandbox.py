@@ -151,7 +151,7 @@ class Child:
         except wire.BadReply as e:
             self.kill()
             raise ChildFailed(f"the submission's process sent a malformed reply ({e})") from e
-        except Exception as e:  # noqa: BLE001 - malformed data from the child (JSON, .npy)
+        except Exception as e:  # malformed data from the child (JSON, .npy)
             self.kill()
             raise ChildFailed(f"broken channel to the submission ({type(e).__name__})") from e
         return reply
@@ -202,12 +202,14 @@ class Child:
         return f"the submission's process exited with status {code} (sys.exit or os._exit?)"
 
     def output_tail(self, n: int = 2000) -> str:
+        """Return the last ``n`` bytes the child wrote to its log, decoded."""
         self._log.seek(0, os.SEEK_END)
         size = self._log.tell()
         self._log.seek(max(0, size - n))
         return self._log.read().decode("utf-8", "replace")
 
     def kill(self) -> None:
+        """Kill the child's whole process group and reap it."""
         try:  # even after the leader exited: what it started may live on in its group
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -231,6 +233,7 @@ class Child:
             self._cwd = None
 
     def close(self) -> None:
+        """Ask the child to exit, then kill whatever is left of its process group."""
         if self.proc.poll() is None and self._to_child >= 0:
             try:
                 self._write(wire.encode({"op": "bye"}), time.monotonic() + 1)

@@ -20,6 +20,7 @@ def sigmoid(x: Array) -> Array:
 
 
 def softmax_rows(s: Array) -> Array:
+    """Return the softmax of ``s`` over its last axis (max subtracted for stability)."""
     e = np.exp(s - s.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
@@ -211,7 +212,7 @@ def lstm_seq_grads(dh, x, h0, Wx, Wh, b, c0=None, bug=None, chunk=None, dcT=None
 
 
 def lstm_tbptt(x, h0, Wx, Wh, b, dh, k, bug=None):
-    """Truncated BPTT in chunks of ``k``: (hs, dWx, dWh, db).
+    """Run truncated BPTT in chunks of ``k``; return (hs, dWx, dWh, db).
 
     Bugs: full_bptt, state_reset, no_accum.
     """
@@ -309,8 +310,10 @@ def clip(grads, max_value, bug=None):
 
 
 def sample(params, start_ix, end_ix, max_len, rng, bug=None):
-    """Indices sampled from a one-layer tanh RNN LM; bugs: argmax, no_feedback, no_hidden,
-    with_start, past_end."""
+    """Return the indices sampled from a one-layer tanh RNN LM.
+
+    Bugs: argmax, no_feedback, no_hidden, with_start, past_end.
+    """
     Wx, Wh, b, Wy, by = (params[k] for k in ("Wx", "Wh", "b", "Wy", "by"))
     V, H = Wx.shape
     h = np.zeros((1, H))

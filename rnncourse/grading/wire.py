@@ -125,9 +125,11 @@ class BadReply(ValueError):
 
 
 def from_untrusted(data: Any, depth: int = 0) -> Any:
-    """Strict :func:`from_jsonable` for data sent by a child: exact marker shapes, arrays of
-    plain numeric dtypes only, bounded strings and nesting; anything else raises
-    :class:`BadReply`."""
+    """Decode data sent by a child: a strict :func:`from_jsonable`.
+
+    Exact marker shapes, arrays of plain numeric dtypes only, bounded strings and nesting; anything
+    else raises :class:`BadReply`.
+    """
     if depth > 40:
         raise BadReply("nested too deeply")
     if data is None or isinstance(data, (bool, int)):
@@ -201,10 +203,12 @@ def decode_reply(payload: bytes) -> dict[str, Any]:
 
 
 def encode(obj: Any) -> bytes:
+    """Encode ``obj`` as one JSON message (arrays as ``.npy`` bytes)."""
     return json.dumps(to_jsonable(obj)).encode("utf-8")
 
 
 def decode(payload: bytes) -> Any:
+    """Decode a message of :func:`encode` (arrays are loaded without pickle)."""
     return from_jsonable(json.loads(payload.decode("utf-8")))
 
 
@@ -219,6 +223,7 @@ def send(fd: int, obj: Any, prepared: bool = False) -> None:
 
 
 def read_exact(fd: int, n: int) -> bytes:
+    """Read exactly ``n`` bytes from ``fd``; EOFError if the peer closes first."""
     chunks = []
     while n > 0:
         chunk = os.read(fd, min(n, 1 << 20))

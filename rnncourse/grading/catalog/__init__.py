@@ -36,7 +36,7 @@ EXERCISES: dict[str, Exercise] = _load()
 
 
 def find_part(name: str) -> tuple[Exercise, Part]:
-    """The exercise and part whose graded function is called ``name``."""
+    """Return the exercise and part whose graded function is called ``name``."""
     for ex in EXERCISES.values():
         for part in ex.parts:
             if part.name == name:

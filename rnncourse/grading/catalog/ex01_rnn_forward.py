@@ -46,6 +46,7 @@ def _rnn_inputs(rng, dtype, seq: bool):
 
 
 def rnn_step_forward_cases(rng):
+    """Draw float64/float32 cases of ``rnn_step_forward``: expected outputs and known mistakes."""
     cases = []
     for dtype in (np.float64, np.float64, np.float32):
         (N, _, D, H), x, h, Wx, Wh, b = _rnn_inputs(rng, dtype, seq=False)
@@ -75,6 +76,7 @@ def rnn_step_forward_cases(rng):
 
 
 def rnn_forward_cases(rng):
+    """Draw float64/float32 cases of ``rnn_forward``: expected outputs and known mistakes."""
     cases = []
     for dtype in (np.float64, np.float64, np.float32):
         (N, T, D, H), x, h0, Wx, Wh, b = _rnn_inputs(rng, dtype, seq=True)

@@ -20,6 +20,7 @@ from rnncourse.grading.wire import Make, Ref
 
 
 def numerical_gradient_cases(rng):
+    """Draw random cases of ``numerical_gradient``: expected outputs and known mistakes."""
     cases = []
     for _ in range(3):
         m, n, k = (int(v) for v in rng.integers(1, 5, size=3))
@@ -74,6 +75,7 @@ RNN_BACK_BUGS = {
 
 
 def rnn_step_backward_cases(rng):
+    """Draw random cases of ``rnn_step_backward``: expected outputs and known mistakes."""
     cases = []
     for _ in range(3):
         (N, _, D, H), x, h, Wx, Wh, b = _rnn_inputs(rng, np.float64, seq=False)
@@ -108,6 +110,7 @@ def rnn_step_backward_cases(rng):
 
 
 def rnn_backward_cases(rng):
+    """Draw random cases of ``rnn_backward``: expected outputs and known mistakes."""
     cases = []
     for k in range(3):
         (N, T, D, H), x, h0, Wx, Wh, b = _rnn_inputs(rng, np.float64, seq=True)

@@ -28,6 +28,7 @@ def _lm_params(rng, V_, H, scale=1.0):
 
 
 def clip_gradients_cases(rng):
+    """Draw random cases of ``clip_gradients``: expected outputs and known mistakes."""
     cases = []
     for _ in range(3):
         V_, H = int(rng.integers(3, 8)), int(rng.integers(2, 6))
@@ -55,6 +56,7 @@ def clip_gradients_cases(rng):
 
 
 def sample_cases(rng):
+    """Draw random cases of ``sample``: expected outputs and known mistakes."""
     cases = []
     for _ in range(4):
         V_, H = int(rng.integers(4, 9)), int(rng.integers(3, 7))
@@ -104,6 +106,7 @@ def _train_step_expected(X, Y, h0, params, lr, max_value, bug=None):
 
 
 def train_step_cases(rng):
+    """Draw random cases of ``train_step``: expected outputs and known mistakes."""
     cases = []
     for _ in range(3):
         V_, H = int(rng.integers(4, 9)), int(rng.integers(3, 7))

@@ -31,6 +31,7 @@ def _gru_inputs(rng):
 
 
 def gru_step_forward_cases(rng):
+    """Draw random cases of ``gru_step_forward``: expected outputs and known mistakes."""
     bugs = {
         "swap_rz": "the reset and update gates are swapped (blocks are [r, z, n])",
         "z_flipped": "z and 1 - z are swapped: h' = (1 - z) * n + z * h_prev",
@@ -51,6 +52,7 @@ def gru_step_forward_cases(rng):
 
 
 def gru_step_backward_cases(rng):
+    """Draw random cases of ``gru_step_backward``: expected outputs and known mistakes."""
     bugs = {
         "no_direct": "dh_prev misses the direct path z * dh (h' depends on h_prev directly)",
         "no_r_in_dhn": "the hidden-side gradient of the n block must be multiplied by r",

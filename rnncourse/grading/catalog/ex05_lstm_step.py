@@ -43,6 +43,7 @@ def _lstm_inputs(rng, seq=False, dtype=np.float64):
 
 
 def lstm_step_forward_cases(rng):
+    """Draw float64/float32 cases of ``lstm_step_forward``: expected outputs and known mistakes."""
     cases = []
     for dtype in (np.float64, np.float64, np.float32):
         (N, _, D, H), *a = _lstm_inputs(rng, dtype=dtype)
@@ -76,6 +77,7 @@ def lstm_step_forward_cases(rng):
 
 
 def lstm_step_backward_cases(rng):
+    """Draw random cases of ``lstm_step_backward``: expected outputs and known mistakes."""
     bugs = {
         "ignore_dc": "the incoming cell gradient dc (from the next step) was ignored",
         "no_tanh_deriv_c": "the path h = o * tanh(c) needs the factor (1 - tanh(c)**2)",

@@ -30,6 +30,7 @@ def _seq_inputs(rng):
 
 
 def lstm_forward_cases(rng):
+    """Draw random cases of ``lstm_forward``: expected outputs and known mistakes."""
     bugs = {
         "off_by_one": RNN_SEQ_BUGS["off_by_one"],
         "c_reset": "the cell state is not carried from step to step",
@@ -47,6 +48,7 @@ def lstm_forward_cases(rng):
 
 
 def lstm_backward_cases(rng):
+    """Draw random cases of ``lstm_backward``: expected outputs and known mistakes."""
     bugs = {
         "no_carry": RNN_BACK_BUGS["no_carry"],
         "no_accum": RNN_BACK_BUGS["no_accum"],
@@ -92,7 +94,7 @@ def lstm_backward_cases(rng):
 
 
 def _ref_tbptt(x, h0, Wx, Wh, b, dh, k):
-    """Expected truncated BPTT from the reference step functions (state carried, grads cut)."""
+    """Return the expected truncated BPTT from the reference steps (state carried, grads cut)."""
     ref = reference()
     N, T, _ = x.shape
     h, c = h0, np.zeros_like(h0)
@@ -114,6 +116,7 @@ def _ref_tbptt(x, h0, Wx, Wh, b, dh, k):
 
 
 def lstm_tbptt_cases(rng):
+    """Draw random cases of ``lstm_tbptt``: expected outputs and known mistakes."""
     bugs = {
         "full_bptt": "gradients flowed across chunk boundaries (that is full BPTT); cut "
         "them at each chunk while carrying the state forward",

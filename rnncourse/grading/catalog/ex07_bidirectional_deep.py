@@ -55,7 +55,7 @@ def _rev(a):
 
 
 def bidi_expected(cell, x, h0f, h0b, pf, pb, dh=None, bug=None):
-    """Outputs (and gradients when ``dh`` is given) of the bidirectional wrapper, or a mistake.
+    """Return the bidirectional wrapper's outputs (and gradients if ``dh`` is given), or a mistake.
 
     Forward bugs: not_reflipped, order_swapped, not_reversed_input.
     Backward bugs: dh_not_reversed, dx_not_reflipped, dx_forward_only.
@@ -140,6 +140,7 @@ BIDI_ARGS = ("cell", "x", "h0_f", "h0_b", "params_f", "params_b")
 
 
 def bidirectional_forward_cases(rng):
+    """Draw random cases of ``bidirectional_forward``: expected outputs and known mistakes."""
     cases = []
     for k in range(3):
         cell, (N, T, D, H), a = _bidi_inputs(rng, k)
@@ -162,6 +163,7 @@ def _grad_outputs(call: int, item: int, name: str, keys) -> dict:
 
 
 def bidirectional_backward_cases(rng):
+    """Draw random cases of ``bidirectional_backward``: expected outputs and known mistakes."""
     cases = []
     for k in range(3):
         cell, (N, T, D, H), a = _bidi_inputs(rng, k)
@@ -198,6 +200,7 @@ def _deep_inputs(rng, k):
 
 
 def deep_forward_cases(rng):
+    """Draw random cases of ``deep_forward``: expected outputs and known mistakes."""
     bugs = {
         "returned_first_layer": "these are the first layer's states; return the top layer's",
         "same_h0": "each layer starts from its own h0s[layer]",
@@ -220,6 +223,7 @@ def deep_forward_cases(rng):
 
 
 def deep_backward_cases(rng):
+    """Draw random cases of ``deep_backward``: expected outputs and known mistakes."""
     bugs = {
         "top_dh_everywhere": "each lower layer must receive the dx of the layer above as "
         "its dh, not the top layer's dh"

@@ -39,6 +39,7 @@ def _ref_grad_norms(cell, x, h0, params, g):
 
 
 def grad_norms_cases(rng):
+    """Draw random cases of ``grad_norms``: expected outputs and known mistakes."""
     bugs = {
         "reversed": "off-by-one/reversed in time: norms[t] must belong to h_t, t = 0..T-1",
         "ignore_dc": "for the LSTM, the gradient through the cell state c must be carried back too",
@@ -72,6 +73,7 @@ def grad_norms_cases(rng):
 
 
 def decay_factor_cases(rng):
+    """Draw random cases of ``decay_factor``: expected outputs and known mistakes."""
     bugs = {
         "no_log": "fit the line to log(norms), not to the norms themselves",
         "slope": "return the factor exp(slope), not the slope of the log-norms",

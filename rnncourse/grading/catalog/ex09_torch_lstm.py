@@ -48,6 +48,7 @@ def _torch_expected(D, H, weights, x, state, G):
 
 
 def torch_lstm_cases(rng):
+    """Draw random cases of ``torch_lstm``: expected outputs and known mistakes."""
     bugs = {
         "order_ifog": LSTM_STEP_BUGS["order_ifog"],
         "swap_if": LSTM_STEP_BUGS["swap_if"],

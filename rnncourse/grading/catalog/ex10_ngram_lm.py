@@ -63,6 +63,7 @@ def _package_table(train, V, lambdas):
 
 
 def count_ngrams_cases(rng):
+    """Draw random cases of ``count_ngrams``: expected outputs and known mistakes."""
     bugs = {
         "drop_last": "the last n-grams of the text are missing: count every position",
         "transposed": "c2[v, w] counts v followed by w; the bigram table is transposed",
@@ -81,6 +82,7 @@ def count_ngrams_cases(rng):
 
 
 def interpolated_probs_cases(rng):
+    """Draw random cases of ``interpolated_probs``: expected outputs and known mistakes."""
     bugs = {
         "no_fallback": "a context never seen in training has no estimate of its own: give the "
         "whole weight to the shorter context (rows must sum to 1)",
@@ -104,6 +106,7 @@ def interpolated_probs_cases(rng):
 
 
 def heldout_perplexity_cases(rng):
+    """Draw random cases of ``heldout_perplexity``: expected outputs and known mistakes."""
     bugs = {
         "cross_entropy": "that is the cross-entropy ℓ; the perplexity is exp(ℓ)",
         "arithmetic": "average the log-probabilities, then exponentiate (not the mean of 1/p)",

@@ -59,6 +59,7 @@ def _variant(a, dh=None, bug="none"):
 
 
 def variational_lstm_forward_cases(rng):
+    """Draw random cases of ``variational_lstm_forward``: expected outputs and known mistakes."""
     from rnncourse.reference.dropout import variational_lstm_forward
 
     bugs = {
@@ -77,6 +78,7 @@ def variational_lstm_forward_cases(rng):
 
 
 def variational_lstm_backward_cases(rng):
+    """Draw random cases of ``variational_lstm_backward``: expected outputs and known mistakes."""
     from rnncourse.reference.dropout import variational_lstm_backward, variational_lstm_forward
 
     bugs = {

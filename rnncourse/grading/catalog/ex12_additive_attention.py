@@ -53,6 +53,7 @@ def _buggy_backward(dz, h, feats, Wq, Wk, w, bug):
 
 
 def additive_attention_forward_cases(rng):
+    """Draw random cases of ``additive_attention_forward``: expected outputs and known mistakes."""
     bugs = {
         "no_tanh": "the score must pass h Wq + v_l Wk through tanh before the dot product with w",
         "softmax_batch": "the softmax must run over the L locations (axis 1), not over the batch",
@@ -79,6 +80,7 @@ def additive_attention_forward_cases(rng):
 
 
 def additive_attention_backward_cases(rng):
+    """Draw random cases of ``additive_attention_backward``: expected outputs and known mistakes."""
     bugs = {
         "values_only": "dfeatures misses the path through the scores: each v_l is also a key",
         "no_jacobian": "the softmax backward needs de = a * (da - sum_k a_k da_k)",

@@ -12,7 +12,7 @@ ARGS = ("beam_search", "table", "beam_size", "max_len", "eos_id", "alpha")
 
 
 def greedy_trap(V: int = 5) -> np.ndarray:
-    """A hand-made model on which greedy decoding is wrong (tokens 3 = 'a', 4 = 'b').
+    """Return a hand-made model on which greedy decoding is wrong (tokens 3 = 'a', 4 = 'b').
 
     Greedy takes 'a' (0.6) then 'a' (0.36): p('aa') = 0.216; 'b' then <EOS> has 0.4 * 0.9 = 0.36.
     """
@@ -54,6 +54,7 @@ def _solve(table, beam_size, max_len, alpha, bug=None):
 
 
 def beam_search_cases(rng):
+    """Draw random cases of ``beam_search``: expected outputs and known mistakes."""
     bugs = {
         "greedy": "this is greedy decoding: keep the beam_size best partial outputs, not one",
         "raw_probs": "finished outputs must be ranked by log p / len**alpha (length normalisation)",

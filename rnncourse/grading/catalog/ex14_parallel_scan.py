@@ -80,6 +80,7 @@ def _inputs(rng, dtype=np.float64, min_T=1):
 
 
 def scan_combine_cases(rng):
+    """Draw float64/float32 cases of ``scan_combine``: expected outputs and known mistakes."""
     cases = []
     for dtype in (np.float64, np.float64, np.float32):
         shape = tuple(int(s) for s in rng.integers(1, 5, size=2))
@@ -106,6 +107,7 @@ def scan_combine_cases(rng):
 
 
 def scan_forward_cases(rng):
+    """Draw float64/float32 cases of ``scan_forward``: expected outputs and known mistakes."""
     from rnncourse.reference.scan import linear_scan_forward
 
     cases = []
@@ -130,6 +132,7 @@ def scan_forward_cases(rng):
 
 
 def scan_backward_cases(rng):
+    """Draw random cases of ``scan_backward``: expected outputs and known mistakes."""
     from rnncourse.reference.scan import linear_scan_backward, linear_scan_forward
 
     cases = []
