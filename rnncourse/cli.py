@@ -17,6 +17,7 @@ COMMAND_MODULES = ("rnncourse.train.cli", "rnncourse.grading.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Build the ``rnncourse`` parser with one subcommand per registered tool."""
     parser = argparse.ArgumentParser(
         prog="rnncourse",
         description="Companion tools of the rnncourse book: train and sample language models, "
@@ -36,6 +37,7 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``rnncourse`` command on ``argv``; return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -22,7 +22,7 @@ __all__ = ["TextNotebookContentsManager", "kernel_language_info"]
 
 
 def kernel_language_info() -> dict[str, Any]:
-    """The ``language_info`` an IPython kernel on this interpreter reports.
+    """Return the ``language_info`` an IPython kernel on this interpreter reports.
 
     Returns
     -------
@@ -40,7 +40,7 @@ _JupytextManager = build_async_jupytext_contents_manager_class(AsyncLargeFileMan
 class TextNotebookContentsManager(_JupytextManager):
     """Jupytext's contents manager, with ``language_info`` filled in for text notebooks."""
 
-    async def get(self, path: str, content: bool = True, type: str | None = None, **kwargs: Any):  # noqa: A002
+    async def get(self, path: str, content: bool = True, type: str | None = None, **kwargs: Any):
         """Return the model of ``path``; text notebooks gain the kernel's ``language_info``."""
         model = await super().get(path, content=content, type=type, **kwargs)
         if content and model.get("type") == "notebook" and model.get("content") is not None:

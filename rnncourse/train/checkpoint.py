@@ -156,7 +156,7 @@ def load_model(
 
 
 def build_model(config: TrainConfig, vocab_size: int, backend: str | None = None) -> Any:
-    """The :class:`~rnncourse.train.models.CharLM` a config describes (``backend`` overrides)."""
+    """Build the :class:`~rnncourse.train.models.CharLM` of a config (``backend`` overrides)."""
     from rnncourse.train.models import CharLM
 
     c = config

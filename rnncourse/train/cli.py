@@ -1,5 +1,6 @@
-"""``rnncourse train``, ``rnncourse sample`` and ``rnncourse eval``: train a character-level
-language model on any text, sample it, score it.
+"""``rnncourse train``, ``rnncourse sample`` and ``rnncourse eval``.
+
+Train a character-level language model on any text, sample it, score it.
 
 Registered into the top-level parser by :func:`register` (see :mod:`rnncourse.cli`). The model and
 training options are generated from :class:`~rnncourse.train.config.TrainConfig`

@@ -32,8 +32,11 @@ class HelpFormatter(argparse.HelpFormatter):
 
 
 def one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Make ``parser`` report a bad command line in one line, ``PROG: error: MESSAGE (see PROG
-    --help)``, exit status 2, instead of the usage block plus the message."""
+    """Make ``parser`` report a bad command line in one line.
+
+    The line is ``PROG: error: MESSAGE (see PROG --help)``, exit status 2, instead of the usage
+    block plus the message.
+    """
 
     def error(message: str) -> None:
         parser.exit(2, f"{parser.prog}: error: {message} (see {parser.prog} --help)\n")
@@ -43,17 +46,17 @@ def one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def flag_of(f: dataclasses.Field) -> str:
-    """The command-line flag of a config field."""
+    """Return the command-line flag of a config field."""
     return f.metadata.get("flag") or "--" + f.name.replace("_", "-")
 
 
 def config_field(name: str) -> dataclasses.Field:
-    """The :class:`TrainConfig` field called ``name``."""
+    """Return the :class:`TrainConfig` field called ``name``."""
     return {f.name: f for f in dataclasses.fields(TrainConfig)}[name]
 
 
 def value_parser(f: dataclasses.Field, name: str | None = None) -> Any:
-    """An argparse ``type`` for field ``f``: parse the string, then apply the field's check.
+    """Return an argparse ``type`` for field ``f``: parse the string, then apply the field's check.
 
     ``name`` is the value's name in messages (default the field's).
     """
@@ -100,5 +103,5 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
 
 
 def given_config(args: argparse.Namespace) -> dict[str, Any]:
-    """The config fields the user set on the command line, by field name."""
+    """Return the config fields the user set on the command line, by field name."""
     return {k[len(PREFIX) :]: v for k, v in vars(args).items() if k.startswith(PREFIX)}

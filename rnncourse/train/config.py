@@ -34,15 +34,17 @@ def _f(
     flag: str | None = None,
     optional: bool = False,
 ) -> Any:
-    """A dataclass field with its help text and bounds (``low < value`` if ``strict``, else
-    ``low <= value``; ``value <= high``), its command-line flag (default ``--field-name``) and
-    whether None is allowed."""
+    """Return a dataclass field with its help text, bounds, flag and whether None is allowed.
+
+    Bounds: ``low < value`` if ``strict``, else ``low <= value``; ``value <= high``. The
+    command-line flag defaults to ``--field-name``.
+    """
     meta = dict(help=help, choices=choices, low=low, high=high, strict=strict, flag=flag)
     return field(default=default, metadata={**meta, "optional": optional})
 
 
 def field_kind(f: dataclasses.Field) -> type:
-    """The plain type of a field: int, float, str or bool (``float | None`` -> float)."""
+    """Return the plain type of a field: int, float, str or bool (``float | None`` -> float)."""
     return {"int": int, "float": float, "str": str, "bool": bool}[str(f.type).split("|")[0].strip()]
 
 
@@ -79,7 +81,7 @@ def check_field(f: dataclasses.Field, value: Any, name: str | None = None) -> An
 
 
 def check_finite(name: str, value: Any) -> float:
-    """A real, finite number (NaN and infinities refused), else ValueError naming ``name``."""
+    """Return ``value`` if it is a real, finite number, else raise ValueError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{name} must be a number, got {value!r}")
     if not math.isfinite(value):

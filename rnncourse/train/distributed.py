@@ -53,12 +53,12 @@ def rank_and_world() -> tuple[int, int]:
 
 
 def is_main() -> bool:
-    """True on rank 0 (and in a one-process run): the process that prints and writes files."""
+    """Return True on rank 0 (and in a one-process run): the process that prints, writes files."""
     return rank_and_world()[0] == 0
 
 
 def shard(n: int) -> slice:
-    """The rows ``[rank * n / W, (rank + 1) * n / W)`` of ``n`` streams this process trains.
+    """Return the rows ``[rank * n / W, (rank + 1) * n / W)`` of ``n`` streams this process trains.
 
     Raises
     ------

@@ -40,7 +40,7 @@ LRU_RING = dict(r_min=0.9, r_max=0.999, max_phase=math.pi / 10)
 
 
 def make_core(kind: str, E: int, H: int) -> tuple[nn.Module, int]:
-    """The recurrent core of ``kind`` reading E features with width H, and its output size."""
+    """Return the recurrent core of ``kind`` (E features in, width H) and its output size."""
     if kind == "lstm":
         return nn.LSTM(E, H, batch_first=True), H
     if kind == "gru":
@@ -64,7 +64,7 @@ class SeqModel(nn.Module):
         self.head = nn.Linear(core_out, out_size)
 
     def forward(self, x: Tensor) -> Tensor:
-        """x (N, T, D) floats, or (N, T) ids -> (N, out) for regression, (N, T, V) for the LM."""
+        """Map x (N, T, D) floats or (N, T) ids -> (N, out) for regression, (N, T, V) for the LM."""
         out, _ = self.core(self.encoder(x))
         return self.head(out) if self.vocab else self.head(out[:, -1])
 
@@ -74,7 +74,7 @@ def n_params(model: nn.Module) -> int:
 
 
 def match_hidden(kind: str, target: int, **model_kw: Any) -> int:
-    """The width H whose model has the parameter count closest to ``target`` (bisection)."""
+    """Return the width H whose model has the parameter count closest to ``target`` (bisection)."""
 
     def count(H: int) -> int:
         return n_params(SeqModel(kind, H=H, **model_kw))
@@ -227,7 +227,10 @@ def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def load_result(path: Path = RESULT) -> dict[str, Any]:
-    """The shipped comparison (regenerate: ``python -m rnncourse.train.linear_rnn_experiments``)."""
+    """Return the shipped comparison.
+
+    Regenerate it with ``python -m rnncourse.train.linear_rnn_experiments``.
+    """
     return json.loads(Path(path).read_text())
 
 

@@ -170,8 +170,10 @@ class LMTrainer:
         return self._inputs[:, k * T : (k + 1) * T], self._targets[:, k * T : (k + 1) * T], k == 0
 
     def _random_windows(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """N windows of T at random offsets of the training ids (reproducible per step); this
-        process's rows of them under torchrun."""
+        """Return N windows of T at random offsets of the training ids (reproducible per step).
+
+        Under torchrun, this process's rows of them.
+        """
         N, T = self.config.batch_size, self.config.seq_len
         gen = np.random.default_rng((self.config.seed, step))
         starts = gen.integers(0, len(self.train_ids) - T, size=N)[self._rows]
@@ -248,7 +250,7 @@ class LMTrainer:
         seq_len: int = 256,
         carry_state: bool = True,
     ) -> float:
-        """Validation bits per character.
+        """Return the validation bits per character.
 
         Parameters
         ----------

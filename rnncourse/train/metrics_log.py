@@ -51,7 +51,7 @@ class MetricsLog:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fresh = not self.path.exists() or self.path.stat().st_size == 0
-            self._file = open(self.path, "a", newline="")  # noqa: SIM115 (closed in close())
+            self._file = open(self.path, "a", newline="")  # closed in close()
             if self.path.suffix.lower() == ".csv":
                 self._csv = csv.DictWriter(self._file, COLUMNS)
                 if fresh:

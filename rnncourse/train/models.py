@@ -17,7 +17,7 @@ State = Tensor | tuple[Tensor, Tensor]
 
 
 def rnn_class(cell: str, backend: str = "rnncourse") -> type[nn.Module]:
-    """The recurrent layer class for ``cell`` in {"rnn", "gru", "lstm"} from the chosen backend."""
+    """Return the recurrent layer class of ``cell`` ("rnn", "gru", "lstm") from ``backend``."""
     if cell not in CELLS:
         raise ValueError(f"unknown model type {cell!r}: cell must be one of {list(CELLS)}")
     if backend not in BACKENDS:
@@ -40,7 +40,7 @@ def make_rnn(
     backend: str = "rnncourse",
     nonlinearity: str = "tanh",
 ) -> nn.Module:
-    """A batch-first recurrent layer (RNN with ``nonlinearity``, GRU or LSTM)."""
+    """Return a batch-first recurrent layer (RNN with ``nonlinearity``, GRU or LSTM)."""
     kwargs = dict(
         num_layers=num_layers,
         batch_first=True,
@@ -171,7 +171,7 @@ class SequenceRegressor(nn.Module):
         self.head = nn.Linear(hidden_size, out_size)
 
     def forward(self, x: Tensor) -> Tensor:
-        """x (N, T, D) -> prediction (N, out)."""
+        """Map x (N, T, D) -> prediction (N, out)."""
         out, _ = self.rnn(x)
         return self.head(out[:, -1])
 
@@ -203,7 +203,7 @@ class SequenceTagger(nn.Module):
         self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), n_classes)
 
     def forward(self, x: Tensor) -> Tensor:
-        """x (N, T) long -> scores (N, T, C)."""
+        """Map x (N, T) long -> scores (N, T, C)."""
         out, _ = self.rnn(self.embed(x))
         return self.head(out)
 

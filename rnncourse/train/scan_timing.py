@@ -130,5 +130,5 @@ def per_combine(result: dict[str, Any]) -> dict[str, list[float]]:
 
 
 def load_scan_result(path: Path = SCAN_RESULT) -> dict[str, Any]:
-    """The shipped CPU measurement (``benchmarks/scan.py --out`` regenerates it)."""
+    """Return the shipped CPU measurement (``benchmarks/scan.py --out`` regenerates it)."""
     return json.loads(Path(path).read_text())

@@ -40,7 +40,7 @@ __all__ = [
 
 
 def shift_right(tgt: torch.Tensor) -> torch.Tensor:
-    """Decoder inputs for teacher forcing: ``<EOS>`` (the start token) then ``tgt[:, :-1]``."""
+    """Return teacher-forcing decoder inputs: ``<EOS>`` (the start token), then ``tgt[:, :-1]``."""
     start = torch.full((tgt.shape[0], 1), EOS_ID, dtype=tgt.dtype, device=tgt.device)
     return torch.cat([start, tgt[:, :-1]], dim=1)
 

@@ -58,7 +58,7 @@ EVAL_SEED, SPLIT_SEED = 1234, 0
 
 
 def held_out_set(per_length: int = 60) -> dict[int, list[tuple[str, str]]]:
-    """The fixed evaluation pairs: ``per_length`` examples with 1, 2 and 3 held-out dates."""
+    """Return the fixed evaluation pairs: ``per_length`` examples with 1, 2 and 3 held-out dates."""
     _, held_out = split_dates(seed=SPLIT_SEED)
     rng = np.random.default_rng(EVAL_SEED)
     return {k: date_pairs(held_out, per_length, rng, n_dates=k) for k in (1, 2, 3)}
@@ -101,7 +101,7 @@ def run(name: str, seed: int, out: Path = RESULTS) -> dict:
 
 
 def load_results(folder: Path = RESULTS) -> dict[str, dict[int, dict]]:
-    """The shipped results (see :func:`run`): ``results[decoder][seed]``."""
+    """Return the shipped results (see :func:`run`): ``results[decoder][seed]``."""
     return {
         name: {s: json.loads((folder / f"{name}_seed{s}.json").read_text()) for s in SEEDS}
         for name in DECODERS
@@ -109,7 +109,7 @@ def load_results(folder: Path = RESULTS) -> dict[str, dict[int, dict]]:
 
 
 def load_model(decoder: str = "additive") -> Seq2Seq:
-    """The shipped seed-0 model of one decoder, in eval mode."""
+    """Return the shipped seed-0 model of one decoder, in eval mode."""
     if decoder not in DECODERS:
         raise ValueError(f"decoder must be one of {sorted(DECODERS)}, got {decoder!r}")
     cfg = json.loads((RESULTS / f"{decoder}_seed{SEEDS[0]}.json").read_text())["config"]

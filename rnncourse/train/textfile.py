@@ -14,7 +14,7 @@ from pathlib import Path
 
 
 def read_text(path: str | os.PathLike, encoding: str = "utf-8") -> str:
-    """The text of a file, decoded strictly.
+    """Return the text of a file, decoded strictly.
 
     Parameters
     ----------

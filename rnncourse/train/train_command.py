@@ -105,7 +105,7 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
 def _resume_changes(
     old: Any, given: dict[str, Any], step: int, args: argparse.Namespace
 ) -> dict[str, Any]:
-    """The config changes a resumed run may make; UsageError for the others."""
+    """Return the config changes a resumed run may make; raise UsageError for the others."""
     from rnncourse.train.cli_options import config_field
 
     for name, value in given.items():
