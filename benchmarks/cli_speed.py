@@ -134,7 +134,7 @@ def run_cli(
 
 
 def run_plain(text: str, opts: list[str], steps: int, warmup: int, device: str) -> list[float]:
-    """The same training as a plain torch.nn script; seconds of each of steps ``warmup+1..``.
+    """Run the same training as a plain torch.nn script; return the seconds of steps ``warmup+1..``.
 
     Like the CLI (which reads the loss of every step), it reads the loss after each step, which
     also waits for the device, so each step's time is complete.
@@ -179,6 +179,7 @@ def run_plain(text: str, opts: list[str], steps: int, warmup: int, device: str) 
 
 
 def main(argv: list[str] | None = None) -> dict:
+    """Time each setting's ``rnncourse train`` against the plain script, in alternating rounds."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--settings", nargs="+", choices=list(SETTINGS), default=["defaults", "recipe"])
     p.add_argument("--rounds", type=int, default=3, help="alternating rounds per contestant")

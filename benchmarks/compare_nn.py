@@ -62,6 +62,7 @@ def workload(module: torch.nn.Module, shape: tuple[int, ...], lstm: bool):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Time torch.nn, the ``--base`` copy and this tree's nn package, interleaved; print ratios."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", required=True, help="git revision of the 'before' nn package")
     parser.add_argument("--cells", nargs="+", default=["lstm", "gru", "rnn"])

@@ -31,6 +31,7 @@ MIX = ("ex01_rnn_forward", "ex04_gru", "ex05_lstm_step", "ex06_lstm_sequence_tbp
 
 
 def startup(starts: int) -> dict[str, float]:
+    """Return the mean seconds to start, use and close one grading child, per sandbox kind."""
     from rnncourse.grading.isolation import default
     from rnncourse.grading.policy import Profile
     from rnncourse.grading.sandbox import Child, Limits
@@ -76,6 +77,7 @@ def inner(mode: str, count: int, jobs: int) -> dict[str, float]:
 
 
 def main() -> None:
+    """Print the start-up and throughput of grading isolated and not (``--inner``: one mode)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)

@@ -26,9 +26,11 @@ from pathlib import Path
 
 
 def _limit_blas_threads(argv: list[str]) -> None:
-    """Give NumPy's BLAS the thread count asked of torch (``--threads N``). It must be set before
-    NumPy is imported; otherwise NumPy may use every core while torch uses N (unfair and, on a
-    shared machine, oversubscribed)."""
+    """Give NumPy's BLAS the thread count asked of torch (``--threads N``).
+
+    It must be set before NumPy is imported; otherwise NumPy may use every core while torch uses N
+    (unfair and, on a shared machine, oversubscribed).
+    """
     for k, arg in enumerate(argv):
         value = arg.split("=", 1)[1] if arg.startswith("--threads=") else None
         if arg == "--threads" and k + 1 < len(argv):
@@ -56,8 +58,11 @@ PEAK_SIZE = 1024  # n of the n×n×n product that measures the GEMM peak
 def median_times(
     fns: list[Callable[[], None]], repeats: int, warmup: int, sync: Callable[[], None]
 ) -> list[float]:
-    """Median time of each workload. Repeats are interleaved (one round runs every workload) so a
-    change in the machine's load during the run affects all implementations alike."""
+    """Return the median time of each workload.
+
+    Repeats are interleaved (one round runs every workload) so a change in the machine's load during
+    the run affects all implementations alike.
+    """
     for fn in fns:
         for _ in range(warmup):
             fn()
@@ -89,12 +94,14 @@ def matmul_peak(dtype: torch.dtype, device: str, sync, repeats: int = 5) -> floa
 
 
 def model_flops(cell: str, N: int, T: int, D: int, H: int) -> float:
+    """Return the FLOPs of a forward and backward pass (3 x forward) of one layer of ``cell``."""
     fwd = 2 * T * N * (D + H) * BLOCKS[cell] * H
     return 3 * fwd
 
 
 # ------------------------------------------------------------------------------ workloads
 def numpy_workload(cell: str, shape, dtype) -> Callable[[], None]:
+    """Return a closure running the NumPy reference's forward and backward of ``cell``."""
     N, T, D, H = shape
     rng = np.random.default_rng(0)
     k = BLOCKS[cell]
@@ -115,6 +122,7 @@ def numpy_workload(cell: str, shape, dtype) -> Callable[[], None]:
 
 
 def torch_workload(module: torch.nn.Module, shape, dtype, device) -> Callable[[], None]:
+    """Return a closure running ``module``'s forward and backward on ``shape`` (N, T, D, H)."""
     N, T, D, H = shape
     module = module.to(device=device, dtype=dtype)
     x = torch.randn(N, T, D, dtype=dtype, device=device, requires_grad=True)
@@ -158,6 +166,8 @@ def implementations(cell: str, shape, device: str):
 
 
 def run_device(device: str, args) -> None:
+    """Time every workload on ``device``; print medians, ratios and fractions of matmul peak."""
+
     def sync() -> None:
         if device == "cuda":
             torch.cuda.synchronize()
@@ -190,6 +200,7 @@ def run_device(device: str, args) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the benchmark on every requested device."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1 warm-up and 1 timed repeat")
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats (median reported)")

@@ -1,10 +1,10 @@
-"""Sequential loop vs parallel scan for h_t = a_t * h_{t-1} + b_t, T = 2^8 ... 2^16, in one run.
+r"""Sequential loop vs parallel scan for h_t = a_t * h_{t-1} + b_t, T = 2^8 ... 2^16, in one run.
 
 Run from the repository root::
 
     python benchmarks/scan.py                       # CPU, prints the table
     python benchmarks/scan.py --device cuda         # GPU
-    nice -n 10 python benchmarks/scan.py --threads 1 \\
+    nice -n 10 python benchmarks/scan.py --threads 1 \
         --out rnncourse/train/results/scan_benchmark_cpu.json   # the result chapter 14 loads
 
 Each line: median forward + backward time of rnncourse.nn.linear_scan (float32, N x H entries per
@@ -21,12 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
+import torch
 
-from rnncourse.train.scan_timing import per_combine, time_linear_scans  # noqa: E402
+from rnncourse.train.scan_timing import per_combine, time_linear_scans
 
 
 def main(argv: list[str] | None = None) -> dict:
+    """Time the parallel scans against the step loop for T = 2^min .. 2^max; print the table."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--min-log2", type=int, default=8)

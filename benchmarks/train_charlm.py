@@ -28,6 +28,7 @@ RECORD = Path(__file__).resolve().parents[1] / "rnncourse/train/results/charlm_b
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line of the character-LM training benchmark."""
     p = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )
@@ -58,6 +59,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> dict:
+    """Train a character-level LM for ``--minutes`` and return its validation curve and speed."""
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
