@@ -19,9 +19,11 @@ from rnncourse.reference.attention import attention_forward
 
 def test_reversal_batch_targets_are_reversed_inputs() -> None:
     src, tgt = reversal_batch(50, 7, 6, np.random.default_rng(0))
-    assert src.shape == tgt.shape == (50, 7) and src.dtype == torch.long
+    assert src.shape == tgt.shape == (50, 7)
+    assert src.dtype == torch.long
     assert torch.equal(tgt, src.flip(1))
-    assert int(src.min()) >= 1 and int(src.max()) <= 5  # id 0 is reserved for START
+    assert int(src.min()) >= 1
+    assert int(src.max()) <= 5
     assert START == 0
 
 
@@ -41,11 +43,13 @@ def test_forward_shapes_and_weights_are_distributions() -> None:
     model = AttentionSeq2Seq(vocab_size=7, hidden_size=8, embed_size=4)
     src, tgt = reversal_batch(5, 6, 7, np.random.default_rng(2))
     logits, w = model(src, tgt)
-    assert logits.shape == (5, 6, 7) and w.shape == (5, 6, 6)
+    assert logits.shape == (5, 6, 7)
+    assert w.shape == (5, 6, 6)
     torch.testing.assert_close(w.sum(-1), torch.ones(5, 6))
     plain = AttentionSeq2Seq(vocab_size=7, hidden_size=8, attention=False)
     logits, w = plain(src, tgt)
-    assert logits.shape == (5, 6, 7) and w is None
+    assert logits.shape == (5, 6, 7)
+    assert w is None
 
 
 def test_short_training_learns_reversal_with_anti_diagonal_attention() -> None:

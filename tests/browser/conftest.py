@@ -78,7 +78,7 @@ VIEW_SELECTOR = 'script[type="application/vnd.jupyter.widget-view+json"]'
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     """Static file handler that does not print a line per request."""
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib name)
+    def log_message(self, format: str, *args: object) -> None:  # stdlib name
         pass
 
 
@@ -217,7 +217,7 @@ def _check_widgets(page: object, expect_widgets: bool | None) -> list[str]:
     )
     try:
         page.wait_for_function(f"({rendered_js})() >= {n_views}", timeout=SETTLE_TIMEOUT_MS)
-    except Exception:  # noqa: BLE001 (Playwright's TimeoutError; reported below)
+    except Exception:  # Playwright's TimeoutError; reported below
         pass
     rendered = page.evaluate(rendered_js)
     out = []
@@ -260,7 +260,7 @@ def open_page(browser: object, site_url: str) -> Iterator[Callable[..., tuple[ob
             return page, problems
         try:
             page.wait_for_load_state("networkidle", timeout=SETTLE_TIMEOUT_MS)
-        except Exception:  # noqa: BLE001 (Playwright's TimeoutError)
+        except Exception:  # Playwright's TimeoutError
             problems.append(f"network did not settle within {SETTLE_TIMEOUT_MS} ms")
         problems.extend(_check_math(page))
         problems.extend(_check_widgets(page, expect_widgets))

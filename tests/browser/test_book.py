@@ -84,7 +84,8 @@ def test_math_page_is_typeset_by_local_mathjax(open_page):
     src = page.evaluate(
         "() => Array.from(document.scripts).map(s => s.src).filter(s => /mathjax/i.test(s))"
     )
-    assert src and all("/_static/mathjax/" in s for s in src), src
+    assert src, src
+    assert all("/_static/mathjax/" in s for s in src), src
     assert not problems, "\n".join(problems)
 
 
@@ -116,9 +117,11 @@ def test_the_checks_catch_what_they_claim_to(open_page):
     )
     report = "\n".join(problems)
     assert "request to another host blocked: https://cdn.example.org/lib.js" in report, report
-    assert "HTTP 404" in report and "missing-file.png" in report, report
+    assert "HTTP 404" in report, report
+    assert "missing-file.png" in report, report
     assert "console error: provoked console error" in report, report
-    assert "page error:" in report and "provoked page error" in report, report
+    assert "page error:" in report, report
+    assert "provoked page error" in report, report
 
 
 def test_math_check_catches_errors_and_untypeset_math(open_page, check_math):
@@ -139,4 +142,5 @@ def test_math_check_catches_errors_and_untypeset_math(open_page, check_math):
     )
     report = "\n".join(check_math(page))
     assert "mjx-merror" in report, report
-    assert "not typeset" in report and "never typeset" in report, report
+    assert "not typeset" in report, report
+    assert "never typeset" in report, report

@@ -13,7 +13,8 @@ EXERCISES = sorted(p.stem for p in (ROOT / "exercises").glob("ex*.md"))
 
 def _notebook(path: Path) -> dict:
     nb = json.loads(path.read_text(encoding="utf-8"))
-    assert nb["nbformat"] == 4 and nb["cells"], path
+    assert nb["nbformat"] == 4, path
+    assert nb["cells"], path
     return nb
 
 

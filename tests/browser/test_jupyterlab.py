@@ -47,7 +47,7 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float =
         if proc.poll() is not None:
             pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(url, timeout=5) as r:  # noqa: S310 (loopback only)
+            with urllib.request.urlopen(url, timeout=5) as r:  # loopback only
                 if r.status == 200:
                     return
         except OSError:
@@ -133,7 +133,8 @@ def test_double_click_opens_exercise_as_notebook_with_working_kernel(browser, la
         # A notebook, not a text editor: code cells with prompts, no raw YAML header or fences.
         assert page.locator(".jp-CodeCell").count() >= 3
         text = page.locator(".jp-NotebookPanel").first.inner_text()
-        assert "jupytext:" not in text and "{code-cell}" not in text
+        assert "jupytext:" not in text
+        assert "{code-cell}" not in text
         _wait_idle_kernel(page)
         assert not _current_tab_dirty(page), "opening the notebook marked it modified"
         # Run the set-up cell: numpy and rnncourse.grading import in the kernel.
@@ -191,7 +192,8 @@ def test_chapter_shows_rendered_myst(browser, lab):
             assert raw not in text, f"raw MyST {raw!r} shown in JupyterLab"
         assert "hochreiter1997lstm" in text  # the citation role is rendered (as its key)
         answer = page.get_by_text("While inside the string the unit must keep its value")
-        assert answer.count() == 1 and not answer.is_visible(), "answers must start collapsed"
+        assert answer.count() == 1, "answers must start collapsed"
+        assert not answer.is_visible(), "answers must start collapsed"
         page.locator("summary", has_text="Solution").first.click()
         answer.wait_for(state="visible", timeout=SLOW_MS)
         assert page.locator(".jp-MarkdownCell mjx-container, .jp-MarkdownCell .katex").count() > 5

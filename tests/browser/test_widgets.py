@@ -63,7 +63,8 @@ def test_gate_inspector_time_scrub_and_unit(open_page):
     before = readout.inner_text()
     _nudge(view.locator(".rnnw-time input[type=range]"), "ArrowRight", 4)
     after = readout.inner_text()
-    assert "t = 4" in after and after != before
+    assert "t = 4" in after
+    assert after != before
     assert view.locator(".rnnw-tokens span.rnnw-cur").get_attribute("data-t") == "4"
     series = view.locator("svg.rnnw-series").inner_html()
     unit = int(view.locator(".rnnw-unit .rnnw-val").text_content())

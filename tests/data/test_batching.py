@@ -30,7 +30,8 @@ def test_windows_continue_each_stream():
 
 def test_split_and_errors():
     tr, va = train_valid_split(np.arange(100), 0.1)
-    assert tr.tolist() == list(range(90)) and va.tolist() == list(range(90, 100))
+    assert tr.tolist() == list(range(90))
+    assert va.tolist() == list(range(90, 100))
     with pytest.raises(ValueError, match=r"need L >= N \+ 1 = 11"):
         StreamBatcher(np.arange(5), batch_size=10, seq_len=2)
     with pytest.raises(ValueError, match="batch_size must be a positive int N"):

@@ -5,7 +5,8 @@ from rnncourse.data import CharVocab, load_corpus, split_text, stdlib_files
 
 def test_stdlib_split_is_by_file_and_deterministic():
     train, valid = set(stdlib_files("train")), set(stdlib_files("valid"))
-    assert len(train) > 100 and len(valid) > 5
+    assert len(train) > 100
+    assert len(valid) > 5
     assert not train & valid
     assert stdlib_files("all") == tuple(sorted(train | valid))
     assert not any(p.split("/")[0] in {"encodings", "site-packages"} for p in train | valid)
@@ -15,9 +16,12 @@ def test_stdlib_corpus_loads_capped_and_same_each_time():
     small = load_corpus("stdlib", max_chars=200_000)
     assert 50_000 < len(small) <= 200_000
     assert small == load_corpus("stdlib", max_chars=200_000)
-    assert small.isascii() and "def " in small and "import " in small
+    assert small.isascii()
+    assert "def " in small
+    assert "import " in small
     valid = load_corpus("stdlib", split="valid", max_chars=100_000)
-    assert valid and valid not in small
+    assert valid
+    assert valid not in small
     # a validation file's text never appears in the training corpus
     assert valid[:2000] not in load_corpus("stdlib")
     assert len(CharVocab.from_text(small)) < 110
@@ -29,7 +33,8 @@ def test_user_file(tmp_path):
     text = load_corpus(f, split="all")
     assert text == f.read_text()
     tr, va = load_corpus(f, "train"), load_corpus(f, "valid")
-    assert tr + va == text and tr.endswith("\n")
+    assert tr + va == text
+    assert tr.endswith("\n")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_corpus(tmp_path / "missing.txt")
     (tmp_path / "e.txt").write_text("  \n")
@@ -39,4 +44,6 @@ def test_user_file(tmp_path):
 
 def test_split_text_cuts_at_line():
     tr, va = split_text("aaaa\nbbbb\ncccc\ndddd\n", 0.3)
-    assert tr + va == "aaaa\nbbbb\ncccc\ndddd\n" and tr.endswith("\n") and va == "dddd\n"
+    assert tr + va == "aaaa\nbbbb\ncccc\ndddd\n"
+    assert tr.endswith("\n")
+    assert va == "dddd\n"

@@ -17,7 +17,7 @@ D = dt.date(1979, 5, 3)  # a Thursday
 
 
 @pytest.mark.parametrize(
-    "style, text",
+    ("style", "text"),
     [
         ("en_day_month", "3 may 1979"),
         ("en_month_day", "may 3, 1979"),
@@ -49,7 +49,8 @@ def test_split_is_disjoint_complete_and_seeded():
     assert len(train) + len(held) == (dt.date(2049, 12, 31) - dt.date(1950, 1, 1)).days + 1
     assert not set(train) & set(held)
     assert abs(len(held) / (len(train) + len(held)) - 0.2) < 1e-4
-    assert split_dates(0.2, seed=0)[1] == held and split_dates(0.2, seed=1)[1] != held
+    assert split_dates(0.2, seed=0)[1] == held
+    assert split_dates(0.2, seed=1)[1] != held
 
 
 def test_pairs_target_is_the_iso_form_of_the_source_dates():
@@ -68,9 +69,11 @@ def test_pairs_target_is_the_iso_form_of_the_source_dates():
 
 def test_encode_pairs_pads_and_ends_with_eos():
     enc = encode_pairs([("3 may 1979", "1979-05-03"), ("19790503", "1979-05-03")])
-    assert enc["src"].shape == (2, 10) and enc["src_len"].tolist() == [10, 8]
+    assert enc["src"].shape == (2, 10)
+    assert enc["src_len"].tolist() == [10, 8]
     assert enc["src"][1, 8:].tolist() == [0, 0]
-    assert enc["tgt_len"].tolist() == [11, 11] and (enc["tgt"][:, 10] == 2).all()
+    assert enc["tgt_len"].tolist() == [11, 11]
+    assert (enc["tgt"][:, 10] == 2).all()
     assert SOURCE_VOCAB.decode(enc["src"][0]) == "3 may 1979"
     assert TARGET_VOCAB.decode(enc["tgt"][0], skip_special=True) == "1979-05-03"
 

@@ -10,7 +10,8 @@ def test_char_roundtrip_exact_and_layout():
     assert v.itos[:3] == ["<PAD>", "<UNK>", "<EOS>"]
     assert v.itos[3:] == sorted(set(text))
     ids = v.encode(text)
-    assert ids.dtype == np.int64 and ids.shape == (len(text),)
+    assert ids.dtype == np.int64
+    assert ids.shape == (len(text),)
     assert v.decode(ids) == text
     assert [v.itos[i] for i in ids] == list(text)
 
@@ -28,7 +29,8 @@ def test_one_hot():
     v = CharVocab.from_text("abc")
     ids = np.array([[3, 5], [0, 4]])
     oh = v.one_hot(ids)
-    assert oh.shape == (2, 2, 6) and oh.dtype == np.float32
+    assert oh.shape == (2, 2, 6)
+    assert oh.dtype == np.float32
     assert np.array_equal(oh.argmax(-1), ids)
     assert np.array_equal(oh.sum(-1), np.ones((2, 2)))
     with pytest.raises(ValueError, match=r"\[0, V\) = \[0, 6\)"):
@@ -48,7 +50,8 @@ def test_word_vocab_frequency_order_unk_and_roundtrip():
     assert len(small) == 5
     assert small.decode(small.encode("the dog")) == "the <UNK>"
     lower = WordVocab.from_text(text, lower=True)
-    assert lower.itos[3] == "the" and "The" not in lower.stoi
+    assert lower.itos[3] == "the"
+    assert "The" not in lower.stoi
 
 
 def test_serialisation_roundtrip_and_equality():
@@ -56,7 +59,8 @@ def test_serialisation_roundtrip_and_equality():
         d = v.to_dict()
         assert all(isinstance(t, str) for t in d["tokens"])
         w = Vocab.from_dict(d)
-        assert w == v and type(w) is type(v)
+        assert w == v
+        assert type(w) is type(v)
     assert CharVocab.from_text("ab") != CharVocab.from_text("abc")
 
 

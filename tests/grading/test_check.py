@@ -203,7 +203,7 @@ MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize("name, wrong, hint", MISTAKES)
+@pytest.mark.parametrize(("name", "wrong", "hint"), MISTAKES)
 def test_check_names_the_mistake(name, wrong, hint, capsys):
     ns = _ns()
     if isinstance(wrong, str):  # a backward mistake: compute from the forward's inputs
@@ -220,7 +220,9 @@ def test_check_names_the_mistake(name, wrong, hint, capsys):
     result = check(name, wrong, namespace=ns)
     out = capsys.readouterr().out
     assert not result
-    assert out.startswith(f"[FAIL] {name}:") and "Hint:" in out and hint in out, out
+    assert out.startswith(f"[FAIL] {name}:"), out
+    assert "Hint:" in out, out
+    assert hint in out, out
     assert "case:" in out  # the shapes involved are reported
 
 

@@ -43,7 +43,7 @@ PLANTED = [
 ]
 
 
-@pytest.mark.parametrize("old, new, lost, hint", PLANTED, ids=[p[3][:24] for p in PLANTED])
+@pytest.mark.parametrize(("old", "new", "lost", "hint"), PLANTED, ids=[p[3][:24] for p in PLANTED])
 def test_planted_bug_loses_exactly_its_points(grade_text, old, new, lost, hint):
     report = grade_text(NAME, replace_once(solution_text(NAME), old, new))
     got = parts(report)
@@ -51,7 +51,8 @@ def test_planted_bug_loses_exactly_its_points(grade_text, old, new, lost, hint):
     for part, (score, most, message) in got.items():
         assert score == (0 if part in lost else most), (part, message)
     messages = " ".join(got[p][2] for p in lost)
-    assert "Hint:" in messages and hint in messages, messages
+    assert "Hint:" in messages, messages
+    assert hint in messages, messages
 
 
 def test_a_loop_with_the_right_values_is_not_a_mistake(grade_text):

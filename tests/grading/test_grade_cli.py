@@ -54,7 +54,8 @@ def test_unreadable_and_unknown_files_score_zero_with_status_0(tmp_path, capsys)
     unknown.write_text("# just prose\n")
     assert main(_args(tmp_path, broken, unknown)) == 0
     out = capsys.readouterr().out
-    assert "ex04_gru.ipynb: 0/10 points" in out and "not a valid .ipynb notebook" in out
+    assert "ex04_gru.ipynb: 0/10 points" in out
+    assert "not a valid .ipynb notebook" in out
     assert "no exercise recognised" in out
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["submissions"][0]["exercises"]["ex04_gru"]["score"] == 0

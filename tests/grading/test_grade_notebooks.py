@@ -265,7 +265,9 @@ PLANTED = [
 
 
 @pytest.mark.parametrize(
-    "name, old, new, lost, hint", PLANTED, ids=[f"{p[0][:4]}-{p[4][:20]}" for p in PLANTED]
+    ("name", "old", "new", "lost", "hint"),
+    PLANTED,
+    ids=[f"{p[0][:4]}-{p[4][:20]}" for p in PLANTED],
 )
 def test_planted_bug_loses_exactly_its_points(name, old, new, lost, hint):
     got = grade_in_process(name, replace_once(solution_text(name), old, new))
@@ -276,4 +278,5 @@ def test_planted_bug_loses_exactly_its_points(name, old, new, lost, hint):
         else:
             assert score == most, (part, message)
     messages = " ".join(got[p][2] for p in lost)
-    assert "Hint:" in messages and hint in messages, messages
+    assert "Hint:" in messages, messages
+    assert hint in messages, messages

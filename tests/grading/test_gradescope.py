@@ -33,7 +33,8 @@ def check_schema(results: dict) -> None:
             "name_format",
             "output_format",
         }
-        assert isinstance(test["name"], str) and isinstance(test["output"], str)
+        assert isinstance(test["name"], str)
+        assert isinstance(test["output"], str)
         assert 0 <= test["score"] <= test["max_score"]
         assert test["visibility"] in VISIBILITY
 

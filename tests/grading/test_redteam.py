@@ -276,7 +276,8 @@ def test_outgrow_the_memory_limit_with_forks(tmp_path, clean_machine):
     score, msg = part(report, "ex01_rnn_forward", "rnn_step_forward")
     assert score == 0
     killed = int(msg.split("RuntimeError: ")[1][0])
-    assert killed >= 1 and msg.startswith(f"rnn_step_forward raised RuntimeError: {killed} of 3")
+    assert killed >= 1
+    assert msg.startswith(f"rnn_step_forward raised RuntimeError: {killed} of 3")
     assert part(report, "ex01_rnn_forward", "rnn_forward")[0] == 5
 
 
@@ -310,14 +311,16 @@ def test_forged_reply_and_output(tmp_path, clean_machine, capsys):
         "  rnn_forward  5/5  passed \\ud800 [case: "
     )
     out = capsys.readouterr().out
-    assert "\x1b" not in out and "\r" not in out
+    assert "\x1b" not in out
+    assert "\r" not in out
     assert [ln for ln in out.splitlines() if "5/5  passed" in ln and "raised" not in ln] == []
 
 
 def test_escaping_covers_every_control_character():
     raw = "a\rb\x1b[2Jc\nd\te\u202ef\ud800g" + "x" * 5000
     s = safe_text(raw, 100)
-    assert s.startswith("a\\rb\\x1b[2Jc\\nd\\te\\u202ef\\ud800g") and len(s) == 100
+    assert s.startswith("a\\rb\\x1b[2Jc\\nd\\te\\u202ef\\ud800g")
+    assert len(s) == 100
     assert s.isprintable()
     json.dumps(s).encode("utf-8")
 
@@ -351,7 +354,8 @@ def test_crash_the_parser(tmp_path, clean_machine):
 def test_odd_file_names_and_bytes_get_a_report(tmp_path, clean_machine):
     text = notebook(NUMPY, RNN_STEP_OK, RNN_FORWARD_OK)
     report = grade(tmp_path, "ex01_rnn_forward_\u202e\n", text)
-    assert report["score"] == 10 and report["path"].endswith("ex01_rnn_forward_\\u202e\\n.md")
+    assert report["score"] == 10
+    assert report["path"].endswith("ex01_rnn_forward_\\u202e\\n.md")
     bad = text.replace("import numpy", "# \ud800\nimport numpy")  # not valid UTF-8 once written
     report = grade(tmp_path, "ex01_rnn_forward", bad)
     assert (report["score"], report["max"]) == (0, 10)
@@ -457,7 +461,8 @@ def test_sandbox_none_is_marked_not_isolated(tmp_path, capsys):
     assert main(["grade", str(sub), "--sandbox", "none", "--json", str(tmp_path / "r.json")]) == 0
     assert "10/10 points" in capsys.readouterr().out.splitlines()[0]
     report = json.loads((tmp_path / "r.json").read_text())["submissions"][0]
-    assert report["isolation"] == "none (not isolated)" and report["score"] == 10
+    assert report["isolation"] == "none (not isolated)"
+    assert report["score"] == 10
 
 
 def test_refuses_where_it_cannot_isolate(tmp_path, capsys, monkeypatch):
@@ -498,10 +503,13 @@ def test_what_the_sandbox_holds():
     prof = isolation.Profile(reference=True, hidden=("bidirectional*", "deep*"))
     staged = box.staged(prof) / "rnncourse"
     names = sorted(str(p.relative_to(staged)) for p in staged.rglob("*.py"))
-    assert "reference/bidirectional.py" not in names and "reference/deep.py" not in names
-    assert "grading/catalog/__init__.py" not in names and "grading/variants.py" not in names
+    assert "reference/bidirectional.py" not in names
+    assert "reference/deep.py" not in names
+    assert "grading/catalog/__init__.py" not in names
+    assert "grading/variants.py" not in names
     init = (staged / "reference" / "__init__.py").read_text()
-    assert "deep_forward" not in init and "rnn_forward" in init
+    assert "deep_forward" not in init
+    assert "rnn_forward" in init
     plain = sorted(
         str(p.relative_to(box.staged(isolation.Profile()) / "rnncourse"))
         for p in (box.staged(isolation.Profile()) / "rnncourse").rglob("*.py")
@@ -514,7 +522,8 @@ def test_what_the_sandbox_holds():
         "grading/wire.py",
     ]
     argv = " ".join(box.argv(isolation.Profile(), ["python"]))
-    assert "/site/torch" not in argv and str(PACKAGE) not in argv
+    assert "/site/torch" not in argv
+    assert str(PACKAGE) not in argv
     assert "/site/torch" in " ".join(box.argv(isolation.Profile(torch=True), ["python"]))
 
 

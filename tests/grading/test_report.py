@@ -21,7 +21,8 @@ def test_table_wraps_long_messages_instead_of_cutting_them():
     )
     table = format_report(report, width=60)
     lines = table.splitlines()[2:]
-    assert len(lines) > 3 and all(len(ln) <= 60 + 48 for ln in lines)
+    assert len(lines) > 3
+    assert all(len(ln) <= 60 + 48 for ln in lines)
     flat = " ".join(ln.strip() for ln in lines)
     assert words + ". Hint: the end" in flat.split("0/5  ", 1)[1]
 
@@ -30,7 +31,8 @@ def test_write_atomic_replaces_regular_files_only(tmp_path):
     target = tmp_path / "r.json"
     write_atomic(target, "one")
     write_atomic(target, "two")
-    assert target.read_text() == "two" and os.listdir(tmp_path) == ["r.json"]
+    assert target.read_text() == "two"
+    assert os.listdir(tmp_path) == ["r.json"]
     os.symlink(tmp_path / "elsewhere", tmp_path / "link.json")
     with pytest.raises(ValueError, match="is a symbolic link, not a regular file"):
         write_atomic(tmp_path / "link.json", "x")

@@ -28,7 +28,7 @@ def test_solutions_are_clean(name):
 
 
 @pytest.mark.parametrize(
-    "source, words",
+    ("source", "words"),
     [
         ("import torch", "uses torch"),
         ("from rnncourse.reference import rnn_forward", "uses rnncourse"),

@@ -57,9 +57,11 @@ def test_lru_matches_the_reference_and_trains_its_eigenvalues(method):
     assert h_n.is_complex()
     y.square().sum().backward()
     for name in ("nu_log", "theta_log", "gamma_log", "B_re", "C_im", "D"):
-        assert torch.isfinite(getattr(m, name).grad).all() and getattr(m, name).grad.abs().sum() > 0
+        assert torch.isfinite(getattr(m, name).grad).all()
+        assert getattr(m, name).grad.abs().sum() > 0
     r = m.lam().abs()
-    assert (r >= 0.5 - 1e-9).all() and (r <= 0.99 + 1e-9).all()
+    assert (r >= 0.5 - 1e-9).all()
+    assert (r <= 0.99 + 1e-9).all()
 
 
 def test_lru_gradcheck():

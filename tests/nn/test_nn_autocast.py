@@ -55,11 +55,14 @@ def test_lstm_mixed_precision_is_bf16_close_and_really_low_precision(bidirection
     theirs.load_state_dict(ours.state_dict())
     x = torch.randn(N, T, D)
     out32, hid32, g32 = _run(ours, x, amp=False)
-    assert used and all(u is None for u in used)
+    assert used
+    assert all(u is None for u in used)
     used.clear()
     out, hid, g = _run(ours, x, amp=True)
-    assert used and all(u is BF16 for u in used)
-    assert out.dtype == BF16 and all(s.dtype == BF16 for s in hid)
+    assert used
+    assert all(u is BF16 for u in used)
+    assert out.dtype == BF16
+    assert all(s.dtype == BF16 for s in hid)
     t_out, _, t_g = _run(theirs, x, amp=True)
     for name, a, b, ref in [
         ("output", out, out32, t_out),
@@ -97,7 +100,8 @@ def test_layers_without_a_mixed_path_compute_in_float32(make):
         assert torch.equal(a, b.to(BF16))
     # gradients flow back through the cast to bfloat16 of the outputs: close, float32 maths
     for a, b in zip(g, g32, strict=True):
-        assert a.dtype == torch.float32 and _rel(a, b) < 2e-2
+        assert a.dtype == torch.float32
+        assert _rel(a, b) < 2e-2
 
 
 def test_bf16_carried_state_is_accepted_inside_autocast_only():
@@ -119,7 +123,8 @@ def test_float64_modules_ignore_autocast():
     ref, _ = model(x)
     with torch.autocast("cpu", BF16):
         out, _ = model(x)
-    assert out.dtype == torch.float64 and torch.equal(out, ref)
+    assert out.dtype == torch.float64
+    assert torch.equal(out, ref)
 
 
 def test_packed_input_under_autocast_computes_in_float32():
@@ -133,4 +138,5 @@ def test_packed_input_under_autocast_computes_in_float32():
     with torch.autocast("cpu", BF16):
         out, (h, _) = model(packed)
     assert out.data.dtype == h.dtype == BF16
-    assert torch.equal(out.data, ref.data.to(BF16)) and torch.equal(h, h_ref.to(BF16))
+    assert torch.equal(out.data, ref.data.to(BF16))
+    assert torch.equal(h, h_ref.to(BF16))

@@ -10,7 +10,7 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
 
 
-@pytest.fixture()
+@pytest.fixture
 def bench(monkeypatch):
     spec = importlib.util.spec_from_file_location("rnncourse_bench_run", SCRIPT)
     module = importlib.util.module_from_spec(spec)

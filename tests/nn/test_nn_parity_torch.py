@@ -173,7 +173,8 @@ def test_state_dict_loads_both_ways(kind):
     theirs = getattr(torch.nn, kind)(3, 4, num_layers=2, bidirectional=True, bias=False)
     assert list(ours.state_dict()) == list(theirs.state_dict())
     for (n1, p1), (n2, p2) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
-        assert n1 == n2 and p1.shape == p2.shape
+        assert n1 == n2
+        assert p1.shape == p2.shape
     theirs.load_state_dict(ours.state_dict())  # ours -> torch
     x = torch.randn(5, 2, 3)
     close(ours(x)[0].detach(), theirs(x)[0].detach(), torch.float32, "ours -> torch")
@@ -210,14 +211,16 @@ def test_no_grad_inference_matches():
         (o1, h1), (o2, h2) = ours(x), theirs(x)
     close(o1, o2, torch.float32, "output")
     close(h1, h2, torch.float32, "h_n")
-    assert o1.is_contiguous() and o1.shape == (2, 6, 4)
+    assert o1.is_contiguous()
+    assert o1.shape == (2, 6, 4)
 
 
 def test_repr_and_torch_compat_attributes():
     m = rnn.LSTM(3, 4, num_layers=2, batch_first=True, bidirectional=True)
     assert repr(m) == "LSTM(3, 4, num_layers=2, batch_first=True, bidirectional=True)"
     m.flatten_parameters()
-    assert len(m.all_weights) == 4 and len(m.all_weights[0]) == 4
+    assert len(m.all_weights) == 4
+    assert len(m.all_weights[0]) == 4
     assert rnn.RNN(2, 3, 1, "relu").nonlinearity == "relu"  # torch's positional order
 
 

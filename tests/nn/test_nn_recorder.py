@@ -101,7 +101,8 @@ def test_packed_recording_in_caller_order_with_zero_padding():
     padded, _ = pad_packed_sequence(out, batch_first=True)
     g = rec.gates()
     torch.testing.assert_close(g["h"], padded.detach(), rtol=0, atol=0)
-    assert (g["i"][0, 2:] == 0).all() and (g["i"][2, 1:] == 0).all()
+    assert (g["i"][0, 2:] == 0).all()
+    assert (g["i"][2, 1:] == 0).all()
     torch.testing.assert_close(g["h"][:, :1], m(x[:, :1])[0].detach(), rtol=0, atol=1e-12)
 
 
@@ -125,7 +126,8 @@ def test_cell_calls_and_multiple_modules():
     with pytest.raises(ValueError, match="choose one with module="):
         rec.gates()
     g = rec.gates(module="cell")
-    assert g["h"].shape == (2, 4, 3) and rec.num_calls("cell") == 4
+    assert g["h"].shape == (2, 4, 3)
+    assert rec.num_calls("cell") == 4
     torch.testing.assert_close(g["h"][:, -1], state[0].detach())
     torch.testing.assert_close(rec.gates(module=model.cell, call=-1)["c"][:, 0], state[1].detach())
     assert rec.gates(module="enc")["r"].shape == (2, 4, 3)

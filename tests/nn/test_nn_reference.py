@@ -153,7 +153,8 @@ def test_variant_layers_shapes_names_and_recording():
     assert m.weight_peephole_l1_reverse.shape == (12,)
     assert "weight_peephole_l0" in m.state_dict()
     c = rnn.LSTM(3, 4, coupled=True)
-    assert c.weight_ih_l0.shape == (12, 3) and c.weight_hh_l0.shape == (12, 4)
+    assert c.weight_ih_l0.shape == (12, 3)
+    assert c.weight_hh_l0.shape == (12, 4)
     with rnn.GateRecorder(c) as rec:
         c(torch.randn(5, 2, 3))
     g = rec.gates()
@@ -198,4 +199,6 @@ def test_conversion_errors():
         rnn.to_reference_params(torch.nn.LSTM(3, 4))
     cell = rnn.GRUCell(3, 4)
     p = rnn.to_reference_params(cell)
-    assert p["Wx"].shape == (3, 12) and p["bh"].shape == (12,) and p["Wx"].dtype == np.float32
+    assert p["Wx"].shape == (3, 12)
+    assert p["bh"].shape == (12,)
+    assert p["Wx"].dtype == np.float32

@@ -54,10 +54,12 @@ def test_layernorm_lstm_loads_torch_lstm_weights_and_shapes():
     lstm = torch.nn.LSTM(4, 6, num_layers=2)
     m = LayerNormLSTM(4, 6, num_layers=2, dropout=0.2)
     missing, unexpected = m.load_state_dict(lstm.state_dict(), strict=False)
-    assert unexpected == [] and all(k.startswith("ln_") for k in missing)
+    assert unexpected == []
+    assert all(k.startswith("ln_") for k in missing)
     assert torch.equal(m.weight_hh_l1, lstm.weight_hh_l1)
     out, (h, c) = m(torch.randn(9, 2, 4))  # time-major, as torch.nn.LSTM
-    assert out.shape == (9, 2, 6) and h.shape == c.shape == (2, 2, 6)
+    assert out.shape == (9, 2, 6)
+    assert h.shape == c.shape == (2, 2, 6)
     assert torch.equal(out[-1], h[-1])
     with pytest.raises(ValueError, match="D = 4"):
         m(torch.randn(9, 2, 5))

@@ -64,7 +64,8 @@ def test_padding_changes_nothing(attention, cell):
     else:
         assert weights.shape == (2, tgt_in.shape[1], b["src"].shape[1])
         torch.testing.assert_close(weights.sum(2), torch.ones(2, tgt_in.shape[1]).double())
-        assert (weights[0, :, n:] == 0).all() and (weights2[:, :, -5:] == 0).all()
+        assert (weights[0, :, n:] == 0).all()
+        assert (weights2[:, :, -5:] == 0).all()
 
 
 def test_attention_reaches_the_source_and_no_attention_only_through_the_start_state():

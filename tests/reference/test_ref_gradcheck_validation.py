@@ -70,7 +70,8 @@ def test_grad_check_catches_wrong_gradient():
     f, inputs, grads, dout = _rnn_case()
     grads["Wh"] = grads["Wh"].T.copy()  # a classic mistake
     errors = grad_check(f, inputs, grads, dout=dout)
-    assert errors["Wh"] > 1e-3 and errors["Wx"] < 1e-6
+    assert errors["Wh"] > 1e-3
+    assert errors["Wx"] < 1e-6
     with pytest.raises(GradCheckError, match=r"gradient check failed .*Wh"):
         grad_check(f, inputs, grads, dout=dout, strict=True)
 
@@ -79,7 +80,8 @@ def test_grad_check_sparse_is_seeded():
     f, inputs, grads, dout = _rnn_case()
     e1 = grad_check(f, inputs, grads, dout=dout, num_checks=3, rng=7)
     e2 = grad_check(f, inputs, grads, dout=dout, num_checks=3, rng=7)
-    assert e1 == e2 and max(e1.values()) < 1e-6
+    assert e1 == e2
+    assert max(e1.values()) < 1e-6
 
 
 def test_grad_check_rejects_float32():

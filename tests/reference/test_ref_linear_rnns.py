@@ -64,10 +64,12 @@ def test_lru_ring_initialisation():
     p = lru_init(3, 4000, r_min=0.4, r_max=0.9, max_phase=np.pi / 2, rng=np.random.default_rng(4))
     lam = np.exp(-np.exp(p["nu_log"]) + 1j * np.exp(p["theta_log"]))
     r = np.abs(lam)
-    assert r.min() >= 0.4 - 1e-12 and r.max() <= 0.9 + 1e-12
+    assert r.min() >= 0.4 - 1e-12
+    assert r.max() <= 0.9 + 1e-12
     # uniform on the ring: |lambda|^2 is uniform on [r_min^2, r_max^2]
     assert abs(np.mean(r**2) - (0.16 + 0.81) / 2) < 0.01
-    assert np.angle(lam).min() >= 0 and np.angle(lam).max() <= np.pi / 2 + 1e-12
+    assert np.angle(lam).min() >= 0
+    assert np.angle(lam).max() <= np.pi / 2 + 1e-12
     np.testing.assert_allclose(np.exp(p["gamma_log"]), np.sqrt(1 - r**2))
 
 

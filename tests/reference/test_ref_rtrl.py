@@ -9,7 +9,7 @@ from rnncourse.reference.rtrl import diagonal_rtrl_gradients, gradient_costs, rn
 from rnncourse.reference.scan import linear_scan_backward, linear_scan_forward
 
 
-@pytest.mark.parametrize("N, T, D, H", [(1, 1, 2, 3), (2, 7, 3, 4), (3, 12, 2, 5)])
+@pytest.mark.parametrize(("N", "T", "D", "H"), [(1, 1, 2, 3), (2, 7, 3, 4), (3, 12, 2, 5)])
 def test_rtrl_equals_bptt_for_the_tanh_rnn(N, T, D, H):
     rng = np.random.default_rng(T)
     x, h0 = rng.normal(size=(N, T, D)), rng.normal(size=(N, H))

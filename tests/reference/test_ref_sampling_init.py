@@ -28,7 +28,8 @@ def test_same_seed_same_sequence_different_seed_differs():
     b = sample(const_step, None, 0, 50, rng=np.random.default_rng(3))
     c = sample(const_step, None, 0, 50, rng=4)
     np.testing.assert_array_equal(a, b)
-    assert a.dtype == np.int64 and a.shape == (50,)
+    assert a.dtype == np.int64
+    assert a.shape == (50,)
     assert not np.array_equal(a, c)
 
 
@@ -57,7 +58,8 @@ def test_end_token_stops_and_is_excluded():
     out = sample(counting_step, 0, 0, 10, end_token=3, rng=0)
     np.testing.assert_array_equal(out, [1, 1, 1])
     out = sample(counting_step, 0, 0, 10, rng=0)  # without end token: runs to max_len
-    assert len(out) == 10 and out[3] == 3
+    assert len(out) == 10
+    assert out[3] == 3
 
 
 def test_rnn_lm_step_matches_reference_cell():
@@ -75,7 +77,9 @@ def test_rnn_lm_step_matches_reference_cell():
         logits, affine_forward(h_ref, head["Wy"], head["by"])[0][0], atol=1e-15
     )
     text = sample(step, None, 0, 12, rng=5, top_k=3)
-    assert len(text) == 12 and text.min() >= 0 and text.max() < V
+    assert len(text) == 12
+    assert text.min() >= 0
+    assert text.max() < V
     np.testing.assert_array_equal(text, sample(step, None, 0, 12, rng=5, top_k=3))
 
 
@@ -99,17 +103,20 @@ def test_sampling_bad_input_messages():
 
 # -------------------------------------------------------------------------------------- init
 @pytest.mark.parametrize("scheme", ["torch", "xavier", "orthogonal"])
-@pytest.mark.parametrize("cell,k", [("rnn", 1), ("gru", 3), ("lstm", 4)])
+@pytest.mark.parametrize(("cell", "k"), [("rnn", 1), ("gru", 3), ("lstm", 4)])
 def test_init_shapes_and_dtype(cell, k, scheme):
     p = init_rnn_params(3, 5, cell, rng=0, dtype=np.float32, scheme=scheme)
-    assert p["Wx"].shape == (3, 5 * k) and p["Wh"].shape == (5, 5 * k) and p["b"].shape == (5 * k,)
+    assert p["Wx"].shape == (3, 5 * k)
+    assert p["Wh"].shape == (5, 5 * k)
+    assert p["b"].shape == (5 * k,)
     assert ("bh" in p) == (cell == "gru")
     assert all(v.dtype == np.float32 for v in p.values())
 
 
 def test_init_torch_bounds_seed_and_orthogonal_blocks():
     p = init_rnn_params(3, 16, "gru", rng=0)
-    assert np.abs(p["Wh"]).max() <= 0.25 and np.abs(p["Wh"]).max() > 0.2
+    assert np.abs(p["Wh"]).max() <= 0.25
+    assert np.abs(p["Wh"]).max() > 0.2
     q = init_rnn_params(3, 16, "gru", rng=0)
     assert all(np.array_equal(p[k], q[k]) for k in p)
     o = init_rnn_params(3, 6, "lstm", rng=0, scheme="orthogonal", forget_bias=1.0)
@@ -123,7 +130,8 @@ def test_init_deep_and_output():
     layers = init_deep_params(3, [5, 4], "lstm", rng=0)
     assert [p["Wx"].shape for p in layers] == [(3, 20), (5, 16)]
     out = init_output_params(4, 7, rng=0)
-    assert out["Wy"].shape == (4, 7) and not out["by"].any()
+    assert out["Wy"].shape == (4, 7)
+    assert not out["by"].any()
 
 
 def test_init_bad_input_messages():

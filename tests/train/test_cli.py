@@ -91,22 +91,27 @@ def test_every_config_field_is_an_option_with_its_default_printed_once(capsys):
     assert all(b.count("(default:") <= 1 for b in blocks.values())
     for f in dataclasses.fields(TrainConfig):
         block = blocks[flag_of(f)]
-        assert block.count("(default:") == 1 and f"(default: {f.default})" in block, block
+        assert block.count("(default:") == 1, block
+        assert f"(default: {f.default})" in block, block
     for command, must in (("sample", "--temperature"), ("eval", "--corpus")):
         rc, out, _ = cli(capsys, command, "--help")
-        assert rc == 0 and must in out
+        assert rc == 0
+        assert must in out
 
 
 def test_train_sample_eval(trained, corpus, capsys):
     ck, _ = trained
     rc, out, _ = cli(capsys, "sample", ck, "--length", 30, "--prime", "def", "--seed", 1)
-    assert rc == 0 and out.startswith("def") and len(out) == 3 + 30 + 1
+    assert rc == 0
+    assert out.startswith("def")
+    assert len(out) == 3 + 30 + 1
     assert cli(capsys, "sample", ck, "--length", 30, "--prime", "def", "--seed", 1)[1] == out
     rc, out, _ = cli(capsys, "eval", ck, "--corpus", corpus)
     from rnncourse.train import LMTrainer
 
     tr = LMTrainer.from_checkpoint(ck, *_split(corpus))
-    assert rc == 0 and out.startswith(f"{tr.evaluate(corpus.read_text()):.4f} bits/char")
+    assert rc == 0
+    assert out.startswith(f"{tr.evaluate(corpus.read_text()):.4f} bits/char")
 
 
 def _split(path):
@@ -118,19 +123,24 @@ def _split(path):
 @pytest.mark.parametrize("value", ["inf", "nan", "1e400", "0", "-1"])
 def test_lr_must_be_finite_and_positive(corpus, value, capsys):
     rc, out, err = cli(capsys, "train", "--corpus", corpus, f"--lr={value}", *TINY)
-    assert rc == 2 and not out
-    assert err.strip().count("\n") == 0 and "argument --lr: lr must be" in err
+    assert rc == 2
+    assert not out
+    assert err.strip().count("\n") == 0
+    assert "argument --lr: lr must be" in err
 
 
 def test_real_command_refuses_inf_and_binary_in_one_line(corpus, tmp_path):
     # both refused before torch is imported: cheap
     r = subprocess_cli("train", "--corpus", corpus, "--lr", "inf")
-    assert r.returncode == 2 and r.stderr.startswith("rnncourse train: error: argument --lr")
-    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert r.returncode == 2
+    assert r.stderr.startswith("rnncourse train: error: argument --lr")
+    assert r.stderr.count("\n") == 1
+    assert "Traceback" not in r.stderr
     binary = tmp_path / "prog"
     binary.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 8)
     r = subprocess_cli("train", "--corpus", binary, "--checkpoint", tmp_path / "b.pt")
-    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1
     assert "is a binary file (a NUL byte at offset 7)" in r.stderr
     assert not (tmp_path / "b.pt").exists()
 
@@ -143,8 +153,10 @@ def test_non_utf8_refused_with_offset_unless_encoding_given(tmp_path, capsys):
     offset = 17 * 80 + 3
     ck = tmp_path / "l.pt"
     rc, _, err = cli(capsys, "train", "--corpus", latin, "--checkpoint", ck, *TINY)
-    assert rc == 2 and f"not valid utf-8: byte 0xe9 at offset {offset} (line 81, column 4)" in err
-    assert "--encoding" in err and not ck.exists()
+    assert rc == 2
+    assert f"not valid utf-8: byte 0xe9 at offset {offset} (line 81, column 4)" in err
+    assert "--encoding" in err
+    assert not ck.exists()
     rc, _, err = cli(
         capsys,
         "train",
@@ -261,16 +273,21 @@ def test_errors_found_before_training(trained, corpus, tmp_path, capsys):
         # the case's own options come last, so they win over TINY's
         rc, out, err = cli(capsys, argv[0], *(TINY if argv[0] == "train" else []), *argv[1:])
         assert rc == 2, (argv, out, err)
-        assert message in err and err.count("\n") == 1, (argv, err)
-        assert "weights_only" not in err and "Traceback" not in err
-        assert "new run" not in out and "resumed" not in out  # refused before training
+        assert message in err, (argv, err)
+        assert err.count("\n") == 1, (argv, err)
+        assert "weights_only" not in err
+        assert "Traceback" not in err
+        assert "new run" not in out
+        assert "resumed" not in out
     assert ck.read_bytes() == good
     other = tmp_path / "other.txt"
     other.write_text("Completely different words, with UPPER case & symbols!\n" * 40)
     rc, _, err = cli(
         capsys, "train", "--corpus", other, "--resume", "--steps", 9, "--checkpoint", ck, *TINY
     )
-    assert rc == 2 and "different vocabulary" in err and ck.read_bytes() == good
+    assert rc == 2
+    assert "different vocabulary" in err
+    assert ck.read_bytes() == good
 
 
 def test_resume_extends_a_finished_run_on_the_documented_schedule(trained, corpus, capsys):
@@ -278,10 +295,12 @@ def test_resume_extends_a_finished_run_on_the_documented_schedule(trained, corpu
     rc, out, err = cli(
         capsys, "train", "--corpus", corpus, "--resume", "--steps", 10, "--checkpoint", ck, *TINY
     )
-    assert rc == 0 and "resumed" in out, err
+    assert rc == 0, err
+    assert "resumed" in out, err
     saved = load_checkpoint(ck)
     cfg = TrainConfig.from_dict(saved["config"])
-    assert saved["step"] == 10 and cfg.max_steps == 10
+    assert saved["step"] == 10
+    assert cfg.max_steps == 10
     lrs = saved["history"]["lr"]
     assert lrs[:4] == [
         TrainConfig.from_dict({**saved["config"], "max_steps": 4}).lr_at(s) for s in range(4)
@@ -340,7 +359,9 @@ def test_keep_best_valid_file_and_logs(corpus, tmp_path, capsys):
         *TINY,
     )
     lines = csv_log.read_text().splitlines()
-    assert rc == 0 and lines[0].startswith("step,loss,bpc,lr") and len(lines) == 4
+    assert rc == 0
+    assert lines[0].startswith("step,loss,bpc,lr")
+    assert len(lines) == 4
     assert load_checkpoint(tmp_path / "c.pt")["history"]["val_bpc"] == []
 
 
@@ -386,15 +407,18 @@ def test_minutes_alone_fits_the_schedule_to_the_time(corpus, tmp_path, capsys):
     ck = tmp_path / "m.pt"
     argv = ["train", "--corpus", corpus, "--minutes", "0.03", "--checkpoint", ck, *TINY]
     rc, out, err = cli(capsys, *[a for a in argv if a != "--no-progress"])
-    assert rc == 0 and "validation" in out  # the run ended its schedule: final evaluation
+    assert rc == 0
+    assert "validation" in out
     saved = load_checkpoint(ck)
     steps = saved["step"]
-    assert steps > 10 and saved["config"]["max_steps"] == steps  # the schedule ended there
+    assert steps > 10
+    assert saved["config"]["max_steps"] == steps
     lrs = saved["history"]["lr"]
     assert lrs[-1] < 0.5 * max(lrs)  # the cosine decay ran down within the time
     # the bar had a total (the estimated number of steps) and so an ETA
     totals = [int(t) for t in re.findall(r"\| *\d+/(\d+) \[", err)]
-    assert totals and all(t > 1 for t in totals)
+    assert totals
+    assert all(t > 1 for t in totals)
 
 
 def test_tensorboard_without_the_package_is_a_clear_error(corpus, tmp_path, capsys):
@@ -407,5 +431,7 @@ def test_tensorboard_without_the_package_is_a_clear_error(corpus, tmp_path, caps
     ck = tmp_path / "t.pt"
     argv = ["train", "--corpus", corpus, "--tensorboard", tmp_path / "tb", "--checkpoint", ck]
     rc, out, err = cli(capsys, *argv, *TINY)
-    assert rc == 2 and "needs the tensorboard package (pip install tensorboard)" in err
-    assert not ck.exists() and "new run" not in out
+    assert rc == 2
+    assert "needs the tensorboard package (pip install tensorboard)" in err
+    assert not ck.exists()
+    assert "new run" not in out

@@ -27,14 +27,17 @@ def test_loss_decreases_and_history(small_texts):
     train, valid = small_texts
     tr = LMTrainer(train, valid, tiny(max_steps=60, eval_every=30, sample_every=30))
     h = tr.fit(progress=False)
-    assert tr.step == 60 and len(h["loss"]) == 60
+    assert tr.step == 60
+    assert len(h["loss"]) == 60
     assert h["loss"][0] == pytest.approx(
         math.log(len(tr.vocab)), rel=0.1
     )  # untrained: uniform guess
     assert sum(h["loss"][-10:]) / 10 < h["loss"][0] - 1.0
-    assert h["val_step"] == [30, 60] and h["val_bpc"][-1] < h["val_bpc"][0] + 0.5
+    assert h["val_step"] == [30, 60]
+    assert h["val_bpc"][-1] < h["val_bpc"][0] + 0.5
     assert h["val_bpc"][-1] < math.log2(len(tr.vocab))
-    assert [len(s) for s in h["samples"]] == [20, 20] and h["sample_step"] == [30, 60]
+    assert [len(s) for s in h["samples"]] == [20, 20]
+    assert h["sample_step"] == [30, 60]
     assert all(
         b == pytest.approx(l / math.log(2)) for l, b in zip(h["loss"], h["bpc"], strict=True)
     )
@@ -74,9 +77,12 @@ def test_checkpoint_plain_types_atomic_and_errors(small_texts, tmp_path):
     path = tr.save(tmp_path / "a.pt")
     assert [p.name for p in tmp_path.iterdir()] == ["a.pt"]  # no temporary file left behind
     ck = torch.load(path, weights_only=True)
-    assert isinstance(ck["vocab"]["tokens"], list) and isinstance(ck["config"], dict)
+    assert isinstance(ck["vocab"]["tokens"], list)
+    assert isinstance(ck["config"], dict)
     model, vocab, config = load_model(path)
-    assert vocab == tr.vocab and config == tr.config and not model.training
+    assert vocab == tr.vocab
+    assert config == tr.config
+    assert not model.training
 
     with pytest.raises(CheckpointError, match="does not exist"):
         load_checkpoint(tmp_path / "nope.pt")
@@ -94,7 +100,8 @@ def test_sampling_reproducible_and_vocab_checks(small_texts):
     train, valid = small_texts
     tr = LMTrainer(train, valid, tiny(max_steps=3))
     a = tr.sample(50, prime="def ", seed=3)
-    assert a == tr.sample(50, prime="def ", seed=3) and len(a) == 50
+    assert a == tr.sample(50, prime="def ", seed=3)
+    assert len(a) == 50
     assert set(a) <= set(tr.vocab.itos[3:])
     with pytest.raises(ValueError, match="missing from the vocabulary"):
         LMTrainer(train, valid, tiny(), vocab=CharVocab.from_text("abc"))
@@ -112,11 +119,14 @@ def test_config_validation_and_schedule():
         TrainConfig(dropout=1.0)
     with pytest.raises(ValueError, match="hidden_size must be an integer"):
         TrainConfig(hidden_size=1.5)
-    assert TrainConfig(clip=0).clip is None and TrainConfig(clip=None).clip is None
+    assert TrainConfig(clip=0).clip is None
+    assert TrainConfig(clip=None).clip is None
     assert TrainConfig().backend == "torch"  # the fastest correct path by default
     cfg = TrainConfig(lr=1.0, warmup_steps=10, max_steps=110, min_lr_ratio=0.1)
-    assert cfg.lr_at(0) == pytest.approx(0.1) and cfg.lr_at(10) == pytest.approx(1.0)
-    assert cfg.lr_at(60) == pytest.approx(0.55) and cfg.lr_at(110) == pytest.approx(0.1)
+    assert cfg.lr_at(0) == pytest.approx(0.1)
+    assert cfg.lr_at(10) == pytest.approx(1.0)
+    assert cfg.lr_at(60) == pytest.approx(0.55)
+    assert cfg.lr_at(110) == pytest.approx(0.1)
 
 
 def test_torch_backend_matches_rnncourse(small_texts):
@@ -147,7 +157,8 @@ def test_fit_schedule_spans_the_time_budget(small_texts):
     train, valid = small_texts
     tr = LMTrainer(train, valid, tiny(max_steps=10**6, eval_every=0, sample_every=0))
     h = tr.fit(time_budget=1.5, fit_schedule=True, progress=False)
-    assert tr.step > 10 and tr.config.max_steps == tr.step
+    assert tr.step > 10
+    assert tr.config.max_steps == tr.step
     assert h["lr"][-1] < 0.5 * max(h["lr"])  # decayed towards its floor within the budget
     assert h["val_step"][-1] == tr.step  # the run ended its schedule: final evaluation
     with pytest.raises(ValueError, match="time_budget"):
@@ -177,7 +188,8 @@ def test_non_finite_step_stops_before_any_write(small_texts, tmp_path):
     with pytest.raises(NonFiniteError, match="step 6: the training loss is nan"):
         tr.fit(checkpoint_path=ck, progress=False, callback=remember)
     assert ck.read_bytes() == before  # the last good checkpoint, byte for byte
-    assert tr.step == 6 and load_checkpoint(ck)["step"] == 4
+    assert tr.step == 6
+    assert load_checkpoint(ck)["step"] == 4
     assert [p.name for p in tmp_path.iterdir()] == ["run.pt"]  # no temporary file left
 
 
@@ -190,7 +202,8 @@ def test_weights_only_checkpoint_cannot_resume_but_loads(small_texts, tmp_path):
     with pytest.raises(CheckpointError, match="holds the weights only .* not resumed"):
         LMTrainer.from_checkpoint(tmp_path / "w.pt", train, valid)
     model, vocab, _ = load_model(tmp_path / "w.pt", backend="rnncourse")
-    assert vocab == tr.vocab and type(model.rnn).__module__.startswith("rnncourse.nn")
+    assert vocab == tr.vocab
+    assert type(model.rnn).__module__.startswith("rnncourse.nn")
     slim["model"]["head.bias"][0] = float("inf")
     save_checkpoint(slim, tmp_path / "bad.pt")
     with pytest.raises(CheckpointError, match="non-finite weights in \\['head.bias'\\]"):
@@ -213,7 +226,8 @@ def test_signal_stops_after_the_step_saves_and_resumes_exactly(small_texts, tmp_
             os.kill(os.getpid(), signal.SIGINT)
 
     first.fit(checkpoint_path=ck, progress=False, callback=press_ctrl_c, handle_signals=True)
-    assert first.stop_reason == "signal" and load_checkpoint(ck)["step"] == 5
+    assert first.stop_reason == "signal"
+    assert load_checkpoint(ck)["step"] == 5
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
     resumed = LMTrainer.from_checkpoint(ck, train, valid)
     resumed.fit(checkpoint_path=ck, progress=False)
