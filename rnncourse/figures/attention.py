@@ -26,6 +26,7 @@ __all__ = [
     "plot_accuracy_by_length",
     "plot_date_attention",
     "plot_caption_attention",
+    "plot_caption_examples",
 ]
 
 
@@ -345,3 +346,23 @@ def plot_caption_attention(
     if title:
         fig.suptitle(title, fontsize=10)
     return axes
+
+
+def plot_caption_examples(images: np.ndarray, captions: Sequence[str]) -> np.ndarray:
+    """Images (N, 3, Hi, Wi) in a row, each titled with its caption; returns the N Axes."""
+    imgs = np.asarray(images, dtype=float)
+    if imgs.ndim != 4 or imgs.shape[1] != 3 or len(captions) != len(imgs):
+        raise ValueError(
+            f"images must be (N, 3, Hi, Wi) with N = len(captions) = {len(captions)}, "
+            f"got shape {imgs.shape}"
+        )
+    fig, axes = plt.subplots(1, len(imgs), figsize=(2.1 * len(imgs), 2.6), squeeze=False)
+    for ax, img, text in zip(axes[0], imgs, captions, strict=True):
+        ax.imshow(img.transpose(1, 2, 0))
+        words = text.split()
+        ax.set_title(
+            " ".join(words[:4]) + ("\n" + " ".join(words[4:]) if words[4:] else ""), fontsize=8
+        )
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return axes[0]

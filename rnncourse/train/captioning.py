@@ -41,6 +41,7 @@ __all__ = [
     "caption_images",
     "held_out_batch",
     "evaluate",
+    "object_attention",
     "run",
     "load_results",
     "load_model",
@@ -145,6 +146,36 @@ def evaluate(model: Captioner, batch: dict) -> dict[str, float]:
     words, _ = caption_images(model, batch["images"])
     scores = accuracy([tuple(w) for w in words], [tuple(c.split()) for c in batch["captions"]])
     return {"exact": scores["exact"], "per_word": scores["per_char"]}
+
+
+def object_attention(model: Captioner, batch: dict) -> dict[str, float]:
+    """Where the attention looks while the colour and shape words of an object are generated.
+
+    Over the images of ``batch`` with two objects whose caption comes out exactly right: the mean
+    attention weight, at the steps that generate an object's colour and shape words, on that
+    object's own cell (location ``l`` of the 4 x 4 grid is cell ``l`` of the image) and on the other
+    object's cell. Uniform weights would give 1/16 to each.
+
+    Returns
+    -------
+    dict with ``own``, ``other`` (mean weights) and ``n_images``
+    """
+    words, maps = caption_images(model, batch["images"])
+    own, other, n = [], [], 0
+    for said, w, text, scene in zip(words, maps, batch["captions"], batch["scenes"], strict=True):
+        if w is None:
+            raise ValueError("object_attention needs a model with attention")
+        if len(scene.objects) != 2 or said != text.split():
+            continue
+        n += 1
+        flat = w.reshape(len(w), -1)
+        cells = [obj[2] for obj in scene.objects]
+        for k, steps in enumerate(((1, 2), (len(said) - 2, len(said) - 1))):
+            own.extend(flat[list(steps), cells[k]])
+            other.extend(flat[list(steps), cells[1 - k]])
+    if n == 0:
+        raise ValueError("no two-object image in batch was captioned exactly right")
+    return {"own": float(np.mean(own)), "other": float(np.mean(other)), "n_images": n}
 
 
 def run(name: str, seed: int, out: Path = RESULTS) -> dict:

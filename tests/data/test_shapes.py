@@ -72,7 +72,7 @@ def test_caption_examples_and_ids():
     assert caption(Scene((("red", "square", 0), ("blue", "circle", 5)))) == (
         "a red square left of a blue circle"
     )
-    assert caption(Scene((("red", "square", 7), ("blue", "circle", 1)))) == (
+    assert caption(Scene((("red", "square", 3), ("blue", "circle", 4)))) == (
         "a red square right of a blue circle"
     )
     assert caption(Scene((("yellow", "triangle", 2), ("red", "circle", 14)))) == (
@@ -88,7 +88,7 @@ def test_caption_examples_and_ids():
 
 def test_split_is_disjoint_seeded_and_complete():
     train, held = split_scenes(seed=0)
-    assert len(train) + len(held) == len(all_scenes()) == 12 * 16 + 144 * 16 * 15
+    assert len(train) + len(held) == len(all_scenes()) == 12 * 16 + 144 * 16 * 15 // 2
     assert not set(train) & set(held)
     assert abs(len(held) / (len(train) + len(held)) - 0.2) < 1e-3
     assert split_scenes(seed=0)[1][:20] == held[:20] != split_scenes(seed=1)[1][:20]
@@ -114,6 +114,7 @@ def test_draw_without_rng_is_deterministic_and_jitter_moves_by_one_pixel():
         (Scene((("pink", "square", 0),)), "colour"),
         (Scene((("red", "square", 16),)), "cell"),
         (Scene((("red", "square", 3), ("red", "circle", 3))), "distinct cells"),
+        (Scene((("red", "square", 5), ("red", "circle", 3))), "reading order"),
     ],
 )
 def test_bad_scenes_are_named(scene, match):
