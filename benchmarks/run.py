@@ -11,6 +11,7 @@ float64 GEMM) and, per cell and shape, the median time of ``forward`` + ``backwa
 ``sum(h)``; parameters, input and initial state all get gradients). The GFLOP/s column counts the
 matrix products only (forward 2·T·N·(D+H)·kH, backward twice that) and is compared with the
 measured GEMM peak of the same dtype. Ratios are against torch.nn (oneDNN on CPU, cuDNN on GPU).
+The NumPy reference's rows are for information only: it is written for reading, not speed.
 """
 
 from __future__ import annotations
@@ -150,8 +151,8 @@ def implementations(cell: str, shape, device: str):
     ]
     if device == "cpu":
         items += [
-            ("NumPy reference", numpy_workload(cell, shape, np.float32), "float32"),
-            ("NumPy reference", numpy_workload(cell, shape, np.float64), "float64"),
+            ("NumPy reference (info)", numpy_workload(cell, shape, np.float32), "float32"),
+            ("NumPy reference (info)", numpy_workload(cell, shape, np.float64), "float64"),
         ]
     return items
 

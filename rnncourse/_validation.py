@@ -1,7 +1,8 @@
 """Input validation shared by the public functions of ``rnncourse``.
 
-Every public function checks its arguments once, at its boundary, with these helpers; internal calls
-(a sequence function calling its step kernel, a wrapper calling a cell) skip the checks. The goal is
+Every public function checks its arguments at its boundary with these helpers (the reference's
+sequence functions call its public step functions, so a step is checked on every call: cheap,
+and the reference is written for reading, not speed). The goal is
 that a wrong argument never surfaces later as a bare NumPy broadcasting error: the message names the
 argument, the expected shape in symbols *and* numbers, and what came instead, e.g.::
 
@@ -14,6 +15,7 @@ argument fixed it), so later arguments are checked against the same N, T, D, H.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -36,8 +38,9 @@ __all__ = [
 _TOKEN = re.compile(r"^(\d*)([A-Za-z_][A-Za-z_0-9]*)$|^(\d+)$")
 
 
-def parse_shape(spec: str) -> list[tuple[int, str | None]]:
-    """Parse a shape string such as ``"(N, 4H)"`` into ``[(1, "N"), (4, "H")]``.
+@functools.cache  # a handful of specs, parsed at every call of every public function
+def parse_shape(spec: str) -> tuple[tuple[int, str | None], ...]:
+    """Parse a shape string such as ``"(N, 4H)"`` into ``((1, "N"), (4, "H"))``.
 
     Literal sizes come back as ``(size, None)``.
 
@@ -48,7 +51,7 @@ def parse_shape(spec: str) -> list[tuple[int, str | None]]:
 
     Returns
     -------
-    list of (int, str or None)
+    tuple of (int, str or None)
         Coefficient and symbol of each axis.
     """
     body = spec.strip()
@@ -64,7 +67,7 @@ def parse_shape(spec: str) -> list[tuple[int, str | None]]:
             out.append((int(m.group(3)), None))
         else:
             out.append((int(m.group(1) or 1), m.group(2)))
-    return out
+    return tuple(out)
 
 
 class Dims:
@@ -95,23 +98,19 @@ class Dims:
         return symbol in self.values
 
 
-def _fmt_shape(shape: Iterable[int]) -> str:
-    items = list(shape)
-    if len(items) == 1:
-        return f"({items[0]},)"
-    return "(" + ", ".join(str(s) for s in items) + ")"
+def fmt_shape(shape: Iterable[object]) -> str:
+    """Write a shape as Python writes a tuple: ``(3, 4)``, ``(5,)``."""
+    items = [str(s) for s in shape]
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
-def _fmt_spec(axes: list[tuple[int, str | None]]) -> str:
-    items = [str(c) if s is None else (s if c == 1 else f"{c}{s}") for c, s in axes]
-    if len(items) == 1:
-        return f"({items[0]},)"
-    return "(" + ", ".join(items) + ")"
+def _fmt_spec(axes: tuple[tuple[int, str | None], ...]) -> str:
+    return fmt_shape(str(c) if s is None else (s if c == 1 else f"{c}{s}") for c, s in axes)
 
 
 def _describe(value: Any) -> str:
     if isinstance(value, np.ndarray):
-        return f"array of dtype {value.dtype} and shape {_fmt_shape(value.shape)}"
+        return f"array of dtype {value.dtype} and shape {fmt_shape(value.shape)}"
     return f"{type(value).__name__}"
 
 
@@ -152,12 +151,12 @@ def check_array(name: str, value: Any, spec: str, dims: Dims | None = None) -> n
         expected = _expected_numbers(axes, dims)
         raise ValueError(
             f"{name} must have {len(axes)} dimension(s) {_fmt_spec(axes)}{expected}, "
-            f"got {value.ndim} with shape {_fmt_shape(value.shape)}"
+            f"got {value.ndim} with shape {fmt_shape(value.shape)}"
         )
     if 0 in value.shape:
         raise ValueError(
             f"{name} must be {_fmt_spec(axes)} with every size >= 1, "
-            f"got the empty shape {_fmt_shape(value.shape)}"
+            f"got the empty shape {fmt_shape(value.shape)}"
         )
     # Bind plain symbols first so that "4H" can be checked against an H from the same array.
     for (coef, sym), size in zip(axes, value.shape, strict=True):
@@ -166,33 +165,61 @@ def check_array(name: str, value: Any, spec: str, dims: Dims | None = None) -> n
     for (coef, sym), size in zip(axes, value.shape, strict=True):
         if sym is not None and sym not in dims and size % coef == 0:
             dims.bind(sym, size // coef, name)
-    expected_shape = tuple(
-        c if s is None else (c * dims[s] if s in dims else -1) for c, s in axes
-    )
+    expected_shape = tuple(c if s is None else (c * dims[s] if s in dims else -1) for c, s in axes)
     if expected_shape != value.shape:
         bad = {
             s
             for (c, s), want, got in zip(axes, expected_shape, value.shape, strict=True)
             if s is not None and want != got and s in dims
         }
-        notes = [f"{s} = {dims[s]} from {dims.sources[s]}" for s in sorted(bad)
-                 if dims.sources[s] != name]
+        notes = [
+            f"{s} = {dims[s]} from {dims.sources[s]}"
+            for s in sorted(bad)
+            if dims.sources[s] != name
+        ]
         note = f" ({'; '.join(notes)})" if notes else ""
         raise ValueError(
             f"{name} must be {_fmt_spec(axes)} = {_fmt_numbers(expected_shape)}, "
-            f"got {_fmt_shape(value.shape)}{note}"
+            f"got {fmt_shape(value.shape)}{note}"
         )
     return value
 
 
 def _fmt_numbers(shape: tuple[int, ...]) -> str:
-    return _fmt_shape("?" if s < 0 else s for s in shape)  # type: ignore[misc]
+    return fmt_shape("?" if s < 0 else s for s in shape)  # type: ignore[misc]
 
 
-def _expected_numbers(axes: list[tuple[int, str | None]], dims: Dims) -> str:
+def _expected_numbers(axes: tuple[tuple[int, str | None], ...], dims: Dims) -> str:
     if all(s is None or s in dims for _, s in axes):
-        return " = " + _fmt_shape(c if s is None else c * dims[s] for c, s in axes)
+        return " = " + fmt_shape(c if s is None else c * dims[s] for c, s in axes)
     return ""
+
+
+def _check_kind(
+    name: str,
+    value: Any,
+    spec: str | None,
+    dims: Dims | None,
+    dtype_ok: bool,
+    kind: str,
+    note: str = "",
+    hint: str = "",
+) -> np.ndarray:
+    """Check that ``value`` is an ndarray with ``dtype_ok``, then its shape against ``spec``.
+
+    A TypeError names the ``kind`` of array wanted.
+    """
+    shape_txt = f" of shape {spec}" if spec else ""
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy {kind} array{shape_txt}, got {_describe(value)}")
+    if not dtype_ok:
+        raise TypeError(
+            f"{name} must be {'an' if kind[0] in 'aeiou' else 'a'} {kind} array{note}{shape_txt}, "
+            f"got dtype {value.dtype}{hint}"
+        )
+    if spec is not None:
+        check_array(name, value, spec, dims)
+    return value
 
 
 def check_float_array(
@@ -223,21 +250,16 @@ def check_float_array(
     ValueError
         If the shape disagrees with ``spec``.
     """
-    shape_txt = f" of shape {spec}" if spec else ""
-    if not isinstance(value, np.ndarray):
-        raise TypeError(f"{name} must be a NumPy float array{shape_txt}, got {_describe(value)}")
-    if not np.issubdtype(value.dtype, np.floating):
-        raise TypeError(
-            f"{name} must be a float array (float32 or float64){shape_txt}, "
-            f"got dtype {value.dtype}; convert with {name}.astype(np.float64)"
-        )
-    if spec is not None:
-        check_array(name, value, spec, dims)
-    return value
+    ok = isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating)
+    hint = f"; convert with {name}.astype(np.float64)"
+    return _check_kind(name, value, spec, dims, ok, "float", " (float32 or float64)", hint)
 
 
 def check_int_array(
-    name: str, value: Any, spec: str | None = None, dims: Dims | None = None,
+    name: str,
+    value: Any,
+    spec: str | None = None,
+    dims: Dims | None = None,
     high: int | None = None,
 ) -> np.ndarray:
     """Check an integer ndarray (class indices), its shape and optionally ``0 <= value < high``.
@@ -260,47 +282,21 @@ def check_int_array(
     numpy.ndarray
         ``value`` itself.
     """
-    shape_txt = f" of shape {spec}" if spec else ""
-    if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.integer):
-        raise TypeError(f"{name} must be an integer array{shape_txt}, got {_describe(value)}")
-    if spec is not None:
-        check_array(name, value, spec, dims)
+    ok = isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.integer)
+    _check_kind(name, value, spec, dims, ok, "integer")
     if high is not None and value.size:
         lo, hi = int(value.min()), int(value.max())
         if lo < 0 or hi >= high:
-            raise ValueError(
-                f"{name} must hold indices in [0, {high}), got values in [{lo}, {hi}]"
-            )
+            raise ValueError(f"{name} must hold indices in [0, {high}), got values in [{lo}, {hi}]")
     return value
 
 
 def check_bool_array(
     name: str, value: Any, spec: str | None = None, dims: Dims | None = None
 ) -> np.ndarray:
-    """Check a boolean ndarray (a mask) and its shape.
-
-    Parameters
-    ----------
-    name : str
-        Argument name used in messages.
-    value : numpy.ndarray
-        The argument.
-    spec : str, optional
-        Expected shape in symbols.
-    dims : Dims, optional
-        Shared symbol table.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``value`` itself.
-    """
-    shape_txt = f" of shape {spec}" if spec else ""
-    if not isinstance(value, np.ndarray) or value.dtype != np.bool_:
-        raise TypeError(f"{name} must be a boolean array{shape_txt}, got {_describe(value)}")
-    if spec is not None:
-        check_array(name, value, spec, dims)
-    return value
+    """Check a boolean ndarray (a mask) and its shape; parameters as in :func:`check_int_array`."""
+    ok = isinstance(value, np.ndarray) and value.dtype == np.bool_
+    return _check_kind(name, value, spec, dims, ok, "boolean")
 
 
 def check_cache(cache: Any, expected: type, producer: str) -> Any:
@@ -318,12 +314,7 @@ def check_cache(cache: Any, expected: type, producer: str) -> Any:
     Returns
     -------
     object
-        ``cache`` itself.
-
-    Raises
-    ------
-    TypeError
-        If ``cache`` is of another type.
+        ``cache`` itself; a cache of another type raises TypeError saying where it came from.
     """
     if not isinstance(cache, expected):
         origin = getattr(cache, "producer", None)
@@ -347,7 +338,7 @@ def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
     Returns
     -------
     object
-        ``value`` itself.
+        ``value`` itself; another value raises ValueError listing the choices.
     """
     options = list(choices)
     if value not in options:

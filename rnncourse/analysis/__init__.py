@@ -14,6 +14,8 @@
     Per-character features of source text (inside a string, indentation, ...).
 ``rnncourse.analysis.units``
     Search for interpretable units and the effect of clamping one.
+:mod:`~rnncourse.analysis.lstm_belt`
+    Why an LSTM's gradient survives: the cell path alone against the whole per-step Jacobian.
 
 Every public name is importable from ``rnncourse.analysis`` directly.
 """
@@ -34,6 +36,14 @@ from rnncourse.analysis.gradients import (
     gradient_flow,
     hidden_state_gradients,
     jacobian_norms,
+)
+from rnncourse.analysis.lstm_belt import (
+    BeltAnalysis,
+    belt_gradients,
+    fitted_factor,
+    forget_bias_sweep,
+    lstm_belt_analysis,
+    step_jacobians,
 )
 from rnncourse.analysis.recording import Recordable, as_recordable, encode_text, record
 from rnncourse.analysis.spectral import (
@@ -81,4 +91,10 @@ __all__ = [
     "unit_correlation",
     "clamped_unit_bits",
     "find_interpretable_units",
+    "BeltAnalysis",
+    "belt_gradients",
+    "fitted_factor",
+    "forget_bias_sweep",
+    "lstm_belt_analysis",
+    "step_jacobians",
 ]

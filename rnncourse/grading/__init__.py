@@ -46,8 +46,33 @@ class CheckResult:
         return None
 
 
-def check(name: str, fn: Callable[..., Any] | None = None, *, seed: int | None = None,
-          namespace: dict[str, Any] | None = None) -> CheckResult:
+class InProcess:
+    """Invoker that calls the learner's functions in namespace ``ns`` of this process.
+
+    Used by :func:`check` in a notebook and by the catalogue's tests (the grader uses a sandboxed
+    child instead). Results go through the same conversion as the grader's (tensors -> arrays).
+    """
+
+    def __init__(self, ns: dict[str, Any]) -> None:
+        self.ns = ns
+
+    def run(self, calls: list[Any]) -> dict[str, Any]:
+        from rnncourse.grading.runner import execute_calls
+        from rnncourse.grading.wire import from_jsonable, to_jsonable
+
+        reply = execute_calls(self.ns, [c.payload() for c in calls])
+        if reply.get("ok"):
+            reply["results"] = [from_jsonable(to_jsonable(r)) for r in reply["results"]]
+        return reply
+
+
+def check(
+    name: str,
+    fn: Callable[..., Any] | None = None,
+    *,
+    seed: int | None = None,
+    namespace: dict[str, Any] | None = None,
+) -> CheckResult:
     """Test the learner's function ``fn`` for exercise part ``name`` and print the verdict.
 
     Parameters
@@ -74,8 +99,6 @@ def check(name: str, fn: Callable[..., Any] | None = None, *, seed: int | None =
 
     from rnncourse.grading.catalog import find_part
     from rnncourse.grading.core import run_part
-    from rnncourse.grading.runner import execute_calls
-    from rnncourse.grading.wire import from_jsonable, to_jsonable
 
     _, part = find_part(name)
     if namespace is None:
@@ -86,15 +109,8 @@ def check(name: str, fn: Callable[..., Any] | None = None, *, seed: int | None =
     if fn is not None:
         ns[name] = fn
 
-    class _Local:
-        def run(self, calls):
-            reply = execute_calls(ns, [c.payload() for c in calls])
-            if reply.get("ok"):  # the same conversion as in the grader (tensors -> arrays)
-                reply["results"] = [from_jsonable(to_jsonable(r)) for r in reply["results"]]
-            return reply
-
     try:
-        verdict = run_part(part, _Local(), np.random.default_rng(seed))
+        verdict = run_part(part, InProcess(ns), np.random.default_rng(seed))
         passed, message = verdict.ok, verdict.message
     except Exception as e:  # noqa: BLE001 - the checker must not break the notebook
         passed, message = False, f"could not be checked: {type(e).__name__}: {e}"

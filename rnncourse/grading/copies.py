@@ -32,9 +32,12 @@ class _Normalise(ast.NodeTransformer):
         node.name = "f"
         node.returns = None
         node.decorator_list = []
-        if node.body and isinstance(node.body[0], ast.Expr) \
-                and isinstance(node.body[0].value, ast.Constant) \
-                and isinstance(node.body[0].value.value, str):
+        if (
+            node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+            and isinstance(node.body[0].value.value, str)
+        ):
             node.body = node.body[1:] or [ast.Pass()]
         self.generic_visit(node)
         return node
@@ -62,7 +65,7 @@ def fingerprint(func: ast.FunctionDef) -> str:
     return ast.dump(tree, annotate_fields=False, include_attributes=False)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def package_fingerprints(name: str) -> tuple[tuple[str, str], ...]:
     """``(where, fingerprint)`` of the package's implementations of ``name`` (and ``_name``)."""
     out = []
@@ -100,6 +103,8 @@ def copied_parts(source: str, names: list[str]) -> list[str]:
             continue
         for where, theirs in package_fingerprints(node.name):
             if mine == theirs:
-                msgs.append(f"`{node.name}` is a copy of the package's own {where} (the same "
-                            "code up to names and formatting): write your own, scored 0")
+                msgs.append(
+                    f"`{node.name}` is a copy of the package's own {where} (the same "
+                    "code up to names and formatting): write your own, scored 0"
+                )
     return msgs

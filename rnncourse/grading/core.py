@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from rnncourse.grading.wire import Opaque
+from rnncourse.reference.gradcheck import rel_error
 
 
 @dataclass
@@ -29,8 +30,12 @@ class Call:
     kwargs: dict[str, Any] = field(default_factory=dict)
 
     def payload(self) -> dict[str, Any]:
-        return {"fn": self.fn, "args": list(self.args), "names": list(self.arg_names),
-                "kwargs": dict(self.kwargs)}
+        return {
+            "fn": self.fn,
+            "args": list(self.args),
+            "names": list(self.arg_names),
+            "kwargs": dict(self.kwargs),
+        }
 
 
 @dataclass
@@ -82,14 +87,6 @@ class Verdict:
     max_err: float = 0.0
 
 
-def rel_error(got: np.ndarray, want: np.ndarray) -> float:
-    """Largest element-wise ``|a - b| / max(|a| + |b|, 1e-8)``."""
-    if want.size == 0:
-        return 0.0
-    den = np.maximum(np.abs(got) + np.abs(want), 1e-8)
-    return float(np.max(np.abs(got - want) / den))
-
-
 def _shape_text(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
@@ -105,10 +102,16 @@ def compare(name: str, got: Any, want: Any, rtol: float, atol: float) -> Verdict
             return Verdict(False, f"{name} should be a list of ints, got {_describe(got)}")
         if g == want:
             return Verdict(True, "")
-        k = next((i for i, (a, b) in enumerate(zip(g, want, strict=False)) if a != b),
-                 min(len(g), len(want)))
-        return Verdict(False, f"{name} differs from the expected sequence at position {k} "
-                       f"(got {len(g)} items, expected {len(want)})", 1.0)
+        k = next(
+            (i for i, (a, b) in enumerate(zip(g, want, strict=False)) if a != b),
+            min(len(g), len(want)),
+        )
+        return Verdict(
+            False,
+            f"{name} differs from the expected sequence at position {k} "
+            f"(got {len(g)} items, expected {len(want)})",
+            1.0,
+        )
     if isinstance(want, float):
         if isinstance(got, np.ndarray) and got.shape == ():
             got = got[()]
@@ -119,18 +122,30 @@ def compare(name: str, got: Any, want: Any, rtol: float, atol: float) -> Verdict
             return Verdict(False, f"{name} is {got} (not finite)", np.inf)
         err = rel_error(np.array(got), np.array(want))
         ok = abs(got - want) <= atol + rtol * abs(want)
-        return Verdict(ok, "" if ok else f"{name} is wrong: got {got:.6g}, expected "
-                       f"{want:.6g} (rel error {err:.1e})", err)
+        return Verdict(
+            ok,
+            ""
+            if ok
+            else f"{name} is wrong: got {got:.6g}, expected {want:.6g} (rel error {err:.1e})",
+            err,
+        )
     want = np.asarray(want)
     if not isinstance(got, np.ndarray):
-        return Verdict(False, f"{name} should be a NumPy array of shape {_shape_text(want.shape)}"
-                       f", got {_describe(got)}")
+        return Verdict(
+            False,
+            f"{name} should be a NumPy array of shape {_shape_text(want.shape)}"
+            f", got {_describe(got)}",
+        )
     if got.shape != want.shape:
-        return Verdict(False, f"{name} has shape {_shape_text(got.shape)}, expected "
-                       f"{_shape_text(want.shape)}")
+        return Verdict(
+            False, f"{name} has shape {_shape_text(got.shape)}, expected {_shape_text(want.shape)}"
+        )
     if got.dtype != want.dtype:
-        return Verdict(False, f"{name} has dtype {got.dtype}, expected {want.dtype} "
-                       "(outputs follow the dtype of the inputs)")
+        return Verdict(
+            False,
+            f"{name} has dtype {got.dtype}, expected {want.dtype} "
+            "(outputs follow the dtype of the inputs)",
+        )
     if not np.all(np.isfinite(got)):
         bad = int(np.sum(~np.isfinite(got)))
         return Verdict(False, f"{name} contains {bad} NaN/inf value(s)", np.inf)
@@ -166,8 +181,9 @@ def _pick(case: Case, results: list[Any], name: str) -> tuple[Any, str | None]:
             value = value[step]
         else:
             if not isinstance(value, dict) or step not in value:
-                return None, (f"{call.fn} must return a dict with key {step!r}, "
-                              f"got {_describe(value)}")
+                return None, (
+                    f"{call.fn} must return a dict with key {step!r}, got {_describe(value)}"
+                )
             value = value[step]
     return value, None
 
@@ -180,6 +196,26 @@ def _matches(case: Case, got: dict[str, Any], outs: dict[str, Any]) -> bool:
     return True
 
 
+#: Hints for errors whose cause is usually the same mistake (the outputs cannot be compared).
+_MATMUL = (
+    "a matrix product with mismatched shapes. With row vectors the products are x @ Wx and "
+    "h_prev @ Wh (Wx is (D, k*H), Wh is (H, k*H)): is a weight transposed?"
+)
+_BROADCAST = (
+    "two arrays whose shapes do not broadcast: compare the shapes of the terms you add (the "
+    "gate blocks are (N, H), the bias is (k*H,))"
+)
+ERROR_HINTS = {
+    "matmul: Input operand 1 has a mismatch in its core dimension": _MATMUL,
+    "could not be broadcast together": _BROADCAST,
+}
+
+
+def error_hint(error: str) -> str | None:
+    """The hint for a learner's exception text, if it is a known kind."""
+    return next((h for k, h in ERROR_HINTS.items() if k in error), None)
+
+
 def run_case(case: Case, invoker: Invoker) -> tuple[Verdict, dict[str, Any]]:
     """Run one case through ``invoker`` and judge it. Returns the verdict and the picked outputs."""
     reply = invoker.run(case.calls)
@@ -187,12 +223,19 @@ def run_case(case: Case, invoker: Invoker) -> tuple[Verdict, dict[str, Any]]:
     if reply.get("violations"):
         return Verdict(False, "; ".join(reply["violations"])), {}
     if not reply.get("ok"):
-        return Verdict(False, str(reply.get("error", "failed")) + where), {}
+        error = str(reply.get("error", "failed"))
+        hint = error_hint(error)
+        return Verdict(False, error + where + (f". Hint: {hint}" if hint else "")), {}
     if reply.get("stdout_overflow"):
         return Verdict(False, "printed more output than allowed while being checked" + where), {}
     if reply.get("mutated"):
-        return Verdict(False, "modified its input(s) in place: " + ", ".join(reply["mutated"])
-                       + " (work on copies)" + where), {}
+        return Verdict(
+            False,
+            "modified its input(s) in place: "
+            + ", ".join(reply["mutated"])
+            + " (work on copies)"
+            + where,
+        ), {}
     got: dict[str, Any] = {}
     for name in case.outputs:
         value, problem = _pick(case, reply["results"], name)
@@ -224,8 +267,10 @@ def run_part(part: Part, invoker: Invoker, rng: np.random.Generator) -> Verdict:
         verdict, got = run_case(case, invoker)
         if not verdict.ok:
             if any(_same_outputs(got, old) for old in seen):
-                verdict.message += (". The output is identical to the previous case although "
-                                    "the inputs differ (hard-coded result?)")
+                verdict.message += (
+                    ". The output is identical to the previous case although "
+                    "the inputs differ (hard-coded result?)"
+                )
             return verdict
         worst = max(worst, verdict.max_err)
         seen.append(got)

@@ -82,14 +82,19 @@ def generate(src: Path, dst: Path, check_only: bool = False, force: bool = False
     """
     stale = []
     if not check_only and not force:
-        kept = [dst / p.name for p in sorted(src.glob("ex*.md")) if (dst / p.name).exists()
-                and (dst / p.name).read_text(encoding="utf-8")
-                != strip_solutions(p.read_text(encoding="utf-8"), str(p))]
+        kept = [
+            dst / p.name
+            for p in sorted(src.glob("ex*.md"))
+            if (dst / p.name).exists()
+            and (dst / p.name).read_text(encoding="utf-8")
+            != strip_solutions(p.read_text(encoding="utf-8"), str(p))
+        ]
         if kept:
             raise WouldOverwrite(
                 "refusing to overwrite " + ", ".join(map(str, kept)) + ": they differ from "
                 "their stubs (your work?). Reset one with `rnncourse exercise reset exNN` "
-                "(keeps a backup), or overwrite all with `make exercises FORCE=1`.")
+                "(keeps a backup), or overwrite all with `make exercises FORCE=1`."
+            )
     sources = sorted(src.glob("ex*.md"))
     if not sources:
         raise FileNotFoundError(f"no solution notebooks (ex*.md) in {src}")
@@ -135,8 +140,9 @@ def reset_exercise(exercise: str, src: Path, dst: Path) -> tuple[Path, Path | No
             n += 1
         shutil.copy2(target, backup)
     dst.mkdir(parents=True, exist_ok=True)
-    target.write_text(strip_solutions(hits[0].read_text(encoding="utf-8"), str(hits[0])),
-                      encoding="utf-8")
+    target.write_text(
+        strip_solutions(hits[0].read_text(encoding="utf-8"), str(hits[0])), encoding="utf-8"
+    )
     return target, backup
 
 
@@ -145,8 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("solutions", type=Path)
     parser.add_argument("exercises", type=Path)
     parser.add_argument("--check", action="store_true", help="only report stale exercises")
-    parser.add_argument("--force", action="store_true",
-                        help="overwrite exercises that differ from their stubs")
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite exercises that differ from their stubs"
+    )
     args = parser.parse_args(argv)
     try:
         stale = generate(args.solutions, args.exercises, check_only=args.check, force=args.force)

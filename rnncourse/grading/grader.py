@@ -14,7 +14,6 @@ costs the parts of the cell that made it).
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -77,19 +76,25 @@ class Report:
             e = out.setdefault(p.exercise, {"score": 0, "max": 0, "message": "", "parts": {}})
             e["score"] += p.score
             e["max"] += p.max
-            e["parts"][p.part] = {"score": p.score, "max": p.max,
-                                  "message": safe_text(p.message)}
+            e["parts"][p.part] = {"score": p.score, "max": p.max, "message": safe_text(p.message)}
         for e in out.values():
             bad = [f"{n}: {v['message']}" for n, v in e["parts"].items() if v["score"] < v["max"]]
             e["message"] = "all parts passed" if not bad else " | ".join(bad)
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": safe_text(self.path, 1000), "score": self.score, "max": self.max,
-                "exercises": self.exercises(), "notes": [safe_text(n) for n in self.notes],
-                "seconds": round(self.seconds, 2), "isolation": self.isolation,
-                "grader_error": None if self.grader_error is None
-                else safe_text(self.grader_error, 4000)}
+        return {
+            "path": safe_text(self.path, 1000),
+            "score": self.score,
+            "max": self.max,
+            "exercises": self.exercises(),
+            "notes": [safe_text(n) for n in self.notes],
+            "seconds": round(self.seconds, 2),
+            "isolation": self.isolation,
+            "grader_error": None
+            if self.grader_error is None
+            else safe_text(self.grader_error, 4000),
+        }
 
 
 # ------------------------------------------------------------------------------ identify
@@ -104,27 +109,44 @@ def identify(nb: Notebook) -> list[Exercise]:
     wanted = meta.get("exercise") if isinstance(meta, dict) else None
     if isinstance(wanted, str) and wanted in EXERCISES:
         return [EXERCISES[wanted]]
-    return [e for e in EXERCISES.values()
-            if any(defining_cell(nb, p.name) is not None for p in e.parts)]
+    return [
+        e for e in EXERCISES.values() if any(defining_cell(nb, p.name) is not None for p in e.parts)
+    ]
+
+
+def demo_cells(nb: Notebook, exs: list[Exercise]) -> set[int]:
+    """ "Try it" cells (tagged raises-exception) that define no graded name: never run."""
+    graded = [p.name for ex in exs for p in ex.parts]
+    return {
+        i
+        for i, tags in nb.tags.items()
+        if "raises-exception" in tags
+        and not any(defines(src, n) for j, src in nb.cells if j == i for n in graded)
+    }
 
 
 # ------------------------------------------------------------------------------ one session
 class Session:
     """Runs one notebook in one child of one sandbox kind; restarts it after a fatal cell."""
 
-    def __init__(self, nb: Notebook, exs: list[Exercise], limits: Limits, deadline: float,
-                 flagged: dict[int, list[str]], box: isolation.Bubblewrap | None) -> None:
+    def __init__(
+        self,
+        nb: Notebook,
+        exs: list[Exercise],
+        limits: Limits,
+        deadline: float,
+        flagged: dict[int, list[str]],
+        box: isolation.Bubblewrap | None,
+    ) -> None:
         self.nb, self.exs, self.limits, self.deadline, self.box = nb, exs, limits, deadline, box
         # Cells the static scan flagged are never run: their parts score zero anyway, and
         # (without isolation) some of what is flagged could harm the grader.
-        self.skip: dict[int, str] = {i: "was not run (" + "; ".join(m) + ")"
-                                     for i, m in flagged.items()}
+        self.skip: dict[int, str] = {
+            i: "was not run (" + "; ".join(m) + ")" for i, m in flagged.items()
+        }
         # "Try it" demos (tagged raises-exception) are for learning, not grading: not run
         # unless they define a graded name.
-        graded = [p.name for ex in exs for p in ex.parts]
-        self.demos = {i for i, tags in nb.tags.items() if "raises-exception" in tags
-                      and not any(defines(src, n) for j, src in nb.cells if j == i
-                                  for n in graded)}
+        self.demos = demo_cells(nb, exs)
         self.errors: dict[int, str] = {}
         self.violations: dict[int, list[str]] = {}
         self.child: Child | None = None
@@ -244,11 +266,19 @@ def _local(msg: str) -> bool:
     return any(m in msg for m in LOCAL_FINDINGS)
 
 
-def _grade_group(nb: Notebook, exs: list[Exercise], limits: Limits, deadline: float,
-                 rng: np.random.Generator, report: Report,
-                 box: isolation.Bubblewrap | None) -> None:
+def _grade_group(
+    nb: Notebook,
+    exs: list[Exercise],
+    limits: Limits,
+    deadline: float,
+    rng: np.random.Generator,
+    report: Report,
+    box: isolation.Bubblewrap | None,
+) -> None:
     """Run the cells once for exercises ``exs`` (one sandbox kind), then grade each of them."""
-    static = {ex.id: scan_cells(nb.cells, ex, isolated=box is not None) for ex in exs}
+    # demos are never run: what they use cannot affect the score
+    cells = [(i, src) for i, src in nb.cells if i not in demo_cells(nb, exs)]
+    static = {ex.id: scan_cells(cells, ex, isolated=box is not None) for ex in exs}
     # A cell is not run if the scan flags it for every exercise of the group.
     flagged: dict[int, list[str]] = {}
     for idx in set.intersection(*(set(s) for s in static.values())):
@@ -259,8 +289,9 @@ def _grade_group(nb: Notebook, exs: list[Exercise], limits: Limits, deadline: fl
         for ex in exs:
             _score_exercise(nb, ex, static[ex.id], session, rng, report)
         for idx, why in sorted(session.skip.items()):
-            if idx not in flagged and not any(defining_cell(nb, p.name) == idx
-                                              for ex in exs for p in ex.parts):
+            if idx not in flagged and not any(
+                defining_cell(nb, p.name) == idx for ex in exs for p in ex.parts
+            ):
                 report.notes.append(f"{'/'.join(e.id for e in exs)}: cell {idx} {why}")
         if session.dead:
             report.notes.append(f"{'/'.join(e.id for e in exs)}: {session.dead}")
@@ -268,16 +299,27 @@ def _grade_group(nb: Notebook, exs: list[Exercise], limits: Limits, deadline: fl
         session.close()
 
 
-def _score_exercise(nb: Notebook, ex: Exercise, static: dict[int, list[str]], session: Session,
-                    rng: np.random.Generator, report: Report) -> None:
+def _score_exercise(
+    nb: Notebook,
+    ex: Exercise,
+    static: dict[int, list[str]],
+    session: Session,
+    rng: np.random.Generator,
+    report: Report,
+) -> None:
     where = {p.name: defining_cell(nb, p.name) for p in ex.parts}
     problems: dict[int, list[str]] = {}
     for source in (static, session.violations):
         for idx, msgs in source.items():
             problems.setdefault(idx, []).extend(msgs)
     defining = {c for c in where.values() if c is not None}
-    global_problems = [f"cell {i}: {m}" for i, ms in sorted(problems.items())
-                       if i not in defining for m in dict.fromkeys(ms) if not _local(m)]
+    global_problems = [
+        f"cell {i}: {m}"
+        for i, ms in sorted(problems.items())
+        if i not in defining
+        for m in dict.fromkeys(ms)
+        if not _local(m)
+    ]
     for part in ex.parts:
         cell = where[part.name]
         own = list(dict.fromkeys(problems.get(cell, []))) if cell is not None else []
@@ -286,24 +328,33 @@ def _score_exercise(nb: Notebook, ex: Exercise, static: dict[int, list[str]], se
             report.parts.append(PartResult(ex.id, part.name, 0, part.points, msg))
             continue
         if cell is not None and cell in session.skip:
-            report.parts.append(PartResult(ex.id, part.name, 0, part.points,
-                                           f"cell {cell} {session.skip[cell]}"))
+            report.parts.append(
+                PartResult(ex.id, part.name, 0, part.points, f"cell {cell} {session.skip[cell]}")
+            )
             continue
         if cell is None:
-            report.parts.append(PartResult(ex.id, part.name, 0, part.points,
-                                           f"`{part.name}` is not defined in the notebook "
-                                           "(cell deleted or renamed?)"))
+            report.parts.append(
+                PartResult(
+                    ex.id,
+                    part.name,
+                    0,
+                    part.points,
+                    f"`{part.name}` is not defined in the notebook (cell deleted or renamed?)",
+                )
+            )
             continue
         verdict = run_part(part, session, rng)
         message = verdict.message
         if not verdict.ok and cell in session.errors:
             message = f"cell {cell} failed ({session.errors[cell]}); {message}"
-        report.parts.append(PartResult(ex.id, part.name, part.points if verdict.ok else 0,
-                                       part.points, message))
+        report.parts.append(
+            PartResult(ex.id, part.name, part.points if verdict.ok else 0, part.points, message)
+        )
 
 
-def grade_file(path: str | Path, limits: Limits | None = None, seed: int | None = None,
-               sandbox: str = "bwrap") -> Report:
+def grade_file(
+    path: str | Path, limits: Limits | None = None, seed: int | None = None, sandbox: str = "bwrap"
+) -> Report:
     """Grade one notebook. Never raises: a failure of the grader itself lands in
     ``report.grader_error`` (and makes ``rnncourse grade`` exit non-zero).
 
@@ -323,8 +374,7 @@ def grade_file(path: str | Path, limits: Limits | None = None, seed: int | None 
     except Exception as e:  # noqa: BLE001 - a bug in the grader, reported as such
         import traceback
 
-        report = Report(str(path), seconds=time.monotonic() - start,
-                        isolation=_isolation_name(box))
+        report = Report(str(path), seconds=time.monotonic() - start, isolation=_isolation_name(box))
         report.grader_error = f"{type(e).__name__}: {e}\n{traceback.format_exc()[-2000:]}"
         return report
 
@@ -333,8 +383,9 @@ def _isolation_name(box: isolation.Bubblewrap | None) -> str:
     return "bubblewrap" if box is not None else "none (not isolated)"
 
 
-def _grade_file(path: str | Path, limits: Limits, seed: int | None,
-                box: isolation.Bubblewrap | None) -> Report:
+def _grade_file(
+    path: str | Path, limits: Limits, seed: int | None, box: isolation.Bubblewrap | None
+) -> Report:
     start = time.monotonic()
     report = Report(str(path), isolation=_isolation_name(box))
     try:
@@ -346,8 +397,9 @@ def _grade_file(path: str | Path, limits: Limits, seed: int | None,
         return report
     exercises = identify(nb)
     if not exercises:
-        report.notes.append("no exercise recognised (name the file exNN_... or keep the "
-                            "exercise's function names)")
+        report.notes.append(
+            "no exercise recognised (name the file exNN_... or keep the exercise's function names)"
+        )
     rng = np.random.default_rng(seed)
     deadline = start + limits.submission_timeout
     groups: dict[Any, list[Exercise]] = {}
@@ -371,16 +423,34 @@ def _zero_all(path: Path, why: str) -> list[PartResult]:
     return [PartResult(e.id, p.name, 0, p.points, why) for e in exs for p in e.parts]
 
 
-def grade_paths(paths: list[Path], limits: Limits | None = None, jobs: int = 2,
-                seed: int | None = None, sandbox: str = "bwrap") -> list[Report]:
+def grade_paths(
+    paths: list[Path],
+    limits: Limits | None = None,
+    jobs: int = 2,
+    seed: int | None = None,
+    sandbox: str = "bwrap",
+) -> list[Report]:
     """Grade several notebooks, ``jobs`` at a time; reports in the order of ``paths``."""
     if sandbox == "bwrap":
         isolation.default().check()  # refuse before starting anything
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(grade_file, p, limits, None if seed is None else seed + i,
-                               sandbox) for i, p in enumerate(paths)]
+        futures = [
+            pool.submit(grade_file, p, limits, None if seed is None else seed + i, sandbox)
+            for i, p in enumerate(paths)
+        ]
         return [f.result() for f in futures]
 
 
-__all__ = ["Limits", "Report", "PartResult", "grade_file", "grade_paths", "format_report",
-           "reports_json", "identify", "asdict", "SANDBOXES", "Profile"]
+__all__ = [
+    "Limits",
+    "Report",
+    "PartResult",
+    "grade_file",
+    "grade_paths",
+    "format_report",
+    "reports_json",
+    "identify",
+    "asdict",
+    "SANDBOXES",
+    "Profile",
+]

@@ -83,15 +83,20 @@ def write_bundle(out: str | Path) -> list[str]:
     import rnncourse
 
     root = Path(rnncourse.__file__).resolve().parent
-    files = {"setup.sh": SETUP, "run_autograder": RUN.format(version=__version__),
-             "package/pyproject.toml": PYPROJECT.format(
-                 version=__version__, dependencies=json.dumps(_dependencies()))}
+    files = {
+        "setup.sh": SETUP,
+        "run_autograder": RUN.format(version=__version__),
+        "package/pyproject.toml": PYPROJECT.format(
+            version=__version__, dependencies=json.dumps(_dependencies())
+        ),
+    }
     names = []
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in files.items():
             info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
-            info.external_attr = (0o755 if "." not in name.split("/")[-1] or name.endswith(".sh")
-                                  else 0o644) << 16
+            info.external_attr = (
+                0o755 if "." not in name.split("/")[-1] or name.endswith(".sh") else 0o644
+            ) << 16
             z.writestr(info, text)
             names.append(name)
         for path in sorted(root.rglob("*")):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import atexit
+import functools
 import itertools
 import os
 import shutil
@@ -38,7 +39,13 @@ from rnncourse.grading.policy import Profile, hidden_name
 UID = 65534  # nobody
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 #: Package files every child needs (relative to the ``rnncourse`` folder); none computes a result.
-CHILD_FILES = ("__init__.py", "grading/__init__.py", "grading/runner.py", "grading/wire.py")
+CHILD_FILES = (
+    "__init__.py",
+    "grading/__init__.py",
+    "grading/runner.py",
+    "grading/wire.py",
+    "grading/guard.py",
+)
 #: Extra files of the reference profile (the reference itself is filtered, see :func:`_stage`).
 REFERENCE_FILES = ("_validation.py", "grading/lm.py", "grading/data/names.txt")
 _counter = itertools.count()
@@ -60,6 +67,7 @@ def _site_packages() -> Path:
     return Path(numpy.__file__).resolve().parent.parent
 
 
+@functools.cache
 def _distribution_dirs(roots: tuple[str, ...]) -> list[Path]:
     """Top-level files and folders (in site-packages) of ``roots`` and what they require."""
     site = _site_packages()
@@ -82,8 +90,16 @@ def _distribution_dirs(roots: tuple[str, ...]) -> list[Path]:
         for req in dist.requires or ():
             if "extra ==" in req:
                 continue
-            todo.append(req.split(";")[0].split("[")[0].split("<")[0].split(">")[0]
-                        .split("=")[0].split("!")[0].split("~")[0].strip())
+            todo.append(
+                req.split(";")[0]
+                .split("[")[0]
+                .split("<")[0]
+                .split(">")[0]
+                .split("=")[0]
+                .split("!")[0]
+                .split("~")[0]
+                .strip()
+            )
     return sorted(out)
 
 
@@ -93,20 +109,29 @@ def _filtered_source(source: str, hidden: tuple[str, ...]) -> str:
     tree = ast.parse(source)
     body = []
     for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
-                and hidden_name(node.name, hidden):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and hidden_name(
+            node.name, hidden
+        ):
             continue
         if isinstance(node, ast.ImportFrom):
             mod = (node.module or "").rsplit(".", 1)[-1]
-            node.names = [a for a in node.names if not hidden_name(a.name, hidden)
-                          and not hidden_name(mod, hidden)]
+            node.names = [
+                a
+                for a in node.names
+                if not hidden_name(a.name, hidden) and not hidden_name(mod, hidden)
+            ]
             if not node.names:
                 continue
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__"
-                                                for t in node.targets) \
-                and isinstance(node.value, (ast.List, ast.Tuple)):
-            node.value.elts = [e for e in node.value.elts if not (
-                isinstance(e, ast.Constant) and hidden_name(str(e.value), hidden))]
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+            and isinstance(node.value, (ast.List, ast.Tuple))
+        ):
+            node.value.elts = [
+                e
+                for e in node.value.elts
+                if not (isinstance(e, ast.Constant) and hidden_name(str(e.value), hidden))
+            ]
         body.append(node)
     tree.body = body
     return ast.unparse(tree) + "\n"
@@ -170,8 +195,11 @@ class Bubblewrap:
             return f"bubblewrap could not start: {e}"
         if done.returncode != 0:
             err = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            return "bubblewrap cannot create namespaces here (" + (err[-1] if err else
-                                                                 f"exit {done.returncode}") + ")"
+            return (
+                "bubblewrap cannot create namespaces here ("
+                + (err[-1] if err else f"exit {done.returncode}")
+                + ")"
+            )
         return None
 
     # ---------------------------------------------------------------- staged files
@@ -191,19 +219,44 @@ class Bubblewrap:
     def argv(self, prof: Profile, command: list[str]) -> list[str]:
         """The ``bwrap`` command line running ``command`` (whose argv[0] is this Python)."""
         prefix = Path(sys.base_prefix).resolve()
-        args = [self.bwrap or "bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc",
-                "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session"]
+        args = [
+            self.bwrap or "bwrap",
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--die-with-parent",
+            "--new-session",
+        ]
         if not self.root:
             args += ["--unshare-user", "--uid", str(UID), "--gid", str(UID)]
-        args += ["--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib",
-                 "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
-                 "--proc", "/proc", "--dev", "/dev"]
+        args += [
+            "--ro-bind",
+            "/usr",
+            "/usr",
+            "--symlink",
+            "usr/lib",
+            "/lib",
+            "--symlink",
+            "usr/lib64",
+            "/lib64",
+            "--symlink",
+            "usr/bin",
+            "/bin",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+        ]
         for parent in reversed(prefix.parents[:-1]):  # readable path down to the interpreter
             args += ["--perms", "0755", "--dir", str(parent)]
         args += ["--ro-bind", str(prefix), str(prefix)]
-        for site in sorted(prefix.glob("lib/python3*/site-packages")) + \
-                sorted(Path("/usr/lib").glob("python3*/dist-packages")) + \
-                sorted(Path("/usr/local/lib").glob("python3*/*-packages")):
+        for site in (
+            sorted(prefix.glob("lib/python3*/site-packages"))
+            + sorted(Path("/usr/lib").glob("python3*/dist-packages"))
+            + sorted(Path("/usr/local/lib").glob("python3*/*-packages"))
+        ):
             if site.is_dir() and (str(site).startswith(str(prefix)) or site.parts[1] == "usr"):
                 args += ["--tmpfs", str(site)]  # other installed packages: not there
         args += ["--perms", "0755", "--dir", "/site"]
@@ -211,21 +264,51 @@ class Bubblewrap:
         for path in _distribution_dirs(roots):
             args += ["--ro-bind", str(path), f"/site/{path.name}"]
         args += ["--ro-bind", str(self.staged(prof) / "rnncourse"), "/site/rnncourse"]
-        args += ["--perms", "0777", "--size", str(256 * 1024 * 1024), "--tmpfs", "/scratch",
-                 "--perms", "1777", "--size", str(64 * 1024 * 1024), "--tmpfs", "/tmp",
-                 "--chdir", "/scratch", "--clearenv"]
-        env = {"PATH": "/usr/bin:/bin", "HOME": "/scratch", "LANG": "C.UTF-8",
-               "RNNCOURSE_GRADING": "1", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
-               "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        args += [
+            "--perms",
+            "0777",
+            "--size",
+            str(256 * 1024 * 1024),
+            "--tmpfs",
+            "/scratch",
+            "--perms",
+            "1777",
+            "--size",
+            str(64 * 1024 * 1024),
+            "--tmpfs",
+            "/tmp",
+            "--chdir",
+            "/scratch",
+            "--clearenv",
+        ]
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": "/scratch",
+            "LANG": "C.UTF-8",
+            "RNNCOURSE_GRADING": "1",
+            "MPLBACKEND": "Agg",
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
         for k, v in env.items():
             args += ["--setenv", k, v]
         args.append("--")
         if self.root:
-            args += [self.setpriv or "setpriv", f"--reuid={UID}", f"--regid={UID}",
-                     "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
-        py = str(prefix / "bin" / Path(sys.executable).name) if (
-            prefix / "bin" / Path(sys.executable).name).exists() else str(
-            prefix / "bin" / "python3")
+            args += [
+                self.setpriv or "setpriv",
+                f"--reuid={UID}",
+                f"--regid={UID}",
+                "--clear-groups",
+                "--inh-caps=-all",
+                "--bounding-set=-all",
+                "--no-new-privs",
+            ]
+        py = (
+            str(prefix / "bin" / Path(sys.executable).name)
+            if (prefix / "bin" / Path(sys.executable).name).exists()
+            else str(prefix / "bin" / "python3")
+        )
         return args + [py, *command[1:]]
 
     # ---------------------------------------------------------------- cgroups

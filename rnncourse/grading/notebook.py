@@ -36,8 +36,10 @@ def read_notebook(path: str | Path, max_bytes: int = 50 * 1024 * 1024) -> Notebo
             nb = json.loads(text)
             raw_cells = nb["cells"]
             cells = [c for c in raw_cells if isinstance(c, dict) and c.get("cell_type") == "code"]
-            sources = ["".join(c["source"]) if isinstance(c["source"], list) else str(c["source"])
-                       for c in cells]
+            sources = [
+                "".join(c["source"]) if isinstance(c["source"], list) else str(c["source"])
+                for c in cells
+            ]
             tags = [_tags(c.get("metadata")) for c in cells]
             meta = nb.get("metadata", {}) if isinstance(nb.get("metadata"), dict) else {}
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
@@ -59,8 +61,9 @@ def read_notebook(path: str | Path, max_bytes: int = 50 * 1024 * 1024) -> Notebo
             raise NotebookError(f"not a readable Jupytext notebook ({type(e).__name__})") from e
     else:
         raise NotebookError(f"unsupported file type {path.suffix!r} (use {', '.join(SUFFIXES)})")
-    tag_map = {i: [str(t) for t in ts] for i, ts in enumerate(tags, start=1)
-               if isinstance(ts, list) and ts}
+    tag_map = {
+        i: [str(t) for t in ts] for i, ts in enumerate(tags, start=1) if isinstance(ts, list) and ts
+    }
     return Notebook(path, list(enumerate(sources, start=1)), meta, tag_map)
 
 
@@ -72,8 +75,9 @@ def _tags(metadata: object) -> list[str]:
 
 def defines(source: str, name: str) -> bool:
     """Whether cell ``source`` defines ``name`` (def / class / top-level assignment)."""
-    pattern = re.compile(rf"^\s*(?:def|class)\s+{re.escape(name)}\b|^{re.escape(name)}\s*=",
-                         re.MULTILINE)
+    pattern = re.compile(
+        rf"^\s*(?:def|class)\s+{re.escape(name)}\b|^{re.escape(name)}\s*=", re.MULTILINE
+    )
     return bool(pattern.search(source))
 
 
@@ -92,10 +96,16 @@ def collect(paths: list[str | Path]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.suffix in SUFFIXES and q.is_file()
-                              and not any(part.startswith(".") for part in
-                                          q.relative_to(p).parts)
-                              and not q.name.upper().startswith("README")))
+            out.extend(
+                sorted(
+                    q
+                    for q in p.rglob("*")
+                    if q.suffix in SUFFIXES
+                    and q.is_file()
+                    and not any(part.startswith(".") for part in q.relative_to(p).parts)
+                    and not q.name.upper().startswith("README")
+                )
+            )
         else:
             out.append(p)
     return out

@@ -19,8 +19,12 @@ from dataclasses import dataclass
 from rnncourse.grading.core import Exercise
 
 #: Always usable by learners: the package roots, ``check`` and the support code of exercise 3.
-ALLOWED_EXACT = ("rnncourse", "rnncourse.grading", "rnncourse.grading.check",
-                 "rnncourse.grading.CheckResult")
+ALLOWED_EXACT = (
+    "rnncourse",
+    "rnncourse.grading",
+    "rnncourse.grading.check",
+    "rnncourse.grading.CheckResult",
+)
 ALLOWED_PREFIXES = ("rnncourse.grading.lm",)
 #: Never usable: the checker's own implementations would pass every check.
 INTERNALS = "rnncourse.grading"
@@ -48,7 +52,7 @@ def forbidden_match(dotted: str, patterns: tuple[str, ...]) -> str | None:
         prefix, glob = pattern.split(":", 1)
         if not _under(dotted, prefix):
             continue
-        if any(fnmatch.fnmatchcase(part, glob) for part in dotted[len(prefix):].split(".")):
+        if any(fnmatch.fnmatchcase(part, glob) for part in dotted[len(prefix) :].split(".")):
             return pattern
     return None
 
@@ -76,18 +80,28 @@ class Profile:
     def describe(self) -> str:
         what = ["NumPy"] + (["torch"] if self.torch else [])
         if self.reference:
-            what.append("rnncourse.reference" + (" without " + ", ".join(self.hidden)
-                                                 if self.hidden else ""))
+            what.append(
+                "rnncourse.reference"
+                + (" without " + ", ".join(self.hidden) if self.hidden else "")
+            )
         return ", ".join(what)
 
 
 def profile(ex: Exercise) -> Profile:
     """The sandbox profile of exercise ``ex``."""
-    hidden = tuple(sorted(glob for p in ex.forbidden_calls
-                          for mod, glob in [p.split(":", 1)] if mod == "rnncourse.reference"))
-    return Profile(torch=forbidden_module("torch", ex.forbidden_modules) is None,
-                   reference=forbidden_module("rnncourse.reference", ex.forbidden_modules) is None,
-                   hidden=hidden)
+    hidden = tuple(
+        sorted(
+            glob
+            for p in ex.forbidden_calls
+            for mod, glob in [p.split(":", 1)]
+            if mod == "rnncourse.reference"
+        )
+    )
+    return Profile(
+        torch=forbidden_module("torch", ex.forbidden_modules) is None,
+        reference=forbidden_module("rnncourse.reference", ex.forbidden_modules) is None,
+        hidden=hidden,
+    )
 
 
 def hidden_name(name: str, globs: tuple[str, ...]) -> bool:
@@ -98,7 +112,10 @@ def hidden_name(name: str, globs: tuple[str, ...]) -> bool:
 
 def guard_rules(ex: Exercise) -> dict[str, list[str]]:
     """The rules the in-process guard of ``--sandbox none`` applies, as plain lists."""
-    return {"forbidden_modules": list(ex.forbidden_modules),
-            "forbidden_calls": list(ex.forbidden_calls),
-            "allowed_exact": list(ALLOWED_EXACT), "allowed_prefixes": list(ALLOWED_PREFIXES),
-            "internals": [INTERNALS]}
+    return {
+        "forbidden_modules": list(ex.forbidden_modules),
+        "forbidden_calls": list(ex.forbidden_calls),
+        "allowed_exact": list(ALLOWED_EXACT),
+        "allowed_prefixes": list(ALLOWED_PREFIXES),
+        "internals": [INTERNALS],
+    }

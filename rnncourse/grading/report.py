@@ -42,14 +42,15 @@ def safe_text(text: Any, limit: int = MAX_TEXT) -> str:
 
 def format_report(report: Any, width: int = 100) -> str:
     """The table of one :class:`~rnncourse.grading.grader.Report`; long messages are wrapped."""
-    head = f"== {safe_text(report.path, 300)}: {report.score}/{report.max} points " \
-           f"({report.seconds:.1f} s)"
+    head = (
+        f"== {safe_text(report.path, 300)}: {report.score}/{report.max} points "
+        f"({report.seconds:.1f} s)"
+    )
     if report.isolation != "bubblewrap":
         head += " [NOT ISOLATED]"
     lines = [head]
     rows = [("exercise", "part", "points", "message")]
-    rows += [(p.exercise, p.part, f"{p.score}/{p.max}", safe_text(p.message))
-             for p in report.parts]
+    rows += [(p.exercise, p.part, f"{p.score}/{p.max}", safe_text(p.message)) for p in report.parts]
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
     indent = " " * (2 + w0 + 2 + w1 + 2 + 6 + 2)
@@ -69,8 +70,7 @@ def format_report(report: Any, width: int = 100) -> str:
 
 def reports_json(reports: list[Any]) -> str:
     """The JSON report of ``rnncourse grade --json`` (every string already escaped)."""
-    return json.dumps({"submissions": [r.to_dict() for r in reports]}, indent=2,
-                      ensure_ascii=True)
+    return json.dumps({"submissions": [r.to_dict() for r in reports]}, indent=2, ensure_ascii=True)
 
 
 def gradescope_results(reports: list[Any], seconds: float) -> dict[str, Any]:
@@ -78,15 +78,25 @@ def gradescope_results(reports: list[Any], seconds: float) -> dict[str, Any]:
     tests = []
     for r in reports:
         for p in r.parts:
-            tests.append({"name": f"{p.exercise}: {p.part}", "score": p.score,
-                          "max_score": p.max, "output": safe_text(p.message),
-                          "visibility": "visible"})
+            tests.append(
+                {
+                    "name": f"{p.exercise}: {p.part}",
+                    "score": p.score,
+                    "max_score": p.max,
+                    "output": safe_text(p.message),
+                    "visibility": "visible",
+                }
+            )
     notes = [safe_text(n) for r in reports for n in r.notes]
     if any(r.isolation != "bubblewrap" for r in reports):
         notes.insert(0, "graded WITHOUT isolation (--sandbox none)")
-    out: dict[str, Any] = {"score": sum(r.score for r in reports), "execution_time":
-                           round(seconds, 2), "tests": tests, "visibility": "visible",
-                           "stdout_visibility": "hidden"}
+    out: dict[str, Any] = {
+        "score": sum(r.score for r in reports),
+        "execution_time": round(seconds, 2),
+        "tests": tests,
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+    }
     errors = [safe_text(r.grader_error.splitlines()[0]) for r in reports if r.grader_error]
     if notes or errors:
         out["output"] = "\n".join(notes + [f"grader error: {e}" for e in errors])
@@ -103,9 +113,15 @@ def check_target(path: str | Path) -> None:
             raise ValueError(f"--json: folder {p.parent} does not exist") from None
         return
     if not stat.S_ISREG(st.st_mode):
-        kind = ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a symbolic link"
-                if stat.S_ISLNK(st.st_mode) else "a folder" if stat.S_ISDIR(st.st_mode)
-                else "a device or socket")
+        kind = (
+            "a FIFO"
+            if stat.S_ISFIFO(st.st_mode)
+            else "a symbolic link"
+            if stat.S_ISLNK(st.st_mode)
+            else "a folder"
+            if stat.S_ISDIR(st.st_mode)
+            else "a device or socket"
+        )
         raise ValueError(f"--json: {p} is {kind}, not a regular file; refusing to write there")
 
 

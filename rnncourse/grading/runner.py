@@ -2,17 +2,17 @@
 
 Started by :mod:`rnncourse.grading.sandbox` (inside the bubblewrap sandbox of
 :mod:`rnncourse.grading.isolation`, or as a plain process with ``--sandbox none``) with the two
-pipe descriptors as arguments. It applies resource limits, then answers requests (JSON over the two pipes, see :mod:`.wire`):
-``init`` (limits and exercise rules), ``exec`` (one cell, with a timeout), ``names`` and ``call``
-(call learner functions on inputs the grader sends; outputs go back, and the grader compares).
-Nothing this process says is trusted for scoring: it only reports outputs and observations
-(input mutation, monkeypatching, forbidden imports/calls) that can cost points, never earn them.
-:func:`execute_calls` is shared with the in-notebook ``check()``.
+pipe descriptors as arguments. It applies resource limits, then answers requests (JSON over the
+two pipes, see :mod:`.wire`): ``init`` (limits and rules), ``exec`` (one cell, with a timeout),
+``names`` and ``call`` (call learner functions on inputs the grader sends; outputs go back, and
+the grader compares). Nothing this process says is trusted for scoring: the grader validates
+every reply against a strict schema, and observations (input mutation; without isolation also
+monkeypatching, forbidden imports/calls) can cost points, never earn them. The rules come from
+the grader (:mod:`.policy`). :func:`execute_calls` is shared with the in-notebook ``check()``.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import importlib.abc
 import signal
 import sys
@@ -21,17 +21,12 @@ from typing import Any
 
 import numpy as np
 
+from rnncourse.grading import guard as guard_mod
 from rnncourse.grading import wire
 
 _array_equal = np.array_equal
 _copy = np.copy
 _ndarray = np.ndarray
-
-#: Messages of violations seen since the last report (forbidden import or call).
-VIOLATIONS: list[str] = []
-#: Modules whose attributes must not be replaced by learner code.
-WATCHED = ("numpy", "numpy.linalg", "numpy.random", "builtins", "math", "torch", "torch.nn",
-           "torch.nn.functional", "torch.autograd")
 
 
 class CellTimeout(BaseException):
@@ -40,34 +35,6 @@ class CellTimeout(BaseException):
 
 def _on_alarm(signum: int, frame: Any) -> None:
     raise CellTimeout()
-
-
-def _under(name: str, prefix: str) -> bool:
-    return name == prefix or name.startswith(prefix + ".")
-
-
-class _Blocker(importlib.abc.MetaPathFinder):
-    """Refuses imports the grader's rules name (``--sandbox none`` only) and records them."""
-
-    def __init__(self, rules: dict[str, list[str]]) -> None:
-        self.rules = rules
-
-    def _blocked(self, name: str) -> str | None:
-        r = self.rules
-        if name in r["allowed_exact"] or any(_under(name, p) for p in r["allowed_prefixes"]):
-            return None
-        inner = next((p for p in r["internals"] if _under(name, p)), None)
-        if inner:
-            return f"{inner} internals ({name})"
-        return next((p for p in r["forbidden_modules"] if _under(name, p)), None)
-
-    def find_spec(self, fullname, path=None, target=None):
-        what = self._blocked(fullname)
-        if what:
-            msg = f"imports {what}, which is not allowed in this exercise"
-            VIOLATIONS.append(msg)
-            raise ImportError(msg)
-        return None
 
 
 class _CappedWriter:
@@ -156,17 +123,25 @@ def execute_calls(ns: dict[str, Any], calls: list[dict[str, Any]]) -> dict[str, 
         else:
             fn = ns.get(fn_name)
             if fn is None:
-                return {"ok": False, "error": f"`{fn_name}` is not defined (was its cell deleted, "
-                        "renamed or did it fail?)"}
+                return {
+                    "ok": False,
+                    "error": f"`{fn_name}` is not defined (was its cell deleted, "
+                    "renamed or did it fail?)",
+                }
             if not callable(fn):
-                return {"ok": False, "error": f"`{fn_name}` is a {type(fn).__name__}, not a "
-                        "function"}
+                return {
+                    "ok": False,
+                    "error": f"`{fn_name}` is a {type(fn).__name__}, not a function",
+                }
             args = _resolve(list(c["args"]), results)
         kwargs = _resolve(dict(c.get("kwargs", {})), results)
         own = set() if fn_name.startswith("@") else {id(a) for _, a in _arrays(args, "")}
         shared = _ref_reachable(results)
-        before = [(n, a, _copy(a)) for n, a in _name_args(args, c["names"], fn_name)
-                  if id(a) in own and id(a) not in shared]
+        before = [
+            (n, a, _copy(a))
+            for n, a in _name_args(args, c["names"], fn_name)
+            if id(a) in own and id(a) not in shared
+        ]
         try:
             out = fn(*args, **kwargs)
         except CellTimeout:
@@ -176,8 +151,11 @@ def execute_calls(ns: dict[str, Any], calls: list[dict[str, Any]]) -> dict[str, 
         except RecursionError:
             return {"ok": False, "error": f"{fn_name} raised RecursionError"}
         except BaseException as e:  # noqa: BLE001 - any learner exception is a result
-            return {"ok": False, "error": f"{fn_name} raised {_exc_text(e)}",
-                    "traceback": _tb_tail(e)}
+            return {
+                "ok": False,
+                "error": f"{fn_name} raised {_exc_text(e)}",
+                "traceback": _tb_tail(e),
+            }
         for n, a, copy in before:
             if a.shape != copy.shape or not _array_equal(a, copy, equal_nan=True):
                 mutated.append(n)
@@ -216,7 +194,7 @@ def _torch_lstm(ns, cls_name, D, H, weights, x, state, G):
     for name, mod in model.named_modules():
         if isinstance(mod, (torch.nn.RNNBase, torch.nn.RNNCellBase)):
             msg = f"uses a built-in torch recurrent module ({type(mod).__name__} at '{name}')"
-            VIOLATIONS.append(msg)
+            guard_mod.VIOLATIONS.append(msg)
             raise RuntimeError(msg)
     model = model.double()
     params = dict(model.named_parameters())
@@ -226,8 +204,9 @@ def _torch_lstm(ns, cls_name, D, H, weights, x, state, G):
     with torch.no_grad():
         for n in names:
             if tuple(params[n].shape) != weights[n].shape:
-                raise ValueError(f"{n} must have shape {weights[n].shape}, "
-                                 f"got {tuple(params[n].shape)}")
+                raise ValueError(
+                    f"{n} must have shape {weights[n].shape}, got {tuple(params[n].shape)}"
+                )
             params[n].copy_(torch.from_numpy(weights[n]))
     xt = torch.from_numpy(x).requires_grad_(True)
     st = None if state is None else tuple(torch.from_numpy(s) for s in state)
@@ -235,8 +214,11 @@ def _torch_lstm(ns, cls_name, D, H, weights, x, state, G):
     if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], tuple)):
         raise TypeError("forward must return (output, (h_n, c_n))")
     out, (h_n, c_n) = result
-    loss = (out * torch.from_numpy(G[0])).sum() + (h_n * torch.from_numpy(G[1])).sum() \
+    loss = (
+        (out * torch.from_numpy(G[0])).sum()
+        + (h_n * torch.from_numpy(G[1])).sum()
         + (c_n * torch.from_numpy(G[2])).sum()
+    )
     loss.backward()
     grads = [params[n].grad for n in names]
     return (out, h_n, c_n, xt.grad, *grads)
@@ -267,92 +249,6 @@ def _beam_table(ns, fn_name, table, beam_size, max_len, eos_id, alpha):
 DRIVERS = {"torch_lstm": _torch_lstm, "beam_table": _beam_table}
 
 
-# ------------------------------------------------------------------------------ tripwires
-def _install_call_tripwires(patterns: tuple[str, ...]) -> None:
-    """Wrap forbidden functions/classes so that using them is recorded and refused."""
-    for pattern in patterns:
-        prefix, glob = pattern.split(":", 1)
-        if prefix.split(".")[0] not in sys.modules:
-            continue  # not loaded: the import blocker or the static scan handles it
-        for name, module in list(sys.modules.items()):
-            if module is None or not (name == prefix or name.startswith(prefix + ".")):
-                continue
-            for attr in list(vars(module)):
-                if fnmatch.fnmatchcase(attr, glob):
-                    _wrap(module, attr, pattern)
-
-
-def _wrap(module: Any, attr: str, pattern: str) -> None:
-    target = getattr(module, attr)
-    label = f"{module.__name__}.{attr}"
-    if isinstance(target, type):
-        def init(self, *a, __label=label, **k):
-            VIOLATIONS.append(f"uses {__label}, which this from-scratch exercise forbids")
-            raise RuntimeError(f"{__label} is not allowed in this exercise")
-
-        try:
-            target.__init__ = init
-        except TypeError:
-            pass
-        return
-    if not callable(target):
-        return
-
-    def tripwire(*a, __label=label, **k):
-        VIOLATIONS.append(f"uses {__label}, which this exercise forbids")
-        raise RuntimeError(f"{__label} is not allowed in this exercise")
-
-    try:
-        setattr(module, attr, tripwire)
-    except (AttributeError, TypeError):
-        pass
-
-
-def fingerprint() -> dict[str, tuple[int, Any]]:
-    """Identity of every public attribute of the watched modules and rnncourse modules."""
-    fp: dict[str, tuple[int, Any]] = {}
-    names = [n for n in WATCHED if n in sys.modules]
-    names += [n for n in sys.modules if n.startswith("rnncourse") and n != __name__]
-    for n in names:
-        mod = sys.modules.get(n)
-        if mod is None:
-            continue
-        for attr, value in list(vars(mod).items()):
-            # functions, classes and modules only: libraries may update their own data lazily
-            if not attr.startswith("_") and (callable(value) or isinstance(value, type(sys))):
-                fp[f"{n}.{attr}"] = (id(value), value)
-    for owner in ("torch.Tensor", "torch.nn.Module"):
-        mod_name, cls_name = owner.rsplit(".", 1)
-        mod = sys.modules.get(mod_name)
-        cls = getattr(mod, cls_name, None) if mod is not None else None
-        if isinstance(cls, type):
-            for attr, value in list(vars(cls).items()):
-                if not attr.startswith("_") or attr in ("__call__", "__matmul__", "__mul__"):
-                    fp[f"{owner}.{attr}"] = (id(value), value)
-    return fp
-
-
-def _library_own(key: str, value: Any) -> bool:
-    """True when a changed attribute's new value comes from the library itself (lazy setup)."""
-    root = key.split(".")[0]
-    module = getattr(value, "__module__", None)
-    if not isinstance(module, str):
-        return False
-    return module == root or module.startswith(root + ".") or (
-        root == "builtins" and module == "builtins")
-
-
-def patched_since(before: dict[str, tuple[int, Any]]) -> list[str]:
-    after = fingerprint()
-    changed = []
-    for k, (ident, _) in before.items():
-        if k not in after:
-            changed.append(k)
-        elif after[k][0] != ident and not _library_own(k, after[k][1]):
-            changed.append(k)
-    return sorted(changed)
-
-
 # ------------------------------------------------------------------------------ the server
 class Server:
     def __init__(self) -> None:
@@ -373,7 +269,10 @@ class Server:
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        for key, res in (("cpu_seconds", resource.RLIMIT_CPU), ("processes", resource.RLIMIT_NPROC)):
+        for key, res in (
+            ("cpu_seconds", resource.RLIMIT_CPU),
+            ("processes", resource.RLIMIT_NPROC),
+        ):
             value = int(msg.get(key, 0))
             if value:  # lowered before any learner code runs; an unprivileged uid cannot raise it
                 resource.setrlimit(res, (value, value))
@@ -384,16 +283,16 @@ class Server:
         signal.signal(signal.SIGALRM, _on_alarm)
         for name in msg.get("preload", []):
             importlib.import_module(name)
-        _install_call_tripwires(tuple(msg.get("forbidden_calls", ())))
+        guard_mod.install_call_tripwires(tuple(msg.get("forbidden_calls", ())))
         guard = msg.get("guard")  # --sandbox none: the in-process guard of the old grader
         if guard:
-            sys.meta_path.insert(0, _Blocker(guard))
+            sys.meta_path.insert(0, guard_mod.Blocker(guard))
         self.watch = bool(guard)
         import rnncourse.grading as grading
 
         self.check = grading.check
-        self.baseline = fingerprint() if self.watch else {}
-        VIOLATIONS.clear()
+        self.baseline = guard_mod.fingerprint() if self.watch else {}
+        guard_mod.VIOLATIONS.clear()
         return {"ok": True}
 
     def _observe(self, reply: dict[str, Any]) -> dict[str, Any]:
@@ -402,17 +301,18 @@ class Server:
                 stream.flush()
             except Exception:  # noqa: BLE001 - learner code may have replaced the stream
                 pass
-        patched = patched_since(self.baseline) if self.watch else []
+        patched = guard_mod.patched_since(self.baseline) if self.watch else []
         if patched:
             reply["patched"] = patched
-            self.baseline = fingerprint()
+            self.baseline = guard_mod.fingerprint()
         if self.watch and "check" in self.ns and self.ns["check"] is not self.check:
-            reply.setdefault("violations", []).append("redefines check() (tampering with the "
-                                                      "checker)")
+            reply.setdefault("violations", []).append(
+                "redefines check() (tampering with the checker)"
+            )
             self.ns["check"] = self.check
-        if VIOLATIONS:
-            reply.setdefault("violations", []).extend(dict.fromkeys(VIOLATIONS))
-            VIOLATIONS.clear()
+        if guard_mod.VIOLATIONS:
+            reply.setdefault("violations", []).extend(dict.fromkeys(guard_mod.VIOLATIONS))
+            guard_mod.VIOLATIONS.clear()
         if self.stdout is not None and self.stdout.overflow:
             reply["stdout_overflow"] = True
             self.stdout.overflow = False
@@ -435,8 +335,11 @@ class Server:
         try:
             self._timed(msg["timeout"], exec, code, self.ns)
         except CellTimeout:
-            reply = {"ok": False, "error": "did not finish in time (infinite loop?)",
-                     "timeout": True}
+            reply = {
+                "ok": False,
+                "error": "did not finish in time (infinite loop?)",
+                "timeout": True,
+            }
         except MemoryError:
             reply = {"ok": False, "error": "ran out of memory (MemoryError)"}
         except BaseException as e:  # noqa: BLE001 - learner errors are results
@@ -464,16 +367,23 @@ def _strip_magics(source: str) -> str:
     lines = []
     for line in source.splitlines():
         stripped = line.lstrip()
-        lines.append(line[: len(line) - len(stripped)] + "pass" if stripped[:1] in "%!"
-                     and stripped else line)
+        lines.append(
+            line[: len(line) - len(stripped)] + "pass"
+            if stripped[:1] in "%!" and stripped
+            else line
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:
     fd_in, fd_out = int(argv[1]), int(argv[2])
     server = Server()
-    handlers = {"init": server.init, "exec": server.exec_cell, "names": server.names,
-                "call": server.call}
+    handlers = {
+        "init": server.init,
+        "exec": server.exec_cell,
+        "names": server.names,
+        "call": server.call,
+    }
     while True:
         try:
             msg = wire.receive(fd_in)

@@ -27,8 +27,15 @@ from rnncourse.grading.isolation import Bubblewrap, kill_cgroups
 from rnncourse.grading.policy import Profile
 
 #: Started inside the sandbox (``python -I -S -c``): only ``/site`` is added to the path.
-BOOT = ("import sys; sys.path.insert(0, '/site'); from rnncourse.grading.runner import main; "
-        "sys.exit(main(sys.argv))")
+BOOT = (
+    "import sys; sys.path.insert(0, '/site'); from rnncourse.grading.runner import main; "
+    "sys.exit(main(sys.argv))"
+)
+#: Started without isolation (``--sandbox none``): the package comes from the grader's path.
+NONE_BOOT = (
+    "import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
+    "from rnncourse.grading.runner import main; sys.exit(main(sys.argv))"
+)
 
 
 @dataclass
@@ -54,43 +61,76 @@ class ChildFailed(Exception):
 class Child:
     """One sandboxed runner process."""
 
-    def __init__(self, limits: Limits, init: dict[str, Any], box: Bubblewrap | None = None,
-                 profile: Profile | None = None) -> None:
+    def __init__(
+        self,
+        limits: Limits,
+        init: dict[str, Any],
+        box: Bubblewrap | None = None,
+        profile: Profile | None = None,
+    ) -> None:
         self.limits = limits
         self.cgroups: list = []
+        self._cwd: tempfile.TemporaryDirectory | None = None
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
         self._log = tempfile.TemporaryFile()
         fds = [str(to_child_r), str(from_child_w)]
         if box is None:  # --sandbox none: a plain process with the grader's environment
             env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-            env.update({"RNNCOURSE_GRADING": "1", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
-                        "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                        "PYTHONDONTWRITEBYTECODE": "1"})
-            argv = [sys.executable, "-m", "rnncourse.grading.runner", *fds]
-            cwd = tempfile.gettempdir()
+            env.update(
+                {
+                    "RNNCOURSE_GRADING": "1",
+                    "MPLBACKEND": "Agg",
+                    "OMP_NUM_THREADS": "1",
+                    "OPENBLAS_NUM_THREADS": "1",
+                    "MKL_NUM_THREADS": "1",
+                    "PYTHONDONTWRITEBYTECODE": "1",
+                }
+            )
+            # -c with the current folder dropped from the path, in a fresh empty folder: files
+            # left in a shared folder (a planted numpy.py) are never imported
+            self._cwd = tempfile.TemporaryDirectory(prefix="rnncourse-child-")
+            argv = [sys.executable, "-c", NONE_BOOT, *fds]
+            cwd = self._cwd.name
         else:
             env = {"PATH": "/usr/bin:/bin"}
             argv = box.argv(profile or Profile(), [sys.executable, "-I", "-S", "-c", BOOT, *fds])
             self.cgroups = box.new_cgroup(limits.memory_bytes + 256 * 1024**2, limits.processes)
             if self.cgroups:  # join the cgroups before bwrap starts: the whole tree is inside
                 procs = [str(d / "cgroup.procs") for d in self.cgroups]
-                argv = ["/bin/sh", "-c", 'n=$1; shift; while [ "$n" -gt 0 ]; do '
-                        'echo $$ > "$1" || exit 97; shift; n=$((n-1)); done; exec "$@"', "sh",
-                        str(len(procs)), *procs, *argv]
+                argv = [
+                    "/bin/sh",
+                    "-c",
+                    'n=$1; shift; while [ "$n" -gt 0 ]; do '
+                    'echo $$ > "$1" || exit 97; shift; n=$((n-1)); done; exec "$@"',
+                    "sh",
+                    str(len(procs)),
+                    *procs,
+                    *argv,
+                ]
             cwd = "/"
         self.proc = subprocess.Popen(
-            argv, pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, stdout=self._log,
-            stderr=subprocess.STDOUT, env=env, start_new_session=True, cwd=cwd,
+            argv,
+            pass_fds=(to_child_r, from_child_w),
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            cwd=cwd,
         )
         os.close(to_child_r)
         os.close(from_child_w)
         os.set_blocking(self._to_child, False)
-        msg = {"op": "init", "memory_bytes": limits.memory_bytes,
-               "file_bytes": 4 * limits.output_chars + 65536,
-               "output_chars": limits.output_chars,
-               "cpu_seconds": int(limits.submission_timeout + 2 * limits.grace) + 1,
-               "processes": 0 if box is None or self.cgroups else 4 * limits.processes, **init}
+        msg = {
+            "op": "init",
+            "memory_bytes": limits.memory_bytes,
+            "file_bytes": 4 * limits.output_chars + 65536,
+            "output_chars": limits.output_chars,
+            "cpu_seconds": int(limits.submission_timeout + 2 * limits.grace) + 1,
+            "processes": 0 if box is None or self.cgroups else 4 * limits.processes,
+            **init,
+        }
         reply = self.request(msg, 60.0)
         if not reply.get("ok"):
             self.kill()
@@ -125,7 +165,7 @@ class Child:
             _, ready, _ = select.select([], [self._to_child], [], left)
             if ready:
                 try:
-                    view = view[os.write(self._to_child, view):]
+                    view = view[os.write(self._to_child, view) :]
                 except BlockingIOError:
                     continue
                 except BrokenPipeError as e:
@@ -153,8 +193,11 @@ class Child:
         except subprocess.TimeoutExpired:
             return "the submission's process stopped answering"
         if code < 0:
-            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ \
+            name = (
+                signal.Signals(-code).name
+                if -code in signal.Signals._value2member_map_
                 else str(-code)
+            )
             return f"the submission's process was killed by {name} (memory limit?)"
         return f"the submission's process exited with status {code} (sys.exit or os._exit?)"
 
@@ -183,6 +226,9 @@ class Child:
                 pass
         self._to_child = self._from_child = -1
         self._log.close()
+        if self._cwd is not None:
+            self._cwd.cleanup()
+            self._cwd = None
 
     def close(self) -> None:
         if self.proc.poll() is None and self._to_child >= 0:

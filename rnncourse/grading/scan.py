@@ -19,17 +19,70 @@ from rnncourse.grading.core import Exercise
 from rnncourse.grading.policy import forbidden_match, forbidden_module
 
 PROTECTED = ("numpy", "torch", "rnncourse", "math", "builtins", "scipy")
-ESCAPE_MODULES = ("ctypes", "gc", "inspect", "importlib", "subprocess", "signal", "resource",
-                  "multiprocessing", "threading", "_thread", "pickle", "marshal")
-ESCAPE_NAMES = ("sys.modules", "sys._getframe", "sys.settrace", "sys.setprofile", "sys.exit",
-                "os.fork", "os.kill", "os.killpg", "os.write", "os.dup2", "os.fdopen", "os._exit",
-                "os.system", "os.exec*", "os.spawn*", "os.setsid", "os.popen")
-ESCAPE_BUILTINS = ("__import__", "__builtins__", "setattr", "delattr", "exit", "quit", "exec",
-                   "eval", "compile", "breakpoint")
+ESCAPE_MODULES = (
+    "ctypes",
+    "gc",
+    "inspect",
+    "importlib",
+    "subprocess",
+    "signal",
+    "resource",
+    "multiprocessing",
+    "threading",
+    "_thread",
+    "pickle",
+    "marshal",
+)
+ESCAPE_NAMES = (
+    "sys.modules",
+    "sys._getframe",
+    "sys.settrace",
+    "sys.setprofile",
+    "sys.exit",
+    "os.fork",
+    "os.kill",
+    "os.killpg",
+    "os.write",
+    "os.dup2",
+    "os.fdopen",
+    "os._exit",
+    "os.system",
+    "os.exec*",
+    "os.spawn*",
+    "os.setsid",
+    "os.popen",
+)
+ESCAPE_BUILTINS = (
+    "__import__",
+    "__builtins__",
+    "setattr",
+    "delattr",
+    "exit",
+    "quit",
+    "exec",
+    "eval",
+    "compile",
+    "breakpoint",
+)
 #: Attributes that reach into other code's internals (frames, globals, class graphs).
-INTROSPECTION = ("__globals__", "__subclasses__", "__code__", "__closure__", "__dict__",
-                 "__builtins__", "__bases__", "__mro__", "__loader__", "__spec__", "f_globals",
-                 "f_locals", "f_back", "gi_frame", "tb_frame", "cr_frame")
+INTROSPECTION = (
+    "__globals__",
+    "__subclasses__",
+    "__code__",
+    "__closure__",
+    "__dict__",
+    "__builtins__",
+    "__bases__",
+    "__mro__",
+    "__loader__",
+    "__spec__",
+    "f_globals",
+    "f_locals",
+    "f_back",
+    "gi_frame",
+    "tb_frame",
+    "cr_frame",
+)
 
 
 def _strip_magics(source: str) -> str:
@@ -58,8 +111,9 @@ def _under(name: str, prefixes: tuple[str, ...]) -> str | None:
     return None
 
 
-def scan_cells(cells: list[tuple[int, str]], ex: Exercise,
-               isolated: bool = False) -> dict[int, list[str]]:
+def scan_cells(
+    cells: list[tuple[int, str]], ex: Exercise, isolated: bool = False
+) -> dict[int, list[str]]:
     """Problems found per cell number (cells without problems are absent)."""
     aliases: dict[str, str] = {}
     found: dict[int, list[str]] = {}
@@ -92,8 +146,7 @@ def _walk(tree: ast.AST, ex: Exercise, aliases: dict[str, str]) -> list[str]:
         mod = forbidden_module(name, ex.forbidden_modules)
         if mod:
             what = mod if name == mod else f"{mod} ({name})"
-            msgs.append(f"uses {what}, which this exercise does not allow "
-                        "(write it from scratch)")
+            msgs.append(f"uses {what}, which this exercise does not allow (write it from scratch)")
         if forbidden_match(name, ex.forbidden_calls):
             msgs.append(f"uses {name}, which this exercise forbids")
         if _under(name, ESCAPE_MODULES) or any(fnmatch.fnmatch(name, p) for p in ESCAPE_NAMES):
@@ -117,8 +170,9 @@ def _walk(tree: ast.AST, ex: Exercise, aliases: dict[str, str]) -> list[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
-                aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else \
-                    a.name.split(".")[0]
+                aliases[a.asname or a.name.split(".")[0]] = (
+                    a.name if a.asname else a.name.split(".")[0]
+                )
                 use(a.name)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
@@ -150,12 +204,17 @@ def _walk(tree: ast.AST, ex: Exercise, aliases: dict[str, str]) -> list[str]:
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             if node.name == "check":
                 msgs.append("redefines check() (tampering with the checker)")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                and node.func.id in ("getattr", "vars") and node.args:
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "vars")
+            and node.args
+        ):
             target = _dotted(node.args[0], aliases)
             if target and (_under(target, ESCAPE_MODULES + ("os", "sys", "builtins"))):
-                msgs.append(f"uses {node.func.id}({target}, ...), which is not allowed in "
-                            "graded notebooks")
+                msgs.append(
+                    f"uses {node.func.id}({target}, ...), which is not allowed in graded notebooks"
+                )
         elif isinstance(node, (ast.Global, ast.Nonlocal)) and "check" in node.names:
             msgs.append("rebinds check() (tampering with the checker)")
     return msgs

@@ -26,7 +26,8 @@ def softmax_rows(s: Array) -> Array:
 
 # ----------------------------------------------------------------------------------------- RNN
 def rnn_step(x: Array, h: Array, Wx: Array, Wh: Array, b: Array, bug: str | None = None) -> Array:
-    """One tanh RNN step; bugs: no_bias, sigmoid, relu, no_hprev."""
+    """One tanh RNN step; bugs: no_bias, sigmoid, relu, no_hprev, Wh_T (h_prev @ Wh.T)."""
+    Wh = Wh.T if bug == "Wh_T" else Wh
     a = x @ Wx + (0 if bug == "no_hprev" else h @ Wh) + (0 if bug == "no_bias" else b)
     if bug == "sigmoid":
         return sigmoid(a)
@@ -140,17 +141,24 @@ def lstm_step(x, h, c, Wx, Wh, b, bug=None):
 
 
 def lstm_step_grads(dh, dc, x, h, c, Wx, Wh, b, bug=None):
-    """(dx, dh_prev, dc_prev, dWx, dWh, db); bugs: ignore_dc, no_tanh_deriv_c, dc_prev_no_f."""
+    """(dx, dh_prev, dc_prev, dWx, dWh, db).
+
+    Bugs: ignore_dc, ignore_dh (only dc flows back), no_tanh_deriv_c, dc_prev_no_f,
+    g_sigmoid_deriv (g * (1 - g) instead of 1 - g**2), swap_if_back (the i and f blocks of da
+    exchanged).
+    """
     i, f, g, o = _lstm_gates(x, h, Wx, Wh, b)
     c_new = f * c + i * g
     tc = np.tanh(c_new)
+    dh = np.zeros_like(dh) if bug == "ignore_dh" else dh
     do = dh * tc
     through_h = dh * o if bug == "no_tanh_deriv_c" else dh * o * (1 - tc**2)
     dct = through_h if bug == "ignore_dc" else dc + through_h
-    da = np.concatenate(
-        [dct * g * i * (1 - i), dct * c * f * (1 - f), dct * i * (1 - g**2), do * o * (1 - o)],
-        axis=1,
-    )
+    dg = g * (1 - g) if bug == "g_sigmoid_deriv" else 1 - g**2
+    di, df = dct * g * i * (1 - i), dct * c * f * (1 - f)
+    if bug == "swap_if_back":
+        di, df = df, di
+    da = np.concatenate([di, df, dct * i * dg, do * o * (1 - o)], axis=1)
     dc_prev = dct if bug == "dc_prev_no_f" else dct * f
     return da @ Wx.T, da @ Wh.T, dc_prev, x.T @ da, h.T @ da, da.sum(0)
 
@@ -250,8 +258,9 @@ def grad_norms(cell, x, h0, params, g, bug=None):
         dc = np.zeros_like(h0)
         for t in range(T - 1, 0, -1):
             dcin = np.zeros_like(h0) if bug == "ignore_dc" else dc
-            _, dh, dc, _, _, _ = lstm_step_grads(dh, dcin, x[:, t], hprev[:, t], cprev[:, t],
-                                                 Wx, Wh, b)
+            _, dh, dc, _, _, _ = lstm_step_grads(
+                dh, dcin, x[:, t], hprev[:, t], cprev[:, t], Wx, Wh, b
+            )
             norms[t - 1] = np.linalg.norm(dh)
     return norms[::-1].copy() if bug == "reversed" else norms
 

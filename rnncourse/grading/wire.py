@@ -60,14 +60,16 @@ def to_jsonable(obj: Any, depth: int = 0) -> Any:
     """Turn ``obj`` into JSON-compatible data; unknown objects become ``Opaque`` markers."""
     if depth > 20:
         return {"__opaque__": "too deeply nested"}
+    # NumPy scalars first: np.float64 subclasses float, and its repr ("np.float64(0.5)" under
+    # NumPy 2) is not a float literal the parent would accept.
+    if isinstance(obj, np.generic):
+        return {"__npscalar__": _array_to_text(np.asarray(obj))}
     if obj is None or isinstance(obj, (bool, str)):
         return obj
     if isinstance(obj, int):
         return obj if abs(obj) < 2**62 else float(obj)
     if isinstance(obj, float):
         return {"__float__": repr(obj)}
-    if isinstance(obj, np.generic):
-        return {"__npscalar__": _array_to_text(np.asarray(obj))}
     if isinstance(obj, np.ndarray):
         if obj.dtype.hasobject:
             return {"__opaque__": "ndarray of Python objects"}
@@ -139,8 +141,7 @@ def from_untrusted(data: Any, depth: int = 0) -> Any:
     if not isinstance(data, dict) or len(data) == 0:
         raise BadReply(f"unexpected {type(data).__name__}")
     keys = set(data)
-    if keys == {"__float__"} and isinstance(data["__float__"], str) \
-            and len(data["__float__"]) < 40:
+    if keys == {"__float__"} and isinstance(data["__float__"], str) and len(data["__float__"]) < 40:
         return float(data["__float__"])
     if keys in ({"__nd__"}, {"__nd__", "torch"}, {"__npscalar__"}):
         text = data.get("__nd__", data.get("__npscalar__"))
@@ -160,9 +161,18 @@ def from_untrusted(data: Any, depth: int = 0) -> Any:
 
 
 #: The reply schema: field -> type (lists hold strings, except ``results``).
-REPLY_FIELDS: dict[str, type] = {"ok": bool, "error": str, "traceback": str, "timeout": bool,
-                                 "results": list, "mutated": list, "violations": list,
-                                 "patched": list, "stdout_overflow": bool, "defined": list}
+REPLY_FIELDS: dict[str, type] = {
+    "ok": bool,
+    "error": str,
+    "traceback": str,
+    "timeout": bool,
+    "results": list,
+    "mutated": list,
+    "violations": list,
+    "patched": list,
+    "stdout_overflow": bool,
+    "defined": list,
+}
 
 
 def decode_reply(payload: bytes) -> dict[str, Any]:

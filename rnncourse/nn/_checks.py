@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from torch import Tensor
 
-
-def _shape(t: Tensor) -> str:
-    return "(" + ", ".join(str(s) for s in t.shape) + ("," if t.dim() == 1 else "") + ")"
+from rnncourse._validation import fmt_shape
 
 
 def check_tensor(name: str, value: object) -> Tensor:
@@ -37,21 +35,22 @@ def check_shape(
 ) -> None:
     """``t.shape`` must equal ``expected``; ``symbols`` spells it, e.g. ``"(L*dirs, N, H)"``."""
     if tuple(t.shape) != tuple(expected):
-        numbers = "(" + ", ".join(map(str, expected)) + ("," if len(expected) == 1 else "") + ")"
-        raise ValueError(f"{name} must be {symbols} = {numbers}{when}, got {_shape(t)}")
+        numbers = fmt_shape(expected)
+        raise ValueError(f"{name} must be {symbols} = {numbers}{when}, got {fmt_shape(t.shape)}")
 
 
 def check_input(name: str, x: Tensor, input_size: int, dims: tuple[int, ...], symbols: str) -> None:
     """Rank in ``dims`` and last axis ``D = input_size``."""
     if x.dim() not in dims:
-        raise ValueError(f"{name} must be {symbols}, got a {x.dim()}-D tensor of shape {_shape(x)}")
+        raise ValueError(
+            f"{name} must be {symbols}, got a {x.dim()}-D tensor of shape {fmt_shape(x.shape)}"
+        )
     if x.shape[-1] != input_size:
         raise ValueError(
             f"{name} must have D = input_size = {input_size} features in its last axis "
-            f"{symbols}, got shape {_shape(x)}"
+            f"{symbols}, got shape {fmt_shape(x.shape)}"
         )
     if any(s == 0 for s in x.shape[:-1]):
         raise ValueError(
-            f"{name} must have at least one time step and one sequence, got {_shape(x)}"
+            f"{name} must have at least one time step and one sequence, got {fmt_shape(x.shape)}"
         )
-

@@ -17,17 +17,13 @@ and do the backward with the maths of the NumPy reference (``rnncourse.reference
 * the recurrent weight gradient is then ONE product over all time steps,
   ``dW_hh = dA^T @ H_prev`` with (kH, T·N) @ (T·N, H) (plus the ``h0`` term).
 
-For small batches (``N * H <=`` :data:`FEW_OPS_MAX_NH`) the LSTM goes further, because there its
-speed is the number of tensor operations and per-step tensor views (about 1 µs and 0.5 µs each
-at N = 1), not arithmetic: its forward is
-:func:`rnncourse.nn.functional.lstm_sequence_into` (gate blocks internally in the order
-[o, i, f, g], 7 operations per step, results written into preallocated buffers), and its backward
-loop does 4 operations per step through a reused scratch buffer, the pre-activation gradients
-being rebuilt from the stored ``dh_t``, ``dc_t`` after each block.
-
-For large batches the LSTM also has a mixed-precision mode (``lowp``, chosen by the layers under
-``torch.autocast``): products in bfloat16/float16, gates and state in float32 (see
-:class:`LSTMFunction`).
+The LSTM's forward is :func:`rnncourse.nn.functional.lstm_sequence_into` (7 operations per step,
+gate blocks in torch's order [i, f, g, o], results written into preallocated buffers) for every
+batch size; its backward has one formulation (:func:`_local_derivatives`) and two loops, because
+at small batches (``N * H <=`` :data:`FEW_OPS_MAX_NH`) speed is the number of tensor operations
+and per-step views (about 1 µs and 0.5 µs each at N = 1) and at large ones it is arithmetic.
+Under ``torch.autocast`` the LSTM has a mixed-precision mode (products in bfloat16/float16,
+gates and state in float32), chosen in one place, :func:`rnncourse.nn._precision.product_dtype`.
 
 The input side (``x @ W_ih^T + b`` for all steps, one product) stays outside, under autograd, which
 also gives ``dx``, ``dW_ih`` and ``db`` as single products. Inputs ``xw`` are time-major (T, N, kH).
@@ -42,6 +38,7 @@ from torch.autograd.function import FunctionCtx, once_differentiable
 
 from rnncourse.nn import functional as Fn
 from rnncourse.nn._scan import make_step, scan
+from rnncourse.reference.cells import RECORDED
 
 #: Target size (in numbers) of the per-block temporaries of the backward passes.
 BLOCK_ELEMENTS = 1 << 16
@@ -89,270 +86,222 @@ def _block(steps: list[Tensor], s: int, e: int) -> Tensor:
     return steps[s].unsqueeze(0) if e - s == 1 else torch.stack(steps[s:e])
 
 
-def _prev_list(S: list[Tensor], s0: Tensor, s: int, e: int, reverse: bool) -> list[Tensor]:
-    """Per-step states entering steps ``s..e-1`` (see :func:`_prev_block`)."""
-    T = len(S)
-    if reverse:
-        return [S[t + 1] if t + 1 < T else s0 for t in range(s, e)]
-    return [S[t - 1] if t > 0 else s0 for t in range(s, e)]
-
-
-def _roll_blocks(X: Tensor, H: int, dim: int) -> Tensor:
-    """Public LSTM gate order [i, f, g, o] -> internal [o, i, f, g] (one block rolled to the front).
-
-    The internal order puts the three sigmoid gates side by side (forward) and the three blocks
-    scaled by ``dc`` side by side (backward), so each is one operation per step."""
-    return torch.roll(X, H, dim)
-
-
-class _LSTMFewOps(torch.autograd.Function):
-    """The LSTM Function for small batches (see :class:`LSTMFunction`): as few tensor operations
-    and per-step views as possible. Internally the gate blocks are kept in the order [o, i, f, g]
-    (see :func:`rnncourse.nn.functional.lstm_sequence_into`); parameters and gradients are in
-    the public order.
-    """
-
-    @staticmethod
-    def forward(ctx: FunctionCtx, xw, h0, c0, W_hh, reverse, sink):  # type: ignore[override]
-        T, N, G = xw.shape
-        H = G // 4
-        A = _roll_blocks(xw, H, 2)  # a fresh copy: the gates are written into it
-        C, Hs = xw.new_empty(T, N, H), xw.new_empty(T, N, H)
-        W_T = _roll_blocks(W_hh, H, 0).t().contiguous()  # (H, 4H), columns [o, i, f, g]
-        order = range(T - 1, -1, -1) if reverse else range(T)
-        Fn.lstm_sequence_into(A, h0, c0, W_T, C, Hs, order)
-        if sink is not None:
-            o, i, f, g = A.view(T, N, 4, H).unbind(2)
-            sink.append(dict(zip(Fn.GATE_NAMES["lstm"], (i, f, g, o, C, Hs), strict=True)))
-        ctx.reverse = reverse
-        ctx.save_for_backward(h0, c0, W_hh, A, C, Hs)
-        last = order[-1]
-        return Hs, Hs[last].clone(), C[last].clone()
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx: FunctionCtx, dHs, dh_n, dc_n):  # type: ignore[override]
-        h0, c0, W_hh, A, C, Hs = ctx.saved_tensors
-        reverse = ctx.reverse
-        T, N, H = Hs.shape
-        W = _roll_blocks(W_hh, H, 0).contiguous()  # (4H, H), rows [o, i, f, g]
-        # Slot k of DH holds dh_t for t = k - off; the extra slot receives dh0 (the gradient
-        # flowing out of the first step). DH starts as the output gradient and the loop adds
-        # da_t Wh^T to the previous step's slot in place.
-        off = 0 if reverse else 1
-        DH = Hs.new_zeros(T + 1, N, 1, H)
-        DH[off : off + T, :, 0] = dHs
-        first = 0 if reverse else T - 1  # the first step the backward visits
-        DH[first + off, :, 0] += dh_n
-        DC = Hs.new_empty(T, N, 1, H)  # dc_t (totals)
-        DH3, DH2, DC3 = DH.unbind(0), DH.squeeze(2).unbind(0), DC.unbind(0)
-        # Each per-step view costs about one elementwise operation at N = 1, so the loop touches
-        # as few as possible; the rest goes through the reused scratch
-        # S = [dh ⊙ K, da_o, da_i, da_f, da_g, dc ⊙ Γf], and dA is rebuilt after each block.
-        S = Hs.new_empty(N, 6, H)
-        S2, S_ifgf, S_da = S[:, 0:2], S[:, 2:], S.view(N, 6 * H)[:, H : 5 * H]
-        SK, S_dcf = S[:, 0:1], S[:, 5:6]
-        S_dcf.copy_(dc_n.unsqueeze(1))  # dc arriving from after the last step
-        dxw = Hs.new_empty(T, N, 4, H)  # [i, f, g, o], the public order
-        step = 1 if reverse else -1
-        mul, add = torch.mul, torch.add
-        for s, e in _blocks(T, N * 6 * H, reverse):
-            P = _local_derivatives(A, C, c0, s, e, reverse)
-            per_step = zip(
-                DH3[s + off : e + off][::step],  # dh_t
-                P[:, :, 0:2].unbind(0)[::step],  # [K_t, P_o]
-                DC3[s:e][::step],  # dc_t
-                P[:, :, 2:].unbind(0)[::step],  # [P_i, P_f, P_g, Γf_t]
-                DH2[s + 1 - off : e + 1 - off][::step],  # dh_{t-1} (dh_{t+1} if reverse)
-                strict=True,
-            )
-            for dh_t, pk_t, dc_t, pifgf_t, dh_prev in per_step:
-                mul(dh_t, pk_t, out=S2)  # [dh ⊙ K, da_o = dh ⊙ P_o]
-                add(SK, S_dcf, out=dc_t)  # dc_t = dh_t ⊙ K_t + dc_{t+1} ⊙ Γf_{t+1}
-                mul(dc_t, pifgf_t, out=S_ifgf)  # [da_i, da_f, da_g, dc_t ⊙ Γf_t]
-                dh_prev.addmm_(S_da, W)  # dh_{t-1} += da_t Wh^T (one product per step)
-            # The pre-activation gradients of the block, vectorised over its steps.
-            mul(DH[s + off : e + off], P[:, :, 1:2], out=dxw[s:e, :, 3:4])
-            mul(DC[s:e], P[:, :, 2:5], out=dxw[s:e, :, 0:3])
-        dh0 = DH[T if reverse else 0, :, 0]
-        dc0 = S_dcf[:, 0].clone()
-        dxw = dxw.view(T, N, 4 * H)
-        dW_hh = _recurrent_weight_grad(dxw, Hs, h0, reverse) if ctx.needs_input_grad[3] else None
-        return dxw, dh0, dc0, dW_hh, None, None
-
-
-def _local_derivatives(A: Tensor, C: Tensor, c0: Tensor, s: int, e: int, reverse: bool) -> Tensor:
+def _local_derivatives(S: Tensor, C: Tensor, c0: Tensor, s: int, e: int, reverse: bool) -> Tensor:
     """Per-step factors of the LSTM backward for steps ``s..e-1`` (independent of the gradient).
 
-    With ``dc_t = dh_t ⊙ K_t + dc_{t+1} ⊙ Γf_{t+1}``, ``K = Γo ⊙ (1 - tanh²c_t)``, the
-    pre-activation gradients are ``da_o = dh ⊙ tanh(c_t) σ'(a_o)`` and
-    ``[da_i, da_f, da_g] = dc ⊙ [c̃ σ'(a_i), c_{t-1} σ'(a_f), Γi tanh'(a_g)]``.
+    From ``S = [Γi, Γf, σ(2 a_g), Γo]`` (so ``c̃ = 2σ(2 a_g) - 1``) and the cell states: with
+    ``dc_t = dh_t ⊙ K_t + dc_{t+1} ⊙ Γf_{t+1}``, ``K = Γo ⊙ (1 - tanh²c_t)``, the pre-activation
+    gradients in torch's block order are
+    ``[da_i, da_f, da_g, da_o] = [dc ⊙ P_i, dc ⊙ P_f, dc ⊙ P_g, dh ⊙ P_o]`` with
+    ``P_i = c̃ σ'(a_i)``, ``P_f = c_{t-1} σ'(a_f)``, ``P_g = Γi (1 - c̃²)`` and
+    ``P_o = tanh(c_t) σ'(a_o)``.
 
     Returns
     -------
     P : Tensor, (e - s, N, 6, H)
-        ``[K, P_o, P_i, P_f, P_g, Γf]`` per step (``Γf_t`` carries ``dc_t`` to ``dc_{t-1}``).
+        ``[Γf, P_i, P_f, P_g, P_o, K]`` per step, in this order so that each backward loop reads
+        the factors it multiplies together as one slice.
     """
-    T, N, _ = A.shape
+    T, N, _ = S.shape
     H = C.shape[-1]
-    gates = A.view(T, N, 4, H)[s:e]
-    o, i, f, g = gates.unbind(2)
+    i, f, sg, o = S.view(T, N, 4, H)[s:e].unbind(2)
+    g = 2 * sg - 1  # c̃_t = tanh(a_g) = 2σ(2 a_g) - 1
     tc, c_prev = torch.tanh(C[s:e]), _prev_block(C, c0, s, e, reverse)
-    dsig = gates[:, :, :3] * (1 - gates[:, :, :3])  # σ' of o, i, f from the gates themselves
-    P = A.new_empty(e - s, N, 6, H)
-    torch.mul(o, 1 - tc * tc, out=P[:, :, 0])
-    torch.mul(tc, dsig[:, :, 0], out=P[:, :, 1])
-    torch.mul(g, dsig[:, :, 1], out=P[:, :, 2])
-    torch.mul(c_prev, dsig[:, :, 2], out=P[:, :, 3])
-    torch.mul(i, 1 - g * g, out=P[:, :, 4])
-    P[:, :, 5] = f
+    P = S.new_empty(e - s, N, 6, H)
+    P[:, :, 0] = f
+    torch.mul(g, i * (1 - i), out=P[:, :, 1])
+    torch.mul(c_prev, f * (1 - f), out=P[:, :, 2])
+    torch.mul(i, 1 - g * g, out=P[:, :, 3])
+    torch.mul(tc, o * (1 - o), out=P[:, :, 4])
+    torch.mul(o, 1 - tc * tc, out=P[:, :, 5])
     return P
 
 
-class _LSTMPerStep(torch.autograd.Function):
-    """The LSTM Function for large batches (see :class:`LSTMFunction`): per step one product and
-    :func:`rnncourse.nn.functional.lstm_step_into` writing into time-major buffers (contiguous
-    per step), the backward block by block. ``lowp`` selects mixed precision."""
-
-    @staticmethod
-    def forward(ctx: FunctionCtx, xw, h0, c0, W_hh, reverse, sink, lowp=None):  # type: ignore[override]
-        T, N, G = xw.shape
-        H = G // 4
-        W_T = W_hh.t().to(lowp or W_hh.dtype).contiguous()  # (H, 4H): faster than a t() view
-        S = h0.new_empty(T, N, 4 * H)  # [Γi, Γf, σ(2 a_g), Γo] per step
-        Gc, C, TC, Hs = (h0.new_empty(T, N, H) for _ in range(4))  # c̃, c, tanh(c), h
-        order = range(T - 1, -1, -1) if reverse else range(T)
-        h, c = h0, c0
-        for t in order:
-            a = torch.addmm(xw[t], h if lowp is None else h.to(lowp), W_T)
-            Fn.lstm_step_into(a if lowp is None else a.float(), c, S[t], Gc[t], C[t], TC[t], Hs[t])
-            h, c = Hs[t], C[t]
-        if sink is not None:
-            i, f, _, o = S.chunk(4, 2)
-            gates = (i, f, Gc, o, C, Hs)
-            sink.append(dict(zip(Fn.GATE_NAMES["lstm"], gates, strict=True)))
-        ctx.reverse, ctx.lowp = reverse, lowp
-        ctx.save_for_backward(h0, c0, W_hh, Hs, S, Gc, C, TC)
-        return Hs, h.clone(), c.clone()
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx: FunctionCtx, dHs, dh_n, dc_n):  # type: ignore[override]
-        h0, c0, W_hh, Hs, S, Gc, C, TC = ctx.saved_tensors
-        reverse, lowp = ctx.reverse, ctx.lowp
-        T, N, H = Hs.shape
-        # Mixed precision: dA and the recurrent products in ``lowp``; dh, dc and the local
-        # derivatives stay float32 (as the forward's state does).
-        W = W_hh if lowp is None else W_hh.to(lowp)
-        dA = Hs.new_empty(T, N, 4 * H, dtype=lowp or Hs.dtype)
-        dA_t, dHs_t = dA.unbind(0), dHs.unbind(0)
-        back = 1 if reverse else -1
-        dh = dHs_t[T - 1 if not reverse else 0] + dh_n
-        dc = dc_n
-        for s, e in _blocks(T, N * 4 * H, reverse):
-            K, P = _lstm_local(S, Gc, C, TC, Hs, c0, s, e, reverse)
-            K, P, Fs = K.unbind(0), P.unbind(0), S[s:e, :, H : 2 * H].unbind(0)
-            for j in _steps(s, e, reverse):
-                t = s + j
-                dc = torch.addcmul(dc, dh, K[j])  # dc_t = dh_t ⊙ K_t + dc from step t+1
-                # da_t = [dc_t, dc_t, dc_t, dh_t] ⊙ P_t
-                if lowp is None:
-                    da = torch.cat([dc, dc, dc, dh], dim=1, out=dA_t[t]).mul_(P[j])
-                else:  # computed in float32, rounded once when written
-                    da = torch.mul(torch.cat([dc, dc, dc, dh], dim=1), P[j], out=dA_t[t])
-                dc = dc * Fs[j]  # dc_{t-1} = dc_t ⊙ Γf
-                tp = t + back
-                # dh_{t-1} = dh from the output at t-1 + da_t Wh^T (one product per step)
-                if lowp is not None:
-                    dh = torch.mm(da, W).float()
-                    dh = dh.add_(dHs_t[tp]) if 0 <= tp < T else dh
-                else:
-                    dh = torch.addmm(dHs_t[tp], da, W) if 0 <= tp < T else torch.mm(da, W)
-        dW_hh = None
-        if ctx.needs_input_grad[3]:
-            Hl, h0l = (Hs, h0) if lowp is None else (Hs.to(lowp), h0.to(lowp))
-            dW_hh = _recurrent_weight_grad(dA, Hl, h0l, reverse).to(W_hh.dtype)
-        return dA, dh, dc, dW_hh, None, None, None
-
-
-def _lstm_local(S, Gc, C, TC, Hs, c0, s: int, e: int, reverse: bool) -> tuple[Tensor, Tensor]:
-    """The gradient-independent factors of the LSTM backward for steps ``s..e-1``, from the
-    buffers of :class:`_LSTMPerStep` (``S = [Γi, Γf, σ(2 a_g), Γo]``).
-
-    Returns
-    -------
-    K : Tensor, (e - s, N, H)
-        ``Γo ⊙ (1 - tanh² c_t) = Γo - h_t ⊙ tanh(c_t)``: ``dc_t`` gains ``dh_t ⊙ K_t``.
-    P : Tensor, (e - s, N, 4H)
-        ``[c̃ σ'(a_i), c_{t-1} σ'(a_f), Γi tanh'(a_g), tanh(c_t) σ'(a_o)]``, so that
-        ``da_t = [dc_t, dc_t, dc_t, dh_t] ⊙ P_t``; with ``σ' = S(1 - S)`` for every block and
-        ``tanh'(a_g) = 1 - c̃² = 4 σ'(2 a_g)``.
-    """
-    H = C.shape[-1]
-    Sb = S[s:e]
-    K = torch.addcmul(Sb[:, :, 3 * H :], Hs[s:e], TC[s:e], value=-1)
-    D = torch.addcmul(Sb, Sb, Sb, value=-1)  # S(1 - S)
-    c_prev = _prev_block(C, c0, s, e, reverse)
-    P = torch.cat([Gc[s:e], c_prev, Sb[:, :, :H], TC[s:e]], dim=2).mul_(D)
-    P[:, :, 2 * H : 3 * H].mul_(4)
-    return K, P
-
-
-#: Largest ``N * H`` (numbers in one state) for which the LSTM uses :class:`_LSTMFewOps`.
-#: Measured fwd+bwd (float32, CPU, 1 thread, T=200), time of _LSTMFewOps / _LSTMPerStep:
+#: Largest ``N * H`` (numbers in one state) for which the LSTM backward uses the few-operations
+#: loop (:func:`_backward_few_ops`); larger batches use :func:`_backward_per_step`.
+#: Measured fwd+bwd (float32, CPU, 1 thread, T=200), time of few-ops / per-step loops:
 #: N×H = 1×128: 0.60, 4×128: 0.78, 2×256: 0.86, 8×128: 0.93, 4×256: 0.90, 16×128: 1.11,
 #: 32×128: 1.27, 64×256: 1.23. Once arithmetic dominates, the in-place writes into strided
 #: (T, N, 4H) buffers and the extra passes over them cost more than the saved calls.
 FEW_OPS_MAX_NH = 1024
 
 
-class LSTMFunction:
-    """``(Hs, h_n, c_n) = LSTMFunction.apply(xw, h0, c0, W_hh, reverse, sink)``.
+class LSTMFunction(torch.autograd.Function):
+    """``(Hs, h_n, c_n, gates) = LSTMFunction.apply(xw, h0, c0, W_hh, reverse, record, lowp)``.
 
-    ``xw`` (T, N, 4H) is ``x W_ih^T + b_ih + b_hh``; ``sink`` is None or a list that receives
-    the time-major stacked gates ``{"i", "f", "g", "o", "c", "h"}`` (the GateRecorder hook).
-    Both implementations run the same equations with the same backward maths; which one is
-    faster depends on the batch, so this picks by ``N * H`` (:data:`FEW_OPS_MAX_NH`).
+    ``xw`` (T, N, 4H) is ``x W_ih^T + b_ih + b_hh``, blocks in torch's order [i, f, g, o];
+    ``gates`` is None, or with ``record`` the time-major stacked gates
+    ``{"i", "f", "g", "o", "c", "h"}`` for :class:`~rnncourse.nn.GateRecorder` (an output that
+    autograd passes through, as it is not a tensor).
 
-    ``lowp`` (bfloat16 or float16, from ``torch.autocast``) selects mixed precision: ``xw`` is
-    in that dtype, the per-step products and ``dW_hh`` run in it, while gates, ``c_t``, ``h_t``
-    and ``dh``, ``dc`` stay float32; ``dxw`` comes back in ``lowp``. Only the per-step
-    implementation has this mode (where arithmetic dominates, which is where it pays).
+    The forward is :func:`rnncourse.nn.functional.lstm_sequence_into`. The backward has one
+    formulation (:func:`_local_derivatives`, then one recurrent product per step) run by one of two
+    loops, chosen by ``N * H`` (:data:`FEW_OPS_MAX_NH`): where a step costs per tensor operation
+    (small batches) :func:`_backward_few_ops`, where it costs per number :func:`_backward_per_step`.
+
+    ``lowp`` (bfloat16 or float16, from ``torch.autocast``, see
+    :func:`rnncourse.nn._precision.product_dtype`) selects mixed precision: ``xw`` is in that
+    dtype, the per-step products and ``dW_hh`` run in it, while gates, ``c_t``, ``h_t`` and
+    ``dh``, ``dc`` stay float32; ``dxw`` comes back in ``lowp``.
     """
 
     @staticmethod
-    def apply(xw, h0, c0, W_hh, reverse, sink, lowp=None):
-        if lowp is not None:
-            return _LSTMPerStep.apply(xw, h0, c0, W_hh, reverse, sink, lowp)
-        small = xw.shape[1] * h0.shape[-1] <= FEW_OPS_MAX_NH
-        fn = _LSTMFewOps if small else _LSTMPerStep
-        return fn.apply(xw, h0, c0, W_hh, reverse, sink)
+    def forward(ctx: FunctionCtx, xw, h0, c0, W_hh, reverse, record, lowp=None):  # type: ignore[override]
+        T, N, G = xw.shape
+        H = G // 4
+        # Doubling the g columns lets ONE sigmoid give every gate (tanh(a) = 2σ(2a) - 1).
+        S = xw.to(h0.dtype, copy=True)
+        S.view(T, N, 4, H)[:, :, 2].mul_(2)
+        W_T = W_hh.t().clone(memory_format=torch.contiguous_format)  # a copy even for H = 1
+        W_T[:, 2 * H : 3 * H].mul_(2)
+        C, Hs = h0.new_empty(T, N, H), h0.new_empty(T, N, H)
+        order = range(T - 1, -1, -1) if reverse else range(T)
+        Fn.lstm_sequence_into(S, h0, c0, W_T if lowp is None else W_T.to(lowp), C, Hs, order, lowp)
+        gates = None
+        if record:
+            i, f, sg, o = S.view(T, N, 4, H).unbind(2)
+            gates = dict(zip(RECORDED["lstm"], (i, f, 2 * sg - 1, o, C, Hs), strict=True))
+        ctx.reverse, ctx.lowp = reverse, lowp
+        ctx.save_for_backward(h0, c0, W_hh, S, C, Hs)
+        last = order[-1]
+        return Hs, Hs[last].clone(), C[last].clone(), gates
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: FunctionCtx, dHs, dh_n, dc_n, _gates):  # type: ignore[override]
+        h0, c0, W_hh, S, C, Hs = ctx.saved_tensors
+        W_hh = W_hh.detach()  # ops on a tensor that requires grad cost more, even in backward
+        N, H = h0.shape
+        if ctx.lowp is None and N * H <= FEW_OPS_MAX_NH:
+            dxw, dh0, dc0 = _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, C, ctx.reverse)
+        else:
+            dxw, dh0, dc0 = _backward_per_step(
+                dHs, dh_n, dc_n, c0, W_hh, S, C, ctx.reverse, ctx.lowp
+            )
+        dW_hh = None
+        if ctx.needs_input_grad[3]:
+            Hl, h0l = (Hs, h0) if ctx.lowp is None else (Hs.to(ctx.lowp), h0.to(ctx.lowp))
+            dW_hh = _recurrent_weight_grad(dxw, Hl, h0l, ctx.reverse).to(W_hh.dtype)
+        return dxw, dh0, dc0, dW_hh, None, None, None
+
+
+def _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool):
+    """The LSTM backward loop for small batches: 4 tensor operations and 5 views per step.
+
+    Each per-step view costs about one elementwise operation at N = 1, so the loop touches as few
+    as possible: ``dh_t`` and ``dc_t`` live in (T, ...) buffers, everything else goes through one
+    reused scratch ``R = [dc ⊙ Γf, da_i, da_f, da_g, da_o, dh ⊙ K]`` whose middle is the step's
+    ``da`` in torch's order, and ``dxw`` is rebuilt from the buffers after each block.
+
+    Returns
+    -------
+    dxw : Tensor, (T, N, 4H)
+    dh0, dc0 : Tensor, (N, H)
+    """
+    T, N, H = C.shape
+    # Slot k of DH holds dh_t for t = k - off; the extra slot receives dh0 (the gradient flowing
+    # out of the first step). DH starts as the output gradient and the loop adds da_t Wh^T to the
+    # previous step's slot in place.
+    off = 0 if reverse else 1
+    DH = C.new_zeros(T + 1, N, 1, H)
+    DH[off : off + T, :, 0] = dHs
+    DH[(0 if reverse else T - 1) + off, :, 0] += dh_n  # at the first step the backward visits
+    DC = C.new_empty(T, N, 1, H)  # dc_t (totals)
+    DH3, DH2, DC3 = DH.unbind(0), DH.squeeze(2).unbind(0), DC.unbind(0)
+    R = C.new_empty(N, 6, H)
+    R_dcf, R_fifg, R_ok, R_k = R[:, 0:1], R[:, 0:4], R[:, 4:6], R[:, 5:6]
+    R_da = R.view(N, 6 * H)[:, H : 5 * H]
+    R_dcf.copy_(dc_n.unsqueeze(1))  # dc arriving from after the last step
+    dxw = C.new_empty(T, N, 4, H)
+    step = 1 if reverse else -1
+    mul, add = torch.mul, torch.add
+    for s, e in _blocks(T, N * 6 * H, reverse):
+        P = _local_derivatives(S, C, c0, s, e, reverse)
+        per_step = zip(
+            DH3[s + off : e + off][::step],  # dh_t
+            P[:, :, 4:6].unbind(0)[::step],  # [P_o, K_t]
+            DC3[s:e][::step],  # dc_t
+            P[:, :, 0:4].unbind(0)[::step],  # [Γf_t, P_i, P_f, P_g]
+            DH2[s + 1 - off : e + 1 - off][::step],  # dh_{t-1} (dh_{t+1} if reverse)
+            strict=True,
+        )
+        for dh_t, pok_t, dc_t, fifg_t, dh_prev in per_step:
+            mul(dh_t, pok_t, out=R_ok)  # [da_o = dh ⊙ P_o, dh ⊙ K]
+            add(R_k, R_dcf, out=dc_t)  # dc_t = dh_t ⊙ K_t + dc_{t+1} ⊙ Γf_{t+1}
+            mul(dc_t, fifg_t, out=R_fifg)  # [dc_t ⊙ Γf_t, da_i, da_f, da_g]
+            dh_prev.addmm_(R_da, W_hh)  # dh_{t-1} += da_t Wh^T (one product per step)
+        # The pre-activation gradients of the block, vectorised over its steps.
+        mul(DC[s:e], P[:, :, 1:4], out=dxw[s:e, :, 0:3])
+        mul(DH[s + off : e + off], P[:, :, 4:5], out=dxw[s:e, :, 3:4])
+    dh0 = DH[T if reverse else 0, :, 0]
+    return dxw.view(T, N, 4 * H), dh0, R_dcf[:, 0].clone()
+
+
+def _backward_per_step(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None):
+    """The LSTM backward loop for large batches: ``da_t`` written straight into a (T, N, 4H)
+    buffer, in ``lowp`` for mixed precision (``dh``, ``dc`` and the factors stay float32).
+
+    Returns
+    -------
+    dxw : Tensor, (T, N, 4H)
+    dh0, dc0 : Tensor, (N, H)
+    """
+    T, N, H = C.shape
+    W = W_hh if lowp is None else W_hh.to(lowp)
+    dA = C.new_empty(T, N, 4 * H, dtype=lowp or C.dtype)
+    dA_t, dHs_t = dA.unbind(0), dHs.unbind(0)
+    back = 1 if reverse else -1
+    dh = dHs_t[0 if reverse else T - 1] + dh_n
+    dc = dc_n
+    for s, e in _blocks(T, N * 6 * H, reverse):
+        P = _local_derivatives(S, C, c0, s, e, reverse)
+        F, P4, K = P[:, :, 0].unbind(0), P[:, :, 1:5].unbind(0), P[:, :, 5].unbind(0)
+        for j in _steps(s, e, reverse):
+            t = s + j
+            dc = torch.addcmul(dc, dh, K[j])  # dc_t = dh_t ⊙ K_t + dc from step t+1
+            # da_t = [dc_t, dc_t, dc_t, dh_t] ⊙ [P_i, P_f, P_g, P_o]
+            if lowp is None:
+                da = torch.cat([dc, dc, dc, dh], dim=1, out=dA_t[t])
+                da.view(N, 4, H).mul_(P4[j])
+            else:  # computed in float32, rounded once when written
+                da = dA_t[t]
+                torch.mul(torch.stack([dc, dc, dc, dh], dim=1), P4[j], out=da.view(N, 4, H))
+            dc = dc * F[j]  # dc_{t-1} = dc_t ⊙ Γf_t
+            tp = t + back
+            # dh_{t-1} = dh from the output at t-1 + da_t Wh^T (one product per step)
+            if lowp is not None:
+                dh = torch.mm(da, W).float()
+                dh = dh.add_(dHs_t[tp]) if 0 <= tp < T else dh
+            else:
+                dh = torch.addmm(dHs_t[tp], da, W) if 0 <= tp < T else torch.mm(da, W)
+    return dA, dh, dc
 
 
 class GRUFunction(torch.autograd.Function):
-    """``(Hs, h_n) = GRUFunction.apply(xw, h0, W_hh, b_hh, reverse, sink)``.
+    """``(Hs, h_n, gates) = GRUFunction.apply(xw, h0, W_hh, b_hh, reverse, record)``.
 
     ``xw`` = x W_ih^T + b_ih (the hidden-side bias stays separate).
     """
 
     @staticmethod
-    def forward(ctx: FunctionCtx, xw, h0, W_hh, b_hh, reverse, sink):  # type: ignore[override]
+    def forward(ctx: FunctionCtx, xw, h0, W_hh, b_hh, reverse, record):  # type: ignore[override]
         outs, h_n, _, gates = scan(
             make_step("gru", W_hh, b_hh), xw.unbind(0), h0, None, reverse=reverse, keep_gates=True
         )
         Hs = torch.stack(outs)
-        if sink is not None:
-            sink.append(dict(zip(Fn.GATE_NAMES["gru"], (*_stack_gates(gates), Hs), strict=True)))
+        recorded = None
+        if record:
+            recorded = dict(zip(RECORDED["gru"], (*_stack_gates(gates), Hs), strict=True))
         ctx.gates = [list(col) for col in zip(*gates, strict=True)]  # r, z, n per step
         ctx.reverse = reverse
         ctx.has_bias = b_hh is not None
         saved_b = b_hh if b_hh is not None else W_hh.new_empty(0)
         ctx.save_for_backward(h0, W_hh, saved_b, Hs)
-        return Hs, h_n
+        return Hs, h_n, recorded
 
     @staticmethod
     @once_differentiable
-    def backward(ctx: FunctionCtx, dHs, dh_n):  # type: ignore[override]
+    def backward(ctx: FunctionCtx, dHs, dh_n, _gates):  # type: ignore[override]
         h0, W_hh, b_hh, Hs = ctx.saved_tensors
         R, Z, Nn = ctx.gates
         reverse = ctx.reverse
@@ -390,23 +339,21 @@ class GRUFunction(torch.autograd.Function):
 
 
 class RNNFunction(torch.autograd.Function):
-    """``(Hs, h_n) = RNNFunction.apply(xw, h0, W_hh, nonlinearity, reverse, sink)``."""
+    """``(Hs, h_n, gates) = RNNFunction.apply(xw, h0, W_hh, nonlinearity, reverse, record)``."""
 
     @staticmethod
-    def forward(ctx: FunctionCtx, xw, h0, W_hh, nonlinearity, reverse, sink):  # type: ignore[override]
+    def forward(ctx: FunctionCtx, xw, h0, W_hh, nonlinearity, reverse, record):  # type: ignore[override]
         step = make_step("rnn", W_hh, nonlinearity=nonlinearity)
-        keep = sink is not None
-        outs, h_n, _, gates = scan(step, xw.unbind(0), h0, None, reverse=reverse, keep_gates=keep)
+        outs, h_n, _, gates = scan(step, xw.unbind(0), h0, None, reverse=reverse, keep_gates=record)
         Hs = torch.stack(outs)
-        if sink is not None:
-            sink.append({"pre": _stack_gates(gates)[0], "h": Hs})
+        recorded = {"pre": _stack_gates(gates)[0], "h": Hs} if record else None
         ctx.reverse, ctx.relu = reverse, nonlinearity == "relu"
         ctx.save_for_backward(h0, W_hh, Hs)
-        return Hs, h_n
+        return Hs, h_n, recorded
 
     @staticmethod
     @once_differentiable
-    def backward(ctx: FunctionCtx, dHs, dh_n):  # type: ignore[override]
+    def backward(ctx: FunctionCtx, dHs, dh_n, _gates):  # type: ignore[override]
         h0, W_hh, Hs = ctx.saved_tensors
         reverse = ctx.reverse
         T, N, H = Hs.shape

@@ -13,7 +13,7 @@ from torch import Tensor, nn
 
 from rnncourse.nn import _checks
 from rnncourse.nn import functional as Fn
-from rnncourse.nn.functional import GATE_NAMES
+from rnncourse.reference.cells import RECORDED
 
 
 class RNNCellBase(nn.Module):
@@ -98,8 +98,10 @@ class RNNCellBase(nn.Module):
         if not self._gate_recorders:
             return
         values = (*gates, *(() if c is None else (c,)), h)
-        out = {k: v.detach().unsqueeze(1).clone() for k, v in zip(GATE_NAMES[self.kind], values,
-                                                                    strict=True)}
+        out = {
+            k: v.detach().unsqueeze(1).clone()
+            for k, v in zip(RECORDED[self.kind], values, strict=True)
+        }
         for rec in self._gate_recorders:
             rec._begin_call(self)
             rec._add(self, 0, 0, out)
@@ -183,7 +185,8 @@ class LSTMCell(RNNCellBase):
     peephole : bool
         Diagonal peepholes ``weight_peephole`` (3H,) = [p_i, p_f, p_o]. Not in torch.nn.
     coupled : bool
-        ``Γf = 1 - Γi``, gate blocks [i, g, o] (weights (3H, ·)). Not in torch.nn.
+        ``Γi = 1 - Γf`` (the notes' form), gate blocks [f, g, o] (weights (3H, ·)). Not in
+        torch.nn.
     """
 
     def __init__(
@@ -202,8 +205,9 @@ class LSTMCell(RNNCellBase):
         super().__init__("lstm", input_size, hidden_size, bias, 3 if coupled else 4, device, dtype)
         self.peephole, self.coupled = bool(peephole), bool(coupled)
         if peephole:
-            self.weight_peephole = nn.Parameter(torch.empty(3 * hidden_size, device=device,
-                                                            dtype=dtype))
+            self.weight_peephole = nn.Parameter(
+                torch.empty(3 * hidden_size, device=device, dtype=dtype)
+            )
         self.reset_parameters()
 
     def forward(self, input: Tensor, hx=None) -> tuple[Tensor, Tensor]:  # noqa: A002

@@ -1,7 +1,7 @@
 """Conversion between ``rnncourse.nn`` modules and the NumPy reference's parameter dicts.
 
 This is the ONE place where the two layouts meet. The gate order is the same everywhere (torch.nn's:
-LSTM [i, f, g, o], GRU [r, z, n], coupled LSTM [i, g, o]), so the only differences are:
+LSTM [i, f, g, o], GRU [r, z, n], coupled LSTM [f, g, o]), so the only differences are:
 
 ================  ===========================  =================================================
 reference         module (torch.nn names)      conversion
@@ -23,8 +23,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnncourse.nn._base import RNNBase
 from rnncourse.nn.cells import RNNCellBase
-from rnncourse.nn.layers import RNNBase
 
 
 def _params_of(module: nn.Module, layer: int, direction: int) -> dict[str, torch.Tensor | None]:

@@ -11,26 +11,17 @@ Conventions (row vectors, batch first inside a step; see the contract / chapter 
 * ``a_x`` is the input side of the pre-activation for this step, ``x_t Wx + b`` of shape (N, kH),
   computed for all time steps at once by the caller (one big matrix product).
 * ``W_hh_T`` is ``weight_hh.t()`` of shape (H, kH), so ``h_prev @ W_hh_T`` is ``h_{t-1} Wh``.
-* Gate blocks follow torch.nn's order: LSTM [i, f, g, o], GRU [r, z, n], coupled LSTM [i, g, o].
+* Gate blocks follow torch.nn's order: LSTM [i, f, g, o], GRU [r, z, n], coupled LSTM [f, g, o].
 
 Every step function returns ``(h, c, gates)`` where ``c`` is ``None`` for cells without a memory
-cell and ``gates`` is a tuple in the order of :data:`GATE_NAMES` (without ``"c"`` and ``"h"``).
+cell and ``gates`` is a tuple in the order of :data:`rnncourse.reference.cells.RECORDED` (without
+``"c"`` and ``"h"``).
 """
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor
-
-#: Names of the recorded quantities per cell kind, in recording order.
-GATE_NAMES: dict[str, tuple[str, ...]] = {
-    "rnn": ("pre", "h"),
-    "gru": ("r", "z", "n", "h"),
-    "lstm": ("i", "f", "g", "o", "c", "h"),
-}
-
-#: Number of gate blocks k in ``weight_ih`` (kH, D) per cell kind.
-NUM_BLOCKS = {"rnn": 1, "gru": 3, "lstm": 4, "lstm_coupled": 3}
 
 
 def rnn_step(
@@ -128,82 +119,58 @@ def lstm_step(
     return h, c, (i, f, g, o)
 
 
-def lstm_step_into(
-    a: Tensor, c_prev: Tensor, S: Tensor, G: Tensor, C: Tensor, TC: Tensor, Hh: Tensor
-) -> None:
-    """The gate equations of :func:`lstm_step` from the pre-activations, written into buffers.
-
-    Why a second form: it runs outside autograd (in :class:`~rnncourse.nn._fused.LSTMFunction`),
-    so it can work in place, and it computes every ``tanh`` as ``tanh(x) = 2σ(2x) - 1``: torch's
-    CPU ``tanh`` is several times slower than its ``sigmoid`` (measured: 25 µs against 8 µs for
-    64×256 numbers), and with the identity ONE sigmoid call covers all four gate blocks.
-
-    Parameters
-    ----------
-    a : Tensor, (N, 4H)
-        ``x_t Wx + h_{t-1} Wh + b``, blocks [i, f, g, o]; overwritten (the g block doubled).
-    c_prev : Tensor, (N, H)
-    S : Tensor, (N, 4H)
-        Out: ``[Γi, Γf, σ(2 a_g), Γo]``; the backward reads σ' = S(1 - S) from it.
-    G, C, TC, Hh : Tensor, (N, H)
-        Out: ``c̃_t = tanh(a_g)``, ``c_t``, ``tanh(c_t)``, ``h_t``.
-    """
-    H = c_prev.shape[-1]
-    a[:, 2 * H : 3 * H].mul_(2)
-    torch.sigmoid(a, out=S)  # Γi, Γf, σ(2 a_g), Γo in one call
-    i, f, sg, o = S.chunk(4, 1)
-    torch.mul(sg, 2, out=G).sub_(1)  # c̃_t = tanh(a_g) = 2σ(2 a_g) - 1
-    torch.mul(f, c_prev, out=C).addcmul_(i, G)  # c_t = Γf ⊙ c_{t-1} + Γi ⊙ c̃_t
-    torch.mul(C, 2, out=TC).sigmoid_().mul_(2).sub_(1)  # tanh(c_t)
-    torch.mul(o, TC, out=Hh)  # h_t = Γo ⊙ tanh(c_t)
-
-
 def lstm_sequence_into(
-    A: Tensor, h0: Tensor, c0: Tensor, W_T: Tensor, C: Tensor, Hs: Tensor, order: range
+    S: Tensor,
+    h0: Tensor,
+    c0: Tensor,
+    W_T: Tensor,
+    C: Tensor,
+    Hs: Tensor,
+    order: range,
+    lowp: torch.dtype | None = None,
 ) -> None:
     """The equations of :func:`lstm_step` over a whole sequence, written into preallocated buffers.
 
-    Why a second form: at batch size 1 the cost of a step is the number of tensor operations, not
-    arithmetic. Here the gate blocks are stored in the internal order **[o, i, f, g]** (the public
-    order rolled by one block), so the three sigmoid gates are one contiguous slice (one call) and
-    the candidate another; gates and ``c_t`` go straight into their slots of (T, ...) buffers and
-    ``h_t`` through one reused buffer (no per-step allocation; ``Hs`` is filled after the loop,
-    vectorised, with the same formula). Used by
-    :class:`~rnncourse.nn._fused.LSTMFunction`, whose backward reads the same buffers;
-    :class:`~rnncourse.nn.GateRecorder` records views of them.
+    Why a second form: it runs outside autograd (in :class:`~rnncourse.nn._fused.LSTMFunction`),
+    and at small batches the cost of a step is the number of tensor operations, not arithmetic.
+    So every gate comes from ONE sigmoid call, through ``tanh(a) = 2σ(2a) - 1``: the caller doubles
+    the g block of the pre-activations (of ``S`` and ``W_T``), the sigmoid then gives
+    ``[Γi, Γf, σ(2 a_g), Γo]``, and ``c_t = Γf ⊙ c_{t-1} + Γi ⊙ (2σ(2 a_g) - 1)``. Gates and
+    ``c_t`` go straight into their slots, ``h_t`` through one reused buffer (``Hs`` is filled
+    after the loop, vectorised, with the same formula). Gate blocks stay in torch's order.
 
     Parameters
     ----------
-    A : Tensor, (T, N, 4H)
-        In: ``x_t Wx + b`` per step, blocks [o, i, f, g]. Out (in place): the gate activations
-        ``[Γo, Γi, Γf, c̃_t]``.
+    S : Tensor, (T, N, 4H)
+        In: ``x_t Wx + b`` per step, blocks [i, f, g, o], the g block doubled. Out (in place):
+        ``[Γi, Γf, σ(2 a_g), Γo]``.
     h0, c0 : Tensor, (N, H)
     W_T : Tensor, (H, 4H)
-        ``Wh`` with its columns in the same [o, i, f, g] order.
+        ``Wh`` with its g columns doubled (in ``lowp`` for mixed precision).
     C, Hs : Tensor, (T, N, H)
         Out: ``c_t`` and ``h_t``.
     order : range
         ``range(T)``, or ``range(T - 1, -1, -1)`` for the backward direction.
+    lowp : torch.dtype, optional
+        Mixed precision: the recurrent product runs in this dtype, gates and states in ``S``'s.
     """
     T, N, H = Hs.shape
     step = 1 if order.step > 0 else -1  # per-step views in processing order (cheap tuple slices)
-    A4 = A.view(T, N, 4, H)
-    o, i, f, g = (A4[:, :, k].unbind(0)[::step] for k in range(4))
-    sig = A[:, :, : 3 * H].unbind(0)[::step]  # [o, i, f] of each step, one slice
-    # Each per-step view costs about half an elementwise operation at N = 1, so only the gates and
-    # c_t (which the recurrence needs) get one; h_t goes through one reused buffer and Hs is
-    # rebuilt after the loop with the same elementwise formula, vectorised over time.
-    per_step = zip(A.unbind(0)[::step], sig, o, i, f, g, C.unbind(0)[::step], strict=True)
-    h, c = h0.new_empty(N, H), c0
-    h.copy_(h0)
-    mul, tanh = torch.mul, torch.tanh
-    for a_t, sig_t, o_t, i_t, f_t, g_t, c_t in per_step:
-        a_t.addmm_(h, W_T)  # a_t = x_t Wx + b + h_{t-1} Wh
-        sig_t.sigmoid_()  # Γo, Γi, Γf = σ(a_o), σ(a_i), σ(a_f) in one call
-        g_t.tanh_()  # c̃_t = tanh(a_g)
-        c = mul(f_t, c, out=c_t).addcmul_(i_t, g_t)  # c_t = Γf ⊙ c_{t-1} + Γi ⊙ c̃_t
+    S4 = S.view(T, N, 4, H)
+    i, f, sg, o = (S4[:, :, k].unbind(0)[::step] for k in range(4))
+    per_step = zip(S.unbind(0)[::step], i, f, sg, o, C.unbind(0)[::step], strict=True)
+    h, c = h0.clone(), c0
+    mul, tanh = torch.mul, torch.tanh  # local names: at N = 1 even a lookup shows
+    for a_t, i_t, f_t, sg_t, o_t, c_t in per_step:
+        if lowp is None:
+            a_t.addmm_(h, W_T)  # a_t = x_t Wx + b + h_{t-1} Wh
+        else:
+            a_t.add_(torch.mm(h.to(lowp), W_T))
+        a_t.sigmoid_()  # Γi, Γf, σ(2 a_g), Γo in one call
+        # c_t = Γf ⊙ c_{t-1} + Γi ⊙ c̃_t with c̃_t = 2σ(2 a_g) - 1
+        c = mul(f_t, c, out=c_t).addcmul_(i_t, sg_t, value=2).sub_(i_t)
         tanh(c, out=h).mul_(o_t)  # h_t = Γo ⊙ tanh(c_t)
-    torch.mul(A4[:, :, 0], torch.tanh(C), out=Hs)  # every h_t again, for the output and backward
+    torch.mul(S4[:, :, 3], torch.tanh(C), out=Hs)  # every h_t again, for the output and backward
 
 
 def peephole_lstm_step(
@@ -241,7 +208,7 @@ def peephole_lstm_step(
 def coupled_lstm_step(
     a_x: Tensor, h_prev: Tensor, c_prev: Tensor, W_hh_T: Tensor
 ) -> tuple[Tensor, Tensor, tuple[Tensor, Tensor, Tensor, Tensor]]:
-    """LSTM step with coupled input and forget gates, ``Γf = 1 - Γi``; gate blocks [i, g, o].
+    """LSTM step with coupled gates in the notes' form, ``Γi = 1 - Γf``; gate blocks [f, g, o].
 
     Parameters
     ----------
@@ -253,14 +220,14 @@ def coupled_lstm_step(
     -------
     h, c : Tensor, (N, H)
     gates : tuple
-        ``(i, f, g, o)`` with ``f = 1 - i`` (recorded like the full LSTM).
+        ``(i, f, g, o)`` with ``i = 1 - f`` (recorded like the full LSTM).
     """
     a = torch.addmm(a_x, h_prev, W_hh_T)  # a_t = x_t Wx + h_{t-1} Wh + b
-    a_i, a_g, a_o = a.chunk(3, 1)
-    i = torch.sigmoid(a_i)  # Γi = σ(a_i)
-    f = 1.0 - i  # Γf = 1 - Γi (coupled)
+    a_f, a_g, a_o = a.chunk(3, 1)
+    f = torch.sigmoid(a_f)  # Γf = σ(a_f)
     g = torch.tanh(a_g)  # c̃_t = tanh(a_g)
     o = torch.sigmoid(a_o)  # Γo = σ(a_o)
+    i = 1.0 - f  # Γi = 1 - Γf (coupled)
     c = f * c_prev + i * g  # c_t = Γf ⊙ c_{t-1} + Γi ⊙ c̃_t
     h = o * torch.tanh(c)  # h_t = Γo ⊙ tanh(c_t)
     return h, c, (i, f, g, o)

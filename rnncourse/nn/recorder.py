@@ -23,8 +23,8 @@ from torch import Tensor, nn
 
 
 def _recordable() -> tuple[type, ...]:
+    from rnncourse.nn._base import RNNBase
     from rnncourse.nn.cells import RNNCellBase
-    from rnncourse.nn.layers import RNNBase
 
     return (RNNBase, RNNCellBase)
 
@@ -132,9 +132,7 @@ class GateRecorder:
         key = (layer, direction)
         if key not in calls[0]:
             have = sorted(calls[0])
-            raise ValueError(
-                f"(layer, direction) must be one of {have} for this module, got {key}"
-            )
+            raise ValueError(f"(layer, direction) must be one of {have} for this module, got {key}")
         parts = [c[key] for c in calls]
         if len(parts) == 1:
             return dict(parts[0])

@@ -1,20 +1,23 @@
-"""NumPy reference implementation of recurrent layers (CS231n-style ``*_forward``/``*_backward``).
+"""NumPy reference implementation of recurrent layers, written to be read beside the book.
+
+CS231n's layer API: every forward function returns ``(output, cache)`` and the matching backward
+function takes ``(dout, cache)`` and returns the gradients, always the same tuple. Each line of
+a step function is one equation of the book, in its symbols (``a = x @ Wx + h_prev @ Wh + b``;
+``c = f * c_prev + i * g``); a sequence function applies its step function T times
+(``forward_through_time``) and its backward walks the steps back (``backprop_through_time``).
+Speed is :mod:`rnncourse.nn`'s job. Needs NumPy alone.
 
 Conventions (shared with the whole package): batch-major row vectors, ``x`` is (N, T, D), hidden
-states (N, H) or (N, T, H); weights ``Wx`` (D, kH), ``Wh`` (H, kH), ``b`` (kH,) with k = 1, 3, 4
-for RNN, GRU, LSTM and gate blocks in torch.nn order (LSTM ``[i, f, g, o]``, GRU ``[r, z, n]``),
-so that ``Wx = weight_ih_l0.T`` and ``Wh = weight_hh_l0.T``. Every forward function returns
-``(output, cache)``; the matching backward function takes ``(dout, cache)``. Caches are opaque.
-Works in float64 and float32 (the output dtype follows the inputs).
-
-Arguments are validated once, at the public boundary (shapes in symbols and numbers, dtypes,
-caches); a wrong argument raises ``ValueError`` / ``TypeError`` naming it. Forward outputs are kept
-in the cache (no defensive copies, for speed): do not modify them in place before the backward
-pass.
+states (N, H) or (N, T, H); weights ``Wx`` (D, kH), ``Wh`` (H, kH), ``b`` (kH,) with the k gate
+blocks of :data:`rnncourse.reference.cells.BLOCKS` in torch.nn's order (LSTM ``[i, f, g, o]``,
+GRU ``[r, z, n]``), so that ``Wx = weight_ih_l0.T`` and ``Wh = weight_hh_l0.T``. Works in float64
+and float32 (the output dtype follows the inputs). Arguments are validated at every public
+function (shapes in symbols and numbers, dtypes, caches); a wrong argument raises ``ValueError``
+/ ``TypeError`` naming it.
 
 Modules: :mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`, :mod:`.lstm_variants`, :mod:`.layers`,
-:mod:`.bidirectional`, :mod:`.deep`, :mod:`.tbptt`, :mod:`.optim`, :mod:`.gradcheck`,
-:mod:`.sampling`, :mod:`.init`, :mod:`.attention` (soft attention, maintained separately).
+:mod:`.cells` (the cell table), :mod:`.bidirectional`, :mod:`.deep`, :mod:`.tbptt`, :mod:`.optim`,
+:mod:`.gradcheck`, :mod:`.sampling`, :mod:`.init`, :mod:`.attention` (maintained separately).
 """
 
 from rnncourse.reference.attention import (
@@ -73,20 +76,63 @@ from rnncourse.reference.sampling import make_rng, rnn_lm_loss, rnn_lm_step, sam
 from rnncourse.reference.tbptt import TBPTTChunk, chunk_slices, tbptt, tbptt_gradients
 
 __all__ = [
-    "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
-    "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
-    "gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward",
-    "peephole_lstm_step_forward", "peephole_lstm_step_backward", "peephole_lstm_forward",
-    "peephole_lstm_backward", "coupled_lstm_step_forward", "coupled_lstm_step_backward",
-    "coupled_lstm_forward", "coupled_lstm_backward",
-    "affine_forward", "affine_backward", "temporal_affine_forward", "temporal_affine_backward",
-    "temporal_softmax_loss", "sigmoid", "softmax", "log_softmax",
-    "bidirectional_forward", "bidirectional_backward", "deep_forward", "deep_backward",
-    "tbptt", "tbptt_gradients", "chunk_slices", "TBPTTChunk",
-    "sgd", "adagrad", "adam", "clip_by_value", "clip_by_global_norm", "global_norm",
-    "eval_numerical_gradient", "grad_check", "rel_error", "GradCheckError",
-    "sample", "sample_next", "rnn_lm_step", "rnn_lm_loss", "make_rng",
-    "init_rnn_params", "init_output_params", "init_deep_params",
-    "attention_forward", "attention_backward", "attention_scores",
-    "additive_attention_forward", "additive_attention_backward",
+    "rnn_step_forward",
+    "rnn_step_backward",
+    "rnn_forward",
+    "rnn_backward",
+    "lstm_step_forward",
+    "lstm_step_backward",
+    "lstm_forward",
+    "lstm_backward",
+    "gru_step_forward",
+    "gru_step_backward",
+    "gru_forward",
+    "gru_backward",
+    "peephole_lstm_step_forward",
+    "peephole_lstm_step_backward",
+    "peephole_lstm_forward",
+    "peephole_lstm_backward",
+    "coupled_lstm_step_forward",
+    "coupled_lstm_step_backward",
+    "coupled_lstm_forward",
+    "coupled_lstm_backward",
+    "affine_forward",
+    "affine_backward",
+    "temporal_affine_forward",
+    "temporal_affine_backward",
+    "temporal_softmax_loss",
+    "sigmoid",
+    "softmax",
+    "log_softmax",
+    "bidirectional_forward",
+    "bidirectional_backward",
+    "deep_forward",
+    "deep_backward",
+    "tbptt",
+    "tbptt_gradients",
+    "chunk_slices",
+    "TBPTTChunk",
+    "sgd",
+    "adagrad",
+    "adam",
+    "clip_by_value",
+    "clip_by_global_norm",
+    "global_norm",
+    "eval_numerical_gradient",
+    "grad_check",
+    "rel_error",
+    "GradCheckError",
+    "sample",
+    "sample_next",
+    "rnn_lm_step",
+    "rnn_lm_loss",
+    "make_rng",
+    "init_rnn_params",
+    "init_output_params",
+    "init_deep_params",
+    "attention_forward",
+    "attention_backward",
+    "attention_scores",
+    "additive_attention_forward",
+    "additive_attention_backward",
 ]

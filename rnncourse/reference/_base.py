@@ -1,8 +1,8 @@
-"""Internal pieces shared by the reference modules: cache base class, dtype and parameter checks."""
+"""Pieces shared by the reference modules: the cache record, the argument checks, the BPTT loop."""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -11,27 +11,36 @@ from rnncourse._validation import Dims, check_cache, check_float_array
 
 
 class Cache:
-    """Opaque record a forward function keeps for its backward function.
+    """What a forward function keeps for its backward function.
 
-    Subclasses list their fields in ``__slots__``; ``producer`` names the forward function, so a
-    backward function handed the wrong cache can say where it came from.
+    Subclasses name their fields in ``__slots__`` and set ``producer``, the forward function that
+    makes them, so a backward function handed the wrong cache can say where it came from.
     """
 
     __slots__ = ()
     producer = "?"
 
+    def __init__(self, **fields: Any) -> None:
+        for name, value in fields.items():
+            setattr(self, name, value)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} from {self.producer}>"
 
-    def _block(self, k: int) -> np.ndarray:
-        """Gate block ``k`` of a cache with ``gates`` (..., kH) and ``h`` (..., H): a view."""
-        H = self.h.shape[-1]  # type: ignore[attr-defined]
-        return self.gates[..., k * H : (k + 1) * H]  # type: ignore[attr-defined]
+
+class SequenceCache(Cache):
+    """Cache of a sequence forward function: the step caches of t = 1..T.
+
+    The per-step quantities (gates, states) read back stacked on the time axis, (N, T, H), through
+    the properties that :func:`over_time` makes.
+    """
+
+    __slots__ = ("steps",)
 
 
-def result_dtype(*arrays: Any) -> np.dtype:
-    """Floating dtype of a computation over ``arrays`` (None entries skipped)."""
-    return np.result_type(*[a for a in arrays if a is not None])
+def over_time(name: str, doc: str) -> property:
+    """A read-only property: field ``name`` of every step cache, stacked as (N, T, ...)."""
+    return property(lambda self: np.stack([getattr(s, name) for s in self.steps], axis=1), doc=doc)
 
 
 def check_cell_params(
@@ -39,10 +48,10 @@ def check_cell_params(
 ) -> None:
     """Check ``Wx (D, kH)``, ``Wh (H, kH)``, ``b (kH,)`` (and ``bh (kH,)``) against ``dims``.
 
-    ``Wh`` is checked first when ``H`` is unknown so that ``H`` is read from its square-ish shape.
-    With ``owner`` (a parameter dict's argument name) messages say ``params["Wh"]`` instead of
-    ``Wh``.
+    ``Wh`` comes first so that H is read from it when unknown. With ``owner`` (a parameter dict's
+    argument name) messages say ``params["Wh"]`` instead of ``Wh``.
     """
+
     def name(key: str) -> str:
         return key if owner is None else f'{owner}["{key}"]'
 
@@ -60,9 +69,8 @@ def check_cell_args(
     """Check a cell function's arguments: ``x``, the states, then the parameters (``k`` blocks).
 
     ``x`` is (N, T, D) for a ``sequence`` function and (N, D) for a step; every state given by
-    keyword (``h_prev=...``, ``c0=...``, in the order of the message checks) is (N, H). A
-    sequence's initial state may be None (zeros) and is then skipped. Returns the bound
-    :class:`Dims` for further checks.
+    keyword (``h_prev=...``, ``c0=...``) is (N, H). A sequence's initial state may be None (zeros).
+    Returns the bound :class:`Dims` for further checks.
     """
     dims = Dims()
     check_float_array("x", x, "(N, T, D)" if sequence else "(N, D)", dims)
@@ -73,65 +81,87 @@ def check_cell_args(
     return dims
 
 
+def check_step_grads(cache: Any, cache_cls: type, **grads: Any) -> None:
+    """Check a step backward's arguments: ``cache`` from its forward, every gradient (N, H)."""
+    check_cache(cache, cache_cls, cache_cls.producer)
+    N, H = cache.h.shape
+    for name, value in grads.items():
+        check_float_array(name, value, "(N, H)", Dims(N=N, H=H))
+
+
 def check_sequence_grad(dh: Any, cache: Any, cache_cls: type) -> None:
     """Check a sequence backward's arguments: ``cache`` from its forward, ``dh`` (N, T, H)."""
     check_cache(cache, cache_cls, cache_cls.producer)
-    N, T, H = cache.h.shape
-    check_float_array("dh", dh, "(N, T, H)", Dims(N=N, T=T, H=H))
+    N, H = cache.steps[0].h.shape
+    check_float_array("dh", dh, "(N, T, H)", Dims(N=N, T=len(cache.steps), H=H))
 
 
-def cast_all(*arrays: Any) -> list[Any]:
-    """Cast the given arrays (None kept) to their common floating dtype, copying only if needed."""
-    dtype = result_dtype(*arrays)
-    return [None if a is None else a.astype(dtype, copy=False) for a in arrays]
+def zeros_if_none(state: np.ndarray | None, x: np.ndarray, Wh: np.ndarray) -> np.ndarray:
+    """The initial state, or zeros (N, H) in the dtype of ``x @ Wh`` when it is None."""
+    if state is not None:
+        return state
+    return np.zeros((x.shape[0], Wh.shape[0]), dtype=np.result_type(x, Wh))
 
 
-def prev_states(h0: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """(N, T, H) array of h_{t-1} for t = 1..T: h0 then h[:, :-1], as one contiguous copy.
+def forward_through_time(
+    step_forward: Callable[..., tuple[Any, ...]], x: np.ndarray, states: tuple, *weights: Any
+) -> list[Any]:
+    """Apply ``step_forward`` at t = 1..T, each step's new states feeding the next one.
 
-    Lets ``dWh`` be a single product over all N*T rows instead of one product per step.
+    ``step_forward(x_t, *states, *weights)`` returns ``(*new_states, cache)``; ``x`` is
+    (N, T, D) and ``states`` holds (N, H) arrays (``(h0,)``, or ``(h0, c0)`` with a cell state).
+    Returns the step caches of t = 1..T.
     """
-    prev = np.empty_like(h)
-    prev[:, 0] = h0
-    prev[:, 1:] = h[:, :-1]
-    return prev
+    steps = []
+    for t in range(x.shape[1]):
+        *states, cache = step_forward(x[:, t], *states, *weights)
+        steps.append(cache)
+    return steps
 
 
-def sequence_param_grads(
-    da: np.ndarray, x: np.ndarray, Wx: np.ndarray, h0: np.ndarray, h: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(dx, dWx, dWh, db)`` of ``a_t = x_t Wx + h_{t-1} Wh + b`` given ``da`` (N, T, kH).
+def backprop_through_time(
+    step_backward: Callable[..., tuple[np.ndarray, ...]],
+    dh: np.ndarray,
+    steps: list[Any],
+    with_cell: bool = False,
+) -> tuple[np.ndarray, ...]:
+    """Run ``step_backward`` from the last step to the first and add up the weight gradients.
 
-    Once the recurrence has produced the pre-activation gradients of every step, the rest of
-    the backward pass has no recurrence: one product over all N*T rows per gradient.
+    The gradient reaching h_t is the upstream ``dh[:, t]`` plus what flows back from step t + 1
+    (and, with a cell state, ``dc`` from step t + 1). The weights are shared by all steps, so
+    their gradients are the sum over steps.
+
+    Parameters
+    ----------
+    step_backward : callable
+        ``(dh, cache) -> (dx, dh_prev, *dweights)``, or with ``with_cell``
+        ``(dh, dc, cache) -> (dx, dh_prev, dc_prev, *dweights)``.
+    dh : numpy.ndarray, shape (N, T, H)
+        Upstream gradient on every hidden state.
+    steps : list
+        The step caches of t = 1..T.
+    with_cell : bool
+        Whether the cell has a memory cell c (the LSTMs).
+
+    Returns
+    -------
+    tuple
+        ``(dx (N, T, D), dh0 (N, H), *dweights)``.
     """
-    N, T, D = x.shape
-    H = h.shape[2]
-    da2 = da.reshape(N * T, da.shape[2])
-    dx = (da2 @ Wx.T).reshape(N, T, D)
-    dWx = x.reshape(N * T, D).T @ da2
-    dWh = prev_states(h0, h).reshape(N * T, H).T @ da2
-    return dx, dWx, dWh, da2.sum(axis=0)
+    N, T, H = dh.shape
+    dh_next = np.zeros((N, H), dtype=dh.dtype)
+    dc_next = np.zeros((N, H), dtype=dh.dtype)
+    dxs, dweights = [None] * T, None
+    for t in reversed(range(T)):
+        if with_cell:
+            dx, dh_next, dc_next, *dw = step_backward(dh[:, t] + dh_next, dc_next, steps[t])
+        else:
+            dx, dh_next, *dw = step_backward(dh[:, t] + dh_next, steps[t])
+        dxs[t] = dx
+        dweights = dw if dweights is None else [a + g for a, g in zip(dweights, dw, strict=True)]
+    return (np.stack(dxs, axis=1), dh_next, *dweights)
 
 
-_BLAS_CONTROLLER: Any = None
-
-
-def blas_single_thread() -> AbstractContextManager[Any]:
-    """Context in which NumPy's BLAS runs on one thread (a no-op without ``threadpoolctl``).
-
-    The recurrent loops do one small matrix product per time step. On an idle 2-core machine two
-    BLAS threads make the loops of an (N, T, D, H) = (64, 100, 128, 256) LSTM about 1.25x faster,
-    but on a busy machine OpenBLAS's spinning worker threads make every step many times slower
-    (measured 10-20x on 2 shared cores). The loops therefore run single-threaded, the robust
-    choice; the large whole-sequence products outside the loops keep all threads.
-    """
-    global _BLAS_CONTROLLER
-    try:
-        if _BLAS_CONTROLLER is None:
-            from threadpoolctl import ThreadpoolController
-
-            _BLAS_CONTROLLER = ThreadpoolController()
-        return _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
-    except ImportError:
-        return nullcontext()
+def result_dtype(*arrays: Any) -> np.dtype:
+    """Floating dtype of a computation over ``arrays`` (None entries skipped)."""
+    return np.result_type(*[a for a in arrays if a is not None])

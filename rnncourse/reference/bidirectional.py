@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from rnncourse._validation import Dims, check_cache, check_float_array
-from rnncourse.reference import _cells
+from rnncourse.reference import cells
 from rnncourse.reference._base import Cache, result_dtype
 
 __all__ = ["bidirectional_forward", "bidirectional_backward"]
@@ -73,32 +73,27 @@ def bidirectional_forward(
     cache : BidirectionalCache
         For :func:`bidirectional_backward`.
     """
-    _cells.check_cell(cell, cell_kwargs)
+    cells.check_cell(cell, cell_kwargs)
     dims = Dims()
     check_float_array("x", x, "(N, T, D)", dims)
-    _cells.check_params("params_fwd", params_fwd, cell, dims)
-    _cells.check_params("params_bwd", params_bwd, cell, dims)
+    cells.check_params("params_fwd", params_fwd, cell, dims)
+    cells.check_params("params_bwd", params_bwd, cell, dims)
     h0f = h0b = None
     if h0 is not None:
         if not isinstance(h0, (tuple, list)) or len(h0) != 2:
-            raise TypeError("h0 must be a tuple (h0_fwd, h0_bwd) of two (N, H) arrays or None, "
-                            f"got {type(h0).__name__}")
+            raise TypeError(
+                "h0 must be a tuple (h0_fwd, h0_bwd) of two (N, H) arrays or None, "
+                f"got {type(h0).__name__}"
+            )
         h0f = check_float_array("h0[0]", h0[0], "(N, H)", dims)
         h0b = check_float_array("h0[1]", h0[1], "(N, H)", dims)
     dtype = result_dtype(x, h0f, h0b, *params_fwd.values(), *params_bwd.values())
     x = x.astype(dtype, copy=False)
-    pf, pb = _cells.cast_params(params_fwd, dtype), _cells.cast_params(params_bwd, dtype)
+    pf, pb = cells.cast_params(params_fwd, dtype), cells.cast_params(params_bwd, dtype)
     h0f = None if h0f is None else h0f.astype(dtype, copy=False)
     h0b = None if h0b is None else h0b.astype(dtype, copy=False)
-    return _bidirectional_forward(x, pf, pb, cell, h0f, h0b, **cell_kwargs)
-
-
-def _bidirectional_forward(
-    x: np.ndarray, pf: Mapping[str, np.ndarray], pb: Mapping[str, np.ndarray], cell: str,
-    h0f: np.ndarray | None, h0b: np.ndarray | None, **cell_kwargs: Any,
-) -> tuple[np.ndarray, BidirectionalCache]:
-    hf, cache_f = _cells.forward(cell, x, h0f, pf, **cell_kwargs)
-    hb_rev, cache_b = _cells.forward(cell, x[:, ::-1], h0b, pb, **cell_kwargs)
+    hf, cache_f = cells.forward(cell, x, h0f, pf, **cell_kwargs)
+    hb_rev, cache_b = cells.forward(cell, x[:, ::-1], h0b, pb, **cell_kwargs)
     H = hf.shape[2]
     h = np.empty(hf.shape[:2] + (2 * H,), dtype=hf.dtype)
     h[..., :H] = hf
@@ -108,8 +103,7 @@ def _bidirectional_forward(
 
 def bidirectional_backward(
     dh: np.ndarray, cache: BidirectionalCache
-) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], dict[str, np.ndarray],
-           dict[str, np.ndarray]]:
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Backward pass of :func:`bidirectional_forward`.
 
     Parameters
@@ -131,16 +125,9 @@ def bidirectional_backward(
     check_cache(cache, BidirectionalCache, "bidirectional_forward")
     N, T, H = cache.fwd.h.shape
     check_float_array("dh", dh, "(N, T, 2H)", Dims(N=N, T=T, H=H))
-    return _bidirectional_backward(dh, cache)
-
-
-def _bidirectional_backward(
-    dh: np.ndarray, cache: BidirectionalCache
-) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], dict[str, np.ndarray],
-           dict[str, np.ndarray]]:
     H = cache.H
-    dxf, dh0f, gf, _ = _cells.backward(cache.cell, dh[..., :H], cache.fwd)
-    dxb_rev, dh0b, gb, _ = _cells.backward(cache.cell, dh[:, ::-1, H:], cache.bwd)
+    dxf, dh0f, gf = cells.backward(dh[..., :H], cache.fwd)
+    dxb_rev, dh0b, gb = cells.backward(dh[:, ::-1, H:], cache.bwd)
     dx = dxf
     dx += dxb_rev[:, ::-1]
     return dx, (dh0f, dh0b), gf, gb

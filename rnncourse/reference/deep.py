@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from rnncourse._validation import Dims, check_cache, check_float_array
-from rnncourse.reference import _cells
+from rnncourse.reference import cells
 from rnncourse.reference._base import Cache, result_dtype
 
 __all__ = ["deep_forward", "deep_backward"]
@@ -75,15 +75,18 @@ def deep_forward(
     cache : DeepCache
         For :func:`deep_backward`; ``cache.layer_outputs`` holds every layer's states.
     """
-    _cells.check_cell(cell, cell_kwargs)
+    cells.check_cell(cell, cell_kwargs)
     if not isinstance(params, Sequence) or isinstance(params, Mapping) or not params:
-        raise TypeError("params must be a non-empty list of parameter dicts (one per layer), "
-                        f"got {type(params).__name__}")
+        raise TypeError(
+            "params must be a non-empty list of parameter dicts (one per layer), "
+            f"got {type(params).__name__}"
+        )
     L = len(params)
     if h0 is not None and (not isinstance(h0, Sequence) or len(h0) != L):
         came = f"list of length {len(h0)}" if isinstance(h0, Sequence) else type(h0).__name__
-        raise ValueError(f"h0 must be None or a list of {L} initial states (one per layer), "
-                         f"got {came}")
+        raise ValueError(
+            f"h0 must be None or a list of {L} initial states (one per layer), got {came}"
+        )
     dims = Dims()
     check_float_array("x", x, "(N, T, D)", dims)
     N, D = dims["N"], dims["D"]
@@ -91,7 +94,7 @@ def deep_forward(
     for layer, p in enumerate(params):
         ldims = Dims(N=N)
         ldims.bind("D", in_size, "x" if layer == 0 else f"params[{layer - 1}]")
-        _cells.check_params(f"params[{layer}]", p, cell, ldims)
+        cells.check_params(f"params[{layer}]", p, cell, ldims)
         if h0 is not None and h0[layer] is not None:
             check_float_array(f"h0[{layer}]", h0[layer], "(N, H)", ldims)
         in_size = ldims["H"]
@@ -99,20 +102,16 @@ def deep_forward(
     arrays += [] if h0 is None else [s for s in h0 if s is not None]
     dtype = result_dtype(*arrays)
     x = x.astype(dtype, copy=False)
-    ps = [_cells.cast_params(p, dtype) for p in params]
-    hs = [None] * L if h0 is None else [None if s is None else s.astype(dtype, copy=False)
-                                        for s in h0]
-    return _deep_forward(x, ps, cell, hs, **cell_kwargs)
-
-
-def _deep_forward(
-    x: np.ndarray, params: Sequence[Mapping[str, np.ndarray]], cell: str,
-    h0: Sequence[np.ndarray | None], **cell_kwargs: Any,
-) -> tuple[np.ndarray, DeepCache]:
+    ps = [cells.cast_params(p, dtype) for p in params]
+    hs = (
+        [None] * L
+        if h0 is None
+        else [None if s is None else s.astype(dtype, copy=False) for s in h0]
+    )
     caches = []
     h = x
-    for p, s in zip(params, h0, strict=True):
-        h, cache = _cells.forward(cell, h, s, p, **cell_kwargs)
+    for p, s in zip(ps, hs, strict=True):
+        h, cache = cells.forward(cell, h, s, p, **cell_kwargs)
         caches.append(cache)
     return h, DeepCache(cell, caches)
 
@@ -140,15 +139,9 @@ def deep_backward(
     check_cache(cache, DeepCache, "deep_forward")
     N, T, H = cache.caches[-1].h.shape
     check_float_array("dh", dh, "(N, T, H)", Dims(N=N, T=T, H=H))
-    return _deep_backward(dh, cache)
-
-
-def _deep_backward(
-    dh: np.ndarray, cache: DeepCache
-) -> tuple[np.ndarray, list[np.ndarray], list[dict[str, np.ndarray]]]:
     L = len(cache.caches)
     dh0: list[Any] = [None] * L
     grads: list[Any] = [None] * L
     for layer in range(L - 1, -1, -1):
-        dh, dh0[layer], grads[layer], _ = _cells.backward(cache.cell, dh, cache.caches[layer])
+        dh, dh0[layer], grads[layer] = cells.backward(dh, cache.caches[layer])
     return dh, dh0, grads

@@ -42,159 +42,44 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse._validation import Dims, check_cache, check_float_array
 from rnncourse.reference._base import (
     Cache,
-    blas_single_thread,
-    cast_all,
+    SequenceCache,
+    backprop_through_time,
     check_cell_args,
     check_sequence_grad,
-    prev_states,
+    check_step_grads,
+    forward_through_time,
+    over_time,
+    zeros_if_none,
 )
-from rnncourse.reference.layers import _sigmoid_
+from rnncourse.reference.layers import sigmoid
 
 __all__ = ["gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward"]
 
 
 class GRUStepCache(Cache):
-    """Cache of :func:`gru_step_forward`; ``gates`` (N, 3H) holds ``[r, z, n]``."""
+    """Cache of :func:`gru_step_forward`: inputs, weights, gates r, z, n, ``hn`` and h (N, H).
 
-    __slots__ = ("x", "h_prev", "Wx", "Wh", "gates", "aux", "reset_after")
+    ``hn`` is the hidden side of the candidate: ``h_prev @ Wh_n + bh_n`` (reset after) or
+    ``(r * h_prev) @ Wh_n + bh_n`` (reset before).
+    """
+
+    __slots__ = ("x", "h_prev", "Wx", "Wh", "r", "z", "n", "hn", "h", "reset_after")
     producer = "gru_step_forward"
 
-    def __init__(
-        self, x: np.ndarray, h_prev: np.ndarray, Wx: np.ndarray, Wh: np.ndarray,
-        gates: np.ndarray, aux: np.ndarray, reset_after: bool,
-    ) -> None:
-        self.x, self.h_prev, self.Wx, self.Wh = x, h_prev, Wx, Wh
-        self.gates, self.aux, self.reset_after = gates, aux, reset_after
 
+class GRUCache(SequenceCache):
+    """Cache of :func:`gru_forward`; gates and states of every step read back as (N, T, H)."""
 
-class GRUCache(Cache):
-    """Cache of :func:`gru_forward`.
-
-    Attributes ``r``, ``z``, ``n``, ``h`` are (N, T, H) arrays of every step (views, read only).
-    ``aux`` holds ``h_{t-1} W_{h,n} + b^h_n`` (reset after) or ``r_t * h_{t-1}`` (reset before).
-    """
-
-    __slots__ = ("x", "h0", "Wx", "Wh", "gates", "aux", "h", "reset_after")
+    __slots__ = ()
     producer = "gru_forward"
-
-    def __init__(
-        self, x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, gates: np.ndarray,
-        aux: np.ndarray, h: np.ndarray, reset_after: bool,
-    ) -> None:
-        self.x, self.h0, self.Wx, self.Wh = x, h0, Wx, Wh
-        self.gates, self.aux, self.h, self.reset_after = gates, aux, h, reset_after
-
-    @property
-    def r(self) -> np.ndarray:
-        """Reset gate r_t (the notes' Gamma_r), (N, T, H)."""
-        return self._block(0)
-
-    @property
-    def z(self) -> np.ndarray:
-        """Torch's update gate z_t; the notes' Gamma_u is ``1 - z``. (N, T, H)."""
-        return self._block(1)
-
-    @property
-    def n(self) -> np.ndarray:
-        """Candidate state n_t (the notes' c~), (N, T, H)."""
-        return self._block(2)
+    r = over_time("r", "Reset gate r_t (the notes' Gamma_r), (N, T, H).")
+    z = over_time("z", "Torch's update gate z_t; the notes' Gamma_u is 1 - z. (N, T, H).")
+    n = over_time("n", "Candidate n_t (the book's h~_t), (N, T, H).")
+    h = over_time("h", "Hidden state h_t, (N, T, H).")
 
 
-# ---------------------------------------------------------------------------------------------
-# Cell kernels (no validation)
-# ---------------------------------------------------------------------------------------------
-def _gru_cell_forward(
-    a: np.ndarray, h_prev: np.ndarray, Wh: np.ndarray, bh: np.ndarray | None, reset_after: bool,
-    aux: np.ndarray, h: np.ndarray, tmp: np.ndarray, s: np.ndarray,
-) -> None:
-    """One GRU step in place.
-
-    ``a`` (N, 3H) holds ``x W_x + b`` on entry and the gates ``[r, z, n]`` on exit; ``aux`` (N, H)
-    receives what backward needs (see :class:`GRUCache`); ``h`` (N, H) the new state; ``tmp`` is
-    (N, 3H) and ``s`` (N, H) scratch.
-    """
-    H = h.shape[1]
-    rz, n = a[:, : 2 * H], a[:, 2 * H:]
-    r, z = a[:, :H], a[:, H: 2 * H]
-    if reset_after:
-        np.matmul(h_prev, Wh, out=tmp)  # one product for all three gates
-        if bh is not None:
-            tmp += bh
-        rz += tmp[:, : 2 * H]
-        _sigmoid_(rz)
-        np.copyto(aux, tmp[:, 2 * H:])
-        np.multiply(r, aux, out=s)
-        n += s
-    else:
-        t2 = tmp[:, : 2 * H]
-        np.matmul(h_prev, Wh[:, : 2 * H], out=t2)
-        if bh is not None:
-            t2 += bh[: 2 * H]
-        rz += t2
-        _sigmoid_(rz)
-        np.multiply(r, h_prev, out=aux)
-        np.matmul(aux, Wh[:, 2 * H:], out=s)  # second product: needs r first
-        n += s
-        if bh is not None:
-            n += bh[2 * H:]
-    np.tanh(n, out=n)
-    np.subtract(h_prev, n, out=h)  # h = n + z * (h_prev - n)
-    h *= z
-    h += n
-
-
-def _gru_cell_backward(
-    dh: np.ndarray, gates: np.ndarray, h_prev: np.ndarray, aux: np.ndarray, Wh: np.ndarray,
-    reset_after: bool, da: np.ndarray, dah: np.ndarray, dh_prev: np.ndarray, s: np.ndarray,
-    s2: np.ndarray,
-) -> None:
-    """Back through one GRU step.
-
-    ``dh`` is the total dL/dh_t. Writes ``da`` (N, 3H), the gradient of the input-side
-    pre-activations, ``dah`` (N, 3H) that of the hidden-side ones (reset after; for reset before
-    only its ``[r, z]`` half is used, the n half receives the gradient of ``r * h_prev``'s product
-    output, equal to ``da_n``), and ``dh_prev``.
-    """
-    H = dh.shape[1]
-    r, z, n = gates[:, :H], gates[:, H: 2 * H], gates[:, 2 * H:]
-    dar, daz, dan = da[:, :H], da[:, H: 2 * H], da[:, 2 * H:]
-    np.subtract(h_prev, n, out=daz)  # dL/dz = dh * (h_prev - n)
-    daz *= dh
-    np.subtract(1.0, z, out=s)
-    s *= z
-    daz *= s
-    np.subtract(1.0, z, out=dan)  # dL/dn = dh * (1 - z), then through tanh
-    dan *= dh
-    np.multiply(n, n, out=s)
-    np.subtract(1.0, s, out=s)
-    dan *= s
-    if reset_after:
-        np.multiply(dan, aux, out=dar)  # dL/dr = dan * (h_prev W_hn + bh_n)
-        np.subtract(1.0, r, out=s)
-        s *= r
-        dar *= s
-        dah[:, : 2 * H] = da[:, : 2 * H]
-        np.multiply(dan, r, out=dah[:, 2 * H:])
-        np.matmul(dah, Wh.T, out=dh_prev)
-    else:
-        np.matmul(dan, Wh[:, 2 * H:].T, out=s2)  # dL/d(r * h_prev)
-        np.multiply(s2, h_prev, out=dar)
-        np.subtract(1.0, r, out=s)
-        s *= r
-        dar *= s
-        np.matmul(da[:, : 2 * H], Wh[:, : 2 * H].T, out=dh_prev)
-        s2 *= r
-        dh_prev += s2
-    np.multiply(dh, z, out=s)  # the direct path h_prev -> h
-    dh_prev += s
-
-
-# ---------------------------------------------------------------------------------------------
-# One step
-# ---------------------------------------------------------------------------------------------
 def gru_step_forward(
     x: np.ndarray,
     h_prev: np.ndarray,
@@ -209,9 +94,9 @@ def gru_step_forward(
     Parameters
     ----------
     x : numpy.ndarray, shape (N, D)
-        Input at this step.
+        Input at this step, x_t.
     h_prev : numpy.ndarray, shape (N, H)
-        Previous hidden state.
+        Previous hidden state h_{t-1}.
     Wx : numpy.ndarray, shape (D, 3H)
         Input weights, blocks ``[r, z, n]`` (torch ``weight_ih_l0.T``).
     Wh : numpy.ndarray, shape (H, 3H)
@@ -221,37 +106,43 @@ def gru_step_forward(
     bh : numpy.ndarray, shape (3H,), optional
         Hidden-side bias (torch ``bias_hh_l0``); zeros if None.
     reset_after : bool, default True
-        True: torch's form, reset applied to ``h_prev @ Wh_n + bh_n``; False: Cho et al. 2014,
-        reset applied to ``h_prev`` before the product.
+        True: torch's form, r scales ``h_prev @ Wh_n + bh_n``; False: Cho et al. 2014, r scales
+        ``h_prev`` before the product.
 
     Returns
     -------
     h : numpy.ndarray, shape (N, H)
-        New hidden state.
+        New hidden state h_t.
     cache : GRUStepCache
         For :func:`gru_step_backward`.
     """
     check_cell_args(x, Wx, Wh, b, 3, bh, sequence=False, h_prev=h_prev)
-    x, h_prev, Wx, Wh, b, bh = cast_all(x, h_prev, Wx, Wh, b, bh)
-    N, H = h_prev.shape
-    a = x @ Wx
-    a += b
-    dtype = a.dtype
-    aux, h, s = (np.empty((N, H), dtype=dtype) for _ in range(3))
-    _gru_cell_forward(a, h_prev, Wh, bh, bool(reset_after), aux, h,
-                      np.empty((N, 3 * H), dtype=dtype), s)
-    return h, GRUStepCache(x, h_prev, Wx, Wh, a, aux, bool(reset_after))
+    bh = np.zeros_like(b) if bh is None else bh
+    ax_r, ax_z, ax_n = np.split(x @ Wx + b, 3, axis=1)  # the input side of the three blocks
+    Wh_r, Wh_z, Wh_n = np.split(Wh, 3, axis=1)
+    bh_r, bh_z, bh_n = np.split(bh, 3)
+    r = sigmoid(ax_r + h_prev @ Wh_r + bh_r)
+    z = sigmoid(ax_z + h_prev @ Wh_z + bh_z)
+    if reset_after:
+        hn = h_prev @ Wh_n + bh_n
+        n = np.tanh(ax_n + r * hn)
+    else:
+        hn = (r * h_prev) @ Wh_n + bh_n
+        n = np.tanh(ax_n + hn)
+    h = (1 - z) * n + z * h_prev
+    fields = {"x": x, "h_prev": h_prev, "Wx": Wx, "Wh": Wh, "reset_after": bool(reset_after)}
+    return h, GRUStepCache(**fields, r=r, z=z, n=n, hn=hn, h=h)
 
 
 def gru_step_backward(
     dh: np.ndarray, cache: GRUStepCache
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Backward pass of :func:`gru_step_forward`.
+    """Backward pass of :func:`gru_step_forward`: the forward's lines, read bottom up.
 
     Parameters
     ----------
     dh : numpy.ndarray, shape (N, H)
-        Gradient with respect to the new hidden state.
+        Gradient with respect to the new hidden state h_t.
     cache : GRUStepCache
         From :func:`gru_step_forward`.
 
@@ -265,34 +156,31 @@ def gru_step_backward(
     dbh : numpy.ndarray, shape (3H,)
         Gradient of the hidden-side bias (returned even if ``bh`` was None).
     """
-    check_cache(cache, GRUStepCache, "gru_step_forward")
-    N, H = cache.h_prev.shape
-    check_float_array("dh", dh, "(N, H)", Dims(N=N, H=H))
-    dtype = cache.gates.dtype
-    da, dah = np.empty_like(cache.gates), np.empty_like(cache.gates)
-    dh_prev, s, s2 = (np.empty((N, H), dtype=dtype) for _ in range(3))
-    _gru_cell_backward(dh.astype(dtype, copy=False), cache.gates, cache.h_prev, cache.aux,
-                       cache.Wh, cache.reset_after, da, dah, dh_prev, s, s2)
-    dWh, dbh = _hidden_side_grads(cache.h_prev, cache.aux, da, dah, cache.reset_after)
-    return da @ cache.Wx.T, dh_prev, cache.x.T @ da, dWh, da.sum(axis=0), dbh
+    check_step_grads(cache, GRUStepCache, dh=dh)
+    x, h_prev, Wx, Wh = cache.x, cache.h_prev, cache.Wx, cache.Wh
+    r, z, n, hn = cache.r, cache.z, cache.n, cache.hn
+    Wh_rz, Wh_n = np.split(Wh, [2 * r.shape[1]], axis=1)
+    # h = (1 - z) * n + z * h_prev
+    dn, dz, dh_prev = dh * (1 - z), dh * (h_prev - n), dh * z
+    da_n = dn * (1 - n**2)  # through the tanh of n
+    if cache.reset_after:  # n = tanh(ax_n + r * hn), hn = h_prev @ Wh_n + bh_n
+        dr, dhn = da_n * hn, da_n * r
+        dh_prev = dh_prev + dhn @ Wh_n.T
+        dWh_n = h_prev.T @ dhn
+    else:  # n = tanh(ax_n + hn), hn = (r * h_prev) @ Wh_n + bh_n
+        dhn = da_n
+        drh = dhn @ Wh_n.T
+        dr, dh_prev = drh * h_prev, dh_prev + drh * r
+        dWh_n = (r * h_prev).T @ dhn
+    da_r, da_z = dr * r * (1 - r), dz * z * (1 - z)  # through the sigmoids of r and z
+    da_rz = np.concatenate([da_r, da_z], axis=1)  # r and z: both sides, same pre-activation
+    da_x = np.concatenate([da_r, da_z, da_n], axis=1)  # the input side of the three blocks
+    da_h = np.concatenate([da_r, da_z, dhn], axis=1)  # the hidden side
+    dh_prev = dh_prev + da_rz @ Wh_rz.T
+    dWh = np.concatenate([h_prev.T @ da_rz, dWh_n], axis=1)
+    return da_x @ Wx.T, dh_prev, x.T @ da_x, dWh, da_x.sum(axis=0), da_h.sum(axis=0)
 
 
-def _hidden_side_grads(
-    hprev: np.ndarray, aux: np.ndarray, da: np.ndarray, dah: np.ndarray, reset_after: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """dWh and dbh from 2-D (rows, ·) arrays of previous states and pre-activation gradients."""
-    if reset_after:
-        return hprev.T @ dah, dah.sum(axis=0)
-    H = hprev.shape[1]
-    dWh = np.empty((H, 3 * H), dtype=da.dtype)
-    np.matmul(hprev.T, da[:, : 2 * H], out=dWh[:, : 2 * H])
-    np.matmul(aux.T, da[:, 2 * H:], out=dWh[:, 2 * H:])  # n's product input was r * h_prev
-    return dWh, da.sum(axis=0)
-
-
-# ---------------------------------------------------------------------------------------------
-# Whole sequence
-# ---------------------------------------------------------------------------------------------
 def gru_forward(
     x: np.ndarray,
     h0: np.ndarray | None,
@@ -302,7 +190,7 @@ def gru_forward(
     bh: np.ndarray | None = None,
     reset_after: bool = True,
 ) -> tuple[np.ndarray, GRUCache]:
-    """Run a GRU over a whole sequence.
+    """Run a GRU over a whole sequence, one :func:`gru_step_forward` per step.
 
     Parameters
     ----------
@@ -326,32 +214,13 @@ def gru_forward(
     h : numpy.ndarray, shape (N, T, H)
         Hidden state at every step.
     cache : GRUCache
-        Keeps the gates r, z, n of every step; for :func:`gru_backward`.
+        Gates r, z, n of every step as attributes; for :func:`gru_backward`.
     """
     check_cell_args(x, Wx, Wh, b, 3, bh, sequence=True, h0=h0)
-    x, h0, Wx, Wh, b, bh = cast_all(x, h0, Wx, Wh, b, bh)
-    return _gru_forward(x, h0, Wx, Wh, b, bh, bool(reset_after))
-
-
-def _gru_forward(
-    x: np.ndarray, h0: np.ndarray | None, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray,
-    bh: np.ndarray | None = None, reset_after: bool = True,
-) -> tuple[np.ndarray, GRUCache]:
-    N, T, D = x.shape
-    H = Wh.shape[0]
-    if h0 is None:
-        h0 = np.zeros((N, H), dtype=Wh.dtype)
-    gates = (x.reshape(N * T, D) @ Wx).reshape(N, T, 3 * H)
-    gates += b
-    dtype = gates.dtype
-    aux, h = np.empty((N, T, H), dtype=dtype), np.empty((N, T, H), dtype=dtype)
-    tmp, s = np.empty((N, 3 * H), dtype=dtype), np.empty((N, H), dtype=dtype)
-    h_prev = h0
-    with blas_single_thread():
-        for t in range(T):
-            _gru_cell_forward(gates[:, t], h_prev, Wh, bh, reset_after, aux[:, t], h[:, t], tmp, s)
-            h_prev = h[:, t]
-    return h, GRUCache(x, h0, Wx, Wh, gates, aux, h, reset_after)
+    states = (zeros_if_none(h0, x, Wh),)
+    steps = forward_through_time(gru_step_forward, x, states, Wx, Wh, b, bh, reset_after)
+    cache = GRUCache(steps=steps)
+    return cache.h, cache
 
 
 def gru_backward(
@@ -376,88 +245,4 @@ def gru_backward(
     dbh : numpy.ndarray, shape (3H,)
     """
     check_sequence_grad(dh, cache, GRUCache)
-    return _gru_backward(dh, cache)
-
-
-def _gru_backward(
-    dh: np.ndarray, cache: GRUCache
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    x, Wx, aux, h = cache.x, cache.Wx, cache.aux, cache.h
-    N, T, H = h.shape
-    D = x.shape[2]
-    hprev = prev_states(cache.h0, h)
-    if cache.reset_after:
-        da, dah, dh0 = _gru_loop_reset_after(dh, cache, hprev)
-    else:
-        da, dah, dh0 = _gru_loop_reset_before(dh, cache)
-    da2 = da.reshape(N * T, 3 * H)
-    dx = (da2 @ Wx.T).reshape(N, T, D)
-    dWx = x.reshape(N * T, D).T @ da2
-    dah2 = dah.reshape(N * T, 3 * H) if cache.reset_after else da2
-    dWh, dbh = _hidden_side_grads(hprev.reshape(N * T, H), aux.reshape(N * T, H), da2, dah2,
-                                  cache.reset_after)
-    return dx, dh0, dWx, dWh, da2.sum(axis=0), dbh
-
-
-def _gru_loop_reset_after(
-    dh: np.ndarray, cache: GRUCache, hprev: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r"""Backward recurrence of torch's GRU.
-
-    Here every pre-activation gradient is the total gradient on h_t times a factor that does
-    not depend on the recurrence: with :math:`\delta = \partial L / \partial h_t`,
-    ``da_z = δ ⊙ (h_{t-1} - n) ⊙ z(1-z)``, ``da_n = δ ⊙ (1-z)(1-n²)``,
-    ``da_r = da_n ⊙ (h_{t-1} W_{h,n} + b^h_n) ⊙ r(1-r)`` and, on the hidden side, the n block is
-    ``da_n ⊙ r``. The factors are computed for all steps at once; the loop scales them and does
-    one product per step.
-    """
-    gates, hpn, Wh = cache.gates, cache.aux, cache.Wh
-    N, T, H = cache.h.shape
-    r, z, n = (gates[..., k * H:(k + 1) * H] for k in range(3))
-    da = np.empty_like(gates)
-    Fr, Fz, Fn = (da[..., k * H:(k + 1) * H] for k in range(3))
-    np.subtract(hprev, n, out=Fz)
-    Fz *= z
-    Fz *= 1.0 - z
-    np.multiply(n, n, out=Fn)
-    np.subtract(1.0, Fn, out=Fn)
-    Fn *= 1.0 - z
-    np.multiply(Fn, hpn, out=Fr)
-    Fr *= r
-    Fr *= 1.0 - r
-    dah = da.copy()
-    dah[..., 2 * H:] *= r
-    dh_next = np.zeros((N, H), dtype=gates.dtype)
-    dht = np.empty_like(dh_next)
-    s = np.empty_like(dh_next)
-    WhT = Wh.T
-    with blas_single_thread():
-        for t in range(T - 1, -1, -1):
-            np.add(dh[:, t], dh_next, out=dht)
-            da[:, t].reshape(N, 3, H)[...] *= dht[:, None, :]
-            dah_t = dah[:, t]
-            dah_t.reshape(N, 3, H)[...] *= dht[:, None, :]
-            np.matmul(dah_t, WhT, out=dh_next)
-            np.multiply(dht, z[:, t], out=s)  # the direct path h_{t-1} -> h_t
-            dh_next += s
-    return da, dah, dh_next
-
-
-def _gru_loop_reset_before(
-    dh: np.ndarray, cache: GRUCache
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Backward recurrence of the 2014 GRU: two products per step (r acts before W_{h,n})."""
-    gates, aux, h, Wh = cache.gates, cache.aux, cache.h, cache.Wh
-    N, T, H = h.shape
-    dtype = gates.dtype
-    da = np.empty_like(gates)
-    dah = np.empty((N, 3 * H), dtype=dtype)
-    dh_next = np.zeros((N, H), dtype=dtype)
-    dht, s, s2 = (np.empty((N, H), dtype=dtype) for _ in range(3))
-    with blas_single_thread():
-        for t in range(T - 1, -1, -1):
-            np.add(dh[:, t], dh_next, out=dht)
-            h_prev = h[:, t - 1] if t > 0 else cache.h0
-            _gru_cell_backward(dht, gates[:, t], h_prev, aux[:, t], Wh, False, da[:, t], dah,
-                               dh_next, s, s2)
-    return da, dah, dh_next
+    return backprop_through_time(gru_step_backward, dh, cache.steps)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from rnncourse._validation import check_choice
-from rnncourse.reference._cells import CELLS, GATES
+from rnncourse.reference.cells import CELLS, NUM_BLOCKS
 from rnncourse.reference.sampling import make_rng
 
 __all__ = ["init_rnn_params", "init_output_params", "init_deep_params", "SCHEMES"]
@@ -83,12 +83,14 @@ def init_rnn_params(
     if forget_bias != 0.0 and cell != "lstm":
         raise ValueError(f"forget_bias only applies to the 'lstm' cell, got cell={cell!r}")
     gen = make_rng(rng)
-    k = GATES[cell]
+    k = NUM_BLOCKS[cell]
     if scheme == "torch":
         bound = 1.0 / np.sqrt(H)
-        p = {"Wx": gen.uniform(-bound, bound, (D, k * H)),
-             "Wh": gen.uniform(-bound, bound, (H, k * H)),
-             "b": gen.uniform(-bound, bound, k * H)}
+        p = {
+            "Wx": gen.uniform(-bound, bound, (D, k * H)),
+            "Wh": gen.uniform(-bound, bound, (H, k * H)),
+            "b": gen.uniform(-bound, bound, k * H),
+        }
         if cell == "gru":
             p["bh"] = gen.uniform(-bound, bound, k * H)
     else:
@@ -102,7 +104,7 @@ def init_rnn_params(
         if cell == "gru":
             p["bh"] = np.zeros(k * H)
     if cell == "lstm":
-        p["b"][H: 2 * H] += forget_bias
+        p["b"][H : 2 * H] += forget_bias
     return {name: v.astype(dtype) for name, v in p.items()}
 
 
@@ -129,8 +131,7 @@ def init_output_params(
     H, V = _check_size("H", H), _check_size("V", V)
     gen = make_rng(rng)
     bound = 1.0 / np.sqrt(H)
-    return {"Wy": gen.uniform(-bound, bound, (H, V)).astype(dtype),
-            "by": np.zeros(V, dtype=dtype)}
+    return {"Wy": gen.uniform(-bound, bound, (H, V)).astype(dtype), "by": np.zeros(V, dtype=dtype)}
 
 
 def init_deep_params(
@@ -161,5 +162,7 @@ def init_deep_params(
         raise ValueError(f"hidden_sizes must be a non-empty list of ints, got {hidden_sizes!r}")
     gen = make_rng(rng)
     sizes = [D, *hidden_sizes]
-    return [init_rnn_params(sizes[i], sizes[i + 1], cell, gen, dtype, scheme, forget_bias)
-            for i in range(len(hidden_sizes))]
+    return [
+        init_rnn_params(sizes[i], sizes[i + 1], cell, gen, dtype, scheme, forget_bias)
+        for i in range(len(hidden_sizes))
+    ]

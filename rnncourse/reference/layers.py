@@ -71,15 +71,6 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
         return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
 
-def _sigmoid_(a: np.ndarray) -> np.ndarray:
-    """In-place sigmoid via ``(1 + tanh(a / 2)) / 2``: no exp, no overflow, no temporaries."""
-    a *= 0.5
-    np.tanh(a, out=a)
-    a += 1.0
-    a *= 0.5
-    return a
-
-
 def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """Softmax along ``axis``, computed after subtracting the maximum (no overflow).
 
@@ -96,10 +87,6 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
         Probabilities, same shape and dtype as ``x``.
     """
     check_float_array("x", x)
-    return _softmax(x, axis)
-
-
-def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     z = x - x.max(axis=axis, keepdims=True)
     with np.errstate(under="ignore"):  # tiny probabilities flush to 0, which is fine
         np.exp(z, out=z)
@@ -123,10 +110,6 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
         Log-probabilities, same shape and dtype as ``x`` (all finite for finite input).
     """
     check_float_array("x", x)
-    return _log_softmax(x, axis)
-
-
-def _log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     z = x - x.max(axis=axis, keepdims=True)
     with np.errstate(under="ignore"):  # the max entry contributes exp(0) = 1, so the sum >= 1
         z -= np.log(np.exp(z).sum(axis=axis, keepdims=True))
@@ -141,9 +124,6 @@ class AffineCache(Cache):
 
     __slots__ = ("x", "W")
     producer = "affine_forward"
-
-    def __init__(self, x: np.ndarray, W: np.ndarray) -> None:
-        self.x, self.W = x, W
 
 
 def affine_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, AffineCache]:
@@ -169,7 +149,7 @@ def affine_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndar
     check_float_array("x", x, "(N, D)", dims)
     check_float_array("W", W, "(D, M)", dims)
     check_float_array("b", b, "(M,)", dims)
-    return x @ W + b, AffineCache(x, W)
+    return x @ W + b, AffineCache(x=x, W=W)
 
 
 def affine_backward(
@@ -202,9 +182,6 @@ class TemporalAffineCache(Cache):
     __slots__ = ("h", "Wy")
     producer = "temporal_affine_forward"
 
-    def __init__(self, h: np.ndarray, Wy: np.ndarray) -> None:
-        self.h, self.Wy = h, Wy
-
 
 def temporal_affine_forward(
     h: np.ndarray, Wy: np.ndarray, by: np.ndarray
@@ -232,16 +209,7 @@ def temporal_affine_forward(
     check_float_array("h", h, "(N, T, H)", dims)
     check_float_array("Wy", Wy, "(H, V)", dims)
     check_float_array("by", by, "(V,)", dims)
-    return _temporal_affine_forward(h, Wy, by)
-
-
-def _temporal_affine_forward(
-    h: np.ndarray, Wy: np.ndarray, by: np.ndarray
-) -> tuple[np.ndarray, TemporalAffineCache]:
-    N, T, H = h.shape
-    scores = (h.reshape(N * T, H) @ Wy).reshape(N, T, -1)
-    scores += by
-    return scores, TemporalAffineCache(h, Wy)
+    return h @ Wy + by, TemporalAffineCache(h=h, Wy=Wy)
 
 
 def temporal_affine_backward(
@@ -265,18 +233,10 @@ def temporal_affine_backward(
     check_cache(cache, TemporalAffineCache, "temporal_affine_forward")
     N, T, H = cache.h.shape
     check_float_array("dout", dout, "(N, T, V)", Dims(N=N, T=T, V=cache.Wy.shape[1]))
-    return _temporal_affine_backward(dout, cache)
-
-
-def _temporal_affine_backward(
-    dout: np.ndarray, cache: TemporalAffineCache
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     h, Wy = cache.h, cache.Wy
-    N, T, H = h.shape
-    d2 = dout.reshape(N * T, -1)
-    dh = (d2 @ Wy.T).reshape(N, T, H)
-    dWy = h.reshape(N * T, H).T @ d2
-    return dh, dWy, d2.sum(axis=0)
+    # The same W_y at every step: its gradient sums over all N*T rows.
+    dWy = h.reshape(N * T, H).T @ dout.reshape(N * T, -1)
+    return dout @ Wy.T, dWy, dout.sum(axis=(0, 1))
 
 
 def temporal_softmax_loss(
@@ -307,14 +267,8 @@ def temporal_softmax_loss(
     check_int_array("y", y, "(N, T)", dims, high=dims["V"])
     if mask is not None:
         check_bool_array("mask", mask, "(N, T)", dims)
-    return _temporal_softmax_loss(scores, y, mask)
-
-
-def _temporal_softmax_loss(
-    scores: np.ndarray, y: np.ndarray, mask: np.ndarray | None
-) -> tuple[float, np.ndarray]:
     N, T, V = scores.shape
-    logp = _log_softmax(scores.reshape(N * T, V))
+    logp = log_softmax(scores.reshape(N * T, V))
     yf = y.reshape(N * T)
     rows = np.arange(N * T)
     picked = logp[rows, yf]
@@ -328,4 +282,3 @@ def _temporal_softmax_loss(
     else:
         dscores *= (mask.reshape(N * T, 1) / N).astype(scores.dtype, copy=False)
     return loss, dscores.reshape(N, T, V)
-

@@ -39,8 +39,9 @@ def _check(params: Any, grads: Any) -> None:
         check_float_array(f"params[{k!r}]", w)
         g = check_float_array(f"grads[{k!r}]", grads[k])
         if g.shape != w.shape:
-            raise ValueError(f"grads[{k!r}] must have the shape of params[{k!r}] {w.shape}, "
-                             f"got {g.shape}")
+            raise ValueError(
+                f"grads[{k!r}] must have the shape of params[{k!r}] {w.shape}, got {g.shape}"
+            )
 
 
 def _slots(state: dict[str, Any], name: str, params: Mapping[str, np.ndarray]) -> dict:
@@ -228,8 +229,9 @@ def global_norm(grads: Mapping[str, np.ndarray]) -> float:
     -------
     float
     """
-    return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64)))
-                             for g in grads.values())))
+    return float(
+        np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values()))
+    )
 
 
 def clip_by_global_norm(grads: MutableMapping[str, np.ndarray], max_norm: float) -> float:

@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from rnncourse._validation import Dims, check_float_array
-from rnncourse.reference import _cells
+from rnncourse.reference import cells
 from rnncourse.reference.layers import (
-    _softmax,
+    softmax,
     temporal_affine_backward,
     temporal_affine_forward,
     temporal_softmax_loss,
@@ -48,8 +48,9 @@ def make_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
         return rng
     if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
         return np.random.default_rng(rng)
-    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, "
-                    f"got {type(rng).__name__}")
+    raise TypeError(
+        f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}"
+    )
 
 
 def _check_sampling_args(temperature: Any, top_k: Any) -> None:
@@ -57,8 +58,9 @@ def _check_sampling_args(temperature: Any, top_k: Any) -> None:
         raise TypeError(f"temperature must be a number, got {type(temperature).__name__}")
     if not (temperature >= 0 and np.isfinite(temperature)):
         raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer))
-                              or top_k < 1):
+    if top_k is not None and (
+        isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1
+    ):
         raise ValueError(f"top_k must be None or an integer >= 1, got {top_k!r}")
 
 
@@ -73,7 +75,7 @@ def _probabilities(logits: np.ndarray, temperature: float, top_k: int | None) ->
         p = np.zeros_like(s)
         p[int(np.argmax(s))] = 1.0
         return p
-    return _softmax(s / temperature)
+    return softmax(s / temperature)
 
 
 def sample_next(
@@ -160,9 +162,7 @@ def sample(
     return np.asarray(out, dtype=np.int64)
 
 
-def rnn_lm_step(
-    params: Mapping[str, np.ndarray], cell: str = "rnn", **cell_kwargs: Any
-) -> StepFn:
+def rnn_lm_step(params: Mapping[str, np.ndarray], cell: str = "rnn", **cell_kwargs: Any) -> StepFn:
     """Build a ``step`` function for :func:`sample` from a one-layer reference language model.
 
     The input at each step is the one-hot vector of the previous token, so row ``k`` of ``Wx``
@@ -184,15 +184,17 @@ def rnn_lm_step(
         ``step(token, state) -> (logits (V,), new_state)``; the state is ``h`` (1, H) for
         "rnn"/"gru" and ``(h, c)`` for "lstm"; pass ``None`` to start from zeros.
     """
-    _cells.check_cell(cell, cell_kwargs)
+    cells.check_cell(cell, cell_kwargs)
     core = {k: v for k, v in params.items() if k not in ("Wy", "by")}
     dims = Dims()
-    _cells.check_params("params", core, cell, dims)
+    cells.check_params("params", core, cell, dims)
     check_float_array('params["Wy"]', params.get("Wy"), "(H, V)", dims)
     check_float_array('params["by"]', params.get("by"), "(V,)", dims)
     if dims["D"] != dims["V"]:
-        raise ValueError(f'params["Wx"] must have one row per token: (V, kH) with V = {dims["V"]} '
-                         f'from params["Wy"], got {dims["D"]} rows')
+        raise ValueError(
+            f'params["Wx"] must have one row per token: (V, kH) with V = {dims["V"]} '
+            f'from params["Wy"], got {dims["D"]} rows'
+        )
     V, H = dims["V"], dims["H"]
     Wy, by = params["Wy"], params["by"]
     dtype = Wy.dtype
@@ -206,8 +208,8 @@ def rnn_lm_step(
             h0, c0 = (None, None) if state is None else state
         else:
             h0, c0 = state, None
-        h, cache = _cells.forward(cell, x, h0, core, c0, **cell_kwargs)
-        hT, cT = _cells.final_state(cache)
+        h, cache = cells.forward(cell, x, h0, core, c0, **cell_kwargs)
+        hT, cT = cells.final_state(cache)
         logits = (hT @ Wy + by)[0]
         return logits, ((hT, cT) if cell == "lstm" else hT)
 

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from rnncourse._validation import Dims, check_float_array
-from rnncourse.reference import _cells
+from rnncourse.reference import cells
 from rnncourse.reference._base import result_dtype
 
 __all__ = ["TBPTTChunk", "chunk_slices", "tbptt", "tbptt_gradients"]
@@ -93,10 +93,10 @@ def chunk_slices(T: int, chunk_len: int) -> list[slice]:
 def _check_tbptt(
     x: Any, params: Any, cell: str, h0: Any, c0: Any, cell_kwargs: Mapping[str, Any]
 ) -> None:
-    _cells.check_cell(cell, cell_kwargs)
+    cells.check_cell(cell, cell_kwargs)
     dims = Dims()
     check_float_array("x", x, "(N, T, D)", dims)
-    _cells.check_params("params", params, cell, dims)
+    cells.check_params("params", params, cell, dims)
     if h0 is not None:
         check_float_array("h0", h0, "(N, H)", dims)
     if c0 is not None:
@@ -150,29 +150,37 @@ def tbptt(
 
 
 def _tbptt(
-    x: np.ndarray, params: Mapping[str, np.ndarray], loss_fn: LossFn, slices: list[slice],
-    cell: str, h0: np.ndarray | None, c0: np.ndarray | None, cell_kwargs: Mapping[str, Any],
+    x: np.ndarray,
+    params: Mapping[str, np.ndarray],
+    loss_fn: LossFn,
+    slices: list[slice],
+    cell: str,
+    h0: np.ndarray | None,
+    c0: np.ndarray | None,
+    cell_kwargs: Mapping[str, Any],
 ) -> Iterator[TBPTTChunk]:
+    """The chunk loop of :func:`tbptt`, a separate generator so that bad arguments raise early."""
     h_state, c_state = h0, c0
     for index, sl in enumerate(slices):
         dtype = result_dtype(x, h_state, c_state, *params.values())
-        p = _cells.cast_params(params, dtype)
+        p = cells.cast_params(params, dtype)
         hs = None if h_state is None else h_state.astype(dtype, copy=False)
         cs = None if c_state is None else c_state.astype(dtype, copy=False)
-        h, cache = _cells.forward(cell, x[:, sl].astype(dtype, copy=False), hs, p, cs,
-                                  **cell_kwargs)
+        h, cache = cells.forward(cell, x[:, sl].astype(dtype, copy=False), hs, p, cs, **cell_kwargs)
         out = loss_fn(h, sl)
         if not isinstance(out, tuple) or len(out) not in (2, 3):
             raise TypeError("loss_fn must return (loss, dh) or (loss, dh, extra_grads)")
         loss, dh = out[0], out[1]
         if not isinstance(dh, np.ndarray) or dh.shape != h.shape:
             got = dh.shape if isinstance(dh, np.ndarray) else type(dh).__name__
-            raise ValueError(f"loss_fn must return dh of the chunk's shape (N, T_chunk, H) = "
-                             f"{h.shape}, got {got}")
-        _, _, grads, _ = _cells.backward(cell, dh, cache)
+            raise ValueError(
+                f"loss_fn must return dh of the chunk's shape (N, T_chunk, H) = "
+                f"{h.shape}, got {got}"
+            )
+        _, _, grads = cells.backward(dh, cache)
         if len(out) == 3:
             grads.update(out[2])
-        h_state, c_state = _cells.final_state(cache)
+        h_state, c_state = cells.final_state(cache)
         yield TBPTTChunk(index, sl, float(loss), grads, h, (h_state, c_state))
 
 

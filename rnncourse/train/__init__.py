@@ -6,8 +6,8 @@ NumPy
 PyTorch
     :class:`LMTrainer` / :class:`TrainConfig` — char-level language models (RNN / GRU / LSTM,
     layers, CPU or GPU) with tqdm bars, validation bits per character, samples and resumable
-    checkpoints; :func:`load_model`; :class:`CharLM`; :func:`train_sequence_task` for the
-    synthetic tasks.
+    checkpoints (:class:`NonFiniteError` stops a diverging run); :func:`load_model`;
+    :class:`CharLM`; :func:`train_sequence_task` for the synthetic tasks.
 Checkpoints
     :func:`save_checkpoint` (atomic), :func:`load_checkpoint` (``weights_only=True``).
 Experiments
@@ -28,7 +28,10 @@ _LAZY = {
     "NumpyCharRNN": "rnncourse.train.numpy_charrnn",
     "LMTrainer": "rnncourse.train.lm",
     "TrainConfig": "rnncourse.train.lm",
-    "load_model": "rnncourse.train.lm",
+    "load_model": "rnncourse.train.checkpoint",
+    "NonFiniteError": "rnncourse.train.lm",
+    "MetricsLog": "rnncourse.train.metrics_log",
+    "read_text": "rnncourse.train.textfile",
     "CharLM": "rnncourse.train.models",
     "SequenceRegressor": "rnncourse.train.models",
     "SequenceTagger": "rnncourse.train.models",

@@ -11,9 +11,8 @@ import torch
 from torch import Tensor, nn
 
 from rnncourse.nn.regularize import LayerNormLSTM, LockedDropout
+from rnncourse.train.config import BACKENDS, CELLS
 
-CELLS = ("rnn", "gru", "lstm")
-BACKENDS = ("rnncourse", "torch")
 State = Tensor | tuple[Tensor, Tensor]
 
 

@@ -16,8 +16,9 @@ site_url : str (session)
 browser : playwright.sync_api.Browser (session)
     Headless Chromium (``--no-sandbox``).
 open_page : Callable[..., tuple[Page, list[str]]] (function)
-    ``page, problems = open_page("book/09_lstm.html", expect_widgets=None)`` opens a page of the
-    built site in a fresh browser context and returns the Playwright ``Page`` and ``problems``, a
+    ``page, problems = open_page("book/09_lstm.html", expect_widgets=None, width=1280)`` opens a
+    page of the built site in a fresh browser context (viewport ``width`` x 900 px) and returns
+    the Playwright ``Page`` and ``problems``, a
     list of human-readable strings; an empty list means the page is clean. The list is live: events
     that happen while your test keeps interacting with the page are appended to it. It collects
 
@@ -243,9 +244,11 @@ def open_page(browser: object, site_url: str) -> Iterator[Callable[..., tuple[ob
     contexts: list[object] = []
     origin = site_url.rstrip("/")
 
-    def _open(path: str, expect_widgets: bool | None = None) -> tuple[object, list[str]]:
+    def _open(
+        path: str, expect_widgets: bool | None = None, width: int = 1280
+    ) -> tuple[object, list[str]]:
         problems: list[str] = []
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context = browser.new_context(viewport={"width": width, "height": 900})
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(NAV_TIMEOUT_MS)

@@ -13,10 +13,10 @@ from rnncourse.grading.sandbox import Limits
 def grade_text(tmp_path):
     """Write ``text`` as ``tmp_path/<name>.md`` and grade it with the short limits."""
 
-    def run(name: str, text: str, limits: Limits = LIMITS) -> Report:
+    def run(name: str, text: str, limits: Limits = LIMITS, sandbox: str = "bwrap") -> Report:
         path = tmp_path / f"{name}.md"
         path.write_text(text, encoding="utf-8")
-        report = grade_file(path, limits, seed=0)
+        report = grade_file(path, limits, seed=0, sandbox=sandbox)
         assert report.grader_error is None, report.grader_error
         return report
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from grading_helpers import notebook_namespace, solution_text
 
 from rnncourse import reference as ref
 from rnncourse.grading import GRADING_ENV, catalog, check
@@ -24,9 +25,11 @@ def test_correct_variants_equal_the_reference():
     Wx, Wh, b = _a(D, H), _a(H, H), _a(H)
     np.testing.assert_allclose(V.rnn_seq(x, h0, Wx, Wh, b), ref.rnn_forward(x, h0, Wx, Wh, b)[0])
     dh = _a(N, T, H)
-    for mine, theirs in zip(V.rnn_seq_grads(dh, x, h0, Wx, Wh, b),
-                            ref.rnn_backward(dh, ref.rnn_forward(x, h0, Wx, Wh, b)[1]),
-                            strict=True):
+    for mine, theirs in zip(
+        V.rnn_seq_grads(dh, x, h0, Wx, Wh, b),
+        ref.rnn_backward(dh, ref.rnn_forward(x, h0, Wx, Wh, b)[1]),
+        strict=True,
+    ):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
     Wx4, Wh4, b4 = _a(D, 4 * H), _a(H, 4 * H), _a(4 * H)
     h, c, cache = ref.lstm_step_forward(x[:, 0], h0, c0, Wx4, Wh4, b4)
@@ -34,14 +37,20 @@ def test_correct_variants_equal_the_reference():
     np.testing.assert_allclose(mh, h)
     np.testing.assert_allclose(mc, c)
     dh1, dc1 = _a(N, H), _a(N, H)
-    for mine, theirs in zip(V.lstm_step_grads(dh1, dc1, x[:, 0], h0, c0, Wx4, Wh4, b4),
-                            ref.lstm_step_backward(dh1, dc1, cache), strict=True):
+    for mine, theirs in zip(
+        V.lstm_step_grads(dh1, dc1, x[:, 0], h0, c0, Wx4, Wh4, b4),
+        ref.lstm_step_backward(dh1, dc1, cache),
+        strict=True,
+    ):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
     Wx3, Wh3, b3, bh3 = _a(D, 3 * H), _a(H, 3 * H), _a(3 * H), _a(3 * H)
     hg, gcache = ref.gru_step_forward(x[:, 0], h0, Wx3, Wh3, b3, bh=bh3)
     np.testing.assert_allclose(V.gru_step(x[:, 0], h0, Wx3, Wh3, b3, bh3), hg)
-    for mine, theirs in zip(V.gru_step_grads(dh1, x[:, 0], h0, Wx3, Wh3, b3, bh3),
-                            ref.gru_step_backward(dh1, gcache), strict=True):
+    for mine, theirs in zip(
+        V.gru_step_grads(dh1, x[:, 0], h0, Wx3, Wh3, b3, bh3),
+        ref.gru_step_backward(dh1, gcache),
+        strict=True,
+    ):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
     full = V.lstm_tbptt(x, h0, Wx4, Wh4, b4, dh, k=T)
     np.testing.assert_allclose(full[1], V.lstm_seq_grads(dh, x, h0, Wx4, Wh4, b4)[3])
@@ -58,6 +67,7 @@ def test_every_mistake_differs_from_the_correct_output():
 
 def _ns():
     """A namespace of correct functions built on the reference (what a good notebook defines)."""
+
     def clip_gradients(g, m):
         return {k: np.clip(v, -m, m) for k, v in g.items()}
 
@@ -67,18 +77,24 @@ def _ns():
         return loss, {k: params[k] - lr * grads[k] for k in params}, h_last
 
     return {
-        "rnn_step_forward": ref.rnn_step_forward, "rnn_forward": ref.rnn_forward,
-        "rnn_step_backward": ref.rnn_step_backward, "rnn_backward": ref.rnn_backward,
+        "rnn_step_forward": ref.rnn_step_forward,
+        "rnn_forward": ref.rnn_forward,
+        "rnn_step_backward": ref.rnn_step_backward,
+        "rnn_backward": ref.rnn_backward,
         "numerical_gradient": lambda f, x, h=1e-5: V.numerical_gradient(f, x, h),
-        "clip_gradients": clip_gradients, "train_step": train_step,
+        "clip_gradients": clip_gradients,
+        "train_step": train_step,
         "sample": lambda *a: V.sample(*a),
         "gru_step_forward": lambda x, h, Wx, Wh, b, bh: ref.gru_step_forward(x, h, Wx, Wh, b, bh),
         "gru_step_backward": ref.gru_step_backward,
-        "lstm_step_forward": ref.lstm_step_forward, "lstm_step_backward": ref.lstm_step_backward,
-        "lstm_forward": ref.lstm_forward, "lstm_backward": ref.lstm_backward,
+        "lstm_step_forward": ref.lstm_step_forward,
+        "lstm_step_backward": ref.lstm_step_backward,
+        "lstm_forward": ref.lstm_forward,
+        "lstm_backward": ref.lstm_backward,
         "lstm_tbptt": lambda *a: V.lstm_tbptt(*a),
         **_wrappers(),
-        "grad_norms": lambda *a: V.grad_norms(*a), "decay_factor": V.decay_factor,
+        "grad_norms": lambda *a: V.grad_norms(*a),
+        "decay_factor": V.decay_factor,
         **_lm_practice(),
     }
 
@@ -88,14 +104,18 @@ def _lm_practice():
     from rnncourse.grading.catalog import ex10_ngram_lm as ex10
     from rnncourse.reference import dropout
 
-    return {"count_ngrams": ex10._counts, "interpolated_probs": ex10._probs,
-            "heldout_perplexity": ex10._perplexity,
-            "variational_lstm_forward": dropout.variational_lstm_forward,
-            "variational_lstm_backward": dropout.variational_lstm_backward}
+    return {
+        "count_ngrams": ex10._counts,
+        "interpolated_probs": ex10._probs,
+        "heldout_perplexity": ex10._perplexity,
+        "variational_lstm_forward": dropout.variational_lstm_forward,
+        "variational_lstm_backward": dropout.variational_lstm_backward,
+    }
 
 
 def _wrappers():
     """Correct bidirectional/stacked wrappers whose caches are their inputs."""
+
     def bidirectional_forward(*a):
         return ex07_bidirectional_deep.bidi_expected(*a)["h"], a
 
@@ -110,21 +130,40 @@ def _wrappers():
     def deep_backward(dh, a):
         g = ex07_bidirectional_deep.deep_expected(*a, dh=dh)
         L = len(a[3])
-        return (g["dx"], [g[f"dh0s[{i}]"] for i in range(L)],
-                [{k: g[f"grads[{i}][{k!r}]"] for k in a[3][i]} for i in range(L)])
+        return (
+            g["dx"],
+            [g[f"dh0s[{i}]"] for i in range(L)],
+            [{k: g[f"grads[{i}][{k!r}]"] for k in a[3][i]} for i in range(L)],
+        )
 
-    return {"bidirectional_forward": bidirectional_forward,
-            "bidirectional_backward": bidirectional_backward,
-            "deep_forward": deep_forward, "deep_backward": deep_backward}
+    return {
+        "bidirectional_forward": bidirectional_forward,
+        "bidirectional_backward": bidirectional_backward,
+        "deep_forward": deep_forward,
+        "deep_backward": deep_backward,
+    }
 
 
-NUMPY_PARTS = [p.name for e in catalog.EXERCISES.values() for p in e.parts
-               if p.name != "LSTMFromScratch"]
+def _from_solutions(ns: dict) -> dict:
+    """Correct functions of the parts ``ns`` lacks, from their solution notebooks."""
+    out = {}
+    for ex in catalog.EXERCISES.values():
+        missing = [p.name for p in ex.parts if p.name not in ns and p.name != "LSTMFromScratch"]
+        if missing:
+            sol = notebook_namespace(solution_text(ex.id))
+            out.update({n: sol[n] for n in missing})
+    return out
+
+
+NUMPY_PARTS = [
+    p.name for e in catalog.EXERCISES.values() for p in e.parts if p.name != "LSTMFromScratch"
+]
 
 
 @pytest.mark.parametrize("name", NUMPY_PARTS)
 def test_check_passes_correct_functions(name, capsys):
     ns = _ns()
+    ns.update(_from_solutions(ns))
     result = check(name, ns[name], namespace=ns)
     out = capsys.readouterr().out
     assert result, out
@@ -133,17 +172,29 @@ def test_check_passes_correct_functions(name, capsys):
 
 # (part, wrong function, words the hint must contain)
 MISTAKES = [
-    ("rnn_step_forward", lambda x, h, Wx, Wh, b: (V.rnn_step(x, h, Wx, Wh, b, "no_bias"), None),
-     "bias"),
-    ("rnn_step_forward", lambda x, h, Wx, Wh, b: (V.rnn_step(x, h, Wx, Wh, b, "sigmoid"), None),
-     "sigmoid"),
-    ("rnn_forward", lambda x, h0, Wx, Wh, b: (V.rnn_seq(x, h0, Wx, Wh, b, "off_by_one"), None),
-     "off-by-one"),
+    (
+        "rnn_step_forward",
+        lambda x, h, Wx, Wh, b: (V.rnn_step(x, h, Wx, Wh, b, "no_bias"), None),
+        "bias",
+    ),
+    (
+        "rnn_step_forward",
+        lambda x, h, Wx, Wh, b: (V.rnn_step(x, h, Wx, Wh, b, "sigmoid"), None),
+        "sigmoid",
+    ),
+    (
+        "rnn_forward",
+        lambda x, h0, Wx, Wh, b: (V.rnn_seq(x, h0, Wx, Wh, b, "off_by_one"), None),
+        "off-by-one",
+    ),
     ("rnn_backward", "no_accum", "not accumulated over time"),
     ("rnn_backward", "no_carry", "forgot dh from the next step"),
     ("gru_step_forward", lambda *a: (V.gru_step(*a, bug="swap_rz"), None), "swapped"),
-    ("lstm_step_forward", lambda *a: (*V.lstm_step(*a, bug="swap_if"), None),
-     "input and forget gates are swapped"),
+    (
+        "lstm_step_forward",
+        lambda *a: (*V.lstm_step(*a, bug="swap_if"), None),
+        "input and forget gates are swapped",
+    ),
     ("lstm_step_forward", lambda *a: (*V.lstm_step(*a, bug="g_sigmoid"), None), "not sigmoid"),
 ]
 
@@ -158,8 +209,10 @@ def test_check_names_the_mistake(name, wrong, hint, capsys):
             x, h0, Wx, Wh, b = cache
             return V.rnn_seq_grads(dh, x, h0, Wx, Wh, b, bug=bug)
 
-        ns["rnn_forward"] = lambda x, h0, Wx, Wh, b: (V.rnn_seq(x, h0, Wx, Wh, b),
-                                                      (x, h0, Wx, Wh, b))
+        ns["rnn_forward"] = lambda x, h0, Wx, Wh, b: (
+            V.rnn_seq(x, h0, Wx, Wh, b),
+            (x, h0, Wx, Wh, b),
+        )
     result = check(name, wrong, namespace=ns)
     out = capsys.readouterr().out
     assert not result

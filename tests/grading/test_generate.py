@@ -18,14 +18,24 @@ def test_nine_exercises_exist():
 
     names = sorted(p.stem for p in SOLUTIONS.glob("ex*.md"))
     assert names == sorted(CATALOG)  # every solution is a catalogued exercise, and back
-    assert names[:9] == ["ex01_rnn_forward", "ex02_rnn_bptt", "ex03_char_lm", "ex04_gru",
-                     "ex05_lstm_step", "ex06_lstm_sequence_tbptt", "ex07_bidirectional_deep",
-                     "ex08_vanishing_gradients", "ex09_torch_lstm"]
+    assert names[:9] == [
+        "ex01_rnn_forward",
+        "ex02_rnn_bptt",
+        "ex03_char_lm",
+        "ex04_gru",
+        "ex05_lstm_step",
+        "ex06_lstm_sequence_tbptt",
+        "ex07_bidirectional_deep",
+        "ex08_vanishing_gradients",
+        "ex09_torch_lstm",
+    ]
 
 
 def test_stub_replaces_solution_and_keeps_hints():
-    text = ("def f(x):\n    # Hint: before\n    ### BEGIN SOLUTION\n    # Hint: kept\n"
-            "    y = secret(x)\n    return y\n    ### END SOLUTION\n")
+    text = (
+        "def f(x):\n    # Hint: before\n    ### BEGIN SOLUTION\n    # Hint: kept\n"
+        "    y = secret(x)\n    return y\n    ### END SOLUTION\n"
+    )
     out = strip_solutions(text)
     assert "secret" not in out and "BEGIN SOLUTION" not in out
     assert "# Hint: before" in out and "    # Hint: kept" in out
@@ -37,12 +47,15 @@ def test_markdown_solution_is_replaced():
     assert "The answer" not in out and "Write your answer here" in out
 
 
-@pytest.mark.parametrize("text", [
-    "    ### BEGIN SOLUTION\n    x = 1\n",
-    "    x = 1\n    ### END SOLUTION\n",
-    "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n",
-    "<!-- BEGIN SOLUTION -->\n### END SOLUTION\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "    ### BEGIN SOLUTION\n    x = 1\n",
+        "    x = 1\n    ### END SOLUTION\n",
+        "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n",
+        "<!-- BEGIN SOLUTION -->\n### END SOLUTION\n",
+    ],
+)
 def test_unbalanced_markers_are_errors(text):
     with pytest.raises(MarkerError):
         strip_solutions(text)

@@ -12,8 +12,18 @@ from rnncourse.cli import main
 
 
 def _args(tmp_path, *paths):
-    return ["grade", *map(str, paths), "--cell-timeout", "5", "--timeout", "60",
-            "--json", str(tmp_path / "report.json"), "--seed", "3"]
+    return [
+        "grade",
+        *map(str, paths),
+        "--cell-timeout",
+        "5",
+        "--timeout",
+        "60",
+        "--json",
+        str(tmp_path / "report.json"),
+        "--seed",
+        "3",
+    ]
 
 
 def test_formats_folder_and_json(tmp_path, capsys):

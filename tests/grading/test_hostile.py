@@ -2,6 +2,9 @@
 
 Every notebook below mixes one or more problems with correct parts, which must still get their
 points. The limits are short (see ``grading_helpers.SHORT``) so that infinite loops end quickly.
+Cases in ``GUARD_CASES`` test the in-process guard of ``--sandbox none`` (monkeypatching,
+tampering with ``check``, importing the checker): they are graded without isolation. In the
+isolated default the same notebooks are harmless or fail to import (``test_redteam.py``).
 """
 
 from __future__ import annotations
@@ -30,8 +33,10 @@ def notebook(*cells: str) -> str:
 
 
 NUMPY = "import numpy as np\nfrom rnncourse.grading import check"
-REF_STEPS = ("from rnncourse.reference import (lstm_step_backward, lstm_step_forward,\n"
-             "    rnn_step_backward, rnn_step_forward)")
+REF_STEPS = (
+    "from rnncourse.reference import (lstm_step_backward, lstm_step_forward,\n"
+    "    rnn_step_backward, rnn_step_forward)"
+)
 
 DECAY_OK = """
 def decay_factor(norms):
@@ -155,97 +160,177 @@ CASES = {
     # name: (file stem, cells, {part: words in the message or None for full marks})
     "infinite loop inside a function (in-process timer), others graded": (
         "ex08_vanishing_gradients",
-        [NUMPY, REF_STEPS, "def grad_norms(cell, x, h0, params, g):\n    while True:\n"
-         "        pass", DECAY_OK],
-        {"grad_norms": "did not finish in time", "decay_factor": None}),
+        [
+            NUMPY,
+            REF_STEPS,
+            "def grad_norms(cell, x, h0, params, g):\n    while True:\n        pass",
+            DECAY_OK,
+        ],
+        {"grad_norms": "did not finish in time", "decay_factor": None},
+    ),
     "loop that swallows the timer is killed; a hanging top-level cell is skipped": (
         "ex08_vanishing_gradients",
-        [NUMPY, REF_STEPS, "def grad_norms(cell, x, h0, params, g):\n    while True:\n"
-         "        try:\n            while True:\n                pass\n"
-         "        except BaseException:\n            pass", "while True:\n    pass", DECAY_OK],
-        {"grad_norms": "did not finish in time", "decay_factor": None}),
+        [
+            NUMPY,
+            REF_STEPS,
+            "def grad_norms(cell, x, h0, params, g):\n    while True:\n"
+            "        try:\n            while True:\n                pass\n"
+            "        except BaseException:\n            pass",
+            "while True:\n    pass",
+            DECAY_OK,
+        ],
+        {"grad_norms": "did not finish in time", "decay_factor": None},
+    ),
     "syntax error in one cell": (
         "ex01_rnn_forward",
-        [NUMPY, "def rnn_step_forward(x, h_prev, Wx, Wh, b):\n    return np.tanh(x @ Wx +",
-         RNN_FORWARD_OK],
-        {"rnn_step_forward": "SyntaxError", "rnn_forward": None}),
+        [
+            NUMPY,
+            "def rnn_step_forward(x, h_prev, Wx, Wh, b):\n    return np.tanh(x @ Wx +",
+            RNN_FORWARD_OK,
+        ],
+        {"rnn_step_forward": "SyntaxError", "rnn_forward": None},
+    ),
     "renamed function (deleted/renamed cell) and huge top-level output": (
         "ex01_rnn_forward",
-        [NUMPY, RNN_STEP_OK, RNN_FORWARD_OK.replace("def rnn_forward", "def rnn_forward_v2"),
-         "print('x' * 10_000_000)"],
-        {"rnn_step_forward": None, "rnn_forward": "not defined"}),
+        [
+            NUMPY,
+            RNN_STEP_OK,
+            RNN_FORWARD_OK.replace("def rnn_forward", "def rnn_forward_v2"),
+            "print('x' * 10_000_000)",
+        ],
+        {"rnn_step_forward": None, "rnn_forward": "not defined"},
+    ),
     "mutated input and hard-coded output": (
         "ex03_char_lm",
-        [NUMPY + "\nfrom rnncourse.grading.lm import lm_loss_and_grads", CLIP_MUTATING,
-         "def sample(params, start_ix, end_ix, max_len, rng):\n    return [1, 2, 3, 0]",
-         TRAIN_STEP_OK],
-        {"clip_gradients": "in place", "sample": "differs from the expected sequence",
-         "train_step": None}),
+        [
+            NUMPY + "\nfrom rnncourse.grading.lm import lm_loss_and_grads",
+            CLIP_MUTATING,
+            "def sample(params, start_ix, end_ix, max_len, rng):\n    return [1, 2, 3, 0]",
+            TRAIN_STEP_OK,
+        ],
+        {
+            "clip_gradients": "in place",
+            "sample": "differs from the expected sequence",
+            "train_step": None,
+        },
+    ),
     "NaN output and wrong shape": (
         "ex04_gru",
-        [NUMPY, SIGMOID, GRU_FORWARD.format(result="((1 - z) * n + z * h_prev) * np.nan"),
-         GRU_BACKWARD.format(keep=", keepdims=True")],
-        {"gru_step_forward": "NaN", "gru_step_backward": "has shape (1, "}),
+        [
+            NUMPY,
+            SIGMOID,
+            GRU_FORWARD.format(result="((1 - z) * n + z * h_prev) * np.nan"),
+            GRU_BACKWARD.format(keep=", keepdims=True"),
+        ],
+        {"gru_step_forward": "NaN", "gru_step_backward": "has shape (1, "},
+    ),
     "wrong dtype and printing megabytes while being checked": (
         "ex05_lstm_step",
-        [NUMPY, SIGMOID, LSTM_STEP.format(h="(o * tc).astype(np.float32)"),
-         LSTM_BACK.format(extra="print('y' * 10_000_000)")],
-        {"lstm_step_forward": "dtype float32", "lstm_step_backward": "more output"}),
+        [
+            NUMPY,
+            SIGMOID,
+            LSTM_STEP.format(h="(o * tc).astype(np.float32)"),
+            LSTM_BACK.format(extra="print('y' * 10_000_000)"),
+        ],
+        {"lstm_step_forward": "dtype float32", "lstm_step_backward": "more output"},
+    ),
     "monkeypatching numpy (seen in the source; the cell is not run)": (
         "ex01_rnn_forward",
         [NUMPY, "np.allclose = lambda *a, **k: True\n" + RNN_STEP_OK, RNN_FORWARD_OK],
-        {"rnn_step_forward": "monkeypatches numpy.allclose", "rnn_forward": None}),
+        {"rnn_step_forward": "monkeypatches numpy.allclose", "rnn_forward": None},
+    ),
     "an exception, and runaway memory": (
         "ex06_lstm_sequence_tbptt",
-        [NUMPY, "def lstm_forward(x, h0, Wx, Wh, b):\n    raise ValueError('oops')",
-         "def lstm_backward(dh, cache):\n    return None",
-         "def lstm_tbptt(x, h0, Wx, Wh, b, dh, k):\n    hog = []\n    while True:\n"
-         "        hog.append(np.empty(100_000_000))"],
-        {"lstm_forward": "ValueError: oops", "lstm_backward": "ValueError: oops",
-         "lstm_tbptt": "memory"}),
+        [
+            NUMPY,
+            "def lstm_forward(x, h0, Wx, Wh, b):\n    raise ValueError('oops')",
+            "def lstm_backward(dh, cache):\n    return None",
+            "def lstm_tbptt(x, h0, Wx, Wh, b, dh, k):\n    hog = []\n    while True:\n"
+            "        hog.append(np.empty(100_000_000))",
+        ],
+        {
+            "lstm_forward": "ValueError: oops",
+            "lstm_backward": "ValueError: oops",
+            "lstm_tbptt": "memory",
+        },
+    ),
     "monkeypatching numpy found at run time": (
         "ex08_vanishing_gradients",
-        [NUMPY, REF_STEPS, GRAD_NORMS_OK,
-         DECAY_OK + "\nvars(np)['allclose'] = lambda *a, **k: True"],
-        {"grad_norms": None, "decay_factor": "monkeypatches numpy.allclose"}),
+        [
+            NUMPY,
+            REF_STEPS,
+            GRAD_NORMS_OK,
+            DECAY_OK + "\nvars(np)['allclose'] = lambda *a, **k: True",
+        ],
+        {"grad_norms": None, "decay_factor": "monkeypatches numpy.allclose"},
+    ),
     "tampering with check, using the reference's deep RNN": (
         "ex07_bidirectional_deep",
-        [NUMPY + "\nfrom rnncourse.reference import rnn_forward",
-         BIDI_OK + "\ncheck = lambda *a, **k: print('[PASS]')",
-         "from rnncourse.reference import deep_forward as ref_deep\n\n"
-         "def deep_forward(cell, x, h0s, params):\n    return ref_deep(cell, x, h0s, params)",
-         "def deep_backward(dh, cache):\n    return None"],
-        {"bidirectional_forward": "tampering", "bidirectional_backward": "not defined",
-         "deep_forward": "forbids", "deep_backward": "not defined"}),
+        [
+            NUMPY + "\nfrom rnncourse.reference import rnn_forward",
+            BIDI_OK + "\ncheck = lambda *a, **k: print('[PASS]')",
+            "from rnncourse.reference import deep_forward as ref_deep\n\n"
+            "def deep_forward(cell, x, h0s, params):\n    return ref_deep(cell, x, h0s, params)",
+            "def deep_backward(dh, cache):\n    return None",
+        ],
+        {
+            "bidirectional_forward": "tampering",
+            "bidirectional_backward": "not defined",
+            "deep_forward": "forbids",
+            "deep_backward": "not defined",
+        },
+    ),
     "rnncourse.reference in a from-scratch exercise": (
         "ex02_rnn_bptt",
-        [NUMPY, RNN_STEP_OK,
-         "from rnncourse.reference import rnn_step_backward as ref_backward\n\n"
-         "def rnn_step_backward(dh, cache):\n    return ref_backward(dh, cache)",
-         "def numerical_gradient(f, x, h=1e-5):\n    g = np.zeros_like(x)\n"
-         "    for i in np.ndindex(*x.shape):\n        old = x[i]\n        x[i] = old + h\n"
-         "        p = f(x)\n        x[i] = old - h\n        m = f(x)\n        x[i] = old\n"
-         "        g[i] = (p - m) / (2 * h)\n    return g"],
-        {"rnn_step_backward": "rnncourse.reference", "numerical_gradient": None,
-         "rnn_backward": "not defined"}),
+        [
+            NUMPY,
+            RNN_STEP_OK,
+            "from rnncourse.reference import rnn_step_backward as ref_backward\n\n"
+            "def rnn_step_backward(dh, cache):\n    return ref_backward(dh, cache)",
+            "def numerical_gradient(f, x, h=1e-5):\n    g = np.zeros_like(x)\n"
+            "    for i in np.ndindex(*x.shape):\n        old = x[i]\n        x[i] = old + h\n"
+            "        p = f(x)\n        x[i] = old - h\n        m = f(x)\n        x[i] = old\n"
+            "        g[i] = (p - m) / (2 * h)\n    return g",
+        ],
+        {
+            "rnn_step_backward": "rnncourse.reference",
+            "numerical_gradient": None,
+            "rnn_backward": "not defined",
+        },
+    ),
     "the checker's own implementations": (
         "ex04_gru",
-        [NUMPY, "from rnncourse.grading import variants\n\n"
-         "def gru_step_forward(x, h_prev, Wx, Wh, b, bh):\n"
-         "    return variants.gru_step(x, h_prev, Wx, Wh, b, bh), None",
-         GRU_BACKWARD.format(keep="")],
-        {"gru_step_forward": "rnncourse.grading internals", "gru_step_backward": "not defined"}),
+        [
+            NUMPY,
+            "from rnncourse.grading import variants\n\n"
+            "def gru_step_forward(x, h_prev, Wx, Wh, b, bh):\n"
+            "    return variants.gru_step(x, h_prev, Wx, Wh, b, bh), None",
+            GRU_BACKWARD.format(keep=""),
+        ],
+        {"gru_step_forward": "rnncourse.grading internals", "gru_step_backward": "not defined"},
+    ),
     "torch.nn.LSTM inside the from-scratch module": (
         "ex09_torch_lstm",
         [NUMPY, TORCH_WRAPPER],
-        {"LSTMFromScratch": "torch"}),
+        {"LSTMFromScratch": "torch"},
+    ),
+}
+
+
+GUARD_CASES = {
+    "monkeypatching numpy (seen in the source; the cell is not run)",
+    "monkeypatching numpy found at run time",
+    "tampering with check, using the reference's deep RNN",
+    "the checker's own implementations",
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_hostile_submission(grade_text, case):
     stem, cells, expected = CASES[case]
-    report = grade_text(stem + "_hostile", notebook(*cells), SHORT)
+    sandbox = "none" if case in GUARD_CASES else "bwrap"
+    report = grade_text(stem + "_hostile", notebook(*cells), SHORT, sandbox=sandbox)
+    assert report.isolation == ("bubblewrap" if sandbox == "bwrap" else "none (not isolated)")
     got = parts(report)
     assert set(got) == set(expected), got
     for part, words in expected.items():
@@ -263,9 +348,11 @@ def test_submission_time_limit_stops_grading(grade_text):
     """Cells that each fit the per-cell limit but together exceed the per-submission limit."""
     limits = replace(SHORT, submission_timeout=5.0)
     slow = "import time\ntime.sleep(2.2)"
-    report = grade_text("ex08_vanishing_gradients_slow",
-                        notebook(NUMPY, REF_STEPS, slow, slow, slow, GRAD_NORMS_OK, DECAY_OK),
-                        limits)
+    report = grade_text(
+        "ex08_vanishing_gradients_slow",
+        notebook(NUMPY, REF_STEPS, slow, slow, slow, GRAD_NORMS_OK, DECAY_OK),
+        limits,
+    )
     got = parts(report)
     assert got["grad_norms"][0] == 0 and got["decay_factor"][0] == 0
     assert "submission time limit" in got["grad_norms"][2] + got["decay_factor"][2]

@@ -14,9 +14,13 @@ from rnncourse.grading import wire
 
 
 def test_round_trip_of_the_supported_types():
-    value = {"a": (np.arange(6.0).reshape(2, 3), [1, 2.5, None, True, "s"]),
-             "b": np.float32(1.5), "c": float("nan"), "ref": wire.Ref(1, 0),
-             "make": wire.Make("rng", seed=3)}
+    value = {
+        "a": (np.arange(6.0).reshape(2, 3), [1, 2.5, None, True, "s"]),
+        "b": np.float32(1.5),
+        "c": float("nan"),
+        "ref": wire.Ref(1, 0),
+        "make": wire.Make("rng", seed=3),
+    }
     back = wire.decode(wire.encode(value))
     np.testing.assert_array_equal(back["a"][0], value["a"][0])
     assert back["a"][1] == [1, 2.5, None, True, "s"]
@@ -44,3 +48,10 @@ def test_pickled_arrays_are_refused():
 def test_zero_dimensional_arrays_keep_their_shape():
     back = wire.decode(wire.encode(np.array(2.0)))
     assert isinstance(back, np.ndarray) and back.shape == ()
+
+
+def test_numpy_float64_scalars_cross_as_numpy_scalars():
+    # np.float64 subclasses float; its NumPy 2 repr "np.float64(0.5)" is no float literal.
+    back = wire.decode(wire.encode({"loss": np.float64(0.5), "n": np.int64(3)}))
+    assert isinstance(back["loss"], np.float64) and back["loss"] == 0.5
+    assert isinstance(back["n"], np.int64) and back["n"] == 3

@@ -40,13 +40,13 @@ def _rel(a, b):
 @pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
 def test_lstm_mixed_precision_is_bf16_close_and_really_low_precision(bidirectional, monkeypatch):
     used = []
-    original = _fused._LSTMPerStep.apply
+    original = _fused._backward_per_step
 
     def spy(*args):
         used.append(args[-1])  # lowp
         return original(*args)
 
-    monkeypatch.setattr(_fused._LSTMPerStep, "apply", spy)
+    monkeypatch.setattr(_fused, "_backward_per_step", spy)
     torch.manual_seed(0)
     N, T, D, H = 16, 30, 12, 80  # N * H > FEW_OPS_MAX_NH: the per-step path
     assert N * H > _fused.FEW_OPS_MAX_NH

@@ -84,8 +84,9 @@ def test_grad_check_sparse_is_seeded():
 
 def test_grad_check_rejects_float32():
     x = np.ones(3, dtype=np.float32)
-    with pytest.raises(TypeError, match="x must be float64 for a numerical gradient check, "
-                                        "got float32"):
+    with pytest.raises(
+        TypeError, match="x must be float64 for a numerical gradient check, got float32"
+    ):
         eval_numerical_gradient(lambda v: v.sum(), x)
 
 
@@ -97,14 +98,17 @@ def test_grad_check_needs_dout_for_array_output():
 def test_grad_check_shape_mismatch_message():
     f, inputs, grads, dout = _rnn_case()
     grads["b"] = np.zeros(4)
-    with pytest.raises(ValueError, match=r"analytic\['b'\] must have the shape of "
-                                         r"inputs\['b'\] \(3,\), got \(4,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"analytic\['b'\] must have the shape of "
+        r"inputs\['b'\] \(3,\), got \(4,\)",
+    ):
         grad_check(f, inputs, grads, dout=dout)
 
 
 # ------------------------------------------------------------------------------ validation
 def test_parse_shape():
-    assert parse_shape("(N, 4H, 3)") == [(1, "N"), (4, "H"), (3, None)]
+    assert parse_shape("(N, 4H, 3)") == ((1, "N"), (4, "H"), (3, None))
     with pytest.raises(ValueError, match="bad shape spec"):
         parse_shape("(N, H+1)")
 
@@ -113,15 +117,21 @@ def test_dims_bind_from_multiple():
     dims = Dims()
     check_array("b", np.zeros(12), "(4H,)", dims)
     assert dims["H"] == 3
-    with pytest.raises(ValueError, match=r"Wh must be \(H, 4H\) = \(3, 12\), got \(4, 12\) "
-                                         r"\(H = 3 from b\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Wh must be \(H, 4H\) = \(3, 12\), got \(4, 12\) "
+        r"\(H = 3 from b\)",
+    ):
         check_array("Wh", np.zeros((4, 12)), "(H, 4H)", dims)
 
 
 def test_rank_message_with_known_numbers():
     dims = Dims(N=2, H=5)
-    with pytest.raises(ValueError, match=r"h0 must have 2 dimension\(s\) \(N, H\) = \(2, 5\), "
-                                         r"got 1 with shape \(5,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"h0 must have 2 dimension\(s\) \(N, H\) = \(2, 5\), "
+        r"got 1 with shape \(5,\)",
+    ):
         check_array("h0", np.zeros(5), "(N, H)", dims)
 
 
@@ -149,6 +159,9 @@ def test_choice_positive_keys_messages():
 
 
 def test_empty_sizes_rejected():
-    with pytest.raises(ValueError, match=r"x must be \(N, T, D\) with every size >= 1, got the "
-                                         r"empty shape \(2, 0, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"x must be \(N, T, D\) with every size >= 1, got the "
+        r"empty shape \(2, 0, 3\)",
+    ):
         rnn_forward(np.zeros((2, 0, 3)), None, np.zeros((3, 4)), np.zeros((4, 4)), np.zeros(4))

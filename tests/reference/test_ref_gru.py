@@ -25,8 +25,12 @@ def test_step_gradients(shape, reset_after, rng):
     def f():
         return gru_step_forward(x, h_prev, **p, reset_after=reset_after)[0]
 
-    assert_grads(f, {"x": x, "h_prev": h_prev, **p},
-                 {"x": dx, "h_prev": dh_prev, "Wx": dWx, "Wh": dWh, "b": db, "bh": dbh}, dout)
+    assert_grads(
+        f,
+        {"x": x, "h_prev": h_prev, **p},
+        {"x": dx, "h_prev": dh_prev, "Wx": dWx, "Wh": dWh, "b": db, "bh": dbh},
+        dout,
+    )
 
 
 @pytest.mark.parametrize("reset_after", VARIANTS)
@@ -42,8 +46,12 @@ def test_sequence_gradients(shape, reset_after, rng):
     def f():
         return gru_forward(x, h0, **p, reset_after=reset_after)[0]
 
-    assert_grads(f, {"x": x, "h0": h0, **p},
-                 {"x": dx, "h0": dh0, "Wx": dWx, "Wh": dWh, "b": db, "bh": dbh}, dout)
+    assert_grads(
+        f,
+        {"x": x, "h0": h0, **p},
+        {"x": dx, "h0": dh0, "Wx": dWx, "Wh": dWh, "b": db, "bh": dbh},
+        dout,
+    )
 
 
 @pytest.mark.parametrize("reset_after", VARIANTS)
@@ -117,19 +125,26 @@ def test_torch_parity(dtype, rng):
 # --------------------------------------------------------------------------------- bad input
 def test_bad_bh_message(rng):
     with pytest.raises(ValueError, match=r"bh must be \(3H,\) = \(15,\), got \(5,\)"):
-        gru_forward(randn(rng, 2, 3, 4), None, randn(rng, 4, 15), randn(rng, 5, 15),
-                    randn(rng, 15), bh=randn(rng, 5))
+        gru_forward(
+            randn(rng, 2, 3, 4),
+            None,
+            randn(rng, 4, 15),
+            randn(rng, 5, 15),
+            randn(rng, 15),
+            bh=randn(rng, 5),
+        )
 
 
 def test_bad_wx_message(rng):
     with pytest.raises(ValueError, match=r"Wx must be \(D, 3H\) = \(4, 15\), got \(4, 20\)"):
-        gru_forward(randn(rng, 2, 3, 4), None, randn(rng, 4, 20), randn(rng, 5, 15),
-                    randn(rng, 15))
+        gru_forward(randn(rng, 2, 3, 4), None, randn(rng, 4, 20), randn(rng, 5, 15), randn(rng, 15))
 
 
 def test_step_cache_rejected_by_sequence_backward(rng):
-    h, cache = gru_step_forward(randn(rng, 2, 4), randn(rng, 2, 5), randn(rng, 4, 15),
-                                randn(rng, 5, 15), randn(rng, 15))
-    with pytest.raises(TypeError, match="returned by gru_forward, got a cache from "
-                                        "gru_step_forward"):
+    h, cache = gru_step_forward(
+        randn(rng, 2, 4), randn(rng, 2, 5), randn(rng, 4, 15), randn(rng, 5, 15), randn(rng, 15)
+    )
+    with pytest.raises(
+        TypeError, match="returned by gru_forward, got a cache from gru_step_forward"
+    ):
         gru_backward(randn(rng, 2, 1, 5), cache)

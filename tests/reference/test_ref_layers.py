@@ -36,8 +36,9 @@ def test_stable_functions_no_warnings_at_1000(dtype):
     assert np.isfinite(lp).all()
     np.testing.assert_allclose(lp[1], [-np.log(2), -np.log(2), -2000 - np.log(2)], rtol=1e-6)
     e = np.exp(-1.0)
-    np.testing.assert_allclose(lp[2], [-1 - np.log(1 + 2 * e), -1 - np.log(1 + 2 * e),
-                                       -np.log(1 + 2 * e)], rtol=1e-6)
+    np.testing.assert_allclose(
+        lp[2], [-1 - np.log(1 + 2 * e), -1 - np.log(1 + 2 * e), -np.log(1 + 2 * e)], rtol=1e-6
+    )
 
 
 def test_sigmoid_values_and_symmetry():
@@ -61,8 +62,12 @@ def test_affine_gradients(rng):
     np.testing.assert_allclose(out, x @ W + b)
     dout = randn(rng, 3, 5)
     dx, dW, db = affine_backward(dout, cache)
-    assert_grads(lambda: affine_forward(x, W, b)[0], {"x": x, "W": W, "b": b},
-                 {"x": dx, "W": dW, "b": db}, dout)
+    assert_grads(
+        lambda: affine_forward(x, W, b)[0],
+        {"x": x, "W": W, "b": b},
+        {"x": dx, "W": dW, "b": db},
+        dout,
+    )
 
 
 @pytest.mark.parametrize("shape", [(1, 1, 3, 4), (2, 3, 4, 5), (3, 2, 5, 2)])
@@ -73,8 +78,12 @@ def test_temporal_affine_gradients(shape, rng):
     np.testing.assert_allclose(out[:, -1], h[:, -1] @ Wy + by, atol=1e-14)
     dout = randn(rng, N, T, V)
     dh, dWy, dby = temporal_affine_backward(dout, cache)
-    assert_grads(lambda: temporal_affine_forward(h, Wy, by)[0], {"h": h, "Wy": Wy, "by": by},
-                 {"h": dh, "Wy": dWy, "by": dby}, dout)
+    assert_grads(
+        lambda: temporal_affine_forward(h, Wy, by)[0],
+        {"h": h, "Wy": Wy, "by": by},
+        {"h": dh, "Wy": dWy, "by": dby},
+        dout,
+    )
 
 
 def test_softmax_loss_known_values():
@@ -98,8 +107,12 @@ def test_softmax_loss_gradient(use_mask, rng):
     y = rng.integers(0, V, size=(N, T))
     mask = rng.random((N, T)) > 0.3 if use_mask else None
     loss, dscores = temporal_softmax_loss(scores, y, mask)
-    assert_grads(lambda: np.array(temporal_softmax_loss(scores, y, mask)[0]), {"s": scores},
-                 {"s": dscores}, np.array(1.0))
+    assert_grads(
+        lambda: np.array(temporal_softmax_loss(scores, y, mask)[0]),
+        {"s": scores},
+        {"s": dscores},
+        np.array(1.0),
+    )
 
 
 def test_softmax_loss_stable_at_1000():
@@ -123,6 +136,7 @@ def test_layer_bad_input_messages(rng):
     with pytest.raises(TypeError, match="x must be a NumPy float array, got list"):
         sigmoid([1.0, 2.0])
     _, cache = affine_forward(randn(rng, 2, 3), randn(rng, 3, 4), randn(rng, 4))
-    with pytest.raises(TypeError, match="returned by temporal_affine_forward, got a cache from "
-                                        "affine_forward"):
+    with pytest.raises(
+        TypeError, match="returned by temporal_affine_forward, got a cache from affine_forward"
+    ):
         temporal_affine_backward(randn(rng, 2, 1, 4), cache)

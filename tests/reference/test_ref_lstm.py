@@ -24,9 +24,12 @@ def test_step_gradients(shape, rng):
         h, c, _ = lstm_step_forward(x, h_prev, c_prev, p["Wx"], p["Wh"], p["b"])
         return np.concatenate([h, c], axis=1)
 
-    assert_grads(f, {"x": x, "h_prev": h_prev, "c_prev": c_prev, **p},
-                 {"x": dx, "h_prev": dh_prev, "c_prev": dc_prev, "Wx": dWx, "Wh": dWh, "b": db},
-                 dout)
+    assert_grads(
+        f,
+        {"x": x, "h_prev": h_prev, "c_prev": c_prev, **p},
+        {"x": dx, "h_prev": dh_prev, "c_prev": dc_prev, "Wx": dWx, "Wh": dWh, "b": db},
+        dout,
+    )
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -36,18 +39,14 @@ def test_sequence_gradients(shape, rng):
     p = cell_params(rng, D, H, "lstm")
     h, cache = lstm_forward(x, h0, p["Wx"], p["Wh"], p["b"], c0=c0)
     dout = randn(rng, *h.shape)
-    dx, dh0, dWx, dWh, db, dc0 = lstm_backward(dout, cache, return_dc0=True)
+    dx, dh0, dWx, dWh, db = lstm_backward(dout, cache)
 
     def f():
         return lstm_forward(x, h0, p["Wx"], p["Wh"], p["b"], c0=c0)[0]
 
-    assert_grads(f, {"x": x, "h0": h0, "c0": c0, **p},
-                 {"x": dx, "h0": dh0, "c0": dc0, "Wx": dWx, "Wh": dWh, "b": db}, dout)
-
-
-def test_backward_without_dc0_returns_five(rng):
-    h, cache = lstm_forward(randn(rng, 2, 3, 4), None, *cell_params(rng, 4, 3, "lstm").values())
-    assert len(lstm_backward(np.ones_like(h), cache)) == 5
+    assert_grads(
+        f, {"x": x, "h0": h0, **p}, {"x": dx, "h0": dh0, "Wx": dWx, "Wh": dWh, "b": db}, dout
+    )
 
 
 def test_sequence_equals_loop_of_steps(rng):
@@ -56,7 +55,7 @@ def test_sequence_equals_loop_of_steps(rng):
     p = cell_params(rng, D, H, "lstm")
     dout = randn(rng, N, T, H)
     h, cache = lstm_forward(x, h0, p["Wx"], p["Wh"], p["b"], c0)
-    seq = lstm_backward(dout, cache, return_dc0=True)
+    seq = lstm_backward(dout, cache)
 
     hs, cs, caches, hp, cp = [], [], [], h0, c0
     for t in range(T):
@@ -72,11 +71,12 @@ def test_sequence_equals_loop_of_steps(rng):
     dh_next, dc_next = np.zeros((N, H)), np.zeros((N, H))
     for t in reversed(range(T)):
         dx[:, t], dh_next, dc_next, gWx, gWh, gb = lstm_step_backward(
-            dout[:, t] + dh_next, dc_next, caches[t])
+            dout[:, t] + dh_next, dc_next, caches[t]
+        )
         acc["Wx"] += gWx
         acc["Wh"] += gWh
         acc["b"] += gb
-    want = (dx, dh_next, acc["Wx"], acc["Wh"], acc["b"], dc_next)
+    want = (dx, dh_next, acc["Wx"], acc["Wh"], acc["b"])
     for got, w in zip(seq, want, strict=True):
         np.testing.assert_allclose(got, w, rtol=0, atol=1e-12)
 
@@ -115,7 +115,8 @@ def test_torch_parity(dtype, rng):
     tdtype = torch.float64 if dtype == np.float64 else torch.float32
     with torch.no_grad():
         out, (hn, cn) = _torch_lstm(p, D, H, tdtype)(
-            torch.from_numpy(x), (torch.from_numpy(h0)[None], torch.from_numpy(c0)[None]))
+            torch.from_numpy(x), (torch.from_numpy(h0)[None], torch.from_numpy(c0)[None])
+        )
     tol = 1e-10 if dtype == np.float64 else 1e-5
     assert np.abs(out.numpy() - h).max() < tol
     assert np.abs(cn[0].numpy() - cache.c[:, -1]).max() < tol
@@ -127,14 +128,13 @@ def test_torch_backward_parity(rng):
     p = cell_params(rng, D, H, "lstm")
     dout = randn(rng, N, T, H)
     h, cache = lstm_forward(x, h0, p["Wx"], p["Wh"], p["b"], c0)
-    dx, dh0, dWx, dWh, db, dc0 = lstm_backward(dout, cache, return_dc0=True)
+    dx, dh0, dWx, dWh, db = lstm_backward(dout, cache)
     m = _torch_lstm(p, D, H, torch.float64)
     xt, h0t, c0t = (torch.tensor(a, requires_grad=True) for a in (x, h0[None], c0[None]))
     out, _ = m(xt, (h0t, c0t))
     out.backward(torch.from_numpy(dout))
     assert np.abs(xt.grad.numpy() - dx).max() < 1e-10
     assert np.abs(h0t.grad[0].numpy() - dh0).max() < 1e-10
-    assert np.abs(c0t.grad[0].numpy() - dc0).max() < 1e-10
     assert np.abs(m.weight_ih_l0.grad.numpy().T - dWx).max() < 1e-10
     assert np.abs(m.weight_hh_l0.grad.numpy().T - dWh).max() < 1e-10
     assert np.abs(m.bias_hh_l0.grad.numpy() - db).max() < 1e-10
@@ -149,19 +149,30 @@ def test_contract_example_message(rng):
 
 def test_bad_bias_message(rng):
     with pytest.raises(ValueError, match=r"b must be \(4H,\) = \(12,\), got \(3,\)"):
-        lstm_forward(randn(rng, 2, 3, 4), None, randn(rng, 4, 12), randn(rng, 3, 12),
-                     randn(rng, 3))
+        lstm_forward(randn(rng, 2, 3, 4), None, randn(rng, 4, 12), randn(rng, 3, 12), randn(rng, 3))
 
 
 def test_bad_c0_message(rng):
     with pytest.raises(ValueError, match=r"c0 must be \(N, H\) = \(2, 3\), got \(2, 4\)"):
-        lstm_forward(randn(rng, 2, 3, 4), randn(rng, 2, 3), randn(rng, 4, 12),
-                     randn(rng, 3, 12), randn(rng, 12), c0=randn(rng, 2, 4))
+        lstm_forward(
+            randn(rng, 2, 3, 4),
+            randn(rng, 2, 3),
+            randn(rng, 4, 12),
+            randn(rng, 3, 12),
+            randn(rng, 12),
+            c0=randn(rng, 2, 4),
+        )
 
 
 def test_step_bad_dc_message(rng):
-    h, c, cache = lstm_step_forward(randn(rng, 2, 4), randn(rng, 2, 3), randn(rng, 2, 3),
-                                    randn(rng, 4, 12), randn(rng, 3, 12), randn(rng, 12))
+    h, c, cache = lstm_step_forward(
+        randn(rng, 2, 4),
+        randn(rng, 2, 3),
+        randn(rng, 2, 3),
+        randn(rng, 4, 12),
+        randn(rng, 3, 12),
+        randn(rng, 12),
+    )
     with pytest.raises(ValueError, match=r"dc must be \(N, H\) = \(2, 3\), got \(3, 2\)"):
         lstm_step_backward(h, randn(rng, 3, 2), cache)
 
@@ -169,8 +180,11 @@ def test_step_bad_dc_message(rng):
 def test_lstm_backward_rejects_rnn_cache(rng):
     from rnncourse.reference import rnn_forward
 
-    h, cache = rnn_forward(randn(rng, 2, 3, 4), None, randn(rng, 4, 3), randn(rng, 3, 3),
-                           randn(rng, 3))
-    with pytest.raises(TypeError, match="cache must be the cache returned by lstm_forward, "
-                                        "got a cache from rnn_forward"):
+    h, cache = rnn_forward(
+        randn(rng, 2, 3, 4), None, randn(rng, 4, 3), randn(rng, 3, 3), randn(rng, 3)
+    )
+    with pytest.raises(
+        TypeError,
+        match="cache must be the cache returned by lstm_forward, got a cache from rnn_forward",
+    ):
         lstm_backward(h, cache)

@@ -74,8 +74,7 @@ def test_parity_with_torch_optim(name):
             t.grad = torch.from_numpy(g[k].copy())
         opt.step()
     for k in params:
-        np.testing.assert_allclose(params[k], tparams[k].detach().numpy(), rtol=1e-12,
-                                   atol=1e-14)
+        np.testing.assert_allclose(params[k], tparams[k].detach().numpy(), rtol=1e-12, atol=1e-14)
 
 
 def test_optimisers_update_in_place_and_ignore_extra_grads():
@@ -107,8 +106,11 @@ def test_optim_bad_input_messages():
     p = {"Wx": np.zeros((3, 4)), "b": np.zeros(4)}
     with pytest.raises(ValueError, match="grads is missing key\\(s\\) 'b'"):
         sgd(p, {"Wx": np.zeros((3, 4))})
-    with pytest.raises(ValueError, match=r"grads\['Wx'\] must have the shape of params\['Wx'\] "
-                                         r"\(3, 4\), got \(4, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"grads\['Wx'\] must have the shape of params\['Wx'\] "
+        r"\(3, 4\), got \(4, 3\)",
+    ):
         adam(p, {"Wx": np.zeros((4, 3)), "b": np.zeros(4)})
     with pytest.raises(ValueError, match="lr must be a finite number > 0, got -0.1"):
         adagrad(p, {k: np.zeros_like(v) for k, v in p.items()}, lr=-0.1)

@@ -41,8 +41,12 @@ def test_step_gradients(shape, activation, rng):
     def f():
         return rnn_step_forward(x, h_prev, p["Wx"], p["Wh"], p["b"], activation)[0]
 
-    assert_grads(f, {"x": x, "h_prev": h_prev, **p},
-                 {"x": dx, "h_prev": dh_prev, "Wx": dWx, "Wh": dWh, "b": db}, dout)
+    assert_grads(
+        f,
+        {"x": x, "h_prev": h_prev, **p},
+        {"x": dx, "h_prev": dh_prev, "Wx": dWx, "Wh": dWh, "b": db},
+        dout,
+    )
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
@@ -57,8 +61,9 @@ def test_sequence_gradients(shape, activation, rng):
     def f():
         return rnn_forward(x, h0, p["Wx"], p["Wh"], p["b"], activation)[0]
 
-    assert_grads(f, {"x": x, "h0": h0, **p},
-                 {"x": dx, "h0": dh0, "Wx": dWx, "Wh": dWh, "b": db}, dout)
+    assert_grads(
+        f, {"x": x, "h0": h0, **p}, {"x": dx, "h0": dh0, "Wx": dWx, "Wh": dWh, "b": db}, dout
+    )
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
@@ -129,7 +134,8 @@ def test_torch_parity_float32(rng):
     assert h.dtype == np.float32
     with torch.no_grad():
         out, _ = _torch_rnn(p, D, H, "tanh", torch.float32)(
-            torch.from_numpy(x), torch.from_numpy(h0)[None])
+            torch.from_numpy(x), torch.from_numpy(h0)[None]
+        )
     assert np.abs(out.numpy() - h).max() < 1e-5
 
 
@@ -155,8 +161,11 @@ def test_bad_rank_message(rng):
 
 def test_mismatched_batch_message(rng):
     x, h0 = randn(rng, 2, 3, 4), randn(rng, 5, 3)
-    with pytest.raises(ValueError, match=r"h0 must be \(N, H\) = \(2, 3\), got \(5, 3\) "
-                                         r"\(N = 2 from x\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"h0 must be \(N, H\) = \(2, 3\), got \(5, 3\) "
+        r"\(N = 2 from x\)",
+    ):
         rnn_forward(x, h0, randn(rng, 4, 3), randn(rng, 3, 3), randn(rng, 3))
 
 
@@ -174,28 +183,40 @@ def test_integer_input_message(rng):
 
 def test_not_an_array_message(rng):
     with pytest.raises(TypeError, match=r"x must be a NumPy float array .* got list"):
-        rnn_step_forward([[1.0]], randn(rng, 1, 3), randn(rng, 1, 3), randn(rng, 3, 3),
-                         randn(rng, 3))
+        rnn_step_forward(
+            [[1.0]], randn(rng, 1, 3), randn(rng, 1, 3), randn(rng, 3, 3), randn(rng, 3)
+        )
 
 
 def test_bad_activation_message(rng):
     msg = r"activation must be one of 'tanh', 'relu'; got 'sigmoid'"
     with pytest.raises(ValueError, match=msg):
-        rnn_forward(randn(rng, 1, 2, 3), None, randn(rng, 3, 2), randn(rng, 2, 2), randn(rng, 2),
-                    activation="sigmoid")
+        rnn_forward(
+            randn(rng, 1, 2, 3),
+            None,
+            randn(rng, 3, 2),
+            randn(rng, 2, 2),
+            randn(rng, 2),
+            activation="sigmoid",
+        )
 
 
 def test_wrong_cache_message(rng):
     x = randn(rng, 2, 3, 4)
-    _, step_cache = rnn_step_forward(x[:, 0], randn(rng, 2, 3), randn(rng, 4, 3),
-                                     randn(rng, 3, 3), randn(rng, 3))
-    with pytest.raises(TypeError, match=r"cache must be the cache returned by rnn_forward, "
-                                        r"got a cache from rnn_step_forward"):
+    _, step_cache = rnn_step_forward(
+        x[:, 0], randn(rng, 2, 3), randn(rng, 4, 3), randn(rng, 3, 3), randn(rng, 3)
+    )
+    with pytest.raises(
+        TypeError,
+        match=r"cache must be the cache returned by rnn_forward, "
+        r"got a cache from rnn_step_forward",
+    ):
         rnn_backward(randn(rng, 2, 3, 3), step_cache)
 
 
 def test_bad_upstream_gradient_message(rng):
-    h, cache = rnn_forward(randn(rng, 2, 3, 4), None, randn(rng, 4, 5), randn(rng, 5, 5),
-                           randn(rng, 5))
+    h, cache = rnn_forward(
+        randn(rng, 2, 3, 4), None, randn(rng, 4, 5), randn(rng, 5, 5), randn(rng, 5)
+    )
     with pytest.raises(ValueError, match=r"dh must be \(N, T, H\) = \(2, 3, 5\), got \(2, 3, 4\)"):
         rnn_backward(randn(rng, 2, 3, 4), cache)

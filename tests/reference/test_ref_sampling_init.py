@@ -71,8 +71,9 @@ def test_rnn_lm_step_matches_reference_cell():
     h_ref, c_ref, _ = lstm_step_forward(x, np.zeros((1, H)), np.zeros((1, H)), **core)
     np.testing.assert_allclose(h, h_ref, atol=1e-15)
     np.testing.assert_allclose(c, c_ref, atol=1e-15)
-    np.testing.assert_allclose(logits, affine_forward(h_ref, head["Wy"], head["by"])[0][0],
-                               atol=1e-15)
+    np.testing.assert_allclose(
+        logits, affine_forward(h_ref, head["Wy"], head["by"])[0][0], atol=1e-15
+    )
     text = sample(step, None, 0, 12, rng=5, top_k=3)
     assert len(text) == 12 and text.min() >= 0 and text.max() < V
     np.testing.assert_array_equal(text, sample(step, None, 0, 12, rng=5, top_k=3))
@@ -83,8 +84,9 @@ def test_sampling_bad_input_messages():
         sample(const_step, None, 0, 5, temperature=-1)
     with pytest.raises(ValueError, match="top_k must be None or an integer >= 1, got 0"):
         sample_next(LOGITS, top_k=0)
-    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator, an int seed or "
-                                        "None, got str"):
+    with pytest.raises(
+        TypeError, match="rng must be a numpy.random.Generator, an int seed or None, got str"
+    ):
         sample(const_step, None, 0, 5, rng="seed")
     with pytest.raises(ValueError, match=r"logits must have 1 dimension\(s\) \(V,\)"):
         sample_next(LOGITS[None])
@@ -112,7 +114,7 @@ def test_init_torch_bounds_seed_and_orthogonal_blocks():
     assert all(np.array_equal(p[k], q[k]) for k in p)
     o = init_rnn_params(3, 6, "lstm", rng=0, scheme="orthogonal", forget_bias=1.0)
     for blk in range(4):
-        W = o["Wh"][:, 6 * blk:6 * (blk + 1)]
+        W = o["Wh"][:, 6 * blk : 6 * (blk + 1)]
         np.testing.assert_allclose(W.T @ W, np.eye(6), atol=1e-12)
     np.testing.assert_array_equal(o["b"], np.r_[np.zeros(6), np.ones(6), np.zeros(12)])
 
@@ -127,8 +129,9 @@ def test_init_deep_and_output():
 def test_init_bad_input_messages():
     with pytest.raises(ValueError, match="H must be an integer >= 1, got 0"):
         init_rnn_params(3, 0)
-    with pytest.raises(ValueError, match="scheme must be one of 'torch', 'xavier', 'orthogonal'; "
-                                         "got 'he'"):
+    with pytest.raises(
+        ValueError, match="scheme must be one of 'torch', 'xavier', 'orthogonal'; got 'he'"
+    ):
         init_rnn_params(3, 4, scheme="he")
     with pytest.raises(ValueError, match="forget_bias only applies to the 'lstm' cell"):
         init_rnn_params(3, 4, "gru", forget_bias=1.0)

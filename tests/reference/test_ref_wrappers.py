@@ -91,8 +91,11 @@ def test_bidirectional_lstm_torch_parity(rng):
 def test_bidirectional_bad_input_messages(rng):
     x = randn(rng, 2, 3, 4)
     pf = cell_params(rng, 4, 5, "gru")
-    with pytest.raises(ValueError, match=r'params_bwd\["Wh"\] must be \(H, 3H\) = \(5, 15\), '
-                                         r"got \(4, 12\) \(H = 5 from params_fwd"):
+    with pytest.raises(
+        ValueError,
+        match=r'params_bwd\["Wh"\] must be \(H, 3H\) = \(5, 15\), '
+        r"got \(4, 12\) \(H = 5 from params_fwd",
+    ):
         bidirectional_forward(x, pf, cell_params(rng, 4, 4, "gru"), "gru")
     with pytest.raises(ValueError, match="params_fwd is missing key\\(s\\) 'Wh'"):
         bidirectional_forward(x, {"Wx": pf["Wx"], "b": pf["b"]}, pf, "gru")
@@ -123,10 +126,20 @@ def test_deep_gradients(cell, shape, rng):
     def f():
         return deep_forward(x, params, cell, h0)[0]
 
-    inputs = {"x": x, "h0_0": h0[0], "h0_1": h0[1], **_flat("l0_", params[0]),
-              **_flat("l1_", params[1])}
-    got = {"x": dx, "h0_0": dh0[0], "h0_1": dh0[1], **_flat("l0_", grads[0]),
-           **_flat("l1_", grads[1])}
+    inputs = {
+        "x": x,
+        "h0_0": h0[0],
+        "h0_1": h0[1],
+        **_flat("l0_", params[0]),
+        **_flat("l1_", params[1]),
+    }
+    got = {
+        "x": dx,
+        "h0_0": dh0[0],
+        "h0_1": dh0[1],
+        **_flat("l0_", grads[0]),
+        **_flat("l1_", grads[1]),
+    }
     assert_grads(f, inputs, got, dout)
 
 
@@ -161,8 +174,11 @@ def test_deep_relu_kwarg_reaches_every_layer(rng):
 def test_deep_bad_input_messages(rng):
     x = randn(rng, 2, 3, 4)
     good = cell_params(rng, 4, 5, "rnn")
-    with pytest.raises(ValueError, match=r'params\[1\]\["Wx"\] must be \(D, H\) = \(5, 6\), '
-                                         r"got \(4, 6\) \(D = 5 from params\[0\]\)"):
+    with pytest.raises(
+        ValueError,
+        match=r'params\[1\]\["Wx"\] must be \(D, H\) = \(5, 6\), '
+        r"got \(4, 6\) \(D = 5 from params\[0\]\)",
+    ):
         deep_forward(x, [good, cell_params(rng, 4, 6, "rnn")])
     with pytest.raises(TypeError, match="params must be a non-empty list of parameter dicts"):
         deep_forward(x, good)

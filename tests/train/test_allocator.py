@@ -55,7 +55,8 @@ def test_default_glibc_maps_a_large_block_and_keep_moves_it_to_the_heap():
     assert default["mmapped"] >= 40 << 20 and default["heap"] < 1 << 20
     keep = _probe("keep")
     assert keep["ok"] is True
-    assert keep["mmapped"] == 0 and keep["heap"] >= 40 << 20
+    # the heap grows by the block less whatever free space its top already had (a page or so)
+    assert keep["mmapped"] == 0 and keep["heap"] >= 39 << 20
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,14 @@ import pytest
 import torch
 
 from rnncourse.data import CharVocab
-from rnncourse.train import CheckpointError, LMTrainer, TrainConfig, load_checkpoint, load_model
+from rnncourse.train import (
+    CheckpointError,
+    LMTrainer,
+    NonFiniteError,
+    TrainConfig,
+    load_checkpoint,
+    load_model,
+)
 from rnncourse.train.checkpoint import save_checkpoint
 
 
@@ -94,10 +101,19 @@ def test_sampling_reproducible_and_vocab_checks(small_texts):
 
 
 def test_config_validation_and_schedule():
-    with pytest.raises(ValueError, match="unknown model type 'transformer'"):
+    with pytest.raises(ValueError, match="cell must be one of 'rnn', 'gru', 'lstm'; got 'transf"):
         TrainConfig(cell="transformer")
-    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+    with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
         TrainConfig(batch_size=0)
+    for bad in (float("inf"), float("nan"), -1.0, 0.0):
+        with pytest.raises(ValueError, match="lr must be"):
+            TrainConfig(lr=bad)
+    with pytest.raises(ValueError, match="dropout must be >= 0.0 and <= 0.99"):
+        TrainConfig(dropout=1.0)
+    with pytest.raises(ValueError, match="hidden_size must be an integer"):
+        TrainConfig(hidden_size=1.5)
+    assert TrainConfig(clip=0).clip is None and TrainConfig(clip=None).clip is None
+    assert TrainConfig().backend == "torch"  # the fastest correct path by default
     cfg = TrainConfig(lr=1.0, warmup_steps=10, max_steps=110, min_lr_ratio=0.1)
     assert cfg.lr_at(0) == pytest.approx(0.1) and cfg.lr_at(10) == pytest.approx(1.0)
     assert cfg.lr_at(60) == pytest.approx(0.55) and cfg.lr_at(110) == pytest.approx(0.1)
@@ -138,3 +154,69 @@ def test_fit_schedule_spans_the_time_budget(small_texts):
         tr.fit(fit_schedule=True)
     with pytest.raises(ValueError, match="max_steps"):
         tr.fit(time_budget=1.0, max_steps=5, fit_schedule=True)
+
+
+def test_non_finite_step_stops_before_any_write(small_texts, tmp_path):
+    train, valid = small_texts
+    tr = LMTrainer(train, valid, tiny(max_steps=10, checkpoint_every=4, eval_every=0))
+    ck = tmp_path / "run.pt"
+
+    def poison(t):
+        if t.step == 6:  # after the checkpoint of step 4: a weight turns NaN
+            with torch.no_grad():
+                t.model.head.weight[0, 0] = float("nan")
+
+    before = None
+
+    def remember(t):
+        nonlocal before
+        poison(t)
+        if t.step == 4:
+            before = ck.read_bytes()
+
+    with pytest.raises(NonFiniteError, match="step 6: the training loss is nan"):
+        tr.fit(checkpoint_path=ck, progress=False, callback=remember)
+    assert ck.read_bytes() == before  # the last good checkpoint, byte for byte
+    assert tr.step == 6 and load_checkpoint(ck)["step"] == 4
+    assert [p.name for p in tmp_path.iterdir()] == ["run.pt"]  # no temporary file left
+
+
+def test_weights_only_checkpoint_cannot_resume_but_loads(small_texts, tmp_path):
+    train, valid = small_texts
+    tr = LMTrainer(train, valid, tiny(max_steps=2))
+    full = tr.state_dict()
+    slim = {k: full[k] for k in ("format", "config", "vocab", "model")}
+    save_checkpoint(slim, tmp_path / "w.pt")
+    with pytest.raises(CheckpointError, match="holds the weights only .* not resumed"):
+        LMTrainer.from_checkpoint(tmp_path / "w.pt", train, valid)
+    model, vocab, _ = load_model(tmp_path / "w.pt", backend="rnncourse")
+    assert vocab == tr.vocab and type(model.rnn).__module__.startswith("rnncourse.nn")
+    slim["model"]["head.bias"][0] = float("inf")
+    save_checkpoint(slim, tmp_path / "bad.pt")
+    with pytest.raises(CheckpointError, match="non-finite weights in \\['head.bias'\\]"):
+        load_model(tmp_path / "bad.pt")
+
+
+def test_signal_stops_after_the_step_saves_and_resumes_exactly(small_texts, tmp_path):
+    import os
+    import signal
+
+    train, valid = small_texts
+    cfg = tiny(max_steps=9, eval_every=0, sample_every=0)
+    full = LMTrainer(train, valid, cfg)
+    full.fit(progress=False)
+    ck = tmp_path / "run.pt"
+    first = LMTrainer(train, valid, cfg)
+
+    def press_ctrl_c(t):
+        if t.step == 5:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    first.fit(checkpoint_path=ck, progress=False, callback=press_ctrl_c, handle_signals=True)
+    assert first.stop_reason == "signal" and load_checkpoint(ck)["step"] == 5
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    resumed = LMTrainer.from_checkpoint(ck, train, valid)
+    resumed.fit(checkpoint_path=ck, progress=False)
+    assert resumed.history == full.history
+    for a, b in zip(full.model.parameters(), resumed.model.parameters(), strict=True):
+        assert torch.equal(a, b)

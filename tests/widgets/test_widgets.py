@@ -127,7 +127,8 @@ def test_inspector_values_equal_gate_recorder():
     g = rec.gates()
     assert sorted(w.gates) == ["c", "f", "g", "h", "i", "o"]
     for k in w.gates:
-        np.testing.assert_allclose(w.gates[k], g[k][0].double().numpy(), rtol=0, atol=1e-7)
+        # float32 rounding: the fused path computes tanh(a) as 2σ(2a) - 1 (a few ulp apart)
+        np.testing.assert_allclose(w.gates[k], g[k][0].double().numpy(), rtol=0, atol=1e-6)
     data = _payload(w)
     assert data["T"] == len(CODE)
     assert data["H"] == 6

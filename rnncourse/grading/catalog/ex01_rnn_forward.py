@@ -15,12 +15,15 @@ from rnncourse.grading.catalog._common import (
     variants,
 )
 from rnncourse.grading.core import Call, Case, Exercise, Part
+from rnncourse.grading.mutants import mutant
 
 RNN_STEP_BUGS = {
     "no_bias": "the bias b seems to be missing",
     "sigmoid": "this is what a sigmoid gives; the hidden state uses tanh",
     "relu": "this is what ReLU gives; the hidden state uses tanh",
     "no_hprev": "the previous state is ignored (h_prev @ Wh missing)",
+    "Wh_T": "h_prev @ Wh.T: with row vectors the recurrent term is h_prev @ Wh (Wh is (H, H), "
+    "so the transposed product has the right shape and the wrong values)",
 }
 RNN_SEQ_BUGS = {
     **RNN_STEP_BUGS,
@@ -52,7 +55,9 @@ def rnn_step_forward_cases(rng):
         )
         var = variants(
             RNN_STEP_BUGS,
-            lambda bug, a=(x, h, Wx, Wh, b): {"h": V.rnn_step(*a, bug=bug).astype(a[0].dtype)},
+            lambda bug, a=(x, h, Wx, Wh, b): {
+                "h": mutant("rnn_step_forward", bug)(*a)[0].astype(a[0].dtype)
+            },
         )
         rtol, atol = FLOAT_TOL[dtype]
         cases.append(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading import variants as V
 from rnncourse.grading.catalog._common import (
     FLOAT_TOL,
     NUMPY_ONLY,
@@ -16,6 +15,7 @@ from rnncourse.grading.catalog._common import (
     variants,
 )
 from rnncourse.grading.core import Call, Case, Exercise, Part
+from rnncourse.grading.mutants import mutant
 from rnncourse.grading.wire import Ref
 
 LSTM_STEP_BUGS = {
@@ -50,7 +50,8 @@ def lstm_step_forward_cases(rng):
         var = variants(
             LSTM_STEP_BUGS,
             lambda bug, a=a: named(
-                ("h", "c"), [v.astype(a[0].dtype) for v in V.lstm_step(*a, bug=bug)]
+                ("h", "c"),
+                [v.astype(a[0].dtype) for v in mutant("lstm_step_forward", bug)(*a)[:2]],
             ),
         )
         call = Call(
@@ -79,6 +80,12 @@ def lstm_step_backward_cases(rng):
         "ignore_dc": "the incoming cell gradient dc (from the next step) was ignored",
         "no_tanh_deriv_c": "the path h = o * tanh(c) needs the factor (1 - tanh(c)**2)",
         "dc_prev_no_f": "dc_prev must be multiplied by the forget gate f",
+        "ignore_dh": "the incoming hidden-state gradient dh was ignored: it reaches o "
+        "through h = o * tanh(c) and c through tanh(c)",
+        "g_sigmoid_deriv": "g = tanh(a_g) has the derivative 1 - g**2; g * (1 - g) is the "
+        "sigmoid's",
+        "swap_if_back": "the gradients of the i and f blocks are swapped in da (blocks are "
+        "[i, f, g, o])",
     }
     cases = []
     for _ in range(3):
@@ -89,7 +96,8 @@ def lstm_step_backward_cases(rng):
         var = variants(
             bugs,
             lambda bug, a=a, dh=dh, dc=dc: named(
-                LSTM_STEP_BACK, V.lstm_step_grads(dh, dc, *a, bug=bug)
+                LSTM_STEP_BACK,
+                mutant("lstm_step_backward", bug)(dh, dc, reference().lstm_step_forward(*a)[2]),
             ),
         )
         calls = [

@@ -299,6 +299,6 @@ EXERCISE = Exercise(
     (
         "rnncourse.reference:bidirectional*",
         "rnncourse.reference:deep*",
-        "rnncourse.reference:stacked*",
+        "rnncourse.reference:stacked_*",
     ),
 )

@@ -16,6 +16,8 @@ clipping_experiment
 bidirectional_experiment
     Tagging each token with a later token: left-to-right stays at chance, bidirectional solves
     it (chapter 10).
+depth_experiment
+    Shallow against stacked GRUs on a memory task, three seeds per setting (chapter 11).
 charlm_progress
     A char-level LSTM on the stdlib corpus: samples at several points of training and held-out
     bits per character (chapter 6).
@@ -44,6 +46,7 @@ from rnncourse.train.experiments.benchmark import (
 )
 from rnncourse.train.experiments.charlm import CHARLM_DEFAULTS, _regenerate_charlm, charlm_progress
 from rnncourse.train.experiments.clipping import clipping_experiment
+from rnncourse.train.experiments.depth import DEPTH_DEFAULTS, depth_experiment
 from rnncourse.train.experiments.pretrained import (
     PRETRAINED_CONFIG,
     PRETRAINED_MODEL,
@@ -68,6 +71,8 @@ __all__ = [
     "adding_problem_curves",
     "bidirectional_experiment",
     "clipping_experiment",
+    "DEPTH_DEFAULTS",
+    "depth_experiment",
     "charlm_progress",
     "pretrained_charlm",
     "pretrained_charlm_info",
@@ -87,6 +92,7 @@ REGENERATE = {
     ),
     "charlm_progress": lambda: _save_cached("charlm_progress", _regenerate_charlm()),
     "pretrained": lambda: save_pretrained(train_pretrained_charlm()),
+    "depth": lambda: _save_cached("depth", depth_experiment(cached=False, progress=True)),
 }
 
 
