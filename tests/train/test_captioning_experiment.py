@@ -8,6 +8,7 @@ from rnncourse.data.shapes import split_scenes
 from rnncourse.train import captioning as cap
 
 
+@pytest.mark.slow
 def test_a_short_training_run_lowers_the_loss():
     train, _ = split_scenes()
     config = cap.CaptionTrainConfig(
@@ -29,6 +30,26 @@ def test_evaluate_scores_words_at_their_positions(monkeypatch):
     assert scores == {"exact": 0.5, "per_word": 10 / 11}
 
 
+def test_object_attention_measures_weight_on_the_named_objects_cell(monkeypatch):
+    from rnncourse.data.shapes import Scene
+
+    scene = Scene((("red", "square", 0), ("blue", "circle", 5)))
+    text = "a red square left of a blue circle"
+    w = np.full((9, 16), 0.0)
+    w[:, 15] = 1.0
+    w[[1, 2], 0] = [1.0, 0.5]  # "red", "square" look at cell 0 ...
+    w[2, 5] = 0.5  # ... "square" half at the other object
+    w[[6, 7], 5] = 1.0  # "blue", "circle" at cell 5
+    said = ([text.split()], [w.reshape(9, 4, 4)])
+    monkeypatch.setattr(cap, "caption_images", lambda model, images: said)
+    batch = {"images": None, "captions": [text], "scenes": [scene]}
+    got = cap.object_attention(None, batch)
+    assert got["own"] == pytest.approx(3.5 / 4)
+    assert got["other"] == pytest.approx(0.5 / 4)
+    assert got["argmax_own"] == 1.0
+    assert got["n_images"] == 1
+
+
 def test_summary_is_mean_min_max_over_seeds():
     results = {
         "step0": {
@@ -40,6 +61,7 @@ def test_summary_is_mean_min_max_over_seeds():
     assert (cell["min"], cell["max"]) == (0.1, 0.7)
 
 
+@pytest.mark.slow
 def test_shipped_results_are_complete_and_the_shipped_models_reproduce_them():
     results = cap.load_results()
     assert set(results) == set(cap.DECODERS)

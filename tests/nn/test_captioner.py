@@ -94,3 +94,14 @@ def test_bad_input_is_named():
         model(torch.zeros(2, 3, 32, 32), torch.zeros(3, 3, dtype=torch.long))
     with pytest.raises(ValueError, match="vocab_size"):
         Captioner(2)
+
+
+def test_the_plain_decoder_gets_the_image_through_its_start_state():
+    # The step-0 baseline is not blind: s_0 depends on the image and the loss reaches the encoder.
+    torch.manual_seed(0)
+    model = Captioner(V, 8, 12, 10, attention=False)
+    images, tgt = _batch()
+    state = model.start(images)
+    assert not torch.allclose(state.s[0], state.s[1])
+    masked_loss(model(images, shift_right(tgt))[0], tgt).backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.encoder.parameters())
