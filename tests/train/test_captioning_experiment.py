@@ -36,17 +36,17 @@ def test_object_attention_measures_weight_on_the_named_objects_cell(monkeypatch)
     scene = Scene((("red", "square", 0), ("blue", "circle", 5)))
     text = "a red square left of a blue circle"
     w = np.full((9, 16), 0.0)
-    w[:, 15] = 1.0
-    w[[1, 2], 0] = [1.0, 0.5]  # "red", "square" look at cell 0 ...
-    w[2, 5] = 0.5  # ... "square" half at the other object
+    w[:, 15] = 0.2
+    w[[1, 2], 0] = [1.0, 0.4]  # "red", "square" look at cell 0 ...
+    w[2, 5] = 0.6  # ... but "square" mostly at the other object's cell
     w[[6, 7], 5] = 1.0  # "blue", "circle" at cell 5
     said = ([text.split()], [w.reshape(9, 4, 4)])
     monkeypatch.setattr(cap, "caption_images", lambda model, images: said)
     batch = {"images": None, "captions": [text], "scenes": [scene]}
     got = cap.object_attention(None, batch)
-    assert got["own"] == pytest.approx(3.5 / 4)
-    assert got["other"] == pytest.approx(0.5 / 4)
-    assert got["argmax_own"] == 1.0
+    assert got["own"] == pytest.approx(3.4 / 4)
+    assert got["other"] == pytest.approx(0.6 / 4)
+    assert got["argmax_own"] == 0.75
     assert got["n_images"] == 1
 
 
