@@ -55,9 +55,7 @@ GRID, CELL = 4, 8  # 4 x 4 cells of 8 x 8 pixels
 IMAGE_SIZE = GRID * CELL
 _RADIUS = 3  # every shape spans 2 * 3 + 1 = 7 pixels
 
-CAPTION_VOCAB = WordVocab(
-    list(SPECIALS) + ["a", *COLOURS, *SHAPES, "left", "right", "of", "above"]
-)
+CAPTION_VOCAB = WordVocab(list(SPECIALS) + ["a", *COLOURS, *SHAPES, "left", "right", "of", "above"])
 
 
 class Scene(NamedTuple):
