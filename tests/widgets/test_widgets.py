@@ -388,6 +388,10 @@ def test_inside_figures_draw():
         CODE, rng.uniform(-1, 1, (len(CODE), 3)), line_position(CODE), 1, "column"
     )
     assert ax.lines
+    # the trace fills the whole height: its legend must sit outside the plotting area
+    ax.figure.canvas.draw()
+    box, legend = ax.get_window_extent(), ax.get_legend().get_window_extent()
+    assert legend.y1 <= box.y0 or legend.x0 >= box.x1, (legend, box)
     inside.draw_correlation_bars({"a": 0.5}, {"a": 0.1})
     with pytest.raises(ValueError, match="keys must name"):
         inside.draw_gate_saturation(gates, keys=("z",))

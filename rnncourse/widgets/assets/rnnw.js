@@ -175,7 +175,8 @@
     }
     s += '<text x="' + x + '" y="' + (y - 4) + '" text-anchor="middle" font-size="13" font-weight="600">' + label + "</text>";
     s += '<text x="' + x + '" y="' + (y + 13) + '" text-anchor="middle" font-size="11">' + fmt(v) + "</text>";
-    s += '<text x="' + x + '" y="' + (y + h / 2 + 13) + '" text-anchor="middle" font-size="10" fill="#666">' + SIG[name] + "</text></g>";
+    // beside the input arrow that enters the box from below, not on it
+    s += '<text x="' + (x + 5) + '" y="' + (y + h / 2 + 13) + '" text-anchor="start" font-size="10" fill="#666">' + SIG[name] + "</text></g>";
     return s;
   }
   function op(x, y, sym) {
@@ -232,7 +233,7 @@
     s += line([[250, 115], [284, 115]]) + line([[325, 115], [369, 115]]) + op(380, 115, "×") + line([[360, 177], [360, 140], [380, 140], [380, 127]]);
     s += line([[380, 104], [380, 61]]) + label(392, 90, "(1−z)⊙n = " + fmt((1 - v.z) * v.n), "start", 'font-size="10" fill="#444"');
     s += label(200, 30, "z⊙h<tspan baseline-shift='sub' font-size='8'>t−1</tspan> = " + fmt(v.z * v.in_h), "middle", 'font-size="10" fill="#444"');
-    s += line([[160, 177], [160, 160], [336, 160], [336, 188]]) + label(200, 155, "r gates h<tspan baseline-shift='sub' font-size='8'>t−1</tspan>W<tspan baseline-shift='sub' font-size='8'>hn</tspan> in n", "start", 'font-size="10" fill="#444"');
+    s += line([[160, 177], [160, 160], [336, 160], [336, 188]]) + label(104, 152, "r gates h<tspan baseline-shift='sub' font-size='8'>t−1</tspan>W<tspan baseline-shift='sub' font-size='8'>hn</tspan> in n", "start", 'font-size="10" fill="#444"');
     s += stateTag(50, 268, "h<tspan baseline-shift='sub' font-size='8'>t−1</tspan>", v.in_h) + stateTag(50, 200, "x<tspan baseline-shift='sub' font-size='8'>t</tspan>", v.in_x);
     s += '<polyline fill="none" stroke="#999" points="84,268 360,268"/><polyline fill="none" stroke="#999" points="84,200 100,200 100,268"/>';
     [160, 250, 360].forEach(function (x) { s += line([[x, 268], [x, 224]], "#999", 1); });
