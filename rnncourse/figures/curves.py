@@ -19,12 +19,19 @@ from rnncourse.figures._draw import BACK as _BACK
 from rnncourse.figures._draw import check_int as _check_int
 
 __all__ = [
+    "FLOW_XLABEL",
+    "FLOW_YLABEL",
     "plot_gradient_flow",
     "plot_scalar_powers",
     "plot_char_probabilities",
     "plot_curves",
     "plot_tbptt_tradeoff",
 ]
+
+
+#: Axis labels of every gradient-flow plot: the static figures and GradientFlowExplorer's view.
+FLOW_XLABEL = "steps back from the loss, T − t"
+FLOW_YLABEL = "‖∂L/∂h_t‖, batch mean (LSTM: of (h_t, c_t))"
 
 
 def _as_curve(value: object) -> tuple[np.ndarray, np.ndarray]:
@@ -65,8 +72,8 @@ def plot_gradient_flow(
         back, norms = _as_curve(value)
         ok = np.isfinite(norms) & (norms > 0)
         ax.semilogy(back[ok], norms[ok], lw=2, label=label)
-    ax.set_xlabel(r"steps back from the loss, $T-t$")
-    ax.set_ylabel(r"$\|\partial L/\partial h_t\|$ (batch mean)")
+    ax.set_xlabel(FLOW_XLABEL)
+    ax.set_ylabel(FLOW_YLABEL)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=9, loc="best")
     if title:

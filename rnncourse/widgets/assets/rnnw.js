@@ -374,7 +374,7 @@
     }
     function draw() {
       rS.out.textContent = fmt(d.radii[ri]);
-      var w = 620, h = 300, L = 56, R = 16, Tp = 12, B = 34;
+      var w = 620, h = 320, L = 56, R = 16, Tp = 32, B = 34;  // legend above the plot area
       var lo = Math.log10(d.ylim[0]), hi = Math.log10(d.ylim[1]), T = d.T;
       function X(t) { return L + (t / T) * (w - L - R); }
       function Y(v) { var l = Math.log10(Math.max(v, d.ylim[0])); l = Math.min(l, hi); return Tp + (1 - (l - lo) / (hi - lo)) * (h - Tp - B); }
@@ -383,18 +383,19 @@
         s += '<line x1="' + L + '" x2="' + (w - R) + '" y1="' + Y(Math.pow(10, e)) + '" y2="' + Y(Math.pow(10, e)) + '" stroke="' + (e === 0 ? "#888" : "#eee") + '"/>';
         s += '<text x="' + (L - 4) + '" y="' + (Y(Math.pow(10, e)) + 4) + '" text-anchor="end">1e' + e + "</text>";
       }
-      for (var t = 0; t <= T; t += Math.max(1, Math.round(T / 6))) s += '<text x="' + X(t) + '" y="' + (h - B + 14) + '" text-anchor="middle">' + t + "</text>";
-      s += '<text x="' + ((L + w - R) / 2) + '" y="' + (h - 4) + '" text-anchor="middle">time step t (the loss reads h_T at t = ' + T + ")</text>";
+      // x: steps back from the loss, T - t, as in the book's static figures (loss at the left)
+      for (var k = 0; k <= T; k += Math.max(1, Math.round(T / 6))) s += '<text x="' + X(k) + '" y="' + (h - B + 14) + '" text-anchor="middle">' + k + "</text>";
+      s += '<text x="' + ((L + w - R) / 2) + '" y="' + (h - 4) + '" text-anchor="middle">' + esc(d.xlabel) + " (T = " + T + ")</text>";
       s += '<text x="12" y="' + (h / 2) + '" transform="rotate(-90 12 ' + h / 2 + ')" text-anchor="middle">' + esc(d.ylabel) + "</text>";
       var lines = [];
       d.cells.forEach(function (cell) {
         var c = curve(cell), pts = [];
-        for (var t = 0; t < c.length; t++) pts.push(X(t).toFixed(1) + "," + Y(c[t]).toFixed(1));
+        for (var t = 0; t < c.length; t++) pts.push(X(T - t).toFixed(1) + "," + Y(c[t]).toFixed(1));
         s += '<polyline class="rnnw-curve-' + cell + '" fill="none" stroke="' + COL[cell] + '" stroke-width="2" points="' + pts.join(" ") + '"/>';
-        var ly = Tp + 14 + 15 * d.cells.indexOf(cell);
-        s += '<line x1="' + (L + 10) + '" x2="' + (L + 34) + '" y1="' + (ly - 4) + '" y2="' + (ly - 4) + '" stroke="' + COL[cell] + '" stroke-width="2"/>';
-        s += '<text x="' + (L + 40) + '" y="' + ly + '" fill="' + COL[cell] + '" font-weight="600">' + esc(d.names[cell]) + "</text>";
-        var line = d.names[cell] + ": ‖∂L/∂h_0‖ = " + fmt(c[0]) + ", per-step factor ≈ " + fmt(d.rates[cell][ri]);
+        var ly = 16, lx = L + 10 + 120 * d.cells.indexOf(cell);
+        s += '<line x1="' + lx + '" x2="' + (lx + 24) + '" y1="' + (ly - 4) + '" y2="' + (ly - 4) + '" stroke="' + COL[cell] + '" stroke-width="2"/>';
+        s += '<text x="' + (lx + 30) + '" y="' + ly + '" fill="' + COL[cell] + '" font-weight="600">' + esc(d.names[cell]) + "</text>";
+        var line = d.names[cell] + ": ‖∂L/∂h_t‖ " + T + " steps back = " + fmt(c[0]) + ", per-step factor ≈ " + fmt(d.rates[cell][ri]);
         if (clip) line += ", parameter-gradient norm " + fmt(d.grad_norm[cell][ri]) + " → " + fmt(Math.min(d.grad_norm[cell][ri], d.taus[ti]));
         lines.push("<div class='rnnw-read-" + cell + "'>" + esc(line) + "</div>");
       });
