@@ -24,6 +24,8 @@ attention
     and attention maps (chapter 13).
 lm
     Language-model measurements: Zipf rank–frequency, per-seed comparisons with error bars.
+scan
+    Chapter 14: scan timings, the LRU's eigenvalues, gradient costs, model comparisons.
 
 Every ``draw_*`` function takes an optional Matplotlib ``ax`` and returns the Axes it drew on.
 """
@@ -43,6 +45,7 @@ __all__ = [
     "inside",
     "attention",
     "lm",
+    "scan",
 ]
 
 

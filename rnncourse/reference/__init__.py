@@ -17,7 +17,10 @@ function (shapes in symbols and numbers, dtypes, caches); a wrong argument raise
 
 Modules: :mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`, :mod:`.lstm_variants`, :mod:`.layers`,
 :mod:`.cells` (the cell table), :mod:`.bidirectional`, :mod:`.deep`, :mod:`.tbptt`, :mod:`.optim`,
-:mod:`.gradcheck`, :mod:`.sampling`, :mod:`.init`, :mod:`.attention` (maintained separately).
+:mod:`.gradcheck`, :mod:`.sampling`, :mod:`.init`, :mod:`.attention` (maintained separately),
+:mod:`.scan` (linear recurrences by parallel scan, chapter 14), :mod:`.linear_rnns` (minGRU,
+minLSTM, LRU), :mod:`.ssm` (Mamba's selective SSM, xLSTM cells), :mod:`.rtrl` (real-time
+recurrent learning).
 """
 
 from rnncourse.reference.attention import (
@@ -47,6 +50,13 @@ from rnncourse.reference.layers import (
     temporal_affine_forward,
     temporal_softmax_loss,
 )
+from rnncourse.reference.linear_rnns import (
+    lru_forward,
+    lru_init,
+    mingru_backward,
+    mingru_forward,
+    minlstm_forward,
+)
 from rnncourse.reference.lstm import (
     lstm_backward,
     lstm_forward,
@@ -72,7 +82,10 @@ from rnncourse.reference.optim import (
     sgd,
 )
 from rnncourse.reference.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+from rnncourse.reference.rtrl import diagonal_rtrl_gradients, gradient_costs, rnn_rtrl_gradients
 from rnncourse.reference.sampling import make_rng, rnn_lm_loss, rnn_lm_step, sample, sample_next
+from rnncourse.reference.scan import linear_scan_backward, linear_scan_forward, scan_cost
+from rnncourse.reference.ssm import mlstm_forward, selective_ssm_forward, slstm_forward
 from rnncourse.reference.tbptt import TBPTTChunk, chunk_slices, tbptt, tbptt_gradients
 
 __all__ = [
@@ -135,4 +148,18 @@ __all__ = [
     "attention_scores",
     "additive_attention_forward",
     "additive_attention_backward",
+    "linear_scan_forward",
+    "linear_scan_backward",
+    "scan_cost",
+    "mingru_forward",
+    "mingru_backward",
+    "minlstm_forward",
+    "lru_init",
+    "lru_forward",
+    "rnn_rtrl_gradients",
+    "diagonal_rtrl_gradients",
+    "gradient_costs",
+    "selective_ssm_forward",
+    "mlstm_forward",
+    "slstm_forward",
 ]

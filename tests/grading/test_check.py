@@ -11,6 +11,7 @@ from rnncourse.grading import GRADING_ENV, catalog, check
 from rnncourse.grading import variants as V
 from rnncourse.grading.catalog import ex01_rnn_forward, ex07_bidirectional_deep
 from rnncourse.grading.lm import lm_loss_and_grads
+from rnncourse.reference.scan import combine
 
 RNG = np.random.default_rng(7)
 
@@ -96,6 +97,9 @@ def _ns():
         "grad_norms": lambda *a: V.grad_norms(*a),
         "decay_factor": V.decay_factor,
         **_lm_practice(),
+        "scan_combine": lambda p, q: combine(p, q),
+        "scan_forward": lambda a, b, h0: ref.linear_scan_forward(a, b, h0),
+        "scan_backward": ref.linear_scan_backward,
     }
 
 

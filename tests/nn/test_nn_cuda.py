@@ -23,7 +23,9 @@ def test_cuda_matches_cpu(kind, fused):
     x = torch.randn(5, 2, 3, dtype=torch.float64)
     outs = []
     for m, dev in ((cpu, "cpu"), (gpu, "cuda")):
-        xi = x.to(dev).requires_grad_()
+        # a fresh leaf per device: x.to("cpu") is x itself, so x would otherwise require grad
+        # and x.to("cuda") would be a non-leaf copy without .grad
+        xi = x.to(dev).detach().clone().requires_grad_()
         out, _ = m(xi)
         (out * out).sum().backward()
         outs.append([out.detach().cpu(), xi.grad.cpu(), *(p.grad.cpu() for p in m.parameters())])

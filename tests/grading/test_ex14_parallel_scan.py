@@ -1,0 +1,68 @@
+"""Exercise 14 (the parallel scan): planted mistakes lose exactly their points, with their hint."""
+
+from __future__ import annotations
+
+import pytest
+from grading_helpers import parts, replace_once, solution_text
+
+from rnncourse.grading.catalog import EXERCISES as CATALOG
+
+NAME = "ex14_parallel_scan"
+# (text in the solution, planted replacement, parts that must lose their points, hint words)
+PLANTED = [
+    (
+        "return a2 * a1, a2 * b1 + b2",
+        "return a2 * a1, b1 + b2",
+        {"scan_combine", "scan_forward", "scan_backward"},
+        "b1 must be multiplied by a2",
+    ),
+    (
+        "    while d < a.shape[1]:",
+        "    while d < a.shape[1] // 2:",
+        {"scan_forward", "scan_backward"},
+        "keep doubling d",
+    ),
+    (
+        "    h = A * h0[:, None] + B\n",
+        "    h = B\n",
+        {"scan_forward", "scan_backward"},
+        "h0 is ignored",
+    ),
+    (
+        "a_next = np.concatenate([a[:, 1:], np.zeros_like(a[:, :1])], axis=1)",
+        "a_next = a",
+        {"scan_backward"},
+        "shift a by one step",
+    ),
+    (
+        "return g * h_prev, g.copy(), a[:, 0] * g[:, 0]",
+        "return g * h, g.copy(), a[:, 0] * g[:, 0]",
+        {"scan_backward"},
+        "the state before the step",
+    ),
+]
+
+
+@pytest.mark.parametrize("old, new, lost, hint", PLANTED, ids=[p[3][:24] for p in PLANTED])
+def test_planted_bug_loses_exactly_its_points(grade_text, old, new, lost, hint):
+    report = grade_text(NAME, replace_once(solution_text(NAME), old, new))
+    got = parts(report)
+    assert set(got) == {p.name for p in CATALOG[NAME].parts}
+    for part, (score, most, message) in got.items():
+        assert score == (0 if part in lost else most), (part, message)
+    messages = " ".join(got[p][2] for p in lost)
+    assert "Hint:" in messages and hint in messages, messages
+
+
+def test_a_loop_with_the_right_values_is_not_a_mistake(grade_text):
+    """The grader checks values: the sequential loop is a correct (if slow) answer."""
+    loop = (
+        "    h, state = np.empty_like(b), h0\n    for t in range(a.shape[1]):\n"
+        "        state = a[:, t] * state + b[:, t]\n        h[:, t] = state\n"
+        "    return h, (a, h0, h)\n"
+    )
+    text = solution_text(NAME)
+    start = text.index("    A, B = a.copy(), b.copy()\n")
+    end = text.index("    ### END SOLUTION", start)
+    report = grade_text(NAME, text[:start] + loop + text[end:])
+    assert report.score == report.max
