@@ -10,13 +10,20 @@ Corpora
     held-out files; or any text file), :func:`stdlib_files`, :func:`split_text`.
 Language-model baselines and units
     :class:`NGramLM` (add-k, Jelinek–Mercer, Witten–Bell, Kneser–Ney), :func:`convert_loss`
-    (nats, bits, perplexity), :func:`rank_frequency`, :func:`zipf_fit`.
+    (nats, bits, perplexity), :func:`rank_frequency`, :func:`zipf_fit`; :func:`fold_lines`
+    (long sample lines broken for printing).
 Synthetic tasks
     :func:`adding_problem`, :func:`copy_task`, :func:`future_context_task`.
 """
 
 from rnncourse.data.batching import StreamBatcher, lm_batches, train_valid_split
-from rnncourse.data.corpus import load_corpus, split_text, stdlib_files, stdlib_root
+from rnncourse.data.corpus import (
+    fold_lines,
+    load_corpus,
+    split_text,
+    stdlib_files,
+    stdlib_root,
+)
 from rnncourse.data.metrics import LOSS_UNITS, convert_loss, rank_frequency, zipf_fit
 from rnncourse.data.ngram import SMOOTHINGS, NGramLM
 from rnncourse.data.tasks import ADDING_BASELINE_MSE, adding_problem, copy_task, future_context_task
@@ -42,6 +49,7 @@ __all__ = [
     "copy_task",
     "future_context_task",
     "lm_batches",
+    "fold_lines",
     "load_corpus",
     "split_text",
     "stdlib_files",

@@ -178,3 +178,34 @@ def split_text(text: str, valid_fraction: float = 0.1) -> tuple[str, str]:
     if nl != -1 and nl + 1 < len(text):
         cut = nl + 1
     return text[:cut], text[cut:]
+
+
+def fold_lines(text: str, width: int = 80, marker: str = "↩") -> str:
+    r"""Break every line longer than ``width`` characters, for printing samples in a narrow column.
+
+    A line is cut into pieces of ``width - len(marker)`` characters; each piece but the last ends
+    with ``marker``, so a reader sees where the original line went on. Shorter lines, indentation
+    and spaces are left exactly as they are.
+
+    Parameters
+    ----------
+    text : str
+    width : int, default 80
+        Longest printed line, marker included (at least ``len(marker) + 1``).
+    marker : str, default "↩"
+
+    Returns
+    -------
+    str
+        ``text`` with extra newlines; removing every ``marker + "\n"`` gives ``text`` back.
+    """
+    room = width - len(marker)
+    if room < 1:
+        raise ValueError(f"width must exceed len(marker) = {len(marker)}, got {width}")
+    out = []
+    for line in text.split("\n"):
+        while len(line) > width:
+            out.append(line[:room] + marker)
+            line = line[room:]
+        out.append(line)
+    return "\n".join(out)

@@ -25,6 +25,8 @@ __all__ = [
     "plot_attention_heatmap",
     "plot_accuracy_by_length",
     "plot_date_attention",
+    "plot_caption_attention",
+    "plot_caption_examples",
 ]
 
 
@@ -297,3 +299,70 @@ def plot_date_attention(
     if ax is None:
         _, ax = plt.subplots(figsize=(max(4.0, 0.16 * len(source) + 1.5), 0.2 * len(rows) + 1.5))
     return plot_attention_heatmap(weights, cols, rows, ax=ax, title=title)
+
+
+def plot_caption_attention(
+    image: np.ndarray, words: Sequence[str], weights: np.ndarray, title: str | None = None
+) -> np.ndarray:
+    """One panel per generated word: the attention map over the image when it was generated.
+
+    Parameters
+    ----------
+    image : ndarray, shape (3, Hi, Wi)
+        The RGB image (channels first, values in [0, 1]), drawn under every map.
+    words : sequence of str
+        The generated words (T_out); a last map for ``<EOS>`` is labelled as such.
+    weights : ndarray, shape (T_out or T_out + 1, Hg, Wg)
+        The attention weights of each step on the feature grid.
+    title : str, optional
+
+    Returns
+    -------
+    ndarray of Axes, shape (n_panels + 1,)
+        The image alone, then one :func:`draw_attention_grid` per step.
+    """
+    w = np.asarray(weights, dtype=float)
+    words = list(words)
+    if w.ndim != 3 or w.shape[0] not in (len(words), len(words) + 1):
+        raise ValueError(
+            f"weights must be (T_out or T_out + 1, Hg, Wg) with T_out = {len(words)}, "
+            f"got shape {w.shape}"
+        )
+    img = np.asarray(image, dtype=float)
+    if img.ndim != 3 or img.shape[0] != 3:
+        raise ValueError(f"image must be (3, Hi, Wi), got shape {img.shape}")
+    labels = words + (["<EOS>"] if w.shape[0] == len(words) + 1 else [])
+    fig, axes = plt.subplots(1, len(labels) + 1, figsize=(1.9 * (len(labels) + 1), 2.3))
+    rgb = img.transpose(1, 2, 0)
+    axes[0].imshow(rgb)
+    axes[0].set_title("image", fontsize=10)
+    for ax, label, a in zip(axes[1:], labels, w, strict=True):
+        draw_attention_grid(a, ax=ax, image=rgb * 0.6, title=label)
+        for t in ax.texts:
+            t.set_fontsize(5)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return axes
+
+
+def plot_caption_examples(images: np.ndarray, captions: Sequence[str]) -> np.ndarray:
+    """Images (N, 3, Hi, Wi) in a row, each titled with its caption; returns the N Axes."""
+    imgs = np.asarray(images, dtype=float)
+    if imgs.ndim != 4 or imgs.shape[1] != 3 or len(captions) != len(imgs):
+        raise ValueError(
+            f"images must be (N, 3, Hi, Wi) with N = len(captions) = {len(captions)}, "
+            f"got shape {imgs.shape}"
+        )
+    fig, axes = plt.subplots(1, len(imgs), figsize=(2.1 * len(imgs), 2.6), squeeze=False)
+    for ax, img, text in zip(axes[0], imgs, captions, strict=True):
+        ax.imshow(img.transpose(1, 2, 0))
+        words = text.split()
+        ax.set_title(
+            " ".join(words[:4]) + ("\n" + " ".join(words[4:]) if words[4:] else ""), fontsize=8
+        )
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return axes[0]

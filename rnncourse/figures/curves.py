@@ -19,12 +19,20 @@ from rnncourse.figures._draw import BACK as _BACK
 from rnncourse.figures._draw import check_int as _check_int
 
 __all__ = [
+    "FLOW_XLABEL",
+    "FLOW_YLABEL",
     "plot_gradient_flow",
     "plot_scalar_powers",
     "plot_char_probabilities",
     "plot_curves",
+    "plot_seed_curves",
     "plot_tbptt_tradeoff",
 ]
+
+
+#: Axis labels of every gradient-flow plot: the static figures and GradientFlowExplorer's view.
+FLOW_XLABEL = "steps back from the loss, T − t"
+FLOW_YLABEL = "‖∂L/∂h_t‖, batch mean (LSTM: of (h_t, c_t))"
 
 
 def _as_curve(value: object) -> tuple[np.ndarray, np.ndarray]:
@@ -65,8 +73,8 @@ def plot_gradient_flow(
         back, norms = _as_curve(value)
         ok = np.isfinite(norms) & (norms > 0)
         ax.semilogy(back[ok], norms[ok], lw=2, label=label)
-    ax.set_xlabel(r"steps back from the loss, $T-t$")
-    ax.set_ylabel(r"$\|\partial L/\partial h_t\|$ (batch mean)")
+    ax.set_xlabel(FLOW_XLABEL)
+    ax.set_ylabel(FLOW_YLABEL)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=9, loc="best")
     if title:
@@ -226,4 +234,57 @@ def plot_tbptt_tradeoff(
     ax2 = ax.twinx()
     ax2.loglog(chunks, chunks / total_steps, "s--", color="#d35400")
     ax2.set_ylabel("stored states / full BPTT", color="#d35400")
+    return ax
+
+
+def plot_seed_curves(
+    result: Mapping[str, object],
+    ax: Axes | None = None,
+    names: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Held-out error of several cells over training, one line per cell with its spread over seeds.
+
+    The line is the median over seeds, the band runs from the lowest to the highest seed at each
+    step (log y axis); the baseline is a dashed line.
+
+    Parameters
+    ----------
+    result : mapping
+        As returned by :func:`rnncourse.train.experiments.adding_problem_curves`: ``"curves"``
+        (cell -> ``"step"`` (S,) and ``"mse"`` (n_seeds, S)), ``"baseline"`` and ``"config"``
+        with ``"seeds"``.
+    ax : matplotlib Axes, optional
+    names : mapping cell -> label, optional
+    title : str, optional
+    """
+    names = {"rnn": "tanh RNN", "gru": "GRU", "lstm": "LSTM", **(names or {})}
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 3.8))
+    n_seeds = len(result["config"]["seeds"])
+    for cell, curve in result["curves"].items():
+        mse = np.asarray(curve["mse"], dtype=float)
+        if mse.ndim != 2 or mse.shape != (n_seeds, len(curve["step"])):
+            raise ValueError(
+                f"curves[{cell!r}]['mse'] must be (n_seeds, steps) = "
+                f"({n_seeds}, {len(curve['step'])}), got {mse.shape}"
+            )
+        (line,) = ax.semilogy(
+            curve["step"], np.median(mse, axis=0), lw=2, label=names.get(cell, cell)
+        )
+        ax.fill_between(
+            curve["step"], mse.min(axis=0), mse.max(axis=0), color=line.get_color(), alpha=0.2, lw=0
+        )
+    ax.axhline(result["baseline"], color="#555", ls="--", lw=1, label="predict the mean (1/6)")
+    ax.set_xlabel("update")
+    ax.set_ylabel("held-out MSE (log scale)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(
+        fontsize=9,
+        loc="lower left",
+        title=f"median, band: min–max of {n_seeds} seeds",
+        title_fontsize=8,
+    )
+    if title:
+        ax.set_title(title, fontsize=11)
     return ax

@@ -96,7 +96,8 @@ def draw_unit_trace(
     ax.set_ylim(-1.05, 1.05)
     ax.set_xlim(0, len(text) - 1)
     ax.set_xlabel("character position (grey lines: newlines)")
-    ax.legend(loc="upper right", ncol=2, frameon=False, fontsize=8)
+    # below the axes: the trace spans the whole height, so no corner inside is free
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, frameon=False, fontsize=8)
     return ax
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "DateTrainConfig",
     "train_dates",
     "greedy_decode",
+    "greedy_from_state",
     "beam_search",
     "beam_decode",
     "accuracy",
@@ -151,10 +152,23 @@ def greedy_decode(
         Per example, the attention weights of each output step (``<EOS>`` step included), over
         that example's real source positions.
     """
-    state = model.start(src, src_len)
-    token = torch.full((src.shape[0],), EOS_ID, dtype=torch.long)
+    return greedy_from_state(model, model.start(src, src_len), max_len)
+
+
+@torch.no_grad()
+def greedy_from_state(
+    model: Any, state: Any, max_len: int = 40
+) -> tuple[list[list[int]], list[np.ndarray | None]]:
+    """:func:`greedy_decode` from an encoded batch: any model with ``step(token, state)``.
+
+    ``state`` needs a ``mask`` (N, L) of real source positions (the image captioner of
+    :mod:`rnncourse.nn.captioning` uses this too). Returns as :func:`greedy_decode`.
+    """
+    n_batch = state.mask.shape[0]
+    src_len = state.mask.sum(dim=1)
+    token = torch.full((n_batch,), EOS_ID, dtype=torch.long)
     steps, weights = [], []
-    done = torch.zeros(src.shape[0], dtype=torch.bool)
+    done = torch.zeros(n_batch, dtype=torch.bool)
     for _ in range(max_len):
         logits, state, a = model.step(token, state)
         token = logits.argmax(dim=1)

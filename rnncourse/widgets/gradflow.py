@@ -22,7 +22,7 @@ _NAMES = {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 class GradientFlowExplorer(WidgetBase):
-    r"""‖∂L/∂h_t‖ against t (log scale) for a loss that reads only h_T, for several spectral radii.
+    r"""‖∂L/∂h_t‖ against steps back T − t (log scale), loss on h_T only, several spectral radii.
 
     The loss is :math:`L = \sum_n g_n^\top h_T^{(n)}` with random unit vectors :math:`g_n`, so
     :math:`\partial L/\partial h_t = g_n^\top\,\partial h_T/\partial h_t`: the curve is the
@@ -130,6 +130,7 @@ class GradientFlowExplorer(WidgetBase):
 
     def _compute(self) -> dict[str, Any]:
         from rnncourse.analysis import hidden_state_gradients
+        from rnncourse.figures.curves import FLOW_XLABEL, FLOW_YLABEL
 
         self._validate()
         self.curves, self.grad_norms, self.rates = {}, {}, {}
@@ -138,8 +139,9 @@ class GradientFlowExplorer(WidgetBase):
             for radius in self.radii:
                 x, params, g = self.setup(cell, float(radius))
                 res = hidden_state_gradients(x, None, params, cell, dL_dhT=g)
-                curves.append(res.mean_norms)
-                rates.append(res.decay_rate())
+                # the whole state (LSTM: h and c), as in chapter 7's static figure
+                curves.append(res.mean_state_norms)
+                rates.append(res.decay_rate("state"))
                 norms.append(_param_grad_norm(cell, x, params, g))
             self.curves[cell] = np.array(curves)
             self.grad_norms[cell] = np.array(norms)
@@ -174,7 +176,8 @@ class GradientFlowExplorer(WidgetBase):
             "clip_start": min(1, len(self.taus) - 1),
             "clip_scale": scale,
             "ylim": ylim,
-            "ylabel": "‖∂L/∂h_t‖ (log scale)",
+            "xlabel": FLOW_XLABEL,
+            "ylabel": FLOW_YLABEL,
             "note": (
                 f"Every recurrent block (all three cells) is scaled to the spectral radius ρ; "
                 f"LSTM forget / GRU z bias = {self.keep_bias:g}; inputs N(0, "

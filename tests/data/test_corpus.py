@@ -47,3 +47,22 @@ def test_split_text_cuts_at_line():
     assert tr + va == "aaaa\nbbbb\ncccc\ndddd\n"
     assert tr.endswith("\n")
     assert va == "dddd\n"
+
+
+def test_fold_lines_breaks_only_long_lines_and_round_trips():
+    from rnncourse.data import fold_lines
+
+    text = "def f(x):\n    " + "y" * 200 + "\n\n  short  \n" + "z" * 80
+    folded = fold_lines(text, width=80)
+    lines = folded.split("\n")
+    assert max(len(line) for line in lines) == 80
+    assert lines[0] == "def f(x):"  # short lines untouched
+    assert lines[-1] == "z" * 80  # exactly width: untouched
+    assert lines[1] == "    " + "y" * 75 + "↩"  # indentation kept, marker counted in the width
+    assert folded.replace("↩\n", "") == text
+    assert fold_lines(text, 20, marker="") == "\n".join(
+        piece for line in text.split("\n") for piece in ([line] if not line else
+        [line[i : i + 20] for i in range(0, len(line), 20)])
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="width must exceed"):
+        fold_lines("abc", width=1)

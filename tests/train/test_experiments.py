@@ -28,8 +28,70 @@ def test_shipped_adding_result_is_the_default_configuration():
     r = ex.adding_problem_curves()
     assert r["source"] == "cache (adding_problem.json)"
     assert r["config"] == dict(ex.ADDING_DEFAULTS, cells=list(ex.ADDING_DEFAULTS["cells"]))
+    seeds = r["config"]["seeds"]
+    assert len(set(seeds)) == len(seeds) >= 3  # a comparison rests on at least three seeds
+    for cell in ("rnn", "gru", "lstm"):
+        c = r["curves"][cell]
+        assert len(c["mse"]) == len(c["final_mse"]) == len(c["train_loss"]) == len(seeds)
+        assert [m[-1] for m in c["mse"]] == c["final_mse"]
+        assert all(len(m) == len(c["step"]) for m in c["mse"])
+        assert all(len(loss) == r["config"]["steps"] for loss in c["train_loss"])
+        assert len({tuple(m) for m in c["mse"]}) == len(seeds)  # different runs, not copies
     with pytest.raises(TypeError, match="unknown adding_problem_curves options"):
         ex.adding_problem_curves(hidden=3)
+    with pytest.raises(ValueError, match="seeds and cells"):
+        ex.adding_problem_curves(seeds=[])
+    with pytest.raises(ValueError, match="workers must be >= 1"):
+        ex.adding_problem_curves(workers=0)
+
+
+def test_adding_summary_over_seeds():
+    base = 1 / 6
+    result = {
+        "baseline": base,
+        "config": {"seeds": [0, 1, 2]},
+        "curves": {
+            "gru": {
+                "step": [0, 50, 100],
+                "mse": [[1.0, 0.05, 0.01], [1.0, 0.2, 0.04], [1.0, 0.1, 0.1]],
+                "final_mse": [0.01, 0.04, 0.1],
+            },
+            "rnn": {"step": [0, 50], "mse": [[1.0, 0.17]], "final_mse": [0.17]},
+        },
+    }
+    s = ex.adding_summary(result)
+    assert s["gru"]["final"] == [0.01, 0.04, 0.1]
+    assert s["gru"]["mean"] == pytest.approx(0.05)
+    assert (s["gru"]["min"], s["gru"]["max"]) == (0.01, 0.1)
+    # first step below half the baseline (0.0833): 50, 100, never -> 100 (0.1 is not below)
+    assert s["gru"]["exit_step"] == [50, 100, None]
+    assert s["rnn"]["exit_step"] == [None]
+    assert ex.adding_summary(result, fraction=0.7)["gru"]["exit_step"] == [50, 100, 50]
+    with pytest.raises(ValueError, match="fraction"):
+        ex.adding_summary(result, fraction=1.5)
+
+
+def test_seed_curves_figure_shows_median_and_range():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnncourse.figures.curves import plot_seed_curves
+
+    r = ex.adding_problem_curves()
+    ax = plot_seed_curves(r)
+    assert ax.get_yscale() == "log"
+    lstm = np.array(r["curves"]["lstm"]["mse"])
+    line = next(ln for ln in ax.lines if ln.get_label() == "LSTM")
+    np.testing.assert_allclose(line.get_ydata(), np.median(lstm, axis=0))
+    band = ax.collections[2].get_paths()[0].vertices[:, 1]  # the LSTM's fill_between
+    assert band.min() == pytest.approx(lstm.min())
+    assert band.max() == pytest.approx(lstm.max())
+    bad = dict(r, curves={"rnn": dict(r["curves"]["rnn"], mse=[[0.1, 0.2]])})
+    with pytest.raises(ValueError, match="must be \\(n_seeds, steps\\)"):
+        plot_seed_curves(bad)
+    plt.close("all")
 
 
 @pytest.mark.slow
@@ -50,10 +112,14 @@ def test_shipped_model_reproduces_its_recorded_score():
 @pytest.mark.slow
 def test_live_adding_run_moves_the_same_way():
     # Short live run (T = 20 so it is quick): the GRU leaves the baseline, the tanh RNN does not.
-    r = ex.adding_problem_curves(T=20, steps=150, cells=["rnn", "gru"], eval_size=300)
+    small = dict(T=20, steps=150, cells=["rnn", "gru"], eval_size=300)
+    r = ex.adding_problem_curves(seeds=[0, 1], workers=2, **small)
     assert r["source"] == "live"
-    assert r["curves"]["gru"]["final_mse"] < 0.05
-    assert r["curves"]["rnn"]["final_mse"] > 0.1
+    assert max(r["curves"]["gru"]["final_mse"]) < 0.05
+    assert min(r["curves"]["rnn"]["final_mse"]) > 0.1
+    # one seed in one process gives the same run as in the pool
+    one = ex.adding_problem_curves(seeds=[1], **dict(small, cells=["gru"]))
+    assert one["curves"]["gru"]["mse"][0] == r["curves"]["gru"]["mse"][1]
 
 
 @pytest.mark.slow

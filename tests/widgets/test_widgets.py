@@ -13,7 +13,13 @@ import torch
 
 import rnncourse.nn as rnn
 from rnncourse import reference as ref
-from rnncourse.analysis import indentation, inside_string, line_position, rank_units
+from rnncourse.analysis import (
+    hidden_state_gradients,
+    indentation,
+    inside_string,
+    line_position,
+    rank_units,
+)
 from rnncourse.data import CharVocab
 from rnncourse.widgets import (
     CellExplorer,
@@ -208,7 +214,10 @@ def test_inspector_bad_input_messages(model, text, message):
 
 # --------------------------------------------------------------------------- gradient flow
 def _direct_curve(cell, x, params, g):
-    """mean_n ||dL/dh_t|| with torch's own cells (independent of rnncourse.analysis)."""
+    """mean_n ||dL/d(state_t)|| with torch's own cells (independent of rnncourse.analysis).
+
+    The state is h_t, and (h_t, c_t) for the LSTM: the quantity of chapter 7's static figure.
+    """
     N, T, D = x.shape
     H = params["Wh"].shape[0]
     mod = {"rnn": torch.nn.RNNCell, "lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell}[cell]
@@ -220,19 +229,32 @@ def _direct_curve(cell, x, params, g):
         c.bias_hh.copy_(torch.tensor(params.get("bh", np.zeros_like(params["b"]))))
     xt = torch.tensor(x)
     h = torch.zeros(N, H, dtype=torch.float64, requires_grad=True)
-    s = (h, torch.zeros(N, H, dtype=torch.float64)) if cell == "lstm" else h
+    cs = [torch.zeros(N, H, dtype=torch.float64, requires_grad=True)]
+    s = (h, cs[0]) if cell == "lstm" else h
     hs = [h]
     for t in range(T):
         s = c(xt[:, t], s)
         h = s[0] if cell == "lstm" else s
         h.retain_grad()
         hs.append(h)
+        if cell == "lstm":
+            # a copy of c_t that only the next step reads: its gradient is dL/dc_t with h_t held
+            # fixed, the c half of the state gradient d(h_t, c_t) (not the path through h_t)
+            s = (h, s[1] * 1.0)
+            s[1].retain_grad()
+            cs.append(s[1])
     loss = (h * torch.tensor(g)).sum()
     loss.backward()
     # torch keeps two biases; for RNN/LSTM both get the same gradient, which is db once
     names = ["weight_ih", "weight_hh", "bias_ih"] + (["bias_hh"] if cell == "gru" else [])
     grad_norm = torch.sqrt(sum((getattr(c, n).grad ** 2).sum() for n in names))
-    curve = np.array([hh.grad.norm(dim=1).mean().item() for hh in hs])
+    sq = [hh.grad.norm(dim=1) ** 2 for hh in hs]
+    if cell == "lstm":  # c_T does not reach the loss: its gradient is zero, not None
+        sq = [
+            q + (cc.grad.norm(dim=1) ** 2 if cc.grad is not None else 0)
+            for q, cc in zip(sq, cs, strict=True)
+        ]
+    curve = np.array([q.sqrt().mean().item() for q in sq])
     return curve, float(grad_norm)
 
 
@@ -249,6 +271,24 @@ def test_gradient_flow_curves_equal_direct_autograd():
             assert w.grad_norms[cell][i] == pytest.approx(gnorm, rel=1e-9)
             data = _payload(w)
             assert data["clip_scale"][cell][i][0] == pytest.approx(min(1.0, 0.5 / gnorm))
+    # the same quantity, scale and axis labels as chapter 7's static figure
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnncourse.figures.curves import FLOW_XLABEL, FLOW_YLABEL, plot_gradient_flow
+
+    x, params, g = w.setup("lstm", 1.4)
+    flow = hidden_state_gradients(x, None, params, "lstm", dL_dhT=g)
+    ax = plot_gradient_flow({"lstm": flow})
+    assert ax.get_yscale() == "log"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == (data["xlabel"], data["ylabel"])
+    assert (FLOW_XLABEL, FLOW_YLABEL) == (data["xlabel"], data["ylabel"])
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), w.curves["lstm"][1], rtol=1e-12)
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), np.arange(13)[::-1])  # T - t
+    plt.close("all")
+    assert w.rates["lstm"][1] == pytest.approx(flow.decay_rate("state"))
     # vanishing below radius 1, and the tanh RNN's early gradient grows with the radius
     assert w.rates["rnn"][0] < 0.8
     assert w.curves["rnn"][1][0] > w.curves["rnn"][0][0]
@@ -388,6 +428,10 @@ def test_inside_figures_draw():
         CODE, rng.uniform(-1, 1, (len(CODE), 3)), line_position(CODE), 1, "column"
     )
     assert ax.lines
+    # the trace fills the whole height: its legend must sit outside the plotting area
+    ax.figure.canvas.draw()
+    box, legend = ax.get_window_extent(), ax.get_legend().get_window_extent()
+    assert legend.y1 <= box.y0 or legend.x0 >= box.x1, (legend, box)
     inside.draw_correlation_bars({"a": 0.5}, {"a": 0.1})
     with pytest.raises(ValueError, match="keys must name"):
         inside.draw_gate_saturation(gates, keys=("z",))

@@ -175,7 +175,8 @@
     }
     s += '<text x="' + x + '" y="' + (y - 4) + '" text-anchor="middle" font-size="13" font-weight="600">' + label + "</text>";
     s += '<text x="' + x + '" y="' + (y + 13) + '" text-anchor="middle" font-size="11">' + fmt(v) + "</text>";
-    s += '<text x="' + x + '" y="' + (y + h / 2 + 13) + '" text-anchor="middle" font-size="10" fill="#666">' + SIG[name] + "</text></g>";
+    // beside the input arrow that enters the box from below, not on it
+    s += '<text x="' + (x + 5) + '" y="' + (y + h / 2 + 13) + '" text-anchor="start" font-size="10" fill="#666">' + SIG[name] + "</text></g>";
     return s;
   }
   function op(x, y, sym) {
@@ -232,7 +233,7 @@
     s += line([[250, 115], [284, 115]]) + line([[325, 115], [369, 115]]) + op(380, 115, "×") + line([[360, 177], [360, 140], [380, 140], [380, 127]]);
     s += line([[380, 104], [380, 61]]) + label(392, 90, "(1−z)⊙n = " + fmt((1 - v.z) * v.n), "start", 'font-size="10" fill="#444"');
     s += label(200, 30, "z⊙h<tspan baseline-shift='sub' font-size='8'>t−1</tspan> = " + fmt(v.z * v.in_h), "middle", 'font-size="10" fill="#444"');
-    s += line([[160, 177], [160, 160], [336, 160], [336, 188]]) + label(200, 155, "r gates h<tspan baseline-shift='sub' font-size='8'>t−1</tspan>W<tspan baseline-shift='sub' font-size='8'>hn</tspan> in n", "start", 'font-size="10" fill="#444"');
+    s += line([[160, 177], [160, 160], [336, 160], [336, 188]]) + label(104, 152, "r gates h<tspan baseline-shift='sub' font-size='8'>t−1</tspan>W<tspan baseline-shift='sub' font-size='8'>hn</tspan> in n", "start", 'font-size="10" fill="#444"');
     s += stateTag(50, 268, "h<tspan baseline-shift='sub' font-size='8'>t−1</tspan>", v.in_h) + stateTag(50, 200, "x<tspan baseline-shift='sub' font-size='8'>t</tspan>", v.in_x);
     s += '<polyline fill="none" stroke="#999" points="84,268 360,268"/><polyline fill="none" stroke="#999" points="84,200 100,200 100,268"/>';
     [160, 250, 360].forEach(function (x) { s += line([[x, 268], [x, 224]], "#999", 1); });
@@ -373,7 +374,7 @@
     }
     function draw() {
       rS.out.textContent = fmt(d.radii[ri]);
-      var w = 620, h = 300, L = 56, R = 16, Tp = 12, B = 34;
+      var w = 620, h = 320, L = 56, R = 16, Tp = 32, B = 34;  // legend above the plot area
       var lo = Math.log10(d.ylim[0]), hi = Math.log10(d.ylim[1]), T = d.T;
       function X(t) { return L + (t / T) * (w - L - R); }
       function Y(v) { var l = Math.log10(Math.max(v, d.ylim[0])); l = Math.min(l, hi); return Tp + (1 - (l - lo) / (hi - lo)) * (h - Tp - B); }
@@ -382,18 +383,19 @@
         s += '<line x1="' + L + '" x2="' + (w - R) + '" y1="' + Y(Math.pow(10, e)) + '" y2="' + Y(Math.pow(10, e)) + '" stroke="' + (e === 0 ? "#888" : "#eee") + '"/>';
         s += '<text x="' + (L - 4) + '" y="' + (Y(Math.pow(10, e)) + 4) + '" text-anchor="end">1e' + e + "</text>";
       }
-      for (var t = 0; t <= T; t += Math.max(1, Math.round(T / 6))) s += '<text x="' + X(t) + '" y="' + (h - B + 14) + '" text-anchor="middle">' + t + "</text>";
-      s += '<text x="' + ((L + w - R) / 2) + '" y="' + (h - 4) + '" text-anchor="middle">time step t (the loss reads h_T at t = ' + T + ")</text>";
+      // x: steps back from the loss, T - t, as in the book's static figures (loss at the left)
+      for (var k = 0; k <= T; k += Math.max(1, Math.round(T / 6))) s += '<text x="' + X(k) + '" y="' + (h - B + 14) + '" text-anchor="middle">' + k + "</text>";
+      s += '<text x="' + ((L + w - R) / 2) + '" y="' + (h - 4) + '" text-anchor="middle">' + esc(d.xlabel) + " (T = " + T + ")</text>";
       s += '<text x="12" y="' + (h / 2) + '" transform="rotate(-90 12 ' + h / 2 + ')" text-anchor="middle">' + esc(d.ylabel) + "</text>";
       var lines = [];
       d.cells.forEach(function (cell) {
         var c = curve(cell), pts = [];
-        for (var t = 0; t < c.length; t++) pts.push(X(t).toFixed(1) + "," + Y(c[t]).toFixed(1));
+        for (var t = 0; t < c.length; t++) pts.push(X(T - t).toFixed(1) + "," + Y(c[t]).toFixed(1));
         s += '<polyline class="rnnw-curve-' + cell + '" fill="none" stroke="' + COL[cell] + '" stroke-width="2" points="' + pts.join(" ") + '"/>';
-        var ly = Tp + 14 + 15 * d.cells.indexOf(cell);
-        s += '<line x1="' + (L + 10) + '" x2="' + (L + 34) + '" y1="' + (ly - 4) + '" y2="' + (ly - 4) + '" stroke="' + COL[cell] + '" stroke-width="2"/>';
-        s += '<text x="' + (L + 40) + '" y="' + ly + '" fill="' + COL[cell] + '" font-weight="600">' + esc(d.names[cell]) + "</text>";
-        var line = d.names[cell] + ": ‖∂L/∂h_0‖ = " + fmt(c[0]) + ", per-step factor ≈ " + fmt(d.rates[cell][ri]);
+        var ly = 16, lx = L + 10 + 120 * d.cells.indexOf(cell);
+        s += '<line x1="' + lx + '" x2="' + (lx + 24) + '" y1="' + (ly - 4) + '" y2="' + (ly - 4) + '" stroke="' + COL[cell] + '" stroke-width="2"/>';
+        s += '<text x="' + (lx + 30) + '" y="' + ly + '" fill="' + COL[cell] + '" font-weight="600">' + esc(d.names[cell]) + "</text>";
+        var line = d.names[cell] + ": ‖∂L/∂h_t‖ " + T + " steps back = " + fmt(c[0]) + ", per-step factor ≈ " + fmt(d.rates[cell][ri]);
         if (clip) line += ", parameter-gradient norm " + fmt(d.grad_norm[cell][ri]) + " → " + fmt(Math.min(d.grad_norm[cell][ri], d.taus[ti]));
         lines.push("<div class='rnnw-read-" + cell + "'>" + esc(line) + "</div>");
       });

@@ -1,0 +1,257 @@
+"""Training, decoding and the measured comparison of the shapes captioner (chapter 13b).
+
+* :func:`train_captioner` - Adam on fresh batches of training scenes, teacher forcing and the
+  masked loss of :mod:`rnncourse.train.seq2seq`.
+* :func:`caption_images` - greedy decoding (:func:`~rnncourse.train.seq2seq.greedy_from_state`),
+  words and attention maps (T_out, 4, 4).
+* :func:`evaluate` - exact caption match and per-word accuracy on the fixed held-out images.
+* :func:`run` - one decoder (``"attention"`` or ``"step0"``) and one seed: train, evaluate, write
+  ``rnncourse/train/results/captions/<decoder>_seed<k>.json`` (and ``<decoder>.pt`` for seed 0).
+
+Regenerate the shipped results (about 5 CPU-minutes in all, 40 to 50 CPU-seconds a model; each
+run is its own process)::
+
+    for d in attention step0; do for s in 0 1 2; do
+        nice -n 10 python -m rnncourse.train.captioning --decoder $d --seed $s
+    done; done
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from rnncourse.data.shapes import CAPTION_VOCAB, GRID, sample_batch, split_scenes
+from rnncourse.nn.captioning import Captioner
+from rnncourse.train.seq2seq import accuracy, greedy_from_state, masked_loss, shift_right
+
+__all__ = [
+    "RESULTS",
+    "DECODERS",
+    "SEEDS",
+    "CaptionTrainConfig",
+    "train_captioner",
+    "caption_images",
+    "held_out_batch",
+    "evaluate",
+    "object_attention",
+    "run",
+    "load_results",
+    "load_model",
+    "summary",
+]
+
+RESULTS = Path(__file__).with_name("results") / "captions"
+DECODERS = {"attention": True, "step0": False}
+SEEDS = (0, 1, 2)
+EVAL_SEED, SPLIT_SEED, N_EVAL = 1234, 0, 500
+
+
+@dataclass
+class CaptionTrainConfig:
+    """Hyper-parameters of :func:`train_captioner` (defaults: the shipped models)."""
+
+    attention: bool = True
+    embed_size: int = 16
+    hidden_size: int = 48
+    channels: int = 32
+    steps: int = 1200
+    batch_size: int = 64
+    lr: float = 3e-3
+    clip: float = 1.0
+    seed: int = 0
+
+
+@dataclass
+class TrainedCaptioner:
+    """A trained model and its loss per step."""
+
+    model: Captioner
+    config: CaptionTrainConfig
+    losses: list[float] = field(default_factory=list)
+
+
+def _tensors(batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.from_numpy(batch["images"]), torch.from_numpy(batch["tgt"])
+
+
+def train_captioner(config: CaptionTrainConfig, train_scenes: list) -> TrainedCaptioner:
+    """Train a captioner with teacher forcing and the masked loss.
+
+    Parameters
+    ----------
+    config : CaptionTrainConfig
+    train_scenes : list of Scene
+        The training side of :func:`rnncourse.data.shapes.split_scenes`.
+
+    Returns
+    -------
+    TrainedCaptioner
+    """
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    model = Captioner(
+        len(CAPTION_VOCAB), config.embed_size, config.hidden_size, config.channels, config.attention
+    )
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    result = TrainedCaptioner(model, config)
+    for _ in range(config.steps):
+        images, tgt = _tensors(sample_batch(train_scenes, config.batch_size, rng))
+        logits, _ = model(images, shift_right(tgt))
+        loss = masked_loss(logits, tgt)
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+        opt.step()
+        result.losses.append(loss.item())
+    model.eval()
+    return result
+
+
+@torch.no_grad()
+def caption_images(
+    model: Captioner, images: np.ndarray | torch.Tensor, max_len: int = 12
+) -> tuple[list[list[str]], list[np.ndarray | None]]:
+    """Greedy captions of images (N, 3, 32, 32).
+
+    Returns
+    -------
+    words : list of list of str
+        Per image, the generated words (``<EOS>`` excluded).
+    maps : list of ndarray (T_out, 4, 4) or None
+        Per image, the attention weights of each step (the ``<EOS>`` step included), on the grid.
+    """
+    images = torch.as_tensor(images, dtype=torch.float32)
+    ids, weights = greedy_from_state(model, model.start(images), max_len)
+    words = [[CAPTION_VOCAB.itos[i] for i in row] for row in ids]
+    maps = [None if w is None else w.reshape(len(w), GRID, GRID) for w in weights]
+    return words, maps
+
+
+def held_out_batch() -> dict:
+    """The fixed evaluation set: :data:`N_EVAL` images of held-out scenes (80 % two objects)."""
+    _, held_out = split_scenes(seed=SPLIT_SEED)
+    return sample_batch(held_out, N_EVAL, np.random.default_rng(EVAL_SEED))
+
+
+def evaluate(model: Captioner, batch: dict) -> dict[str, float]:
+    """Exact caption match and per-word accuracy (word at the same position) on a batch."""
+    words, _ = caption_images(model, batch["images"])
+    scores = accuracy([tuple(w) for w in words], [tuple(c.split()) for c in batch["captions"]])
+    return {"exact": scores["exact"], "per_word": scores["per_char"]}
+
+
+def object_attention(model: Captioner, batch: dict) -> dict[str, float]:
+    """Where the attention looks while the colour and shape words of an object are generated.
+
+    Over the images of ``batch`` with two objects whose caption comes out exactly right: the mean
+    attention weight, at the steps that generate an object's colour and shape words, on that
+    object's own cell (location ``l`` of the 4 x 4 grid is cell ``l`` of the image) and on the other
+    object's cell (uniform weights would give 1/16 to each), and how often the largest weight of
+    such a step is on the object's own cell.
+
+    Returns
+    -------
+    dict with ``own``, ``other`` (mean weights), ``argmax_own`` (a fraction) and ``n_images``
+    """
+    words, maps = caption_images(model, batch["images"])
+    own, other, top, n = [], [], [], 0
+    for said, w, text, scene in zip(words, maps, batch["captions"], batch["scenes"], strict=True):
+        if w is None:
+            raise ValueError("object_attention needs a model with attention")
+        if len(scene.objects) != 2 or said != text.split():
+            continue
+        n += 1
+        flat = w.reshape(len(w), -1)
+        cells = [obj[2] for obj in scene.objects]
+        for k, steps in enumerate(((1, 2), (len(said) - 2, len(said) - 1))):
+            own.extend(flat[list(steps), cells[k]])
+            other.extend(flat[list(steps), cells[1 - k]])
+            top.extend(flat[list(steps)].argmax(axis=1) == cells[k])
+    if n == 0:
+        raise ValueError("no two-object image in batch was captioned exactly right")
+    return {
+        "own": float(np.mean(own)),
+        "other": float(np.mean(other)),
+        "argmax_own": float(np.mean(top)),
+        "n_images": n,
+    }
+
+
+def run(name: str, seed: int, out: Path = RESULTS) -> dict:
+    """Train and evaluate one decoder with one seed; write its JSON (and weights for seed 0)."""
+    if name not in DECODERS:
+        raise ValueError(f"name must be one of {sorted(DECODERS)}, got {name!r}")
+    torch.set_num_threads(1)
+    train_scenes, _ = split_scenes(seed=SPLIT_SEED)
+    config = CaptionTrainConfig(attention=DECODERS[name], seed=seed)
+    t0 = time.process_time()
+    trained = train_captioner(config, train_scenes)
+    row = {
+        "config": dataclasses.asdict(config),
+        "train_cpu_s": time.process_time() - t0,
+        "loss_every_10": trained.losses[::10],
+        "held_out": evaluate(trained.model, held_out_batch()),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    if seed == SEEDS[0]:
+        torch.save(trained.model.state_dict(), out / f"{name}.pt")
+    (out / f"{name}_seed{seed}.json").write_text(json.dumps(row, indent=1))
+    return row
+
+
+def load_results(folder: Path = RESULTS) -> dict[str, dict[int, dict]]:
+    """The shipped results (see :func:`run`): ``results[decoder][seed]``."""
+    return {
+        name: {s: json.loads((folder / f"{name}_seed{s}.json").read_text()) for s in SEEDS}
+        for name in DECODERS
+    }
+
+
+def load_model(decoder: str = "attention", folder: Path = RESULTS) -> Captioner:
+    """The shipped seed-0 model of one decoder, in eval mode."""
+    if decoder not in DECODERS:
+        raise ValueError(f"decoder must be one of {sorted(DECODERS)}, got {decoder!r}")
+    cfg = json.loads((folder / f"{decoder}_seed{SEEDS[0]}.json").read_text())["config"]
+    model = Captioner(
+        len(CAPTION_VOCAB), cfg["embed_size"], cfg["hidden_size"], cfg["channels"], cfg["attention"]
+    )
+    model.load_state_dict(torch.load(folder / f"{decoder}.pt", weights_only=True))
+    return model.eval()
+
+
+def summary(results: dict[str, dict]) -> dict[tuple[str, str], dict]:
+    """``(decoder, metric) -> {"mean", "min", "max", "values"}`` over seeds, metric in
+    ``"exact"``, ``"per_word"``."""
+    out = {}
+    for decoder, res in results.items():
+        for metric in ("exact", "per_word"):
+            vals = [r["held_out"][metric] for r in res.values()]
+            out[decoder, metric] = {
+                "mean": float(np.mean(vals)),
+                "min": float(np.min(vals)),
+                "max": float(np.max(vals)),
+                "values": vals,
+            }
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--decoder", choices=sorted(DECODERS), required=True)
+    parser.add_argument("--seed", type=int, choices=SEEDS, required=True)
+    args = parser.parse_args(argv)
+    row = run(args.decoder, args.seed)
+    print(args.decoder, args.seed, row["held_out"], f"train {row['train_cpu_s']:.0f} CPU-s")
+
+
+if __name__ == "__main__":
+    main()
