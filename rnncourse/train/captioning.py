@@ -27,11 +27,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 
 from rnncourse.data.shapes import CAPTION_VOCAB, GRID, sample_batch, split_scenes
 from rnncourse.nn.captioning import Captioner
-from rnncourse.train.seq2seq import accuracy, greedy_from_state, masked_loss, shift_right
+from rnncourse.train.seq2seq import accuracy, greedy_from_state, teacher_forcing
 
 __all__ = [
     "RESULTS",
@@ -101,18 +100,13 @@ def train_captioner(config: CaptionTrainConfig, train_scenes: list) -> TrainedCa
     model = Captioner(
         len(CAPTION_VOCAB), config.embed_size, config.hidden_size, config.channels, config.attention
     )
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     result = TrainedCaptioner(model, config)
-    for _ in range(config.steps):
+
+    def batch() -> tuple[tuple[torch.Tensor], torch.Tensor]:
         images, tgt = _tensors(sample_batch(train_scenes, config.batch_size, rng))
-        logits, _ = model(images, shift_right(tgt))
-        loss = masked_loss(logits, tgt)
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), config.clip)
-        opt.step()
-        result.losses.append(loss.item())
-    model.eval()
+        return (images,), tgt
+
+    result.losses = teacher_forcing(model, batch, config.steps, config.lr, config.clip)
     return result
 
 

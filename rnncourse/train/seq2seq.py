@@ -123,19 +123,54 @@ def train_dates(config: DateTrainConfig, train_days: Sequence[Any]) -> TrainedDa
         config.cell,
         config.attention,
     )
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     result = TrainedDates(model, config)
-    for _ in range(config.steps):
+
+    def batch() -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
         b = batch_tensors(date_pairs(train_days, config.batch_size, rng, config.n_dates))
-        logits, _ = model(b["src"], b["src_len"], shift_right(b["tgt"]))
-        loss = masked_loss(logits, b["tgt"])
+        return (b["src"], b["src_len"]), b["tgt"]
+
+    result.losses = teacher_forcing(model, batch, config.steps, config.lr, config.clip)
+    return result
+
+
+def teacher_forcing(
+    model: nn.Module,
+    batch: Callable[[], tuple[tuple[torch.Tensor, ...], torch.Tensor]],
+    steps: int,
+    lr: float,
+    clip: float,
+) -> list[float]:
+    """Train a decoder with teacher forcing: Adam on the masked loss, gradients clipped by norm.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Called as ``model(*inputs, shift_right(tgt))``; returns ``(logits (N, T, V), extra)``.
+    batch : callable
+        Returns ``(inputs, tgt)`` for the next update; ``tgt`` (N, T) ends each row with
+        ``<EOS>`` and pads with ``<PAD>``.
+    steps, lr, clip : int, float, float
+        Updates, Adam's learning rate, the largest gradient norm.
+
+    Returns
+    -------
+    list of float
+        The training loss of each update. The model is left in eval mode.
+    """
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    model.train()
+    for _ in range(steps):
+        inputs, tgt = batch()
+        logits, _ = model(*inputs, shift_right(tgt))
+        loss = masked_loss(logits, tgt)
         opt.zero_grad()
         loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+        nn.utils.clip_grad_norm_(model.parameters(), clip)
         opt.step()
-        result.losses.append(loss.item())
+        losses.append(loss.item())
     model.eval()
-    return result
+    return losses
 
 
 @torch.no_grad()
