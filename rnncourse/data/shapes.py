@@ -76,7 +76,7 @@ def _relation(cell_a: int, cell_b: int) -> str:
 
 
 def caption(scene: Scene) -> str:
-    """The caption of a scene.
+    """Return the caption of a scene.
 
     Examples
     --------

@@ -131,7 +131,7 @@ def caption_images(
 
 
 def held_out_batch() -> dict:
-    """The fixed evaluation set: :data:`N_EVAL` images of held-out scenes (80 % two objects)."""
+    """Return the fixed evaluation set: :data:`N_EVAL` held-out scenes (80 % two objects)."""
     _, held_out = split_scenes(seed=SPLIT_SEED)
     return sample_batch(held_out, N_EVAL, np.random.default_rng(EVAL_SEED))
 
@@ -203,7 +203,7 @@ def run(name: str, seed: int, out: Path = RESULTS) -> dict:
 
 
 def load_results(folder: Path = RESULTS) -> dict[str, dict[int, dict]]:
-    """The shipped results (see :func:`run`): ``results[decoder][seed]``."""
+    """Load the shipped results (see :func:`run`): ``results[decoder][seed]``."""
     return {
         name: {s: json.loads((folder / f"{name}_seed{s}.json").read_text()) for s in SEEDS}
         for name in DECODERS
@@ -211,7 +211,7 @@ def load_results(folder: Path = RESULTS) -> dict[str, dict[int, dict]]:
 
 
 def load_model(decoder: str = "attention", folder: Path = RESULTS) -> Captioner:
-    """The shipped seed-0 model of one decoder, in eval mode."""
+    """Load the shipped seed-0 model of one decoder, in eval mode."""
     if decoder not in DECODERS:
         raise ValueError(f"decoder must be one of {sorted(DECODERS)}, got {decoder!r}")
     cfg = json.loads((folder / f"{decoder}_seed{SEEDS[0]}.json").read_text())["config"]
@@ -223,8 +223,10 @@ def load_model(decoder: str = "attention", folder: Path = RESULTS) -> Captioner:
 
 
 def summary(results: dict[str, dict]) -> dict[tuple[str, str], dict]:
-    """``(decoder, metric) -> {"mean", "min", "max", "values"}`` over seeds, metric in
-    ``"exact"``, ``"per_word"``."""
+    """Summarise the seeds: ``(decoder, metric) -> {"mean", "min", "max", "values"}``.
+
+    ``metric`` is ``"exact"`` or ``"per_word"``.
+    """
     out = {}
     for decoder, res in results.items():
         for metric in ("exact", "per_word"):

@@ -52,7 +52,8 @@ def _relation_from_pixels(image: np.ndarray, cell_a: int, cell_b: int) -> str:
 def test_captions_match_the_drawn_images():
     train, _ = split_scenes()
     batch = sample_batch(train, 200, np.random.default_rng(3))
-    assert batch["images"].shape == (200, 3, 32, 32) and batch["images"].dtype == np.float32
+    assert batch["images"].shape == (200, 3, 32, 32)
+    assert batch["images"].dtype == np.float32
     for image, scene, text in zip(batch["images"], batch["scenes"], batch["captions"], strict=True):
         assert _read_image(image) == sorted(scene.objects, key=lambda o: o[2])
         words = text.split()
@@ -82,7 +83,8 @@ def test_caption_examples_and_ids():
     batch = sample_batch(all_scenes(), 50, np.random.default_rng(0))
     for row, text in zip(batch["tgt"], batch["captions"], strict=True):
         n = len(text.split())
-        assert row[n] == CAPTION_VOCAB.eos_id and not row[n + 1 :].any()
+        assert row[n] == CAPTION_VOCAB.eos_id
+        assert not row[n + 1 :].any()
         assert CAPTION_VOCAB.decode(row[:n]) == text
 
 
@@ -104,7 +106,9 @@ def test_draw_without_rng_is_deterministic_and_jitter_moves_by_one_pixel():
     assert (ys.min(), xs.min(), ys.max(), xs.max()) == (8, 8, 14, 14)
     for seed in range(5):
         ys, xs = np.nonzero(draw_scene(scene, np.random.default_rng(seed))[0])
-        assert ys.min() in (8, 9) and xs.min() in (8, 9) and ys.max() - ys.min() == 6
+        assert ys.min() in (8, 9)
+        assert xs.min() in (8, 9)
+        assert ys.max() - ys.min() == 6
 
 
 @pytest.mark.parametrize(

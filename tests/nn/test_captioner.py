@@ -54,7 +54,8 @@ def test_attention_reads_the_grid_and_the_plain_decoder_only_its_start():
     for attention in (True, False):
         model = Captioner(V, 8, 12, 10, attention)
         state = model.start(images)
-        assert state.mask.all() and state.keys.shape == (6, 16, 10)
+        assert state.mask.all()
+        assert state.keys.shape == (6, 16, 10)
         # Replace the keys but keep s_0: only the attentive decoder's outputs change.
         other = model.start(images.flip(0))
         mixed = state._replace(keys=other.keys, proj=other.proj)
@@ -69,9 +70,11 @@ def test_greedy_stops_at_eos_and_returns_grid_maps():
     model = Captioner(V, 8, 12, 10, True).eval()
     images, _ = _batch()
     ids, maps = greedy_from_state(model, model.start(images), max_len=5)
-    assert len(ids) == 6 and all(len(r) <= 5 for r in ids)
+    assert len(ids) == 6
+    assert all(len(r) <= 5 for r in ids)
     for row, w in zip(ids, maps, strict=True):
-        assert w.shape[1] == 16 and len(w) in (len(row), len(row) + 1)
+        assert w.shape[1] == 16
+        assert len(w) in (len(row), len(row) + 1)
         assert np.allclose(w.sum(1), 1, atol=1e-5)
         assert CAPTION_VOCAB.eos_id not in row
 
