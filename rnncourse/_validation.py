@@ -2,15 +2,14 @@
 
 Every public function checks its arguments at its boundary with these helpers (the reference's
 sequence functions call its public step functions, so a step is checked on every call: cheap,
-and the reference is written for reading, not speed). The goal is
-that a wrong argument never surfaces later as a bare NumPy broadcasting error: the message names the
-argument, the expected shape in symbols *and* numbers, and what came instead, e.g.::
+and the reference is written for reading, not speed). A wrong argument never surfaces later as a
+bare NumPy broadcasting error: the message names the argument, the expected shape in symbols
+*and* numbers, and what came instead, e.g.::
 
     ValueError: Wh must be (H, 4H) = (32, 128), got (32, 64)
 
-Shapes are written as strings of symbols, such as ``"(N, T, D)"`` or ``"(H, 4H)"``. A
-:class:`Dims` object binds each symbol to a number the first time it is seen (remembering which
-argument fixed it), so later arguments are checked against the same N, T, D, H.
+Shapes are strings of symbols, such as ``"(N, T, D)"`` or ``"(H, 4H)"``. A :class:`Dims` binds
+each symbol to a number when first seen (and which argument fixed it): later arguments must agree.
 """
 
 from __future__ import annotations

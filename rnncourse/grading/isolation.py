@@ -5,11 +5,10 @@ Every child runs in fresh pid, mount, network, IPC and UTS namespaces (``bwrap``
 empty environment except what Python needs. It sees, read-only: ``/usr``, the interpreter's own
 install (its ``site-packages`` hidden), and ``/site``, which holds only what the exercise's
 :class:`~rnncourse.grading.policy.Profile` allows: NumPy, torch and its dependencies for a torch
-exercise, and a *staged* copy of the few package files the child needs (``rnncourse/__init__``,
-``grading/__init__`` for ``check``, the child program ``grading/runner.py`` and ``grading/wire.py``,
-and for exercises that build on it the reference with the exercise's graded names cut out). It
-writes only to a private ``/scratch`` and ``/tmp`` (tmpfs). Nothing else of the machine is there:
-not the repository, not the grader's modules, not other submissions, not the home folder.
+exercise, and a *staged* copy of the few package files the child needs (:data:`CHILD_FILES`; for
+exercises that build on it, the reference with the graded names cut out). It writes only to a
+private ``/scratch`` and ``/tmp`` (tmpfs). Nothing else of the machine is there: not the
+repository, not the grader's modules, not other submissions, not the home folder.
 
 When the grader kills ``bwrap``, the pid namespace dies with every process in it. Where a cgroup
 hierarchy is writable (v1 ``memory`` and ``pids``, as root), each sandbox gets its own cgroup that
@@ -43,6 +42,7 @@ CHILD_FILES = (
     "__init__.py",
     "grading/__init__.py",
     "grading/runner.py",
+    "grading/drivers.py",
     "grading/wire.py",
     "grading/guard.py",
 )
@@ -173,7 +173,6 @@ class Bubblewrap:
         self._checked: str | None = None
         self.cgroups = self._cgroup_parents()
 
-    # ---------------------------------------------------------------- availability
     def check(self) -> None:
         """Raise :class:`IsolationUnavailable` (with the reason) unless a sandbox starts here."""
         with self._lock:
@@ -205,7 +204,6 @@ class Bubblewrap:
             )
         return None
 
-    # ---------------------------------------------------------------- staged files
     def staged(self, prof: Profile) -> Path:
         """Return the read-only file tree of profile ``prof``, staged on first use."""
         with self._lock:
@@ -219,7 +217,6 @@ class Bubblewrap:
                 self._staged[prof.key] = dest
             return self._staged[prof.key]
 
-    # ---------------------------------------------------------------- command line
     def argv(self, prof: Profile, command: list[str]) -> list[str]:
         """Return the ``bwrap`` command line running ``command`` (whose argv[0] is this Python)."""
         prefix = Path(sys.base_prefix).resolve()
@@ -315,7 +312,6 @@ class Bubblewrap:
         )
         return args + [py, *command[1:]]
 
-    # ---------------------------------------------------------------- cgroups
     def _cgroup_parents(self) -> dict[str, Path]:
         """Writable v1 ``memory`` and ``pids`` hierarchies (a parent folder per grader)."""
         out = {}

@@ -517,6 +517,7 @@ def test_what_the_sandbox_holds():
     assert plain == [
         "__init__.py",
         "grading/__init__.py",
+        "grading/drivers.py",
         "grading/guard.py",
         "grading/runner.py",
         "grading/wire.py",
