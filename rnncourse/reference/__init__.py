@@ -9,7 +9,7 @@ Speed is :mod:`rnncourse.nn`'s job. Needs NumPy alone.
 
 Conventions (shared with the whole package): batch-major row vectors, ``x`` is (N, T, D), hidden
 states (N, H) or (N, T, H); weights ``Wx`` (D, kH), ``Wh`` (H, kH), ``b`` (kH,) with the k gate
-blocks of :data:`rnncourse.reference.cells.BLOCKS` in torch.nn's order (LSTM ``[i, f, g, o]``,
+blocks of ``rnncourse.reference.cells.BLOCKS`` in torch.nn's order (LSTM ``[i, f, g, o]``,
 GRU ``[r, z, n]``), so that ``Wx = weight_ih_l0.T`` and ``Wh = weight_hh_l0.T``. Works in float64
 and float32 (the output dtype follows the inputs). Arguments are validated at every public
 function (shapes in symbols and numbers, dtypes, caches); a wrong argument raises ``ValueError``

@@ -6,7 +6,7 @@ Adam, gradient clipping and a warm-up + cosine learning-rate schedule, evaluates
 character, samples, and writes checkpoints from which an interrupted run resumes with exactly the
 result the uninterrupted run would have had. A step whose loss or gradient is not finite raises
 :class:`NonFiniteError` before the weights change. The training loop itself (progress bar,
-periodic evaluation, checkpoints, time budget, Ctrl-C) is :func:`rnncourse.train.loop.fit`; under
+periodic evaluation, checkpoints, time budget, Ctrl-C) is ``rnncourse.train.loop.fit``; under
 torchrun the streams are shared across processes (:mod:`rnncourse.train.distributed`).
 """
 
@@ -299,7 +299,7 @@ class LMTrainer:
 
         The keyword options (``max_steps``, ``time_budget``, ``fit_schedule``,
         ``checkpoint_path``, ``best_path``, ``progress``, ``callback``, ``log``,
-        ``handle_signals``, ...) are those of :func:`rnncourse.train.loop.fit`.
+        ``handle_signals``, ...) are those of ``rnncourse.train.loop.fit``.
         """
         from rnncourse.train.loop import fit
 

@@ -7,8 +7,8 @@ two-core machine) with::
 
     nice -n 10 python -m rnncourse.train.lm_experiments
 
-Functions
----------
+Experiments
+-----------
 ngram_baselines
     Held-out bits per character of n-gram models, n = 1..5, with four smoothings.
 lm_comparison

@@ -1,7 +1,7 @@
 """Metrics of a training run, appended to a file as they come (``rnncourse train --log FILE``).
 
 A ``.csv`` file gets one header line and then one row per event with the columns of
-:data:`COLUMNS` (empty where an event has no such value); any other name gets JSON lines, one
+``COLUMNS`` (empty where an event has no such value); any other name gets JSON lines, one
 object per event. Training steps give ``step, loss, bpc, lr, grad_norm, seconds``; evaluations
 give ``step, val_bpc, eval_seconds``. Lines are flushed as written, so ``tail -f`` follows a run,
 and a resumed run appends to the same file. With ``tensorboard_dir`` the same scalars also go to
