@@ -58,7 +58,7 @@ class MetricsLog:
                     self._csv.writeheader()
 
     def write(self, row: dict[str, Any]) -> None:
-        """Append one event (keys from :data:`COLUMNS`)."""
+        """Append one event (keys from ``COLUMNS``)."""
         if self._csv is not None:
             self._csv.writerow(row)
         elif self._file is not None:
