@@ -96,6 +96,7 @@ def test_the_layout_check_catches_each_kind(open_page):
             out.className = "cell_output";
             const pre = document.createElement("pre");
             pre.textContent = "x".repeat(400);
+            pre.style.whiteSpace = "pre";  // the book's CSS wraps outputs; force one that does not
             out.appendChild(pre);
             main.appendChild(out);
             const img = document.createElement("img");
@@ -115,3 +116,21 @@ def test_the_layout_check_catches_each_kind(open_page):
     report = "\n".join(measure_layout(page))
     for kind in ("output", "image", "equation"):
         assert f"{kind} needs" in report, report
+
+
+def test_long_printed_lines_wrap_in_the_column(open_page):
+    # The book's stylesheet wraps a printed line longer than the column instead of letting the
+    # output scroll sideways; the same planted line without the override must not be reported.
+    page, _ = open_page("book/preface.html", width=DESKTOP)
+    page.evaluate(
+        """() => {
+            const main = document.querySelector("main article") || document.querySelector("main");
+            const out = document.createElement("div");
+            out.className = "cell_output";
+            const pre = document.createElement("pre");
+            pre.textContent = "a long printed line ".repeat(40);
+            out.appendChild(pre);
+            main.appendChild(out);
+        }"""
+    )
+    assert measure_layout(page) == []
