@@ -30,6 +30,7 @@ import torch
 
 from rnncourse.data.shapes import CAPTION_VOCAB, GRID, sample_batch, split_scenes
 from rnncourse.nn.captioning import Captioner
+from rnncourse.train.experiments._cache import load_seed_runs, save_seed_run
 from rnncourse.train.seq2seq import accuracy, greedy_from_state, teacher_forcing
 
 __all__ = [
@@ -195,19 +196,14 @@ def run(name: str, seed: int, out: Path = RESULTS) -> dict:
         "loss_every_10": trained.losses[::10],
         "held_out": evaluate(trained.model, held_out_batch()),
     }
-    out.mkdir(parents=True, exist_ok=True)
-    if seed == SEEDS[0]:
-        torch.save(trained.model.state_dict(), out / f"{name}.pt")
-    (out / f"{name}_seed{seed}.json").write_text(json.dumps(row, indent=1))
+    weights = trained.model.state_dict() if seed == SEEDS[0] else None
+    save_seed_run(out, name, seed, row, weights)
     return row
 
 
 def load_results(folder: Path = RESULTS) -> dict[str, dict[int, dict]]:
     """Load the shipped results (see :func:`run`): ``results[decoder][seed]``."""
-    return {
-        name: {s: json.loads((folder / f"{name}_seed{s}.json").read_text()) for s in SEEDS}
-        for name in DECODERS
-    }
+    return load_seed_runs(folder, DECODERS, SEEDS)
 
 
 def load_model(decoder: str = "attention", folder: Path = RESULTS) -> Captioner:

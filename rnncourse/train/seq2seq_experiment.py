@@ -28,6 +28,7 @@ import torch
 
 from rnncourse.data.dates import SOURCE_VOCAB, TARGET_VOCAB, date_pairs, split_dates
 from rnncourse.nn.seq2seq import Seq2Seq
+from rnncourse.train.experiments._cache import load_seed_runs, save_seed_run
 from rnncourse.train.seq2seq import (
     DateTrainConfig,
     accuracy,
@@ -93,19 +94,14 @@ def run(name: str, seed: int, out: Path = RESULTS) -> dict:
         for beam in BEAMS:
             row[f"beam{beam}_{k}"] = evaluate(trained.model, pairs, beam)
     row["eval_cpu_s"] = time.process_time() - t0 - row["train_cpu_s"]
-    out.mkdir(parents=True, exist_ok=True)
-    if seed == SEEDS[0]:
-        torch.save(trained.model.state_dict(), out / f"{name}.pt")
-    (out / f"{name}_seed{seed}.json").write_text(json.dumps(row, indent=1))
+    weights = trained.model.state_dict() if seed == SEEDS[0] else None
+    save_seed_run(out, name, seed, row, weights)
     return row
 
 
 def load_results(folder: Path = RESULTS) -> dict[str, dict[int, dict]]:
     """Return the shipped results (see :func:`run`): ``results[decoder][seed]``."""
-    return {
-        name: {s: json.loads((folder / f"{name}_seed{s}.json").read_text()) for s in SEEDS}
-        for name in DECODERS
-    }
+    return load_seed_runs(folder, DECODERS, SEEDS)
 
 
 def load_model(decoder: str = "additive") -> Seq2Seq:

@@ -16,28 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
+from _tiny_cli import TINY
 
 from rnncourse.cli import main
 from rnncourse.train import TrainConfig, load_checkpoint
 from rnncourse.train.cli_options import flag_of
 
-TINY = [
-    "--hidden-size",
-    "16",
-    "--embed-dim",
-    "8",
-    "--batch-size",
-    "4",
-    "--seq-len",
-    "16",
-    "--eval-every",
-    "0",
-    "--sample-every",
-    "0",
-    "--no-progress",
-    "--device",
-    "cpu",
-]
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -14,35 +14,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from _tiny_cli import TINY
 
 from rnncourse.cli import main
 from rnncourse.train import distributed, load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 TOL = 1e-4
-OPTS = [
-    "--hidden-size",
-    "16",
-    "--embed-dim",
-    "8",
-    "--batch-size",
-    "4",
-    "--seq-len",
-    "16",
-    "--eval-every",
-    "0",
-    "--sample-every",
-    "0",
-    "--checkpoint-every",
-    "0",
-    "--no-progress",
-    "--device",
-    "cpu",
-    "--lr",
-    "0.01",
-    "--warmup-steps",
-    "2",
-]
+OPTS = [*TINY, "--checkpoint-every", "0", "--lr", "0.01", "--warmup-steps", "2"]
 
 
 def losses(log):

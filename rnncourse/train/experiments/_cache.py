@@ -65,3 +65,29 @@ def _config(defaults: dict[str, Any], overrides: dict[str, Any], fn: str) -> dic
         raise TypeError(f"unknown {fn} options {sorted(unknown)}; allowed: {sorted(defaults)}")
     config = dict(defaults, **overrides)
     return json.loads(json.dumps(config))  # lists, not tuples: comparable with the cache
+
+
+def save_seed_run(
+    folder: Path, name: str, seed: int, row: dict[str, Any], state_dict: Any | None = None
+) -> None:
+    """Write one seed's result as ``<name>_seed<seed>.json`` (and, if given, ``<name>.pt``).
+
+    The multi-seed experiments (dates, captions) ship every seed's numbers but the weights of one
+    seed only, which the chapters load to draw their attention maps.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    if state_dict is not None:
+        import torch
+
+        torch.save(state_dict, folder / f"{name}.pt")
+    (folder / f"{name}_seed{seed}.json").write_text(json.dumps(row, indent=1))
+
+
+def load_seed_runs(
+    folder: Path, names: Any, seeds: tuple[int, ...]
+) -> dict[str, dict[int, dict[str, Any]]]:
+    """Read what :func:`save_seed_run` wrote: ``results[name][seed]``."""
+    return {
+        name: {s: json.loads((folder / f"{name}_seed{s}.json").read_text()) for s in seeds}
+        for name in names
+    }
