@@ -1,8 +1,8 @@
 """The three recurrences written out in PyTorch, so autograd gives exact gradients through time.
 
 Shared by the gradient measurements of :mod:`rnncourse.analysis.gradients`. Conventions:
-batch-major row vectors, the reference parameter layout, torch.nn's gate order (LSTM
-``[i, f, g, o]``, GRU ``[r, z, n]``).
+batch-major row vectors, the reference parameter layout, the gate order of
+:data:`rnncourse.reference.cells.BLOCKS` (torch.nn's: LSTM ``[i, f, g, o]``, GRU ``[r, z, n]``).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Literal
 import numpy as np
 import torch
 
-CELLS = ("rnn", "lstm", "gru")
+from rnncourse.reference.cells import CELLS, NUM_BLOCKS
+
 ACTIVATIONS = ("tanh", "relu", "linear")
-_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 Cell = Literal["rnn", "lstm", "gru"]
 
@@ -29,7 +29,7 @@ def _check_params(params: dict, cell: str, D: int) -> int:
     for key in ("Wx", "Wh", "b"):
         if key not in params:
             raise ValueError(f"params must contain {key!r} for cell {cell!r}, got {sorted(params)}")
-    G = _GATES[cell]
+    G = NUM_BLOCKS[cell]
     Wh = np.asarray(params["Wh"])
     if Wh.ndim != 2 or Wh.shape[1] != G * Wh.shape[0]:
         raise ValueError(f"params['Wh'] must be (H, {G}H) for cell {cell!r}, got {Wh.shape}")

@@ -16,10 +16,9 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["Recordable", "as_recordable", "encode_text", "record"]
+from rnncourse.reference.cells import CELL_OF_NUM_BLOCKS, RECORDED
 
-_KEYS = {"rnn": ("pre", "h"), "gru": ("r", "z", "n", "h"), "lstm": ("i", "f", "g", "o", "c", "h")}
-_BLOCKS = {1: "rnn", 3: "gru", 4: "lstm"}
+__all__ = ["Recordable", "as_recordable", "encode_text", "record"]
 
 
 @dataclass
@@ -50,7 +49,7 @@ class Recordable:
     @property
     def keys(self) -> tuple[str, ...]:
         """Names of the recorded gates and states of this cell, in recording order."""
-        return _KEYS[self.cell]
+        return RECORDED[self.cell]
 
     @property
     def num_layers(self) -> int:
@@ -82,19 +81,20 @@ def _from_reference(params: dict) -> Recordable:
                 f"got keys {sorted(params)}"
             )
     Wx, Wh = np.asarray(params["Wx"]), np.asarray(params["Wh"])
+    *rest, last = (f"{k} ({cell.upper()})" for k, cell in sorted(CELL_OF_NUM_BLOCKS.items()))
+    ks = f"{', '.join(rest)} or {last}"  # "1 (RNN), 3 (GRU) or 4 (LSTM)"
     if Wh.ndim != 2 or Wh.shape[0] == 0 or Wh.shape[1] % Wh.shape[0]:
-        raise ValueError(f"model: Wh must be (H, kH) with k in 1, 3, 4, got shape {Wh.shape}")
+        raise ValueError(f"model: Wh must be (H, kH) with k = {ks}, got shape {Wh.shape}")
     H = Wh.shape[0]
     k = Wh.shape[1] // H
-    if k not in _BLOCKS:
+    if k not in CELL_OF_NUM_BLOCKS:
         raise ValueError(
-            f"model: Wh (H, kH) must have k = 1 (RNN), 3 (GRU) or 4 (LSTM) blocks, "
-            f"got shape {Wh.shape} (k = {k})"
+            f"model: Wh (H, kH) must have k = {ks} blocks, got shape {Wh.shape} (k = {k})"
         )
-    cell = _BLOCKS[k]
+    cell = CELL_OF_NUM_BLOCKS[k]
     if Wx.ndim != 2 or Wx.shape[1] != k * H:
         raise ValueError(f"model: Wx must be (D, {k}H) = (D, {k * H}), got shape {Wx.shape}")
-    cls = {"rnn": ours.RNN, "gru": ours.GRU, "lstm": ours.LSTM}[cell]
+    cls = _ours()[cell]
     layer = cls(Wx.shape[0], H, batch_first=True).double()
     ours.load_reference_params(
         layer, {key: np.asarray(v, dtype=np.float64) for key, v in params.items() if v is not None}

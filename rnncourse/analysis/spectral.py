@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.analysis._recurrence import _GATES, Cell, _check_cell
+from rnncourse.analysis._recurrence import Cell, _check_cell
+from rnncourse.reference.cells import NUM_BLOCKS
 
 
 def _square(W: np.ndarray, name: str) -> np.ndarray:
@@ -129,7 +130,7 @@ def init_params(
         if not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
     rng = np.random.default_rng(0) if rng is None else rng
-    D, H, G = int(input_size), int(hidden_size), _GATES[cell]
+    D, H, G = int(input_size), int(hidden_size), NUM_BLOCKS[cell]
     Wx = rng.standard_normal((D, G * H)) / np.sqrt(D)
     Wh = rng.standard_normal((H, G * H)) / np.sqrt(H)
     if spectral_radius is not None:

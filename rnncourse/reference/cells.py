@@ -22,7 +22,7 @@ from rnncourse.reference.gru import GRUCache, gru_backward, gru_forward
 from rnncourse.reference.lstm import LSTMCache, lstm_backward, lstm_forward
 from rnncourse.reference.rnn import RNNCache, rnn_backward, rnn_forward
 
-__all__ = ["BLOCKS", "NUM_BLOCKS", "RECORDED", "CELLS", "block"]
+__all__ = ["BLOCKS", "NUM_BLOCKS", "RECORDED", "SQUASH", "CELLS", "CELL_OF_NUM_BLOCKS", "block"]
 
 #: Gate blocks of each cell, in the column order of ``Wx``, ``Wh``, ``b`` (torch.nn's order).
 #: The vanilla RNN has one block, its pre-activation a; the coupled LSTM has no ``i`` block
@@ -46,8 +46,26 @@ RECORDED: dict[str, tuple[str, ...]] = {
     "lstm": ("i", "f", "g", "o", "c", "h"),
 }
 
+#: The squashing function of each gate block: the gates proper are sigmoids, in (0, 1); the
+#: candidates g (LSTM) and n (GRU) are tanh, in (-1, 1). The RNN's ``a`` is not here: it is a
+#: pre-activation, squashed by the layer's own nonlinearity.
+SQUASH: dict[str, str] = {
+    "i": "sigmoid",
+    "f": "sigmoid",
+    "g": "tanh",
+    "o": "sigmoid",
+    "r": "sigmoid",
+    "z": "sigmoid",
+    "n": "tanh",
+}
+
 #: The cells the wrappers accept.
 CELLS = ("rnn", "gru", "lstm")
+
+#: The cell among :data:`CELLS` whose parameters have k blocks (``Wh`` is (H, kH)): how a cell is
+#: read off bare reference parameters.
+CELL_OF_NUM_BLOCKS: dict[int, str] = {NUM_BLOCKS[cell]: cell for cell in CELLS}
+
 KWARGS = {"rnn": ("activation",), "gru": ("reset_after",), "lstm": ()}
 
 

@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 
 from rnncourse.analysis.recording import as_recordable
+from rnncourse.reference.cells import BLOCKS, SQUASH
 from rnncourse.widgets._base import WidgetBase, encode_array
 
 __all__ = ["CellExplorer"]
 
-_GATES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
+_GATES = {cell: BLOCKS[cell] for cell in ("lstm", "gru")}  # the cells this explorer draws
 #: Default weights, chosen so that every gate visibly moves across the slider ranges.
 _DEFAULTS = {
     "lstm": {
@@ -132,7 +133,9 @@ class CellExplorer(WidgetBase):
             n: int(np.argmin(np.abs(self.axes[n] - _start(n, self.axes[n], self.weights, keep))))
             for n in names
         }
-        table = [[g, f"{g} ({'tanh' if g in 'gn' else 'σ'})"] for g in _GATES[self.cell]]
+        table = [
+            [g, f"{g} ({'σ' if SQUASH[g] == 'sigmoid' else 'tanh'})"] for g in _GATES[self.cell]
+        ]
         table += (
             [["c", "c_t"], ["tc", "tanh(c_t)"], ["h", "h_t"]]
             if self.cell == "lstm"
