@@ -22,7 +22,16 @@ from rnncourse.reference.gru import GRUCache, gru_backward, gru_forward
 from rnncourse.reference.lstm import LSTMCache, lstm_backward, lstm_forward
 from rnncourse.reference.rnn import RNNCache, rnn_backward, rnn_forward
 
-__all__ = ["BLOCKS", "NUM_BLOCKS", "RECORDED", "SQUASH", "CELLS", "CELL_OF_NUM_BLOCKS", "block"]
+__all__ = [
+    "BLOCKS",
+    "NUM_BLOCKS",
+    "RECORDED",
+    "SQUASH",
+    "CELLS",
+    "CELL_LABELS",
+    "CELL_OF_NUM_BLOCKS",
+    "block",
+]
 
 #: Gate blocks of each cell, in the column order of ``Wx``, ``Wh``, ``b`` (torch.nn's order).
 #: The vanilla RNN has one block, its pre-activation a; the coupled LSTM has no ``i`` block
@@ -61,6 +70,9 @@ SQUASH: dict[str, str] = {
 
 #: The cells the wrappers accept.
 CELLS = ("rnn", "gru", "lstm")
+
+#: How figure legends and widgets name each of :data:`CELLS` (the RNN with its default tanh).
+CELL_LABELS: dict[str, str] = {"rnn": "tanh RNN", "gru": "GRU", "lstm": "LSTM"}
 
 #: The cell among :data:`CELLS` whose parameters have k blocks (``Wh`` is (H, kH)): how a cell is
 #: read off bare reference parameters.
