@@ -27,6 +27,7 @@ __all__ = [
     "NUM_BLOCKS",
     "RECORDED",
     "SQUASH",
+    "KEEP",
     "CELLS",
     "CELL_LABELS",
     "CELL_OF_NUM_BLOCKS",
@@ -67,6 +68,10 @@ SQUASH: dict[str, str] = {
     "z": "sigmoid",
     "n": "tanh",
 }
+
+#: The gate that keeps the old state, whose bias sets the memory at initialisation: the LSTM's
+#: forget gate f (``c = f * c_prev + ...``) and the GRU's z (``h = (1 - z) * n + z * h_prev``).
+KEEP: dict[str, str] = {"lstm": "f", "gru": "z"}
 
 #: The cells the wrappers accept.
 CELLS = ("rnn", "gru", "lstm")

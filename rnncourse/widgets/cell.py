@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from rnncourse.analysis.recording import as_recordable
-from rnncourse.reference.cells import BLOCKS, SQUASH
+from rnncourse.reference.cells import BLOCKS, KEEP, SQUASH
 from rnncourse.widgets._base import WidgetBase, encode_array
 
 __all__ = ["CellExplorer"]
@@ -33,7 +33,6 @@ _DEFAULTS = {
         "b": {"r": 0.0, "z": 0.0, "n": 0.0},
     },
 }
-_KEEP = {"lstm": "f", "gru": "z"}
 
 
 class CellExplorer(WidgetBase):
@@ -83,7 +82,7 @@ class CellExplorer(WidgetBase):
         }
         if cell == "lstm":
             self.axes["c"] = _axis(c_values, np.linspace(-2, 2, 9), "c_values")
-        keep = _KEEP.get(cell, "f")
+        keep = KEEP.get(cell, "f")
         default_b = np.array([-3.0, -1.5, 0.0, 1.5, 3.0])
         self.axes["b"] = _axis(bias_values, default_b, "bias_values")
         if not np.any(np.isclose(self.axes["b"], self.weights["b"][keep])):
@@ -105,7 +104,7 @@ class CellExplorer(WidgetBase):
         gates = _GATES[self.cell]
         b = {g: self.weights["b"][g] for g in gates}
         if keep_bias is not None:
-            b[_KEEP[self.cell]] = keep_bias
+            b[KEEP[self.cell]] = keep_bias
         p = {
             "Wx": np.array([[self.weights["wx"][g] for g in gates]]),
             "Wh": np.array([[self.weights["wh"][g] for g in gates]]),
@@ -127,7 +126,7 @@ class CellExplorer(WidgetBase):
         self.values = {
             k: np.stack([pb[k] for pb in per_bias], axis=-1).reshape(shape) for k in per_bias[0]
         }
-        keep = _KEEP[self.cell]
+        keep = KEEP[self.cell]
         labels = {"x": "x_t", "h": "h_{t−1}", "c": "c_{t−1}", "b": f"bias b_{keep}"}
         start = {
             n: int(np.argmin(np.abs(self.axes[n] - _start(n, self.axes[n], self.weights, keep))))
@@ -176,7 +175,7 @@ class CellExplorer(WidgetBase):
             "x": x,
             "h": h_prev,
             "c": c_prev,
-            "b": self.weights["b"][_KEEP[self.cell]] if keep_bias is None else keep_bias,
+            "b": self.weights["b"][KEEP[self.cell]] if keep_bias is None else keep_bias,
         }
         names = self.data["axis_names"]
         idx = tuple(int(np.argmin(np.abs(self.axes[n] - point[n]))) for n in names)
@@ -188,7 +187,7 @@ class CellExplorer(WidgetBase):
 
         if self.cell not in _GATES:
             return []
-        keep = _KEEP[self.cell]
+        keep = KEEP[self.cell]
         rows = []
         for g in _GATES[self.cell]:
             row = []

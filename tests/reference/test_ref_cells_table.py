@@ -63,3 +63,28 @@ def test_block_reads_the_named_columns():
     W = np.arange(2 * 12).reshape(2, 12)  # H = 3, LSTM blocks i f g o
     np.testing.assert_array_equal(cells.block(W, "lstm", "g"), W[:, 6:9])
     np.testing.assert_array_equal(cells.block(W[0], "gru", "n"), W[0, 8:12])
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_keep_gate_carries_the_old_state(cell):
+    """Saturating the KEEP gate's bias copies the old state through every step; another won't."""
+    rng = np.random.default_rng(1)
+    N, T, D, H = 2, 6, 3, 4
+    k = cells.NUM_BLOCKS[cell]
+    x, h0, c0 = (
+        rng.standard_normal((N, T, D)),
+        rng.standard_normal((N, H)),
+        rng.standard_normal((N, H)),
+    )
+    Wx, Wh = rng.standard_normal((D, k * H)), rng.standard_normal((H, k * H))
+    for gate in cells.BLOCKS[cell]:
+        b = np.zeros(k * H)
+        cells.block(b, cell, gate)[:] = 40.0
+        if cell == "lstm":
+            cells.block(b, cell, "i")[:] = -40.0  # nothing written: c_t = f * c_{t-1}
+            _, cache = lstm_forward(x, h0, Wx, Wh, b, c0)
+            old, new = c0, cache.steps[-1].c
+        else:
+            _, cache = gru_forward(x, h0, Wx, Wh, b)
+            old, new = h0, cache.steps[-1].h
+        assert np.allclose(new, old, atol=1e-9) == (gate == cells.KEEP[cell]), gate
