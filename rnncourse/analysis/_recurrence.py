@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from rnncourse.reference.cells import CELLS, NUM_BLOCKS
+from rnncourse.reference.cells import CELLS, NUM_BLOCKS, block
 
 ACTIVATIONS = ("tanh", "relu", "linear")
 
@@ -59,25 +59,30 @@ def _phi(a: torch.Tensor, activation: str) -> torch.Tensor:
 
 
 def _step(cell, x, h, c, P, activation, reset_after):
-    """One step of the chosen cell; returns (h_next, c_next) (c_next is None unless LSTM)."""
-    H = h.shape[1]
+    """One step of the chosen cell; returns (h_next, c_next) (c_next is None unless LSTM).
+
+    Gate blocks are read by name from the cell table (:func:`rnncourse.reference.cells.block`).
+    """
     if cell == "rnn":
         return _phi(x @ P["Wx"] + h @ P["Wh"] + P["b"], activation), None
+
+    def gate(W, name):
+        return block(W, cell, name)
+
     if cell == "lstm":
         a = x @ P["Wx"] + h @ P["Wh"] + P["b"]
-        i, f = torch.sigmoid(a[:, :H]), torch.sigmoid(a[:, H : 2 * H])
-        g, o = torch.tanh(a[:, 2 * H : 3 * H]), torch.sigmoid(a[:, 3 * H :])
+        i, f, o = (torch.sigmoid(gate(a, k)) for k in ("i", "f", "o"))
+        g = torch.tanh(gate(a, "g"))
         c_next = f * c + i * g
         return o * torch.tanh(c_next), c_next
     ax = x @ P["Wx"] + P["b"]
     Wh, bh = P["Wh"], P["bh"]
-    hr = h @ Wh[:, : 2 * H] + bh[: 2 * H]
-    r = torch.sigmoid(ax[:, :H] + hr[:, :H])
-    z = torch.sigmoid(ax[:, H : 2 * H] + hr[:, H:])
+    r = torch.sigmoid(gate(ax, "r") + (h @ gate(Wh, "r") + gate(bh, "r")))
+    z = torch.sigmoid(gate(ax, "z") + (h @ gate(Wh, "z") + gate(bh, "z")))
     if reset_after:
-        n = torch.tanh(ax[:, 2 * H :] + r * (h @ Wh[:, 2 * H :] + bh[2 * H :]))
+        n = torch.tanh(gate(ax, "n") + r * (h @ gate(Wh, "n") + gate(bh, "n")))
     else:
-        n = torch.tanh(ax[:, 2 * H :] + (r * h) @ Wh[:, 2 * H :] + bh[2 * H :])
+        n = torch.tanh(gate(ax, "n") + (r * h) @ gate(Wh, "n") + gate(bh, "n"))
     return (1 - z) * n + z * h, None
 
 
