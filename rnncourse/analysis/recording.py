@@ -218,8 +218,6 @@ def record(
     direction: int = 0,
 ) -> dict[str, np.ndarray]:
     """Run the model once on one sequence and return the recorded gates, each (T, H) float64."""
-    import rnncourse.nn as ours
-
     if not 0 <= layer < rec.num_layers:
         raise ValueError(f"layer must be in [0, {rec.num_layers}), got {layer}")
     param = next(rec.model.parameters())
@@ -239,12 +237,26 @@ def record(
         if not getattr(rec.layer_module, "batch_first", False):
             x = x.transpose(1, 0, 2)
         inp = torch.as_tensor(x, dtype=param.dtype, device=param.device)
+    gates = recorded_gates(rec, inp, layer=layer, direction=direction)
+    return {k: gates[k][0].detach().cpu().double().numpy() for k in rec.keys}
+
+
+def recorded_gates(
+    rec: Recordable, *inputs: Any, layer: int = 0, direction: int = 0
+) -> dict[str, torch.Tensor]:
+    """Call ``rec.model(*inputs)`` once, in eval mode and without autograd, under a recorder.
+
+    Returns the gates and states of ``layer`` / ``direction`` that
+    :meth:`rnncourse.nn.GateRecorder.gates` gives, each (N, T, H) batch first; the model's
+    training flag is restored afterwards.
+    """
+    import rnncourse.nn as ours
+
     was_training = rec.model.training
     rec.model.eval()
     try:
         with torch.no_grad(), ours.GateRecorder(rec.layer_module) as recorder:
-            rec.model(inp)
-        gates = recorder.gates(layer=layer, direction=direction)
+            rec.model(*inputs)
     finally:
         rec.model.train(was_training)
-    return {k: gates[k][0].detach().cpu().double().numpy() for k in rec.keys}
+    return recorder.gates(layer=layer, direction=direction)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from rnncourse.analysis.features import FEATURES, rank_units
-from rnncourse.analysis.recording import as_recordable, encode_text
+from rnncourse.analysis.recording import as_recordable, encode_text, recorded_gates
 from rnncourse.data import convert_loss
 
 __all__ = [
@@ -52,8 +52,6 @@ def unit_activations(
     """
     import torch
 
-    import rnncourse.nn as ours
-
     if what not in ("h", "c"):
         raise ValueError(f"what must be 'h' or 'c', got {what!r}")
     if not texts or not all(isinstance(t, str) for t in texts):
@@ -70,14 +68,7 @@ def unit_activations(
         batch[n, : len(row)] = row
     layer = layer if layer >= 0 else rec.num_layers + layer
     device = next(rec.model.parameters()).device
-    was_training = rec.model.training
-    rec.model.eval()
-    try:
-        with torch.no_grad(), ours.GateRecorder(rec.layer_module) as recorder:
-            rec.model(torch.as_tensor(batch, device=device))
-    finally:
-        rec.model.train(was_training)
-    gates = recorder.gates(layer=layer)
+    gates = recorded_gates(rec, torch.as_tensor(batch, device=device), layer=layer)
     acts = gates["c"].tanh() if what == "c" else gates["h"]
     acts = acts.detach().cpu().double().numpy()
     return [acts[n, : len(row)] for n, row in enumerate(ids)]

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from rnncourse.analysis.recording import as_recordable
+from rnncourse.analysis.recording import as_recordable, recorded_gates
 from rnncourse.reference.cells import BLOCKS, KEEP, SQUASH
 from rnncourse.widgets._base import WidgetBase, encode_array
 
@@ -228,14 +228,10 @@ def _record_with_state(rec, x, h0, c0) -> dict[str, np.ndarray]:
     """Gate recording for M one-step sequences with given initial states (M, 1, H) each."""
     import torch
 
-    import rnncourse.nn as ours
-
     state = torch.as_tensor(h0)
     if c0 is not None:
         state = (state, torch.as_tensor(c0))
-    with torch.no_grad(), ours.GateRecorder(rec.layer_module) as recorder:
-        rec.model(torch.as_tensor(x), state)
-    gates = recorder.gates(layer=0, direction=0)
+    gates = recorded_gates(rec, torch.as_tensor(x), state)
     return {k: gates[k][:, 0, 0].double().numpy() for k in rec.keys}
 
 
