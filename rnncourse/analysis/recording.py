@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from rnncourse.reference.cells import CELL_OF_NUM_BLOCKS, RECORDED
+from rnncourse.reference.cells import CELL_OF_NUM_BLOCKS, CELLS, RECORDED
 
 __all__ = ["Recordable", "as_recordable", "encode_text", "record"]
 
@@ -57,10 +57,10 @@ class Recordable:
         return int(getattr(self.layer_module, "num_layers", 1))
 
 
-def _ours():
-    import rnncourse.nn as ours
+def _ours() -> dict[str, type[torch.nn.Module]]:
+    from rnncourse.train.models import rnn_class
 
-    return {"rnn": ours.RNN, "gru": ours.GRU, "lstm": ours.LSTM}
+    return {cell: rnn_class(cell) for cell in CELLS}
 
 
 def _cell_of(module: torch.nn.Module) -> str | None:
