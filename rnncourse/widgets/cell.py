@@ -149,6 +149,7 @@ class CellExplorer(WidgetBase):
             "start": start,
             "grid": {k: encode_array(v, bits=16) for k, v in self.values.items()},
             "table": table,
+            "squash": {g: SQUASH[g] for g in _GATES[self.cell]},  # how the view fills each gate
             "weights": self.weights,
             "note": _note(self.cell, self.weights),
         }
