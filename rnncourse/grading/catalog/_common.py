@@ -2,7 +2,7 @@
 
 Each exercise module (``exNN_name.py``) draws fresh cases with these helpers, computes the expected
 outputs with :mod:`rnncourse.reference` and the outputs of known mistakes with
-:mod:`rnncourse.grading.variants`.
+:mod:`rnncourse.grading.mutants`.
 """
 
 from __future__ import annotations

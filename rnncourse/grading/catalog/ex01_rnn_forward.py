@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading import variants as V
 from rnncourse.grading.catalog._common import (
     FLOAT_TOL,
     NUMPY_ONLY,
@@ -84,7 +83,9 @@ def rnn_forward_cases(rng):
         call = Call("rnn_forward", (x, h0, Wx, Wh, b), ("x", "h0", "Wx", "Wh", "b"), ("h", "cache"))
         var = variants(
             RNN_SEQ_BUGS,
-            lambda bug, a=(x, h0, Wx, Wh, b): {"h": V.rnn_seq(*a, bug=bug).astype(a[0].dtype)},
+            lambda bug, a=(x, h0, Wx, Wh, b): {
+                "h": mutant("rnn_forward", bug)(*a)[0].astype(a[0].dtype)
+            },
         )
         rtol, atol = FLOAT_TOL[dtype]
         cases.append(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading import variants as V
 from rnncourse.grading.catalog._common import (
     NUMPY_ONLY,
     named,
@@ -16,6 +15,7 @@ from rnncourse.grading.catalog._common import (
 )
 from rnncourse.grading.catalog.ex01_rnn_forward import _rnn_inputs
 from rnncourse.grading.core import Call, Case, Exercise, Part
+from rnncourse.grading.mutants import mutant
 from rnncourse.grading.wire import Make, Ref
 
 
@@ -31,8 +31,8 @@ def numerical_gradient_cases(rng):
 
         def fn(bug, x=x, A=A, B=B):
             return {
-                "grad": V.numerical_gradient(
-                    lambda z: float(np.sum(A * np.tanh(z @ B))), x.copy(), 1e-4, bug
+                "grad": mutant("eval_numerical_gradient", bug)(
+                    lambda z: float(np.sum(A * np.tanh(z @ B))), x.copy(), h=1e-4
                 )
             }
 
@@ -93,8 +93,9 @@ def rnn_step_backward_cases(rng):
         ]
         var = variants(
             RNN_STEP_BACK_BUGS,
-            lambda bug, a=(dh, x, h, Wx, Wh, b): named(
-                RNN_STEP_BACK, V.rnn_step_grads(*a, bug=bug)
+            lambda bug, dh=dh, a=(x, h, Wx, Wh, b): named(
+                RNN_STEP_BACK,
+                mutant("rnn_step_backward", bug)(dh, reference().rnn_step_forward(*a)[1]),
             ),
         )
         cases.append(
@@ -133,7 +134,9 @@ def rnn_backward_cases(rng):
         ]
         var = variants(
             RNN_BACK_BUGS,
-            lambda bug, a=(dh, x, h0, Wx, Wh, b): named(RNN_BACK, V.rnn_seq_grads(*a, bug=bug)),
+            lambda bug, dh=dh, a=(x, h0, Wx, Wh, b): named(
+                RNN_BACK, mutant("rnn_backward", bug)(dh, reference().rnn_forward(*a)[1])
+            ),
         )
         cases.append(
             Case(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rnncourse.grading import variants as V
 from rnncourse.grading.catalog._common import (
     NUMPY_ONLY,
     dims,
@@ -13,6 +12,7 @@ from rnncourse.grading.catalog._common import (
     variants,
 )
 from rnncourse.grading.core import Call, Case, Exercise, Part
+from rnncourse.grading.mutants import mutant
 from rnncourse.grading.wire import Ref
 
 GRU_BACK = ("dx", "dh_prev", "dWx", "dWh", "db", "dbh")
@@ -45,7 +45,7 @@ def gru_step_forward_cases(rng):
     for _ in range(3):
         (N, D, H), a = _gru_inputs(rng)
         want = reference().gru_step_forward(*a[:5], bh=a[5])[0]
-        var = variants(bugs, lambda bug, a=a: {"h": V.gru_step(*a, bug=bug)})
+        var = variants(bugs, lambda bug, a=a: {"h": mutant("gru_step_forward", bug)(*a)[0]})
         call = Call("gru_step_forward", a, ("x", "h_prev", "Wx", "Wh", "b", "bh"), ("h", "cache"))
         cases.append(Case([call], {"h": (0, 0)}, {"h": want}, shapes(N=N, D=D, H=H), var))
     return cases
@@ -64,7 +64,10 @@ def gru_step_backward_cases(rng):
         ref = reference()
         want = ref.gru_step_backward(dh, ref.gru_step_forward(*a[:5], bh=a[5])[1])
         var = variants(
-            bugs, lambda bug, a=a, dh=dh: named(GRU_BACK, V.gru_step_grads(dh, *a, bug=bug))
+            bugs,
+            lambda bug, a=a, dh=dh: named(
+                GRU_BACK, mutant("gru_step_backward", bug)(dh, reference().gru_step_forward(*a)[1])
+            ),
         )
         calls = [
             Call("gru_step_forward", a, ("x", "h_prev", "Wx", "Wh", "b", "bh"), ("h", "cache")),
