@@ -12,8 +12,10 @@ from rnncourse.grading.catalog._common import (
 from rnncourse.grading.core import Call, Case, Exercise, Part
 from rnncourse.grading.mutants import mutant
 from rnncourse.grading.wire import Make
+from rnncourse.reference.cells import param_keys
 
-LM_KEYS = ("Wx", "Wh", "b", "Wy", "by")
+#: The language model's parameters: the RNN cell's, then the output layer's.
+LM_KEYS = (*param_keys("rnn"), "Wy", "by")
 
 
 def _lm_params(rng, V_, H, scale=1.0):

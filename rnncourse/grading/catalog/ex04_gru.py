@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rnncourse.grading.catalog._common import (
     NUMPY_ONLY,
+    backward_case,
     dims,
     named,
     rand,
@@ -13,8 +14,8 @@ from rnncourse.grading.catalog._common import (
 )
 from rnncourse.grading.core import Call, Case, Exercise, Part
 from rnncourse.grading.mutants import mutant
-from rnncourse.grading.wire import Ref
 
+GRU_ARGS = ("x", "h_prev", "Wx", "Wh", "b", "bh")
 GRU_BACK = ("dx", "dh_prev", "dWx", "dWh", "db", "dbh")
 
 
@@ -46,7 +47,7 @@ def gru_step_forward_cases(rng):
         (N, D, H), a = _gru_inputs(rng)
         want = reference().gru_step_forward(*a[:5], bh=a[5])[0]
         var = variants(bugs, lambda bug, a=a: {"h": mutant("gru_step_forward", bug)(*a)[0]})
-        call = Call("gru_step_forward", a, ("x", "h_prev", "Wx", "Wh", "b", "bh"), ("h", "cache"))
+        call = Call("gru_step_forward", a, GRU_ARGS, ("h", "cache"))
         cases.append(Case([call], {"h": (0, 0)}, {"h": want}, shapes(N=N, D=D, H=H), var))
     return cases
 
@@ -69,16 +70,16 @@ def gru_step_backward_cases(rng):
                 GRU_BACK, mutant("gru_step_backward", bug)(dh, reference().gru_step_forward(*a)[1])
             ),
         )
-        calls = [
-            Call("gru_step_forward", a, ("x", "h_prev", "Wx", "Wh", "b", "bh"), ("h", "cache")),
-            Call("gru_step_backward", (dh, Ref(0, 1)), ("dh", "cache"), GRU_BACK),
-        ]
+        forward = Call("gru_step_forward", a, GRU_ARGS, ("h", "cache"))
+        describe = shapes(N=N, D=D, H=H)
         cases.append(
-            Case(
-                calls,
-                {k: (1, i) for i, k in enumerate(GRU_BACK)},
+            backward_case(
+                forward,
+                "gru_step_backward",
+                {"dh": dh},
+                GRU_BACK,
                 named(GRU_BACK, want),
-                shapes(N=N, D=D, H=H),
+                describe,
                 var,
             )
         )

@@ -6,20 +6,20 @@ import numpy as np
 
 from rnncourse.grading.catalog._common import (
     NUMPY_ONLY,
+    backward_case,
     dims,
     named,
-    numeric_seq_grads,
     rand,
     reference,
+    sequence_grads,
     shapes,
     variants,
 )
 from rnncourse.grading.catalog.ex01_rnn_forward import RNN_SEQ_BUGS
-from rnncourse.grading.catalog.ex02_rnn_bptt import RNN_BACK_BUGS
+from rnncourse.grading.catalog.ex02_rnn_bptt import RNN_BACK_BUGS, SEQ_ARGS
 from rnncourse.grading.catalog.ex05_lstm_step import LSTM_STEP_BUGS, _lstm_inputs
 from rnncourse.grading.core import Call, Case, Exercise, Part
 from rnncourse.grading.mutants import mutant
-from rnncourse.grading.wire import Ref
 
 LSTM_BACK = ("dx", "dh0", "dWx", "dWh", "db")
 
@@ -42,7 +42,7 @@ def lstm_forward_cases(rng):
         (N, T, D, H), a = _seq_inputs(rng)
         want = reference().lstm_forward(*a)[0]
         var = variants(bugs, lambda bug, a=a: {"h": mutant("lstm_forward", bug)(*a)[0]})
-        call = Call("lstm_forward", a, ("x", "h0", "Wx", "Wh", "b"), ("h", "cache"))
+        call = Call("lstm_forward", a, SEQ_ARGS, ("h", "cache"))
         cases.append(Case([call], {"h": (0, 0)}, {"h": want}, shapes(N=N, T=T, D=D, H=H), var))
     return cases
 
@@ -59,32 +59,25 @@ def lstm_backward_cases(rng):
         (N, T, D, H), a = _seq_inputs(rng)
         dh = rand(rng, N, T, H)
         ref = reference()
-        if k < 2:
-            want = named(LSTM_BACK, ref.lstm_backward(dh, ref.lstm_forward(*a)[1]))
-            rtol, atol, how = 1e-6, 1e-9, ""
-        else:
-            num = numeric_seq_grads(
-                lambda x, h0, Wx, Wh, b: reference().lstm_forward(x, h0, Wx, Wh, b)[0],
-                dict(zip(("x", "h0", "Wx", "Wh", "b"), (v.copy() for v in a), strict=True)),
-                dh,
-            )
-            want = {"d" + k2: v for k2, v in num.items()}
-            rtol, atol, how = 1e-5, 1e-7, ", numerical gradient check"
+        # the third case is a gradient check: expected values from central differences
+        want, rtol, atol, how = sequence_grads(
+            ref.lstm_forward, ref.lstm_backward, a, SEQ_ARGS, dh, numeric=k == 2
+        )
 
         def fn(bug, a=a, dh=dh):
             cache = reference().lstm_forward(*a)[1]
             return named(LSTM_BACK, mutant("lstm_backward", bug)(dh, cache))
 
-        calls = [
-            Call("lstm_forward", a, ("x", "h0", "Wx", "Wh", "b"), ("h", "cache")),
-            Call("lstm_backward", (dh, Ref(0, 1)), ("dh", "cache"), LSTM_BACK),
-        ]
+        forward = Call("lstm_forward", a, SEQ_ARGS, ("h", "cache"))
+        describe = shapes(N=N, T=T, D=D, H=H) + how
         cases.append(
-            Case(
-                calls,
-                {k2: (1, i) for i, k2 in enumerate(LSTM_BACK)},
+            backward_case(
+                forward,
+                "lstm_backward",
+                {"dh": dh},
+                LSTM_BACK,
                 want,
-                shapes(N=N, T=T, D=D, H=H) + how,
+                describe,
                 variants(bugs, fn),
                 rtol,
                 atol,

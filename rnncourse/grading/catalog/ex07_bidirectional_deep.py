@@ -6,48 +6,15 @@ import numpy as np
 
 from rnncourse.grading.catalog._common import (
     ON_REFERENCE,
+    cell_params,
+    central_differences,
     dims,
     rand,
-    reference,
     shapes,
     variants,
 )
 from rnncourse.grading.core import Call, Case, Exercise, Part
 from rnncourse.grading.wire import Ref
-
-CELL_K = {"rnn": 1, "gru": 3, "lstm": 4}
-
-
-def cell_forward(cell, x, h0, p):
-    """One recurrent layer of any cell through the reference: (h (N, T, H), cache)."""
-    ref = reference()
-    if cell == "rnn":
-        return ref.rnn_forward(x, h0, p["Wx"], p["Wh"], p["b"])
-    if cell == "gru":
-        return ref.gru_forward(x, h0, p["Wx"], p["Wh"], p["b"], p.get("bh"))
-    return ref.lstm_forward(x, h0, p["Wx"], p["Wh"], p["b"])
-
-
-def cell_backward(cell, dh, cache):
-    """(dx, dh0, grads dict) of :func:`cell_forward`."""
-    ref = reference()
-    if cell == "gru":
-        dx, dh0, dWx, dWh, db, dbh = ref.gru_backward(dh, cache)
-        return dx, dh0, {"Wx": dWx, "Wh": dWh, "b": db, "bh": dbh}
-    dx, dh0, dWx, dWh, db = (ref.rnn_backward if cell == "rnn" else ref.lstm_backward)(dh, cache)
-    return dx, dh0, {"Wx": dWx, "Wh": dWh, "b": db}
-
-
-def _cell_params(rng, cell, D, H):
-    k = CELL_K[cell]
-    p = {
-        "Wx": rand(rng, D, k * H, scale=0.5),
-        "Wh": rand(rng, H, k * H, scale=0.5),
-        "b": rand(rng, k * H, scale=0.5),
-    }
-    if cell == "gru":
-        p["bh"] = rand(rng, k * H, scale=0.5)
-    return p
 
 
 def _rev(a):
@@ -60,18 +27,20 @@ def bidi_expected(cell, x, h0f, h0b, pf, pb, dh=None, bug=None):
     Forward bugs: not_reflipped, order_swapped, not_reversed_input.
     Backward bugs: dh_not_reversed, dx_not_reflipped, dx_forward_only.
     """
+    from rnncourse.reference import cells
+
     H = h0f.shape[1]
-    hf, cf = cell_forward(cell, x, h0f, pf)
+    hf, cf = cells.forward(cell, x, h0f, pf)
     xin = x if bug == "not_reversed_input" else _rev(x)
-    hb, cb = cell_forward(cell, xin, h0b, pb)
+    hb, cb = cells.forward(cell, xin, h0b, pb)
     if bug not in ("not_reflipped", "not_reversed_input"):
         hb = _rev(hb)
     out = {"h": np.concatenate([hb, hf] if bug == "order_swapped" else [hf, hb], axis=-1)}
     if dh is None:
         return out
-    dxf, dh0f, gf = cell_backward(cell, np.ascontiguousarray(dh[..., :H]), cf)
+    dxf, dh0f, gf = cells.backward(np.ascontiguousarray(dh[..., :H]), cf)
     dhb = dh[..., H:] if bug == "dh_not_reversed" else _rev(dh[..., H:])
-    dxb, dh0b, gb = cell_backward(cell, np.ascontiguousarray(dhb), cb)
+    dxb, dh0b, gb = cells.backward(np.ascontiguousarray(dhb), cb)
     if bug == "dx_forward_only":
         dx = dxf
     else:
@@ -87,9 +56,11 @@ def deep_expected(cell, x, h0s, params, dh=None, bug=None):
 
     Forward bugs: returned_first_layer, same_h0. Backward bugs: top_dh_everywhere.
     """
+    from rnncourse.reference import cells
+
     h, caches, first = x, [], None
     for layer, p in enumerate(params):
-        h, c = cell_forward(cell, h, h0s[0] if bug == "same_h0" else h0s[layer], p)
+        h, c = cells.forward(cell, h, h0s[0] if bug == "same_h0" else h0s[layer], p)
         caches.append(c)
         first = h if first is None else first
     if dh is None:
@@ -97,7 +68,7 @@ def deep_expected(cell, x, h0s, params, dh=None, bug=None):
     out, d = {}, dh
     for layer in range(len(params) - 1, -1, -1):
         upstream = dh if bug == "top_dh_everywhere" else d
-        dx, dh0, g = cell_backward(cell, upstream, caches[layer])
+        dx, dh0, g = cells.backward(upstream, caches[layer])
         out[f"dh0s[{layer}]"] = dh0
         out.update({f"grads[{layer}][{k!r}]": v for k, v in g.items()})
         d = dx
@@ -130,8 +101,8 @@ def _bidi_inputs(rng, k):
             rand(rng, N, T, D),
             rand(rng, N, H),
             rand(rng, N, H),
-            _cell_params(rng, cell, D, H),
-            _cell_params(rng, cell, D, H),
+            cell_params(rng, cell, D, H),
+            cell_params(rng, cell, D, H),
         ),
     )
 
@@ -191,7 +162,7 @@ def _deep_inputs(rng, k):
     cell = ("lstm", "rnn", "gru")[k % 3]
     N, T, D, H = dims(rng)
     L = int(rng.integers(2, 4))
-    params = [_cell_params(rng, cell, D if layer == 0 else H, H) for layer in range(L)]
+    params = [cell_params(rng, cell, D if layer == 0 else H, H) for layer in range(L)]
     return (
         cell,
         (N, T, D, H, L),
@@ -267,7 +238,7 @@ def deep_backward_cases(rng):
 def _deep_numeric(a, dh):
     """Central-difference gradients of sum(dh * top states) for every input of a stack."""
     cell, x, h0s, params = a
-    x, h0s, params = x.copy(), [h.copy() for h in h0s], [dict(p) for p in params]
+    x, h0s = x.copy(), [h.copy() for h in h0s]
     params = [{k: v.copy() for k, v in p.items()} for p in params]
 
     def loss():
@@ -275,18 +246,7 @@ def _deep_numeric(a, dh):
 
     targets = {"dx": x, **{f"dh0s[{i}]": h for i, h in enumerate(h0s)}}
     targets.update({f"grads[{i}][{k!r}]": v for i, p in enumerate(params) for k, v in p.items()})
-    out = {}
-    for name, arr in targets.items():
-        g = np.zeros_like(arr)
-        for idx in np.ndindex(*arr.shape):
-            old = arr[idx]
-            arr[idx] = old + 1e-6
-            plus = loss()
-            arr[idx] = old - 1e-6
-            g[idx] = (plus - loss()) / 2e-6
-            arr[idx] = old
-        out[name] = g
-    return out
+    return central_differences(loss, targets)
 
 
 EXERCISE = Exercise(

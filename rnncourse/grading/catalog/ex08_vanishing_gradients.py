@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse.grading.catalog._common import (
+    cell_params,
     dims,
     rand,
     reference,
@@ -68,12 +69,7 @@ def grad_norms_cases(rng):
     for cell in ("rnn", "lstm", "rnn", "lstm"):
         N, T, D, H = dims(rng)
         T = int(rng.integers(6, 12))
-        k = 1 if cell == "rnn" else 4
-        params = {
-            "Wx": rand(rng, D, k * H, scale=0.5),
-            "Wh": rand(rng, H, k * H, scale=0.5),
-            "b": rand(rng, k * H, scale=0.5),
-        }
+        params = cell_params(rng, cell, D, H)
         x, h0, g = rand(rng, N, T, D), rand(rng, N, H), rand(rng, N, H)
         want = _ref_grad_norms(cell, x, h0, params, g)
         var = variants(
