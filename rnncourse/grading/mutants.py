@@ -102,6 +102,44 @@ EDITS: dict[str, dict[str, Edits]] = {
             ("dxs, dweights = [None] * T,", "dxs, dweights = [0 * steps[0].x] * T,"),
         ],
     },
+    "variational_lstm_forward": {
+        "no_h_mask": [("h_prev * mask_h, c_prev,", "h_prev, c_prev,")],
+        "no_x_mask": [("x[:, t] * mask_x, h_prev", "x[:, t], h_prev")],
+        "mask_output": [("h[:, t] = h_prev", "h[:, t] = h_prev * mask_h")],
+    },
+    "variational_lstm_backward": {
+        "dh_unmasked": [("dh_next = dhm * cache.mask_h", "dh_next = dhm")],
+        "dx_unmasked": [("dx[:, t] = dxm * cache.mask_x", "dx[:, t] = dxm")],
+        "no_dc_carry": [
+            ("dh_next, dc_next, cache.steps[t]", "dh_next, 0 * dc_next, cache.steps[t]")
+        ],
+    },
+    "additive_attention_forward": {
+        "no_tanh": [
+            (
+                "u = np.tanh((h @ Wq)[:, None, :] + features @ Wk)",
+                "u = (h @ Wq)[:, None, :] + features @ Wk",
+            )
+        ],
+        "softmax_batch": [
+            ("np.exp(e - e.max(axis=1,", "np.exp(e - e.max(axis=0,"),
+            ("a /= a.sum(axis=1,", "a /= a.sum(axis=0,"),
+        ],
+        "no_normalise": [
+            (
+                "a = np.exp(e - e.max(axis=1, keepdims=True))\n"
+                "    a /= a.sum(axis=1, keepdims=True)",
+                "a = np.exp(e)",
+            ),
+        ],
+    },
+    "additive_attention_backward": {
+        "values_only": [(" + dpre @ cache.Wk.T", "")],
+        "no_jacobian": [("de = a * (da - np.sum(a * da, axis=1, keepdims=True))", "de = a * da")],
+        "no_tanh_grad": [
+            ("dpre = de[:, :, None] * cache.w * (1 - u**2)", "dpre = de[:, :, None] * cache.w")
+        ],
+    },
     "eval_numerical_gradient": {
         "forward_difference": [("(plus - minus) / (2 * h)", "(plus - _scalar(f(x), dout)) / h")],
         "over_h": [("(plus - minus) / (2 * h)", "(plus - minus) / h")],
@@ -166,9 +204,9 @@ def edited(fn: Callable[..., Any], edits: Edits, label: str, **pieces: Any) -> C
 
 def _reference(name: str) -> Callable[..., Any]:
     from rnncourse import reference
-    from rnncourse.reference import _base, gradcheck
+    from rnncourse.reference import _base, dropout, gradcheck
 
-    for module in (reference, _base, gradcheck):
+    for module in (reference, _base, gradcheck, dropout):
         if hasattr(module, name):
             return getattr(module, name)
     raise KeyError(f"no reference function {name!r}")
