@@ -140,6 +140,38 @@ EDITS: dict[str, dict[str, Edits]] = {
             ("dpre = de[:, :, None] * cache.w * (1 - u**2)", "dpre = de[:, :, None] * cache.w")
         ],
     },
+    "combine": {
+        "swapped": [("return a2 * a1, a2 * b1 + b2", "return a1 * a2, a1 * b2 + b1")],
+        "b1_unscaled": [("return a2 * a1, a2 * b1 + b2", "return a2 * a1, b1 + b2")],
+    },
+    "hillis_steele_": {
+        "swapped": [
+            (
+                "combine((A[:, :-d], B[:, :-d]), (A[:, d:], B[:, d:]))",
+                "combine((A[:, d:], B[:, d:]), (A[:, :-d], B[:, :-d]))",
+            )
+        ],
+        "one_round": [("d, rounds = 2 * d, rounds + 1", "d, rounds = T, rounds + 1")],
+    },
+    "linear_scan_forward": {
+        "h0_ignored": [("h = A * h0[:, None] + B", "h = A * 0 + B")],
+        "exclusive": [
+            (
+                "return h, LinearScanCache(a, h0, h, method)",
+                "return np.concatenate([h0[:, None], h[:, :-1]], axis=1), None",
+            )
+        ],
+    },
+    "linear_scan_backward": {
+        "unshifted": [
+            ("a_next = np.concatenate([a[:, 1:], np.zeros_like(a[:, :1])], axis=1)", "a_next = a")
+        ],
+        "h_not_prev": [
+            ("h_prev = np.concatenate([cache.h0[:, None], h[:, :-1]], axis=1)", "h_prev = h")
+        ],
+        "no_carry": [("_prefixes(a_next[:, ::-1]", "_prefixes(0 * a_next[:, ::-1]")],
+        "dh0_unscaled": [("a[:, 0] * g[:, 0]", "1 * g[:, 0]")],
+    },
     "eval_numerical_gradient": {
         "forward_difference": [("(plus - minus) / (2 * h)", "(plus - _scalar(f(x), dout)) / h")],
         "over_h": [("(plus - minus) / (2 * h)", "(plus - minus) / h")],
@@ -157,6 +189,8 @@ PIECES: dict[str, tuple[str, ...]] = {
     "rnn_backward": ("backprop_through_time",),
     "lstm_backward": ("backprop_through_time",),
     "gru_backward": ("backprop_through_time",),
+    "linear_scan_forward": ("_prefixes",),
+    "_prefixes": ("hillis_steele_",),
 }
 
 
@@ -204,9 +238,9 @@ def edited(fn: Callable[..., Any], edits: Edits, label: str, **pieces: Any) -> C
 
 def _reference(name: str) -> Callable[..., Any]:
     from rnncourse import reference
-    from rnncourse.reference import _base, dropout, gradcheck
+    from rnncourse.reference import _base, dropout, gradcheck, scan
 
-    for module in (reference, _base, gradcheck, dropout):
+    for module in (reference, _base, gradcheck, dropout, scan):
         if hasattr(module, name):
             return getattr(module, name)
     raise KeyError(f"no reference function {name!r}")

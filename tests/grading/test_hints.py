@@ -113,7 +113,11 @@ def _reference_args(rng):
     masks = (rng.random((N, D)) < 0.5) * 2.0, (rng.random((N, H)) < 0.5) * 2.0
     dropout = (xs, h, *lstm, *masks)
     att = (h, a((N, T, D)), a((H, 3)), a((D, 3)), a(3))
+    scan = (rng.uniform(-1, 1, (N, 6, H)), a((N, 6, H)), h, "hillis_steele")
     return {
+        "combine": ((a((N, H)), a((N, H))), (a((N, H)), a((N, H)))),
+        "linear_scan_forward": scan,
+        "linear_scan_backward": (a((N, 6, H)), R.linear_scan_forward(*scan)[1]),
         "variational_lstm_forward": dropout,
         "variational_lstm_backward": (dhs, variational_lstm_forward(*dropout)[1]),
         "additive_attention_forward": att,
@@ -164,7 +168,10 @@ def test_mutants_are_small_edits_of_the_reference_that_change_it():
             want = fn(*copy.deepcopy(arguments))
             got = mutants.mutant(name, bug)(*copy.deepcopy(arguments))
             assert _differs(got, want), (name, bug)
-            planted.update((p, bug) for p in (name, *mutants.PIECES.get(name, ())))
+            pieces = [name]
+            for piece in pieces:  # the function and, transitively, the pieces it calls
+                pieces += [p for p in mutants.PIECES.get(piece, ()) if p not in pieces]
+            planted.update((p, bug) for p in pieces)
     every = {(name, bug) for name, edits in mutants.EDITS.items() for bug in edits}
     assert every <= planted, every - planted  # every edit is exercised above
 
