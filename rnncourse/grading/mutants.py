@@ -172,6 +172,35 @@ EDITS: dict[str, dict[str, Edits]] = {
         "no_carry": [("_prefixes(a_next[:, ::-1]", "_prefixes(0 * a_next[:, ::-1]")],
         "dh0_unscaled": [("a[:, 0] * g[:, 0]", "1 * g[:, 0]")],
     },
+    "bidirectional_forward": {
+        "not_reflipped": [("h[..., H:] = hb_rev[:, ::-1]", "h[..., H:] = hb_rev")],
+        "order_swapped": [
+            ("h[..., :H] = hf", "h[..., :H] = hb_rev[:, ::-1]"),
+            ("h[..., H:] = hb_rev[:, ::-1]", "h[..., H:] = hf"),
+        ],
+        "not_reversed_input": [
+            ("cells.forward(cell, x[:, ::-1], h0b", "cells.forward(cell, x, h0b"),
+            ("h[..., H:] = hb_rev[:, ::-1]", "h[..., H:] = hb_rev"),
+        ],
+    },
+    "bidirectional_backward": {
+        "dh_not_reversed": [("cells.backward(dh[:, ::-1, H:]", "cells.backward(dh[:, :, H:]")],
+        "dx_not_reflipped": [("dx += dxb_rev[:, ::-1]", "dx += dxb_rev")],
+        "dx_forward_only": [("    dx += dxb_rev[:, ::-1]\n", "")],
+    },
+    "deep_forward": {
+        "returned_first_layer": [("return h, DeepCache(", "return caches[0].h, DeepCache(")],
+        "same_h0": [("zip(ps, hs, strict=True)", "zip(ps, [hs[0]] * L, strict=True)")],
+    },
+    "deep_backward": {
+        "top_dh_everywhere": [
+            (
+                "dh, dh0[layer], grads[layer] = cells.backward(",
+                "dx, dh0[layer], grads[layer] = cells.backward(",
+            ),
+            ("return dh, dh0, grads", "return dx, dh0, grads"),
+        ],
+    },
     "eval_numerical_gradient": {
         "forward_difference": [("(plus - minus) / (2 * h)", "(plus - _scalar(f(x), dout)) / h")],
         "over_h": [("(plus - minus) / (2 * h)", "(plus - minus) / h")],

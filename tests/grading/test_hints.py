@@ -114,7 +114,15 @@ def _reference_args(rng):
     dropout = (xs, h, *lstm, *masks)
     att = (h, a((N, T, D)), a((H, 3)), a((D, 3)), a(3))
     scan = (rng.uniform(-1, 1, (N, 6, H)), a((N, 6, H)), h, "hillis_steele")
+    bidi = [
+        dict(zip(("Wx", "Wh", "b"), w, strict=True)) for w in (rnn, (a((D, H)), a((H, H)), a(H)))
+    ]
+    layer0, layer1 = bidi[0], {"Wx": a((H, H)), "Wh": a((H, H)), "b": a(H)}
     return {
+        "bidirectional_forward": (xs, *bidi, "rnn", (h, a((N, H)))),
+        "bidirectional_backward": (a((N, T, 2 * H)), R.bidirectional_forward(xs, *bidi)[1]),
+        "deep_forward": (xs, [layer0, layer1], "rnn", [h, a((N, H))]),
+        "deep_backward": (dhs, R.deep_forward(xs, [layer0, layer1], "rnn")[1]),
         "combine": ((a((N, H)), a((N, H))), (a((N, H)), a((N, H)))),
         "linear_scan_forward": scan,
         "linear_scan_backward": (a((N, 6, H)), R.linear_scan_forward(*scan)[1]),

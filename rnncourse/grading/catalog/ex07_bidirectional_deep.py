@@ -10,41 +10,31 @@ from rnncourse.grading.catalog._common import (
     central_differences,
     dims,
     rand,
+    reference,
     shapes,
     variants,
 )
 from rnncourse.grading.core import Call, Case, Exercise, Part
+from rnncourse.grading.mutants import mutant
 from rnncourse.grading.wire import Ref
 
 
-def _rev(a):
-    return np.ascontiguousarray(a[:, ::-1])
+def _reference_or_mutant(name, bug, bugs):
+    return mutant(name, bug) if bug in bugs else getattr(reference(), name)
 
 
 def bidi_expected(cell, x, h0f, h0b, pf, pb, dh=None, bug=None):
-    """Return the bidirectional wrapper's outputs (and gradients if ``dh`` is given), or a mistake.
+    """Return the reference wrapper's outputs (and gradients if ``dh`` is given), or a mistake's.
 
     Forward bugs: not_reflipped, order_swapped, not_reversed_input.
     Backward bugs: dh_not_reversed, dx_not_reflipped, dx_forward_only.
     """
-    from rnncourse.reference import cells
-
-    H = h0f.shape[1]
-    hf, cf = cells.forward(cell, x, h0f, pf)
-    xin = x if bug == "not_reversed_input" else _rev(x)
-    hb, cb = cells.forward(cell, xin, h0b, pb)
-    if bug not in ("not_reflipped", "not_reversed_input"):
-        hb = _rev(hb)
-    out = {"h": np.concatenate([hb, hf] if bug == "order_swapped" else [hf, hb], axis=-1)}
+    forward = _reference_or_mutant("bidirectional_forward", bug, BIDI_FWD_BUGS)
+    h, cache = forward(x, pf, pb, cell, (h0f, h0b))
     if dh is None:
-        return out
-    dxf, dh0f, gf = cells.backward(np.ascontiguousarray(dh[..., :H]), cf)
-    dhb = dh[..., H:] if bug == "dh_not_reversed" else _rev(dh[..., H:])
-    dxb, dh0b, gb = cells.backward(np.ascontiguousarray(dhb), cb)
-    if bug == "dx_forward_only":
-        dx = dxf
-    else:
-        dx = dxf + (dxb if bug == "dx_not_reflipped" else _rev(dxb))
+        return {"h": h}
+    backward = _reference_or_mutant("bidirectional_backward", bug, BIDI_BACK_BUGS)
+    dx, (dh0f, dh0b), gf, gb = backward(dh, cache)
     out = {"dx": dx, "dh0_f": dh0f, "dh0_b": dh0b}
     out.update({f"grads_f[{k!r}]": v for k, v in gf.items()})
     out.update({f"grads_b[{k!r}]": v for k, v in gb.items()})
@@ -52,27 +42,19 @@ def bidi_expected(cell, x, h0f, h0b, pf, pb, dh=None, bug=None):
 
 
 def deep_expected(cell, x, h0s, params, dh=None, bug=None):
-    """Top-layer states (and gradients) of a stack of layers, or a mistake.
+    """Return the reference stack's top-layer states (and gradients), or a mistake's.
 
     Forward bugs: returned_first_layer, same_h0. Backward bugs: top_dh_everywhere.
     """
-    from rnncourse.reference import cells
-
-    h, caches, first = x, [], None
-    for layer, p in enumerate(params):
-        h, c = cells.forward(cell, h, h0s[0] if bug == "same_h0" else h0s[layer], p)
-        caches.append(c)
-        first = h if first is None else first
+    forward = _reference_or_mutant("deep_forward", bug, DEEP_FWD_BUGS)
+    h, cache = forward(x, params, cell, h0s)
     if dh is None:
-        return {"h": first if bug == "returned_first_layer" else h}
-    out, d = {}, dh
-    for layer in range(len(params) - 1, -1, -1):
-        upstream = dh if bug == "top_dh_everywhere" else d
-        dx, dh0, g = cells.backward(upstream, caches[layer])
-        out[f"dh0s[{layer}]"] = dh0
-        out.update({f"grads[{layer}][{k!r}]": v for k, v in g.items()})
-        d = dx
-    out["dx"] = d
+        return {"h": h}
+    backward = _reference_or_mutant("deep_backward", bug, DEEP_BACK_BUGS)
+    dx, dh0s, grads = backward(dh, cache)
+    out = {f"dh0s[{layer}]": dh0 for layer, dh0 in enumerate(dh0s)}
+    out.update({f"grads[{i}][{k!r}]": v for i, g in enumerate(grads) for k, v in g.items()})
+    out["dx"] = dx
     return out
 
 
@@ -87,6 +69,16 @@ BIDI_BACK_BUGS = {
     "goes through the backward direction",
     "dx_not_reflipped": "the backward direction's dx must be flipped back in time",
     "dx_forward_only": "dx must add the contributions of both directions",
+}
+
+
+DEEP_FWD_BUGS = {
+    "returned_first_layer": "these are the first layer's states; return the top layer's",
+    "same_h0": "each layer starts from its own h0s[layer]",
+}
+DEEP_BACK_BUGS = {
+    "top_dh_everywhere": "each lower layer must receive the dx of the layer above as "
+    "its dh, not the top layer's dh"
 }
 
 
@@ -172,10 +164,7 @@ def _deep_inputs(rng, k):
 
 def deep_forward_cases(rng):
     """Draw random cases of ``deep_forward``: expected outputs and known mistakes."""
-    bugs = {
-        "returned_first_layer": "these are the first layer's states; return the top layer's",
-        "same_h0": "each layer starts from its own h0s[layer]",
-    }
+    bugs = DEEP_FWD_BUGS
     cases = []
     for k in range(3):
         cell, (N, T, D, H, L), a = _deep_inputs(rng, k)
@@ -195,10 +184,7 @@ def deep_forward_cases(rng):
 
 def deep_backward_cases(rng):
     """Draw random cases of ``deep_backward``: expected outputs and known mistakes."""
-    bugs = {
-        "top_dh_everywhere": "each lower layer must receive the dx of the layer above as "
-        "its dh, not the top layer's dh"
-    }
+    bugs = DEEP_BACK_BUGS
     cases = []
     for k in range(3):
         cell, (N, T, D, H, L), a = _deep_inputs(rng, k)
