@@ -11,7 +11,9 @@ A sequence function gets the mistakes of the pieces it calls (:data:`PIECES`): `
 (``forward_through_time``), running the step ``rnn_step_forward`` with the bias missing, and
 ``mutant("lstm_backward", "no_accum")`` runs the LSTM's step backward through the BPTT loop
 ``backprop_through_time`` with its sum over time left out. The exercise modules plant mistakes in
-their own expected-value functions with :func:`edited`, the same mechanism.
+their own expected-value functions with :func:`edited`, the same mechanism. A mistake that is a
+wrong *use* of correct pieces (sampling at temperature 0, TBPTT with one chunk, the global-norm
+clip where clipping by value is asked) is composed from the reference in the exercise's module.
 """
 
 from __future__ import annotations
