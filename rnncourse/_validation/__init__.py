@@ -23,7 +23,13 @@ from rnncourse._validation.arrays import (
     fmt_shape,
     parse_shape,
 )
-from rnncourse._validation.scalars import check_cache, check_choice, check_keys, check_positive
+from rnncourse._validation.scalars import (
+    check_cache,
+    check_choice,
+    check_int,
+    check_keys,
+    check_positive,
+)
 
 __all__ = [
     "Dims",
@@ -34,6 +40,7 @@ __all__ = [
     "check_cache",
     "check_choice",
     "check_positive",
+    "check_int",
     "check_keys",
     "describe",
     "fmt_shape",

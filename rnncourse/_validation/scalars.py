@@ -9,7 +9,7 @@ import numpy as np
 
 from rnncourse._validation.arrays import describe
 
-__all__ = ["check_cache", "check_choice", "check_positive", "check_keys"]
+__all__ = ["check_cache", "check_choice", "check_positive", "check_int", "check_keys"]
 
 
 def check_cache(cache: Any, expected: type, producer: str) -> Any:
@@ -84,6 +84,28 @@ def check_positive(name: str, value: Any, allow_zero: bool = False) -> float:
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
     return float(value)
+
+
+def check_int(name: str, value: Any, minimum: int = 1) -> int:
+    """Check an integer (a size, a count, a length) that must be ``>= minimum``.
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in messages.
+    value : int
+        The argument; a bool or a float such as ``3.0`` is refused.
+    minimum : int, default 1
+        Smallest allowed value.
+
+    Returns
+    -------
+    int
+        ``value`` as a Python int; anything else raises ValueError naming the bound.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
 
 
 def check_keys(name: str, mapping: Any, required: Iterable[str]) -> Mapping[str, Any]:
