@@ -271,13 +271,15 @@ def test_float32_dtype_follows_request():
 
 def test_validation_messages_name_the_argument():
     params, x, h0, g = _data("rnn")
-    with pytest.raises(ValueError, match="x must be"):
+    with pytest.raises(ValueError, match=r"x must have 3 dimension\(s\) \(N, T, D\), got 2"):
         an.hidden_state_gradients(x[0], h0, params)
     with pytest.raises(ValueError, match="h0 must be"):
         an.hidden_state_gradients(x, h0[:, :2], params)
     with pytest.raises(ValueError, match="dL_dhT must be"):
         an.hidden_state_gradients(x, h0, params, dL_dhT=g[:1])
-    with pytest.raises(ValueError, match=r"params\['Wh'\] must be \(H, 4H\)"):
+    with pytest.raises(
+        ValueError, match=r'params\["Wh"\] must be \(H, 4H\) = \(5, 20\), got \(5, 5\)'
+    ):
         an.hidden_state_gradients(x, h0, params, "lstm")
     with pytest.raises(ValueError, match="cell must be"):
         an.gradient_flow("transformer")

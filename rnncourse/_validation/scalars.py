@@ -86,7 +86,7 @@ def check_positive(name: str, value: Any, allow_zero: bool = False) -> float:
     return float(value)
 
 
-def check_int(name: str, value: Any, minimum: int = 1) -> int:
+def check_int(name: str, value: Any, minimum: int = 1, allow_none: bool = False) -> int | None:
     """Check an integer (a size, a count, a length) that must be ``>= minimum``.
 
     Parameters
@@ -97,14 +97,19 @@ def check_int(name: str, value: Any, minimum: int = 1) -> int:
         The argument; a bool or a float such as ``3.0`` is refused.
     minimum : int, default 1
         Smallest allowed value.
+    allow_none : bool, default False
+        Accept None (an option that is off), returned as is.
 
     Returns
     -------
-    int
+    int or None
         ``value`` as a Python int; anything else raises ValueError naming the bound.
     """
+    if value is None and allow_none:
+        return None
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        what = f"None or an integer >= {minimum}" if allow_none else f"an integer >= {minimum}"
+        raise ValueError(f"{name} must be {what}, got {value!r}")
     return int(value)
 
 

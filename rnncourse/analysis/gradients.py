@@ -32,6 +32,7 @@ from typing import Literal
 import numpy as np
 import torch
 
+from rnncourse._validation import Dims, check_float_array, check_int, check_positive
 from rnncourse.analysis._recurrence import Cell, _grad_or_zeros, _prepare, _unroll
 from rnncourse.analysis.spectral import init_params, spectral_radius_of_blocks
 
@@ -182,8 +183,7 @@ def hidden_state_gradients(
     xt, h0_t, c0_t, P, (N, T, D, H) = _prepare(x, h0, params, cell, activation, c0, dtype)
     if dL_dhT is None:
         dL_dhT = np.full((N, H), 1.0 / np.sqrt(H))
-    if np.shape(dL_dhT) != (N, H):
-        raise ValueError(f"dL_dhT must be (N, H) = ({N}, {H}), got {np.shape(dL_dhT)}")
+    check_float_array("dL_dhT", dL_dhT, "(N, H)", Dims(N=N, H=H))
     hs, cs = _unroll(cell, xt, h0_t, c0_t, P, activation, reset_after)
     g = torch.tensor(np.asarray(dL_dhT), dtype=xt.dtype)
     (hs[-1] * g).sum().backward()
@@ -302,12 +302,9 @@ def gradient_flow(
     HiddenGradients
         With ``info`` holding the settings and the measured spectral radius of ``Wh``.
     """
-    if not isinstance(T, (int, np.integer)) or T < 1:
-        raise ValueError(f"T must be an integer >= 1, got {T!r}")
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
-    if not np.isfinite(input_scale) or input_scale < 0:
-        raise ValueError(f"input_scale must be a finite number >= 0, got {input_scale}")
+    check_int("T", T)
+    check_int("batch_size", batch_size)
+    check_positive("input_scale", input_scale, allow_zero=True)
     rng = np.random.default_rng(seed)
     params = init_params(
         cell,
