@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 import rnncourse.nn as rnn_nn
-from rnncourse._validation import check_int
+from rnncourse._validation import check_int, check_rng
 
 __all__ = [
     "START",
@@ -64,8 +64,7 @@ def reversal_batch(
     check_int("n", n)
     check_int("T", T, 2)
     check_int("vocab_size", vocab_size, 3)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    check_rng(rng)
     src = rng.integers(1, vocab_size, size=(n, T))
     return torch.from_numpy(src), torch.from_numpy(src[:, ::-1].copy())
 

@@ -29,6 +29,7 @@ from rnncourse._validation.scalars import (
     check_int,
     check_keys,
     check_positive,
+    check_rng,
 )
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "check_positive",
     "check_int",
     "check_keys",
+    "check_rng",
     "describe",
     "fmt_shape",
     "parse_shape",

@@ -9,7 +9,7 @@ import numpy as np
 
 from rnncourse._validation.arrays import describe
 
-__all__ = ["check_cache", "check_choice", "check_positive", "check_int", "check_keys"]
+__all__ = ["check_cache", "check_choice", "check_positive", "check_int", "check_keys", "check_rng"]
 
 
 def check_cache(cache: Any, expected: type, producer: str) -> Any:
@@ -139,3 +139,26 @@ def check_keys(name: str, mapping: Any, required: Iterable[str]) -> Mapping[str,
             f"it has {', '.join(repr(k) for k in mapping) or 'no keys'}"
         )
     return mapping
+
+
+def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:
+    """Check that ``rng`` is a ``numpy.random.Generator`` (functions that must be seeded).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The argument; None is refused, so that no result depends on a hidden global seed.
+    name : str, default "rng"
+        Argument name used in messages.
+
+    Returns
+    -------
+    numpy.random.Generator
+        ``rng`` itself.
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator (e.g. np.random.default_rng(0)), "
+            f"got {type(rng).__name__}"
+        )
+    return rng

@@ -10,21 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse._validation import check_int
+from rnncourse._validation import check_int, check_rng
 
 # MSE of always predicting the mean target: Var(X1 + X2) = 2/12 for "uniform"; for
 # "hochreiter1997" Var((X1 + X2)/4), X1 zeroed when marked at step 0 (prob 1/10): (0.9/3 + 1/3)/16.
 ADDING_BASELINE_MSE = {"uniform": 1.0 / 6.0, "hochreiter1997": 19.0 / 480.0}
-
-
-def _check_rng(rng: object) -> np.random.Generator:
-    if rng is None:
-        raise TypeError(
-            "rng must be a np.random.Generator (e.g. np.random.default_rng(0)), got None"
-        )
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a np.random.Generator, got {type(rng).__name__}")
-    return rng
 
 
 def adding_problem(
@@ -68,7 +58,7 @@ def adding_problem(
         Targets.
     """
     n = check_int("n", n)
-    rng = _check_rng(rng)
+    rng = check_rng(rng)
     if variant == "uniform":
         T = check_int("T", T, 2)
         values = rng.random((n, T))
@@ -135,7 +125,7 @@ def copy_task(
     delay = check_int("delay", delay)
     length = check_int("length", length)
     n_symbols = check_int("n_symbols", n_symbols)
-    rng = _check_rng(rng)
+    rng = check_rng(rng)
     total = delay + 2 * length
     symbols = rng.integers(1, n_symbols + 1, size=(n, length))
     x = np.zeros((n, total), dtype=np.int64)
@@ -184,7 +174,7 @@ def future_context_task(
     offset = check_int("offset", offset)
     T = check_int("T", T, offset + 1)
     n_symbols = check_int("n_symbols", n_symbols, 2)
-    rng = _check_rng(rng)
+    rng = check_rng(rng)
     x = rng.integers(0, n_symbols, size=(n, T))
     y = np.zeros_like(x)
     mask = np.zeros((n, T), dtype=bool)
