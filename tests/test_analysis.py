@@ -238,6 +238,18 @@ def test_jacobian_norms_lstm_cell_path_match_autograd_jacobian():
 
 
 # ------------------------------------------------------------------ behaviour
+def test_gradient_flow_problem_is_what_gradient_flow_measures():
+    params, x, g = an.gradient_flow_problem("gru", T=7, spectral_radius=0.8, seed=3)
+    flow = an.gradient_flow("gru", T=7, spectral_radius=0.8, seed=3)
+    assert all(np.array_equal(params[k], flow.params[k]) for k in params)
+    res = an.hidden_state_gradients(x, None, params, "gru", dL_dhT=g)
+    np.testing.assert_array_equal(res.dh, flow.dh)
+    assert x.shape == (16, 7, 8)
+    np.testing.assert_allclose(np.linalg.norm(g, axis=1), 1.0, rtol=1e-12)
+    same_data = an.gradient_flow_problem("lstm", T=7, spectral_radius=2.0, seed=3)
+    np.testing.assert_array_equal(same_data[1], x)  # one seed, the same inputs for every cell
+
+
 def test_gradient_flow_vanishes_below_one_and_explodes_above_one_for_linear_rnn():
     low = an.gradient_flow("rnn", spectral_radius=0.5, T=40, activation="linear", seed=1)
     high = an.gradient_flow("rnn", spectral_radius=1.5, T=40, activation="linear", seed=1)

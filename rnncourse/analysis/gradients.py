@@ -252,6 +252,51 @@ def jacobian_norms(
     return out
 
 
+def gradient_flow_problem(
+    cell: Cell = "rnn",
+    *,
+    spectral_radius: float | None = 1.0,
+    T: int = 50,
+    hidden_size: int = 32,
+    input_size: int = 8,
+    batch_size: int = 16,
+    keep_bias: float = 1.0,
+    input_scale: float = 0.1,
+    seed: int = 0,
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Draw the seeded problem that :func:`gradient_flow` measures: weights, inputs, upstream.
+
+    Parameters come from ``np.random.default_rng(seed)`` (:func:`init_params`), the data from
+    ``np.random.default_rng([seed, 1])``, so one seed gives the same inputs and upstream vectors
+    for every cell and radius. Arguments as in :func:`gradient_flow`.
+
+    Returns
+    -------
+    params : dict
+        Reference layout, each recurrent block scaled to ``spectral_radius``.
+    x : ndarray, shape (N, T, D)
+        i.i.d. N(0, input_scale^2) inputs.
+    g : ndarray, shape (N, H)
+        Random unit vectors, the upstream gradient on the last state.
+    """
+    check_int("T", T)
+    check_int("batch_size", batch_size)
+    check_positive("input_scale", input_scale, allow_zero=True)
+    params = init_params(
+        cell,
+        input_size,
+        hidden_size,
+        spectral_radius=spectral_radius,
+        keep_bias=keep_bias,
+        rng=np.random.default_rng(seed),
+    )
+    data_rng = np.random.default_rng([seed, 1])
+    x = input_scale * data_rng.standard_normal((batch_size, T, input_size))
+    g = data_rng.standard_normal((batch_size, hidden_size))
+    g /= np.linalg.norm(g, axis=1, keepdims=True)
+    return params, x, g
+
+
 def gradient_flow(
     cell: Cell = "rnn",
     *,
@@ -302,22 +347,17 @@ def gradient_flow(
     HiddenGradients
         With ``info`` holding the settings and the measured spectral radius of ``Wh``.
     """
-    check_int("T", T)
-    check_int("batch_size", batch_size)
-    check_positive("input_scale", input_scale, allow_zero=True)
-    rng = np.random.default_rng(seed)
-    params = init_params(
+    params, x, g = gradient_flow_problem(
         cell,
-        input_size,
-        hidden_size,
         spectral_radius=spectral_radius,
+        T=T,
+        hidden_size=hidden_size,
+        input_size=input_size,
+        batch_size=batch_size,
         keep_bias=keep_bias,
-        rng=rng,
+        input_scale=input_scale,
+        seed=seed,
     )
-    data_rng = np.random.default_rng([seed, 1])
-    x = input_scale * data_rng.standard_normal((batch_size, T, input_size))
-    g = data_rng.standard_normal((batch_size, hidden_size))
-    g /= np.linalg.norm(g, axis=1, keepdims=True)
     res = hidden_state_gradients(
         x, None, params, cell, dL_dhT=g, activation=activation, reset_after=reset_after
     )
