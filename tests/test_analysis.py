@@ -41,7 +41,7 @@ def test_scale_to_spectral_radius_hits_target_and_keeps_direction():
 
 
 def test_spectral_helpers_validate():
-    with pytest.raises(ValueError, match="W must be a square"):
+    with pytest.raises(ValueError, match=r"W must be \(H, H\) = \(2, 2\), got \(2, 3\)"):
         an.spectral_radius(np.ones((2, 3)))
     with pytest.raises(ValueError, match="radius"):
         an.scale_to_spectral_radius(np.eye(2), -1.0)

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from rnncourse._validation import check_choice, check_int, check_positive
+from rnncourse._validation import check_array, check_choice, check_int, check_positive
 from rnncourse.reference.cells import BLOCKS, CELLS, NUM_BLOCKS, block
 from rnncourse.reference.sampling import make_rng
 
@@ -49,10 +49,9 @@ SCHEMES = ("torch", "xavier", "orthogonal", "normal")
 KEEP_GATE = {"lstm": "f", "gru": "z"}
 
 
-def _square(W: np.ndarray, name: str) -> np.ndarray:
-    W = np.asarray(W)
-    if W.ndim != 2 or W.shape[0] != W.shape[1]:
-        raise ValueError(f"{name} must be a square matrix (H, H), got shape {W.shape}")
+def _square(W: Any, name: str) -> np.ndarray:
+    """Return ``W`` as an array after checking it is a finite square matrix (array-likes pass)."""
+    W = check_array(name, np.asarray(W), "(H, H)")
     if not np.all(np.isfinite(W)):
         raise ValueError(f"{name} must be finite, got NaN or inf entries")
     return W
@@ -91,8 +90,7 @@ def scale_to_spectral_radius(W: np.ndarray, radius: float) -> np.ndarray:
         ``W * radius / spectral_radius(W)`` (a new array, same dtype as ``W``).
     """
     W = _square(W, "W")
-    if not np.isfinite(radius) or radius < 0:
-        raise ValueError(f"radius must be a finite number >= 0, got {radius}")
+    check_positive("radius", radius, allow_zero=True)
     current = spectral_radius(W)
     if current == 0.0:
         raise ValueError("W has spectral radius 0 (nilpotent or zero); it cannot be rescaled")
