@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse._validation import check_int
+from rnncourse._validation import check_array, check_int
 from rnncourse.analysis._recurrence import Cell
 from rnncourse.reference.init import init_rnn_params, scale_to_spectral_radius, spectral_radius
 
@@ -30,9 +30,7 @@ def largest_singular_value(W: np.ndarray) -> float:
     :math:`\|v W\| \le \sigma_{\max}(W) \|v\|`; it is always :math:`\ge \rho(W)` for
     square ``W``.
     """
-    W = np.asarray(W)
-    if W.ndim != 2:
-        raise ValueError(f"W must be a matrix (rows, cols), got shape {W.shape}")
+    W = check_array("W", np.asarray(W), "(M, K)")
     return float(np.linalg.norm(W, ord=2))
 
 
