@@ -173,7 +173,10 @@ def init_rnn_params(
     dtype : numpy dtype, default float64
         Floating dtype of the arrays (drawn in float64, then cast).
     scheme : {"torch", "xavier", "orthogonal", "normal"}, default "torch"
-        See the module docstring.
+        ``"torch"``: every entry uniform in [-1/sqrt(H), 1/sqrt(H)], as torch.nn's cells;
+        ``"xavier"``: Glorot-uniform gate blocks, zero biases; ``"orthogonal"``: ``Wx`` as in
+        ``"xavier"``, each (H, H) block of ``Wh`` a random orthogonal matrix; ``"normal"``:
+        ``Wx`` N(0, 1/D) and ``Wh`` N(0, 1/H) entries (or N(0, std^2)), zero biases.
     forget_bias : float, default 0.0
         Added to the bias block of the gate that keeps the old state: ``f`` of the LSTM, ``z``
         of the GRU (not for the vanilla RNN).
