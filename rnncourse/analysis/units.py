@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from rnncourse._validation import check_choice
 from rnncourse.analysis.features import FEATURES, rank_units
 from rnncourse.analysis.recording import as_recordable, encode_text, recorded_gates
 from rnncourse.data import convert_loss
@@ -52,8 +53,7 @@ def unit_activations(
     """
     import torch
 
-    if what not in ("h", "c"):
-        raise ValueError(f"what must be 'h' or 'c', got {what!r}")
+    check_choice("what", what, ("h", "c"))
     if not texts or not all(isinstance(t, str) for t in texts):
         raise TypeError("texts must be a non-empty list of str")
     rec = as_recordable(model)
@@ -97,8 +97,7 @@ def search_units(acts: np.ndarray, text: str, top_k: int = 5) -> dict[str, list[
 
 def unit_correlation(acts: np.ndarray, text: str, feature: str, unit: int) -> float:
     """Pearson r of one unit's activation with one feature over ``text``."""
-    if feature not in FEATURES:
-        raise ValueError(f"feature must be one of {list(FEATURES)}, got {feature!r}")
+    check_choice("feature", feature, FEATURES)
     full = dict(rank_units(acts, FEATURES[feature][1](text), top_k=np.shape(acts)[1]))
     return full[unit]
 
