@@ -215,6 +215,7 @@ def _lstm_backward(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None):
     # Views are made once, outside the loop: at N = 1 a view costs about half an operation.
     DH3, DH2, DC3 = DH.unbind(0), DH.squeeze(2).unbind(0), DC.unbind(0)
     back = 1 if reverse else -1  # the loop walks time opposite to the forward
+    mul, addcmul = torch.mul, torch.addcmul  # local names: at N = 1 even a lookup shows
     for s, e in _blocks(T, N * 6 * H, reverse):
         P = _local_derivatives(S, C, c0, s, e, reverse)
         per_step = zip(
@@ -227,9 +228,9 @@ def _lstm_backward(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None):
             strict=True,
         )
         for dh_t, po_t, k_t, dc_t, fifg_t, dh_prev in per_step:
-            torch.mul(dh_t, po_t, out=R_o)  # da_o = dh_t ⊙ P_o
-            torch.addcmul(R_dcf, dh_t, k_t, out=dc_t)  # dc_t = dc_{t+1} ⊙ Γf_{t+1} + dh_t ⊙ K_t
-            torch.mul(dc_t, fifg_t, out=R_fifg)  # [dc_t ⊙ Γf_t, da_i, da_f, da_g]
+            mul(dh_t, po_t, out=R_o)  # da_o = dh_t ⊙ P_o
+            addcmul(R_dcf, dh_t, k_t, out=dc_t)  # dc_t = dc_{t+1} ⊙ Γf_{t+1} + dh_t ⊙ K_t
+            mul(dc_t, fifg_t, out=R_fifg)  # [dc_t ⊙ Γf_t, da_i, da_f, da_g]
             if lowp is None:
                 dh_prev.addmm_(R_da, W)  # dh_{t-1} += da_t Wh^T
             else:
