@@ -204,14 +204,8 @@ class RNNBase(nn.Module):
         if hx is None:
             z = ref.new_zeros(L, N, H)
             return z, (z if want_c else None)
-        if want_c:
-            if not (isinstance(hx, tuple | list) and len(hx) == 2):
-                raise TypeError(f"hx must be a tuple (h0, c0) for LSTM, got {type(hx).__name__}")
-            pairs = [("hx[0] (h0)", hx[0]), ("hx[1] (c0)", hx[1])]
-        else:
-            pairs = [("hx", hx)]
         states = []
-        for name, s in pairs:
+        for name, s in _checks.named_states(hx, want_c, ("h0", "c0"), "LSTM"):
             s = _precision.from_autocast(_checks.check_tensor(name, s), lowp, ref)
             if unbatched:
                 _checks.check_shape(name, s, (L, H), "(L*dirs, H)", " for unbatched input")

@@ -35,6 +35,20 @@ def check_like(name: str, t: Tensor, ref: Tensor, ref_name: str) -> None:
         )
 
 
+def named_states(hx: object, lstm: bool, names: tuple[str, str], owner: str) -> list:
+    """Return the state argument as ``(name, value)`` pairs, the names those of the messages.
+
+    ``[("hx", hx)]``, or for an LSTM (``hx`` must be a tuple or list of two) the pair
+    ``[("hx[0] (h)", h), ("hx[1] (c)", c)]`` with ``names = ("h", "c")``.
+    """
+    if not lstm:
+        return [("hx", hx)]
+    h, c = names
+    if not (isinstance(hx, tuple | list) and len(hx) == 2):
+        raise TypeError(f"hx must be a tuple ({h}, {c}) for {owner}, got {type(hx).__name__}")
+    return [(f"hx[0] ({h})", hx[0]), (f"hx[1] ({c})", hx[1])]
+
+
 def check_shape(
     name: str, t: Tensor, expected: tuple[int, ...], symbols: str, when: str = ""
 ) -> None:

@@ -92,14 +92,8 @@ class RNNCellBase(nn.Module):
         N, H = x.shape[0], self.hidden_size
         if hx is None:
             return x, [x.new_zeros(N, H) for _ in range(n_states)], unbatched
-        if n_states == 2:
-            if not (isinstance(hx, tuple | list) and len(hx) == 2):
-                raise TypeError(f"hx must be a tuple (h, c) for LSTMCell, got {type(hx).__name__}")
-            named = [("hx[0] (h)", hx[0]), ("hx[1] (c)", hx[1])]
-        else:
-            named = [("hx", hx)]
         states = []
-        for name, s in named:
+        for name, s in _checks.named_states(hx, n_states == 2, ("h", "c"), "LSTMCell"):
             s = _checks.check_tensor(name, s)
             if unbatched:
                 _checks.check_shape(name, s, (H,), "(H,)", " for unbatched input")
