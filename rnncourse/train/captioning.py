@@ -18,18 +18,19 @@ run is its own process)::
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from rnncourse._validation import check_choice
 from rnncourse.data.shapes import CAPTION_VOCAB, GRID, sample_batch, split_scenes
 from rnncourse.nn.captioning import Captioner
 from rnncourse.train.experiments._cache import (
     load_seed_model,
     load_seed_runs,
+    parse_seed_run,
     save_seed_run,
     seed_spread,
 )
@@ -178,8 +179,7 @@ def object_attention(model: Captioner, batch: dict) -> dict[str, float]:
 
 def run(name: str, seed: int, out: Path = RESULTS) -> dict:
     """Train and evaluate one decoder with one seed; write its JSON (and weights for seed 0)."""
-    if name not in DECODERS:
-        raise ValueError(f"name must be one of {sorted(DECODERS)}, got {name!r}")
+    check_choice("name", name, DECODERS)
     torch.set_num_threads(1)
     train_scenes, _ = split_scenes(seed=SPLIT_SEED)
     config = CaptionTrainConfig(attention=DECODERS[name], seed=seed)
@@ -197,8 +197,7 @@ def load_results(folder: Path = RESULTS) -> dict[str, dict[int, dict]]:
 
 def load_model(decoder: str = "attention", folder: Path = RESULTS) -> Captioner:
     """Load the shipped seed-0 model of one decoder, in eval mode."""
-    if decoder not in DECODERS:
-        raise ValueError(f"decoder must be one of {sorted(DECODERS)}, got {decoder!r}")
+    check_choice("decoder", decoder, DECODERS)
     return load_seed_model(folder, decoder, SEEDS[0], lambda c: captioner(CaptionTrainConfig(**c)))
 
 
@@ -216,10 +215,7 @@ def summary(results: dict[str, dict]) -> dict[tuple[str, str], dict]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--decoder", choices=sorted(DECODERS), required=True)
-    parser.add_argument("--seed", type=int, choices=SEEDS, required=True)
-    args = parser.parse_args(argv)
+    args = parse_seed_run(argv, __doc__.splitlines()[0], DECODERS, SEEDS)
     row = run(args.decoder, args.seed)
     print(args.decoder, args.seed, row["held_out"], f"train {row['train_cpu_s']:.0f} CPU-s")
 

@@ -17,18 +17,19 @@ all; every run is its own process)::
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from rnncourse._validation import check_choice
 from rnncourse.data.dates import TARGET_VOCAB, date_pairs, split_dates
 from rnncourse.nn.seq2seq import Seq2Seq
 from rnncourse.train.experiments._cache import (
     load_seed_model,
     load_seed_runs,
+    parse_seed_run,
     save_seed_run,
     seed_spread,
 )
@@ -82,8 +83,7 @@ def evaluate(model: Seq2Seq, pairs: list[tuple[str, str]], beam_size: int | None
 
 def run(name: str, seed: int, out: Path = RESULTS) -> dict:
     """Train and evaluate one decoder with one seed; write its JSON (and weights for seed 0)."""
-    if name not in DECODERS:
-        raise ValueError(f"name must be one of {sorted(DECODERS)}, got {name!r}")
+    check_choice("name", name, DECODERS)
     torch.set_num_threads(1)
     train_days, _ = split_dates(seed=SPLIT_SEED)
     config = DateTrainConfig(attention=DECODERS[name], steps=STEPS[name], seed=seed)
@@ -106,8 +106,7 @@ def load_results(folder: Path = RESULTS) -> dict[str, dict[int, dict]]:
 
 def load_model(decoder: str = "additive") -> Seq2Seq:
     """Return the shipped seed-0 model of one decoder, in eval mode."""
-    if decoder not in DECODERS:
-        raise ValueError(f"decoder must be one of {sorted(DECODERS)}, got {decoder!r}")
+    check_choice("decoder", decoder, DECODERS)
     return load_seed_model(RESULTS, decoder, SEEDS[0], lambda c: date_model(DateTrainConfig(**c)))
 
 
@@ -170,10 +169,7 @@ def segment_mass(weights: np.ndarray, source: str, output: str) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--decoder", choices=sorted(DECODERS), required=True)
-    parser.add_argument("--seed", type=int, choices=SEEDS, required=True)
-    args = parser.parse_args(argv)
+    args = parse_seed_run(argv, __doc__.splitlines()[0], DECODERS, SEEDS)
     row = run(args.decoder, args.seed)
     print(args.decoder, args.seed, {k: v for k, v in row.items() if k.startswith("greedy")})
 

@@ -115,3 +115,13 @@ def seed_spread(values: list[float]) -> dict[str, Any]:
         "max": float(np.max(values)),
         "values": values,
     }
+
+
+def parse_seed_run(argv: list[str] | None, description: str, names: Any, seeds: Any) -> Any:
+    """Parse ``--decoder NAME --seed K``, the command line of one run of a multi-seed experiment."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--decoder", choices=sorted(names), required=True)
+    parser.add_argument("--seed", type=int, choices=seeds, required=True)
+    return parser.parse_args(argv)
