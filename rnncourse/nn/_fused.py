@@ -179,8 +179,8 @@ def _lstm_backward(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None):
     One loop for every batch size, direction and precision. A step is 4 tensor operations (5 with
     ``lowp``: the cast of ``da_t``), because at batch size 1 a step costs per operation (about
     1 µs each; the arithmetic is nothing), while at large batches the step's one product dominates
-    whatever surrounds it. So the loop computes only what the next step needs: ``dc_t``,
-    ``dc_t ⊙ Γf_t`` and ``da_t`` (in a scratch, as the product's operand), leaving ``dh_t`` and
+    whatever surrounds it. So the loop computes only what the next step needs (``dc_t``,
+    ``dc_t ⊙ Γf_t``, and ``da_t`` in a scratch as the product's operand), leaving ``dh_t`` and
     ``dc_t`` in (T, ...) buffers. Storing ``da_t`` would be a 5th operation per step; instead
     ``dxw`` is recomputed from those buffers after each block, one operation for the whole block.
 
@@ -205,31 +205,31 @@ def _lstm_backward(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None):
     DH[(0 if reverse else T - 1) + off, :, 0] += dh_n
     DC = C.new_empty(T, N, 1, H)  # dc_t, total: from h_t and from step t + 1
     # (DH and DC have a gate axis of 1 so a step's dh_t or dc_t multiplies several factors at once.)
-    # One scratch R = [dc ⊙ Γf, da_i, da_f, da_g, da_o] per step: R[1:5] is da_t in torch's order
-    # (the product's operand), and R[0:4] is what one multiplication by [Γf, P_i, P_f, P_g] writes.
-    R = C.new_empty(N, 5, H)
-    R_dcf, R_fifg, R_o = R[:, 0:1], R[:, 0:4], R[:, 4:5]
-    R_da = R.view(N, 5 * H)[:, H:]
+    # One scratch R = [dc ⊙ Γf, da_i, da_f, da_g, da_o, dh ⊙ K] per step, laid out so that each of
+    # the loop's multiplications writes one slice, and R[1:5] is da_t in torch's order (the
+    # product's operand). Every per-step view costs about half an operation at N = 1, so the loop
+    # takes 5 per step and makes them before it starts.
+    R = C.new_empty(N, 6, H)
+    R_dcf, R_fifg, R_ok, R_k = R[:, 0:1], R[:, 0:4], R[:, 4:6], R[:, 5:6]
+    R_da = R.view(N, 6 * H)[:, H : 5 * H]
     R_dcf.copy_(dc_n.unsqueeze(1))  # dc arriving from after the step processed last
     dxw = C.new_empty(T, N, 4, H, dtype=lowp or C.dtype)
-    # Views are made once, outside the loop: at N = 1 a view costs about half an operation.
     DH3, DH2, DC3 = DH.unbind(0), DH.squeeze(2).unbind(0), DC.unbind(0)
     back = 1 if reverse else -1  # the loop walks time opposite to the forward
-    mul, addcmul = torch.mul, torch.addcmul  # local names: at N = 1 even a lookup shows
+    mul, add = torch.mul, torch.add  # local names: at N = 1 even a lookup shows
     for s, e in _blocks(T, N * 6 * H, reverse):
         P = _local_derivatives(S, C, c0, s, e, reverse)
         per_step = zip(
             DH3[s + off : e + off][::back],  # dh_t
-            P[:, :, 4:5].unbind(0)[::back],  # P_o
-            P[:, :, 5:6].unbind(0)[::back],  # K_t
+            P[:, :, 4:6].unbind(0)[::back],  # [P_o, K_t]
             DC3[s:e][::back],  # dc_t
             P[:, :, 0:4].unbind(0)[::back],  # [Γf_t, P_i, P_f, P_g]
             DH2[s + 1 - off : e + 1 - off][::back],  # dh of h_{t-1} (h_{t+1} if reverse)
             strict=True,
         )
-        for dh_t, po_t, k_t, dc_t, fifg_t, dh_prev in per_step:
-            mul(dh_t, po_t, out=R_o)  # da_o = dh_t ⊙ P_o
-            addcmul(R_dcf, dh_t, k_t, out=dc_t)  # dc_t = dc_{t+1} ⊙ Γf_{t+1} + dh_t ⊙ K_t
+        for dh_t, pok_t, dc_t, fifg_t, dh_prev in per_step:
+            mul(dh_t, pok_t, out=R_ok)  # [da_o = dh_t ⊙ P_o, dh_t ⊙ K_t]
+            add(R_k, R_dcf, out=dc_t)  # dc_t = dh_t ⊙ K_t + dc_{t+1} ⊙ Γf_{t+1}
             mul(dc_t, fifg_t, out=R_fifg)  # [dc_t ⊙ Γf_t, da_i, da_f, da_g]
             if lowp is None:
                 dh_prev.addmm_(R_da, W)  # dh_{t-1} += da_t Wh^T
