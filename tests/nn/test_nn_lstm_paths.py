@@ -3,14 +3,14 @@
 The backward computes its per-step factors for a block of steps at a time (about
 ``_fused.BLOCK_ELEMENTS`` numbers): the whole sequence at small batches, one step at large ones.
 The parity suite's batches are all small; here each regime, and the seams between blocks, are
-checked against torch.nn in both directions.
+checked against torch.nn in both directions (on CUDA too, where there is one).
 """
 
 from __future__ import annotations
 
 import pytest
 import torch
-from _nn_helpers import close, forward_backward, make_inputs
+from _nn_helpers import DEVICES, close, forward_backward, make_inputs
 
 import rnncourse.nn as rnn
 from rnncourse.nn import _fused
@@ -24,10 +24,13 @@ REGIMES = {
 }
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("regime", list(REGIMES))
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
-def test_lstm_backward_matches_torch_in_every_block_regime(regime, dtype, bidirectional):
+def test_lstm_backward_matches_torch_in_every_block_regime(regime, dtype, bidirectional, device):
+    if device == "cuda" and dtype == torch.float32:
+        pytest.skip("cuDNN's float32 LSTM may use TF32; float64 checks the same loop on CUDA")
     (N, H), sizes = REGIMES[regime]
     blocks = _fused._blocks(T, N * 6 * H, reverse=False)
     assert sorted(e - s for s, e in blocks) == sorted(sizes), blocks  # the regime is the one named
@@ -37,7 +40,8 @@ def test_lstm_backward_matches_torch_in_every_block_regime(regime, dtype, bidire
     ours = rnn.LSTM(4, H, batch_first=True, bidirectional=bidirectional, dtype=dtype)
     theirs = torch.nn.LSTM(4, H, batch_first=True, bidirectional=bidirectional, dtype=dtype)
     theirs.load_state_dict(ours.state_dict())
-    x, hx, _ = make_inputs(cfg, torch.Generator().manual_seed(3), dtype, "cpu")
+    ours, theirs = ours.to(device), theirs.to(device)
+    x, hx, _ = make_inputs(cfg, torch.Generator().manual_seed(3), dtype, device)
     got = forward_backward(ours, x, hx, None, cfg)
     want = forward_backward(theirs, x, hx, None, cfg)
     for name in want:
