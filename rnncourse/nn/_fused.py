@@ -20,8 +20,8 @@ and do the backward with the maths of the NumPy reference (``rnncourse.reference
 The LSTM's forward is :func:`rnncourse.nn.functional.lstm_sequence_into` (7 operations per step,
 gate blocks in torch's order [i, f, g, o], results written into preallocated buffers) and its
 backward one loop, :func:`_lstm_backward`, for every batch size: at batch size 1 a step's cost is
-its number of tensor operations and per-step views (about 1 µs and 0.5 µs each), so both loops
-keep those few; at large batches the one product per step dominates either way. Under
+its number of tensor operations and per-step views (about 1 µs and 0.5 µs each), so the loop
+keeps those few; at large batches the one product per step dominates whatever surrounds it. Under
 ``torch.autocast`` the LSTM has a mixed-precision mode (products in bfloat16/float16, gates and
 state in float32), chosen in one place, :func:`rnncourse.nn._precision.product_dtype`.
 
@@ -183,6 +183,9 @@ def _lstm_backward(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None):
     ``dc_t ⊙ Γf_t``, and ``da_t`` in a scratch as the product's operand), leaving ``dh_t`` and
     ``dc_t`` in (T, ...) buffers. Storing ``da_t`` would be a 5th operation per step; instead
     ``dxw`` is recomputed from those buffers after each block, one operation for the whole block.
+    Measured against a loop that writes ``da_t`` straight into ``dxw`` (5 operations per step;
+    CPU, 1 thread, backward alone): 0.84 of its time at (N, T, H) = (1, 1000, 128), 1.05 at
+    (64, 100, 256), where the block is one step and its broadcast writes cost a little more.
 
     With ``lowp`` (mixed precision) the per-step product and ``dxw`` are in ``lowp``: ``da_t`` is
     computed in float32 and rounded once; ``dh``, ``dc`` and the factors stay float32.
