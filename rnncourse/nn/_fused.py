@@ -176,16 +176,15 @@ class LSTMFunction(torch.autograd.Function):
 def _lstm_backward(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None):
     """Carry ``dh`` and ``dc`` back through time; return ``dxw``, ``dh0`` and ``dc0``.
 
-    One loop for every batch size, direction and precision. A step is 4 tensor operations (5 with
-    ``lowp``: the cast of ``da_t``), because at batch size 1 a step costs per operation (about
-    1 µs each; the arithmetic is nothing), while at large batches the step's one product dominates
-    whatever surrounds it. So the loop computes only what the next step needs (``dc_t``,
-    ``dc_t ⊙ Γf_t``, and ``da_t`` in a scratch as the product's operand), leaving ``dh_t`` and
-    ``dc_t`` in (T, ...) buffers. Storing ``da_t`` would be a 5th operation per step; instead
-    ``dxw`` is recomputed from those buffers after each block, one operation for the whole block.
-    Measured against a loop that writes ``da_t`` straight into ``dxw`` (5 operations per step;
-    CPU, 1 thread, backward alone): 0.84 of its time at (N, T, H) = (1, 1000, 128), 1.05 at
-    (64, 100, 256), where the block is one step and its broadcast writes cost a little more.
+    One loop for every batch size, direction and precision. A step is 4 tensor operations (a 5th
+    where a block is one step or with ``lowp``, see below), because at batch size 1 a step costs
+    per operation (about 1 µs each; the arithmetic is nothing), while at large batches the step's
+    one product dominates whatever surrounds it. So the loop computes only what the next step
+    needs (``dc_t``, ``dc_t ⊙ Γf_t``, and ``da_t`` in a scratch as the product's operand), leaving
+    ``dh_t`` and ``dc_t`` in (T, ...) buffers from which ``dxw`` is recomputed after each block,
+    one pass for the whole block. Measured against a loop that writes ``da_t`` straight into
+    ``dxw`` (5 operations per step; CPU, 1 thread, backward alone): 0.82-0.84 of its time at
+    (N, T, H) = (1, 1000, 128) and 1.00-1.02 at (64, 100, 256).
 
     With ``lowp`` (mixed precision) the per-step product and ``dxw`` are in ``lowp``: ``da_t`` is
     computed in float32 and rounded once; ``dh``, ``dc`` and the factors stay float32.
@@ -203,8 +202,9 @@ def _lstm_backward(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None):
     # no step needs a boundary test. Every dh_t starts as the gradient from the output (and from
     # h_n at the step processed last).
     off = 0 if reverse else 1
-    DH = C.new_zeros(T + 1, N, 1, H)
+    DH = C.new_empty(T + 1, N, 1, H)
     DH[off : off + T, :, 0] = dHs
+    DH[T if reverse else 0].zero_()  # dh0's slot (a zero fill of all of DH costs a pass)
     DH[(0 if reverse else T - 1) + off, :, 0] += dh_n
     DC = C.new_empty(T, N, 1, H)  # dc_t, total: from h_t and from step t + 1
     # (DH and DC have a gate axis of 1 so a step's dh_t or dc_t multiplies several factors at once.)
@@ -218,9 +218,17 @@ def _lstm_backward(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None):
     R_dcf.copy_(dc_n.unsqueeze(1))  # dc arriving from after the step processed last
     dxw = C.new_empty(T, N, 4, H, dtype=lowp or C.dtype)
     DH3, DH2, DC3 = DH.unbind(0), DH.squeeze(2).unbind(0), DC.unbind(0)
+    blocks = _blocks(T, N * 6 * H, reverse)
+    # How dxw's rows get da_t: where a block spans many steps (small batches), by the pass after
+    # the block, which adds no operation per step. Where a block is one step (large batches), or
+    # with lowp, the loop copies da_t from R into its row and uses the row as the product's
+    # operand: a contiguous copy costs less than the pass's broadcast writes, and with lowp the
+    # copy is the cast the product needs anyway. (None where there are no rows: free per step.)
+    rows = lowp is not None or len(blocks) == T
+    DA = dxw.view(T, N, 4 * H).unbind(0) if rows else (None,) * T
     back = 1 if reverse else -1  # the loop walks time opposite to the forward
     mul, add = torch.mul, torch.add  # local names: at N = 1 even a lookup shows
-    for s, e in _blocks(T, N * 6 * H, reverse):
+    for s, e in blocks:
         P = _local_derivatives(S, C, c0, s, e, reverse)
         per_step = zip(
             DH3[s + off : e + off][::back],  # dh_t
@@ -228,19 +236,21 @@ def _lstm_backward(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None):
             DC3[s:e][::back],  # dc_t
             P[:, :, 0:4].unbind(0)[::back],  # [Γf_t, P_i, P_f, P_g]
             DH2[s + 1 - off : e + 1 - off][::back],  # dh of h_{t-1} (h_{t+1} if reverse)
+            DA[s:e][::back],  # dxw's row t, or None
             strict=True,
         )
-        for dh_t, pok_t, dc_t, fifg_t, dh_prev in per_step:
+        for dh_t, pok_t, dc_t, fifg_t, dh_prev, da_t in per_step:
             mul(dh_t, pok_t, out=R_ok)  # [da_o = dh_t ⊙ P_o, dh_t ⊙ K_t]
             add(R_k, R_dcf, out=dc_t)  # dc_t = dh_t ⊙ K_t + dc_{t+1} ⊙ Γf_{t+1}
             mul(dc_t, fifg_t, out=R_fifg)  # [dc_t ⊙ Γf_t, da_i, da_f, da_g]
+            a = R_da if da_t is None else da_t.copy_(R_da)  # (with lowp: rounded once here)
             if lowp is None:
-                dh_prev.addmm_(R_da, W)  # dh_{t-1} += da_t Wh^T
+                dh_prev.addmm_(a, W)  # dh_{t-1} += da_t Wh^T
             else:
-                dh_prev.add_(torch.mm(R_da.to(lowp), W))
-        # The block's da (the loop's R_da, step by step), now in one pass over its steps.
-        torch.mul(DC[s:e], P[:, :, 1:4], out=dxw[s:e, :, 0:3])
-        torch.mul(DH[s + off : e + off], P[:, :, 4:5], out=dxw[s:e, :, 3:4])
+                dh_prev.add_(torch.mm(a, W))
+        if not rows:  # the block's da (the loop's R_da, step by step) in one pass
+            torch.mul(DC[s:e], P[:, :, 1:4], out=dxw[s:e, :, 0:3])
+            torch.mul(DH[s + off : e + off], P[:, :, 4:5], out=dxw[s:e, :, 3:4])
     dh0 = DH[T if reverse else 0, :, 0]
     return dxw.view(T, N, 4 * H), dh0, R_dcf[:, 0].clone()
 
