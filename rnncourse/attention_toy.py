@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 import rnncourse.nn as rnn_nn
+from rnncourse._validation import check_int, check_rng
 
 __all__ = [
     "START",
@@ -60,11 +61,10 @@ def reversal_batch(
     src, tgt : LongTensor, shape (N, T)
         ``tgt[:, t] == src[:, T - 1 - t]``.
     """
-    _check_int("n", n, 1)
-    _check_int("T", T, 2)
-    _check_int("vocab_size", vocab_size, 3)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    check_int("n", n)
+    check_int("T", T, 2)
+    check_int("vocab_size", vocab_size, 3)
+    check_rng(rng)
     src = rng.integers(1, vocab_size, size=(n, T))
     return torch.from_numpy(src), torch.from_numpy(src[:, ::-1].copy())
 
@@ -123,9 +123,9 @@ class AttentionSeq2Seq(nn.Module):
         self, vocab_size: int, hidden_size: int = 32, embed_size: int = 16, attention: bool = True
     ) -> None:
         super().__init__()
-        _check_int("vocab_size", vocab_size, 3)
-        _check_int("hidden_size", hidden_size, 1)
-        _check_int("embed_size", embed_size, 1)
+        check_int("vocab_size", vocab_size, 3)
+        check_int("hidden_size", hidden_size)
+        check_int("embed_size", embed_size)
         self.vocab_size, self.attention = vocab_size, bool(attention)
         self.embed = nn.Embedding(vocab_size, embed_size)
         # The recurrent parts are rnncourse.nn's GRU modules (drop-in for torch.nn's).
@@ -177,7 +177,7 @@ class AttentionSeq2Seq(nn.Module):
         """
         self._check_tokens("src", src)
         steps = src.shape[1] if steps is None else steps
-        _check_int("steps", steps, 1)
+        check_int("steps", steps)
         features, h = self._encode(src)
         token = torch.full((src.shape[0],), START, dtype=torch.long)
         tokens, weights = [], []
@@ -259,8 +259,8 @@ def train_reversal(
     ToyResult
         The model, the loss after each step and the greedy-decoding accuracy on 1000 fresh strings.
     """
-    _check_int("steps", steps, 1)
-    _check_int("batch_size", batch_size, 1)
+    check_int("steps", steps)
+    check_int("batch_size", batch_size)
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr}")
     torch.manual_seed(seed)
@@ -296,10 +296,3 @@ def evaluate(model: AttentionSeq2Seq, T: int, n: int = 1000, seed: int = 1) -> t
     pred, _ = model.greedy_decode(src)
     correct = pred == tgt
     return float(correct.float().mean()), float(correct.all(dim=1).float().mean())
-
-
-def _check_int(name: str, value: object, lo: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int >= {lo}, got {type(value).__name__}")
-    if value < lo:
-        raise ValueError(f"{name} must be >= {lo}, got {value}")

@@ -41,7 +41,7 @@ def test_scale_to_spectral_radius_hits_target_and_keeps_direction():
 
 
 def test_spectral_helpers_validate():
-    with pytest.raises(ValueError, match="W must be a square"):
+    with pytest.raises(ValueError, match=r"W must be \(H, H\) = \(2, 2\), got \(2, 3\)"):
         an.spectral_radius(np.ones((2, 3)))
     with pytest.raises(ValueError, match="radius"):
         an.scale_to_spectral_radius(np.eye(2), -1.0)
@@ -238,6 +238,18 @@ def test_jacobian_norms_lstm_cell_path_match_autograd_jacobian():
 
 
 # ------------------------------------------------------------------ behaviour
+def test_gradient_flow_problem_is_what_gradient_flow_measures():
+    params, x, g = an.gradient_flow_problem("gru", T=7, spectral_radius=0.8, seed=3)
+    flow = an.gradient_flow("gru", T=7, spectral_radius=0.8, seed=3)
+    assert all(np.array_equal(params[k], flow.params[k]) for k in params)
+    res = an.hidden_state_gradients(x, None, params, "gru", dL_dhT=g)
+    np.testing.assert_array_equal(res.dh, flow.dh)
+    assert x.shape == (16, 7, 8)
+    np.testing.assert_allclose(np.linalg.norm(g, axis=1), 1.0, rtol=1e-12)
+    same_data = an.gradient_flow_problem("lstm", T=7, spectral_radius=2.0, seed=3)
+    np.testing.assert_array_equal(same_data[1], x)  # one seed, the same inputs for every cell
+
+
 def test_gradient_flow_vanishes_below_one_and_explodes_above_one_for_linear_rnn():
     low = an.gradient_flow("rnn", spectral_radius=0.5, T=40, activation="linear", seed=1)
     high = an.gradient_flow("rnn", spectral_radius=1.5, T=40, activation="linear", seed=1)
@@ -271,13 +283,15 @@ def test_float32_dtype_follows_request():
 
 def test_validation_messages_name_the_argument():
     params, x, h0, g = _data("rnn")
-    with pytest.raises(ValueError, match="x must be"):
+    with pytest.raises(ValueError, match=r"x must have 3 dimension\(s\) \(N, T, D\), got 2"):
         an.hidden_state_gradients(x[0], h0, params)
     with pytest.raises(ValueError, match="h0 must be"):
         an.hidden_state_gradients(x, h0[:, :2], params)
     with pytest.raises(ValueError, match="dL_dhT must be"):
         an.hidden_state_gradients(x, h0, params, dL_dhT=g[:1])
-    with pytest.raises(ValueError, match=r"params\['Wh'\] must be \(H, 4H\)"):
+    with pytest.raises(
+        ValueError, match=r'params\["Wh"\] must be \(H, 4H\) = \(5, 20\), got \(5, 5\)'
+    ):
         an.hidden_state_gradients(x, h0, params, "lstm")
     with pytest.raises(ValueError, match="cell must be"):
         an.gradient_flow("transformer")

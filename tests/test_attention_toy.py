@@ -73,7 +73,7 @@ def test_bad_input_messages() -> None:
         model(torch.zeros(2, 3, dtype=torch.long), torch.zeros(3, 3, dtype=torch.long))
     with pytest.raises(ValueError, match=r"Wa must be \(H, D\) = \(4, 3\)"):
         attend(torch.zeros(2, 4), torch.zeros(2, 5, 3), torch.zeros(3, 4))
-    with pytest.raises(ValueError, match="vocab_size must be >= 3"):
+    with pytest.raises(ValueError, match="vocab_size must be an integer >= 3, got 2"):
         reversal_batch(2, 3, 2, np.random.default_rng(0))
     with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
         reversal_batch(2, 3, 5, 0)

@@ -34,6 +34,7 @@ from rnncourse.analysis.features import (
 from rnncourse.analysis.gradients import (
     HiddenGradients,
     gradient_flow,
+    gradient_flow_problem,
     hidden_state_gradients,
     jacobian_norms,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "hidden_state_gradients",
     "jacobian_norms",
     "gradient_flow",
+    "gradient_flow_problem",
     "BPTTContributions",
     "bptt_contributions",
     "Recordable",

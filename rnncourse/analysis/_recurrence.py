@@ -1,8 +1,8 @@
 """The three recurrences written out in PyTorch, so autograd gives exact gradients through time.
 
 Shared by the gradient measurements of :mod:`rnncourse.analysis.gradients`. Conventions:
-batch-major row vectors, the reference parameter layout, torch.nn's gate order (LSTM
-``[i, f, g, o]``, GRU ``[r, z, n]``).
+batch-major row vectors, the reference parameter layout, the gate order of
+:data:`rnncourse.reference.cells.BLOCKS` (torch.nn's: LSTM ``[i, f, g, o]``, GRU ``[r, z, n]``).
 """
 
 from __future__ import annotations
@@ -12,39 +12,12 @@ from typing import Literal
 import numpy as np
 import torch
 
-CELLS = ("rnn", "lstm", "gru")
+from rnncourse._validation import Dims, check_choice, check_float_array
+from rnncourse.reference.cells import CELLS, block, check_params
+
 ACTIVATIONS = ("tanh", "relu", "linear")
-_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 Cell = Literal["rnn", "lstm", "gru"]
-
-
-def _check_cell(cell: str) -> None:
-    if cell not in CELLS:
-        raise ValueError(f"cell must be one of {CELLS}, got {cell!r}")
-
-
-def _check_params(params: dict, cell: str, D: int) -> int:
-    """Validate the reference layout and return H."""
-    for key in ("Wx", "Wh", "b"):
-        if key not in params:
-            raise ValueError(f"params must contain {key!r} for cell {cell!r}, got {sorted(params)}")
-    G = _GATES[cell]
-    Wh = np.asarray(params["Wh"])
-    if Wh.ndim != 2 or Wh.shape[1] != G * Wh.shape[0]:
-        raise ValueError(f"params['Wh'] must be (H, {G}H) for cell {cell!r}, got {Wh.shape}")
-    H = Wh.shape[0]
-    shapes = {"Wx": (D, G * H), "b": (G * H,)}
-    if cell == "gru" and params.get("bh") is not None:
-        shapes["bh"] = (G * H,)
-    for key, shape in shapes.items():
-        got = np.shape(params[key])
-        if got != shape:
-            raise ValueError(
-                f"params[{key!r}] must be {shape} = (D={D}, {G}H={G * H}) style for cell "
-                f"{cell!r} with H={H}, got {got}"
-            )
-    return H
 
 
 # --------------------------------------------------------------------------------------------
@@ -59,25 +32,30 @@ def _phi(a: torch.Tensor, activation: str) -> torch.Tensor:
 
 
 def _step(cell, x, h, c, P, activation, reset_after):
-    """One step of the chosen cell; returns (h_next, c_next) (c_next is None unless LSTM)."""
-    H = h.shape[1]
+    """One step of the chosen cell; returns (h_next, c_next) (c_next is None unless LSTM).
+
+    Gate blocks are read by name from the cell table (:func:`rnncourse.reference.cells.block`).
+    """
     if cell == "rnn":
         return _phi(x @ P["Wx"] + h @ P["Wh"] + P["b"], activation), None
+
+    def gate(W, name):
+        return block(W, cell, name)
+
     if cell == "lstm":
         a = x @ P["Wx"] + h @ P["Wh"] + P["b"]
-        i, f = torch.sigmoid(a[:, :H]), torch.sigmoid(a[:, H : 2 * H])
-        g, o = torch.tanh(a[:, 2 * H : 3 * H]), torch.sigmoid(a[:, 3 * H :])
+        i, f, o = (torch.sigmoid(gate(a, k)) for k in ("i", "f", "o"))
+        g = torch.tanh(gate(a, "g"))
         c_next = f * c + i * g
         return o * torch.tanh(c_next), c_next
     ax = x @ P["Wx"] + P["b"]
     Wh, bh = P["Wh"], P["bh"]
-    hr = h @ Wh[:, : 2 * H] + bh[: 2 * H]
-    r = torch.sigmoid(ax[:, :H] + hr[:, :H])
-    z = torch.sigmoid(ax[:, H : 2 * H] + hr[:, H:])
+    r = torch.sigmoid(gate(ax, "r") + (h @ gate(Wh, "r") + gate(bh, "r")))
+    z = torch.sigmoid(gate(ax, "z") + (h @ gate(Wh, "z") + gate(bh, "z")))
     if reset_after:
-        n = torch.tanh(ax[:, 2 * H :] + r * (h @ Wh[:, 2 * H :] + bh[2 * H :]))
+        n = torch.tanh(gate(ax, "n") + r * (h @ gate(Wh, "n") + gate(bh, "n")))
     else:
-        n = torch.tanh(ax[:, 2 * H :] + (r * h) @ Wh[:, 2 * H :] + bh[2 * H :])
+        n = torch.tanh(gate(ax, "n") + (r * h) @ gate(Wh, "n") + gate(bh, "n"))
     return (1 - z) * n + z * h, None
 
 
@@ -101,22 +79,17 @@ def _unroll(cell, x, h0, c0, P, activation, reset_after):
 
 def _prepare(x, h0, params, cell, activation, c0, dtype):
     """Validate inputs and convert them to torch tensors (float64 unless ``dtype`` is given)."""
-    _check_cell(cell)
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    check_choice("cell", cell, CELLS)
+    check_choice("activation", activation, ACTIVATIONS)
     if cell != "rnn" and activation != "tanh":
         raise ValueError(f"activation applies to cell='rnn' only, got {activation!r} for {cell!r}")
-    x = np.asarray(x)
-    if x.ndim != 3:
-        raise ValueError(f"x must be (N, T, D), got shape {x.shape}")
-    N, T, D = x.shape
-    if T < 1:
-        raise ValueError(f"x must have at least one time step, got T = {T}")
-    H = _check_params(params, cell, D)
-    states = {"h0": h0, "c0": c0}
-    for name, value in states.items():
-        if value is not None and np.shape(value) != (N, H):
-            raise ValueError(f"{name} must be (N, H) = ({N}, {H}), got {np.shape(value)}")
+    dims = Dims()
+    check_float_array("x", x, "(N, T, D)", dims)
+    check_params("params", params, cell, dims)
+    for name, state in (("h0", h0), ("c0", c0)):
+        if state is not None:
+            check_float_array(name, state, "(N, H)", dims)
+    N, T, D, H = (dims[s] for s in "NTDH")
     dtype = torch.float64 if dtype is None else dtype
 
     def tt(a, grad=False):

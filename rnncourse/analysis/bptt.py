@@ -10,6 +10,8 @@ from typing import Literal
 
 import numpy as np
 
+from rnncourse._validation import Dims, check_choice, check_float_array, check_int
+
 
 @dataclass(frozen=True)
 class BPTTContributions:
@@ -93,26 +95,16 @@ def bptt_contributions(
     -------
     BPTTContributions
     """
-    x, h0, dh = np.asarray(x), np.asarray(h0), np.asarray(dh)
-    if x.ndim != 3:
-        raise ValueError(f"x must be (N, T, D), got shape {x.shape}")
-    N, T, D = x.shape
-    if h0.ndim != 2 or h0.shape[0] != N:
-        raise ValueError(f"h0 must be (N, H) with N = {N}, got {h0.shape}")
-    H = h0.shape[1]
-    for name, value, shape, sym in (
-        ("Wx", Wx, (D, H), "(D, H)"),
-        ("Wh", Wh, (H, H), "(H, H)"),
-        ("b", b, (H,), "(H,)"),
-    ):
-        if np.shape(value) != shape:
-            raise ValueError(f"{name} must be {sym} = {shape}, got {np.shape(value)}")
-    if dh.shape != (N, T, H):
-        raise ValueError(f"dh must be (N, T, H) = ({N}, {T}, {H}), got {dh.shape}")
-    if activation not in ("tanh", "relu"):
-        raise ValueError(f"activation must be 'tanh' or 'relu', got {activation!r}")
-    if truncate is not None and (not isinstance(truncate, (int, np.integer)) or truncate < 1):
-        raise ValueError(f"truncate must be None or an integer >= 1, got {truncate!r}")
+    dims = Dims()
+    check_float_array("x", x, "(N, T, D)", dims)
+    check_float_array("h0", h0, "(N, H)", dims)
+    check_float_array("Wx", Wx, "(D, H)", dims)
+    check_float_array("Wh", Wh, "(H, H)", dims)
+    check_float_array("b", b, "(H,)", dims)
+    check_float_array("dh", dh, "(N, T, H)", dims)
+    check_choice("activation", activation, ("tanh", "relu"))
+    check_int("truncate", truncate, allow_none=True)
+    N, T, D, H = (dims[s] for s in "NTDH")
     k = T if truncate is None else int(truncate)
 
     # Forward pass, keeping every state (this storage is the memory cost of BPTT).

@@ -32,6 +32,7 @@ from typing import Literal
 import numpy as np
 import torch
 
+from rnncourse._validation import Dims, check_float_array, check_int, check_positive
 from rnncourse.analysis._recurrence import Cell, _grad_or_zeros, _prepare, _unroll
 from rnncourse.analysis.spectral import init_params, spectral_radius_of_blocks
 
@@ -182,8 +183,7 @@ def hidden_state_gradients(
     xt, h0_t, c0_t, P, (N, T, D, H) = _prepare(x, h0, params, cell, activation, c0, dtype)
     if dL_dhT is None:
         dL_dhT = np.full((N, H), 1.0 / np.sqrt(H))
-    if np.shape(dL_dhT) != (N, H):
-        raise ValueError(f"dL_dhT must be (N, H) = ({N}, {H}), got {np.shape(dL_dhT)}")
+    check_float_array("dL_dhT", dL_dhT, "(N, H)", Dims(N=N, H=H))
     hs, cs = _unroll(cell, xt, h0_t, c0_t, P, activation, reset_after)
     g = torch.tensor(np.asarray(dL_dhT), dtype=xt.dtype)
     (hs[-1] * g).sum().backward()
@@ -252,6 +252,51 @@ def jacobian_norms(
     return out
 
 
+def gradient_flow_problem(
+    cell: Cell = "rnn",
+    *,
+    spectral_radius: float | None = 1.0,
+    T: int = 50,
+    hidden_size: int = 32,
+    input_size: int = 8,
+    batch_size: int = 16,
+    keep_bias: float = 1.0,
+    input_scale: float = 0.1,
+    seed: int = 0,
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Draw the seeded problem that :func:`gradient_flow` measures: weights, inputs, upstream.
+
+    Parameters come from ``np.random.default_rng(seed)`` (:func:`init_params`), the data from
+    ``np.random.default_rng([seed, 1])``, so one seed gives the same inputs and upstream vectors
+    for every cell and radius. Arguments as in :func:`gradient_flow`.
+
+    Returns
+    -------
+    params : dict
+        Reference layout, each recurrent block scaled to ``spectral_radius``.
+    x : ndarray, shape (N, T, D)
+        i.i.d. N(0, input_scale^2) inputs.
+    g : ndarray, shape (N, H)
+        Random unit vectors, the upstream gradient on the last state.
+    """
+    check_int("T", T)
+    check_int("batch_size", batch_size)
+    check_positive("input_scale", input_scale, allow_zero=True)
+    params = init_params(
+        cell,
+        input_size,
+        hidden_size,
+        spectral_radius=spectral_radius,
+        keep_bias=keep_bias,
+        rng=np.random.default_rng(seed),
+    )
+    data_rng = np.random.default_rng([seed, 1])
+    x = input_scale * data_rng.standard_normal((batch_size, T, input_size))
+    g = data_rng.standard_normal((batch_size, hidden_size))
+    g /= np.linalg.norm(g, axis=1, keepdims=True)
+    return params, x, g
+
+
 def gradient_flow(
     cell: Cell = "rnn",
     *,
@@ -302,25 +347,17 @@ def gradient_flow(
     HiddenGradients
         With ``info`` holding the settings and the measured spectral radius of ``Wh``.
     """
-    if not isinstance(T, (int, np.integer)) or T < 1:
-        raise ValueError(f"T must be an integer >= 1, got {T!r}")
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
-    if not np.isfinite(input_scale) or input_scale < 0:
-        raise ValueError(f"input_scale must be a finite number >= 0, got {input_scale}")
-    rng = np.random.default_rng(seed)
-    params = init_params(
+    params, x, g = gradient_flow_problem(
         cell,
-        input_size,
-        hidden_size,
         spectral_radius=spectral_radius,
+        T=T,
+        hidden_size=hidden_size,
+        input_size=input_size,
+        batch_size=batch_size,
         keep_bias=keep_bias,
-        rng=rng,
+        input_scale=input_scale,
+        seed=seed,
     )
-    data_rng = np.random.default_rng([seed, 1])
-    x = input_scale * data_rng.standard_normal((batch_size, T, input_size))
-    g = data_rng.standard_normal((batch_size, hidden_size))
-    g /= np.linalg.norm(g, axis=1, keepdims=True)
     res = hidden_state_gradients(
         x, None, params, cell, dL_dhT=g, activation=activation, reset_after=reset_after
     )

@@ -38,8 +38,7 @@ import torch
 
 from rnncourse._validation import Dims, check_float_array
 from rnncourse.analysis._recurrence import _step
-from rnncourse.analysis.gradients import gradient_flow
-from rnncourse.analysis.spectral import init_params
+from rnncourse.analysis.gradients import gradient_flow, gradient_flow_problem
 from rnncourse.reference import lstm_forward
 
 __all__ = [
@@ -245,8 +244,7 @@ def lstm_belt_analysis(
     -------
     BeltAnalysis
     """
-    flow = gradient_flow(
-        "lstm",
+    settings = dict(
         spectral_radius=spectral_radius,
         T=T,
         hidden_size=hidden_size,
@@ -256,21 +254,10 @@ def lstm_belt_analysis(
         input_scale=input_scale,
         seed=seed,
     )
+    flow = gradient_flow("lstm", **settings)
     if not isinstance(skip, (int, np.integer)) or not 0 <= skip < T:
         raise ValueError(f"skip must be an integer in [0, T) = [0, {T}), got {skip!r}")
-    # gradient_flow's draws, repeated: parameters first, then inputs and upstream vectors
-    params = init_params(
-        "lstm",
-        input_size,
-        hidden_size,
-        spectral_radius=spectral_radius,
-        keep_bias=keep_bias,
-        rng=np.random.default_rng(seed),
-    )
-    data_rng = np.random.default_rng([seed, 1])
-    x = input_scale * data_rng.standard_normal((batch_size, T, input_size))
-    g = data_rng.standard_normal((batch_size, hidden_size))
-    g /= np.linalg.norm(g, axis=1, keepdims=True)
+    params, x, g = gradient_flow_problem("lstm", **settings)  # the same draws as flow's
 
     h, cache = lstm_forward(x, None, params["Wx"], params["Wh"], params["b"])
     zeros = np.zeros((batch_size, 1, hidden_size))

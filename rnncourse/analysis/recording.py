@@ -16,10 +16,9 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["Recordable", "as_recordable", "encode_text", "record"]
+from rnncourse.reference.cells import CELL_OF_NUM_BLOCKS, CELLS, RECORDED
 
-_KEYS = {"rnn": ("pre", "h"), "gru": ("r", "z", "n", "h"), "lstm": ("i", "f", "g", "o", "c", "h")}
-_BLOCKS = {1: "rnn", 3: "gru", 4: "lstm"}
+__all__ = ["Recordable", "as_recordable", "encode_text", "record"]
 
 
 @dataclass
@@ -50,7 +49,7 @@ class Recordable:
     @property
     def keys(self) -> tuple[str, ...]:
         """Names of the recorded gates and states of this cell, in recording order."""
-        return _KEYS[self.cell]
+        return RECORDED[self.cell]
 
     @property
     def num_layers(self) -> int:
@@ -58,10 +57,10 @@ class Recordable:
         return int(getattr(self.layer_module, "num_layers", 1))
 
 
-def _ours():
-    import rnncourse.nn as ours
+def _ours() -> dict[str, type[torch.nn.Module]]:
+    from rnncourse.train.models import rnn_class
 
-    return {"rnn": ours.RNN, "gru": ours.GRU, "lstm": ours.LSTM}
+    return {cell: rnn_class(cell) for cell in CELLS}
 
 
 def _cell_of(module: torch.nn.Module) -> str | None:
@@ -82,19 +81,20 @@ def _from_reference(params: dict) -> Recordable:
                 f"got keys {sorted(params)}"
             )
     Wx, Wh = np.asarray(params["Wx"]), np.asarray(params["Wh"])
+    *rest, last = (f"{k} ({cell.upper()})" for k, cell in sorted(CELL_OF_NUM_BLOCKS.items()))
+    ks = f"{', '.join(rest)} or {last}"  # "1 (RNN), 3 (GRU) or 4 (LSTM)"
     if Wh.ndim != 2 or Wh.shape[0] == 0 or Wh.shape[1] % Wh.shape[0]:
-        raise ValueError(f"model: Wh must be (H, kH) with k in 1, 3, 4, got shape {Wh.shape}")
+        raise ValueError(f"model: Wh must be (H, kH) with k = {ks}, got shape {Wh.shape}")
     H = Wh.shape[0]
     k = Wh.shape[1] // H
-    if k not in _BLOCKS:
+    if k not in CELL_OF_NUM_BLOCKS:
         raise ValueError(
-            f"model: Wh (H, kH) must have k = 1 (RNN), 3 (GRU) or 4 (LSTM) blocks, "
-            f"got shape {Wh.shape} (k = {k})"
+            f"model: Wh (H, kH) must have k = {ks} blocks, got shape {Wh.shape} (k = {k})"
         )
-    cell = _BLOCKS[k]
+    cell = CELL_OF_NUM_BLOCKS[k]
     if Wx.ndim != 2 or Wx.shape[1] != k * H:
         raise ValueError(f"model: Wx must be (D, {k}H) = (D, {k * H}), got shape {Wx.shape}")
-    cls = {"rnn": ours.RNN, "gru": ours.GRU, "lstm": ours.LSTM}[cell]
+    cls = _ours()[cell]
     layer = cls(Wx.shape[0], H, batch_first=True).double()
     ours.load_reference_params(
         layer, {key: np.asarray(v, dtype=np.float64) for key, v in params.items() if v is not None}
@@ -218,8 +218,6 @@ def record(
     direction: int = 0,
 ) -> dict[str, np.ndarray]:
     """Run the model once on one sequence and return the recorded gates, each (T, H) float64."""
-    import rnncourse.nn as ours
-
     if not 0 <= layer < rec.num_layers:
         raise ValueError(f"layer must be in [0, {rec.num_layers}), got {layer}")
     param = next(rec.model.parameters())
@@ -239,12 +237,26 @@ def record(
         if not getattr(rec.layer_module, "batch_first", False):
             x = x.transpose(1, 0, 2)
         inp = torch.as_tensor(x, dtype=param.dtype, device=param.device)
+    gates = recorded_gates(rec, inp, layer=layer, direction=direction)
+    return {k: gates[k][0].detach().cpu().double().numpy() for k in rec.keys}
+
+
+def recorded_gates(
+    rec: Recordable, *inputs: Any, layer: int = 0, direction: int = 0
+) -> dict[str, torch.Tensor]:
+    """Call ``rec.model(*inputs)`` once, in eval mode and without autograd, under a recorder.
+
+    Returns the gates and states of ``layer`` / ``direction`` that
+    :meth:`rnncourse.nn.GateRecorder.gates` gives, each (N, T, H) batch first; the model's
+    training flag is restored afterwards.
+    """
+    import rnncourse.nn as ours
+
     was_training = rec.model.training
     rec.model.eval()
     try:
         with torch.no_grad(), ours.GateRecorder(rec.layer_module) as recorder:
-            rec.model(inp)
-        gates = recorder.gates(layer=layer, direction=direction)
+            rec.model(*inputs)
     finally:
         rec.model.train(was_training)
-    return {k: gates[k][0].detach().cpu().double().numpy() for k in rec.keys}
+    return recorder.gates(layer=layer, direction=direction)

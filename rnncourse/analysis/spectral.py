@@ -1,40 +1,26 @@
 """Spectral radius and singular values of recurrent matrices (book chapters 4 and 7).
 
-The radius of ``Wh`` sets how fast a linear recurrence forgets; :func:`init_params` draws
-parameters with a chosen radius.
+The radius of ``Wh`` sets how fast a linear recurrence forgets. :func:`spectral_radius` and
+:func:`scale_to_spectral_radius` are defined in :mod:`rnncourse.reference.init`, the one place
+that draws parameters; :func:`init_params` is its ``"normal"`` scheme with the analysis tools'
+argument names.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.analysis._recurrence import _GATES, Cell, _check_cell
+from rnncourse._validation import check_array, check_int
+from rnncourse.analysis._recurrence import Cell
+from rnncourse.reference.init import init_rnn_params, scale_to_spectral_radius, spectral_radius
 
-
-def _square(W: np.ndarray, name: str) -> np.ndarray:
-    W = np.asarray(W)
-    if W.ndim != 2 or W.shape[0] != W.shape[1]:
-        raise ValueError(f"{name} must be a square matrix (H, H), got shape {W.shape}")
-    if not np.all(np.isfinite(W)):
-        raise ValueError(f"{name} must be finite, got NaN or inf entries")
-    return W
-
-
-def spectral_radius(W: np.ndarray) -> float:
-    r"""Largest absolute eigenvalue of a square matrix.
-
-    Parameters
-    ----------
-    W : ndarray, shape (H, H)
-
-    Returns
-    -------
-    float
-        :math:`\rho(W) = \max_k |\lambda_k(W)|`. It sets the asymptotic growth rate of
-        :math:`\|W^k\|^{1/k}` as :math:`k \to \infty`.
-    """
-    W = _square(W, "W")
-    return float(np.max(np.abs(np.linalg.eigvals(W))))
+__all__ = [
+    "spectral_radius",
+    "largest_singular_value",
+    "scale_to_spectral_radius",
+    "spectral_radius_of_blocks",
+    "init_params",
+]
 
 
 def largest_singular_value(W: np.ndarray) -> float:
@@ -44,34 +30,8 @@ def largest_singular_value(W: np.ndarray) -> float:
     :math:`\|v W\| \le \sigma_{\max}(W) \|v\|`; it is always :math:`\ge \rho(W)` for
     square ``W``.
     """
-    W = np.asarray(W)
-    if W.ndim != 2:
-        raise ValueError(f"W must be a matrix (rows, cols), got shape {W.shape}")
+    W = check_array("W", np.asarray(W), "(M, K)")
     return float(np.linalg.norm(W, ord=2))
-
-
-def scale_to_spectral_radius(W: np.ndarray, radius: float) -> np.ndarray:
-    """Return ``W`` rescaled so that its spectral radius equals ``radius``.
-
-    Parameters
-    ----------
-    W : ndarray, shape (H, H)
-        Square matrix with a non-zero spectral radius.
-    radius : float
-        Target spectral radius, ``>= 0``.
-
-    Returns
-    -------
-    ndarray, shape (H, H)
-        ``W * radius / spectral_radius(W)`` (a new array, same dtype as ``W``).
-    """
-    W = _square(W, "W")
-    if not np.isfinite(radius) or radius < 0:
-        raise ValueError(f"radius must be a finite number >= 0, got {radius}")
-    current = spectral_radius(W)
-    if current == 0.0:
-        raise ValueError("W has spectral radius 0 (nilpotent or zero); it cannot be rescaled")
-    return (W * (radius / current)).astype(W.dtype, copy=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -124,23 +84,15 @@ def init_params(
         ``{"Wx": (D, G*H), "Wh": (H, G*H), "b": (G*H,)}`` with G = 1, 4, 3 for rnn, lstm, gru;
         the GRU also gets ``"bh": (3H,)``.
     """
-    _check_cell(cell)
     for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    rng = np.random.default_rng(0) if rng is None else rng
-    D, H, G = int(input_size), int(hidden_size), _GATES[cell]
-    Wx = rng.standard_normal((D, G * H)) / np.sqrt(D)
-    Wh = rng.standard_normal((H, G * H)) / np.sqrt(H)
-    if spectral_radius is not None:
-        for k in range(G):
-            Wh[:, k * H : (k + 1) * H] = scale_to_spectral_radius(
-                Wh[:, k * H : (k + 1) * H], spectral_radius
-            )
-    b = np.zeros(G * H)
-    if cell in ("lstm", "gru"):
-        b[H : 2 * H] = keep_bias  # forget block f (LSTM) or z block (GRU): both second
-    params = {"Wx": Wx, "Wh": Wh, "b": b}
-    if cell == "gru":
-        params["bh"] = np.zeros(G * H)
-    return {k: v.astype(dtype) for k, v in params.items()}
+        check_int(name, value)
+    return init_rnn_params(
+        input_size,
+        hidden_size,
+        cell,
+        np.random.default_rng(0) if rng is None else rng,
+        dtype,
+        scheme="normal",
+        forget_bias=0.0 if cell == "rnn" else keep_bias,
+        spectral_radius=spectral_radius,
+    )

@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from rnncourse._validation import check_choice
 from rnncourse.analysis.features import FEATURES, rank_units
-from rnncourse.analysis.recording import as_recordable, encode_text
+from rnncourse.analysis.recording import as_recordable, encode_text, recorded_gates
 from rnncourse.data import convert_loss
 
 __all__ = [
@@ -52,10 +53,7 @@ def unit_activations(
     """
     import torch
 
-    import rnncourse.nn as ours
-
-    if what not in ("h", "c"):
-        raise ValueError(f"what must be 'h' or 'c', got {what!r}")
+    check_choice("what", what, ("h", "c"))
     if not texts or not all(isinstance(t, str) for t in texts):
         raise TypeError("texts must be a non-empty list of str")
     rec = as_recordable(model)
@@ -70,14 +68,7 @@ def unit_activations(
         batch[n, : len(row)] = row
     layer = layer if layer >= 0 else rec.num_layers + layer
     device = next(rec.model.parameters()).device
-    was_training = rec.model.training
-    rec.model.eval()
-    try:
-        with torch.no_grad(), ours.GateRecorder(rec.layer_module) as recorder:
-            rec.model(torch.as_tensor(batch, device=device))
-    finally:
-        rec.model.train(was_training)
-    gates = recorder.gates(layer=layer)
+    gates = recorded_gates(rec, torch.as_tensor(batch, device=device), layer=layer)
     acts = gates["c"].tanh() if what == "c" else gates["h"]
     acts = acts.detach().cpu().double().numpy()
     return [acts[n, : len(row)] for n, row in enumerate(ids)]
@@ -106,8 +97,7 @@ def search_units(acts: np.ndarray, text: str, top_k: int = 5) -> dict[str, list[
 
 def unit_correlation(acts: np.ndarray, text: str, feature: str, unit: int) -> float:
     """Pearson r of one unit's activation with one feature over ``text``."""
-    if feature not in FEATURES:
-        raise ValueError(f"feature must be one of {list(FEATURES)}, got {feature!r}")
+    check_choice("feature", feature, FEATURES)
     full = dict(rank_units(acts, FEATURES[feature][1](text), top_k=np.shape(acts)[1]))
     return full[unit]
 

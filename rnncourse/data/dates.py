@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from rnncourse._validation import check_positive
+from rnncourse._validation import check_int, check_positive, check_rng
 from rnncourse.data.vocab import PAD_ID, SPECIALS, CharVocab
 
 __all__ = [
@@ -150,10 +150,8 @@ def date_pairs(
     -------
     list of (str, str)
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    if int(n) != n or n < 1:
-        raise ValueError(f"n must be an int >= 1, got {n!r}")
+    check_rng(rng)
+    n = check_int("n", n)
     lo, hi = (n_dates, n_dates) if isinstance(n_dates, int) else tuple(n_dates)
     if not 1 <= lo <= hi:
         raise ValueError(f"n_dates must be >= 1 (or lo <= hi), got {n_dates!r}")

@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rnncourse._validation import check_positive
+from rnncourse._validation import check_int, check_positive, check_rng
 from rnncourse.data.vocab import PAD_ID, SPECIALS, WordVocab
 
 __all__ = [
@@ -175,10 +175,8 @@ def sample_batch(
         ``images`` (N, 3, 32, 32) float32; ``tgt`` (N, T) int64, caption ids then ``<EOS>``,
         padded with ``<PAD>`` = 0; ``captions`` list of str; ``scenes`` list of Scene.
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    if int(n) != n or n < 1:
-        raise ValueError(f"n must be an int >= 1, got {n!r}")
+    check_rng(rng)
+    n = check_int("n", n)
     if len(scenes) == 0:
         raise ValueError("scenes must not be empty")
     pools = [[s for s in scenes if len(s.objects) == k] for k in (1, 2)]

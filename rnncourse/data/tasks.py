@@ -10,25 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnncourse._validation import check_int, check_rng
+
 # MSE of always predicting the mean target: Var(X1 + X2) = 2/12 for "uniform"; for
 # "hochreiter1997" Var((X1 + X2)/4), X1 zeroed when marked at step 0 (prob 1/10): (0.9/3 + 1/3)/16.
 ADDING_BASELINE_MSE = {"uniform": 1.0 / 6.0, "hochreiter1997": 19.0 / 480.0}
-
-
-def _check_rng(rng: object) -> np.random.Generator:
-    if rng is None:
-        raise TypeError(
-            "rng must be a np.random.Generator (e.g. np.random.default_rng(0)), got None"
-        )
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a np.random.Generator, got {type(rng).__name__}")
-    return rng
-
-
-def _check_pos_int(value: object, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def adding_problem(
@@ -71,10 +57,10 @@ def adding_problem(
     y : np.ndarray, shape (n, 1)
         Targets.
     """
-    n = _check_pos_int(n, "n")
-    rng = _check_rng(rng)
+    n = check_int("n", n)
+    rng = check_rng(rng)
     if variant == "uniform":
-        T = _check_pos_int(T, "T", 2)
+        T = check_int("T", T, 2)
         values = rng.random((n, T))
         half = T // 2
         first = rng.integers(0, half, size=n)
@@ -85,7 +71,7 @@ def adding_problem(
         markers[rows, second] = 1.0
         y = values[rows, first] + values[rows, second]
     elif variant == "hochreiter1997":
-        T = _check_pos_int(T, "T", 24)
+        T = check_int("T", T, 24)
         values = rng.uniform(-1.0, 1.0, size=(n, T))
         rows = np.arange(n)
         first = rng.integers(0, 10, size=n)
@@ -135,11 +121,11 @@ def copy_task(
     y : np.ndarray of int64, shape (n, delay + 2 * length)
         Targets in ``[0, K]``.
     """
-    n = _check_pos_int(n, "n")
-    delay = _check_pos_int(delay, "delay")
-    length = _check_pos_int(length, "length")
-    n_symbols = _check_pos_int(n_symbols, "n_symbols")
-    rng = _check_rng(rng)
+    n = check_int("n", n)
+    delay = check_int("delay", delay)
+    length = check_int("length", length)
+    n_symbols = check_int("n_symbols", n_symbols)
+    rng = check_rng(rng)
     total = delay + 2 * length
     symbols = rng.integers(1, n_symbols + 1, size=(n, length))
     x = np.zeros((n, total), dtype=np.int64)
@@ -184,11 +170,11 @@ def future_context_task(
     mask : np.ndarray of bool, shape (n, T)
         True where the label is defined (T - offset positions per row).
     """
-    n = _check_pos_int(n, "n")
-    offset = _check_pos_int(offset, "offset")
-    T = _check_pos_int(T, "T", offset + 1)
-    n_symbols = _check_pos_int(n_symbols, "n_symbols", 2)
-    rng = _check_rng(rng)
+    n = check_int("n", n)
+    offset = check_int("offset", offset)
+    T = check_int("T", T, offset + 1)
+    n_symbols = check_int("n_symbols", n_symbols, 2)
+    rng = check_rng(rng)
     x = rng.integers(0, n_symbols, size=(n, T))
     y = np.zeros_like(x)
     mask = np.zeros((n, T), dtype=bool)

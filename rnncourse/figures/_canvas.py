@@ -13,11 +13,10 @@ from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.patches import Circle
 
-from rnncourse.figures._draw import draw_arrow, labelled_box
+from rnncourse.figures._draw import LINE, draw_arrow, labelled_box
 
 _LAYER_COLOR = "#f7d95c"
 _OP_COLOR = "#f5b3c8"
-_LINE = "#333333"
 _BOX_W, _BOX_H = 0.84, 0.6
 _OP_R = 0.27
 
@@ -37,7 +36,7 @@ class _Canvas:
             w=_BOX_W,
             h=_BOX_H,
             fc=_LAYER_COLOR,
-            ec=_LINE,
+            ec=LINE,
             lw=1.2,
             rounding=0.08,
             zorder=4,
@@ -55,19 +54,19 @@ class _Canvas:
             )
 
     def op(self, x: float, y: float, symbol: str) -> None:
-        self.ax.add_patch(Circle((x, y), _OP_R, fc=_OP_COLOR, ec=_LINE, lw=1.2, zorder=4))
+        self.ax.add_patch(Circle((x, y), _OP_R, fc=_OP_COLOR, ec=LINE, lw=1.2, zorder=4))
         self.ax.text(
             x, y, symbol, ha="center", va="center", fontsize=10 if len(symbol) > 1 else 13, zorder=5
         )
 
     def dot(self, x: float, y: float) -> None:
-        self.ax.add_patch(Circle((x, y), 0.07, fc=_LINE, ec=_LINE, zorder=5))
+        self.ax.add_patch(Circle((x, y), 0.07, fc=LINE, ec=LINE, zorder=5))
 
     def path(
         self,
         pts: Sequence[tuple[float, float]],
         arrow: bool = True,
-        color: str = _LINE,
+        color: str = LINE,
         dashed: bool = False,
         lw: float = 1.6,
         halo: bool = False,

@@ -16,8 +16,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
-from rnncourse.figures._canvas import _LINE, _Canvas, _node
-from rnncourse.figures._draw import new_axes
+from rnncourse.figures._canvas import _Canvas, _node
+from rnncourse.figures._draw import LINE, axes_or_new, new_axes
 
 __all__ = [
     "draw_captioning",
@@ -61,7 +61,7 @@ def draw_captioning(
     img = np.add.outer(np.linspace(0, 1, 8), np.linspace(0, 1, 8)) % 0.7
     ax.imshow(img, extent=(-2.6, -1.2, 0.6, 2.0), cmap="viridis", zorder=1)
     c.label(-1.9, 0.3, "image", fontsize=9)
-    ax.add_patch(Rectangle((-0.95, 0.8), 0.8, 1.0, fc="#dde7f0", ec=_LINE, zorder=2))
+    ax.add_patch(Rectangle((-0.95, 0.8), 0.8, 1.0, fc="#dde7f0", ec=LINE, zorder=2))
     c.label(-0.55, 1.3, "CNN", fontsize=9)
     c.path([(-1.2, 1.3), (-0.95, 1.3)], lw=1.2)
     if attention:
@@ -73,21 +73,21 @@ def draw_captioning(
                         0.2,
                         0.2,
                         fc="#f0c36d",
-                        ec=_LINE,
+                        ec=LINE,
                         lw=0.6,
                         zorder=2,
                     )
                 )
         c.label(0.43, 0.6, r"$L\times D$ grid", fontsize=8)
     else:
-        ax.add_patch(Rectangle((0.15, 0.95), 0.55, 0.7, fc="#f0c36d", ec=_LINE, lw=0.8, zorder=2))
+        ax.add_patch(Rectangle((0.15, 0.95), 0.55, 0.7, fc="#f0c36d", ec=LINE, lw=0.8, zorder=2))
         c.label(0.43, 0.6, r"$v\in\mathbb{R}^D$", fontsize=8)
     c.path([(-0.15, 1.3), (0.1, 1.3)], lw=1.2)
     inputs = ["<START>"] + words
     outputs = words + ["<END>"]
     for t in range(T):
         X = 1.9 + 1.45 * t
-        _node(ax, X, 2.3, rf"$h_{t + 1}$", "#cfe3f7", _LINE)
+        _node(ax, X, 2.3, rf"$h_{t + 1}$", "#cfe3f7", LINE)
         c.label(X, 0.9, inputs[t], fontsize=8, family="monospace")
         c.path([(X, 1.1), (X, 2.0)], lw=1.1)
         c.path([(X, 2.6), (X, 3.3)], lw=1.1)
@@ -216,8 +216,7 @@ def plot_attention_heatmap(
             f"labels must match weights (T_out, T_in) = {w.shape}, "
             f"got {len(outputs)} output and {len(inputs)} input labels"
         )
-    if ax is None:
-        _, ax = plt.subplots(figsize=(0.42 * w.shape[1] + 1.6, 0.42 * w.shape[0] + 1.2))
+    ax = axes_or_new(ax, (0.42 * w.shape[1] + 1.6, 0.42 * w.shape[0] + 1.2))
     im = ax.imshow(w, cmap="Oranges", vmin=0, vmax=1, aspect="equal")
     ax.set_xticks(range(w.shape[1]), list(inputs))
     ax.set_yticks(range(w.shape[0]), list(outputs))
@@ -257,8 +256,7 @@ def plot_accuracy_by_length(
     -------
     Axes
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 3.6))
+    ax = axes_or_new(ax, (6.5, 3.6))
     lengths = (1, 2, 3)
     width = 0.8 / len(decoders)
     for i, dec in enumerate(decoders):
@@ -296,8 +294,7 @@ def plot_date_attention(
     rows = list(output) + (["<EOS>"] if weights.shape[0] == len(output) + 1 else [])
     cols = ["␣" if c == " " else c for c in source]
     rows = ["␣" if c == " " else c for c in rows]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(max(4.0, 0.16 * len(source) + 1.5), 0.2 * len(rows) + 1.5))
+    ax = axes_or_new(ax, (max(4.0, 0.16 * len(source) + 1.5), 0.2 * len(rows) + 1.5))
     return plot_attention_heatmap(weights, cols, rows, ax=ax, title=title)
 
 

@@ -17,10 +17,9 @@ LSTM cell state, ``Gamma_u`` / ``Gamma_r`` the GRU update and reset (relevance) 
 from __future__ import annotations
 
 from matplotlib.axes import Axes
-from matplotlib.patches import FancyBboxPatch
 
-from rnncourse.figures._canvas import _BOX_H, _BOX_W, _LINE, _OP_COLOR, _OP_R, _Canvas
-from rnncourse.figures._draw import new_axes
+from rnncourse.figures._canvas import _BOX_H, _BOX_W, _OP_COLOR, _OP_R, _Canvas
+from rnncourse.figures._draw import LINE, new_axes, rounded_box
 
 __all__ = ["CELL_KINDS", "draw_cell"]
 CELL_KINDS = ("rnn", "gru_simple", "gru", "lstm", "lstm_peephole", "lstm_coupled")
@@ -28,17 +27,18 @@ _PEEP = "#7b3fa0"
 
 
 def _frame(ax: Axes, x0: float, y0: float, x1: float, y1: float, title: str) -> None:
-    ax.add_patch(
-        FancyBboxPatch(
-            (x0, y0),
-            x1 - x0,
-            y1 - y0,
-            boxstyle="round,pad=0.05,rounding_size=0.3",
-            fc="#f3f5f8",
-            ec="#9aa5b1",
-            lw=1.0,
-            zorder=0,
-        )
+    rounded_box(
+        ax,
+        x0,
+        y0,
+        x1 - x0,
+        y1 - y0,
+        fc="#f3f5f8",
+        ec="#9aa5b1",
+        lw=1.0,
+        rounding=0.3,
+        zorder=0,
+        pad=0.05,
     )
     ax.text(x0 + 0.15, y1 - 0.12, title, fontsize=9, color="#52606d", ha="left", va="top")
 
@@ -178,17 +178,18 @@ def _draw_lstm(c: _Canvas, cell: str) -> None:
     # Output: h_t = o_t * tanh(c_t).
     c.dot(8.0, top)
     c.path([(8.0, top), (8.0, 3.95 + 0.25)])
-    c.ax.add_patch(
-        FancyBboxPatch(
-            (8.0 - 0.38, 3.95 - 0.25),
-            0.76,
-            0.5,
-            boxstyle="round,pad=0,rounding_size=0.25",
-            fc=_OP_COLOR,
-            ec=_LINE,
-            lw=1.2,
-            zorder=4,
-        )
+    rounded_box(
+        c.ax,
+        8.0 - 0.38,
+        3.95 - 0.25,
+        0.76,
+        0.5,
+        fc=_OP_COLOR,
+        ec=LINE,
+        lw=1.2,
+        rounding=0.25,
+        zorder=4,
+        pad=0,
     )
     c.label(8.0, 3.95, "tanh", fontsize=9)
     c.path([(8.0, 3.95 - 0.25), (8.0, gy + _OP_R)])

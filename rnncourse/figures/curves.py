@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
 from rnncourse.figures._draw import BACK as _BACK
+from rnncourse.figures._draw import axes_or_new
 from rnncourse.figures._draw import check_int as _check_int
+from rnncourse.reference.cells import CELL_LABELS
 
 __all__ = [
     "FLOW_XLABEL",
@@ -67,8 +68,7 @@ def plot_gradient_flow(
     """
     if not curves:
         raise ValueError("curves must hold at least one labelled curve, got an empty mapping")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7.0, 4.0))
+    ax = axes_or_new(ax, (7.0, 4.0))
     for label, value in curves.items():
         back, norms = _as_curve(value)
         ok = np.isfinite(norms) & (norms > 0)
@@ -98,8 +98,7 @@ def plot_scalar_powers(
     k = _check_int("k", k, 1, 200)
     if len(values) == 0 or any(not np.isfinite(v) or v <= 0 for v in values):
         raise ValueError(f"values must be a non-empty sequence of positive numbers, got {values}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.0, 3.6))
+    ax = axes_or_new(ax, (6.0, 3.6))
     ks = np.arange(k + 1)
     for v in values:
         ax.semilogy(ks, float(v) ** ks, lw=2, label=rf"$w = {v:g}$")
@@ -136,8 +135,7 @@ def plot_char_probabilities(
             f"probs must be (T, V) = ({T}, {len(chars)}) with len(targets) = T, got "
             f"{probs.shape} and {len(targets)}"
         )
-    if ax is None:
-        _, ax = plt.subplots(figsize=(1.0 * len(chars) + 1.8, 0.6 * T + 1.2))
+    ax = axes_or_new(ax, (1.0 * len(chars) + 1.8, 0.6 * T + 1.2))
     ax.imshow(probs, cmap="Blues", vmin=0, vmax=1, aspect="auto")
     for t in range(T):
         for v, ch in enumerate(chars):
@@ -180,8 +178,7 @@ def plot_curves(
     """
     if not curves:
         raise ValueError("curves must hold at least one labelled curve, got an empty mapping")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7.0, 3.8))
+    ax = axes_or_new(ax, (7.0, 3.8))
     bad_at = []
     for label, values in curves.items():
         y = np.asarray(values, dtype=float)
@@ -225,8 +222,7 @@ def plot_tbptt_tradeoff(
         raise ValueError(
             f"chunks and rel_errors must be 1-D of equal length, got {chunks.shape} and {rel.shape}"
         )
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.6, 3.6))
+    ax = axes_or_new(ax, (6.6, 3.6))
     ax.loglog(chunks, np.maximum(rel, 1e-17), "o-", lw=2, color="#1f77b4")
     ax.set_xlabel("chunk length k (steps back-propagated)")
     ax.set_ylabel("relative error of the gradient", color="#1f77b4")
@@ -258,9 +254,8 @@ def plot_seed_curves(
     names : mapping cell -> label, optional
     title : str, optional
     """
-    names = {"rnn": "tanh RNN", "gru": "GRU", "lstm": "LSTM", **(names or {})}
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7.0, 3.8))
+    names = {**CELL_LABELS, **(names or {})}
+    ax = axes_or_new(ax, (7.0, 3.8))
     n_seeds = len(result["config"]["seeds"])
     for cell, curve in result["curves"].items():
         mse = np.asarray(curve["mse"], dtype=float)

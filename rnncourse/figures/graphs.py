@@ -19,7 +19,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
-from rnncourse.figures._draw import COLORS, LINE, draw_arrow, labelled_box, new_axes
+from rnncourse.figures._draw import COLORS, LINE, arrow_label, draw_arrow, graph_node, new_axes
 from rnncourse.figures._draw import check_int as _check_int
 
 __all__ = [
@@ -29,7 +29,6 @@ __all__ = [
     "draw_feedforward_on_sequence",
 ]
 NOTATIONS = ("book", "notes")
-_COLORS, _LINE = COLORS, LINE
 _W, _H = 0.7, 0.5  # node box size (data units)
 
 
@@ -54,9 +53,7 @@ def _weight(notation: str, kind: str) -> str:
 
 
 def _node(ax: Axes, x: float, y: float, label: str, kind: str, w: float = _W) -> None:
-    labelled_box(
-        ax, x, y, label, w=w, h=_H, fc=_COLORS[kind], ec=_LINE, lw=1.1, rounding=0.08, zorder=3
-    )
+    graph_node(ax, x, y, label, kind, w=w, h=_H, rounding=0.08)
 
 
 def _arrow(
@@ -64,24 +61,15 @@ def _arrow(
     start: tuple[float, float],
     end: tuple[float, float],
     label: str | None = None,
-    color: str = _LINE,
+    color: str = LINE,
     style: str = "-",
     rad: float = 0.0,
     label_offset: tuple[float, float] = (0.08, 0.0),
 ) -> None:
     draw_arrow(ax, start, end, color=color, lw=1.2, ls=style, rad=rad)
     if label:
-        mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
-        ax.text(
-            mx + label_offset[0],
-            my + label_offset[1],
-            label,
-            fontsize=9,
-            color=color,
-            ha="left" if label_offset[0] >= 0 else "right",
-            va="center",
-            zorder=5,
-        )
+        ha = "left" if label_offset[0] >= 0 else "right"
+        arrow_label(ax, start, end, label, offset=label_offset, ha=ha, color=color, zorder=5)
 
 
 def draw_folded(ax: Axes | None = None, notation: str = "book") -> Axes:
@@ -107,10 +95,10 @@ def draw_folded(ax: Axes | None = None, notation: str = "book") -> Axes:
     _arrow(ax, (0, 1.3 + _H / 2), (0, 2.6 - _H / 2), _weight(notation, "y"))
     # The recurrence: out of the right side of h and straight back in, through a one-step delay.
     xr, hi, lo = 0.95, 1.3 + 0.12, 1.3 - 0.12
-    ax.plot([_W / 2, xr, xr], [hi, hi, lo], color=_LINE, lw=1.2, zorder=2)
+    ax.plot([_W / 2, xr, xr], [hi, hi, lo], color=LINE, lw=1.2, zorder=2)
     _arrow(ax, (xr, lo), (_W / 2, lo))
     ax.add_patch(
-        Rectangle((xr - 0.09, 1.3 - 0.09), 0.18, 0.18, fc="white", ec=_LINE, lw=1, zorder=3)
+        Rectangle((xr - 0.09, 1.3 - 0.09), 0.18, 0.18, fc="white", ec=LINE, lw=1, zorder=3)
     )
     ax.text(xr + 0.16, 1.3, _weight(notation, "h") + "\n(one-step\ndelay)", fontsize=8, va="center")
     ax.set_xlim(-0.6, 1.9)
@@ -156,7 +144,7 @@ def draw_stacked_weights(
     _check_notation(notation)
     ax = new_axes(ax, (6.4, 3.4))
     c = 0.3
-    hc, xc = _COLORS["h"], _COLORS["x"]
+    hc, xc = COLORS["h"], COLORS["x"]
     if notation == "book":
         # Row vector [h | x] (1 x (H+D)), then the (H+D) x H matrix [W_h ; W_x].
         _matrix(ax, 0, 0, 1, H, hc, c)
@@ -233,7 +221,7 @@ def draw_feedforward_on_sequence(T: int = 5, ax: Axes | None = None) -> Axes:
     hidden = np.linspace(0.3, (T - 1) * dx - 0.3, max(3, T - 1))
     palette = plt.get_cmap("tab10")
     for j, hx in enumerate(hidden):
-        ax.add_patch(plt.Circle((hx, 1.3), 0.16, fc=_COLORS["h"], ec=_LINE, zorder=3))
+        ax.add_patch(plt.Circle((hx, 1.3), 0.16, fc=COLORS["h"], ec=LINE, zorder=3))
         _arrow(ax, (hx, 1.46), ((T - 1) * dx / 2, 2.35))
         del j
     for t in range(T):

@@ -7,21 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
 from rnncourse.analysis.features import gate_saturation
+from rnncourse.figures._draw import axes_or_new
 
 __all__ = ["draw_gate_saturation", "draw_unit_trace", "draw_correlation_bars"]
 
 _COLOURS = {"i": "#1f77b4", "f": "#2ca02c", "o": "#d62728", "r": "#9467bd", "z": "#ff7f0e"}
-
-
-def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def draw_gate_saturation(
@@ -42,7 +36,7 @@ def draw_gate_saturation(
     low, high : float
         Saturation thresholds (see :func:`rnncourse.analysis.features.gate_saturation`).
     """
-    ax = _axes(ax, (4.6, 4.2))
+    ax = axes_or_new(ax, (4.6, 4.2))
     for k in keys:
         if k not in gates:
             raise ValueError(f"keys must name recorded gates {sorted(gates)}, got {k!r}")
@@ -82,7 +76,7 @@ def draw_unit_trace(
             f"acts must be (T, H) and feature (T,) with T = len(text) = {len(text)}, "
             f"got {acts.shape} and {np.shape(feature)}"
         )
-    ax = _axes(ax, (9, 2.6))
+    ax = axes_or_new(ax, (9, 2.6))
     t = np.arange(len(text))
     ax.plot(t, acts[:, unit], color="#1f77b4", lw=1.2, label=f"unit {unit}")
     f = np.asarray(feature, dtype=float)
@@ -106,7 +100,7 @@ def draw_correlation_bars(
 ) -> Axes:
     """Best |r| per feature for a trained and an untrained network, side by side."""
     names = list(trained)
-    ax = _axes(ax, (5.2, 3.0))
+    ax = axes_or_new(ax, (5.2, 3.0))
     x = np.arange(len(names))
     ax.bar(x - 0.18, [abs(trained[n]) for n in names], 0.36, label="trained", color="#1f77b4")
     ax.bar(

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from matplotlib.axes import Axes
 
-from rnncourse.figures._canvas import _LINE, _Canvas, _node
+from rnncourse.figures._canvas import _Canvas, _node
+from rnncourse.figures._draw import LINE, new_axes
 from rnncourse.figures._draw import check_int as _check_int
-from rnncourse.figures._draw import new_axes
 
 __all__ = ["draw_bidirectional", "draw_stacked"]
 
@@ -36,7 +36,7 @@ def draw_bidirectional(T: int = 4, ax: Axes | None = None, highlight: int | None
         _check_int("highlight", highlight, 1, T)
     ax = new_axes(ax, (1.7 * T + 1.2, 4.3))
     c = _Canvas(ax)
-    hot, cold = "#e07b00", _LINE
+    hot, cold = "#e07b00", LINE
     ys = {"x": 0.0, "f": 1.5, "b": 2.9, "y": 4.5}
     for t in range(1, T + 1):
         X = 1.7 * t
@@ -136,7 +136,7 @@ def draw_stacked(T: int = 4, layers: int = 3, head: int = 0, ax: Axes | None = N
                 if recurrent
                 else rf"$z^{{[{r - layers}]\langle {t}\rangle}}$"
             )
-            _node(ax, X, Y, label, "#cfe3f7" if recurrent else "#f0e1f5", _LINE, w=1.0)
+            _node(ax, X, Y, label, "#cfe3f7" if recurrent else "#f0e1f5", LINE, w=1.0)
             if recurrent and t < T:
                 c.path([(X + 0.5, Y), (X + 1.7 - 0.5, Y)], lw=1.2)
             prev_y = Y + 0.3

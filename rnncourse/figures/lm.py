@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
+from rnncourse.figures._draw import axes_or_new
+
 __all__ = ["plot_rank_frequency", "plot_seed_comparison"]
-
-
-def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def plot_rank_frequency(
@@ -26,7 +21,7 @@ def plot_rank_frequency(
 
     ``fit`` maps a name to a Zipf exponent s; a dashed line ``f(1) r^-s`` is drawn for it.
     """
-    ax = _axes(ax, (6.0, 3.8))
+    ax = axes_or_new(ax, (6.0, 3.8))
     for name, c in counts.items():
         c = np.asarray(c, dtype=float)
         r = np.arange(1, len(c) + 1)
@@ -52,7 +47,7 @@ def plot_seed_comparison(
     ``references`` are drawn as vertical lines named in a legend (e.g. the best n-gram model).
     """
     names = list(values)
-    ax = _axes(ax, (7.5, 0.45 * len(names) + 1.2))
+    ax = axes_or_new(ax, (7.5, 0.45 * len(names) + 1.2))
     y = np.arange(len(names))[::-1]
     means = np.array([np.mean(values[n]) for n in names])
     stds = np.array([np.std(values[n], ddof=1) for n in names])

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+
+from rnncourse.figures._draw import axes_or_new
 
 __all__ = ["plot_scan_timings", "plot_lru_ring", "plot_gradient_costs", "plot_comparison"]
 
@@ -18,12 +19,6 @@ _LABELS = {"loop": "sequential loop", "hillis_steele": "Hillis–Steele scan",
            "blelloch": "Blelloch scan", "lstm": "LSTM", "gru": "GRU", "mingru": "minGRU",
            "lru": "LRU", "bptt": "BPTT", "rtrl": "RTRL (dense)",
            "diagonal_rtrl": "RTRL (diagonal)"}  # fmt: skip
-
-
-def _axes(ax: Axes | None, size: tuple[float, float] = (6.0, 4.0)) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def plot_scan_timings(result: Mapping[str, Any], per: str = "call", ax: Axes | None = None) -> Axes:
@@ -36,7 +31,7 @@ def plot_scan_timings(result: Mapping[str, Any], per: str = "call", ax: Axes | N
         ``per="combine"``).
     per : {"call", "combine"}
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax, (6.0, 4.0))
     T = np.array(result["T"])
     series = result["seconds"] if per == "call" else result["per_combine"]
     for m, v in series.items():
@@ -52,7 +47,7 @@ def plot_scan_timings(result: Mapping[str, Any], per: str = "call", ax: Axes | N
 def plot_lru_ring(params: Mapping[str, np.ndarray], r_min: float, r_max: float,
                   ax: Axes | None = None) -> Axes:  # fmt: skip
     """Plot the LRU's eigenvalues in the complex plane with the unit circle and the init ring."""
-    ax = _axes(ax, (4.2, 4.2))
+    ax = axes_or_new(ax, (4.2, 4.2))
     lam = np.exp(-np.exp(params["nu_log"]) + 1j * np.exp(params["theta_log"]))
     phi = np.linspace(0, 2 * np.pi, 400)
     ax.plot(np.cos(phi), np.sin(phi), "k-", lw=1, label="unit circle")
@@ -72,7 +67,7 @@ def plot_gradient_costs(costs: Mapping[int, Mapping[str, Mapping[str, float]]], 
 
     ``costs`` maps H to :func:`rnncourse.reference.rtrl.gradient_costs` at that H.
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax, (6.0, 4.0))
     Hs = sorted(costs)
     for method in ("bptt", "rtrl", "diagonal_rtrl"):
         ax.loglog(Hs, [costs[H][method][key] for H in Hs], "o-", label=_LABELS[method])
@@ -86,7 +81,7 @@ def plot_gradient_costs(costs: Mapping[int, Mapping[str, Mapping[str, float]]], 
 def plot_comparison(runs: Mapping[str, Sequence[Mapping[str, float]]], metric: str,
                     ax: Axes | None = None, baseline: float | None = None) -> Axes:  # fmt: skip
     """One column per model: every seed as a dot, the mean as a bar (spread = min to max)."""
-    ax = _axes(ax, (5.0, 3.6))
+    ax = axes_or_new(ax, (5.0, 3.6))
     for k, rs in enumerate(runs.values()):
         v = np.array([r[metric] for r in rs])
         ax.plot([k] * len(v), v, "o", color=f"C{k}", alpha=0.7)

@@ -15,9 +15,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
+from rnncourse.figures._draw import COLORS, LINE, axes_or_new, new_axes
 from rnncourse.figures._draw import check_int as _check_int
-from rnncourse.figures._draw import new_axes
-from rnncourse.figures.graphs import _COLORS, _LINE, _arrow
+from rnncourse.figures.graphs import _arrow
 
 __all__ = ["SHAPES", "draw_sequence_shape", "draw_sequence_shapes", "draw_one_hot"]
 
@@ -71,12 +71,12 @@ def draw_sequence_shape(kind: str, ax: Axes | None = None, caption: bool = True)
     s, gap = 0.36, 0.55
     for j, (has_in, hid, has_out) in enumerate(cols):
         x = j * gap
-        ax.add_patch(Rectangle((x - s / 2, 0.8 - s / 2), s, s, fc=_COLORS[hid], ec=_LINE, lw=1))
+        ax.add_patch(Rectangle((x - s / 2, 0.8 - s / 2), s, s, fc=COLORS[hid], ec=LINE, lw=1))
         if has_in:
-            ax.add_patch(Rectangle((x - s / 2, -s / 2), s, s, fc=_COLORS["x"], ec=_LINE, lw=1))
+            ax.add_patch(Rectangle((x - s / 2, -s / 2), s, s, fc=COLORS["x"], ec=LINE, lw=1))
             _arrow(ax, (x, s / 2), (x, 0.8 - s / 2))
         if has_out:
-            ax.add_patch(Rectangle((x - s / 2, 1.6 - s / 2), s, s, fc=_COLORS["y"], ec=_LINE, lw=1))
+            ax.add_patch(Rectangle((x - s / 2, 1.6 - s / 2), s, s, fc=COLORS["y"], ec=LINE, lw=1))
             _arrow(ax, (x, 0.8 + s / 2), (x, 1.6 - s / 2))
         if j:
             _arrow(ax, (x - gap + s / 2, 0.8), (x - s / 2, 0.8))
@@ -159,8 +159,7 @@ def draw_one_hot(
         raise ValueError(f"need at least one token and one vocabulary entry, got T={T}, V={V}")
     if ids_arr.min() < 0 or ids_arr.max() >= V:
         raise ValueError(f"ids must lie in [0, V) = [0, {V}), got {ids_arr.min()}..{ids_arr.max()}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(0.55 * T + 1.8, 0.3 * V + 1.0))
+    ax = axes_or_new(ax, (0.55 * T + 1.8, 0.3 * V + 1.0))
     grid = np.zeros((V, T))
     grid[ids_arr, np.arange(T)] = 1.0
     ax.imshow(grid, cmap="Blues", vmin=0, vmax=1.3, aspect="equal")

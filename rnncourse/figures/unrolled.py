@@ -20,22 +20,27 @@ from collections.abc import Sequence
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
-from rnncourse.figures._draw import BACK, COLORS, LINE, draw_arrow, labelled_box, new_axes
+from rnncourse.figures._draw import (
+    BACK,
+    COLORS,
+    LINE,
+    arrow_label,
+    draw_arrow,
+    graph_node,
+    labelled_box,
+    new_axes,
+)
 from rnncourse.figures._draw import check_int as _check_int
 
 __all__ = ["GRAPH_KINDS", "draw_unrolled", "draw_tbptt"]
 
 
 GRAPH_KINDS = ("many_to_many", "many_to_one", "one_to_many", "seq2seq")
-_COLORS = dict(COLORS, L=COLORS["loss"], h2=COLORS["dec"])
-_EDGE, _BACK = LINE, BACK
 _W_BOX, _H_BOX = 0.9, 0.62
 
 
 def _box(ax: Axes, x: float, y: float, text: str, kind: str, w: float = _W_BOX) -> None:
-    labelled_box(
-        ax, x, y, text, w=w, h=_H_BOX, fc=_COLORS[kind], ec=_EDGE, lw=1.1, rounding=0.12, zorder=3
-    )
+    graph_node(ax, x, y, text, kind, w=w, h=_H_BOX, rounding=0.12)
 
 
 def _arrow(
@@ -49,24 +54,18 @@ def _arrow(
     color: str | None = None,
     label_side: str = "left",
 ) -> None:
-    color = color or (_BACK if back else _EDGE)
+    color = color or (BACK if back else LINE)
     style = (0, (4, 2.5)) if (back or dashed) else "-"
     draw_arrow(
         ax, p, q, color=color, lw=1.4 if not back else 1.3, ls=style, rad=rad, mutation_scale=11
     )
     if label:
-        mx, my = (p[0] + q[0]) / 2, (p[1] + q[1]) / 2
-        horizontal = p[1] == q[1]  # label centred above a horizontal arrow, beside a vertical one
-        ax.text(
-            mx if horizontal else mx + (-0.1 if label_side == "left" else 0.1),
-            my + 0.22 if horizontal else my,
-            label,
-            ha="center" if horizontal else ("right" if label_side == "left" else "left"),
-            va="center",
-            fontsize=9,
-            color="#52606d",
-            zorder=4,
-        )
+        # centred above a horizontal arrow, beside a vertical one
+        if p[1] == q[1]:
+            offset, ha = (0.0, 0.22), "center"
+        else:
+            offset, ha = ((-0.1, 0.0), "right") if label_side == "left" else ((0.1, 0.0), "left")
+        arrow_label(ax, p, q, label, offset=offset, ha=ha, color="#52606d", zorder=4)
 
 
 def _chain(
@@ -144,7 +143,7 @@ def draw_unrolled(
         _arrow(ax, (xs[0] - _W_BOX / 2, y_h - 0.14), (_W_BOX / 2, y_h - 0.14), back=True)
     if kind == "seq2seq":
         _chain(ax, xs[:T], y_h, names[:T], "h", backward)
-        _chain(ax, xs[T:], y_h, names[T:], "h2", backward, w_label=r"$W_h'$")
+        _chain(ax, xs[T:], y_h, names[T:], "dec", backward, w_label=r"$W_h'$")
         _arrow(
             ax, (xs[T - 1] + _W_BOX / 2, y_h + 0.08), (xs[T] - _W_BOX / 2, y_h + 0.08), r"$W_h'$"
         )
@@ -195,7 +194,7 @@ def draw_unrolled(
             if backward:
                 _arrow(ax, (x + 0.15, y_y - _H_BOX / 2), (x + 0.15, y_h + _H_BOX / 2), back=True)
             if losses:
-                _box(ax, x, y_L, rf"$L_{{{k}}}$", "L", w=0.75)
+                _box(ax, x, y_L, rf"$L_{{{k}}}$", "loss", w=0.75)
                 _arrow(ax, (x - 0.1, y_y + _H_BOX / 2), (x - 0.1, y_L - _H_BOX / 2))
                 if backward:
                     _arrow(
@@ -254,17 +253,17 @@ def draw_tbptt(n_chunks: int = 3, chunk: int = 4, ax: Axes | None = None) -> Axe
             rf"$h_{{{t + 1}}}$",
             w=w,
             h=0.6,
-            fc=_COLORS["h"],
-            ec=_EDGE,
+            fc=COLORS["h"],
+            ec=LINE,
             lw=1.0,
             rounding=0.1,
             zorder=3,
         )
-        ax.add_patch(Rectangle((x - 0.05, 0.55), 0.1, 0.35, fc=_COLORS["L"], ec=_EDGE, lw=0.6))
+        ax.add_patch(Rectangle((x - 0.05, 0.55), 0.1, 0.35, fc=COLORS["loss"], ec=LINE, lw=0.6))
         if t > 0:
             boundary = t % chunk == 0
             p, q = (x - step + w / 2, y + 0.08), (x - w / 2, y + 0.08)
-            _arrow(ax, p, q, color="#7b8794" if boundary else _EDGE)
+            _arrow(ax, p, q, color="#7b8794" if boundary else LINE)
             if boundary:
                 ax.text(
                     x - step / 2,

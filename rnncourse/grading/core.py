@@ -3,7 +3,7 @@
 A *part* is one graded function (``rnn_step_forward``) worth some points; an *exercise* is one
 notebook (``ex01_rnn_forward``) made of parts. Each time a part is checked its ``make_cases``
 draws fresh random shapes and inputs, computes the expected outputs with :mod:`rnncourse.reference`
-and the outputs of known mistakes with :mod:`rnncourse.grading.variants`. The learner's code is
+and the outputs of known mistakes with :mod:`rnncourse.grading.mutants`. The learner's code is
 reached only through an *invoker* (in-process for ``check()``, a sandboxed child for the grader).
 """
 

@@ -47,7 +47,13 @@ CHILD_FILES = (
     "grading/guard.py",
 )
 #: Extra files of the reference profile (the reference itself is filtered, see :func:`_stage`).
-REFERENCE_FILES = ("_validation.py", "grading/lm.py", "grading/data/names.txt")
+REFERENCE_FILES = (
+    "_validation/__init__.py",
+    "_validation/arrays.py",
+    "_validation/scalars.py",
+    "grading/lm.py",
+    "grading/data/names.txt",
+)
 _counter = itertools.count()
 
 

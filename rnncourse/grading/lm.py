@@ -39,14 +39,15 @@ def encode_word(word: str, char_to_ix: dict[str, int]) -> tuple[np.ndarray, np.n
 
 
 def init_lm_params(V: int, H: int, rng: np.random.Generator, scale: float = 0.1) -> dict:
-    """Parameters {Wx (V, H), Wh (H, H), b (H,), Wy (H, V), by (V,)} with small random weights."""
-    return {
-        "Wx": rng.standard_normal((V, H)) * scale,
-        "Wh": rng.standard_normal((H, H)) * scale,
-        "b": np.zeros(H),
-        "Wy": rng.standard_normal((H, V)) * scale,
-        "by": np.zeros(V),
-    }
+    """Parameters {Wx (V, H), Wh (H, H), b (H,), Wy (H, V), by (V,)}, weights N(0, scale^2).
+
+    :func:`rnncourse.reference.init_rnn_params` and :func:`~rnncourse.reference.init_output_params`
+    with ``scheme="normal", std=scale``, drawn from ``rng`` in that order.
+    """
+    from rnncourse.reference import init_output_params, init_rnn_params
+
+    params = init_rnn_params(V, H, "rnn", rng, scheme="normal", std=scale)
+    return {**params, **init_output_params(H, V, rng, scheme="normal", std=scale)}
 
 
 def lm_loss_and_grads(

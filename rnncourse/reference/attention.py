@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnncourse._validation import Dims, check_cache, check_float_array
+from rnncourse._validation import Dims, check_bool_array, check_cache, check_float_array
 
 __all__ = [
     "AttentionCache",
@@ -54,36 +54,16 @@ class AttentionCache:
     a: np.ndarray
 
 
-def _check_float_array(name: str, x: object, ndim: int, symbols: str) -> np.ndarray:
-    if not isinstance(x, np.ndarray):
-        raise TypeError(f"{name} must be a NumPy array of shape {symbols}, got {type(x).__name__}")
-    if x.ndim != ndim:
-        raise ValueError(f"{name} must be {symbols} ({ndim}-D), got shape {x.shape}")
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"{name} must have a floating dtype (float32 or float64), got {x.dtype}")
-    return x
-
-
 def _validate(
     h: np.ndarray, features: np.ndarray, Wa: np.ndarray, mask: np.ndarray | None
 ) -> np.ndarray | None:
-    _check_float_array("h", h, 2, "(N, H)")
-    _check_float_array("features", features, 3, "(N, L, D)")
-    _check_float_array("Wa", Wa, 2, "(H, D)")
-    N, H = h.shape
-    _, L, D = features.shape
-    if features.shape[0] != N:
-        raise ValueError(f"features must be (N, L, D) with N = {N} as in h, got {features.shape}")
-    if L < 1:
-        raise ValueError(f"features must have at least one location (L >= 1), got {features.shape}")
-    if Wa.shape != (H, D):
-        raise ValueError(f"Wa must be (H, D) = ({H}, {D}), got {Wa.shape}")
+    dims = Dims()
+    check_float_array("h", h, "(N, H)", dims)
+    check_float_array("features", features, "(N, L, D)", dims)
+    check_float_array("Wa", Wa, "(H, D)", dims)
     if mask is None:
         return None
-    if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
-        raise TypeError(f"mask must be a boolean NumPy array of shape (N, L) = ({N}, {L})")
-    if mask.shape != (N, L):
-        raise ValueError(f"mask must be (N, L) = ({N}, {L}), got {mask.shape}")
+    check_bool_array("mask", mask, "(N, L)", dims)
     if not mask.any(axis=1).all():
         raise ValueError(
             "mask must keep at least one location per example (a row of mask is all False)"
@@ -169,21 +149,13 @@ def attention_backward(
         Sum of the two paths: through ``z`` (as values) and through the scores (as keys).
     dWa : ndarray, shape (H, D)
     """
-    if not isinstance(cache, AttentionCache):
-        raise TypeError(
-            f"cache must be the AttentionCache returned by attention_forward, "
-            f"got {type(cache).__name__}"
-        )
+    check_cache(cache, AttentionCache, "attention_forward")
     a, feats = cache.a, cache.features
     N, L, D = feats.shape
-    _check_float_array("dz", dz, 2, f"(N, D) = ({N}, {D})")
-    if dz.shape != (N, D):
-        raise ValueError(f"dz must be (N, D) = ({N}, {D}), got {dz.shape}")
+    check_float_array("dz", dz, "(N, D)", Dims(N=N, D=D))
     da_total = np.einsum("nld,nd->nl", feats, dz)  # z = sum_l a_l v_l  =>  dz/da_l = v_l
     if da is not None:
-        _check_float_array("da", da, 2, f"(N, L) = ({N}, {L})")
-        if da.shape != (N, L):
-            raise ValueError(f"da must be (N, L) = ({N}, {L}), got {da.shape}")
+        check_float_array("da", da, "(N, L)", Dims(N=N, L=L))
         da_total = da_total + da
     # Softmax Jacobian-vector product: de_l = a_l (da_l - sum_k a_k da_k).
     # A masked location has a_l = 0, so it gets de_l = 0.

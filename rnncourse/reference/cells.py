@@ -22,7 +22,17 @@ from rnncourse.reference.gru import GRUCache, gru_backward, gru_forward
 from rnncourse.reference.lstm import LSTMCache, lstm_backward, lstm_forward
 from rnncourse.reference.rnn import RNNCache, rnn_backward, rnn_forward
 
-__all__ = ["BLOCKS", "NUM_BLOCKS", "RECORDED", "CELLS", "block"]
+__all__ = [
+    "BLOCKS",
+    "NUM_BLOCKS",
+    "RECORDED",
+    "SQUASH",
+    "KEEP",
+    "CELLS",
+    "CELL_LABELS",
+    "CELL_OF_NUM_BLOCKS",
+    "block",
+]
 
 #: Gate blocks of each cell, in the column order of ``Wx``, ``Wh``, ``b`` (torch.nn's order).
 #: The vanilla RNN has one block, its pre-activation a; the coupled LSTM has no ``i`` block
@@ -46,8 +56,33 @@ RECORDED: dict[str, tuple[str, ...]] = {
     "lstm": ("i", "f", "g", "o", "c", "h"),
 }
 
+#: The squashing function of each gate block: the gates proper are sigmoids, in (0, 1); the
+#: candidates g (LSTM) and n (GRU) are tanh, in (-1, 1). The RNN's ``a`` is not here: it is a
+#: pre-activation, squashed by the layer's own nonlinearity.
+SQUASH: dict[str, str] = {
+    "i": "sigmoid",
+    "f": "sigmoid",
+    "g": "tanh",
+    "o": "sigmoid",
+    "r": "sigmoid",
+    "z": "sigmoid",
+    "n": "tanh",
+}
+
+#: The gate that keeps the old state, whose bias sets the memory at initialisation: the LSTM's
+#: forget gate f (``c = f * c_prev + ...``) and the GRU's z (``h = (1 - z) * n + z * h_prev``).
+KEEP: dict[str, str] = {"lstm": "f", "gru": "z"}
+
 #: The cells the wrappers accept.
 CELLS = ("rnn", "gru", "lstm")
+
+#: How figure legends and widgets name each of :data:`CELLS` (the RNN with its default tanh).
+CELL_LABELS: dict[str, str] = {"rnn": "tanh RNN", "gru": "GRU", "lstm": "LSTM"}
+
+#: The cell among :data:`CELLS` whose parameters have k blocks (``Wh`` is (H, kH)): how a cell is
+#: read off bare reference parameters.
+CELL_OF_NUM_BLOCKS: dict[int, str] = {NUM_BLOCKS[cell]: cell for cell in CELLS}
+
 KWARGS = {"rnn": ("activation",), "gru": ("reset_after",), "lstm": ()}
 
 

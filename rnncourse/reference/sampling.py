@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from rnncourse._validation import Dims, check_float_array
+from rnncourse._validation import Dims, check_float_array, check_int, check_positive
 from rnncourse.reference import cells
 from rnncourse.reference.layers import (
     softmax,
@@ -54,14 +54,8 @@ def make_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
 
 
 def _check_sampling_args(temperature: Any, top_k: Any) -> None:
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.floating)):
-        raise TypeError(f"temperature must be a number, got {type(temperature).__name__}")
-    if not (temperature >= 0 and np.isfinite(temperature)):
-        raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
-    if top_k is not None and (
-        isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1
-    ):
-        raise ValueError(f"top_k must be None or an integer >= 1, got {top_k!r}")
+    check_positive("temperature", temperature, allow_zero=True)
+    check_int("top_k", top_k, allow_none=True)
 
 
 def _probabilities(logits: np.ndarray, temperature: float, top_k: int | None) -> np.ndarray:
@@ -146,8 +140,7 @@ def sample(
     """
     if not callable(step):
         raise TypeError(f"step must be callable, got {type(step).__name__}")
-    if isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer)) or max_len < 0:
-        raise ValueError(f"max_len must be an integer >= 0, got {max_len!r}")
+    check_int("max_len", max_len, minimum=0)
     _check_sampling_args(temperature, top_k)
     gen = make_rng(rng)
     out: list[int] = []

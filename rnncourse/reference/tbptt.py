@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from rnncourse._validation import Dims, check_float_array
+from rnncourse._validation import Dims, check_float_array, check_int
 from rnncourse.reference import cells
 from rnncourse.reference._base import result_dtype
 
@@ -85,9 +85,8 @@ def chunk_slices(T: int, chunk_len: int) -> list[slice]:
     -------
     list of slice
     """
-    if isinstance(chunk_len, bool) or not isinstance(chunk_len, (int, np.integer)) or chunk_len < 1:
-        raise ValueError(f"chunk_len must be an integer >= 1, got {chunk_len!r}")
-    return [slice(s, min(s + chunk_len, T)) for s in range(0, T, int(chunk_len))]
+    chunk_len = check_int("chunk_len", chunk_len)
+    return [slice(s, min(s + chunk_len, T)) for s in range(0, T, chunk_len)]
 
 
 def _check_tbptt(

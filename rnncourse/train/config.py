@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rnncourse._validation import check_choice
+from rnncourse.reference.cells import CELLS
 
-CELLS = ("rnn", "gru", "lstm")
 BACKENDS = ("torch", "rnncourse")
 AMP = ("none", "bf16")
 SCHEDULES = ("cosine", "constant")

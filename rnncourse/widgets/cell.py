@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from rnncourse.analysis.recording import as_recordable
+from rnncourse.analysis.recording import as_recordable, recorded_gates
+from rnncourse.reference.cells import BLOCKS, KEEP, SQUASH
 from rnncourse.widgets._base import WidgetBase, encode_array
 
 __all__ = ["CellExplorer"]
 
-_GATES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
+_GATES = {cell: BLOCKS[cell] for cell in ("lstm", "gru")}  # the cells this explorer draws
 #: Default weights, chosen so that every gate visibly moves across the slider ranges.
 _DEFAULTS = {
     "lstm": {
@@ -32,7 +33,6 @@ _DEFAULTS = {
         "b": {"r": 0.0, "z": 0.0, "n": 0.0},
     },
 }
-_KEEP = {"lstm": "f", "gru": "z"}
 
 
 class CellExplorer(WidgetBase):
@@ -82,7 +82,7 @@ class CellExplorer(WidgetBase):
         }
         if cell == "lstm":
             self.axes["c"] = _axis(c_values, np.linspace(-2, 2, 9), "c_values")
-        keep = _KEEP.get(cell, "f")
+        keep = KEEP.get(cell, "f")
         default_b = np.array([-3.0, -1.5, 0.0, 1.5, 3.0])
         self.axes["b"] = _axis(bias_values, default_b, "bias_values")
         if not np.any(np.isclose(self.axes["b"], self.weights["b"][keep])):
@@ -104,7 +104,7 @@ class CellExplorer(WidgetBase):
         gates = _GATES[self.cell]
         b = {g: self.weights["b"][g] for g in gates}
         if keep_bias is not None:
-            b[_KEEP[self.cell]] = keep_bias
+            b[KEEP[self.cell]] = keep_bias
         p = {
             "Wx": np.array([[self.weights["wx"][g] for g in gates]]),
             "Wh": np.array([[self.weights["wh"][g] for g in gates]]),
@@ -126,13 +126,15 @@ class CellExplorer(WidgetBase):
         self.values = {
             k: np.stack([pb[k] for pb in per_bias], axis=-1).reshape(shape) for k in per_bias[0]
         }
-        keep = _KEEP[self.cell]
+        keep = KEEP[self.cell]
         labels = {"x": "x_t", "h": "h_{t−1}", "c": "c_{t−1}", "b": f"bias b_{keep}"}
         start = {
             n: int(np.argmin(np.abs(self.axes[n] - _start(n, self.axes[n], self.weights, keep))))
             for n in names
         }
-        table = [[g, f"{g} ({'tanh' if g in 'gn' else 'σ'})"] for g in _GATES[self.cell]]
+        table = [
+            [g, f"{g} ({'σ' if SQUASH[g] == 'sigmoid' else 'tanh'})"] for g in _GATES[self.cell]
+        ]
         table += (
             [["c", "c_t"], ["tc", "tanh(c_t)"], ["h", "h_t"]]
             if self.cell == "lstm"
@@ -147,6 +149,7 @@ class CellExplorer(WidgetBase):
             "start": start,
             "grid": {k: encode_array(v, bits=16) for k, v in self.values.items()},
             "table": table,
+            "squash": {g: SQUASH[g] for g in _GATES[self.cell]},  # how the view fills each gate
             "weights": self.weights,
             "note": _note(self.cell, self.weights),
         }
@@ -173,7 +176,7 @@ class CellExplorer(WidgetBase):
             "x": x,
             "h": h_prev,
             "c": c_prev,
-            "b": self.weights["b"][_KEEP[self.cell]] if keep_bias is None else keep_bias,
+            "b": self.weights["b"][KEEP[self.cell]] if keep_bias is None else keep_bias,
         }
         names = self.data["axis_names"]
         idx = tuple(int(np.argmin(np.abs(self.axes[n] - point[n]))) for n in names)
@@ -185,7 +188,7 @@ class CellExplorer(WidgetBase):
 
         if self.cell not in _GATES:
             return []
-        keep = _KEEP[self.cell]
+        keep = KEEP[self.cell]
         rows = []
         for g in _GATES[self.cell]:
             row = []
@@ -226,14 +229,10 @@ def _record_with_state(rec, x, h0, c0) -> dict[str, np.ndarray]:
     """Gate recording for M one-step sequences with given initial states (M, 1, H) each."""
     import torch
 
-    import rnncourse.nn as ours
-
     state = torch.as_tensor(h0)
     if c0 is not None:
         state = (state, torch.as_tensor(c0))
-    with torch.no_grad(), ours.GateRecorder(rec.layer_module) as recorder:
-        rec.model(torch.as_tensor(x), state)
-    gates = recorder.gates(layer=0, direction=0)
+    gates = recorded_gates(rec, torch.as_tensor(x), state)
     return {k: gates[k][:, 0, 0].double().numpy() for k in rec.keys}
 
 

@@ -14,11 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from rnncourse.reference.cells import CELL_LABELS
 from rnncourse.widgets._base import WidgetBase
 
 __all__ = ["GradientFlowExplorer"]
-
-_NAMES = {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 class GradientFlowExplorer(WidgetBase):
@@ -117,10 +116,10 @@ class GradientFlowExplorer(WidgetBase):
         taus = np.asarray(self.taus, dtype=np.float64).reshape(-1)
         if taus.size < 1 or np.any(~np.isfinite(taus)) or np.any(taus <= 0):
             raise ValueError(f"taus must hold positive numbers, got {self.taus!r}")
-        bad = [c for c in self.cells if c not in _NAMES]
+        bad = [c for c in self.cells if c not in CELL_LABELS]
         if bad or not self.cells:
             raise ValueError(
-                f"cells must be a non-empty subset of {list(_NAMES)}, got {self.cells}"
+                f"cells must be a non-empty subset of {list(CELL_LABELS)}, got {self.cells}"
             )
         for name in ("T", "hidden_size", "input_size", "batch_size"):
             v = getattr(self, name)
@@ -166,7 +165,7 @@ class GradientFlowExplorer(WidgetBase):
             "radii": [float(r) for r in self.radii],
             "start": start,
             "cells": list(self.cells),
-            "names": {c: _NAMES[c] for c in self.cells},
+            "names": {c: CELL_LABELS[c] for c in self.cells},
             "curves": {
                 c: [[_finite(v) for v in row] for row in self.curves[c]] for c in self.cells
             },

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from rnncourse.analysis.recording import as_recordable, check_numbers, encode_text, record
+from rnncourse.reference.cells import SQUASH
 from rnncourse.widgets._base import WidgetBase, encode_array
 
 __all__ = ["GateInspector"]
@@ -28,7 +29,6 @@ _LABELS = {
     "n": "candidate n (tanh)",
     "pre": "pre-activation a",
 }
-_SIGMOID = {"i", "f", "o", "r", "z"}
 
 
 class GateInspector(WidgetBase):
@@ -114,7 +114,7 @@ class GateInspector(WidgetBase):
         scales = {
             k: (
                 1.0
-                if k in _SIGMOID or k in ("g", "n", "h")
+                if k in SQUASH or k == "h"
                 else float(max(np.percentile(np.abs(gates[k]), 98), 1e-12))
             )
             for k in keys
@@ -128,7 +128,7 @@ class GateInspector(WidgetBase):
             "unit": self.unit,
             "keys": keys,
             "labels": {k: _LABELS[k] for k in keys},
-            "kinds": {k: "sigmoid" if k in _SIGMOID else "tanh" for k in keys},
+            "kinds": {k: "sigmoid" if SQUASH.get(k) == "sigmoid" else "tanh" for k in keys},
             "scales": scales,
             "squash": {k: k in ("c", "pre") for k in keys},
             "tokens": tokens,

@@ -36,7 +36,10 @@ def test_seeded_reproducible_and_rng_required():
     a = adding_problem(10, 20, rng=np.random.default_rng(7))
     b = adding_problem(10, 20, rng=np.random.default_rng(7))
     assert all(np.array_equal(p, q) for p, q in zip(a, b, strict=True))
-    with pytest.raises(TypeError, match="rng must be a np.random.Generator"):
+    with pytest.raises(
+        TypeError,
+        match=r"rng must be a numpy.random.Generator \(e.g. np.random.default_rng\(0\)\), got None",
+    ):
         adding_problem(10, 20)
     with pytest.raises(ValueError, match="variant must be"):
         adding_problem(10, 20, variant="x", rng=np.random.default_rng(0))

@@ -8,9 +8,12 @@ from grading_helpers import notebook_namespace, solution_text
 
 from rnncourse import reference as ref
 from rnncourse.grading import GRADING_ENV, catalog, check
-from rnncourse.grading import variants as V
 from rnncourse.grading.catalog import ex01_rnn_forward, ex07_bidirectional_deep
+from rnncourse.grading.catalog import ex03_char_lm as ex03
+from rnncourse.grading.catalog import ex06_lstm_sequence_tbptt as ex06
+from rnncourse.grading.catalog import ex08_vanishing_gradients as ex08
 from rnncourse.grading.lm import lm_loss_and_grads
+from rnncourse.grading.mutants import mutant
 from rnncourse.reference.scan import combine
 
 RNG = np.random.default_rng(7)
@@ -20,50 +23,73 @@ def _a(*shape):
     return RNG.standard_normal(shape)
 
 
-def test_correct_variants_equal_the_reference():
-    N, T, D, H = 3, 4, 2, 5
-    x, h0, c0 = _a(N, T, D), _a(N, H), _a(N, H)
-    Wx, Wh, b = _a(D, H), _a(H, H), _a(H)
-    np.testing.assert_allclose(V.rnn_seq(x, h0, Wx, Wh, b), ref.rnn_forward(x, h0, Wx, Wh, b)[0])
-    dh = _a(N, T, H)
-    for mine, theirs in zip(
-        V.rnn_seq_grads(dh, x, h0, Wx, Wh, b),
-        ref.rnn_backward(dh, ref.rnn_forward(x, h0, Wx, Wh, b)[1]),
-        strict=True,
-    ):
-        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+def _tbptt_by_steps(x, h0, Wx, Wh, b, dh, k):
+    """Truncated BPTT written out with the reference's LSTM steps: the state carried, grads cut."""
+    N, T, _ = x.shape
+    h, c = h0, np.zeros_like(h0)
+    hs = np.zeros((N, T, h0.shape[1]))
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)
+    for s in range(0, T, k):
+        caches = []
+        for t in range(s, min(s + k, T)):
+            h, c, cache = ref.lstm_step_forward(x[:, t], h, c, Wx, Wh, b)
+            hs[:, t] = h
+            caches.append(cache)
+        dnext, dcnext = np.zeros_like(h0), np.zeros_like(h0)
+        for j in range(len(caches) - 1, -1, -1):
+            step = ref.lstm_step_backward(dh[:, s + j] + dnext, dcnext, caches[j])
+            _, dnext, dcnext, gWx, gWh, gb = step
+            dWx, dWh, db = dWx + gWx, dWh + gWh, db + gb
+    return hs, dWx, dWh, db
+
+
+def _sample_by_hand(params, start_ix, end_ix, max_len, rng):
+    """The exercise's sampling loop written out: one-hot input, tanh state, end index kept."""
+    Wx, Wh, b, Wy, by = (params[k] for k in ("Wx", "Wh", "b", "Wy", "by"))
+    h, ix, out = np.zeros((1, Wh.shape[0])), start_ix, []
+    while len(out) < max_len:
+        h = np.tanh(Wx[ix][None] + h @ Wh + b)
+        s = (h @ Wy + by).ravel()
+        p = np.exp(s - s.max()) / np.exp(s - s.max()).sum()
+        ix = int(rng.choice(len(p), p=p))
+        out.append(ix)
+        if ix == end_ix:
+            break
+    return out
+
+
+def test_expected_values_built_on_the_reference_match_the_exercises_written_out():
+    N, T, D, H = 3, 7, 2, 5
+    x, h0, dh = _a(N, T, D), _a(N, H), _a(N, T, H)
     Wx4, Wh4, b4 = _a(D, 4 * H), _a(H, 4 * H), _a(4 * H)
-    h, c, cache = ref.lstm_step_forward(x[:, 0], h0, c0, Wx4, Wh4, b4)
-    mh, mc = V.lstm_step(x[:, 0], h0, c0, Wx4, Wh4, b4)
-    np.testing.assert_allclose(mh, h)
-    np.testing.assert_allclose(mc, c)
-    dh1, dc1 = _a(N, H), _a(N, H)
-    for mine, theirs in zip(
-        V.lstm_step_grads(dh1, dc1, x[:, 0], h0, c0, Wx4, Wh4, b4),
-        ref.lstm_step_backward(dh1, dc1, cache),
-        strict=True,
-    ):
+    for k in (2, 3, T):
+        for mine, theirs in zip(
+            ex06.tbptt_expected(x, h0, Wx4, Wh4, b4, dh, k),
+            _tbptt_by_steps(x, h0, Wx4, Wh4, b4, dh, k),
+            strict=True,
+        ):
+            np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+    full = ref.lstm_backward(dh, ref.lstm_forward(x, h0, Wx4, Wh4, b4)[1])[2:]
+    one_chunk = ex06.tbptt_expected(x, h0, Wx4, Wh4, b4, dh, 2, "full_bptt")[1:]
+    for mine, theirs in zip(one_chunk, full, strict=True):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
-    Wx3, Wh3, b3, bh3 = _a(D, 3 * H), _a(H, 3 * H), _a(3 * H), _a(3 * H)
-    hg, gcache = ref.gru_step_forward(x[:, 0], h0, Wx3, Wh3, b3, bh=bh3)
-    np.testing.assert_allclose(V.gru_step(x[:, 0], h0, Wx3, Wh3, b3, bh3), hg)
-    for mine, theirs in zip(
-        V.gru_step_grads(dh1, x[:, 0], h0, Wx3, Wh3, b3, bh3),
-        ref.gru_step_backward(dh1, gcache),
-        strict=True,
-    ):
-        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
-    full = V.lstm_tbptt(x, h0, Wx4, Wh4, b4, dh, k=T)
-    np.testing.assert_allclose(full[1], V.lstm_seq_grads(dh, x, h0, Wx4, Wh4, b4)[3])
+    V_ = 6
+    params = {"Wx": _a(V_, H), "Wh": _a(H, H), "b": _a(H), "Wy": 2 * _a(H, V_), "by": _a(V_)}
+    lengths = set()
+    for seed in range(20):
+        got = ex03.sample_expected(params, 2, 0, 9, np.random.default_rng(seed))
+        assert got == _sample_by_hand(params, 2, 0, 9, np.random.default_rng(seed)), seed
+        lengths.add(len(got))
+    assert len(lengths) > 1  # some runs stopped at the end index, some ran to max_len
 
 
 def test_every_mistake_differs_from_the_correct_output():
     """A variant equal to the correct output would turn a hint into a false accusation."""
     N, T, D, H = 2, 5, 3, 4
     x, h0, Wx, Wh, b = _a(N, T, D), _a(N, H), _a(D, H), _a(H, H), _a(H)
-    good = V.rnn_seq(x, h0, Wx, Wh, b)
+    good = ref.rnn_forward(x, h0, Wx, Wh, b)[0]
     for bug in ex01_rnn_forward.RNN_SEQ_BUGS:
-        assert not np.allclose(V.rnn_seq(x, h0, Wx, Wh, b, bug=bug), good), bug
+        assert not np.allclose(mutant("rnn_forward", bug)(x, h0, Wx, Wh, b)[0], good), bug
 
 
 def _ns():
@@ -82,20 +108,20 @@ def _ns():
         "rnn_forward": ref.rnn_forward,
         "rnn_step_backward": ref.rnn_step_backward,
         "rnn_backward": ref.rnn_backward,
-        "numerical_gradient": lambda f, x, h=1e-5: V.numerical_gradient(f, x, h),
+        "numerical_gradient": lambda f, x, h=1e-5: ref.eval_numerical_gradient(f, x, h=h),
         "clip_gradients": clip_gradients,
         "train_step": train_step,
-        "sample": lambda *a: V.sample(*a),
+        "sample": ex03.sample_expected,
         "gru_step_forward": lambda x, h, Wx, Wh, b, bh: ref.gru_step_forward(x, h, Wx, Wh, b, bh),
         "gru_step_backward": ref.gru_step_backward,
         "lstm_step_forward": ref.lstm_step_forward,
         "lstm_step_backward": ref.lstm_step_backward,
         "lstm_forward": ref.lstm_forward,
         "lstm_backward": ref.lstm_backward,
-        "lstm_tbptt": lambda *a: V.lstm_tbptt(*a),
+        "lstm_tbptt": ex06.tbptt_expected,
         **_wrappers(),
-        "grad_norms": lambda *a: V.grad_norms(*a),
-        "decay_factor": V.decay_factor,
+        "grad_norms": ex08._ref_grad_norms,
+        "decay_factor": ex08._decay_factor,
         **_lm_practice(),
         "scan_combine": lambda p, q: combine(p, q),
         "scan_forward": lambda a, b, h0: ref.linear_scan_forward(a, b, h0),
@@ -176,47 +202,24 @@ def test_check_passes_correct_functions(name, capsys):
 
 # (part, wrong function, words the hint must contain)
 MISTAKES = [
-    (
-        "rnn_step_forward",
-        lambda x, h, Wx, Wh, b: (V.rnn_step(x, h, Wx, Wh, b, "no_bias"), None),
-        "bias",
-    ),
-    (
-        "rnn_step_forward",
-        lambda x, h, Wx, Wh, b: (V.rnn_step(x, h, Wx, Wh, b, "sigmoid"), None),
-        "sigmoid",
-    ),
-    (
-        "rnn_forward",
-        lambda x, h0, Wx, Wh, b: (V.rnn_seq(x, h0, Wx, Wh, b, "off_by_one"), None),
-        "off-by-one",
-    ),
-    ("rnn_backward", "no_accum", "not accumulated over time"),
-    ("rnn_backward", "no_carry", "forgot dh from the next step"),
-    ("gru_step_forward", lambda *a: (V.gru_step(*a, bug="swap_rz"), None), "swapped"),
+    ("rnn_step_forward", mutant("rnn_step_forward", "no_bias"), "bias"),
+    ("rnn_step_forward", mutant("rnn_step_forward", "sigmoid"), "sigmoid"),
+    ("rnn_forward", mutant("rnn_forward", "off_by_one"), "off-by-one"),
+    ("rnn_backward", mutant("rnn_backward", "no_accum"), "not accumulated over time"),
+    ("rnn_backward", mutant("rnn_backward", "no_carry"), "forgot dh from the next step"),
+    ("gru_step_forward", mutant("gru_step_forward", "swap_rz"), "swapped"),
     (
         "lstm_step_forward",
-        lambda *a: (*V.lstm_step(*a, bug="swap_if"), None),
+        mutant("lstm_step_forward", "swap_if"),
         "input and forget gates are swapped",
     ),
-    ("lstm_step_forward", lambda *a: (*V.lstm_step(*a, bug="g_sigmoid"), None), "not sigmoid"),
+    ("lstm_step_forward", mutant("lstm_step_forward", "g_sigmoid"), "not sigmoid"),
 ]
 
 
 @pytest.mark.parametrize(("name", "wrong", "hint"), MISTAKES)
 def test_check_names_the_mistake(name, wrong, hint, capsys):
     ns = _ns()
-    if isinstance(wrong, str):  # a backward mistake: compute from the forward's inputs
-        bug = wrong
-
-        def wrong(dh, cache, bug=bug):
-            x, h0, Wx, Wh, b = cache
-            return V.rnn_seq_grads(dh, x, h0, Wx, Wh, b, bug=bug)
-
-        ns["rnn_forward"] = lambda x, h0, Wx, Wh, b: (
-            V.rnn_seq(x, h0, Wx, Wh, b),
-            (x, h0, Wx, Wh, b),
-        )
     result = check(name, wrong, namespace=ns)
     out = capsys.readouterr().out
     assert not result

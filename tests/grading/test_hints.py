@@ -99,43 +99,94 @@ def test_issue_18_mistakes_have_hints(capsys):
     assert "is a weight transposed?" in capsys.readouterr().out
 
 
-def test_mutants_are_small_edits_of_the_reference_that_change_it():
+def _reference_args(rng):
+    """Fresh random arguments for every function that :mod:`rnncourse.grading.mutants` edits."""
     from rnncourse import reference as R
-    from rnncourse.grading.mutants import EDITS, mutant
+    from rnncourse.reference.dropout import variational_lstm_forward
 
-    rng = np.random.default_rng(1)
-    N, D, H = 3, 4, 5
-    x, h, c = rng.standard_normal((N, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
-    args = {
-        "rnn_step_forward": (
-            x,
-            h,
-            rng.standard_normal((D, H)),
-            rng.standard_normal((H, H)),
-            rng.standard_normal(H),
-        )
+    N, T, D, H = 3, 4, 4, 5
+    a = rng.standard_normal
+    x, xs, h, c, dh, dhs = a((N, D)), a((N, T, D)), a((N, H)), a((N, H)), a((N, H)), a((N, T, H))
+    rnn, lstm, gru = ((a((D, k * H)), a((H, k * H)), a(k * H)) for k in (1, 4, 3))
+    bh = a(3 * H)
+    A, B = a((2, 3)), a((D, 3))
+    masks = (rng.random((N, D)) < 0.5) * 2.0, (rng.random((N, H)) < 0.5) * 2.0
+    dropout = (xs, h, *lstm, *masks)
+    att = (h, a((N, T, D)), a((H, 3)), a((D, 3)), a(3))
+    scan = (rng.uniform(-1, 1, (N, 6, H)), a((N, 6, H)), h, "hillis_steele")
+    bidi = [
+        dict(zip(("Wx", "Wh", "b"), w, strict=True)) for w in (rnn, (a((D, H)), a((H, H)), a(H)))
+    ]
+    layer0, layer1 = bidi[0], {"Wx": a((H, H)), "Wh": a((H, H)), "b": a(H)}
+    return {
+        "bidirectional_forward": (xs, *bidi, "rnn", (h, a((N, H)))),
+        "bidirectional_backward": (a((N, T, 2 * H)), R.bidirectional_forward(xs, *bidi)[1]),
+        "deep_forward": (xs, [layer0, layer1], "rnn", [h, a((N, H))]),
+        "deep_backward": (dhs, R.deep_forward(xs, [layer0, layer1], "rnn")[1]),
+        "combine": ((a((N, H)), a((N, H))), (a((N, H)), a((N, H)))),
+        "linear_scan_forward": scan,
+        "linear_scan_backward": (a((N, 6, H)), R.linear_scan_forward(*scan)[1]),
+        "variational_lstm_forward": dropout,
+        "variational_lstm_backward": (dhs, variational_lstm_forward(*dropout)[1]),
+        "additive_attention_forward": att,
+        "additive_attention_backward": (a((N, D)), R.additive_attention_forward(*att)[2]),
+        "rnn_step_forward": (x, h, *rnn),
+        "rnn_step_backward": (dh, R.rnn_step_forward(x, h, *rnn)[1]),
+        "rnn_forward": (xs, h, *rnn),
+        "rnn_backward": (dhs, R.rnn_forward(xs, h, *rnn)[1]),
+        "lstm_step_forward": (x, h, c, *lstm),
+        "lstm_step_backward": (dh, a((N, H)), R.lstm_step_forward(x, h, c, *lstm)[2]),
+        "lstm_forward": (xs, h, *lstm),
+        "lstm_backward": (dhs, R.lstm_forward(xs, h, *lstm)[1]),
+        "gru_step_forward": (x, h, *gru, bh),
+        "gru_step_backward": (dh, R.gru_step_forward(x, h, *gru, bh)[1]),
+        "gru_forward": (xs, h, *gru, bh),
+        "gru_backward": (dhs, R.gru_forward(xs, h, *gru, bh)[1]),
+        "eval_numerical_gradient": (
+            lambda z: float(np.sum(A * np.tanh(z @ B))),
+            a((2, D)),
+            None,
+            0.1,
+        ),
+        "clip_by_value": ({"W": 3 * a((D, H)), "b": 3 * a(H)}, 1.0),
     }
-    lstm = (
-        x,
-        h,
-        c,
-        rng.standard_normal((D, 4 * H)),
-        rng.standard_normal((H, 4 * H)),
-        rng.standard_normal(4 * H),
-    )
-    args["lstm_step_forward"] = lstm
-    args["lstm_step_backward"] = (
-        rng.standard_normal((N, H)),
-        rng.standard_normal((N, H)),
-        R.lstm_step_forward(*lstm)[2],
-    )
-    for name, bugs in EDITS.items():
-        want = getattr(R, name)(*args[name])
-        for bug in bugs:
-            got = mutant(name, bug)(*args[name])
-            same = all(
-                np.allclose(a, b)
-                for a, b in zip(got, want, strict=True)
-                if isinstance(a, np.ndarray)
-            )
-            assert not same, (name, bug)
+
+
+def _differs(got, want) -> bool:
+    if isinstance(want, dict):
+        return any(_differs(got[k], want[k]) for k in want)
+    if isinstance(want, tuple):
+        return any(_differs(g, w) for g, w in zip(got, want, strict=True))
+    return isinstance(want, np.ndarray) and not np.allclose(got, want)
+
+
+def test_mutants_are_small_edits_of_the_reference_that_change_it():
+    import copy
+
+    from rnncourse.grading import mutants
+
+    args = _reference_args(np.random.default_rng(1))
+    planted = set()
+    for name, arguments in args.items():
+        fn = mutants._reference(name)
+        bugs = {b for edits in mutants.EDITS.values() for b in edits}
+        for bug in sorted(b for b in bugs if mutants.has_mistake(name, b)):
+            if bug == "no_dc_carry" and name.startswith(("rnn", "gru")):
+                continue  # a cell-state mistake; the RNN and the GRU have no cell state
+            want = fn(*copy.deepcopy(arguments))
+            got = mutants.mutant(name, bug)(*copy.deepcopy(arguments))
+            assert _differs(got, want), (name, bug)
+            pieces = [name]
+            for piece in pieces:  # the function and, transitively, the pieces it calls
+                pieces += [p for p in mutants.PIECES.get(piece, ()) if p not in pieces]
+            planted.update((p, bug) for p in pieces)
+    every = {(name, bug) for name, edits in mutants.EDITS.items() for bug in edits}
+    assert every <= planted, every - planted  # every edit is exercised above
+
+
+def test_an_edit_that_no_longer_matches_fails_loudly():
+    from rnncourse.grading import mutants
+    from rnncourse.reference import rnn_step_forward
+
+    with pytest.raises(mutants.EditError, match="occurs 0 times"):
+        mutants.edited(rnn_step_forward, [("a = x @ Wx + h_prev @ Wh.T", "a = 0")], "test")

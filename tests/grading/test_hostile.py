@@ -302,9 +302,9 @@ CASES = {
         "ex04_gru",
         [
             NUMPY,
-            "from rnncourse.grading import variants\n\n"
+            "from rnncourse.grading import mutants\n\n"
             "def gru_step_forward(x, h_prev, Wx, Wh, b, bh):\n"
-            "    return variants.gru_step(x, h_prev, Wx, Wh, b, bh), None",
+            "    return mutants.mutant('gru_step_forward', 'no_b')(x, h_prev, Wx, Wh, b, bh)",
             GRU_BACKWARD.format(keep=""),
         ],
         {"gru_step_forward": "rnncourse.grading internals", "gru_step_backward": "not defined"},

@@ -506,7 +506,7 @@ def test_what_the_sandbox_holds():
     assert "reference/bidirectional.py" not in names
     assert "reference/deep.py" not in names
     assert "grading/catalog/__init__.py" not in names
-    assert "grading/variants.py" not in names
+    assert "grading/mutants.py" not in names
     init = (staged / "reference" / "__init__.py").read_text()
     assert "deep_forward" not in init
     assert "rnn_forward" in init

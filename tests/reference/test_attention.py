@@ -125,12 +125,24 @@ def test_matches_torch_autograd() -> None:
 @pytest.mark.parametrize(
     ("args", "exc", "needle"),
     [
-        (lambda h, f, w: (h[0], f, w), ValueError, "h must be (N, H)"),
-        (lambda h, f, w: (h, f[0], w), ValueError, "features must be (N, L, D)"),
+        (lambda h, f, w: (h[0], f, w), ValueError, "h must have 2 dimension(s) (N, H), got 1"),
+        (
+            lambda h, f, w: (h, f[0], w),
+            ValueError,
+            "features must have 3 dimension(s) (N, L, D), got 2",
+        ),
         (lambda h, f, w: (h, f, w.T), ValueError, "Wa must be (H, D) = (6, 4), got (4, 6)"),
         (lambda h, f, w: (h[:2], f, w), ValueError, "N = 2"),
-        (lambda h, f, w: (h.astype(int), f, w), TypeError, "h must have a floating dtype"),
-        (lambda h, f, w: (h.tolist(), f, w), TypeError, "h must be a NumPy array"),
+        (
+            lambda h, f, w: (h.astype(int), f, w),
+            TypeError,
+            "h must be a float array (float32 or float64) of shape (N, H), got dtype int64",
+        ),
+        (
+            lambda h, f, w: (h.tolist(), f, w),
+            TypeError,
+            "h must be a NumPy float array of shape (N, H), got list",
+        ),
     ],
 )
 def test_bad_input_names_the_argument(args, exc, needle) -> None:
@@ -149,7 +161,7 @@ def test_bad_mask_and_cache_and_dz() -> None:
     with pytest.raises(ValueError, match="at least one location"):
         attention_forward(h, feats, Wa, np.zeros((3, 5), dtype=bool))
     z, _, cache = attention_forward(h, feats, Wa)
-    with pytest.raises(TypeError, match="AttentionCache"):
+    with pytest.raises(TypeError, match="cache must be the cache returned by attention_forward"):
         attention_backward(z, {"a": 1})
     with pytest.raises(ValueError, match=r"dz must be \(N, D\) = \(3, 4\)"):
         attention_backward(z[:, :2], cache)

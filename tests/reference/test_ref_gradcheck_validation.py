@@ -11,9 +11,11 @@ from rnncourse._validation import (
     check_bool_array,
     check_choice,
     check_float_array,
+    check_int,
     check_int_array,
     check_keys,
     check_positive,
+    check_rng,
     parse_shape,
 )
 from rnncourse.reference import (
@@ -158,6 +160,29 @@ def test_choice_positive_keys_messages():
         check_positive("lr", "0.1")
     with pytest.raises(ValueError, match="params is missing key\\(s\\) 'Wh'; it has 'Wx', 'b'"):
         check_keys("params", {"Wx": 1, "b": 2}, ["Wx", "Wh", "b"])
+
+
+def test_int_and_rng_messages():
+    assert type(check_int("T", np.int64(3))) is int
+    assert check_int("T", np.int64(3)) == 3
+    assert check_int("max_len", 0, minimum=0) == 0
+    assert check_int("top_k", None, allow_none=True) is None
+    for bad in (0, True, 2.0, "3", None):
+        with pytest.raises(ValueError, match=f"T must be an integer >= 1, got {bad!r}"):
+            check_int("T", bad)
+    with pytest.raises(ValueError, match="T must be an integer >= 24, got 23"):
+        check_int("T", 23, minimum=24)
+    with pytest.raises(ValueError, match="top_k must be None or an integer >= 1, got 0"):
+        check_int("top_k", 0, allow_none=True)
+    rng = np.random.default_rng(0)
+    assert check_rng(rng) is rng
+    for bad, came in ((None, "NoneType"), (0, "int"), (np.random.RandomState(0), "RandomState")):
+        with pytest.raises(
+            TypeError,
+            match=rf"rng must be a numpy.random.Generator \(e.g. np.random.default_rng\(0\)\), "
+            rf"got {came}",
+        ):
+            check_rng(bad)
 
 
 def test_empty_sizes_rejected():

@@ -102,7 +102,7 @@ def test_sampling_bad_input_messages():
 
 
 # -------------------------------------------------------------------------------------- init
-@pytest.mark.parametrize("scheme", ["torch", "xavier", "orthogonal"])
+@pytest.mark.parametrize("scheme", ["torch", "xavier", "orthogonal", "normal"])
 @pytest.mark.parametrize(("cell", "k"), [("rnn", 1), ("gru", 3), ("lstm", 4)])
 def test_init_shapes_and_dtype(cell, k, scheme):
     p = init_rnn_params(3, 5, cell, rng=0, dtype=np.float32, scheme=scheme)
@@ -138,11 +138,12 @@ def test_init_bad_input_messages():
     with pytest.raises(ValueError, match="H must be an integer >= 1, got 0"):
         init_rnn_params(3, 0)
     with pytest.raises(
-        ValueError, match="scheme must be one of 'torch', 'xavier', 'orthogonal'; got 'he'"
+        ValueError,
+        match="scheme must be one of 'torch', 'xavier', 'orthogonal', 'normal'; got 'he'",
     ):
         init_rnn_params(3, 4, scheme="he")
-    with pytest.raises(ValueError, match="forget_bias only applies to the 'lstm' cell"):
-        init_rnn_params(3, 4, "gru", forget_bias=1.0)
+    with pytest.raises(ValueError, match="forget_bias only applies to the 'lstm' and 'gru' cells"):
+        init_rnn_params(3, 4, "rnn", forget_bias=1.0)
     with pytest.raises(TypeError, match="dtype must be a floating dtype, got int64"):
         init_rnn_params(3, 4, dtype=np.int64)
 

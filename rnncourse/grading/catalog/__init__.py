@@ -3,7 +3,7 @@
 Each module ``exNN_name.py`` of this package defines ``EXERCISE``, an
 :class:`~rnncourse.grading.core.Exercise` whose parts draw fresh random cases, compute the expected
 outputs with :mod:`rnncourse.reference` (exercise 9: ``torch.nn.LSTM``) and the outputs of known
-mistakes with :mod:`rnncourse.grading.variants`, so a learner's output that matches a mistake gets
+mistakes with :mod:`rnncourse.grading.mutants`, so a learner's output that matches a mistake gets
 its hint. Modules are found by name (``ex`` + two digits): adding an exercise is adding a module
 (see ``rnncourse/grading/README.md``, "How to add an exercise").
 """

@@ -2,14 +2,18 @@
 
 Each exercise module (``exNN_name.py``) draws fresh cases with these helpers, computes the expected
 outputs with :mod:`rnncourse.reference` and the outputs of known mistakes with
-:mod:`rnncourse.grading.variants`.
+:mod:`rnncourse.grading.mutants`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+
+from rnncourse.grading.core import Call, Case
+from rnncourse.grading.wire import Ref
 
 FLOAT_TOL = {np.float64: (1e-6, 1e-9), np.float32: (2e-4, 1e-5)}
 #: From scratch in NumPy: no other part of the package (besides check), no autodiff library.
@@ -64,18 +68,71 @@ def named(names: tuple[str, ...], values) -> dict:
     return dict(zip(names, values, strict=True))
 
 
-def numeric_seq_grads(forward, arrays: dict, dh: np.ndarray) -> dict:
-    """Central-difference gradients of sum(dh * forward(**arrays)) for every array."""
-    out = {}
-    for name, arr in arrays.items():
-        g = np.zeros_like(arr)
-        for idx in np.ndindex(*arr.shape):
-            old = arr[idx]
-            arr[idx] = old + 1e-6
-            plus = float(np.sum(dh * forward(**arrays)))
-            arr[idx] = old - 1e-6
-            minus = float(np.sum(dh * forward(**arrays)))
-            arr[idx] = old
-            g[idx] = (plus - minus) / 2e-6
-        out[name] = g
-    return out
+def cell_params(rng: np.random.Generator, cell: str, D: int, H: int) -> dict[str, np.ndarray]:
+    """Return random parameters of ``cell``: ``Wx`` (D, kH), ``Wh`` (H, kH), ``b`` (GRU: ``bh``)."""
+    from rnncourse.reference.cells import NUM_BLOCKS
+
+    kH = NUM_BLOCKS[cell] * H
+    p = {
+        "Wx": rand(rng, D, kH, scale=0.5),
+        "Wh": rand(rng, H, kH, scale=0.5),
+        "b": rand(rng, kH, scale=0.5),
+    }
+    if cell == "gru":
+        p["bh"] = rand(rng, kH, scale=0.5)
+    return p
+
+
+def backward_case(
+    forward: Call,
+    backward: str,
+    upstream: dict[str, Any],
+    grads: tuple[str, ...],
+    expected: dict[str, Any],
+    describe: str,
+    hints: dict[str, dict],
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+) -> Case:
+    """Return a case that checks ``backward`` on the cache that ``forward`` made.
+
+    The case calls ``forward``, then ``backward(*upstream, cache)`` with the forward's cache (its
+    last return value), and compares the returned gradients, named ``grads``.
+    """
+    cache = Ref(0, len(forward.returns) - 1)
+    calls = [forward, Call(backward, (*upstream.values(), cache), (*upstream, "cache"), grads)]
+    outputs = {name: (1, i) for i, name in enumerate(grads)}
+    return Case(calls, outputs, expected, describe, hints, rtol, atol)
+
+
+def central_differences(loss: Callable[[], float], arrays: dict[str, np.ndarray]) -> dict:
+    """Return the gradient of ``loss()``, which reads ``arrays``, for every array.
+
+    Central differences with step 1e-6, by :func:`rnncourse.reference.eval_numerical_gradient`.
+    """
+    from rnncourse.reference import eval_numerical_gradient
+
+    return {
+        name: eval_numerical_gradient(lambda _: loss(), arr, h=1e-6) for name, arr in arrays.items()
+    }
+
+
+def sequence_grads(
+    forward: Callable,
+    backward: Callable,
+    args: tuple,
+    arg_names: tuple,
+    dh: np.ndarray,
+    numeric: bool,
+) -> tuple[dict[str, np.ndarray], float, float, str]:
+    """Return the expected gradients of a sequence backward, tolerances and a note for the case.
+
+    The gradients, named ``"d" + argument``, come from the reference's ``backward``, or, with
+    ``numeric``, from central differences of ``sum(dh * forward(*args)[0])`` (a gradient check).
+    """
+    if not numeric:
+        grads = backward(dh, forward(*args)[1])
+        return dict(zip(("d" + n for n in arg_names), grads, strict=True)), 1e-6, 1e-9, ""
+    arrays = {name: a.copy() for name, a in zip(arg_names, args, strict=True)}
+    num = central_differences(lambda: float(np.sum(dh * forward(*arrays.values())[0])), arrays)
+    return {"d" + k: v for k, v in num.items()}, 1e-5, 1e-7, ", numerical gradient check"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading import variants as V
 from rnncourse.grading.catalog._common import (
     FLOAT_TOL,
     NUMPY_ONLY,
@@ -45,60 +44,40 @@ def _rnn_inputs(rng, dtype, seq: bool):
     )
 
 
-def rnn_step_forward_cases(rng):
-    """Draw float64/float32 cases of ``rnn_step_forward``: expected outputs and known mistakes."""
+def _forward_cases(rng, seq: bool):
+    """Float64/float32 cases of ``rnn_forward`` (``seq``) or ``rnn_step_forward``."""
+    name, bugs = ("rnn_forward", RNN_SEQ_BUGS) if seq else ("rnn_step_forward", RNN_STEP_BUGS)
     cases = []
     for dtype in (np.float64, np.float64, np.float32):
-        (N, _, D, H), x, h, Wx, Wh, b = _rnn_inputs(rng, dtype, seq=False)
-        want = reference().rnn_step_forward(x, h, Wx, Wh, b)[0]
-        call = Call(
-            "rnn_step_forward", (x, h, Wx, Wh, b), ("x", "h_prev", "Wx", "Wh", "b"), ("h", "cache")
-        )
-        var = variants(
-            RNN_STEP_BUGS,
-            lambda bug, a=(x, h, Wx, Wh, b): {
-                "h": mutant("rnn_step_forward", bug)(*a)[0].astype(a[0].dtype)
-            },
-        )
+        (N, T, D, H), *a = _rnn_inputs(rng, dtype, seq=seq)
+        a = tuple(a)
+        want = getattr(reference(), name)(*a)[0]
+        var = variants(bugs, lambda bug, a=a: {"h": mutant(name, bug)(*a)[0].astype(a[0].dtype)})
+        arg_names = ("x", "h0" if seq else "h_prev", "Wx", "Wh", "b")
+        sizes = shapes(N=N, T=T, D=D, H=H) if seq else shapes(N=N, D=D, H=H)
         rtol, atol = FLOAT_TOL[dtype]
         cases.append(
             Case(
-                [call],
+                [Call(name, a, arg_names, ("h", "cache"))],
                 {"h": (0, 0)},
                 {"h": want},
-                shapes(N=N, D=D, H=H) + f", {np.dtype(dtype).name}",
+                sizes + f", {np.dtype(dtype).name}",
                 var,
                 rtol,
                 atol,
             )
         )
     return cases
+
+
+def rnn_step_forward_cases(rng):
+    """Draw float64/float32 cases of ``rnn_step_forward``: expected outputs and known mistakes."""
+    return _forward_cases(rng, seq=False)
 
 
 def rnn_forward_cases(rng):
     """Draw float64/float32 cases of ``rnn_forward``: expected outputs and known mistakes."""
-    cases = []
-    for dtype in (np.float64, np.float64, np.float32):
-        (N, T, D, H), x, h0, Wx, Wh, b = _rnn_inputs(rng, dtype, seq=True)
-        want = reference().rnn_forward(x, h0, Wx, Wh, b)[0]
-        call = Call("rnn_forward", (x, h0, Wx, Wh, b), ("x", "h0", "Wx", "Wh", "b"), ("h", "cache"))
-        var = variants(
-            RNN_SEQ_BUGS,
-            lambda bug, a=(x, h0, Wx, Wh, b): {"h": V.rnn_seq(*a, bug=bug).astype(a[0].dtype)},
-        )
-        rtol, atol = FLOAT_TOL[dtype]
-        cases.append(
-            Case(
-                [call],
-                {"h": (0, 0)},
-                {"h": want},
-                shapes(N=N, T=T, D=D, H=H) + f", {np.dtype(dtype).name}",
-                var,
-                rtol,
-                atol,
-            )
-        )
-    return cases
+    return _forward_cases(rng, seq=True)
 
 
 EXERCISE = Exercise(

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading import variants as V
 from rnncourse.grading.catalog._common import (
     NUMPY_ONLY,
+    backward_case,
     named,
-    numeric_seq_grads,
     rand,
     reference,
+    sequence_grads,
     shapes,
     variants,
 )
 from rnncourse.grading.catalog.ex01_rnn_forward import _rnn_inputs
 from rnncourse.grading.core import Call, Case, Exercise, Part
-from rnncourse.grading.wire import Make, Ref
+from rnncourse.grading.mutants import mutant
+from rnncourse.grading.wire import Make
 
 
 def numerical_gradient_cases(rng):
@@ -31,8 +32,8 @@ def numerical_gradient_cases(rng):
 
         def fn(bug, x=x, A=A, B=B):
             return {
-                "grad": V.numerical_gradient(
-                    lambda z: float(np.sum(A * np.tanh(z @ B))), x.copy(), 1e-4, bug
+                "grad": mutant("eval_numerical_gradient", bug)(
+                    lambda z: float(np.sum(A * np.tanh(z @ B))), x.copy(), h=1e-4
                 )
             }
 
@@ -65,6 +66,7 @@ RNN_STEP_BACK_BUGS = {
     "sigmoid_deriv": "h * (1 - h) is the sigmoid derivative; tanh needs 1 - h**2",
 }
 RNN_BACK = ("dx", "dh0", "dWx", "dWh", "db")
+SEQ_ARGS = ("x", "h0", "Wx", "Wh", "b")
 RNN_BACK_BUGS = {
     "no_carry": "forgot dh from the next step: add the gradient flowing back from step t+1 "
     "to dh[:, t]",
@@ -78,29 +80,25 @@ def rnn_step_backward_cases(rng):
     """Draw random cases of ``rnn_step_backward``: expected outputs and known mistakes."""
     cases = []
     for _ in range(3):
-        (N, _, D, H), x, h, Wx, Wh, b = _rnn_inputs(rng, np.float64, seq=False)
+        (N, _, D, H), *a = _rnn_inputs(rng, np.float64, seq=False)
+        a = tuple(a)
         dh = rand(rng, N, H)
         ref = reference()
-        want = ref.rnn_step_backward(dh, ref.rnn_step_forward(x, h, Wx, Wh, b)[1])
-        calls = [
-            Call(
-                "rnn_step_forward",
-                (x, h, Wx, Wh, b),
-                ("x", "h_prev", "Wx", "Wh", "b"),
-                ("h", "cache"),
-            ),
-            Call("rnn_step_backward", (dh, Ref(0, 1)), ("dh", "cache"), RNN_STEP_BACK),
-        ]
+        want = ref.rnn_step_backward(dh, ref.rnn_step_forward(*a)[1])
         var = variants(
             RNN_STEP_BACK_BUGS,
-            lambda bug, a=(dh, x, h, Wx, Wh, b): named(
-                RNN_STEP_BACK, V.rnn_step_grads(*a, bug=bug)
+            lambda bug, a=a, dh=dh: named(
+                RNN_STEP_BACK,
+                mutant("rnn_step_backward", bug)(dh, reference().rnn_step_forward(*a)[1]),
             ),
         )
+        forward = Call("rnn_step_forward", a, ("x", "h_prev", "Wx", "Wh", "b"), ("h", "cache"))
         cases.append(
-            Case(
-                calls,
-                {k: (1, i) for i, k in enumerate(RNN_STEP_BACK)},
+            backward_case(
+                forward,
+                "rnn_step_backward",
+                {"dh": dh},
+                RNN_STEP_BACK,
                 named(RNN_STEP_BACK, want),
                 shapes(N=N, D=D, H=H),
                 var,
@@ -113,37 +111,25 @@ def rnn_backward_cases(rng):
     """Draw random cases of ``rnn_backward``: expected outputs and known mistakes."""
     cases = []
     for k in range(3):
-        (N, T, D, H), x, h0, Wx, Wh, b = _rnn_inputs(rng, np.float64, seq=True)
+        (N, T, D, H), *a = _rnn_inputs(rng, np.float64, seq=True)
+        a = tuple(a)
         dh = rand(rng, N, T, H)
         ref = reference()
-        if k < 2:
-            want = named(RNN_BACK, ref.rnn_backward(dh, ref.rnn_forward(x, h0, Wx, Wh, b)[1]))
-            rtol, atol, how = 1e-6, 1e-9, ""
-        else:  # gradient check: expected values from central differences, not from a backward
-            num = numeric_seq_grads(
-                lambda x, h0, Wx, Wh, b: reference().rnn_forward(x, h0, Wx, Wh, b)[0],
-                {"x": x.copy(), "h0": h0.copy(), "Wx": Wx.copy(), "Wh": Wh.copy(), "b": b.copy()},
-                dh,
-            )
-            want = {"d" + k2: v for k2, v in num.items()}
-            rtol, atol, how = 1e-5, 1e-7, ", numerical gradient check"
-        calls = [
-            Call("rnn_forward", (x, h0, Wx, Wh, b), ("x", "h0", "Wx", "Wh", "b"), ("h", "cache")),
-            Call("rnn_backward", (dh, Ref(0, 1)), ("dh", "cache"), RNN_BACK),
-        ]
+        # the third case is a gradient check: expected values from central differences
+        want, rtol, atol, how = sequence_grads(
+            ref.rnn_forward, ref.rnn_backward, a, SEQ_ARGS, dh, numeric=k == 2
+        )
         var = variants(
             RNN_BACK_BUGS,
-            lambda bug, a=(dh, x, h0, Wx, Wh, b): named(RNN_BACK, V.rnn_seq_grads(*a, bug=bug)),
+            lambda bug, a=a, dh=dh: named(
+                RNN_BACK, mutant("rnn_backward", bug)(dh, reference().rnn_forward(*a)[1])
+            ),
         )
+        forward = Call("rnn_forward", a, SEQ_ARGS, ("h", "cache"))
+        describe = shapes(N=N, T=T, D=D, H=H) + how
         cases.append(
-            Case(
-                calls,
-                {k2: (1, i) for i, k2 in enumerate(RNN_BACK)},
-                want,
-                shapes(N=N, T=T, D=D, H=H) + how,
-                var,
-                rtol,
-                atol,
+            backward_case(
+                forward, "rnn_backward", {"dh": dh}, RNN_BACK, want, describe, var, rtol, atol
             )
         )
     return cases

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from rnncourse.grading import variants as V
 from rnncourse.grading.catalog._common import (
     ON_REFERENCE,
     rand,
+    reference,
     shapes,
     variants,
 )
 from rnncourse.grading.core import Call, Case, Exercise, Part
+from rnncourse.grading.mutants import mutant
 from rnncourse.grading.wire import Make
+from rnncourse.reference.cells import param_keys
 
-LM_KEYS = ("Wx", "Wh", "b", "Wy", "by")
+#: The language model's parameters: the RNN cell's, then the output layer's.
+LM_KEYS = (*param_keys("rnn"), "Wy", "by")
 
 
 def _lm_params(rng, V_, H, scale=1.0):
@@ -27,6 +28,40 @@ def _lm_params(rng, V_, H, scale=1.0):
     }
 
 
+def clip_expected(grads, max_value, bug=None):
+    """Return copies of ``grads`` clipped by the reference's ``clip_by_value``, or a mistake.
+
+    Bugs: ``upper_only`` (the reference with only the upper bound), ``none`` (no clipping),
+    ``by_norm`` (the reference's other clipping, :func:`~rnncourse.reference.clip_by_global_norm`).
+    """
+    out = {k: v.copy() for k, v in grads.items()}
+    if bug == "by_norm":
+        reference().clip_by_global_norm(out, max_value)
+    elif bug != "none":
+        (reference().clip_by_value if bug is None else mutant("clip_by_value", bug))(out, max_value)
+    return out
+
+
+def sample_expected(params, start_ix, end_ix, max_len, rng, bug=None):
+    """Return the indices that the reference's ``sample`` draws from the tanh RNN LM ``params``.
+
+    The exercise's list ends with ``end_ix`` when it is drawn (the reference stops before it).
+    Each bug swaps in one wrong piece: ``argmax`` (temperature 0), ``no_feedback`` (the start
+    index fed at every step), ``no_hidden`` (every step from a zero state), ``with_start`` (the
+    start index listed first), ``past_end`` (no stop at the end index).
+    """
+    ref = reference()
+    model = ref.rnn_lm_step(params)
+    step = {
+        "no_feedback": lambda ix, h: model(start_ix, h),
+        "no_hidden": lambda ix, h: model(ix, None),
+    }.get(bug, model)
+    temperature, end = (0.0 if bug == "argmax" else 1.0), (None if bug == "past_end" else end_ix)
+    ixs = ref.sample(step, None, start_ix, max_len, temperature, rng=rng, end_token=end).tolist()
+    ixs += [end_ix] if len(ixs) < max_len else []
+    return [start_ix, *ixs] if bug == "with_start" else ixs
+
+
 def clip_gradients_cases(rng):
     """Draw random cases of ``clip_gradients``: expected outputs and known mistakes."""
     cases = []
@@ -34,14 +69,14 @@ def clip_gradients_cases(rng):
         V_, H = int(rng.integers(3, 8)), int(rng.integers(2, 6))
         grads = _lm_params(rng, V_, H, scale=4.0)
         max_value = float(rng.uniform(0.5, 3.0))
-        want = V.clip(grads, max_value)
+        want = clip_expected(grads, max_value)
         var = variants(
             {
                 "upper_only": "only the upper bound was applied; clip into [-max_value, max_value]",
                 "none": "the gradients came back unclipped",
                 "by_norm": "this rescales by the global norm; here clip each entry by value",
             },
-            lambda bug, g=grads, m=max_value: V.clip(g, m, bug),
+            lambda bug, g=grads, m=max_value: clip_expected(g, m, bug),
         )
         cases.append(
             Case(
@@ -64,7 +99,7 @@ def sample_cases(rng):
         start, seed = int(rng.integers(1, V_)), int(rng.integers(0, 2**31))
         max_len = int(rng.integers(8, 16))
         args = (params, start, 0, max_len)
-        want = V.sample(*args, np.random.default_rng(seed))
+        want = sample_expected(*args, seed)
         var = variants(
             {
                 "argmax": "this is the argmax sequence; draw with rng.choice(V, p=probs)",
@@ -73,7 +108,7 @@ def sample_cases(rng):
                 "with_start": "the start character must not be part of the returned list",
                 "past_end": "sampling must stop right after the end index is drawn",
             },
-            lambda bug, a=args, s=seed: {"ixs": V.sample(*a, np.random.default_rng(s), bug)},
+            lambda bug, a=args, s=seed: {"ixs": sample_expected(*a, s, bug)},
         )
         call = Call(
             "sample",
@@ -97,7 +132,7 @@ def _train_step_expected(X, Y, h0, params, lr, max_value, bug=None):
 
     loss, grads, h_last = lm_loss_and_grads(X, Y, h0, params)
     if bug != "no_clip":
-        grads = V.clip(grads, max_value)
+        grads = clip_expected(grads, max_value)
     sign = 1.0 if bug == "ascent" else -1.0
     new = {k: params[k] + sign * lr * grads[k] for k in LM_KEYS}
     out = {"loss": loss, "h_last": h_last}

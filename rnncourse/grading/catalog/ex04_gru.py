@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from rnncourse.grading import variants as V
 from rnncourse.grading.catalog._common import (
     NUMPY_ONLY,
+    backward_case,
     dims,
     named,
     rand,
@@ -13,8 +13,9 @@ from rnncourse.grading.catalog._common import (
     variants,
 )
 from rnncourse.grading.core import Call, Case, Exercise, Part
-from rnncourse.grading.wire import Ref
+from rnncourse.grading.mutants import mutant
 
+GRU_ARGS = ("x", "h_prev", "Wx", "Wh", "b", "bh")
 GRU_BACK = ("dx", "dh_prev", "dWx", "dWh", "db", "dbh")
 
 
@@ -45,8 +46,8 @@ def gru_step_forward_cases(rng):
     for _ in range(3):
         (N, D, H), a = _gru_inputs(rng)
         want = reference().gru_step_forward(*a[:5], bh=a[5])[0]
-        var = variants(bugs, lambda bug, a=a: {"h": V.gru_step(*a, bug=bug)})
-        call = Call("gru_step_forward", a, ("x", "h_prev", "Wx", "Wh", "b", "bh"), ("h", "cache"))
+        var = variants(bugs, lambda bug, a=a: {"h": mutant("gru_step_forward", bug)(*a)[0]})
+        call = Call("gru_step_forward", a, GRU_ARGS, ("h", "cache"))
         cases.append(Case([call], {"h": (0, 0)}, {"h": want}, shapes(N=N, D=D, H=H), var))
     return cases
 
@@ -64,18 +65,21 @@ def gru_step_backward_cases(rng):
         ref = reference()
         want = ref.gru_step_backward(dh, ref.gru_step_forward(*a[:5], bh=a[5])[1])
         var = variants(
-            bugs, lambda bug, a=a, dh=dh: named(GRU_BACK, V.gru_step_grads(dh, *a, bug=bug))
+            bugs,
+            lambda bug, a=a, dh=dh: named(
+                GRU_BACK, mutant("gru_step_backward", bug)(dh, reference().gru_step_forward(*a)[1])
+            ),
         )
-        calls = [
-            Call("gru_step_forward", a, ("x", "h_prev", "Wx", "Wh", "b", "bh"), ("h", "cache")),
-            Call("gru_step_backward", (dh, Ref(0, 1)), ("dh", "cache"), GRU_BACK),
-        ]
+        forward = Call("gru_step_forward", a, GRU_ARGS, ("h", "cache"))
+        describe = shapes(N=N, D=D, H=H)
         cases.append(
-            Case(
-                calls,
-                {k: (1, i) for i, k in enumerate(GRU_BACK)},
+            backward_case(
+                forward,
+                "gru_step_backward",
+                {"dh": dh},
+                GRU_BACK,
                 named(GRU_BACK, want),
-                shapes(N=N, D=D, H=H),
+                describe,
                 var,
             )
         )

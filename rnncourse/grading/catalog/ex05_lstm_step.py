@@ -7,6 +7,7 @@ import numpy as np
 from rnncourse.grading.catalog._common import (
     FLOAT_TOL,
     NUMPY_ONLY,
+    backward_case,
     dims,
     named,
     rand,
@@ -16,7 +17,6 @@ from rnncourse.grading.catalog._common import (
 )
 from rnncourse.grading.core import Call, Case, Exercise, Part
 from rnncourse.grading.mutants import mutant
-from rnncourse.grading.wire import Ref
 
 LSTM_STEP_BUGS = {
     "swap_if": "the input and forget gates are swapped (blocks are [i, f, g, o])",
@@ -25,6 +25,7 @@ LSTM_STEP_BUGS = {
     "no_tanh_c": "h = o * tanh(c), not o * c",
     "no_bias": "the bias b seems to be missing",
 }
+LSTM_STEP_ARGS = ("x", "h_prev", "c_prev", "Wx", "Wh", "b")
 LSTM_STEP_BACK = ("dx", "dh_prev", "dc_prev", "dWx", "dWh", "db")
 
 
@@ -55,12 +56,7 @@ def lstm_step_forward_cases(rng):
                 [v.astype(a[0].dtype) for v in mutant("lstm_step_forward", bug)(*a)[:2]],
             ),
         )
-        call = Call(
-            "lstm_step_forward",
-            tuple(a),
-            ("x", "h_prev", "c_prev", "Wx", "Wh", "b"),
-            ("h", "c", "cache"),
-        )
+        call = Call("lstm_step_forward", tuple(a), LSTM_STEP_ARGS, ("h", "c", "cache"))
         rtol, atol = FLOAT_TOL[dtype]
         cases.append(
             Case(
@@ -102,20 +98,15 @@ def lstm_step_backward_cases(rng):
                 mutant("lstm_step_backward", bug)(dh, dc, reference().lstm_step_forward(*a)[2]),
             ),
         )
-        calls = [
-            Call(
-                "lstm_step_forward",
-                tuple(a),
-                ("x", "h_prev", "c_prev", "Wx", "Wh", "b"),
-                ("h", "c", "cache"),
-            ),
-            Call("lstm_step_backward", (dh, dc, Ref(0, 2)), ("dh", "dc", "cache"), LSTM_STEP_BACK),
-        ]
+        forward = Call("lstm_step_forward", tuple(a), LSTM_STEP_ARGS, ("h", "c", "cache"))
+        want = named(LSTM_STEP_BACK, want)
         cases.append(
-            Case(
-                calls,
-                {k: (1, i) for i, k in enumerate(LSTM_STEP_BACK)},
-                named(LSTM_STEP_BACK, want),
+            backward_case(
+                forward,
+                "lstm_step_backward",
+                {"dh": dh, "dc": dc},
+                LSTM_STEP_BACK,
+                want,
                 shapes(N=N, D=D, H=H),
                 var,
             )

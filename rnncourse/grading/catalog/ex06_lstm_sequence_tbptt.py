@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading import variants as V
 from rnncourse.grading.catalog._common import (
     NUMPY_ONLY,
+    backward_case,
     dims,
     named,
-    numeric_seq_grads,
     rand,
     reference,
+    sequence_grads,
     shapes,
     variants,
 )
 from rnncourse.grading.catalog.ex01_rnn_forward import RNN_SEQ_BUGS
-from rnncourse.grading.catalog.ex02_rnn_bptt import RNN_BACK_BUGS
+from rnncourse.grading.catalog.ex02_rnn_bptt import RNN_BACK_BUGS, SEQ_ARGS
 from rnncourse.grading.catalog.ex05_lstm_step import LSTM_STEP_BUGS, _lstm_inputs
 from rnncourse.grading.core import Call, Case, Exercise, Part
-from rnncourse.grading.wire import Ref
+from rnncourse.grading.mutants import mutant
 
 LSTM_BACK = ("dx", "dh0", "dWx", "dWh", "db")
 
@@ -41,8 +41,8 @@ def lstm_forward_cases(rng):
     for _ in range(3):
         (N, T, D, H), a = _seq_inputs(rng)
         want = reference().lstm_forward(*a)[0]
-        var = variants(bugs, lambda bug, a=a: {"h": V.lstm_seq(*a, bug=bug)[0]})
-        call = Call("lstm_forward", a, ("x", "h0", "Wx", "Wh", "b"), ("h", "cache"))
+        var = variants(bugs, lambda bug, a=a: {"h": mutant("lstm_forward", bug)(*a)[0]})
+        call = Call("lstm_forward", a, SEQ_ARGS, ("h", "cache"))
         cases.append(Case([call], {"h": (0, 0)}, {"h": want}, shapes(N=N, T=T, D=D, H=H), var))
     return cases
 
@@ -59,32 +59,25 @@ def lstm_backward_cases(rng):
         (N, T, D, H), a = _seq_inputs(rng)
         dh = rand(rng, N, T, H)
         ref = reference()
-        if k < 2:
-            want = named(LSTM_BACK, ref.lstm_backward(dh, ref.lstm_forward(*a)[1]))
-            rtol, atol, how = 1e-6, 1e-9, ""
-        else:
-            num = numeric_seq_grads(
-                lambda x, h0, Wx, Wh, b: reference().lstm_forward(x, h0, Wx, Wh, b)[0],
-                dict(zip(("x", "h0", "Wx", "Wh", "b"), (v.copy() for v in a), strict=True)),
-                dh,
-            )
-            want = {"d" + k2: v for k2, v in num.items()}
-            rtol, atol, how = 1e-5, 1e-7, ", numerical gradient check"
+        # the third case is a gradient check: expected values from central differences
+        want, rtol, atol, how = sequence_grads(
+            ref.lstm_forward, ref.lstm_backward, a, SEQ_ARGS, dh, numeric=k == 2
+        )
 
         def fn(bug, a=a, dh=dh):
-            dx, dh0, _, dWx, dWh, db = V.lstm_seq_grads(dh, *a, bug=bug)
-            return named(LSTM_BACK, (dx, dh0, dWx, dWh, db))
+            cache = reference().lstm_forward(*a)[1]
+            return named(LSTM_BACK, mutant("lstm_backward", bug)(dh, cache))
 
-        calls = [
-            Call("lstm_forward", a, ("x", "h0", "Wx", "Wh", "b"), ("h", "cache")),
-            Call("lstm_backward", (dh, Ref(0, 1)), ("dh", "cache"), LSTM_BACK),
-        ]
+        forward = Call("lstm_forward", a, SEQ_ARGS, ("h", "cache"))
+        describe = shapes(N=N, T=T, D=D, H=H) + how
         cases.append(
-            Case(
-                calls,
-                {k2: (1, i) for i, k2 in enumerate(LSTM_BACK)},
+            backward_case(
+                forward,
+                "lstm_backward",
+                {"dh": dh},
+                LSTM_BACK,
                 want,
-                shapes(N=N, T=T, D=D, H=H) + how,
+                describe,
                 variants(bugs, fn),
                 rtol,
                 atol,
@@ -93,26 +86,27 @@ def lstm_backward_cases(rng):
     return cases
 
 
-def _ref_tbptt(x, h0, Wx, Wh, b, dh, k):
-    """Return the expected truncated BPTT from the reference steps (state carried, grads cut)."""
-    ref = reference()
-    N, T, _ = x.shape
-    h, c = h0, np.zeros_like(h0)
-    hs = np.zeros((N, T, h0.shape[1]))
-    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)
-    for s in range(0, T, k):
-        caches = []
-        for t in range(s, min(s + k, T)):
-            h, c, cache = ref.lstm_step_forward(x[:, t], h, c, Wx, Wh, b)
-            hs[:, t] = h
-            caches.append(cache)
-        dnext, dcnext = np.zeros_like(h0), np.zeros_like(h0)
-        for j in range(len(caches) - 1, -1, -1):
-            _, dnext, dcnext, gWx, gWh, gb = ref.lstm_step_backward(
-                dh[:, s + j] + dnext, dcnext, caches[j]
-            )
-            dWx, dWh, db = dWx + gWx, dWh + gWh, db + gb
-    return hs, dWx, dWh, db
+def tbptt_expected(x, h0, Wx, Wh, b, dh, k, bug=None):
+    """Return (h, dWx, dWh, db) of :func:`rnncourse.reference.tbptt` over chunks of ``k`` steps.
+
+    ``bug`` swaps in one wrong piece: ``full_bptt`` one chunk of all T steps, ``state_reset``
+    every chunk run on its own from (h0, 0), ``no_accum`` the last chunk's gradients only.
+    """
+    ref, params, T = reference(), {"Wx": Wx, "Wh": Wh, "b": b}, x.shape[1]
+
+    def run(sl, chunk_len):
+        def loss(h, steps):  # the loss is sum(dh * h): its gradient on h is dh
+            return 0.0, dh[:, sl][:, steps]
+
+        return list(ref.tbptt(x[:, sl], params, loss, chunk_len, "lstm", h0))
+
+    if bug == "state_reset":
+        chunks = [c for sl in ref.chunk_slices(T, k) for c in run(sl, k)]
+    else:
+        chunks = run(slice(0, T), T if bug == "full_bptt" else k)
+    kept = chunks[-1:] if bug == "no_accum" else chunks
+    grads = [sum(c.grads[key] for c in kept) for key in params]
+    return np.concatenate([c.h for c in chunks], axis=1), *grads
 
 
 def lstm_tbptt_cases(rng):
@@ -136,9 +130,9 @@ def lstm_tbptt_cases(rng):
             rand(rng, 4 * H, scale=0.5),
         )
         dh = rand(rng, N, T, H)
-        want = named(names, _ref_tbptt(*a, dh, k))
+        want = named(names, tbptt_expected(*a, dh, k))
         var = variants(
-            bugs, lambda bug, a=a, dh=dh, k=k: named(names, V.lstm_tbptt(*a, dh, k, bug=bug))
+            bugs, lambda bug, a=a, dh=dh, k=k: named(names, tbptt_expected(*a, dh, k, bug))
         )
         call = Call("lstm_tbptt", (*a, dh, k), ("x", "h0", "Wx", "Wh", "b", "dh", "k"), names)
         cases.append(

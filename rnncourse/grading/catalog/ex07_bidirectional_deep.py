@@ -6,6 +6,8 @@ import numpy as np
 
 from rnncourse.grading.catalog._common import (
     ON_REFERENCE,
+    cell_params,
+    central_differences,
     dims,
     rand,
     reference,
@@ -13,69 +15,26 @@ from rnncourse.grading.catalog._common import (
     variants,
 )
 from rnncourse.grading.core import Call, Case, Exercise, Part
+from rnncourse.grading.mutants import mutant
 from rnncourse.grading.wire import Ref
 
-CELL_K = {"rnn": 1, "gru": 3, "lstm": 4}
 
-
-def cell_forward(cell, x, h0, p):
-    """One recurrent layer of any cell through the reference: (h (N, T, H), cache)."""
-    ref = reference()
-    if cell == "rnn":
-        return ref.rnn_forward(x, h0, p["Wx"], p["Wh"], p["b"])
-    if cell == "gru":
-        return ref.gru_forward(x, h0, p["Wx"], p["Wh"], p["b"], p.get("bh"))
-    return ref.lstm_forward(x, h0, p["Wx"], p["Wh"], p["b"])
-
-
-def cell_backward(cell, dh, cache):
-    """(dx, dh0, grads dict) of :func:`cell_forward`."""
-    ref = reference()
-    if cell == "gru":
-        dx, dh0, dWx, dWh, db, dbh = ref.gru_backward(dh, cache)
-        return dx, dh0, {"Wx": dWx, "Wh": dWh, "b": db, "bh": dbh}
-    dx, dh0, dWx, dWh, db = (ref.rnn_backward if cell == "rnn" else ref.lstm_backward)(dh, cache)
-    return dx, dh0, {"Wx": dWx, "Wh": dWh, "b": db}
-
-
-def _cell_params(rng, cell, D, H):
-    k = CELL_K[cell]
-    p = {
-        "Wx": rand(rng, D, k * H, scale=0.5),
-        "Wh": rand(rng, H, k * H, scale=0.5),
-        "b": rand(rng, k * H, scale=0.5),
-    }
-    if cell == "gru":
-        p["bh"] = rand(rng, k * H, scale=0.5)
-    return p
-
-
-def _rev(a):
-    return np.ascontiguousarray(a[:, ::-1])
+def _reference_or_mutant(name, bug, bugs):
+    return mutant(name, bug) if bug in bugs else getattr(reference(), name)
 
 
 def bidi_expected(cell, x, h0f, h0b, pf, pb, dh=None, bug=None):
-    """Return the bidirectional wrapper's outputs (and gradients if ``dh`` is given), or a mistake.
+    """Return the reference wrapper's outputs (and gradients if ``dh`` is given), or a mistake's.
 
     Forward bugs: not_reflipped, order_swapped, not_reversed_input.
     Backward bugs: dh_not_reversed, dx_not_reflipped, dx_forward_only.
     """
-    H = h0f.shape[1]
-    hf, cf = cell_forward(cell, x, h0f, pf)
-    xin = x if bug == "not_reversed_input" else _rev(x)
-    hb, cb = cell_forward(cell, xin, h0b, pb)
-    if bug not in ("not_reflipped", "not_reversed_input"):
-        hb = _rev(hb)
-    out = {"h": np.concatenate([hb, hf] if bug == "order_swapped" else [hf, hb], axis=-1)}
+    forward = _reference_or_mutant("bidirectional_forward", bug, BIDI_FWD_BUGS)
+    h, cache = forward(x, pf, pb, cell, (h0f, h0b))
     if dh is None:
-        return out
-    dxf, dh0f, gf = cell_backward(cell, np.ascontiguousarray(dh[..., :H]), cf)
-    dhb = dh[..., H:] if bug == "dh_not_reversed" else _rev(dh[..., H:])
-    dxb, dh0b, gb = cell_backward(cell, np.ascontiguousarray(dhb), cb)
-    if bug == "dx_forward_only":
-        dx = dxf
-    else:
-        dx = dxf + (dxb if bug == "dx_not_reflipped" else _rev(dxb))
+        return {"h": h}
+    backward = _reference_or_mutant("bidirectional_backward", bug, BIDI_BACK_BUGS)
+    dx, (dh0f, dh0b), gf, gb = backward(dh, cache)
     out = {"dx": dx, "dh0_f": dh0f, "dh0_b": dh0b}
     out.update({f"grads_f[{k!r}]": v for k, v in gf.items()})
     out.update({f"grads_b[{k!r}]": v for k, v in gb.items()})
@@ -83,25 +42,19 @@ def bidi_expected(cell, x, h0f, h0b, pf, pb, dh=None, bug=None):
 
 
 def deep_expected(cell, x, h0s, params, dh=None, bug=None):
-    """Top-layer states (and gradients) of a stack of layers, or a mistake.
+    """Return the reference stack's top-layer states (and gradients), or a mistake's.
 
     Forward bugs: returned_first_layer, same_h0. Backward bugs: top_dh_everywhere.
     """
-    h, caches, first = x, [], None
-    for layer, p in enumerate(params):
-        h, c = cell_forward(cell, h, h0s[0] if bug == "same_h0" else h0s[layer], p)
-        caches.append(c)
-        first = h if first is None else first
+    forward = _reference_or_mutant("deep_forward", bug, DEEP_FWD_BUGS)
+    h, cache = forward(x, params, cell, h0s)
     if dh is None:
-        return {"h": first if bug == "returned_first_layer" else h}
-    out, d = {}, dh
-    for layer in range(len(params) - 1, -1, -1):
-        upstream = dh if bug == "top_dh_everywhere" else d
-        dx, dh0, g = cell_backward(cell, upstream, caches[layer])
-        out[f"dh0s[{layer}]"] = dh0
-        out.update({f"grads[{layer}][{k!r}]": v for k, v in g.items()})
-        d = dx
-    out["dx"] = d
+        return {"h": h}
+    backward = _reference_or_mutant("deep_backward", bug, DEEP_BACK_BUGS)
+    dx, dh0s, grads = backward(dh, cache)
+    out = {f"dh0s[{layer}]": dh0 for layer, dh0 in enumerate(dh0s)}
+    out.update({f"grads[{i}][{k!r}]": v for i, g in enumerate(grads) for k, v in g.items()})
+    out["dx"] = dx
     return out
 
 
@@ -119,6 +72,16 @@ BIDI_BACK_BUGS = {
 }
 
 
+DEEP_FWD_BUGS = {
+    "returned_first_layer": "these are the first layer's states; return the top layer's",
+    "same_h0": "each layer starts from its own h0s[layer]",
+}
+DEEP_BACK_BUGS = {
+    "top_dh_everywhere": "each lower layer must receive the dx of the layer above as "
+    "its dh, not the top layer's dh"
+}
+
+
 def _bidi_inputs(rng, k):
     cell = ("rnn", "gru", "lstm")[k % 3]
     N, T, D, H = dims(rng)
@@ -130,8 +93,8 @@ def _bidi_inputs(rng, k):
             rand(rng, N, T, D),
             rand(rng, N, H),
             rand(rng, N, H),
-            _cell_params(rng, cell, D, H),
-            _cell_params(rng, cell, D, H),
+            cell_params(rng, cell, D, H),
+            cell_params(rng, cell, D, H),
         ),
     )
 
@@ -191,7 +154,7 @@ def _deep_inputs(rng, k):
     cell = ("lstm", "rnn", "gru")[k % 3]
     N, T, D, H = dims(rng)
     L = int(rng.integers(2, 4))
-    params = [_cell_params(rng, cell, D if layer == 0 else H, H) for layer in range(L)]
+    params = [cell_params(rng, cell, D if layer == 0 else H, H) for layer in range(L)]
     return (
         cell,
         (N, T, D, H, L),
@@ -201,10 +164,7 @@ def _deep_inputs(rng, k):
 
 def deep_forward_cases(rng):
     """Draw random cases of ``deep_forward``: expected outputs and known mistakes."""
-    bugs = {
-        "returned_first_layer": "these are the first layer's states; return the top layer's",
-        "same_h0": "each layer starts from its own h0s[layer]",
-    }
+    bugs = DEEP_FWD_BUGS
     cases = []
     for k in range(3):
         cell, (N, T, D, H, L), a = _deep_inputs(rng, k)
@@ -224,10 +184,7 @@ def deep_forward_cases(rng):
 
 def deep_backward_cases(rng):
     """Draw random cases of ``deep_backward``: expected outputs and known mistakes."""
-    bugs = {
-        "top_dh_everywhere": "each lower layer must receive the dx of the layer above as "
-        "its dh, not the top layer's dh"
-    }
+    bugs = DEEP_BACK_BUGS
     cases = []
     for k in range(3):
         cell, (N, T, D, H, L), a = _deep_inputs(rng, k)
@@ -267,7 +224,7 @@ def deep_backward_cases(rng):
 def _deep_numeric(a, dh):
     """Central-difference gradients of sum(dh * top states) for every input of a stack."""
     cell, x, h0s, params = a
-    x, h0s, params = x.copy(), [h.copy() for h in h0s], [dict(p) for p in params]
+    x, h0s = x.copy(), [h.copy() for h in h0s]
     params = [{k: v.copy() for k, v in p.items()} for p in params]
 
     def loss():
@@ -275,18 +232,7 @@ def _deep_numeric(a, dh):
 
     targets = {"dx": x, **{f"dh0s[{i}]": h for i, h in enumerate(h0s)}}
     targets.update({f"grads[{i}][{k!r}]": v for i, p in enumerate(params) for k, v in p.items()})
-    out = {}
-    for name, arr in targets.items():
-        g = np.zeros_like(arr)
-        for idx in np.ndindex(*arr.shape):
-            old = arr[idx]
-            arr[idx] = old + 1e-6
-            plus = loss()
-            arr[idx] = old - 1e-6
-            g[idx] = (plus - loss()) / 2e-6
-            arr[idx] = old
-        out[name] = g
-    return out
+    return central_differences(loss, targets)
 
 
 EXERCISE = Exercise(

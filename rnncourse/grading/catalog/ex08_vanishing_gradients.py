@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading import variants as V
 from rnncourse.grading.catalog._common import (
+    cell_params,
     dims,
     rand,
     reference,
@@ -13,6 +13,7 @@ from rnncourse.grading.catalog._common import (
     variants,
 )
 from rnncourse.grading.core import Call, Case, Exercise, Part
+from rnncourse.grading.mutants import edited
 
 
 def _ref_grad_norms(cell, x, h0, params, g):
@@ -38,6 +39,26 @@ def _ref_grad_norms(cell, x, h0, params, g):
     return norms
 
 
+def _decay_factor(norms):
+    """Per-step factor exp(slope) of the line fitted to log(norms) against t."""
+    t = np.arange(len(norms), dtype=float)
+    slope = float(np.polyfit(t, np.log(norms), 1)[0])
+    return float(np.exp(slope))
+
+
+#: Mistakes planted in the expected-value functions above, as named edits of their lines.
+GRAD_NORMS_EDITS = {
+    "reversed": [("return norms", "return norms[::-1].copy()")],
+    "ignore_dc": [
+        ("lstm_step_backward(dh, dc, caches[t])", "lstm_step_backward(dh, 0 * dc, caches[t])")
+    ],
+}
+DECAY_EDITS = {
+    "no_log": [("np.log(norms)", "norms")],
+    "slope": [("return float(np.exp(slope))", "return slope")],
+}
+
+
 def grad_norms_cases(rng):
     """Draw random cases of ``grad_norms``: expected outputs and known mistakes."""
     bugs = {
@@ -48,16 +69,14 @@ def grad_norms_cases(rng):
     for cell in ("rnn", "lstm", "rnn", "lstm"):
         N, T, D, H = dims(rng)
         T = int(rng.integers(6, 12))
-        k = 1 if cell == "rnn" else 4
-        params = {
-            "Wx": rand(rng, D, k * H, scale=0.5),
-            "Wh": rand(rng, H, k * H, scale=0.5),
-            "b": rand(rng, k * H, scale=0.5),
-        }
+        params = cell_params(rng, cell, D, H)
         x, h0, g = rand(rng, N, T, D), rand(rng, N, H), rand(rng, N, H)
         want = _ref_grad_norms(cell, x, h0, params, g)
         var = variants(
-            bugs, lambda bug, a=(cell, x, h0, params, g): {"norms": V.grad_norms(*a, bug=bug)}
+            bugs,
+            lambda bug, a=(cell, x, h0, params, g): {
+                "norms": edited(_ref_grad_norms, GRAD_NORMS_EDITS[bug], bug)(*a)
+            },
         )
         call = Call("grad_norms", (cell, x, h0, params, g), ("cell", "x", "h0", "params", "g"))
         cases.append(
@@ -83,8 +102,10 @@ def decay_factor_cases(rng):
         T = int(rng.integers(5, 15))
         rate = float(rng.uniform(0.3, 1.2))
         norms = np.exp(np.log(rate) * np.arange(T) + rng.normal(0, 0.1, T)) * rng.uniform(1, 5)
-        want = V.decay_factor(norms)
-        var = variants(bugs, lambda bug, n=norms: {"factor": V.decay_factor(n, bug)})
+        want = _decay_factor(norms)
+        var = variants(
+            bugs, lambda bug, n=norms: {"factor": edited(_decay_factor, DECAY_EDITS[bug], bug)(n)}
+        )
         cases.append(
             Case(
                 [Call("decay_factor", (norms,), ("norms",))],

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading import variants as V
 from rnncourse.grading.catalog._common import (
     dims,
     rand,
+    reference,
     shapes,
     variants,
 )
 from rnncourse.grading.catalog.ex05_lstm_step import LSTM_STEP_BUGS
 from rnncourse.grading.core import Call, Case, Exercise, Part
+from rnncourse.grading.mutants import mutant
 
 TORCH_OUT = (
     "out",
@@ -77,9 +78,8 @@ def torch_lstm_cases(rng):
             b = w["bias_ih_l0"] + (0 if bug == "no_bias_hh" else w["bias_hh_l0"])
             h0 = np.zeros((x.shape[0], H)) if state is None else state[0][0]
             c0 = np.zeros((x.shape[0], H)) if state is None else state[1][0]
-            step_bug = None if bug == "no_bias_hh" else bug
-            hs = V.lstm_seq(x, h0, w["weight_ih_l0"].T, w["weight_hh_l0"].T, b, c0, bug=step_bug)[0]
-            return {"out": hs}
+            lstm = reference().lstm_forward if bug == "no_bias_hh" else mutant("lstm_forward", bug)
+            return {"out": lstm(x, h0, w["weight_ih_l0"].T, w["weight_hh_l0"].T, b, c0)[0]}
 
         call = Call(
             "@torch_lstm",

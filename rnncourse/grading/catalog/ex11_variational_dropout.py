@@ -1,16 +1,22 @@
 """Exercise 11 (06b_language_models_in_practice): an LSTM layer with variational dropout.
 
-Expected outputs come from :mod:`rnncourse.reference.dropout`; the planted mistakes are computed
-here with the reference LSTM step.
+Expected outputs come from :mod:`rnncourse.reference.dropout`; the planted mistakes are named edits
+of its lines (:mod:`rnncourse.grading.mutants`).
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from rnncourse.grading.catalog._common import ON_REFERENCE, dims, named, rand, shapes, variants
+from rnncourse.grading.catalog._common import (
+    ON_REFERENCE,
+    backward_case,
+    dims,
+    named,
+    rand,
+    shapes,
+    variants,
+)
 from rnncourse.grading.core import Call, Case, Exercise, Part
-from rnncourse.grading.wire import Ref
+from rnncourse.grading.mutants import mutant
 
 BACK = ("dx", "dh0", "dWx", "dWh", "db")
 ARGS = ("x", "h0", "Wx", "Wh", "b", "mask_x", "mask_h")
@@ -29,35 +35,6 @@ def _inputs(rng):
     )  # fmt: skip
 
 
-def _variant(a, dh=None, bug="none"):
-    """Forward (and backward with ``dh``) of the layer with one planted mistake."""
-    from rnncourse.reference import lstm_step_backward, lstm_step_forward
-
-    x, h0, Wx, Wh, b, mx, mh = a
-    N, T, _ = x.shape
-    hp, cp, hs, steps = h0, np.zeros_like(h0), [], []
-    for t in range(T):
-        xin = x[:, t] if bug == "no_x_mask" else x[:, t] * mx
-        hin = hp if bug == "no_h_mask" else hp * mh
-        hp, cp, st = lstm_step_forward(xin, hin, cp, Wx, Wh, b)
-        hs.append(hp * mh if bug == "mask_output" else hp)
-        steps.append(st)
-    h = np.stack(hs, axis=1)
-    if dh is None:
-        return {"h": h}
-    dx = np.zeros_like(x)
-    grads = [0.0, 0.0, 0.0]
-    dn, dc = np.zeros_like(h0), np.zeros_like(h0)
-    for t in reversed(range(T)):
-        dxm, dhm, dc, *g = lstm_step_backward(dh[:, t] + dn, dc, steps[t])
-        if bug == "no_dc_carry":
-            dc = np.zeros_like(dc)
-        dx[:, t] = dxm if bug == "dx_unmasked" else dxm * mx
-        dn = dhm if bug == "dh_unmasked" else dhm * mh
-        grads = [acc + gi for acc, gi in zip(grads, g, strict=True)]
-    return named(BACK, (dx, dn, *grads))
-
-
 def variational_lstm_forward_cases(rng):
     """Draw random cases of ``variational_lstm_forward``: expected outputs and known mistakes."""
     from rnncourse.reference.dropout import variational_lstm_forward
@@ -71,7 +48,7 @@ def variational_lstm_forward_cases(rng):
     for _ in range(3):
         (N, T, D, H), a = _inputs(rng)
         h, _ = variational_lstm_forward(*a)
-        var = variants(bugs, lambda bug, a=a: _variant(a, bug=bug))
+        var = variants(bugs, lambda bug, a=a: {"h": mutant("variational_lstm_forward", bug)(*a)[0]})
         call = Call("variational_lstm_forward", a, ARGS, ("h", "cache"))
         cases.append(Case([call], {"h": (0, 0)}, {"h": h}, shapes(N=N, T=T, D=D, H=H), var))
     return cases
@@ -91,13 +68,26 @@ def variational_lstm_backward_cases(rng):
         (N, T, D, H), a = _inputs(rng)
         dh = rand(rng, N, T, H)
         want = variational_lstm_backward(dh, variational_lstm_forward(*a)[1])
-        var = variants(bugs, lambda bug, a=a, dh=dh: _variant(a, dh, bug))
-        calls = [
-            Call("variational_lstm_forward", a, ARGS, ("h", "cache")),
-            Call("variational_lstm_backward", (dh, Ref(0, 1)), ("dh", "cache"), BACK),
-        ]
-        cases.append(Case(calls, {k: (1, i) for i, k in enumerate(BACK)}, named(BACK, want),
-                          shapes(N=N, T=T, D=D, H=H), var))  # fmt: skip
+        var = variants(
+            bugs,
+            lambda bug, a=a, dh=dh: named(
+                BACK,
+                mutant("variational_lstm_backward", bug)(dh, variational_lstm_forward(*a)[1]),
+            ),
+        )
+        forward = Call("variational_lstm_forward", a, ARGS, ("h", "cache"))
+        describe = shapes(N=N, T=T, D=D, H=H)
+        cases.append(
+            backward_case(
+                forward,
+                "variational_lstm_backward",
+                {"dh": dh},
+                BACK,
+                named(BACK, want),
+                describe,
+                var,
+            )
+        )
     return cases
 
 

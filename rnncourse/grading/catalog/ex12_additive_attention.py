@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from rnncourse.grading.catalog._common import NUMPY_ONLY, named, rand, reference, shapes, variants
+from rnncourse.grading.catalog._common import (
+    NUMPY_ONLY,
+    backward_case,
+    named,
+    rand,
+    reference,
+    shapes,
+    variants,
+)
 from rnncourse.grading.core import Call, Case, Exercise, Part
-from rnncourse.grading.wire import Ref
+from rnncourse.grading.mutants import mutant
 
 ARGS = ("h", "features", "Wq", "Wk", "w")
 BACK = ("dh", "dfeatures", "dWq", "dWk", "dw")
@@ -21,37 +27,6 @@ def _inputs(rng):
     return (N, L, D, H, A), a
 
 
-def _softmax(e, axis=1):
-    x = np.exp(e - e.max(axis=axis, keepdims=True))
-    return x / x.sum(axis=axis, keepdims=True)
-
-
-def _buggy_forward(h, feats, Wq, Wk, w, bug):
-    pre = (h @ Wq)[:, None, :] + feats @ Wk
-    u = pre if bug == "no_tanh" else np.tanh(pre)
-    e = u @ w
-    if bug == "softmax_batch":
-        a = _softmax(e, axis=0)
-    elif bug == "no_normalise":
-        a = np.exp(e)
-    else:
-        a = _softmax(e)
-    return np.einsum("nl,nld->nd", a, feats), a
-
-
-def _buggy_backward(dz, h, feats, Wq, Wk, w, bug):
-    u = np.tanh((h @ Wq)[:, None, :] + feats @ Wk)
-    a = _softmax(u @ w)
-    da = np.einsum("nld,nd->nl", feats, dz)
-    de = a * da if bug == "no_jacobian" else a * (da - np.sum(a * da, axis=1, keepdims=True))
-    dw = np.einsum("nl,nla->a", de, u)
-    dpre = de[:, :, None] * w * (1.0 if bug == "no_tanh_grad" else 1 - u**2)
-    dfeat = a[:, :, None] * dz[:, None, :]
-    if bug != "values_only":
-        dfeat = dfeat + dpre @ Wk.T
-    return (dpre.sum(1) @ Wq.T, dfeat, h.T @ dpre.sum(1), np.einsum("nld,nla->da", feats, dpre), dw)
-
-
 def additive_attention_forward_cases(rng):
     """Draw random cases of ``additive_attention_forward``: expected outputs and known mistakes."""
     bugs = {
@@ -64,7 +39,8 @@ def additive_attention_forward_cases(rng):
         (N, L, D, H, A), a = _inputs(rng)
         z, w_att, _ = reference().additive_attention_forward(*a)
         var = variants(
-            bugs, lambda bug, a=a: dict(zip(("z", "a"), _buggy_forward(*a, bug), strict=True))
+            bugs,
+            lambda bug, a=a: named(("z", "a"), mutant("additive_attention_forward", bug)(*a)[:2]),
         )
         call = Call("additive_attention_forward", a, ARGS, ("z", "a", "cache"))
         cases.append(
@@ -92,17 +68,25 @@ def additive_attention_backward_cases(rng):
         dz = rand(rng, N, D)
         ref = reference()
         want = ref.additive_attention_backward(dz, ref.additive_attention_forward(*a)[2])
-        var = variants(bugs, lambda bug, a=a, dz=dz: named(BACK, _buggy_backward(dz, *a, bug)))
-        calls = [
-            Call("additive_attention_forward", a, ARGS, ("z", "a", "cache")),
-            Call("additive_attention_backward", (dz, Ref(0, 2)), ("dz", "cache"), BACK),
-        ]
+        var = variants(
+            bugs,
+            lambda bug, a=a, dz=dz: named(
+                BACK,
+                mutant("additive_attention_backward", bug)(
+                    dz, reference().additive_attention_forward(*a)[2]
+                ),
+            ),
+        )
+        forward = Call("additive_attention_forward", a, ARGS, ("z", "a", "cache"))
+        describe = shapes(N=N, L=L, D=D, H=H, A=A)
         cases.append(
-            Case(
-                calls,
-                {k: (1, i) for i, k in enumerate(BACK)},
+            backward_case(
+                forward,
+                "additive_attention_backward",
+                {"dz": dz},
+                BACK,
                 named(BACK, want),
-                shapes(N=N, L=L, D=D, H=H, A=A),
+                describe,
                 var,
             )
         )

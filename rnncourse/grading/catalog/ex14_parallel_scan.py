@@ -1,8 +1,8 @@
 """Exercise 14 (14_after_the_lstm): the parallel scan of h_t = a_t * h_{t-1} + b_t, both passes.
 
 Expected outputs come from :mod:`rnncourse.reference.scan` (the sequential method, so a scan is
-checked against the loop); the planted mistakes are computed here, each from the reference with
-one change.
+checked against the loop); the planted mistakes are named edits of its lines
+(:mod:`rnncourse.grading.mutants`), run with the Hillis-Steele method.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import numpy as np
 
 from rnncourse.grading.catalog._common import FLOAT_TOL, NUMPY_ONLY, named, shapes, variants
 from rnncourse.grading.core import Call, Case, Exercise, Part
+from rnncourse.grading.mutants import mutant
 from rnncourse.grading.wire import Ref
+from rnncourse.reference.scan import combine
 
 COMBINE_BUGS = {
     "swapped": "the maps are composed in the wrong order: `first` acts first, so the result is "
@@ -26,49 +28,14 @@ FORWARD_BUGS = {
     "one_round": "the scan stops too early: keep doubling d while d < T",
 }
 BACK = ("da", "db", "dh0")
+#: The mistakes are planted in the Hillis-Steele scan (the expected values use the plain loop).
+HS = "hillis_steele"
 BACKWARD_BUGS = {
     "unshifted": "the coefficient of g_{t+1} is a_{t+1}, not a_t: shift a by one step",
     "h_not_prev": "da_t = g_t * h_{t-1}, the state before the step, not h_t",
     "no_carry": "g_t must collect the gradient flowing back from step t+1 too",
     "dh0_unscaled": "dh0 = a_1 * g_1: h0 reaches h_1 through a_1",
 }
-
-
-def _combine(first, second, bug=None):
-    (a1, b1), (a2, b2) = first, second
-    if bug == "swapped":
-        return a1 * a2, a1 * b2 + b1
-    if bug == "b1_unscaled":
-        return a2 * a1, b1 + b2
-    return a2 * a1, a2 * b1 + b2
-
-
-def _forward(a, b, h0, bug=None):
-    """Hillis-Steele scan with one planted mistake (``bug``), or the correct one."""
-    A, B = a.copy(), b.copy()
-    d = 1
-    while d < a.shape[1]:
-        first, second = (A[:, :-d], B[:, :-d]), (A[:, d:], B[:, d:])
-        if bug == "swapped":
-            first, second = second, first
-        A[:, d:], B[:, d:] = _combine(first, second)
-        d *= 2
-        if bug == "one_round":
-            break
-    h = A * (0 if bug == "h0_ignored" else h0[:, None]) + B
-    if bug == "exclusive":
-        h = np.concatenate([h0[:, None], h[:, :-1]], axis=1)
-    return h
-
-
-def _backward(dh, a, b, h0, bug=None):
-    h = _forward(a, b, h0)
-    a_next = a if bug == "unshifted" else np.concatenate([a[:, 1:], 0 * a[:, :1]], axis=1)
-    if bug == "no_carry":
-        a_next = 0 * a_next
-    g = _forward(a_next[:, ::-1], dh[:, ::-1], 0 * h0)[:, ::-1]
-    h_prev = h if bug == "h_not_prev" else np.concatenate([h0[:, None], h[:, :-1]], axis=1)
-    return g * h_prev, g, (1 if bug == "dh0_unscaled" else a[:, 0]) * g[:, 0]
 
 
 def _inputs(rng, dtype=np.float64, min_T=1):
@@ -85,10 +52,10 @@ def scan_combine_cases(rng):
     for dtype in (np.float64, np.float64, np.float32):
         shape = tuple(int(s) for s in rng.integers(1, 5, size=2))
         a1, b1, a2, b2 = (rng.standard_normal(shape).astype(dtype) for _ in range(4))
-        want = named(("a", "b"), _combine((a1, b1), (a2, b2)))
+        want = named(("a", "b"), combine((a1, b1), (a2, b2)))
         var = variants(
             COMBINE_BUGS,
-            lambda bug, p=(a1, b1, a2, b2): named(("a", "b"), _combine(p[:2], p[2:], bug)),
+            lambda bug, p=(a1, b1, a2, b2): named(("a", "b"), mutant("combine", bug)(p[:2], p[2:])),
         )
         call = Call("scan_combine", ((a1, b1), (a2, b2)), ("first", "second"), ("a", "b"))
         rtol, atol = FLOAT_TOL[dtype]
@@ -114,7 +81,10 @@ def scan_forward_cases(rng):
     for dtype in (np.float64, np.float64, np.float64, np.float32):
         (N, T, H), a, b, h0 = _inputs(rng, dtype, min_T=int(rng.integers(2, 5)))
         want = {"h": linear_scan_forward(a, b, h0, "sequential")[0]}
-        var = variants(FORWARD_BUGS, lambda bug, p=(a, b, h0): {"h": _forward(*p, bug)})
+        var = variants(
+            FORWARD_BUGS,
+            lambda bug, p=(a, b, h0): {"h": mutant("linear_scan_forward", bug)(*p, HS)[0]},
+        )
         call = Call("scan_forward", (a, b, h0), ("a", "b", "h0"), ("h", "cache"))
         rtol, atol = FLOAT_TOL[dtype]
         cases.append(
@@ -140,7 +110,12 @@ def scan_backward_cases(rng):
         (N, T, H), a, b, h0 = _inputs(rng, min_T=int(rng.integers(2, 5)))
         dh = rng.standard_normal((N, T, H))
         want = named(BACK, linear_scan_backward(dh, linear_scan_forward(a, b, h0, "sequential")[1]))
-        var = variants(BACKWARD_BUGS, lambda bug, p=(dh, a, b, h0): named(BACK, _backward(*p, bug)))
+        var = variants(
+            BACKWARD_BUGS,
+            lambda bug, dh=dh, p=(a, b, h0): named(
+                BACK, mutant("linear_scan_backward", bug)(dh, linear_scan_forward(*p, HS)[1])
+            ),
+        )
         calls = [
             Call("scan_forward", (a, b, h0), ("a", "b", "h0"), ("h", "cache")),
             Call("scan_backward", (dh, Ref(0, 1)), ("dh", "cache"), BACK),

@@ -108,7 +108,6 @@
   };
 
   // ---------------------------------------------------------------- single-cell explorer
-  var SIG = { i: "σ", f: "σ", o: "σ", r: "σ", z: "σ", g: "tanh", n: "tanh" };
   W.views.cell = function (body, d) {
     var grid = {}, k;
     for (k in d.grid) grid[k] = W.decode(d.grid[k]);
@@ -151,7 +150,7 @@
       var v = {};
       for (var key in grid) v[key] = val(key);
       names.forEach(function (nm, a) { v["in_" + nm] = axes[nm][idx[a]]; });
-      svgBox.innerHTML = d.cell === "lstm" ? lstmSvg(v) : gruSvg(v);
+      svgBox.innerHTML = d.cell === "lstm" ? lstmSvg(v, d.squash) : gruSvg(v, d.squash);
       var rows = d.table.map(function (t) {
         return "<tr><th>" + esc(t[1]) + "</th><td class='rnnw-out-" + t[0] + "'>" + fmt(v[t[0]]) + "</td></tr>";
       });
@@ -176,7 +175,7 @@
     s += '<text x="' + x + '" y="' + (y - 4) + '" text-anchor="middle" font-size="13" font-weight="600">' + label + "</text>";
     s += '<text x="' + x + '" y="' + (y + 13) + '" text-anchor="middle" font-size="11">' + fmt(v) + "</text>";
     // beside the input arrow that enters the box from below, not on it
-    s += '<text x="' + (x + 5) + '" y="' + (y + h / 2 + 13) + '" text-anchor="start" font-size="10" fill="#666">' + SIG[name] + "</text></g>";
+    s += '<text x="' + (x + 5) + '" y="' + (y + h / 2 + 13) + '" text-anchor="start" font-size="10" fill="#666">' + (kind === "sigmoid" ? "σ" : "tanh") + "</text></g>";
     return s;
   }
   function op(x, y, sym) {
@@ -196,15 +195,15 @@
     return '<rect x="' + (x - 34) + '" y="' + (y - 17) + '" width="68" height="34" rx="4" fill="' + W.colour(v, "tanh", 2) + '" stroke="#333"/>' +
       label(x, y - 4, name, "middle", 'font-weight="600" font-size="11"') + label(x, y + 13, fmt(v), "middle", 'font-size="10"');
   }
-  function lstmSvg(v) {
+  function lstmSvg(v, sq) {
     var s = svgOpen(560, 300);
     // conveyor belt: c_{t-1} -> x f -> + i*g -> c_t
     s += stateTag(50, 50, "c<tspan baseline-shift='sub' font-size='8'>t−1</tspan>", v.in_c);
     s += line([[84, 50], [189, 50]], "#2ca02c", 2.5) + op(200, 50, "×") + line([[211, 50], [319, 50]], "#2ca02c", 2.5);
     s += op(330, 50, "+") + line([[341, 50], [476, 50]], "#2ca02c", 2.5) + stateTag(510, 50, "c<tspan baseline-shift='sub' font-size='8'>t</tspan>", v.c);
     // gates
-    s += gateBox(150, 200, "f", v.f, "sigmoid", "f") + gateBox(230, 200, "i", v.i, "sigmoid", "i");
-    s += gateBox(300, 200, "g", v.g, "tanh", "g") + gateBox(390, 200, "o", v.o, "sigmoid", "o");
+    s += gateBox(150, 200, "f", v.f, sq.f, "f") + gateBox(230, 200, "i", v.i, sq.i, "i");
+    s += gateBox(300, 200, "g", v.g, sq.g, "g") + gateBox(390, 200, "o", v.o, sq.o, "o");
     s += line([[150, 177], [150, 50], [189, 50]]);
     s += op(265, 120, "×") + line([[230, 177], [230, 120], [254, 120]]) + line([[300, 177], [300, 120], [276, 120]]);
     s += line([[265, 109], [265, 80], [330, 80], [330, 61]]);
@@ -221,13 +220,13 @@
     s += label(200, 30, "f⊙c<tspan baseline-shift='sub' font-size='8'>t−1</tspan> = " + fmt(v.f * v.in_c), "middle", 'font-size="10" fill="#444"');
     return s + "</svg>";
   }
-  function gruSvg(v) {
+  function gruSvg(v, sq) {
     var s = svgOpen(560, 300);
     // memory path: h_{t-1} -> x z -> + (1-z)*n -> h_t
     s += stateTag(50, 50, "h<tspan baseline-shift='sub' font-size='8'>t−1</tspan>", v.in_h);
     s += line([[84, 50], [239, 50]], "#2ca02c", 2.5) + op(250, 50, "×") + line([[261, 50], [369, 50]], "#2ca02c", 2.5);
     s += op(380, 50, "+") + line([[391, 50], [476, 50]], "#2ca02c", 2.5) + stateTag(510, 50, "h<tspan baseline-shift='sub' font-size='8'>t</tspan>", v.h);
-    s += gateBox(160, 200, "r", v.r, "sigmoid", "r") + gateBox(250, 200, "z", v.z, "sigmoid", "z") + gateBox(360, 200, "n", v.n, "tanh", "n");
+    s += gateBox(160, 200, "r", v.r, sq.r, "r") + gateBox(250, 200, "z", v.z, sq.z, "z") + gateBox(360, 200, "n", v.n, sq.n, "n");
     s += line([[250, 177], [250, 61]]) + label(262, 140, "z", "start", 'font-size="11" fill="#444"');
     s += '<rect x="285" y="105" width="40" height="20" rx="4" fill="#fff" stroke="#333"/>' + label(305, 119, "1−z", "middle", 'font-size="11"');
     s += line([[250, 115], [284, 115]]) + line([[325, 115], [369, 115]]) + op(380, 115, "×") + line([[360, 177], [360, 140], [380, 140], [380, 127]]);

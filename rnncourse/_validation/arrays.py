@@ -1,10 +1,7 @@
-"""Input validation shared by the public functions of ``rnncourse``.
+"""Array arguments: an ndarray of the right kind whose shape matches the book's symbols.
 
-Every public function checks its arguments at its boundary with these helpers (the reference's
-sequence functions call its public step functions, so a step is checked on every call: cheap,
-and the reference is written for reading, not speed). A wrong argument never surfaces later as a
-bare NumPy broadcasting error: the message names the argument, the expected shape in symbols
-*and* numbers, and what came instead, e.g.::
+A message names the argument, the expected shape in symbols *and* numbers, and what came
+instead, e.g.::
 
     ValueError: Wh must be (H, 4H) = (32, 128), got (32, 64)
 
@@ -16,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -27,10 +24,8 @@ __all__ = [
     "check_float_array",
     "check_int_array",
     "check_bool_array",
-    "check_cache",
-    "check_choice",
-    "check_positive",
-    "check_keys",
+    "describe",
+    "fmt_shape",
     "parse_shape",
 ]
 
@@ -107,7 +102,8 @@ def _fmt_spec(axes: tuple[tuple[int, str | None], ...]) -> str:
     return fmt_shape(str(c) if s is None else (s if c == 1 else f"{c}{s}") for c, s in axes)
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
+    """Say what came instead of an array: its dtype and shape, or its type."""
     if isinstance(value, np.ndarray):
         return f"array of dtype {value.dtype} and shape {fmt_shape(value.shape)}"
     return f"{type(value).__name__}"
@@ -143,7 +139,7 @@ def check_array(name: str, value: Any, spec: str, dims: Dims | None = None) -> n
         On a wrong rank or a size that disagrees with the symbols.
     """
     if not isinstance(value, np.ndarray):
-        raise TypeError(f"{name} must be a NumPy array of shape {spec}, got {_describe(value)}")
+        raise TypeError(f"{name} must be a NumPy array of shape {spec}, got {describe(value)}")
     axes = parse_shape(spec)
     dims = dims if dims is not None else Dims()
     if value.ndim != len(axes):
@@ -210,7 +206,7 @@ def _check_kind(
     """
     shape_txt = f" of shape {spec}" if spec else ""
     if not isinstance(value, np.ndarray):
-        raise TypeError(f"{name} must be a NumPy {kind} array{shape_txt}, got {_describe(value)}")
+        raise TypeError(f"{name} must be a NumPy {kind} array{shape_txt}, got {describe(value)}")
     if not dtype_ok:
         raise TypeError(
             f"{name} must be {'an' if kind[0] in 'aeiou' else 'a'} {kind} array{note}{shape_txt}, "
@@ -296,105 +292,3 @@ def check_bool_array(
     """Check a boolean ndarray (a mask) and its shape; parameters as in :func:`check_int_array`."""
     ok = isinstance(value, np.ndarray) and value.dtype == np.bool_
     return _check_kind(name, value, spec, dims, ok, "boolean")
-
-
-def check_cache(cache: Any, expected: type, producer: str) -> Any:
-    """Check that ``cache`` is the object returned by ``producer`` (a forward function).
-
-    Parameters
-    ----------
-    cache : object
-        The cache passed to a backward function.
-    expected : type
-        The cache class the backward function needs.
-    producer : str
-        Name of the forward function that makes such caches, for the message.
-
-    Returns
-    -------
-    object
-        ``cache`` itself; a cache of another type raises TypeError saying where it came from.
-    """
-    if not isinstance(cache, expected):
-        origin = getattr(cache, "producer", None)
-        came = f"a cache from {origin}" if origin else _describe(cache)
-        raise TypeError(f"cache must be the cache returned by {producer}, got {came}")
-    return cache
-
-
-def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
-    """Check that ``value`` is one of ``choices``.
-
-    Parameters
-    ----------
-    name : str
-        Argument name used in messages.
-    value : object
-        The argument.
-    choices : iterable
-        Allowed values.
-
-    Returns
-    -------
-    object
-        ``value`` itself; another value raises ValueError listing the choices.
-    """
-    options = list(choices)
-    if value not in options:
-        listed = ", ".join(repr(c) for c in options)
-        raise ValueError(f"{name} must be one of {listed}; got {value!r}")
-    return value
-
-
-def check_positive(name: str, value: Any, allow_zero: bool = False) -> float:
-    """Check a real scalar that must be > 0 (or >= 0 with ``allow_zero``).
-
-    Parameters
-    ----------
-    name : str
-        Argument name used in messages.
-    value : float
-        The argument.
-    allow_zero : bool, default False
-        Accept 0.
-
-    Returns
-    -------
-    float
-        ``value`` as a float.
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    ok = value >= 0 if allow_zero else value > 0
-    if not ok or not np.isfinite(value):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
-    return float(value)
-
-
-def check_keys(name: str, mapping: Any, required: Iterable[str]) -> Mapping[str, Any]:
-    """Check that ``mapping`` is a dict holding every key in ``required``.
-
-    Parameters
-    ----------
-    name : str
-        Argument name used in messages.
-    mapping : dict
-        The argument.
-    required : iterable of str
-        Keys that must be present.
-
-    Returns
-    -------
-    Mapping
-        ``mapping`` itself.
-    """
-    if not isinstance(mapping, Mapping):
-        raise TypeError(f"{name} must be a dict, got {type(mapping).__name__}")
-    missing = [k for k in required if k not in mapping]
-    if missing:
-        raise ValueError(
-            f"{name} is missing key(s) {', '.join(repr(k) for k in missing)}; "
-            f"it has {', '.join(repr(k) for k in mapping) or 'no keys'}"
-        )
-    return mapping
