@@ -25,7 +25,7 @@ step() {  # step NAME TIMEOUT_S COMMAND...
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$out/gpu.txt"
 python -c "import sys, torch; print(sys.version.split()[0], torch.__version__, torch.cuda.get_device_name())"
 step cuda_tests 240 python -m pytest -q tests/nn/test_nn_cuda.py tests/nn/test_nn_autocast.py \
-  tests/nn/test_linear_scan.py
+  tests/nn/test_nn_lstm_paths.py tests/nn/test_linear_scan.py
 step scan_gpu 150 python benchmarks/scan.py --device cuda --out "$out/scan_gpu.json"
 step nn_bench_gpu 120 python benchmarks/run.py --device cuda --repeats 5
 step cli_gpu 240 python benchmarks/cli_speed.py --device cuda --settings defaults-bf16 recipe \

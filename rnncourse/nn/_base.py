@@ -16,15 +16,12 @@ Inside ``torch.autocast`` the layers behave like torch.nn's (see :mod:`rnncourse
 
 from __future__ import annotations
 
-import math
-import numbers
-import warnings
-
 import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence
 
 from rnncourse.nn import _checks, _precision
+from rnncourse.nn._init import init_uniform_
 from rnncourse.nn._scan import scan
 from rnncourse.reference.cells import NUM_BLOCKS, RECORDED
 
@@ -61,7 +58,9 @@ class RNNBase(nn.Module):
         blocks: int | None = None,
     ) -> None:
         super().__init__()
-        _check_config(input_size, hidden_size, num_layers, bias, batch_first, dropout, proj_size)
+        _checks.check_config(
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, proj_size
+        )
         self.kind = kind
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -112,9 +111,7 @@ class RNNBase(nn.Module):
 
     def reset_parameters(self) -> None:
         """Uniform(-1/√H, 1/√H) for every parameter, as torch.nn does."""
-        stdv = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            nn.init.uniform_(p, -stdv, stdv)
+        init_uniform_(self.parameters(), self.hidden_size)
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
@@ -207,14 +204,8 @@ class RNNBase(nn.Module):
         if hx is None:
             z = ref.new_zeros(L, N, H)
             return z, (z if want_c else None)
-        if want_c:
-            if not (isinstance(hx, tuple | list) and len(hx) == 2):
-                raise TypeError(f"hx must be a tuple (h0, c0) for LSTM, got {type(hx).__name__}")
-            pairs = [("hx[0] (h0)", hx[0]), ("hx[1] (c0)", hx[1])]
-        else:
-            pairs = [("hx", hx)]
         states = []
-        for name, s in pairs:
+        for name, s in _checks.named_states(hx, want_c, ("h0", "c0"), "LSTM"):
             s = _precision.from_autocast(_checks.check_tensor(name, s), lowp, ref)
             if unbatched:
                 _checks.check_shape(name, s, (L, H), "(L*dirs, H)", " for unbatched input")
@@ -317,26 +308,3 @@ class RNNBase(nn.Module):
     def _apply_fused(self, a_x, h0, c0, p, reverse, record, lowp=None):
         """``(out, h_n, c_n or None, gates or None)`` from the layer's autograd Function."""
         raise NotImplementedError
-
-
-def _check_config(input_size, hidden_size, num_layers, bias, batch_first, dropout, proj_size):
-    """Run the constructor checks of ``torch.nn.RNNBase``, with messages naming the argument."""
-    for name, v in (("input_size", input_size), ("hidden_size", hidden_size),
-                    ("num_layers", num_layers)):  # fmt: skip
-        if not isinstance(v, int) or isinstance(v, bool):
-            raise TypeError(f"{name} must be an int, got {type(v).__name__}")
-        if v <= 0:
-            raise ValueError(f"{name} must be greater than zero, got {v}")
-    for name, v in (("bias", bias), ("batch_first", batch_first)):
-        if not isinstance(v, bool):
-            raise TypeError(f"{name} must be a bool, got {type(v).__name__}")
-    number = isinstance(dropout, numbers.Number) and not isinstance(dropout, bool)
-    if not number or not 0 <= dropout <= 1:
-        raise ValueError(f"dropout must be a number in [0, 1], got {dropout!r}")
-    if dropout > 0 and num_layers == 1:
-        warnings.warn(
-            f"dropout={dropout} acts between layers only, so it has no effect with num_layers=1",
-            stacklevel=3,
-        )
-    if proj_size:
-        raise ValueError(f"proj_size must be 0 (projections are not implemented), got {proj_size}")

@@ -18,12 +18,12 @@ and do the backward with the maths of the NumPy reference (``rnncourse.reference
   ``dW_hh = dA^T @ H_prev`` with (kH, T·N) @ (T·N, H) (plus the ``h0`` term).
 
 The LSTM's forward is :func:`rnncourse.nn.functional.lstm_sequence_into` (7 operations per step,
-gate blocks in torch's order [i, f, g, o], results written into preallocated buffers) for every
-batch size; its backward has one formulation (:func:`_local_derivatives`) and two loops, because
-at small batches (``N * H <=`` :data:`FEW_OPS_MAX_NH`) speed is the number of tensor operations
-and per-step views (about 1 µs and 0.5 µs each at N = 1) and at large ones it is arithmetic.
-Under ``torch.autocast`` the LSTM has a mixed-precision mode (products in bfloat16/float16,
-gates and state in float32), chosen in one place, :func:`rnncourse.nn._precision.product_dtype`.
+gate blocks in torch's order [i, f, g, o], results written into preallocated buffers) and its
+backward one loop, :func:`_lstm_backward`, for every batch size: at batch size 1 a step's cost is
+its number of tensor operations and per-step views (about 1 µs and 0.5 µs each), so the loop
+keeps those few; at large batches the one product per step dominates whatever surrounds it. Under
+``torch.autocast`` the LSTM has a mixed-precision mode (products in bfloat16/float16, gates and
+state in float32), chosen in one place, :func:`rnncourse.nn._precision.product_dtype`.
 
 The input side (``x @ W_ih^T + b`` for all steps, one product) stays outside, under autograd, which
 also gives ``dx``, ``dW_ih`` and ``db`` as single products. Inputs ``xw`` are time-major (T, N, kH).
@@ -103,7 +103,7 @@ def _local_derivatives(S: Tensor, C: Tensor, c0: Tensor, s: int, e: int, reverse
     Returns
     -------
     P : Tensor, (e - s, N, 6, H)
-        ``[Γf, P_i, P_f, P_g, P_o, K]`` per step, in this order so that each backward loop reads
+        ``[Γf, P_i, P_f, P_g, P_o, K]`` per step, in this order so that the backward loop reads
         the factors it multiplies together as one slice.
     """
     T, N, _ = S.shape
@@ -121,15 +121,6 @@ def _local_derivatives(S: Tensor, C: Tensor, c0: Tensor, s: int, e: int, reverse
     return P
 
 
-#: Largest ``N * H`` (numbers in one state) for which the LSTM backward uses the few-operations
-#: loop (:func:`_backward_few_ops`); larger batches use :func:`_backward_per_step`.
-#: Measured fwd+bwd (float32, CPU, 1 thread, T=200), time of few-ops / per-step loops:
-#: N×H = 1×128: 0.60, 4×128: 0.78, 2×256: 0.86, 8×128: 0.93, 4×256: 0.90, 16×128: 1.11,
-#: 32×128: 1.27, 64×256: 1.23. Once arithmetic dominates, the in-place writes into strided
-#: (T, N, 4H) buffers and the extra passes over them cost more than the saved calls.
-FEW_OPS_MAX_NH = 1024
-
-
 class LSTMFunction(torch.autograd.Function):
     """``(Hs, h_n, c_n, gates) = LSTMFunction.apply(xw, h0, c0, W_hh, reverse, record, lowp)``.
 
@@ -138,10 +129,9 @@ class LSTMFunction(torch.autograd.Function):
     ``{"i", "f", "g", "o", "c", "h"}`` for :class:`~rnncourse.nn.GateRecorder` (an output that
     autograd passes through, as it is not a tensor).
 
-    The forward is :func:`rnncourse.nn.functional.lstm_sequence_into`. The backward has one
-    formulation (:func:`_local_derivatives`, then one recurrent product per step) run by one of two
-    loops, chosen by ``N * H`` (:data:`FEW_OPS_MAX_NH`): where a step costs per tensor operation
-    (small batches) :func:`_backward_few_ops`, where it costs per number :func:`_backward_per_step`.
+    The forward is :func:`rnncourse.nn.functional.lstm_sequence_into`, the backward
+    :func:`_lstm_backward` (the factors of :func:`_local_derivatives`, then one loop with one
+    recurrent product per step), the same for every batch size, direction and precision.
 
     ``lowp`` (bfloat16 or float16, from ``torch.autocast``, see
     :func:`rnncourse.nn._precision.product_dtype`) selects mixed precision: ``xw`` is in that
@@ -175,13 +165,7 @@ class LSTMFunction(torch.autograd.Function):
     def backward(ctx: FunctionCtx, dHs, dh_n, dc_n, _gates):  # type: ignore[override]
         h0, c0, W_hh, S, C, Hs = ctx.saved_tensors
         W_hh = W_hh.detach()  # ops on a tensor that requires grad cost more, even in backward
-        N, H = h0.shape
-        if ctx.lowp is None and N * H <= FEW_OPS_MAX_NH:
-            dxw, dh0, dc0 = _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, C, ctx.reverse)
-        else:
-            dxw, dh0, dc0 = _backward_per_step(
-                dHs, dh_n, dc_n, c0, W_hh, S, C, ctx.reverse, ctx.lowp
-            )
+        dxw, dh0, dc0 = _lstm_backward(dHs, dh_n, dc_n, c0, W_hh, S, C, ctx.reverse, ctx.lowp)
         dW_hh = None
         if ctx.needs_input_grad[3]:
             Hl, h0l = (Hs, h0) if ctx.lowp is None else (Hs.to(ctx.lowp), h0.to(ctx.lowp))
@@ -189,62 +173,21 @@ class LSTMFunction(torch.autograd.Function):
         return dxw, dh0, dc0, dW_hh, None, None, None
 
 
-def _backward_few_ops(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool):
-    """Run the LSTM backward loop for small batches: 4 tensor operations and 5 views per step.
+def _lstm_backward(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None):
+    """Carry ``dh`` and ``dc`` back through time; return ``dxw``, ``dh0`` and ``dc0``.
 
-    Each per-step view costs about one elementwise operation at N = 1, so the loop touches as few
-    as possible: ``dh_t`` and ``dc_t`` live in (T, ...) buffers, everything else goes through one
-    reused scratch ``R = [dc ⊙ Γf, da_i, da_f, da_g, da_o, dh ⊙ K]`` whose middle is the step's
-    ``da`` in torch's order, and ``dxw`` is rebuilt from the buffers after each block.
+    One loop for every batch size, direction and precision. A step is 4 tensor operations (a 5th
+    where a block is one step or with ``lowp``, see below), because at batch size 1 a step costs
+    per operation (about 1 µs each; the arithmetic is nothing), while at large batches the step's
+    one product dominates whatever surrounds it. So the loop computes only what the next step
+    needs (``dc_t``, ``dc_t ⊙ Γf_t``, and ``da_t`` in a scratch as the product's operand), leaving
+    ``dh_t`` and ``dc_t`` in (T, ...) buffers from which ``dxw`` is recomputed after each block,
+    one pass for the whole block. Measured against a loop that writes ``da_t`` straight into
+    ``dxw`` (5 operations per step; CPU, 1 thread, backward alone): 0.82-0.84 of its time at
+    (N, T, H) = (1, 1000, 128) and 1.00-1.02 at (64, 100, 256).
 
-    Returns
-    -------
-    dxw : Tensor, (T, N, 4H)
-    dh0, dc0 : Tensor, (N, H)
-    """
-    T, N, H = C.shape
-    # Slot k of DH holds dh_t for t = k - off; the extra slot receives dh0 (the gradient flowing
-    # out of the first step). DH starts as the output gradient and the loop adds da_t Wh^T to the
-    # previous step's slot in place.
-    off = 0 if reverse else 1
-    DH = C.new_zeros(T + 1, N, 1, H)
-    DH[off : off + T, :, 0] = dHs
-    DH[(0 if reverse else T - 1) + off, :, 0] += dh_n  # at the first step the backward visits
-    DC = C.new_empty(T, N, 1, H)  # dc_t (totals)
-    DH3, DH2, DC3 = DH.unbind(0), DH.squeeze(2).unbind(0), DC.unbind(0)
-    R = C.new_empty(N, 6, H)
-    R_dcf, R_fifg, R_ok, R_k = R[:, 0:1], R[:, 0:4], R[:, 4:6], R[:, 5:6]
-    R_da = R.view(N, 6 * H)[:, H : 5 * H]
-    R_dcf.copy_(dc_n.unsqueeze(1))  # dc arriving from after the last step
-    dxw = C.new_empty(T, N, 4, H)
-    step = 1 if reverse else -1
-    mul, add = torch.mul, torch.add
-    for s, e in _blocks(T, N * 6 * H, reverse):
-        P = _local_derivatives(S, C, c0, s, e, reverse)
-        per_step = zip(
-            DH3[s + off : e + off][::step],  # dh_t
-            P[:, :, 4:6].unbind(0)[::step],  # [P_o, K_t]
-            DC3[s:e][::step],  # dc_t
-            P[:, :, 0:4].unbind(0)[::step],  # [Γf_t, P_i, P_f, P_g]
-            DH2[s + 1 - off : e + 1 - off][::step],  # dh_{t-1} (dh_{t+1} if reverse)
-            strict=True,
-        )
-        for dh_t, pok_t, dc_t, fifg_t, dh_prev in per_step:
-            mul(dh_t, pok_t, out=R_ok)  # [da_o = dh ⊙ P_o, dh ⊙ K]
-            add(R_k, R_dcf, out=dc_t)  # dc_t = dh_t ⊙ K_t + dc_{t+1} ⊙ Γf_{t+1}
-            mul(dc_t, fifg_t, out=R_fifg)  # [dc_t ⊙ Γf_t, da_i, da_f, da_g]
-            dh_prev.addmm_(R_da, W_hh)  # dh_{t-1} += da_t Wh^T (one product per step)
-        # The pre-activation gradients of the block, vectorised over its steps.
-        mul(DC[s:e], P[:, :, 1:4], out=dxw[s:e, :, 0:3])
-        mul(DH[s + off : e + off], P[:, :, 4:5], out=dxw[s:e, :, 3:4])
-    dh0 = DH[T if reverse else 0, :, 0]
-    return dxw.view(T, N, 4 * H), dh0, R_dcf[:, 0].clone()
-
-
-def _backward_per_step(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None):
-    """Run the LSTM backward loop for large batches, ``da_t`` written into a (T, N, 4H) buffer.
-
-    The buffer is in ``lowp`` for mixed precision (``dh``, ``dc`` and the factors stay float32).
+    With ``lowp`` (mixed precision) the per-step product and ``dxw`` are in ``lowp``: ``da_t`` is
+    computed in float32 and rounded once; ``dh``, ``dc`` and the factors stay float32.
 
     Returns
     -------
@@ -253,33 +196,63 @@ def _backward_per_step(dHs, dh_n, dc_n, c0, W_hh, S, C, reverse: bool, lowp=None
     """
     T, N, H = C.shape
     W = W_hh if lowp is None else W_hh.to(lowp)
-    dA = C.new_empty(T, N, 4 * H, dtype=lowp or C.dtype)
-    dA_t, dHs_t = dA.unbind(0), dHs.unbind(0)
-    back = 1 if reverse else -1
-    dh = dHs_t[0 if reverse else T - 1] + dh_n
-    dc = dc_n
-    for s, e in _blocks(T, N * 6 * H, reverse):
+    # DH holds dh of the T + 1 hidden states along time, the initial state in the extra slot at
+    # the end where it enters (first forward, last reverse): step t reads dh_t from slot t + off
+    # and adds da_t Wh^T to slot t + 1 - off (its predecessor's), the last of which is dh0, so
+    # no step needs a boundary test. Every dh_t starts as the gradient from the output (and from
+    # h_n at the step processed last).
+    off = 0 if reverse else 1
+    DH = C.new_empty(T + 1, N, 1, H)
+    DH[off : off + T, :, 0] = dHs
+    DH[T if reverse else 0].zero_()  # dh0's slot (a zero fill of all of DH costs a pass)
+    DH[(0 if reverse else T - 1) + off, :, 0] += dh_n
+    DC = C.new_empty(T, N, 1, H)  # dc_t, total: from h_t and from step t + 1
+    # (DH and DC have a gate axis of 1 so a step's dh_t or dc_t multiplies several factors at once.)
+    # One scratch R = [dc ⊙ Γf, da_i, da_f, da_g, da_o, dh ⊙ K] per step, laid out so that each of
+    # the loop's multiplications writes one slice, and R[1:5] is da_t in torch's order (the
+    # product's operand). Every per-step view costs about half an operation at N = 1, so the loop
+    # takes 5 per step and makes them before it starts.
+    R = C.new_empty(N, 6, H)
+    R_dcf, R_fifg, R_ok, R_k = R[:, 0:1], R[:, 0:4], R[:, 4:6], R[:, 5:6]
+    R_da = R.view(N, 6 * H)[:, H : 5 * H]
+    R_dcf.copy_(dc_n.unsqueeze(1))  # dc arriving from after the step processed last
+    dxw = C.new_empty(T, N, 4, H, dtype=lowp or C.dtype)
+    DH3, DH2, DC3 = DH.unbind(0), DH.squeeze(2).unbind(0), DC.unbind(0)
+    blocks = _blocks(T, N * 6 * H, reverse)
+    # How dxw's rows get da_t: where a block spans many steps (small batches), by the pass after
+    # the block, which adds no operation per step. Where a block is one step (large batches), or
+    # with lowp, the loop copies da_t from R into its row and uses the row as the product's
+    # operand: a contiguous copy costs less than the pass's broadcast writes, and with lowp the
+    # copy is the cast the product needs anyway. (None where there are no rows: free per step.)
+    rows = lowp is not None or len(blocks) == T
+    DA = dxw.view(T, N, 4 * H).unbind(0) if rows else (None,) * T
+    back = 1 if reverse else -1  # the loop walks time opposite to the forward
+    mul, add = torch.mul, torch.add  # local names: at N = 1 even a lookup shows
+    for s, e in blocks:
         P = _local_derivatives(S, C, c0, s, e, reverse)
-        F, P4, K = P[:, :, 0].unbind(0), P[:, :, 1:5].unbind(0), P[:, :, 5].unbind(0)
-        for j in _steps(s, e, reverse):
-            t = s + j
-            dc = torch.addcmul(dc, dh, K[j])  # dc_t = dh_t ⊙ K_t + dc from step t+1
-            # da_t = [dc_t, dc_t, dc_t, dh_t] ⊙ [P_i, P_f, P_g, P_o]
+        per_step = zip(
+            DH3[s + off : e + off][::back],  # dh_t
+            P[:, :, 4:6].unbind(0)[::back],  # [P_o, K_t]
+            DC3[s:e][::back],  # dc_t
+            P[:, :, 0:4].unbind(0)[::back],  # [Γf_t, P_i, P_f, P_g]
+            DH2[s + 1 - off : e + 1 - off][::back],  # dh of h_{t-1} (h_{t+1} if reverse)
+            DA[s:e][::back],  # dxw's row t, or None
+            strict=True,
+        )
+        for dh_t, pok_t, dc_t, fifg_t, dh_prev, da_t in per_step:
+            mul(dh_t, pok_t, out=R_ok)  # [da_o = dh_t ⊙ P_o, dh_t ⊙ K_t]
+            add(R_k, R_dcf, out=dc_t)  # dc_t = dh_t ⊙ K_t + dc_{t+1} ⊙ Γf_{t+1}
+            mul(dc_t, fifg_t, out=R_fifg)  # [dc_t ⊙ Γf_t, da_i, da_f, da_g]
+            a = R_da if da_t is None else da_t.copy_(R_da)  # (with lowp: rounded once here)
             if lowp is None:
-                da = torch.cat([dc, dc, dc, dh], dim=1, out=dA_t[t])
-                da.view(N, 4, H).mul_(P4[j])
-            else:  # computed in float32, rounded once when written
-                da = dA_t[t]
-                torch.mul(torch.stack([dc, dc, dc, dh], dim=1), P4[j], out=da.view(N, 4, H))
-            dc = dc * F[j]  # dc_{t-1} = dc_t ⊙ Γf_t
-            tp = t + back
-            # dh_{t-1} = dh from the output at t-1 + da_t Wh^T (one product per step)
-            if lowp is not None:
-                dh = torch.mm(da, W).float()
-                dh = dh.add_(dHs_t[tp]) if 0 <= tp < T else dh
+                dh_prev.addmm_(a, W)  # dh_{t-1} += da_t Wh^T
             else:
-                dh = torch.addmm(dHs_t[tp], da, W) if 0 <= tp < T else torch.mm(da, W)
-    return dA, dh, dc
+                dh_prev.add_(torch.mm(a, W))
+        if not rows:  # the block's da (the loop's R_da, step by step) in one pass
+            torch.mul(DC[s:e], P[:, :, 1:4], out=dxw[s:e, :, 0:3])
+            torch.mul(DH[s + off : e + off], P[:, :, 4:5], out=dxw[s:e, :, 3:4])
+    dh0 = DH[T if reverse else 0, :, 0]
+    return dxw.view(T, N, 4 * H), dh0, R_dcf[:, 0].clone()
 
 
 class GRUFunction(torch.autograd.Function):

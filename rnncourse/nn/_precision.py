@@ -3,8 +3,8 @@
 Like torch.nn's layers, ours accept float32 or low-precision (bfloat16/float16) input and state
 inside ``torch.autocast`` and return the autocast dtype. Only the fused LSTM has a path that
 computes in low precision (its per-step matrix products; gates and state stay float32), and only
-where that pays: batches whose per-step work is arithmetic, ``N * H >``
-:data:`rnncourse.nn._fused.FEW_OPS_MAX_NH`. Everything else computes in float32.
+where that pays: batches whose per-step work is arithmetic, ``N * H >`` :data:`FLOAT32_MAX_NH`.
+Everything else computes in float32.
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from rnncourse.nn import _fused
+#: Largest ``N * H`` (numbers in one state) for which the LSTM stays in float32 under autocast.
+#: At such batches a step costs per tensor operation, not per number, and the mixed path only adds
+#: operations (a cast before each product).
+FLOAT32_MAX_NH = 1024
 
 
 def autocast_dtype(ref: Tensor) -> torch.dtype | None:
@@ -51,4 +54,4 @@ def product_dtype(module, lowp: torch.dtype | None, N: int, packed: bool) -> tor
     """
     if lowp is None or packed or module.kind != "lstm" or not (module.fused and module._fusable()):
         return None
-    return lowp if N * module.hidden_size > _fused.FEW_OPS_MAX_NH else None
+    return lowp if N * module.hidden_size > FLOAT32_MAX_NH else None

@@ -101,9 +101,10 @@ class Captioner(nn.Module):
         width = keys.shape[2] if self.attention else 0
         return DecoderState(s, torch.zeros_like(s), keys.new_zeros(len(s), width), keys, proj, mask)
 
-    # One decoding step, shared with the date translator: (token (N,), state) ->
-    # (logits (N, V), state, weights (N, L) or None).
+    # One decoding step and the teacher-forced loop over it, shared with the date translator:
+    # (token (N,), state) -> (logits (N, V), state, weights (N, L) or None).
     step = Seq2Seq.step
+    teacher_forced = Seq2Seq.teacher_forced
 
     def forward(
         self, images: torch.Tensor, tgt_in: torch.Tensor
@@ -121,15 +122,4 @@ class Captioner(nn.Module):
         logits : Tensor, shape (N, T, V)
         weights : Tensor, shape (N, T, L), or None without attention
         """
-        if tgt_in.dim() != 2 or tgt_in.shape[0] != images.shape[0]:
-            raise ValueError(
-                f"tgt_in must be (N, T) with N = {images.shape[0]}, got {tuple(tgt_in.shape)}"
-            )
-        state = self.start(images)
-        logits, weights = [], []
-        for t in range(tgt_in.shape[1]):
-            step_logits, state, a = self.step(tgt_in[:, t], state)
-            logits.append(step_logits)
-            weights.append(a)
-        stacked = torch.stack(weights, 1) if self.attention is not None else None
-        return torch.stack(logits, 1), stacked
+        return self.teacher_forced(self.start(images), tgt_in)

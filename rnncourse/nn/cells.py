@@ -6,13 +6,12 @@ torch.nn. The step maths is :mod:`rnncourse.nn.functional`, run under autograd.
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor, nn
 
 from rnncourse.nn import _checks
 from rnncourse.nn import functional as Fn
+from rnncourse.nn._init import init_uniform_
 from rnncourse.reference.cells import RECORDED
 
 
@@ -30,9 +29,7 @@ class RNNCellBase(nn.Module):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        for name, v in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"{name} must be a positive int, got {v!r}")
+        _checks.check_sizes(input_size=input_size, hidden_size=hidden_size)
         self.kind = kind
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -51,14 +48,38 @@ class RNNCellBase(nn.Module):
 
     def reset_parameters(self) -> None:
         """Uniform(-1/√H, 1/√H) for every parameter, as torch.nn does."""
-        stdv = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            nn.init.uniform_(p, -stdv, stdv)
+        init_uniform_(self.parameters(), self.hidden_size)
 
     def extra_repr(self) -> str:
         """Return the constructor arguments shown by ``repr`` (as torch.nn prints them)."""
         s = f"{self.input_size}, {self.hidden_size}"
         return s + (f", bias={self.bias}" if self.bias is not True else "")
+
+    def forward(self, input: Tensor, hx=None):
+        """Run one step.
+
+        Parameters
+        ----------
+        input : Tensor, (N, D) or (D,)
+        hx : Tensor (N, H) or (H,), for LSTMCell a tuple ``(h, c)`` of those; or None (zeros)
+
+        Returns
+        -------
+        Tensor ``h'`` of ``hx``'s shape; for LSTMCell the tuple ``(h', c')``.
+        """
+        lstm = self.kind == "lstm"
+        x, states, unbatched = self._prepare(input, hx, 2 if lstm else 1)
+        # RNN and LSTM fold bias_hh into the input side; the GRU's bh_n sits inside r ⊙ (...)
+        a_x = self._input_side(x, fold_hidden_bias=self.kind != "gru")
+        h, c, gates = self._step(a_x, *states)
+        self._record(gates, h, c)
+        if unbatched:
+            h, c = h.squeeze(0), (None if c is None else c.squeeze(0))
+        return (h, c) if lstm else h
+
+    def _step(self, a_x: Tensor, h: Tensor, c: Tensor | None = None) -> tuple:
+        """Return ``(h', c' or None, gates)`` from ``a_x = x Wx + b`` (:mod:`.functional`)."""
+        raise NotImplementedError
 
     # ------------------------------------------------------------------------------ helpers
     def _prepare(self, input: Tensor, hx, n_states: int):
@@ -71,14 +92,8 @@ class RNNCellBase(nn.Module):
         N, H = x.shape[0], self.hidden_size
         if hx is None:
             return x, [x.new_zeros(N, H) for _ in range(n_states)], unbatched
-        if n_states == 2:
-            if not (isinstance(hx, tuple | list) and len(hx) == 2):
-                raise TypeError(f"hx must be a tuple (h, c) for LSTMCell, got {type(hx).__name__}")
-            named = [("hx[0] (h)", hx[0]), ("hx[1] (c)", hx[1])]
-        else:
-            named = [("hx", hx)]
         states = []
-        for name, s in named:
+        for name, s in _checks.named_states(hx, n_states == 2, ("h", "c"), "LSTMCell"):
             s = _checks.check_tensor(name, s)
             if unbatched:
                 _checks.check_shape(name, s, (H,), "(H,)", " for unbatched input")
@@ -138,13 +153,8 @@ class RNNCell(RNNCellBase):
         self.nonlinearity = nonlinearity
         self.reset_parameters()
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        """``input`` (N, D) or (D,), ``hx`` (N, H) or (H,) or None -> ``h'`` of hx's shape."""
-        x, (h,), unbatched = self._prepare(input, hx, 1)
-        a_x = self._input_side(x, fold_hidden_bias=True)
-        h, _, gates = Fn.rnn_step(a_x, h, self.weight_hh.t(), self.nonlinearity)
-        self._record(gates, h, None)
-        return h.squeeze(0) if unbatched else h
+    def _step(self, a_x, h, c=None):
+        return Fn.rnn_step(a_x, h, self.weight_hh.t(), self.nonlinearity)
 
 
 class GRUCell(RNNCellBase):
@@ -167,13 +177,8 @@ class GRUCell(RNNCellBase):
         super().__init__("gru", input_size, hidden_size, bias, 3, device, dtype)
         self.reset_parameters()
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        """``input`` (N, D) or (D,), ``hx`` (N, H) or (H,) or None -> ``h'``."""
-        x, (h,), unbatched = self._prepare(input, hx, 1)
-        a_x = self._input_side(x, fold_hidden_bias=False)
-        h, _, gates = Fn.gru_step(a_x, h, self.weight_hh.t(), self.bias_hh)
-        self._record(gates, h, None)
-        return h.squeeze(0) if unbatched else h
+    def _step(self, a_x, h, c=None):
+        return Fn.gru_step(a_x, h, self.weight_hh.t(), self.bias_hh)
 
 
 class LSTMCell(RNNCellBase):
@@ -211,19 +216,10 @@ class LSTMCell(RNNCellBase):
             )
         self.reset_parameters()
 
-    def forward(self, input: Tensor, hx=None) -> tuple[Tensor, Tensor]:
-        """``input`` (N, D) or (D,), ``hx`` = (h, c), each (N, H) or (H,), or None.
-
-        Returns ``(h', c')``.
-        """
-        x, (h, c), unbatched = self._prepare(input, hx, 2)
-        a_x = self._input_side(x, fold_hidden_bias=True)
+    def _step(self, a_x, h, c=None):
         W_hh_T = self.weight_hh.t()
         if self.peephole:
-            h, c, gates = Fn.peephole_lstm_step(a_x, h, c, W_hh_T, self.weight_peephole)
-        elif self.coupled:
-            h, c, gates = Fn.coupled_lstm_step(a_x, h, c, W_hh_T)
-        else:
-            h, c, gates = Fn.lstm_step(a_x, h, c, W_hh_T)
-        self._record(gates, h, c)
-        return (h.squeeze(0), c.squeeze(0)) if unbatched else (h, c)
+            return Fn.peephole_lstm_step(a_x, h, c, W_hh_T, self.weight_peephole)
+        if self.coupled:
+            return Fn.coupled_lstm_step(a_x, h, c, W_hh_T)
+        return Fn.lstm_step(a_x, h, c, W_hh_T)

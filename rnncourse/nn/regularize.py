@@ -15,11 +15,12 @@ LayerNormLSTM
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
+
+from rnncourse.nn import _checks
+from rnncourse.nn._init import init_uniform_
 
 __all__ = ["LockedDropout", "LayerNormLSTM"]
 
@@ -84,12 +85,7 @@ class LayerNormLSTM(nn.Module):
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
-        for name, v in (("input_size", input_size), ("hidden_size", hidden_size),
-                        ("num_layers", num_layers)):  # fmt: skip
-            if not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name} must be a positive int, got {v!r}")
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"dropout must be in [0, 1], got {dropout}")
+        _checks.check_config(input_size, hidden_size, num_layers, bias, batch_first, dropout)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
         H = hidden_size
@@ -108,14 +104,11 @@ class LayerNormLSTM(nn.Module):
 
     def reset_parameters(self) -> None:
         """torch.nn.LSTM's initialisation for the weights, U(-1/sqrt(H), 1/sqrt(H)); gains 1."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for name, p in self.named_parameters():
-            if name.startswith(("weight_", "bias_")):
-                nn.init.uniform_(p, -bound, bound)
-            elif name.startswith("ln_cell_bias"):
-                nn.init.zeros_(p)
-            else:
-                nn.init.ones_(p)
+        named = list(self.named_parameters())
+        init_uniform_((p for n, p in named if n.startswith(("weight_", "bias_"))), self.hidden_size)
+        for name, p in named:
+            if name.startswith("ln_"):
+                (nn.init.zeros_ if name.startswith("ln_cell_bias") else nn.init.ones_)(p)
 
     def _layer(self, x: Tensor, h: Tensor, c: Tensor, k: int) -> tuple[Tensor, Tensor, Tensor]:
         """One layer over a (N, T, D) sequence -> (out (N, T, H), h_T, c_T)."""

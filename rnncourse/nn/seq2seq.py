@@ -234,11 +234,27 @@ class Seq2Seq(nn.Module):
         logits : Tensor, shape (N, T, V_tgt)
         weights : Tensor, shape (N, T, L), or None without attention
         """
-        if tgt_in.dim() != 2 or tgt_in.shape[0] != src.shape[0]:
-            raise ValueError(
-                f"tgt_in must be (N, T) with N = {src.shape[0]}, got {tuple(tgt_in.shape)}"
-            )
-        state = self.start(src, src_len)
+        return self.teacher_forced(self.start(src, src_len), tgt_in)
+
+    def teacher_forced(
+        self, state: DecoderState, tgt_in: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Decode from ``state`` feeding the given tokens, one :meth:`step` each.
+
+        Parameters
+        ----------
+        state : DecoderState
+            From :meth:`start` (N sequences).
+        tgt_in : LongTensor, shape (N, T)
+
+        Returns
+        -------
+        logits : Tensor, shape (N, T, V)
+        weights : Tensor, shape (N, T, L), or None without attention
+        """
+        N = state.s.shape[0]
+        if tgt_in.dim() != 2 or tgt_in.shape[0] != N:
+            raise ValueError(f"tgt_in must be (N, T) with N = {N}, got {tuple(tgt_in.shape)}")
         logits, weights = [], []
         for t in range(tgt_in.shape[1]):
             step_logits, state, a = self.step(tgt_in[:, t], state)

@@ -18,20 +18,29 @@ run is its own process)::
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import json
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from rnncourse._validation import check_choice
 from rnncourse.data.shapes import CAPTION_VOCAB, GRID, sample_batch, split_scenes
 from rnncourse.nn.captioning import Captioner
-from rnncourse.train.experiments._cache import load_seed_runs, save_seed_run
-from rnncourse.train.seq2seq import accuracy, greedy_from_state, teacher_forcing
+from rnncourse.train.experiments._cache import (
+    load_seed_model,
+    load_seed_runs,
+    parse_seed_run,
+    save_seed_run,
+    seed_spread,
+)
+from rnncourse.train.seq2seq import (
+    TrainedDecoder,
+    accuracy,
+    greedy_from_state,
+    timed_training,
+    train_decoder,
+)
 
 __all__ = [
     "RESULTS",
@@ -70,20 +79,14 @@ class CaptionTrainConfig:
     seed: int = 0
 
 
-@dataclass
-class TrainedCaptioner:
-    """A trained model and its loss per step."""
-
-    model: Captioner
-    config: CaptionTrainConfig
-    losses: list[float] = field(default_factory=list)
+def captioner(config: CaptionTrainConfig) -> Captioner:
+    """Return the (untrained) captioner that ``config`` describes."""
+    return Captioner(
+        len(CAPTION_VOCAB), config.embed_size, config.hidden_size, config.channels, config.attention
+    )
 
 
-def _tensors(batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
-    return torch.from_numpy(batch["images"]), torch.from_numpy(batch["tgt"])
-
-
-def train_captioner(config: CaptionTrainConfig, train_scenes: list) -> TrainedCaptioner:
+def train_captioner(config: CaptionTrainConfig, train_scenes: list) -> TrainedDecoder:
     """Train a captioner with teacher forcing and the masked loss.
 
     Parameters
@@ -94,21 +97,14 @@ def train_captioner(config: CaptionTrainConfig, train_scenes: list) -> TrainedCa
 
     Returns
     -------
-    TrainedCaptioner
+    TrainedDecoder
     """
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    model = Captioner(
-        len(CAPTION_VOCAB), config.embed_size, config.hidden_size, config.channels, config.attention
-    )
-    result = TrainedCaptioner(model, config)
 
-    def batch() -> tuple[tuple[torch.Tensor], torch.Tensor]:
-        images, tgt = _tensors(sample_batch(train_scenes, config.batch_size, rng))
-        return (images,), tgt
+    def sample(rng: np.random.Generator) -> tuple[tuple[torch.Tensor], torch.Tensor]:
+        batch = sample_batch(train_scenes, config.batch_size, rng)
+        return (torch.from_numpy(batch["images"]),), torch.from_numpy(batch["tgt"])
 
-    result.losses = teacher_forcing(model, batch, config.steps, config.lr, config.clip)
-    return result
+    return train_decoder(config, lambda: captioner(config), sample)
 
 
 @torch.no_grad()
@@ -183,19 +179,12 @@ def object_attention(model: Captioner, batch: dict) -> dict[str, float]:
 
 def run(name: str, seed: int, out: Path = RESULTS) -> dict:
     """Train and evaluate one decoder with one seed; write its JSON (and weights for seed 0)."""
-    if name not in DECODERS:
-        raise ValueError(f"name must be one of {sorted(DECODERS)}, got {name!r}")
+    check_choice("name", name, DECODERS)
     torch.set_num_threads(1)
     train_scenes, _ = split_scenes(seed=SPLIT_SEED)
     config = CaptionTrainConfig(attention=DECODERS[name], seed=seed)
-    t0 = time.process_time()
-    trained = train_captioner(config, train_scenes)
-    row = {
-        "config": dataclasses.asdict(config),
-        "train_cpu_s": time.process_time() - t0,
-        "loss_every_10": trained.losses[::10],
-        "held_out": evaluate(trained.model, held_out_batch()),
-    }
+    trained, row = timed_training(train_captioner, config, train_scenes)
+    row["held_out"] = evaluate(trained.model, held_out_batch())
     weights = trained.model.state_dict() if seed == SEEDS[0] else None
     save_seed_run(out, name, seed, row, weights)
     return row
@@ -208,14 +197,8 @@ def load_results(folder: Path = RESULTS) -> dict[str, dict[int, dict]]:
 
 def load_model(decoder: str = "attention", folder: Path = RESULTS) -> Captioner:
     """Load the shipped seed-0 model of one decoder, in eval mode."""
-    if decoder not in DECODERS:
-        raise ValueError(f"decoder must be one of {sorted(DECODERS)}, got {decoder!r}")
-    cfg = json.loads((folder / f"{decoder}_seed{SEEDS[0]}.json").read_text())["config"]
-    model = Captioner(
-        len(CAPTION_VOCAB), cfg["embed_size"], cfg["hidden_size"], cfg["channels"], cfg["attention"]
-    )
-    model.load_state_dict(torch.load(folder / f"{decoder}.pt", weights_only=True))
-    return model.eval()
+    check_choice("decoder", decoder, DECODERS)
+    return load_seed_model(folder, decoder, SEEDS[0], lambda c: captioner(CaptionTrainConfig(**c)))
 
 
 def summary(results: dict[str, dict]) -> dict[tuple[str, str], dict]:
@@ -227,20 +210,12 @@ def summary(results: dict[str, dict]) -> dict[tuple[str, str], dict]:
     for decoder, res in results.items():
         for metric in ("exact", "per_word"):
             vals = [r["held_out"][metric] for r in res.values()]
-            out[decoder, metric] = {
-                "mean": float(np.mean(vals)),
-                "min": float(np.min(vals)),
-                "max": float(np.max(vals)),
-                "values": vals,
-            }
+            out[decoder, metric] = seed_spread(vals)
     return out
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--decoder", choices=sorted(DECODERS), required=True)
-    parser.add_argument("--seed", type=int, choices=SEEDS, required=True)
-    args = parser.parse_args(argv)
+    args = parse_seed_run(argv, __doc__.splitlines()[0], DECODERS, SEEDS)
     row = run(args.decoder, args.seed)
     print(args.decoder, args.seed, row["held_out"], f"train {row['train_cpu_s']:.0f} CPU-s")
 

@@ -156,15 +156,28 @@ def _fraction(text: str) -> float:
     return v
 
 
-def _add_sample(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def _checkpoint_command(
+    subparsers: argparse._SubParsersAction, name: str, help: str, description: str, func
+) -> argparse.ArgumentParser:
+    """Add a sub-command that reads a checkpoint of 'rnncourse train' (``sample``, ``eval``)."""
     p = subparsers.add_parser(
+        name, help=help, description=description, formatter_class=HelpFormatter
+    )
+    p.add_argument("checkpoint", help="checkpoint file written by 'rnncourse train'")
+    p.add_argument("--device", default="cpu", help="'cpu', 'cuda', 'cuda:N' or 'auto'")
+    p.set_defaults(func=func)
+    return p
+
+
+def _add_sample(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = _checkpoint_command(
+        subparsers,
         "sample",
         help="generate text from a trained checkpoint",
         description="Generate text one character at a time from a checkpoint written by "
         "'rnncourse train', feeding each sampled character back in.",
-        formatter_class=HelpFormatter,
+        func=run_sample,
     )
-    p.add_argument("checkpoint", help="checkpoint file written by 'rnncourse train'")
     p.add_argument(
         "--length",
         type=value_parser(config_field("sample_len"), "length"),
@@ -186,23 +199,19 @@ def _add_sample(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPars
         help="sample only among the k most likely characters",
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same text)")
-    p.add_argument("--device", default="cpu", help="'cpu', 'cuda', 'cuda:N' or 'auto'")
-    p.set_defaults(func=run_sample)
     return p
 
 
 def _add_eval(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
+    p = _checkpoint_command(
+        subparsers,
         "eval",
         help="score a trained checkpoint on a text: bits per character",
         description="Bits per character of a checkpoint's model on a text file: the mean "
         "cross-entropy of its next-character predictions, the state carried through the text.",
-        formatter_class=HelpFormatter,
+        func=run_eval,
     )
-    p.add_argument("checkpoint", help="checkpoint file written by 'rnncourse train'")
     _add_corpus_options(p, required=True)
-    p.add_argument("--device", default="cpu", help="'cpu', 'cuda', 'cuda:N' or 'auto'")
-    p.set_defaults(func=run_eval)
     return p
 
 

@@ -13,7 +13,9 @@ The measured comparison of the book is :func:`rnncourse.train.seq2seq_experiment
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnncourse.data.dates import TARGET_VOCAB, date_pairs, encode_pairs
+from rnncourse.data.dates import SOURCE_VOCAB, TARGET_VOCAB, date_pairs, encode_pairs
 from rnncourse.data.vocab import EOS_ID, PAD_ID
 from rnncourse.nn.seq2seq import Seq2Seq
 
@@ -31,7 +33,11 @@ __all__ = [
     "shift_right",
     "batch_tensors",
     "DateTrainConfig",
+    "TrainedDecoder",
+    "date_model",
     "train_dates",
+    "train_decoder",
+    "timed_training",
     "greedy_decode",
     "greedy_from_state",
     "beam_search",
@@ -90,15 +96,27 @@ class DateTrainConfig:
 
 
 @dataclass
-class TrainedDates:
-    """A trained model and its loss per step."""
+class TrainedDecoder:
+    """A trained encoder-decoder (date translator or captioner), its config and loss per step."""
 
-    model: Seq2Seq
-    config: DateTrainConfig
+    model: nn.Module
+    config: Any
     losses: list[float] = field(default_factory=list)
 
 
-def train_dates(config: DateTrainConfig, train_days: Sequence[Any]) -> TrainedDates:
+def date_model(config: DateTrainConfig) -> Seq2Seq:
+    """Return the (untrained) date translator that ``config`` describes."""
+    return Seq2Seq(
+        len(SOURCE_VOCAB),
+        len(TARGET_VOCAB),
+        config.embed_size,
+        config.hidden_size,
+        config.cell,
+        config.attention,
+    )
+
+
+def train_dates(config: DateTrainConfig, train_days: Sequence[Any]) -> TrainedDecoder:
     """Train a date translator with teacher forcing and the masked loss.
 
     Parameters
@@ -109,28 +127,58 @@ def train_dates(config: DateTrainConfig, train_days: Sequence[Any]) -> TrainedDa
 
     Returns
     -------
-    TrainedDates
+    TrainedDecoder
     """
-    from rnncourse.data.dates import SOURCE_VOCAB
 
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    model = Seq2Seq(
-        len(SOURCE_VOCAB),
-        len(TARGET_VOCAB),
-        config.embed_size,
-        config.hidden_size,
-        config.cell,
-        config.attention,
-    )
-    result = TrainedDates(model, config)
-
-    def batch() -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
+    def sample(rng: np.random.Generator) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
         b = batch_tensors(date_pairs(train_days, config.batch_size, rng, config.n_dates))
         return (b["src"], b["src_len"]), b["tgt"]
 
-    result.losses = teacher_forcing(model, batch, config.steps, config.lr, config.clip)
-    return result
+    return train_decoder(config, lambda: date_model(config), sample)
+
+
+def train_decoder(
+    config: Any,
+    build: Callable[[], nn.Module],
+    sample: Callable[[np.random.Generator], tuple[tuple[torch.Tensor, ...], torch.Tensor]],
+) -> TrainedDecoder:
+    """Seed torch and NumPy with ``config.seed``, build the model, train it by teacher forcing.
+
+    Parameters
+    ----------
+    config : DateTrainConfig or CaptionTrainConfig
+        Reads ``seed``, ``steps``, ``lr`` and ``clip``.
+    build : callable
+        Returns the model; called after seeding, so the seed fixes its initial weights.
+    sample : callable
+        ``sample(rng) -> (inputs, tgt)``, a fresh batch drawn with the seeded NumPy generator.
+
+    Returns
+    -------
+    TrainedDecoder
+    """
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    model = build()
+    losses = teacher_forcing(model, lambda: sample(rng), config.steps, config.lr, config.clip)
+    return TrainedDecoder(model, config, losses)
+
+
+def timed_training(
+    train: Callable[[Any, Any], TrainedDecoder], config: Any, data: Any
+) -> tuple[TrainedDecoder, dict[str, Any]]:
+    """Run ``train(config, data)``; return the result and the start of its shipped row.
+
+    The row holds the config, the training's CPU seconds and the loss of every 10th update.
+    """
+    t0 = time.process_time()
+    trained = train(config, data)
+    row = {
+        "config": dataclasses.asdict(config),
+        "train_cpu_s": time.process_time() - t0,
+        "loss_every_10": trained.losses[::10],
+    }
+    return trained, row
 
 
 def teacher_forcing(

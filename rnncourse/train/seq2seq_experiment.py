@@ -17,24 +17,30 @@ all; every run is its own process)::
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from rnncourse.data.dates import SOURCE_VOCAB, TARGET_VOCAB, date_pairs, split_dates
+from rnncourse._validation import check_choice
+from rnncourse.data.dates import TARGET_VOCAB, date_pairs, split_dates
 from rnncourse.nn.seq2seq import Seq2Seq
-from rnncourse.train.experiments._cache import load_seed_runs, save_seed_run
+from rnncourse.train.experiments._cache import (
+    load_seed_model,
+    load_seed_runs,
+    parse_seed_run,
+    save_seed_run,
+    seed_spread,
+)
 from rnncourse.train.seq2seq import (
     DateTrainConfig,
     accuracy,
     batch_tensors,
     beam_decode,
+    date_model,
     greedy_decode,
+    timed_training,
     train_dates,
 )
 
@@ -77,23 +83,17 @@ def evaluate(model: Seq2Seq, pairs: list[tuple[str, str]], beam_size: int | None
 
 def run(name: str, seed: int, out: Path = RESULTS) -> dict:
     """Train and evaluate one decoder with one seed; write its JSON (and weights for seed 0)."""
-    if name not in DECODERS:
-        raise ValueError(f"name must be one of {sorted(DECODERS)}, got {name!r}")
+    check_choice("name", name, DECODERS)
     torch.set_num_threads(1)
     train_days, _ = split_dates(seed=SPLIT_SEED)
     config = DateTrainConfig(attention=DECODERS[name], steps=STEPS[name], seed=seed)
+    trained, row = timed_training(train_dates, config, train_days)
     t0 = time.process_time()
-    trained = train_dates(config, train_days)
-    row = {
-        "config": dataclasses.asdict(config),
-        "train_cpu_s": time.process_time() - t0,
-        "loss_every_10": trained.losses[::10],
-    }
     for k, pairs in held_out_set().items():
         row[f"greedy_{k}"] = evaluate(trained.model, pairs, None)
         for beam in BEAMS:
             row[f"beam{beam}_{k}"] = evaluate(trained.model, pairs, beam)
-    row["eval_cpu_s"] = time.process_time() - t0 - row["train_cpu_s"]
+    row["eval_cpu_s"] = time.process_time() - t0
     weights = trained.model.state_dict() if seed == SEEDS[0] else None
     save_seed_run(out, name, seed, row, weights)
     return row
@@ -106,20 +106,8 @@ def load_results(folder: Path = RESULTS) -> dict[str, dict[int, dict]]:
 
 def load_model(decoder: str = "additive") -> Seq2Seq:
     """Return the shipped seed-0 model of one decoder, in eval mode."""
-    if decoder not in DECODERS:
-        raise ValueError(f"decoder must be one of {sorted(DECODERS)}, got {decoder!r}")
-    cfg = json.loads((RESULTS / f"{decoder}_seed{SEEDS[0]}.json").read_text())["config"]
-    model = Seq2Seq(
-        len(SOURCE_VOCAB),
-        len(TARGET_VOCAB),
-        cfg["embed_size"],
-        cfg["hidden_size"],
-        cfg["cell"],
-        DECODERS[decoder],
-    )
-    state = torch.load(RESULTS / f"{decoder}.pt", weights_only=True)
-    model.load_state_dict(state)
-    return model.eval()
+    check_choice("decoder", decoder, DECODERS)
+    return load_seed_model(RESULTS, decoder, SEEDS[0], lambda c: date_model(DateTrainConfig(**c)))
 
 
 def summary(results: dict[str, dict], metric: str = "exact") -> dict[tuple[str, str, int], dict]:
@@ -144,12 +132,7 @@ def summary(results: dict[str, dict], metric: str = "exact") -> dict[tuple[str, 
         for decoding in ("greedy", *(f"beam{b}" for b in BEAMS)):
             for k in (1, 2, 3):
                 vals = [run[f"{decoding}_{k}"][metric] for run in res.values()]
-                out[decoder, decoding, k] = {
-                    "mean": float(np.mean(vals)),
-                    "min": float(np.min(vals)),
-                    "max": float(np.max(vals)),
-                    "values": vals,
-                }
+                out[decoder, decoding, k] = seed_spread(vals)
     return out
 
 
@@ -186,10 +169,7 @@ def segment_mass(weights: np.ndarray, source: str, output: str) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--decoder", choices=sorted(DECODERS), required=True)
-    parser.add_argument("--seed", type=int, choices=SEEDS, required=True)
-    args = parser.parse_args(argv)
+    args = parse_seed_run(argv, __doc__.splitlines()[0], DECODERS, SEEDS)
     row = run(args.decoder, args.seed)
     print(args.decoder, args.seed, {k: v for k, v in row.items() if k.startswith("greedy")})
 

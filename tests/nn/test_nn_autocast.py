@@ -1,8 +1,8 @@
 """rnncourse.nn under ``torch.autocast`` (mixed precision), as torch.nn behaves there.
 
-* The LSTM (per-step path) runs its matrix products in bfloat16 and keeps gates and state in
-  float32: its output and every gradient stay within bfloat16 rounding of the float32 run (and
-  are NOT the float32 numbers: the low-precision path really ran), like torch.nn.LSTM's own.
+* The LSTM (at N * H > FLOAT32_MAX_NH) runs its matrix products in bfloat16 and keeps gates and
+  state in float32: its output and every gradient stay within bfloat16 rounding of the float32
+  run (and are NOT the float32 numbers: the low-precision path really ran), like torch.nn.LSTM's.
 * What has no mixed-precision path (RNN, GRU, small LSTM batches, LSTM variants) computes in
   float32: its output is exactly the float32 output rounded to bfloat16.
 * Like torch.nn, outputs and final states come back in bfloat16, and bfloat16 states (a carried
@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import rnncourse.nn as rnn
-from rnncourse.nn import _fused
+from rnncourse.nn import _fused, _precision
 
 BF16 = torch.bfloat16
 
@@ -40,16 +40,16 @@ def _rel(a, b):
 @pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
 def test_lstm_mixed_precision_is_bf16_close_and_really_low_precision(bidirectional, monkeypatch):
     used = []
-    original = _fused._backward_per_step
+    original = _fused._lstm_backward
 
     def spy(*args):
         used.append(args[-1])  # lowp
         return original(*args)
 
-    monkeypatch.setattr(_fused, "_backward_per_step", spy)
+    monkeypatch.setattr(_fused, "_lstm_backward", spy)
     torch.manual_seed(0)
-    N, T, D, H = 16, 30, 12, 80  # N * H > FEW_OPS_MAX_NH: the per-step path
-    assert N * H > _fused.FEW_OPS_MAX_NH
+    N, T, D, H = 16, 30, 12, 80  # N * H > FLOAT32_MAX_NH: the mixed-precision path
+    assert N * H > _precision.FLOAT32_MAX_NH
     ours = rnn.LSTM(D, H, 2, batch_first=True, bidirectional=bidirectional)
     theirs = torch.nn.LSTM(D, H, 2, batch_first=True, bidirectional=bidirectional)
     theirs.load_state_dict(ours.state_dict())
@@ -82,7 +82,7 @@ def test_lstm_mixed_precision_is_bf16_close_and_really_low_precision(bidirection
     [
         lambda: rnn.RNN(6, 8, 2, batch_first=True),
         lambda: rnn.GRU(6, 8, 2, batch_first=True, bidirectional=True),
-        lambda: rnn.LSTM(6, 8, 2, batch_first=True),  # N * H = 32: few-ops path, float32
+        lambda: rnn.LSTM(6, 8, 2, batch_first=True),  # N * H = 32: float32
         lambda: rnn.LSTM(6, 40, batch_first=True, peephole=True),
         lambda: rnn.LSTM(6, 40, batch_first=True, fused=False),
     ],

@@ -1,47 +1,49 @@
-"""Both fused LSTM backward loops (chosen by N * H) against torch.nn.LSTM, forward and gradients.
+"""The fused LSTM's one backward loop against torch.nn.LSTM, in each way it splits time into blocks.
 
-The parity suite uses small batches, which all take the few-ops loop; here each loop is forced
-in turn (and the dispatch is spied on, so a test cannot silently run the other one).
+The backward computes its per-step factors for a block of steps at a time (about
+``_fused.BLOCK_ELEMENTS`` numbers): the whole sequence at small batches, one step at large ones.
+The parity suite's batches are all small; here each regime, and the seams between blocks, are
+checked against torch.nn in both directions (on CUDA too, where there is one).
 """
 
 from __future__ import annotations
 
 import pytest
 import torch
-from _nn_helpers import close, forward_backward, make_inputs
+from _nn_helpers import DEVICES, close, forward_backward, make_inputs
 
 import rnncourse.nn as rnn
 from rnncourse.nn import _fused
 
+T = 7
+# (N, H) -> the block sizes _blocks gives for T = 7 steps
+REGIMES = {
+    "one-block": ((5, 3), [7]),
+    "blocks-of-3": ((4, 700), [3, 3, 1]),
+    "one-step-each": ((16, 700), [1] * 7),
+}
 
-@pytest.mark.parametrize("path", ["_backward_few_ops", "_backward_per_step"])
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("regime", list(REGIMES))
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
-def test_each_lstm_path_matches_torch(path, dtype, bidirectional, monkeypatch):
+def test_lstm_backward_matches_torch_in_every_block_regime(regime, dtype, bidirectional, device):
+    if device == "cuda" and dtype == torch.float32:
+        pytest.skip("cuDNN's float32 LSTM may use TF32; float64 checks the same loop on CUDA")
+    (N, H), sizes = REGIMES[regime]
+    blocks = _fused._blocks(T, N * 6 * H, reverse=False)
+    assert sorted(e - s for s, e in blocks) == sorted(sizes), blocks  # the regime is the one named
     cfg = dict(kind="LSTM", batch_first=True, packed=False, init=True,
-               bidirectional=bidirectional, num_layers=2, T=6, N=5, D=4, H=3)  # fmt: skip
-    # 0 forces the per-step path for every batch, a huge bound forces the few-ops path.
-    monkeypatch.setattr(_fused, "FEW_OPS_MAX_NH", 10**9 if path == "_backward_few_ops" else 0)
-    used: list[str] = []
-    for name in ("_backward_few_ops", "_backward_per_step"):
-        original = getattr(_fused, name)
-
-        def spy(*args, _name=name, _original=original):
-            used.append(_name)
-            return _original(*args)
-
-        monkeypatch.setattr(_fused, name, spy)
-
+               bidirectional=bidirectional, num_layers=1, T=T, N=N, D=4, H=H)  # fmt: skip
     torch.manual_seed(7)
-    ours = rnn.LSTM(4, 3, num_layers=2, batch_first=True, bidirectional=bidirectional, dtype=dtype)
-    theirs = torch.nn.LSTM(4, 3, num_layers=2, batch_first=True, bidirectional=bidirectional,
-                           dtype=dtype)  # fmt: skip
+    ours = rnn.LSTM(4, H, batch_first=True, bidirectional=bidirectional, dtype=dtype)
+    theirs = torch.nn.LSTM(4, H, batch_first=True, bidirectional=bidirectional, dtype=dtype)
     theirs.load_state_dict(ours.state_dict())
-    x, hx, _ = make_inputs(cfg, torch.Generator().manual_seed(3), dtype, "cpu")
+    ours, theirs = ours.to(device), theirs.to(device)
+    x, hx, _ = make_inputs(cfg, torch.Generator().manual_seed(3), dtype, device)
     got = forward_backward(ours, x, hx, None, cfg)
     want = forward_backward(theirs, x, hx, None, cfg)
-    assert used, f"expected only {path}, dispatch used {set(used)}"
-    assert set(used) == {path}, f"expected only {path}, dispatch used {set(used)}"
     for name in want:
         close(got[name], want[name], dtype, name)
 

@@ -142,7 +142,7 @@ def test_torch_backend_matches_rnncourse(small_texts):
 @pytest.mark.parametrize("backend", ["torch", "rnncourse"])
 def test_bf16_autocast_trains(small_texts, backend):
     train, valid = small_texts
-    # N * H = 1152 > FEW_OPS_MAX_NH: the mixed-precision LSTM path of rnncourse.nn
+    # N * H = 1152 > FLOAT32_MAX_NH: the mixed-precision LSTM path of rnncourse.nn
     cfg = tiny(max_steps=30, backend=backend, amp="bf16", eval_every=0, batch_size=16,
                hidden_size=72)  # fmt: skip
     tr = LMTrainer(train, valid, cfg)

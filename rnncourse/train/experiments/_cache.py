@@ -91,3 +91,37 @@ def load_seed_runs(
         name: {s: json.loads((folder / f"{name}_seed{s}.json").read_text()) for s in seeds}
         for name in names
     }
+
+
+def load_seed_model(folder: Path, name: str, seed: int, build: Any) -> Any:
+    """Return the model :func:`save_seed_run` stored for ``name``, in eval mode.
+
+    ``build(config)`` makes the untrained model from the config dict saved with seed ``seed``
+    (the seed whose weights were written).
+    """
+    import torch
+
+    config = json.loads((folder / f"{name}_seed{seed}.json").read_text())["config"]
+    model = build(config)
+    model.load_state_dict(torch.load(folder / f"{name}.pt", weights_only=True))
+    return model.eval()
+
+
+def seed_spread(values: list[float]) -> dict[str, Any]:
+    """``{"mean", "min", "max", "values"}`` of one metric over seeds (the book shows the spread)."""
+    return {
+        "mean": float(np.mean(values)),
+        "min": float(np.min(values)),
+        "max": float(np.max(values)),
+        "values": values,
+    }
+
+
+def parse_seed_run(argv: list[str] | None, description: str, names: Any, seeds: Any) -> Any:
+    """Parse ``--decoder NAME --seed K``, the command line of one run of a multi-seed experiment."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--decoder", choices=sorted(names), required=True)
+    parser.add_argument("--seed", type=int, choices=seeds, required=True)
+    return parser.parse_args(argv)
