@@ -11,7 +11,7 @@ JOBS ?= 2
 # through a constraints file so no later step can pull a newer (CUDA) build.
 TORCH_PIN := torch==2.13.0
 
-.PHONY: help setup vendor browser-deps sandbox-deps book test test-unit test-notebooks test-browser lint exercises bench clean lab
+.PHONY: help setup vendor browser-deps sandbox-deps book test test-python test-unit test-notebooks test-browser lint exercises bench clean lab
 
 help:
 	@echo "make book   - set up and build the rendered book into _build/html"
@@ -88,7 +88,16 @@ test-notebooks: setup sandbox-deps
 test-browser: setup browser-deps
 	$(PY) -m pytest tests/browser
 
-test: setup lint test-unit test-notebooks book test-browser
+# The Python tests and the book build run side by side: the tests wait on sandboxes, timers and
+# subprocesses for much of their time, and the build executes notebooks, so together they keep both
+# cores busy (make -O prints each one's output whole when it ends). The browser needs the book.
+# System packages first, one apt-get at a time.
+test: setup lint sandbox-deps browser-deps vendor
+	$(MAKE) --no-print-directory -j2 -O test-python book
+	$(MAKE) --no-print-directory test-browser
+
+test-python: test-unit
+	$(MAKE) --no-print-directory test-notebooks
 
 # Refuses to overwrite an exercise that differs from its stub (a learner's work) unless FORCE=1.
 exercises: setup

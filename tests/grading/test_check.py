@@ -19,6 +19,12 @@ from rnncourse.reference.scan import combine
 RNG = np.random.default_rng(7)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rng(monkeypatch):
+    # Every test draws the same data whichever tests ran before it on this worker.
+    monkeypatch.setattr(f"{__name__}.RNG", np.random.default_rng(7))
+
+
 def _a(*shape):
     return RNG.standard_normal(shape)
 
