@@ -19,6 +19,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
+from rnncourse._validation import check_choice
 from rnncourse.figures._draw import COLORS, LINE, arrow_label, draw_arrow, graph_node, new_axes
 from rnncourse.figures._draw import check_int as _check_int
 
@@ -30,11 +31,6 @@ __all__ = [
 ]
 NOTATIONS = ("book", "notes")
 _W, _H = 0.7, 0.5  # node box size (data units)
-
-
-def _check_notation(notation: str) -> None:
-    if notation not in NOTATIONS:
-        raise ValueError(f"notation must be one of {NOTATIONS}, got {notation!r}")
 
 
 def _sym(notation: str, kind: str, t: str | int) -> str:
@@ -86,7 +82,7 @@ def draw_folded(ax: Axes | None = None, notation: str = "book") -> Axes:
     -------
     matplotlib Axes
     """
-    _check_notation(notation)
+    check_choice("notation", notation, NOTATIONS)
     ax = new_axes(ax, (2.6, 3.2))
     _node(ax, 0, 0, _sym(notation, "x", "t"), "x")
     _node(ax, 0, 1.3, _sym(notation, "h", "t"), "h")
@@ -141,7 +137,7 @@ def draw_stacked_weights(
     """
     _check_int("H", H, 1, 8)
     _check_int("D", D, 1, 8)
-    _check_notation(notation)
+    check_choice("notation", notation, NOTATIONS)
     ax = new_axes(ax, (6.4, 3.4))
     c = 0.3
     hc, xc = COLORS["h"], COLORS["x"]
