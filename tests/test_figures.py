@@ -149,7 +149,7 @@ def test_graph_figures_share_one_palette():
     ax = graphs.draw_folded()
     fills = {matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches}
     assert {COLORS["x"], COLORS["h"], COLORS["y"]} <= fills
-    with pytest.raises(ValueError, match="notation must be"):
+    with pytest.raises(ValueError, match="notation must be one of 'book', 'notes'; got 'latex'"):
         graphs.draw_folded(notation="latex")
 
 
@@ -157,8 +157,14 @@ def test_one_hot_grid_has_a_single_one_per_column():
     ax = sequences.draw_one_hot(["h", "i", "h"], [1, 2, 1], ["<PAD>", "h", "i"])
     grid = np.asarray(ax.images[0].get_array())
     np.testing.assert_array_equal(grid, [[0, 0, 0], [1, 0, 1], [0, 1, 0]])
-    with pytest.raises(ValueError, match=r"ids must lie in \[0, V\)"):
+    with pytest.raises(
+        ValueError, match=r"ids must hold indices in \[0, 2\), got values in \[3, 3\]"
+    ):
         sequences.draw_one_hot(["a"], [3], ["a", "b"])
+    with pytest.raises(
+        ValueError, match=r"ids must be \(T,\) = \(2,\), got \(1,\) \(T = 2 from tokens\)"
+    ):
+        sequences.draw_one_hot(["a", "b"], [1], ["a", "b"])
 
 
 def test_sequence_shapes_one_axes_per_kind():

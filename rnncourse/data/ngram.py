@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from rnncourse._validation import check_choice, check_int_array, check_positive
+from rnncourse._validation import check_choice, check_ids, check_positive
 
 __all__ = ["SMOOTHINGS", "NGramLM"]
 
@@ -111,7 +111,7 @@ class NGramLM:
     # ------------------------------------------------------------------ fitting
     def fit(self, ids: Any) -> NGramLM:
         """Count the m-grams (m = 1..n) of a training id sequence (L,); returns ``self``."""
-        arr = check_int_array("ids", np.asarray(ids), "(L,)", high=self.V)
+        arr = check_ids("ids", ids, high=self.V)
         if len(arr) < self.order:
             raise ValueError(f"ids too short: need L >= n = {self.order}, got L = {len(arr)}")
         seq = arr.tolist()
@@ -159,7 +159,7 @@ class NGramLM:
 
     def log_probs(self, ids: Any) -> np.ndarray:
         """Return ln P(ids[t] | ids[:t]) for t = 1..L-1, shape (L - 1,) (the first id is given)."""
-        arr = check_int_array("ids", np.asarray(ids), "(L,)", high=self.V)
+        arr = check_ids("ids", ids, high=self.V)
         if len(arr) < 2:
             raise ValueError(f"ids must hold L >= 2 tokens to score, got L = {len(arr)}")
         seq = arr.tolist()

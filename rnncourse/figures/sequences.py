@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
+from rnncourse._validation import Dims, check_ids
 from rnncourse.figures._draw import COLORS, LINE, axes_or_new, new_axes
 from rnncourse.figures._draw import check_int as _check_int
 from rnncourse.figures.graphs import _arrow
@@ -151,14 +152,12 @@ def draw_one_hot(
     -------
     matplotlib Axes
     """
-    ids_arr = np.asarray(ids)
     V, T = len(vocab), len(tokens)
-    if ids_arr.shape != (T,):
-        raise ValueError(f"ids must have shape (T,) = ({T},) like tokens, got {ids_arr.shape}")
     if T == 0 or V == 0:
         raise ValueError(f"need at least one token and one vocabulary entry, got T={T}, V={V}")
-    if ids_arr.min() < 0 or ids_arr.max() >= V:
-        raise ValueError(f"ids must lie in [0, V) = [0, {V}), got {ids_arr.min()}..{ids_arr.max()}")
+    dims = Dims()
+    dims.bind("T", T, "tokens")
+    ids_arr = check_ids("ids", ids, "(T,)", dims, high=V)
     ax = axes_or_new(ax, (0.55 * T + 1.8, 0.3 * V + 1.0))
     grid = np.zeros((V, T))
     grid[ids_arr, np.arange(T)] = 1.0

@@ -36,7 +36,7 @@ def test_split_and_errors():
         StreamBatcher(np.arange(5), batch_size=10, seq_len=2)
     with pytest.raises(ValueError, match="batch_size must be a positive int N"):
         StreamBatcher(np.arange(5), batch_size=0, seq_len=2)
-    with pytest.raises(ValueError, match=r"1-D token ids \(L,\)"):
+    with pytest.raises(ValueError, match=r"data must have 1 dimension\(s\) \(L,\), got 2"):
         StreamBatcher(np.zeros((2, 3), dtype=int), 1, 1)
     with pytest.raises(ValueError, match="valid_fraction"):
         train_valid_split(np.arange(10), 1.5)
