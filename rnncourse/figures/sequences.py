@@ -15,9 +15,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
-from rnncourse._validation import Dims, check_ids
+from rnncourse._validation import Dims, check_ids, check_int
 from rnncourse.figures._draw import COLORS, LINE, axes_or_new, new_axes
-from rnncourse.figures._draw import check_int as _check_int
 from rnncourse.figures.graphs import _arrow
 
 __all__ = ["SHAPES", "draw_sequence_shape", "draw_sequence_shapes", "draw_one_hot"]
@@ -111,7 +110,7 @@ def draw_sequence_shapes(kinds: Sequence[str] = SHAPES, per_row: int = 3) -> np.
     """
     if len(kinds) == 0:
         raise ValueError("kinds must name at least one shape, got an empty sequence")
-    _check_int("per_row", per_row, 1, 6)
+    check_int("per_row", per_row, 1, maximum=6)
     for k in kinds:
         _shape_columns(k)  # validates the name before any figure is made
     rows = [list(kinds[i : i + per_row]) for i in range(0, len(kinds), per_row)]

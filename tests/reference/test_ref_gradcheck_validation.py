@@ -198,6 +198,10 @@ def test_int_and_rng_messages():
         check_int("T", 23, minimum=24)
     with pytest.raises(ValueError, match="top_k must be None or an integer >= 1, got 0"):
         check_int("top_k", 0, allow_none=True)
+    assert check_int("T", 8, 2, maximum=8) == 8
+    for bad in (1, 9, 3.0):
+        with pytest.raises(ValueError, match=rf"T must be an integer in \[2, 8\], got {bad!r}"):
+            check_int("T", bad, 2, maximum=8)
     rng = np.random.default_rng(0)
     assert check_rng(rng) is rng
     for bad, came in ((None, "NoneType"), (0, "int"), (np.random.RandomState(0), "RandomState")):
