@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from rnncourse._validation import check_ids
+from rnncourse._validation import check_ids, check_int
 
 
 class StreamBatcher:
@@ -47,10 +47,7 @@ class StreamBatcher:
 
     def __init__(self, data: Any, batch_size: int, seq_len: int, drop_last: bool = False) -> None:
         ids = check_ids("data", data)
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int N, got {batch_size!r}")
-        if not isinstance(seq_len, (int, np.integer)) or seq_len < 1:
-            raise ValueError(f"seq_len must be a positive int T, got {seq_len!r}")
+        batch_size, seq_len = check_int("batch_size", batch_size), check_int("seq_len", seq_len)
         stream_len = (len(ids) - 1) // batch_size
         if stream_len < 1:
             raise ValueError(

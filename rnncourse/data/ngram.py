@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from rnncourse._validation import check_choice, check_ids, check_positive
+from rnncourse._validation import check_choice, check_ids, check_int, check_positive
 
 __all__ = ["SMOOTHINGS", "NGramLM"]
 
@@ -90,10 +90,7 @@ class NGramLM:
         lambdas: float | Sequence[float] = 0.8,
         discount: float = 0.75,
     ) -> None:
-        for name, v in (("order", order), ("vocab_size", vocab_size)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name} must be a positive int, got {v!r}")
-        self.order, self.V = int(order), int(vocab_size)
+        self.order, self.V = check_int("order", order), check_int("vocab_size", vocab_size)
         self.smoothing = check_choice("smoothing", smoothing, SMOOTHINGS)
         self.k = check_positive("k", k)
         lam = [float(lambdas)] * self.order if np.isscalar(lambdas) else list(lambdas)
