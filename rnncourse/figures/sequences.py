@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
-from rnncourse._validation import Dims, check_ids, check_int
+from rnncourse._validation import Dims, check_choice, check_ids, check_int
 from rnncourse.figures._draw import COLORS, LINE, axes_or_new, new_axes
 from rnncourse.figures.graphs import _arrow
 
@@ -27,6 +27,7 @@ SHAPES = ("one-to-one", "one-to-many", "many-to-one", "many-to-many", "encoder-d
 
 def _shape_columns(kind: str) -> list[tuple[bool, str, bool]]:
     """Per column: (has input, hidden colour key, has output)."""
+    check_choice("kind", kind, SHAPES)
     if kind == "one-to-one":
         return [(True, "h", True)]
     if kind == "one-to-many":
@@ -35,9 +36,7 @@ def _shape_columns(kind: str) -> list[tuple[bool, str, bool]]:
         return [(True, "h", False)] * 3 + [(True, "h", True)]
     if kind == "many-to-many":
         return [(True, "h", True)] * 4
-    if kind == "encoder-decoder":
-        return [(True, "enc", False)] * 3 + [(False, "h", True)] * 3
-    raise ValueError(f"kind must be one of {SHAPES}, got {kind!r}")
+    return [(True, "enc", False)] * 3 + [(False, "h", True)] * 3  # encoder-decoder
 
 
 _SHAPE_CAPTIONS = {

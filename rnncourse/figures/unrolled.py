@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
-from rnncourse._validation import check_int
+from rnncourse._validation import check_choice, check_int
 from rnncourse.figures._draw import (
     BACK,
     COLORS,
@@ -122,8 +122,7 @@ def draw_unrolled(
     -------
     matplotlib.axes.Axes
     """
-    if kind not in GRAPH_KINDS:
-        raise ValueError(f"kind must be one of {GRAPH_KINDS}, got {kind!r}")
+    check_choice("kind", kind, GRAPH_KINDS)
     T = check_int("T", T, 1, maximum=8)
     T_out = check_int("T_out", T_out, 1, maximum=8)
     n_steps = T + T_out if kind == "seq2seq" else T
