@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from rnncourse._validation import check_int
 from rnncourse.reference.cells import CELL_LABELS
 from rnncourse.widgets._base import WidgetBase
 
@@ -122,9 +123,7 @@ class GradientFlowExplorer(WidgetBase):
                 f"cells must be a non-empty subset of {list(CELL_LABELS)}, got {self.cells}"
             )
         for name in ("T", "hidden_size", "input_size", "batch_size"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or v < 1 or v > 1000:
-                raise ValueError(f"{name} must be an integer in [1, 1000], got {v!r}")
+            check_int(name, getattr(self, name), 1, maximum=1000)
         self.radii, self.taus = radii, taus
 
     def _compute(self) -> dict[str, Any]:
