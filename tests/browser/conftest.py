@@ -39,6 +39,9 @@ check_math, check_widgets : Callable (session)
     ``check_math(page) -> list[str]`` and ``check_widgets(page, expect_widgets=None) -> list[str]``.
 screenshot_dir : pathlib.Path (session)
     ``_build/screenshots``, created on demand, for full-page screenshots.
+phone_layout : dict[str, list[str]] (session)
+    Page name -> what overflows its column at 390 px (``test_book.py`` fills it); written to
+    ``_build/layout-390px.txt`` at the end of the session.
 
 Example
 -------
@@ -132,6 +135,17 @@ def browser() -> Iterator[object]:
 def screenshot_dir() -> Path:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     return SCREENSHOT_DIR
+
+
+@pytest.fixture(scope="session")
+def phone_layout() -> Iterator[dict[str, list[str]]]:
+    found: dict[str, list[str]] = {}
+    yield found
+    lines = [f"{doc}: {overflow}" for doc, overflows in found.items() for overflow in overflows]
+    report = ROOT / "_build" / "layout-390px.txt"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    text = "\n".join(lines) + "\n" if lines else "nothing overflows\n"
+    report.write_text(f"{len(found)} pages measured at 390 px\n" + text)
 
 
 def _watch(page: object, origin: str, problems: list[str]) -> None:

@@ -1,18 +1,24 @@
 """Open every page of the built book in headless Chromium and fail on anything broken.
 
-Run after ``make book`` (``make test-browser``). For each page in ``_toc.yml``: no request leaves
-the local server, no console error, page error, failed request or HTTP >= 400, math typeset by the
-vendored MathJax 3 without errors, every ipywidgets view rendered by the vendored html-manager, and
-a full-page screenshot saved under ``_build/screenshots/`` for a human to look at.
+Run after ``make book`` (``make test-browser``). Each page in ``_toc.yml`` is opened once and
+checked for everything a reader meets: no request leaves the local server, no console error, page
+error, failed request or HTTP >= 400, math typeset by the vendored MathJax 3 without errors, every
+ipywidgets view rendered by the vendored html-manager, and a layout that fits the text column at
+1280 px (the same page is then narrowed to 390 px and measured for the phone report, see
+``test_layout.py``). ``RNNCOURSE_SCREENSHOTS=1`` also saves a full-page screenshot of each page
+under ``_build/screenshots/`` for a human to look at (off by default: it costs as much time as
+opening the pages).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 import yaml
+from layout import DESKTOP, PHONE, measure_layout
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,18 +40,27 @@ def _toc_files() -> list[str]:
 
 
 TOC_FILES = _toc_files()
+SCREENSHOTS = os.environ.get("RNNCOURSE_SCREENSHOTS") == "1"
 # Sphinx's own pages, checked for errors too (no screenshot).
 EXTRA_PAGES = ["index.html", "genindex.html", "search.html"]
 
 
 @pytest.mark.parametrize("docname", TOC_FILES)
-def test_chapter_renders_offline(docname: str, open_page, site_dir: Path, screenshot_dir: Path):
+def test_chapter_renders_offline_and_fits(
+    docname: str, open_page, site_dir: Path, screenshot_dir: Path, phone_layout: dict
+):
     html = site_dir / f"{docname}.html"
     assert html.is_file(), f"{html} was not built; is {docname} in _toc.yml but not in book/?"
-    page, problems = open_page(f"{docname}.html")
-    page.screenshot(path=str(screenshot_dir / f"{Path(docname).name}.png"), full_page=True)
+    page, problems = open_page(f"{docname}.html", width=DESKTOP)
+    if SCREENSHOTS:
+        page.screenshot(path=str(screenshot_dir / f"{Path(docname).name}.png"), full_page=True)
     assert page.locator("main h1").count() >= 1, f"{docname}: no <h1> title in the page body"
     assert not problems, f"{docname}:\n" + "\n".join(problems)
+    overflows = measure_layout(page)
+    assert not overflows, f"{docname} at {DESKTOP} px:\n" + "\n".join(overflows)
+    # The same page at a phone's width: CSS media queries re-lay it out; measured, not failed.
+    page.set_viewport_size({"width": PHONE, "height": 900})
+    phone_layout[docname] = measure_layout(page)
 
 
 @pytest.mark.parametrize("path", EXTRA_PAGES)
