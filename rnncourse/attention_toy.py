@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 import rnncourse.nn as rnn_nn
-from rnncourse._validation import check_int, check_rng
+from rnncourse._validation import check_int, check_positive, check_rng
 
 __all__ = [
     "START",
@@ -261,8 +261,7 @@ def train_reversal(
     """
     check_int("steps", steps)
     check_int("batch_size", batch_size)
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr}")
+    check_positive("lr", lr)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = AttentionSeq2Seq(vocab_size, hidden_size, attention=attention)

@@ -79,5 +79,5 @@ def test_bad_input_messages() -> None:
         reversal_batch(2, 3, 5, 0)
     with pytest.raises(TypeError, match="model must be an AttentionSeq2Seq"):
         evaluate(torch.nn.Linear(2, 2), T=3)
-    with pytest.raises(ValueError, match="lr must be > 0"):
+    with pytest.raises(ValueError, match="lr must be a finite number > 0, got 0.0"):
         train_reversal(lr=0.0)

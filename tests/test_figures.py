@@ -82,13 +82,21 @@ def test_attention_plots_show_the_weights() -> None:
     ("call", "exc", "needle"),
     [
         (lambda: cells.draw_cell("transformer"), ValueError, "cell must be one of"),
-        (lambda: layers.draw_bidirectional(T=1), ValueError, "T must be in [2, 8]"),
+        (
+            lambda: layers.draw_bidirectional(T=1),
+            ValueError,
+            "T must be an integer in [2, 8], got 1",
+        ),
         (
             lambda: layers.draw_bidirectional(T=4, highlight=5),
             ValueError,
-            "highlight must be in [1, 4]",
+            "highlight must be an integer in [1, 4], got 5",
         ),
-        (lambda: layers.draw_stacked(layers=2.0), TypeError, "layers must be an int"),
+        (
+            lambda: layers.draw_stacked(layers=2.0),
+            ValueError,
+            "layers must be an integer in [1, 5], got 2.0",
+        ),
         (lambda: attention.draw_captioning(()), ValueError, "words must be 1 to 7"),
         (lambda: attention.draw_attention_grid(np.ones(4)), ValueError, "weights must be (Hg, Wg)"),
         (lambda: attention.draw_attention_grid(-np.ones((2, 2))), ValueError, "non-negative"),
@@ -136,7 +144,7 @@ def test_unrolled_graph_labels_every_step():
     assert [t for t in texts if t.startswith("$h_")] == ["$h_0$", "$h_{1}$", "$h_{2}$", "$h_{3}$"]
     assert [t for t in texts if t.startswith(r"$\hat y")] == [r"$\hat y_{3}$"]  # at the end
     assert texts.count("$W_h$") == 3  # one shared recurrent weight per step
-    with pytest.raises(TypeError, match="T must be an int"):
+    with pytest.raises(ValueError, match=r"T must be an integer in \[1, 8\], got 2.0"):
         unrolled.draw_unrolled(T=2.0)
 
 
@@ -149,7 +157,7 @@ def test_graph_figures_share_one_palette():
     ax = graphs.draw_folded()
     fills = {matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches}
     assert {COLORS["x"], COLORS["h"], COLORS["y"]} <= fills
-    with pytest.raises(ValueError, match="notation must be"):
+    with pytest.raises(ValueError, match="notation must be one of 'book', 'notes'; got 'latex'"):
         graphs.draw_folded(notation="latex")
 
 
@@ -157,8 +165,14 @@ def test_one_hot_grid_has_a_single_one_per_column():
     ax = sequences.draw_one_hot(["h", "i", "h"], [1, 2, 1], ["<PAD>", "h", "i"])
     grid = np.asarray(ax.images[0].get_array())
     np.testing.assert_array_equal(grid, [[0, 0, 0], [1, 0, 1], [0, 1, 0]])
-    with pytest.raises(ValueError, match=r"ids must lie in \[0, V\)"):
+    with pytest.raises(
+        ValueError, match=r"ids must hold indices in \[0, 2\), got values in \[3, 3\]"
+    ):
         sequences.draw_one_hot(["a"], [3], ["a", "b"])
+    with pytest.raises(
+        ValueError, match=r"ids must be \(T,\) = \(2,\), got \(1,\) \(T = 2 from tokens\)"
+    ):
+        sequences.draw_one_hot(["a", "b"], [1], ["a", "b"])
 
 
 def test_sequence_shapes_one_axes_per_kind():

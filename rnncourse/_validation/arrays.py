@@ -24,6 +24,7 @@ __all__ = [
     "check_float_array",
     "check_int_array",
     "check_bool_array",
+    "check_ids",
     "describe",
     "fmt_shape",
     "parse_shape",
@@ -292,3 +293,52 @@ def check_bool_array(
     """Check a boolean ndarray (a mask) and its shape; parameters as in :func:`check_int_array`."""
     ok = isinstance(value, np.ndarray) and value.dtype == np.bool_
     return _check_kind(name, value, spec, dims, ok, "boolean")
+
+
+def check_ids(
+    name: str,
+    value: Any,
+    spec: str | None = "(L,)",
+    dims: Dims | None = None,
+    high: int | None = None,
+) -> np.ndarray:
+    """Check token ids and return them as an int64 ndarray: :func:`check_int_array` for data.
+
+    Unlike :func:`check_int_array`, ``value`` may be any array_like (a list of ints), and an empty
+    sequence passes where its length is free: decoding no ids gives the empty string.
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in messages.
+    value : array_like of int
+        The argument.
+    spec : str or None, default "(L,)"
+        Expected shape in symbols; None accepts any shape.
+    dims : Dims, optional
+        Shared symbol table.
+    high : int, optional
+        Exclusive upper bound of the ids (the vocabulary size V).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        The ids (``value`` itself when it already is such an array).
+    """
+    arr = np.asarray(value)
+    if arr.size == 0:
+        arr = arr.astype(np.int64)  # NumPy reads [] as float64: no dtype to blame
+        if _length_is_free(arr, spec, dims):
+            return arr
+    return check_int_array(name, arr, spec, dims, high).astype(np.int64, copy=False)
+
+
+def _length_is_free(arr: np.ndarray, spec: str | None, dims: Dims | None) -> bool:
+    """Whether empty ids fit ``spec``: any shape, or one axis whose symbol is not yet bound."""
+    if spec is None:
+        return True
+    axes = parse_shape(spec)
+    if arr.ndim != 1 or len(axes) != 1:
+        return False
+    symbol = axes[0][1]
+    return symbol is not None and (dims is None or symbol not in dims)

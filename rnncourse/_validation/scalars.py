@@ -86,7 +86,13 @@ def check_positive(name: str, value: Any, allow_zero: bool = False) -> float:
     return float(value)
 
 
-def check_int(name: str, value: Any, minimum: int = 1, allow_none: bool = False) -> int | None:
+def check_int(
+    name: str,
+    value: Any,
+    minimum: int = 1,
+    allow_none: bool = False,
+    maximum: int | None = None,
+) -> int | None:
     """Check an integer (a size, a count, a length) that must be ``>= minimum``.
 
     Parameters
@@ -99,16 +105,20 @@ def check_int(name: str, value: Any, minimum: int = 1, allow_none: bool = False)
         Smallest allowed value.
     allow_none : bool, default False
         Accept None (an option that is off), returned as is.
+    maximum : int, optional
+        Largest allowed value (a size that must fit a figure or a widget).
 
     Returns
     -------
     int or None
-        ``value`` as a Python int; anything else raises ValueError naming the bound.
+        ``value`` as a Python int; anything else raises ValueError naming the bound(s).
     """
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        what = f"None or an integer >= {minimum}" if allow_none else f"an integer >= {minimum}"
+    is_int = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not is_int or value < minimum or (maximum is not None and value > maximum):
+        bound = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+        what = f"None or an integer {bound}" if allow_none else f"an integer {bound}"
         raise ValueError(f"{name} must be {what}, got {value!r}")
     return int(value)
 

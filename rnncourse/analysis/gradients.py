@@ -32,7 +32,13 @@ from typing import Literal
 import numpy as np
 import torch
 
-from rnncourse._validation import Dims, check_float_array, check_int, check_positive
+from rnncourse._validation import (
+    Dims,
+    check_choice,
+    check_float_array,
+    check_int,
+    check_positive,
+)
 from rnncourse.analysis._recurrence import Cell, _grad_or_zeros, _prepare, _unroll
 from rnncourse.analysis.spectral import init_params, spectral_radius_of_blocks
 
@@ -119,8 +125,7 @@ class HiddenGradients:
         :attr:`mean_norms` ("h"), :attr:`mean_cell_norms` ("c", LSTM) or
         :attr:`mean_state_norms` ("state").
         """
-        if which not in ("h", "c", "state"):
-            raise ValueError(f"which must be 'h', 'c' or 'state', got {which!r}")
+        check_choice("which", which, ("h", "c", "state"))
         norms = {"h": self.mean_norms, "c": self.mean_cell_norms, "state": self.mean_state_norms}[
             which
         ]
@@ -229,9 +234,8 @@ def jacobian_norms(
     ndarray, shape (N, T+1)
         ``out[n, t] = || d h_T^(n) / d state_t^(n) ||``.
     """
-    if ord not in ("fro", 2):
-        raise ValueError(f"ord must be 'fro' or 2, got {ord!r}")
-    if wrt not in ("h", "c") or (wrt == "c" and cell != "lstm"):
+    check_choice("ord", ord, ("fro", 2))
+    if check_choice("wrt", wrt, ("h", "c")) == "c" and cell != "lstm":
         raise ValueError(f"wrt must be 'h' (any cell) or 'c' (lstm only), got {wrt!r} for {cell!r}")
     x = np.asarray(x)
     xt, h0_t, c0_t, P, (N, T, D, H) = _prepare(x, h0, params, cell, activation, c0, None)

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from rnncourse._validation import Dims, check_float_array
+from rnncourse._validation import Dims, check_float_array, check_int
 from rnncourse.analysis._recurrence import _step
 from rnncourse.analysis.gradients import gradient_flow, gradient_flow_problem
 from rnncourse.reference import lstm_forward
@@ -70,8 +70,7 @@ def fitted_factor(norms: np.ndarray, skip: int = 0) -> float:
         of the step-to-step log ratios, so it lies between the smallest and largest ratio.
     """
     norms = check_float_array("norms", np.asarray(norms, dtype=np.float64), "(T,)")
-    if not isinstance(skip, (int, np.integer)) or not 0 <= skip <= len(norms) - 2:
-        raise ValueError(f"skip must be an integer in [0, {len(norms) - 2}], got {skip!r}")
+    check_int("skip", skip, 0, maximum=len(norms) - 2)
     norms = norms[: len(norms) - skip]
     back = np.arange(len(norms))[::-1]
     ok = np.isfinite(norms) & (norms > 0)
@@ -255,8 +254,7 @@ def lstm_belt_analysis(
         seed=seed,
     )
     flow = gradient_flow("lstm", **settings)
-    if not isinstance(skip, (int, np.integer)) or not 0 <= skip < T:
-        raise ValueError(f"skip must be an integer in [0, T) = [0, {T}), got {skip!r}")
+    check_int("skip", skip, 0, maximum=T - 1)
     params, x, g = gradient_flow_problem("lstm", **settings)  # the same draws as flow's
 
     h, cache = lstm_forward(x, None, params["Wx"], params["Wh"], params["b"])

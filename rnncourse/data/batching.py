@@ -14,14 +14,7 @@ from typing import Any
 
 import numpy as np
 
-
-def _as_ids(data: Any, name: str = "data") -> np.ndarray:
-    arr = np.asarray(data)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D token ids (L,), got shape {arr.shape}")
-    if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"{name} must hold integer ids, got dtype {arr.dtype}")
-    return arr.astype(np.int64, copy=False)
+from rnncourse._validation import check_ids, check_int
 
 
 class StreamBatcher:
@@ -53,11 +46,8 @@ class StreamBatcher:
     """
 
     def __init__(self, data: Any, batch_size: int, seq_len: int, drop_last: bool = False) -> None:
-        ids = _as_ids(data)
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int N, got {batch_size!r}")
-        if not isinstance(seq_len, (int, np.integer)) or seq_len < 1:
-            raise ValueError(f"seq_len must be a positive int T, got {seq_len!r}")
+        ids = check_ids("data", data)
+        batch_size, seq_len = check_int("batch_size", batch_size), check_int("seq_len", seq_len)
         stream_len = (len(ids) - 1) // batch_size
         if stream_len < 1:
             raise ValueError(
@@ -119,7 +109,7 @@ def train_valid_split(data: Any, valid_fraction: float = 0.1) -> tuple[np.ndarra
     (train, valid) : np.ndarray of int64, shapes (L - V,) and (V,)
         V = round(L * valid_fraction) clipped to [1, L - 1]; their concatenation is ``data``.
     """
-    ids = _as_ids(data)
+    ids = check_ids("data", data)
     if not 0.0 < valid_fraction < 1.0:
         raise ValueError(f"valid_fraction must be in (0, 1), got {valid_fraction}")
     if len(ids) < 2:

@@ -17,6 +17,8 @@ import sysconfig
 import zlib
 from pathlib import Path
 
+from rnncourse._validation import check_choice, check_int
+
 # Top-level stdlib entries that are data tables, demos or bundled wheels rather than ordinary code.
 _EXCLUDED_TOP = frozenset(
     {
@@ -33,6 +35,7 @@ _EXCLUDED_PARTS = frozenset({"test", "tests", "idle_test", "__pycache__"})
 FILE_SEPARATOR = "\n\n"
 DEFAULT_MAX_CHARS = {"train": 8_000_000, "valid": 400_000}
 VALID_PERCENT = 5  # share of files held out for validation
+SPLITS = ("train", "valid", "all")
 
 
 def stdlib_root() -> Path:
@@ -59,8 +62,7 @@ def stdlib_files(split: str = "train", max_file_chars: int = 150_000) -> tuple[s
     tuple of str
         Paths relative to :func:`stdlib_root`, e.g. ``"json/decoder.py"``.
     """
-    if split not in ("train", "valid", "all"):
-        raise ValueError(f"split must be 'train', 'valid' or 'all', got {split!r}")
+    check_choice("split", split, SPLITS)
     root = stdlib_root()
     out = []
     for path in sorted(root.rglob("*.py"), key=lambda p: p.relative_to(root).as_posix()):
@@ -128,10 +130,8 @@ def load_corpus(
     ValueError
         The file is empty, or ``split`` / ``max_chars`` is invalid.
     """
-    if split not in ("train", "valid", "all"):
-        raise ValueError(f"split must be 'train', 'valid' or 'all', got {split!r}")
-    if max_chars is not None and max_chars <= 0:
-        raise ValueError(f"max_chars must be a positive int, got {max_chars}")
+    check_choice("split", split, SPLITS)
+    check_int("max_chars", max_chars, allow_none=True)
     if isinstance(source, str) and source == "stdlib":
         cap = (
             max_chars

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from rnncourse._validation import check_int, check_positive, check_rng
+from rnncourse._validation import check_choice, check_int, check_positive, check_rng
 from rnncourse.data.vocab import PAD_ID, SPECIALS, CharVocab
 
 __all__ = [
@@ -101,8 +101,7 @@ def format_date(date: dt.date, style: str) -> str:
     >>> format_date(dt.date(1979, 5, 3), "us_numeric")
     '05/03/79'
     """
-    if style not in DATE_STYLES:
-        raise ValueError(f"style must be one of {sorted(DATE_STYLES)}, got {style!r}")
+    check_choice("style", style, DATE_STYLES)
     if not isinstance(date, dt.date) or not FIRST_DAY <= date <= LAST_DAY:
         raise ValueError(f"date must be a datetime.date in [{FIRST_DAY}, {LAST_DAY}], got {date!r}")
     return DATE_STYLES[style](date)

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from rnncourse._validation import check_choice, check_int_array, check_positive
+from rnncourse._validation import check_choice, check_ids, check_int, check_positive
 
 __all__ = ["SMOOTHINGS", "NGramLM"]
 
@@ -90,10 +90,7 @@ class NGramLM:
         lambdas: float | Sequence[float] = 0.8,
         discount: float = 0.75,
     ) -> None:
-        for name, v in (("order", order), ("vocab_size", vocab_size)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name} must be a positive int, got {v!r}")
-        self.order, self.V = int(order), int(vocab_size)
+        self.order, self.V = check_int("order", order), check_int("vocab_size", vocab_size)
         self.smoothing = check_choice("smoothing", smoothing, SMOOTHINGS)
         self.k = check_positive("k", k)
         lam = [float(lambdas)] * self.order if np.isscalar(lambdas) else list(lambdas)
@@ -111,7 +108,7 @@ class NGramLM:
     # ------------------------------------------------------------------ fitting
     def fit(self, ids: Any) -> NGramLM:
         """Count the m-grams (m = 1..n) of a training id sequence (L,); returns ``self``."""
-        arr = check_int_array("ids", np.asarray(ids), "(L,)", high=self.V)
+        arr = check_ids("ids", ids, high=self.V)
         if len(arr) < self.order:
             raise ValueError(f"ids too short: need L >= n = {self.order}, got L = {len(arr)}")
         seq = arr.tolist()
@@ -159,7 +156,7 @@ class NGramLM:
 
     def log_probs(self, ids: Any) -> np.ndarray:
         """Return ln P(ids[t] | ids[:t]) for t = 1..L-1, shape (L - 1,) (the first id is given)."""
-        arr = check_int_array("ids", np.asarray(ids), "(L,)", high=self.V)
+        arr = check_ids("ids", ids, high=self.V)
         if len(arr) < 2:
             raise ValueError(f"ids must hold L >= 2 tokens to score, got L = {len(arr)}")
         seq = arr.tolist()

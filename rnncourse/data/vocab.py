@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from rnncourse._validation import check_ids
+
 PAD, UNK, EOS = "<PAD>", "<UNK>", "<EOS>"
 SPECIALS: tuple[str, ...] = (PAD, UNK, EOS)
 PAD_ID, UNK_ID, EOS_ID = 0, 1, 2
@@ -75,14 +77,7 @@ class Vocab:
         np.ndarray, shape S + (V,)
             ``out[..., k] == 1`` exactly where ``ids == k``.
         """
-        arr = np.asarray(ids)
-        if arr.size and not np.issubdtype(arr.dtype, np.integer):
-            raise TypeError(f"ids must be integers, got dtype {arr.dtype}")
-        arr = arr.astype(np.int64, copy=False)
-        if arr.size and (arr.min() < 0 or arr.max() >= len(self)):
-            raise ValueError(
-                f"ids must lie in [0, V) = [0, {len(self)}), got range [{arr.min()}, {arr.max()}]"
-            )
+        arr = check_ids("ids", ids, None, high=len(self))
         return np.eye(len(self), dtype=dtype)[arr]
 
     def to_dict(self) -> dict[str, Any]:
@@ -98,18 +93,6 @@ class Vocab:
         if kind == "word":
             return WordVocab(d["tokens"], lower=bool(d.get("lower", False)))
         raise ValueError(f"vocabulary kind must be 'char' or 'word', got {kind!r}")
-
-    def _check_ids(self, ids: Any) -> np.ndarray:
-        arr = np.asarray(ids)
-        if arr.ndim != 1:
-            raise ValueError(f"ids must be 1-D (L,), got shape {arr.shape}")
-        if arr.size and not np.issubdtype(arr.dtype, np.integer):
-            raise TypeError(f"ids must be integers, got dtype {arr.dtype}")
-        if arr.size and (arr.min() < 0 or arr.max() >= len(self)):
-            raise ValueError(
-                f"ids must lie in [0, V) = [0, {len(self)}), got range [{arr.min()}, {arr.max()}]"
-            )
-        return arr.astype(np.int64, copy=False)
 
 
 class CharVocab(Vocab):
@@ -190,7 +173,7 @@ class CharVocab(Vocab):
         -------
         str
         """
-        arr = self._check_ids(ids)
+        arr = check_ids("ids", ids, high=len(self))
         if skip_special:
             arr = arr[arr >= 3]
         return "".join(self._itos_arr[arr].tolist())
@@ -264,7 +247,7 @@ class WordVocab(Vocab):
 
     def decode(self, ids: Any, skip_special: bool = False) -> str:
         """Tokens joined by single spaces; ``skip_special`` drops ``<PAD>``/``<UNK>``/``<EOS>``."""
-        arr = self._check_ids(ids)
+        arr = check_ids("ids", ids, high=len(self))
         if skip_special:
             arr = arr[arr >= 3]
         return " ".join(self.itos[i] for i in arr.tolist())

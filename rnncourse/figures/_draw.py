@@ -1,4 +1,4 @@
-"""Drawing primitives shared by the figure modules, and their one size validator.
+"""Drawing primitives shared by the figure modules.
 
 Each module keeps its own colours and sizes; these helpers only hold the Matplotlib calls that
 were the same everywhere: the given axes or a new figure's, a fresh equal-aspect axes without
@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import matplotlib.pyplot as plt
-import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
@@ -167,20 +166,3 @@ def arrow_label(
         va="center",
         zorder=zorder,
     )
-
-
-def check_int(name: str, value: object, lo: int, hi: int) -> int:
-    """``value`` as an int if it is an integer in [lo, hi] (a size that fits in a figure).
-
-    Raises
-    ------
-    TypeError
-        ``value`` is not an integer (bool included).
-    ValueError
-        ``value`` is outside [lo, hi].
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int in [{lo}, {hi}], got {type(value).__name__}")
-    if not lo <= value <= hi:
-        raise ValueError(f"{name} must be in [{lo}, {hi}] to fit a figure, got {value}")
-    return int(value)

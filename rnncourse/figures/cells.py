@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from matplotlib.axes import Axes
 
+from rnncourse._validation import check_choice
 from rnncourse.figures._canvas import _BOX_H, _BOX_W, _OP_COLOR, _OP_R, _Canvas
 from rnncourse.figures._draw import LINE, new_axes, rounded_box
 
@@ -61,8 +62,7 @@ def draw_cell(cell: str = "lstm", ax: Axes | None = None, title: str | None = No
     -------
     matplotlib.axes.Axes
     """
-    if not isinstance(cell, str) or cell not in CELL_KINDS:
-        raise ValueError(f"cell must be one of {CELL_KINDS}, got {cell!r}")
+    check_choice("cell", cell, CELL_KINDS)
     ax = new_axes(ax, (7.5, 4.6))
     c = _Canvas(ax)
     names = {

@@ -14,9 +14,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
+from rnncourse._validation import check_int
 from rnncourse.figures._draw import BACK as _BACK
 from rnncourse.figures._draw import axes_or_new
-from rnncourse.figures._draw import check_int as _check_int
 from rnncourse.reference.cells import CELL_LABELS
 
 __all__ = [
@@ -95,7 +95,7 @@ def plot_scalar_powers(
         Largest power (1..200).
     ax : matplotlib Axes, optional
     """
-    k = _check_int("k", k, 1, 200)
+    k = check_int("k", k, 1, maximum=200)
     if len(values) == 0 or any(not np.isfinite(v) or v <= 0 for v in values):
         raise ValueError(f"values must be a non-empty sequence of positive numbers, got {values}")
     ax = axes_or_new(ax, (6.0, 3.6))

@@ -19,8 +19,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
+from rnncourse._validation import check_choice, check_int
 from rnncourse.figures._draw import COLORS, LINE, arrow_label, draw_arrow, graph_node, new_axes
-from rnncourse.figures._draw import check_int as _check_int
 
 __all__ = [
     "NOTATIONS",
@@ -30,11 +30,6 @@ __all__ = [
 ]
 NOTATIONS = ("book", "notes")
 _W, _H = 0.7, 0.5  # node box size (data units)
-
-
-def _check_notation(notation: str) -> None:
-    if notation not in NOTATIONS:
-        raise ValueError(f"notation must be one of {NOTATIONS}, got {notation!r}")
 
 
 def _sym(notation: str, kind: str, t: str | int) -> str:
@@ -86,7 +81,7 @@ def draw_folded(ax: Axes | None = None, notation: str = "book") -> Axes:
     -------
     matplotlib Axes
     """
-    _check_notation(notation)
+    check_choice("notation", notation, NOTATIONS)
     ax = new_axes(ax, (2.6, 3.2))
     _node(ax, 0, 0, _sym(notation, "x", "t"), "x")
     _node(ax, 0, 1.3, _sym(notation, "h", "t"), "h")
@@ -139,9 +134,9 @@ def draw_stacked_weights(
     -------
     matplotlib Axes
     """
-    _check_int("H", H, 1, 8)
-    _check_int("D", D, 1, 8)
-    _check_notation(notation)
+    check_int("H", H, 1, maximum=8)
+    check_int("D", D, 1, maximum=8)
+    check_choice("notation", notation, NOTATIONS)
     ax = new_axes(ax, (6.4, 3.4))
     c = 0.3
     hc, xc = COLORS["h"], COLORS["x"]
@@ -215,7 +210,7 @@ def draw_feedforward_on_sequence(T: int = 5, ax: Axes | None = None) -> Axes:
     -------
     matplotlib Axes
     """
-    _check_int("T", T, 2, 10)
+    check_int("T", T, 2, maximum=10)
     ax = new_axes(ax, (1.1 * T + 1.4, 3.0))
     dx = 1.0
     hidden = np.linspace(0.3, (T - 1) * dx - 0.3, max(3, T - 1))

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from matplotlib.axes import Axes
 
+from rnncourse._validation import check_int
 from rnncourse.figures._canvas import _Canvas, _node
 from rnncourse.figures._draw import LINE, new_axes
-from rnncourse.figures._draw import check_int as _check_int
 
 __all__ = ["draw_bidirectional", "draw_stacked"]
 
@@ -31,9 +31,9 @@ def draw_bidirectional(T: int = 4, ax: Axes | None = None, highlight: int | None
     -------
     matplotlib.axes.Axes
     """
-    _check_int("T", T, 2, 8)
+    check_int("T", T, 2, maximum=8)
     if highlight is not None:
-        _check_int("highlight", highlight, 1, T)
+        check_int("highlight", highlight, 1, maximum=T)
     ax = new_axes(ax, (1.7 * T + 1.2, 4.3))
     c = _Canvas(ax)
     hot, cold = "#e07b00", LINE
@@ -117,9 +117,9 @@ def draw_stacked(T: int = 4, layers: int = 3, head: int = 0, ax: Axes | None = N
     -------
     matplotlib.axes.Axes
     """
-    _check_int("T", T, 2, 8)
-    _check_int("layers", layers, 1, 5)
-    _check_int("head", head, 0, 3)
+    check_int("T", T, 2, maximum=8)
+    check_int("layers", layers, 1, maximum=5)
+    check_int("head", head, 0, maximum=3)
     rows = layers + head
     ax = new_axes(ax, (1.7 * T + 1.6, 1.25 * rows + 2.4))
     c = _Canvas(ax)

@@ -15,8 +15,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
+from rnncourse._validation import Dims, check_choice, check_ids, check_int
 from rnncourse.figures._draw import COLORS, LINE, axes_or_new, new_axes
-from rnncourse.figures._draw import check_int as _check_int
 from rnncourse.figures.graphs import _arrow
 
 __all__ = ["SHAPES", "draw_sequence_shape", "draw_sequence_shapes", "draw_one_hot"]
@@ -27,6 +27,7 @@ SHAPES = ("one-to-one", "one-to-many", "many-to-one", "many-to-many", "encoder-d
 
 def _shape_columns(kind: str) -> list[tuple[bool, str, bool]]:
     """Per column: (has input, hidden colour key, has output)."""
+    check_choice("kind", kind, SHAPES)
     if kind == "one-to-one":
         return [(True, "h", True)]
     if kind == "one-to-many":
@@ -35,9 +36,7 @@ def _shape_columns(kind: str) -> list[tuple[bool, str, bool]]:
         return [(True, "h", False)] * 3 + [(True, "h", True)]
     if kind == "many-to-many":
         return [(True, "h", True)] * 4
-    if kind == "encoder-decoder":
-        return [(True, "enc", False)] * 3 + [(False, "h", True)] * 3
-    raise ValueError(f"kind must be one of {SHAPES}, got {kind!r}")
+    return [(True, "enc", False)] * 3 + [(False, "h", True)] * 3  # encoder-decoder
 
 
 _SHAPE_CAPTIONS = {
@@ -110,7 +109,7 @@ def draw_sequence_shapes(kinds: Sequence[str] = SHAPES, per_row: int = 3) -> np.
     """
     if len(kinds) == 0:
         raise ValueError("kinds must name at least one shape, got an empty sequence")
-    _check_int("per_row", per_row, 1, 6)
+    check_int("per_row", per_row, 1, maximum=6)
     for k in kinds:
         _shape_columns(k)  # validates the name before any figure is made
     rows = [list(kinds[i : i + per_row]) for i in range(0, len(kinds), per_row)]
@@ -151,14 +150,12 @@ def draw_one_hot(
     -------
     matplotlib Axes
     """
-    ids_arr = np.asarray(ids)
     V, T = len(vocab), len(tokens)
-    if ids_arr.shape != (T,):
-        raise ValueError(f"ids must have shape (T,) = ({T},) like tokens, got {ids_arr.shape}")
     if T == 0 or V == 0:
         raise ValueError(f"need at least one token and one vocabulary entry, got T={T}, V={V}")
-    if ids_arr.min() < 0 or ids_arr.max() >= V:
-        raise ValueError(f"ids must lie in [0, V) = [0, {V}), got {ids_arr.min()}..{ids_arr.max()}")
+    dims = Dims()
+    dims.bind("T", T, "tokens")
+    ids_arr = check_ids("ids", ids, "(T,)", dims, high=V)
     ax = axes_or_new(ax, (0.55 * T + 1.8, 0.3 * V + 1.0))
     grid = np.zeros((V, T))
     grid[ids_arr, np.arange(T)] = 1.0

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
+from rnncourse._validation import check_choice, check_int
 from rnncourse.figures._draw import (
     BACK,
     COLORS,
@@ -30,7 +31,6 @@ from rnncourse.figures._draw import (
     labelled_box,
     new_axes,
 )
-from rnncourse.figures._draw import check_int as _check_int
 
 __all__ = ["GRAPH_KINDS", "draw_unrolled", "draw_tbptt"]
 
@@ -122,10 +122,9 @@ def draw_unrolled(
     -------
     matplotlib.axes.Axes
     """
-    if kind not in GRAPH_KINDS:
-        raise ValueError(f"kind must be one of {GRAPH_KINDS}, got {kind!r}")
-    T = _check_int("T", T, 1, 8)
-    T_out = _check_int("T_out", T_out, 1, 8)
+    check_choice("kind", kind, GRAPH_KINDS)
+    T = check_int("T", T, 1, maximum=8)
+    T_out = check_int("T_out", T_out, 1, maximum=8)
     n_steps = T + T_out if kind == "seq2seq" else T
     ax = new_axes(ax, (1.55 * n_steps + 2.2, 4.3 if losses else 3.4))
     step = 1.7
@@ -238,8 +237,8 @@ def draw_tbptt(n_chunks: int = 3, chunk: int = 4, ax: Axes | None = None) -> Axe
     -------
     matplotlib.axes.Axes
     """
-    n_chunks = _check_int("n_chunks", n_chunks, 1, 5)
-    chunk = _check_int("chunk", chunk, 1, 8)
+    n_chunks = check_int("n_chunks", n_chunks, 1, maximum=5)
+    chunk = check_int("chunk", chunk, 1, maximum=8)
     total = n_chunks * chunk
     ax = new_axes(ax, (0.8 * total + 1.2, 2.6))
     step, y = 1.25, 0.0

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from rnncourse._validation import check_choice
 from rnncourse.grading import isolation
 from rnncourse.grading.catalog import EXERCISES
 from rnncourse.grading.core import Exercise, run_part
@@ -222,8 +223,7 @@ def grade_file(
     :class:`~rnncourse.grading.isolation.IsolationUnavailable` before grading where it cannot);
     ``"none"`` runs it as a plain process and marks the report "not isolated".
     """
-    if sandbox not in SANDBOXES:
-        raise ValueError(f"sandbox must be one of {SANDBOXES}, got {sandbox!r}")
+    check_choice("sandbox", sandbox, SANDBOXES)
     box = None
     if sandbox == "bwrap":
         box = isolation.default()

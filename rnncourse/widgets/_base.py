@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from rnncourse._validation import check_choice
+
 __all__ = ["WidgetBase", "encode_array", "decode_array", "error_html"]
 
 _COUNTER = itertools.count()
@@ -59,8 +61,7 @@ def encode_array(arr: np.ndarray, bits: int = 16) -> dict[str, Any]:
         ``{"shape", "lo", "hi", "bits", "b64"}``; the JavaScript ``rnnw.decode`` and
         :func:`decode_array` invert it up to ``(hi - lo) / (2**bits - 1) / 2``.
     """
-    if bits not in (8, 16):
-        raise ValueError(f"bits must be 8 or 16, got {bits}")
+    check_choice("bits", bits, (8, 16))
     a = np.asarray(arr, dtype=np.float64)
     a = np.where(np.isfinite(a), a, 0.0)
     lo = float(a.min()) if a.size else 0.0

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from rnncourse._validation import check_int
 from rnncourse.reference.cells import CELL_LABELS
 from rnncourse.widgets._base import WidgetBase
 
@@ -90,23 +91,23 @@ class GradientFlowExplorer(WidgetBase):
     def setup(self, cell: str, radius: float) -> tuple[np.ndarray, dict, np.ndarray]:
         """Draw inputs x (N, T, D), parameters and upstream unit vectors g (N, H) for one curve.
 
-        The same seed gives the same x and g for every cell and radius, and the same random
-        direction of the weights (only their scale changes with the radius).
+        The draws are :func:`rnncourse.analysis.gradient_flow_problem`'s: the same seed gives the
+        same x and g for every cell and radius, and the same random direction of the weights
+        (only their scale changes with the radius).
         """
-        from rnncourse.analysis import init_params
+        from rnncourse.analysis import gradient_flow_problem
 
-        params = init_params(
+        params, x, g = gradient_flow_problem(
             cell,
-            self.input_size,
-            self.hidden_size,
             spectral_radius=radius,
+            T=self.T,
+            hidden_size=self.hidden_size,
+            input_size=self.input_size,
+            batch_size=self.batch_size,
             keep_bias=self.keep_bias,
-            rng=np.random.default_rng(self.seed),
+            input_scale=self.input_scale,
+            seed=self.seed,
         )
-        rng = np.random.default_rng([self.seed, 1])
-        x = self.input_scale * rng.standard_normal((self.batch_size, self.T, self.input_size))
-        g = rng.standard_normal((self.batch_size, self.hidden_size))
-        g /= np.linalg.norm(g, axis=1, keepdims=True)
         return x, params, g
 
     def _validate(self) -> None:
@@ -122,9 +123,7 @@ class GradientFlowExplorer(WidgetBase):
                 f"cells must be a non-empty subset of {list(CELL_LABELS)}, got {self.cells}"
             )
         for name in ("T", "hidden_size", "input_size", "batch_size"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or v < 1 or v > 1000:
-                raise ValueError(f"{name} must be an integer in [1, 1000], got {v!r}")
+            check_int(name, getattr(self, name), 1, maximum=1000)
         self.radii, self.taus = radii, taus
 
     def _compute(self) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from rnncourse._validation import check_choice
 from rnncourse.analysis.features import FEATURES, rank_units
 from rnncourse.analysis.recording import as_recordable, encode_text, record
 from rnncourse.widgets._base import WidgetBase, encode_array
@@ -80,12 +81,8 @@ class InterpretableCellViewer(WidgetBase):
 
     def _compute(self) -> dict[str, Any]:
         self.acts, self.rankings = np.zeros((0, 0)), {}
-        if self.what not in ("h", "c"):
-            raise ValueError(f"what must be 'h' or 'c', got {self.what!r}")
-        if self.feature is not None and self.feature not in FEATURES:
-            raise ValueError(
-                f"feature must be one of {list(FEATURES)} or None, got {self.feature!r}"
-            )
+        check_choice("what", self.what, ("h", "c"))
+        check_choice("feature", self.feature, (*FEATURES, None))
         rec = as_recordable(self.model)
         if self.what == "c" and rec.cell != "lstm":
             raise ValueError(f"what='c' needs an LSTM, this model is a {rec.cell.upper()}")

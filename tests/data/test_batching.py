@@ -34,9 +34,9 @@ def test_split_and_errors():
     assert va.tolist() == list(range(90, 100))
     with pytest.raises(ValueError, match=r"need L >= N \+ 1 = 11"):
         StreamBatcher(np.arange(5), batch_size=10, seq_len=2)
-    with pytest.raises(ValueError, match="batch_size must be a positive int N"):
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1, got 0"):
         StreamBatcher(np.arange(5), batch_size=0, seq_len=2)
-    with pytest.raises(ValueError, match=r"1-D token ids \(L,\)"):
+    with pytest.raises(ValueError, match=r"data must have 1 dimension\(s\) \(L,\), got 2"):
         StreamBatcher(np.zeros((2, 3), dtype=int), 1, 1)
     with pytest.raises(ValueError, match="valid_fraction"):
         train_valid_split(np.arange(10), 1.5)

@@ -33,9 +33,11 @@ def test_one_hot():
     assert oh.dtype == np.float32
     assert np.array_equal(oh.argmax(-1), ids)
     assert np.array_equal(oh.sum(-1), np.ones((2, 2)))
-    with pytest.raises(ValueError, match=r"\[0, V\) = \[0, 6\)"):
+    with pytest.raises(
+        ValueError, match=r"ids must hold indices in \[0, 6\), got values in \[6, 6\]"
+    ):
         v.one_hot([6])
-    with pytest.raises(TypeError, match="integers"):
+    with pytest.raises(TypeError, match="ids must be an integer array, got dtype float64"):
         v.one_hot([1.5])
 
 
@@ -69,7 +71,7 @@ def test_bad_inputs():
         CharVocab(["a", "b"])
     with pytest.raises(TypeError, match="text must be str"):
         CharVocab.from_text("a").encode(b"a")
-    with pytest.raises(ValueError, match=r"ids must be 1-D \(L,\)"):
+    with pytest.raises(ValueError, match=r"ids must have 1 dimension\(s\) \(L,\), got 2"):
         CharVocab.from_text("a").decode([[3]])
     with pytest.raises(ValueError, match="kind must be"):
         Vocab.from_dict({"kind": "bpe", "tokens": []})

@@ -11,6 +11,7 @@ from rnncourse._validation import (
     check_bool_array,
     check_choice,
     check_float_array,
+    check_ids,
     check_int,
     check_int_array,
     check_keys,
@@ -151,6 +152,29 @@ def test_type_messages():
         check_float_array("x", np.ones(2, dtype=complex))
 
 
+def test_check_ids_lists_empty_and_messages():
+    ids = check_ids("ids", [3, 0, 2], high=4)
+    assert ids.dtype == np.int64
+    assert ids.tolist() == [3, 0, 2]
+    same = np.array([1, 2], dtype=np.int64)
+    assert check_ids("ids", same) is same
+    assert check_ids("ids", []).shape == (0,)  # decoding nothing is allowed
+    assert check_ids("ids", [[]], None).shape == (1, 0)
+    with pytest.raises(
+        ValueError, match=r"ids must hold indices in \[0, 4\), got values in \[0, 4\]"
+    ):
+        check_ids("ids", [0, 4], high=4)
+    with pytest.raises(
+        TypeError, match=r"data must be an integer array of shape \(L,\), got dtype"
+    ):
+        check_ids("data", [0.5, 1.0])
+    with pytest.raises(ValueError, match=r"ids must have 1 dimension\(s\) \(L,\), got 2"):
+        check_ids("ids", np.zeros((0, 2), dtype=int))
+    dims = Dims(T=3)
+    with pytest.raises(ValueError, match=r"ids must be \(T,\) with every size >= 1"):
+        check_ids("ids", [], "(T,)", dims)  # a bound length is not free
+
+
 def test_choice_positive_keys_messages():
     with pytest.raises(ValueError, match="cell must be one of 'rnn', 'gru'; got 'lstmm'"):
         check_choice("cell", "lstmm", ["rnn", "gru"])
@@ -174,6 +198,10 @@ def test_int_and_rng_messages():
         check_int("T", 23, minimum=24)
     with pytest.raises(ValueError, match="top_k must be None or an integer >= 1, got 0"):
         check_int("top_k", 0, allow_none=True)
+    assert check_int("T", 8, 2, maximum=8) == 8
+    for bad in (1, 9, 3.0):
+        with pytest.raises(ValueError, match=rf"T must be an integer in \[2, 8\], got {bad!r}"):
+            check_int("T", bad, 2, maximum=8)
     rng = np.random.default_rng(0)
     assert check_rng(rng) is rng
     for bad, came in ((None, "NoneType"), (0, "int"), (np.random.RandomState(0), "RandomState")):

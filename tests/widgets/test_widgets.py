@@ -14,6 +14,7 @@ import torch
 import rnncourse.nn as rnn
 from rnncourse import reference as ref
 from rnncourse.analysis import (
+    gradient_flow_problem,
     hidden_state_gradients,
     indentation,
     inside_string,
@@ -289,6 +290,14 @@ def test_gradient_flow_curves_equal_direct_autograd():
     np.testing.assert_array_equal(ax.lines[0].get_xdata(), np.arange(13)[::-1])  # T - t
     plt.close("all")
     assert w.rates["lstm"][1] == pytest.approx(flow.decay_rate("state"))
+    # the explorer draws analysis.gradient_flow's problem, not a copy of it
+    settings = dict(T=12, hidden_size=5, input_size=3, batch_size=2, keep_bias=w.keep_bias)
+    want_params, want_x, want_g = gradient_flow_problem("gru", spectral_radius=0.6, **settings)
+    x, params, g = w.setup("gru", 0.6)
+    np.testing.assert_array_equal(x, want_x)
+    np.testing.assert_array_equal(g, want_g)
+    for key in ("Wx", "Wh", "b", "bh"):
+        np.testing.assert_array_equal(params[key], want_params[key])
     # vanishing below radius 1, and the tanh RNN's early gradient grows with the radius
     assert w.rates["rnn"][0] < 0.8
     assert w.curves["rnn"][1][0] > w.curves["rnn"][0][0]

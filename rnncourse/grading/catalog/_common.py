@@ -68,18 +68,21 @@ def named(names: tuple[str, ...], values) -> dict:
     return dict(zip(names, values, strict=True))
 
 
-def cell_params(rng: np.random.Generator, cell: str, D: int, H: int) -> dict[str, np.ndarray]:
-    """Return random parameters of ``cell``: ``Wx`` (D, kH), ``Wh`` (H, kH), ``b`` (GRU: ``bh``)."""
-    from rnncourse.reference.cells import NUM_BLOCKS
+def cell_params(
+    rng: np.random.Generator, cell: str, D: int, H: int, dtype=np.float64
+) -> dict[str, np.ndarray]:
+    """Return random parameters of ``cell``: ``Wx`` (D, kH), ``Wh`` (H, kH), ``b`` (GRU: ``bh``).
 
-    kH = NUM_BLOCKS[cell] * H
-    p = {
-        "Wx": rand(rng, D, kH, scale=0.5),
-        "Wh": rand(rng, H, kH, scale=0.5),
-        "b": rand(rng, kH, scale=0.5),
-    }
-    if cell == "gru":
-        p["bh"] = rand(rng, kH, scale=0.5)
+    The weights are :func:`rnncourse.reference.init_rnn_params`'s ``"normal"`` scheme with
+    ``std=0.5``. That scheme's biases are zero, which would hide a forgotten bias, so ``b`` (and
+    ``bh``) are drawn from the same N(0, 0.5^2) after the weights.
+    """
+    from rnncourse.reference.cells import NUM_BLOCKS
+    from rnncourse.reference.init import init_rnn_params
+
+    p = init_rnn_params(D, H, cell, rng, dtype, scheme="normal", std=0.5)
+    for name in ("b", "bh") if cell == "gru" else ("b",):
+        p[name] = rand(rng, NUM_BLOCKS[cell] * H, dtype=dtype, scale=0.5)
     return p
 
 

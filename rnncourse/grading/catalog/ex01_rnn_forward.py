@@ -7,6 +7,7 @@ import numpy as np
 from rnncourse.grading.catalog._common import (
     FLOAT_TOL,
     NUMPY_ONLY,
+    cell_params,
     dims,
     rand,
     reference,
@@ -38,9 +39,7 @@ def _rnn_inputs(rng, dtype, seq: bool):
         (N, T, D, H),
         x,
         rand(rng, N, H, dtype=dtype),
-        rand(rng, D, H, dtype=dtype, scale=0.5),
-        rand(rng, H, H, dtype=dtype, scale=0.5),
-        rand(rng, H, dtype=dtype, scale=0.5),
+        *cell_params(rng, "rnn", D, H, dtype).values(),  # Wx, Wh, b
     )
 
 

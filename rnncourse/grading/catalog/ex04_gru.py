@@ -5,6 +5,7 @@ from __future__ import annotations
 from rnncourse.grading.catalog._common import (
     NUMPY_ONLY,
     backward_case,
+    cell_params,
     dims,
     named,
     rand,
@@ -24,10 +25,7 @@ def _gru_inputs(rng):
     return (N, D, H), (
         rand(rng, N, D),
         rand(rng, N, H),
-        rand(rng, D, 3 * H, scale=0.5),
-        rand(rng, H, 3 * H, scale=0.5),
-        rand(rng, 3 * H, scale=0.5),
-        rand(rng, 3 * H, scale=0.5),
+        *cell_params(rng, "gru", D, H).values(),  # Wx, Wh, b, bh
     )
 
 

@@ -8,6 +8,7 @@ from rnncourse.grading.catalog._common import (
     FLOAT_TOL,
     NUMPY_ONLY,
     backward_case,
+    cell_params,
     dims,
     named,
     rand,
@@ -37,9 +38,7 @@ def _lstm_inputs(rng, seq=False, dtype=np.float64):
         x,
         rand(rng, N, H, dtype=dtype),
         rand(rng, N, H, dtype=dtype),
-        rand(rng, D, 4 * H, scale=0.5, dtype=dtype),
-        rand(rng, H, 4 * H, scale=0.5, dtype=dtype),
-        rand(rng, 4 * H, scale=0.5, dtype=dtype),
+        *cell_params(rng, "lstm", D, H, dtype).values(),  # Wx, Wh, b
     )
 
 

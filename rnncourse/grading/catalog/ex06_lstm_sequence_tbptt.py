@@ -7,6 +7,7 @@ import numpy as np
 from rnncourse.grading.catalog._common import (
     NUMPY_ONLY,
     backward_case,
+    cell_params,
     dims,
     named,
     rand,
@@ -125,9 +126,7 @@ def lstm_tbptt_cases(rng):
         a = (
             rand(rng, N, T, D),
             rand(rng, N, H),
-            rand(rng, D, 4 * H, scale=0.5),
-            rand(rng, H, 4 * H, scale=0.5),
-            rand(rng, 4 * H, scale=0.5),
+            *cell_params(rng, "lstm", D, H).values(),  # Wx, Wh, b
         )
         dh = rand(rng, N, T, H)
         want = named(names, tbptt_expected(*a, dh, k))

@@ -17,6 +17,7 @@ from rnncourse.grading.catalog._common import (
 from rnncourse.grading.core import Call, Case, Exercise, Part
 from rnncourse.grading.mutants import mutant
 from rnncourse.grading.wire import Ref
+from rnncourse.reference.cells import CELLS
 
 
 def _reference_or_mutant(name, bug, bugs):
@@ -83,7 +84,7 @@ DEEP_BACK_BUGS = {
 
 
 def _bidi_inputs(rng, k):
-    cell = ("rnn", "gru", "lstm")[k % 3]
+    cell = CELLS[k % 3]
     N, T, D, H = dims(rng)
     return (
         cell,
