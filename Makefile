@@ -71,7 +71,8 @@ book: setup vendor
 	  echo "Built _build/html/index.html in $$(( $$(date +%s) - start )) s"
 
 lint: setup
-	$(VENV)/bin/ruff check rnncourse tests benchmarks
+	$(VENV)/bin/ruff check rnncourse tests benchmarks book/_ext
+	$(VENV)/bin/ruff format --check rnncourse tests benchmarks book/_ext
 
 test-unit: setup sandbox-deps browser-deps  # browser-deps: tests/widgets drive the live redraw in Chromium
 	$(PY) -m pytest -n $(JOBS) tests --ignore=tests/browser

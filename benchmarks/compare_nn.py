@@ -33,14 +33,22 @@ def base_copy(rev: str, where: Path) -> object:
     """``rnncourse/nn`` at ``rev`` as the importable package ``_nn_base`` under ``where``."""
     files = subprocess.run(
         ["git", "ls-tree", "--name-only", f"{rev}:rnncourse/nn"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    ).stdout.split()  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     pkg = where / "_nn_base"
     pkg.mkdir()
     for name in files:
         if name.endswith(".py"):
-            src = subprocess.run(["git", "show", f"{rev}:rnncourse/nn/{name}"], cwd=ROOT,
-                                 capture_output=True, text=True, check=True).stdout  # fmt: skip
+            src = subprocess.run(
+                ["git", "show", f"{rev}:rnncourse/nn/{name}"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
             (pkg / name).write_text(src.replace("rnncourse.nn", "_nn_base"))
     sys.path.insert(0, str(where))
     return importlib.import_module("_nn_base")
@@ -81,8 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         base = base_copy(args.base, Path(tmp))
-        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.repeats} "
-              f"interleaved repeats, median; base = rnncourse.nn at {args.base}")  # fmt: skip
+        print(
+            f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.repeats} "
+            f"interleaved repeats, median; base = rnncourse.nn at {args.base}"
+        )
         for cell in args.cells:
             for shape_name in args.shapes:
                 N, T, D, H = shape = SHAPES[shape_name]

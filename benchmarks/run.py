@@ -176,27 +176,41 @@ def run_device(device: str, args) -> None:
         "float32": matmul_peak(torch.float32, device, sync),
         "float64": matmul_peak(torch.float64, device, sync),
     }
-    print(f"\n=== device: {device}"
-          + (f" ({torch.cuda.get_device_name()})" if device == "cuda" else
-             f" ({torch.get_num_threads()} torch threads)"))  # fmt: skip
-    print(f"measured GEMM peak ({PEAK_SIZE}^3): float32 {peak['float32']:.1f} GFLOP/s, "
-          f"float64 {peak['float64']:.1f} GFLOP/s")  # fmt: skip
+    print(
+        f"\n=== device: {device}"
+        + (
+            f" ({torch.cuda.get_device_name()})"
+            if device == "cuda"
+            else f" ({torch.get_num_threads()} torch threads)"
+        )
+    )
+    print(
+        f"measured GEMM peak ({PEAK_SIZE}^3): float32 {peak['float32']:.1f} GFLOP/s, "
+        f"float64 {peak['float64']:.1f} GFLOP/s"
+    )
     for cell in args.cells:
         for shape_name in args.shapes:
             shape = SHAPES[shape_name]
             N, T, D, H = shape
             flops = model_flops(cell, *shape)
-            print(f"\n{cell.upper()} fwd+bwd, {shape_name} (N={N}, T={T}, D={D}, H={H}), "
-                  f"{flops / 1e9:.2f} GFLOP of matrix products")  # fmt: skip
-            print(f"  {'implementation':28s} {'dtype':8s} {'ms':>9s} {'x torch':>8s} "
-                  f"{'GFLOP/s':>8s} {'% peak':>7s}")  # fmt: skip
+            print(
+                f"\n{cell.upper()} fwd+bwd, {shape_name} (N={N}, T={T}, D={D}, H={H}), "
+                f"{flops / 1e9:.2f} GFLOP of matrix products"
+            )
+            print(
+                f"  {'implementation':28s} {'dtype':8s} {'ms':>9s} {'x torch':>8s} "
+                f"{'GFLOP/s':>8s} {'% peak':>7s}"
+            )
             impls = implementations(cell, shape, device)
             times = median_times([w for _, w, _ in impls], args.repeats, args.warmup, sync)
             base = times[0]
             for (label, _, dtype), t in zip(impls, times, strict=True):
                 gflops = flops / t / 1e9
-                print(f"  {label:28s} {dtype:8s} {t * 1e3:9.1f} {t / base:8.2f} {gflops:8.1f} "
-                      f"{100 * gflops / peak[dtype]:6.1f}%", flush=True)  # fmt: skip
+                print(
+                    f"  {label:28s} {dtype:8s} {t * 1e3:9.1f} {t / base:8.2f} {gflops:8.1f} "
+                    f"{100 * gflops / peak[dtype]:6.1f}%",
+                    flush=True,
+                )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,11 +222,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     parser.add_argument("--cells", nargs="+", default=["lstm", "gru", "rnn"], choices=list(BLOCKS))
     parser.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=list(SHAPES))
-    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
-                        help="auto: CPU, then CUDA too when available")  # fmt: skip
-    parser.add_argument("--malloc", choices=("keep", "default"), default="keep",
-                        help="keep: glibc reuses freed buffers (rnncourse.train.keep_freed_memory)"
-                        ", as the trainer does; default: glibc's own thresholds")  # fmt: skip
+    parser.add_argument(
+        "--device",
+        choices=["auto", "cpu", "cuda"],
+        default="auto",
+        help="auto: CPU, then CUDA too when available",
+    )
+    parser.add_argument(
+        "--malloc",
+        choices=("keep", "default"),
+        default="keep",
+        help="keep: glibc reuses freed buffers (rnncourse.train.keep_freed_memory)"
+        ", as the trainer does; default: glibc's own thresholds",
+    )
     args = parser.parse_args(argv)
     if args.malloc == "keep":
         from rnncourse.train import keep_freed_memory
@@ -222,9 +244,11 @@ def main(argv: list[str] | None = None) -> int:
         args.repeats, args.warmup = 1, 1
     if args.threads:
         torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, numpy {np.__version__}, {args.repeats} timed "
-          f"repeat(s) after {args.warmup} warm-up(s), median shown, "
-          f"malloc {args.malloc}")  # fmt: skip
+    print(
+        f"torch {torch.__version__}, numpy {np.__version__}, {args.repeats} timed "
+        f"repeat(s) after {args.warmup} warm-up(s), median shown, "
+        f"malloc {args.malloc}"
+    )
     devices = ["cpu"] if args.device in ("auto", "cpu") else []
     if args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available()):
         devices.append("cuda")

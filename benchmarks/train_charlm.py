@@ -33,8 +33,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )
     p.add_argument("--minutes", type=float, default=10.0, help="training time budget")
-    p.add_argument("--backend", choices=("rnncourse", "torch"), default="rnncourse",
-                   help="recurrent layer implementation")  # fmt: skip
+    p.add_argument(
+        "--backend",
+        choices=("rnncourse", "torch"),
+        default="rnncourse",
+        help="recurrent layer implementation",
+    )
     p.add_argument("--hidden-size", type=int, default=256, help="H per layer")
     p.add_argument("--layers", type=int, default=2, help="stacked LSTM layers")
     p.add_argument("--embed-dim", type=int, default=64, help="character embedding size")
@@ -46,15 +50,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-chars", type=int, default=8_000_000, help="training characters")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
-    p.add_argument("--amp", choices=("none", "bf16"), default="none",
-                   help="bfloat16 autocast for the training forward pass")  # fmt: skip
-    p.add_argument("--malloc", choices=("keep", "default"), default="keep",
-                   help="keep: glibc reuses freed buffers (rnncourse.train.keep_freed_memory), "
-                   "as `rnncourse train` does; default: glibc's own thresholds")  # fmt: skip
+    p.add_argument(
+        "--amp",
+        choices=("none", "bf16"),
+        default="none",
+        help="bfloat16 autocast for the training forward pass",
+    )
+    p.add_argument(
+        "--malloc",
+        choices=("keep", "default"),
+        default="keep",
+        help="keep: glibc reuses freed buffers (rnncourse.train.keep_freed_memory), "
+        "as `rnncourse train` does; default: glibc's own thresholds",
+    )
     p.add_argument("--json", default=None, help="also write the results to this JSON file")
-    p.add_argument("--record", default=None, metavar="LABEL",
-                   help="also store the results under LABEL in rnncourse/train/results/"
-                   "charlm_benchmark.json (the measured figures chapter 6 shows)")  # fmt: skip
+    p.add_argument(
+        "--record",
+        default=None,
+        metavar="LABEL",
+        help="also store the results under LABEL in rnncourse/train/results/"
+        "charlm_benchmark.json (the measured figures chapter 6 shows)",
+    )
     return p.parse_args(argv)
 
 
@@ -73,20 +89,33 @@ def main(argv: list[str] | None = None) -> dict:
     valid_text = load_corpus("stdlib", "valid")
     budget = args.minutes * 60.0
     config = TrainConfig(
-        cell="lstm", hidden_size=args.hidden_size, num_layers=args.layers,
-        embed_dim=args.embed_dim, batch_size=args.batch_size, seq_len=args.seq_len, lr=args.lr,
-        warmup_steps=args.warmup_steps, max_steps=10**9, clip=args.clip, eval_every=0,
-        sample_every=0, device=args.device, backend=args.backend, amp=args.amp,
-    )  # fmt: skip
+        cell="lstm",
+        hidden_size=args.hidden_size,
+        num_layers=args.layers,
+        embed_dim=args.embed_dim,
+        batch_size=args.batch_size,
+        seq_len=args.seq_len,
+        lr=args.lr,
+        warmup_steps=args.warmup_steps,
+        max_steps=10**9,
+        clip=args.clip,
+        eval_every=0,
+        sample_every=0,
+        device=args.device,
+        backend=args.backend,
+        amp=args.amp,
+    )
     # No validation text for the trainer (its evaluation would run inside the timed budget);
     # the vocabulary still covers the held-out files, scored once after training.
     vocab = CharVocab.from_text(train_text + valid_text)
     trainer = LMTrainer(train_text, None, config, vocab=vocab)
-    print(f"{args.layers}-layer LSTM H={args.hidden_size} ({args.backend}), "
-          f"N={args.batch_size} T={args.seq_len}, {len(train_text):,} train chars, "
-          f"{len(valid_text):,} held-out chars, V={len(trainer.vocab)}, "
-          f"threads={torch.get_num_threads()}, device={trainer.device}, "
-          f"budget {args.minutes} min")  # fmt: skip
+    print(
+        f"{args.layers}-layer LSTM H={args.hidden_size} ({args.backend}), "
+        f"N={args.batch_size} T={args.seq_len}, {len(train_text):,} train chars, "
+        f"{len(valid_text):,} held-out chars, V={len(trainer.vocab)}, "
+        f"threads={torch.get_num_threads()}, device={trainer.device}, "
+        f"budget {args.minutes} min"
+    )
 
     start = time.perf_counter()
     cpu0 = time.process_time()
@@ -100,18 +129,24 @@ def main(argv: list[str] | None = None) -> dict:
     eval_s = time.perf_counter() - t0
     chars = trainer.step * trainer.chars_per_step
     result = {
-        "backend": args.backend, "amp": args.amp, "malloc": args.malloc,
+        "backend": args.backend,
+        "amp": args.amp,
+        "malloc": args.malloc,
         "device": str(trainer.device),
         "threads": torch.get_num_threads(),
-        "steps": trainer.step, "train_chars": chars, "train_seconds": round(wall, 1),
-        "chars_per_s": round(trainer.chars_per_second), "chars_per_cpu_s": round(chars / cpu),
+        "steps": trainer.step,
+        "train_chars": chars,
+        "train_seconds": round(wall, 1),
+        "chars_per_s": round(trainer.chars_per_second),
+        "chars_per_cpu_s": round(chars / cpu),
         "final_train_bpc": round(sum(trainer.history["bpc"][-20:]) / min(20, trainer.step), 4),
-        "valid_bpc": round(bpc, 4), "valid_chars": len(valid_text),
+        "valid_bpc": round(bpc, 4),
+        "valid_chars": len(valid_text),
         "eval_seconds": round(eval_s, 1),
         "machine": f"{platform.machine()} {os.cpu_count()} cpus, torch {torch.__version__}",
         "load_average": os.getloadavg(),
         "sample": trainer.sample(300, prime="def ", seed=0),
-    }  # fmt: skip
+    }
     for k, v in result.items():
         print(f"{k:>16}: {v}")
     if args.json:

@@ -119,3 +119,12 @@ def test_api_reference_covers_the_public_modules():
         page = ROOT / "book" / "api" / f"{name}.md"
         assert f".. automodule:: rnncourse.{name}\n" in page.read_text(), page
         assert f"file: book/api/{name}\n" in toc, name
+
+
+def test_no_module_over_400_lines():
+    # Split by concept, like the chapters: a module a reader can hold in mind.
+    root = ROOT / "rnncourse"
+    sizes = {
+        p.relative_to(root).as_posix(): len(p.read_text().splitlines()) for p in root.rglob("*.py")
+    }
+    assert {name: n for name, n in sizes.items() if n > 400} == {}

@@ -28,8 +28,14 @@ def plot_rank_frequency(
         (line,) = ax.loglog(r, c, lw=1.6, label=f"{name} ({len(c):,} types)")
         if fit and name in fit:
             s = fit[name]
-            ax.loglog(r, c[0] * r**-s, ls="--", lw=1, color=line.get_color(),
-                      label=f"{name}: slope -{s:.2f}")  # fmt: skip
+            ax.loglog(
+                r,
+                c[0] * r**-s,
+                ls="--",
+                lw=1,
+                color=line.get_color(),
+                label=f"{name}: slope -{s:.2f}",
+            )
     ax.set_xlabel("rank r")
     ax.set_ylabel("count")
     ax.legend(fontsize=8, loc="lower left")

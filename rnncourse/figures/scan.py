@@ -15,10 +15,18 @@ from rnncourse.figures._draw import axes_or_new
 
 __all__ = ["plot_scan_timings", "plot_lru_ring", "plot_gradient_costs", "plot_comparison"]
 
-_LABELS = {"loop": "sequential loop", "hillis_steele": "Hillis–Steele scan",
-           "blelloch": "Blelloch scan", "lstm": "LSTM", "gru": "GRU", "mingru": "minGRU",
-           "lru": "LRU", "bptt": "BPTT", "rtrl": "RTRL (dense)",
-           "diagonal_rtrl": "RTRL (diagonal)"}  # fmt: skip
+_LABELS = {
+    "loop": "sequential loop",
+    "hillis_steele": "Hillis–Steele scan",
+    "blelloch": "Blelloch scan",
+    "lstm": "LSTM",
+    "gru": "GRU",
+    "mingru": "minGRU",
+    "lru": "LRU",
+    "bptt": "BPTT",
+    "rtrl": "RTRL (dense)",
+    "diagonal_rtrl": "RTRL (diagonal)",
+}
 
 
 def plot_scan_timings(result: Mapping[str, Any], per: str = "call", ax: Axes | None = None) -> Axes:
@@ -44,8 +52,9 @@ def plot_scan_timings(result: Mapping[str, Any], per: str = "call", ax: Axes | N
     return ax
 
 
-def plot_lru_ring(params: Mapping[str, np.ndarray], r_min: float, r_max: float,
-                  ax: Axes | None = None) -> Axes:  # fmt: skip
+def plot_lru_ring(
+    params: Mapping[str, np.ndarray], r_min: float, r_max: float, ax: Axes | None = None
+) -> Axes:
     """Plot the LRU's eigenvalues in the complex plane with the unit circle and the init ring."""
     ax = axes_or_new(ax, (4.2, 4.2))
     lam = np.exp(-np.exp(params["nu_log"]) + 1j * np.exp(params["theta_log"]))
@@ -61,8 +70,9 @@ def plot_lru_ring(params: Mapping[str, np.ndarray], r_min: float, r_max: float,
     return ax
 
 
-def plot_gradient_costs(costs: Mapping[int, Mapping[str, Mapping[str, float]]], key: str,
-                        ax: Axes | None = None) -> Axes:  # fmt: skip
+def plot_gradient_costs(
+    costs: Mapping[int, Mapping[str, Mapping[str, float]]], key: str, ax: Axes | None = None
+) -> Axes:
     """``key`` ("memory" or "madds") of BPTT / RTRL / diagonal RTRL against the width H.
 
     ``costs`` maps H to :func:`rnncourse.reference.rtrl.gradient_costs` at that H.
@@ -78,8 +88,12 @@ def plot_gradient_costs(costs: Mapping[int, Mapping[str, Mapping[str, float]]], 
     return ax
 
 
-def plot_comparison(runs: Mapping[str, Sequence[Mapping[str, float]]], metric: str,
-                    ax: Axes | None = None, baseline: float | None = None) -> Axes:  # fmt: skip
+def plot_comparison(
+    runs: Mapping[str, Sequence[Mapping[str, float]]],
+    metric: str,
+    ax: Axes | None = None,
+    baseline: float | None = None,
+) -> Axes:
     """One column per model: every seed as a dot, the mean as a bar (spread = min to max)."""
     ax = axes_or_new(ax, (5.0, 3.6))
     for k, rs in enumerate(runs.values()):

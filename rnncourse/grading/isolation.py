@@ -47,13 +47,7 @@ CHILD_FILES = (
     "grading/guard.py",
 )
 #: Extra files of the reference profile (the reference itself is filtered, see :func:`_stage`).
-REFERENCE_FILES = (
-    "_validation/__init__.py",
-    "_validation/arrays.py",
-    "_validation/scalars.py",
-    "grading/lm.py",
-    "grading/data/names.txt",
-)
+REFERENCE_FILES = ("grading/lm.py", "grading/data/names.txt")  # beside _validation/, reference/
 _counter = itertools.count()
 
 
@@ -152,7 +146,8 @@ def _stage(dest: Path, prof: Profile) -> None:
     files = list(CHILD_FILES)
     if prof.reference:
         files += list(REFERENCE_FILES)
-        files += [str(p.relative_to(src)) for p in sorted((src / "reference").glob("*.py"))]
+        for package in ("_validation", "reference"):
+            files += [str(p.relative_to(src)) for p in sorted((src / package).glob("*.py"))]
     for rel in files:
         target = dest / "rnncourse" / rel
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -60,9 +60,19 @@ class RNN(RNNBase):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
         super().__init__(
-            "rnn", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-            bidirectional, 0, device, dtype, fused=fused,
-        )  # fmt: skip
+            "rnn",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            0,
+            device,
+            dtype,
+            fused=fused,
+        )
 
     @property
     def mode(self) -> str:
@@ -114,9 +124,19 @@ class GRU(RNNBase):
         fused: bool = True,
     ) -> None:
         super().__init__(
-            "gru", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-            bidirectional, 0, device, dtype, fused=fused,
-        )  # fmt: skip
+            "gru",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            0,
+            device,
+            dtype,
+            fused=fused,
+        )
 
     mode = "GRU"
 
@@ -179,9 +199,20 @@ class LSTM(RNNBase):
         self.peephole = bool(peephole)
         self.coupled = bool(coupled)
         super().__init__(
-            "lstm", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-            bidirectional, 0, device, dtype, fused=fused, blocks=3 if coupled else 4,
-        )  # fmt: skip
+            "lstm",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            0,
+            device,
+            dtype,
+            fused=fused,
+            blocks=3 if coupled else 4,
+        )
 
     mode = "LSTM"
 

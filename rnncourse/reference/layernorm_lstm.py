@@ -117,9 +117,16 @@ def ln_lstm_step_forward(
     tcn = np.tanh(cn)
     h = o * tcn
     cache = LNLSTMStepCache(
-        x=x, h_prev=h_prev, c_prev=c_prev, p=p, ln_x=ln_x, ln_h=ln_h, ln_c=ln_c,
-        gates=gates, tcn=tcn,
-    )  # fmt: skip
+        x=x,
+        h_prev=h_prev,
+        c_prev=c_prev,
+        p=p,
+        ln_x=ln_x,
+        ln_h=ln_h,
+        ln_c=ln_c,
+        gates=gates,
+        tcn=tcn,
+    )
     return h, c, cache
 
 
@@ -147,9 +154,14 @@ def ln_lstm_step_backward(
     dzh, dgh, _ = layer_norm_backward(da, cache.ln_h)
     p = cache.p
     grads = {
-        "Wx": cache.x.T @ dzx, "Wh": cache.h_prev.T @ dzh, "b": da.sum(axis=0),
-        "gx": dgx, "gh": dgh, "gc": dgc, "bc": dbc,
-    }  # fmt: skip
+        "Wx": cache.x.T @ dzx,
+        "Wh": cache.h_prev.T @ dzh,
+        "b": da.sum(axis=0),
+        "gx": dgx,
+        "gh": dgh,
+        "gc": dgc,
+        "bc": dbc,
+    }
     return dzx @ p["Wx"].T, dzh @ p["Wh"].T, dc * f, grads
 
 

@@ -66,9 +66,14 @@ def selective_ssm_forward(
     y : numpy.ndarray, shape (N, T, Dm)
     """
     dims = Dims()
-    for name, value, spec in (("u", u, "(N, T, Dm)"), ("delta", delta, "(N, T, Dm)"),
-                              ("A", A, "(Dm, S)"), ("B", B, "(N, T, S)"), ("C", C, "(N, T, S)"),
-                              ("D", D, "(Dm,)")):  # fmt: skip
+    for name, value, spec in (
+        ("u", u, "(N, T, Dm)"),
+        ("delta", delta, "(N, T, Dm)"),
+        ("A", A, "(Dm, S)"),
+        ("B", B, "(N, T, S)"),
+        ("C", C, "(N, T, S)"),
+        ("D", D, "(Dm,)"),
+    ):
         check_float_array(name, value, spec, dims)
     N, T, Dm = u.shape
     S = A.shape[1]
@@ -148,8 +153,12 @@ def slstm_forward(
     out = np.empty((N, T, H))
     for t in range(T):
         pre = x[:, t] @ Wx + h @ R + b
-        z, i_pre, f_pre, o = np.tanh(pre[:, :H]), pre[:, H : 2 * H], pre[:, 2 * H : 3 * H], \
-            sigmoid(pre[:, 3 * H :])  # fmt: skip
+        z, i_pre, f_pre, o = (
+            np.tanh(pre[:, :H]),
+            pre[:, H : 2 * H],
+            pre[:, 2 * H : 3 * H],
+            sigmoid(pre[:, 3 * H :]),
+        )
         log_f = _log_sigmoid(f_pre)
         if stabilise:
             m_new = np.maximum(log_f + m, i_pre)

@@ -161,6 +161,14 @@ def build_model(config: TrainConfig, vocab_size: int, backend: str | None = None
 
     c = config
     return CharLM(
-        vocab_size, c.hidden_size, c.num_layers, c.cell, c.embed_dim, c.dropout,
-        backend or c.backend, c.locked_dropout, c.tie_weights, c.layer_norm,
-    )  # fmt: skip
+        vocab_size,
+        c.hidden_size,
+        c.num_layers,
+        c.cell,
+        c.embed_dim,
+        c.dropout,
+        backend or c.backend,
+        c.locked_dropout,
+        c.tie_weights,
+        c.layer_norm,
+    )

@@ -32,9 +32,11 @@ def score_bits_per_char(
         xt = torch.from_numpy(np.ascontiguousarray(x)).to(device)
         yt = torch.from_numpy(np.ascontiguousarray(y)).to(device)
         logits, state = model(xt, state if carry_state else None)
-        total += float(nn.functional.cross_entropy(
-            logits.reshape(-1, logits.shape[-1]).float(), yt.reshape(-1), reduction="sum"
-        ))  # fmt: skip
+        total += float(
+            nn.functional.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]).float(), yt.reshape(-1), reduction="sum"
+            )
+        )
         count += yt.numel()
     model.train(was_training)
     return convert_loss(total / count, "bits")

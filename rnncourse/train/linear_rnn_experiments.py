@@ -30,8 +30,21 @@ from torch import Tensor, nn
 from rnncourse.data import adding_problem
 from rnncourse.nn.linear_rnns import LRU, MinGRU
 
-__all__ = ["KINDS", "TASKS", "make_core", "SeqModel", "match_hidden", "run_adding", "run_charlm",
-           "compare", "merge", "RESULT", "load_result", "summarize", "separated"]  # fmt: skip
+__all__ = [
+    "KINDS",
+    "TASKS",
+    "make_core",
+    "SeqModel",
+    "match_hidden",
+    "run_adding",
+    "run_charlm",
+    "compare",
+    "merge",
+    "RESULT",
+    "load_result",
+    "summarize",
+    "separated",
+]
 
 KINDS = ("lstm", "gru", "mingru", "lru")
 RESULT = Path(__file__).with_name("results") / "linear_rnn_comparison.json"
@@ -58,8 +71,9 @@ class SeqModel(nn.Module):
     def __init__(self, kind: str, in_size: int, E: int, H: int, out_size: int, vocab: int = 0):
         super().__init__()
         self.kind, self.vocab = kind, vocab
-        self.encoder = nn.Embedding(vocab, E) if vocab else nn.Sequential(
-            nn.Linear(in_size, E), nn.GELU())  # fmt: skip
+        self.encoder = (
+            nn.Embedding(vocab, E) if vocab else nn.Sequential(nn.Linear(in_size, E), nn.GELU())
+        )
         self.core, core_out = make_core(kind, E, H)
         self.head = nn.Linear(core_out, out_size)
 
@@ -107,8 +121,17 @@ def _train(model: nn.Module, batches, loss_fn, steps: int, lr: float, clip: floa
     return time.thread_time() - start
 
 
-def run_adding(kind: str, T: int, H: int, seed: int, steps: int, batch: int = 32,
-               E: int = 16, lr: float = 3e-3, clip: float = 1.0) -> dict[str, float]:  # fmt: skip
+def run_adding(
+    kind: str,
+    T: int,
+    H: int,
+    seed: int,
+    steps: int,
+    batch: int = 32,
+    E: int = 16,
+    lr: float = 3e-3,
+    clip: float = 1.0,
+) -> dict[str, float]:
     """Train one model on the adding problem (uniform variant); held-out MSE on 1000 sequences."""
     torch.manual_seed(seed)
     rng, eval_rng = np.random.default_rng(seed), np.random.default_rng(10_000 + seed)
@@ -135,9 +158,19 @@ def _lm_data(max_chars: int) -> tuple[np.ndarray, np.ndarray, int]:
     return vocab.encode(train), vocab.encode(valid), len(vocab)
 
 
-def run_charlm(kind: str, H: int, seed: int, steps: int, data, batch: int = 32,
-               seq_len: int = 128, E: int = 32, lr: float = 3e-3, clip: float = 1.0,
-               eval_windows: int = 64) -> dict[str, float]:  # fmt: skip
+def run_charlm(
+    kind: str,
+    H: int,
+    seed: int,
+    steps: int,
+    data,
+    batch: int = 32,
+    seq_len: int = 128,
+    E: int = 32,
+    lr: float = 3e-3,
+    clip: float = 1.0,
+    eval_windows: int = 64,
+) -> dict[str, float]:
     """Train one char LM on random windows of the stdlib corpus; held-out bits per character."""
     train, valid, V = data
     torch.manual_seed(seed)
@@ -180,8 +213,12 @@ CONFIG: dict[str, Any] = {
 TASKS = ("adding200", "adding1000", "charlm")
 
 
-def compare(config: dict[str, Any] = CONFIG, tasks: tuple[str, ...] = TASKS,
-            kinds: tuple[str, ...] = KINDS, progress: bool = True) -> dict[str, Any]:  # fmt: skip
+def compare(
+    config: dict[str, Any] = CONFIG,
+    tasks: tuple[str, ...] = TASKS,
+    kinds: tuple[str, ...] = KINDS,
+    progress: bool = True,
+) -> dict[str, Any]:
     """Run every (task, kind, seed) on one thread; ``"seconds"`` are CPU seconds of training."""
     torch.set_num_threads(1)
     out: dict[str, Any] = {"config": config, "runs": {}, "widths": {}}
@@ -191,13 +228,20 @@ def compare(config: dict[str, Any] = CONFIG, tasks: tuple[str, ...] = TASKS,
         if task == "charlm":
             c = config["charlm"]
             data = _lm_data(c["max_chars"])
-            lm_w = _widths(c["anchor_hidden"], in_size=0, E=c["E"], out_size=data[2],
-                           vocab=data[2])  # fmt: skip
+            lm_w = _widths(c["anchor_hidden"], in_size=0, E=c["E"], out_size=data[2], vocab=data[2])
             out["widths"][task] = lm_w
             for kind in kinds:
                 for seed in config["seeds"]:
-                    r = run_charlm(kind, lm_w[kind], seed, c["steps"], data, batch=c["batch"],
-                                   E=c["E"], lr=c["lr"])  # fmt: skip
+                    r = run_charlm(
+                        kind,
+                        lm_w[kind],
+                        seed,
+                        c["steps"],
+                        data,
+                        batch=c["batch"],
+                        E=c["E"],
+                        lr=c["lr"],
+                    )
                     out["runs"].setdefault(task, {}).setdefault(kind, []).append(r)
                     if progress:
                         print(f"{task} {kind} seed {seed}: {r}", flush=True)
@@ -206,8 +250,16 @@ def compare(config: dict[str, Any] = CONFIG, tasks: tuple[str, ...] = TASKS,
         out["widths"][task] = widths
         for kind in kinds:
             for seed in config["seeds"]:
-                r = run_adding(kind, a["T"], widths[kind], seed, a["steps"], batch=a["batch"],
-                               E=m["E"], lr=a["lr"])  # fmt: skip
+                r = run_adding(
+                    kind,
+                    a["T"],
+                    widths[kind],
+                    seed,
+                    a["steps"],
+                    batch=a["batch"],
+                    E=m["E"],
+                    lr=a["lr"],
+                )
                 out["runs"].setdefault(task, {}).setdefault(kind, []).append(r)
                 if progress:
                     print(f"{task} {kind} seed {seed}: {r}", flush=True)

@@ -38,18 +38,32 @@ from rnncourse.train.experiments._cache import _config, _load_cached, _save_cach
 DATA_DEFAULTS: dict[str, Any] = dict(train_chars=60_000, valid_chars=30_000)
 
 NGRAM_DEFAULTS: dict[str, Any] = dict(
-    DATA_DEFAULTS, orders=[1, 2, 3, 4, 5],
-    smoothings={"add-k": {"k": 0.1}, "jelinek-mercer": {"lambdas": 0.8},
-                "witten-bell": {}, "kneser-ney": {"discount": 0.75}},
-)  # fmt: skip
+    DATA_DEFAULTS,
+    orders=[1, 2, 3, 4, 5],
+    smoothings={
+        "add-k": {"k": 0.1},
+        "jelinek-mercer": {"lambdas": 0.8},
+        "witten-bell": {},
+        "kneser-ney": {"discount": 0.75},
+    },
+)
 
 # the model every variant starts from; each variant changes only what its name says. The shipped
 # results were made with rnncourse.nn's layers (then the trainer's default), named here so that
 # regenerating them reproduces them now that the default is torch.nn.
 LM_BASE: dict[str, Any] = dict(
-    cell="lstm", hidden_size=128, embed_dim=128, batch_size=32, seq_len=64, lr=3e-3,
-    warmup_steps=20, max_steps=300, clip=1.0, clip_mode="norm", backend="rnncourse",
-)  # fmt: skip
+    cell="lstm",
+    hidden_size=128,
+    embed_dim=128,
+    batch_size=32,
+    seq_len=64,
+    lr=3e-3,
+    warmup_steps=20,
+    max_steps=300,
+    clip=1.0,
+    clip_mode="norm",
+    backend="rnncourse",
+)
 LM_VARIANTS: dict[str, dict[str, Any]] = {
     "RNN (tanh)": {"cell": "rnn"},
     "LSTM": {},
@@ -70,9 +84,14 @@ LM_DEFAULTS: dict[str, Any] = dict(
 )
 
 WORD_CHAR_DEFAULTS: dict[str, Any] = dict(
-    train_chars=300_000, valid_chars=30_000, min_count=2, hidden_size=128, batch_size=32,
-    seq_len=64, repeats=5,
-)  # fmt: skip
+    train_chars=300_000,
+    valid_chars=30_000,
+    min_count=2,
+    hidden_size=128,
+    batch_size=32,
+    seq_len=64,
+    repeats=5,
+)
 
 
 def summarize(values: list[float]) -> dict[str, float]:
@@ -80,8 +99,13 @@ def summarize(values: list[float]) -> dict[str, float]:
     v = np.asarray(values, dtype=np.float64)
     if v.size < 2:
         raise ValueError(f"need at least 2 values for a spread, got {v.size}")
-    return {"mean": float(v.mean()), "std": float(v.std(ddof=1)), "min": float(v.min()),
-            "max": float(v.max()), "n": int(v.size)}  # fmt: skip
+    return {
+        "mean": float(v.mean()),
+        "std": float(v.std(ddof=1)),
+        "min": float(v.min()),
+        "max": float(v.max()),
+        "n": int(v.size),
+    }
 
 
 def _texts(config: dict[str, Any]) -> tuple[str, str]:
@@ -121,8 +145,13 @@ def ngram_baselines(cached: bool = True, **overrides: Any) -> dict[str, Any]:
             lm = NGramLM(n, len(vocab), name, **kw).fit(a)
             bits[name].append(convert_loss(lm.cross_entropy(b), "bits"))
             secs[name].append(time.perf_counter() - t0)
-    return {"config": config, "vocab_size": len(vocab), "bits": bits, "seconds": secs,
-            "source": "live"}  # fmt: skip
+    return {
+        "config": config,
+        "vocab_size": len(vocab),
+        "bits": bits,
+        "seconds": secs,
+        "source": "live",
+    }
 
 
 # ----------------------------------------------------------------------------- RNN / LSTM
@@ -149,10 +178,13 @@ def _train_variant(
     on_train = trainer.evaluate(text=train[: len(valid)], batch_size=N, seq_len=T)
     last = history["bpc"][-20:]
     return {
-        "valid_bpc": carried, "valid_bpc_reset": reset, "train_text_bpc": on_train,
-        "final_train_loss_bpc": float(np.mean(last)), "seconds": seconds,
+        "valid_bpc": carried,
+        "valid_bpc_reset": reset,
+        "train_text_bpc": on_train,
+        "final_train_loss_bpc": float(np.mean(last)),
+        "seconds": seconds,
         "params": sum(p.numel() for p in trainer.model.parameters()),
-    }  # fmt: skip
+    }
 
 
 def lm_comparison(cached: bool = True, progress: bool = False, **overrides: Any) -> dict[str, Any]:
@@ -256,11 +288,18 @@ def _encode_unk(vocab: CharVocab, text: str) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- speed, repeated
 SPEED_DEFAULTS: dict[str, Any] = dict(
-    hidden_size=256, num_layers=2, embed_dim=64, updates=6, repeats=3, backend="rnncourse",
-    settings={"float32, 64 streams of 128": {"batch_size": 64, "seq_len": 128, "amp": "none"},
-              "bfloat16, 64 streams of 128": {"batch_size": 64, "seq_len": 128, "amp": "bf16"},
-              "bfloat16, 256 streams of 64": {"batch_size": 256, "seq_len": 64, "amp": "bf16"}},
-)  # fmt: skip
+    hidden_size=256,
+    num_layers=2,
+    embed_dim=64,
+    updates=6,
+    repeats=3,
+    backend="rnncourse",
+    settings={
+        "float32, 64 streams of 128": {"batch_size": 64, "seq_len": 128, "amp": "none"},
+        "bfloat16, 64 streams of 128": {"batch_size": 64, "seq_len": 128, "amp": "bf16"},
+        "bfloat16, 256 streams of 64": {"batch_size": 256, "seq_len": 64, "amp": "bf16"},
+    },
+)
 
 
 def speed_repeats(cached: bool = True, **overrides: Any) -> dict[str, Any]:
@@ -286,12 +325,21 @@ def speed_repeats(cached: bool = True, **overrides: Any) -> dict[str, Any]:
     keep_freed_memory()
     text = load_corpus("stdlib", "train", max_chars=600_000)
     trainers = {
-        name: LMTrainer(text, None, TrainConfig(
-            hidden_size=config["hidden_size"], num_layers=config["num_layers"],
-            embed_dim=config["embed_dim"], backend=config["backend"], device="cpu",
-            eval_every=0, **s))
+        name: LMTrainer(
+            text,
+            None,
+            TrainConfig(
+                hidden_size=config["hidden_size"],
+                num_layers=config["num_layers"],
+                embed_dim=config["embed_dim"],
+                backend=config["backend"],
+                device="cpu",
+                eval_every=0,
+                **s,
+            ),
+        )
         for name, s in config["settings"].items()
-    }  # fmt: skip
+    }
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     speeds: dict[str, list[float]] = {name: [] for name in trainers}

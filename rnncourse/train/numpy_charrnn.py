@@ -81,9 +81,19 @@ class NumpyCharRNN:
         self.h = np.zeros((batch_size, hidden_size), dtype=dtype)
         self.opt_state: dict[str, Any] | None = None
         self.step = 0
-        self.history: dict[str, list] = {k: [] for k in (
-            "step", "loss", "smooth_loss", "bpc", "sample_step", "samples", "val_step", "val_bpc"
-        )}  # fmt: skip
+        self.history: dict[str, list] = {
+            k: []
+            for k in (
+                "step",
+                "loss",
+                "smooth_loss",
+                "bpc",
+                "sample_step",
+                "samples",
+                "val_step",
+                "val_bpc",
+            )
+        }
 
     def _forward_backward(self, x_ids: np.ndarray, y_ids: np.ndarray, h0: np.ndarray) -> tuple:
         x = self.vocab.one_hot(x_ids, dtype=self.dtype)
@@ -109,8 +119,13 @@ class NumpyCharRNN:
         self.step += 1
         return per_char
 
-    def sample(self, length: int = 200, prime: str = "\n", temperature: float = 1.0,
-               seed: int | None = None) -> str:  # fmt: skip
+    def sample(
+        self,
+        length: int = 200,
+        prime: str = "\n",
+        temperature: float = 1.0,
+        seed: int | None = None,
+    ) -> str:
         """Generate ``length`` characters after ``prime`` (returned without it).
 
         Uses :func:`rnncourse.reference.sample` with a generator seeded by ``seed`` (default: a
@@ -147,9 +162,15 @@ class NumpyCharRNN:
             h = h_seq[:, -1]
         return convert_loss(total / count, "bits")
 
-    def fit(self, steps: int, sample_every: int = 0, sample_len: int = 200,
-            eval_every: int = 0, progress: bool = True,
-            print_samples: bool = False) -> dict[str, list]:  # fmt: skip
+    def fit(
+        self,
+        steps: int,
+        sample_every: int = 0,
+        sample_len: int = 200,
+        eval_every: int = 0,
+        progress: bool = True,
+        print_samples: bool = False,
+    ) -> dict[str, list]:
         """Run ``steps`` updates with a tqdm bar (loss, bpc, chars/s).
 
         Parameters
@@ -187,6 +208,7 @@ class NumpyCharRNN:
                 self.history["val_bpc"].append(self.evaluate())
             rate = (i + 1) * chars / max(time.perf_counter() - start, 1e-9)
             bpc = convert_loss(loss, "bits")
-            bar.set_postfix(loss=f"{loss:.3f}", bpc=f"{bpc:.3f}", chars_s=f"{rate:,.0f}",
-                            refresh=False)  # fmt: skip
+            bar.set_postfix(
+                loss=f"{loss:.3f}", bpc=f"{bpc:.3f}", chars_s=f"{rate:,.0f}", refresh=False
+            )
         return self.history

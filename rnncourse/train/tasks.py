@@ -108,10 +108,20 @@ def train_sequence_task(
 
     if task not in TASKS:
         raise ValueError(f"task must be one of {list(TASKS)}, got {task!r}")
-    config = dict(task=task, cell=cell, hidden_size=hidden_size, num_layers=num_layers,
-                  steps=steps, batch_size=batch_size, lr=lr, clip=clip, seed=seed,
-                  bidirectional=bidirectional, backend=backend,
-                  **task_kwargs)  # fmt: skip
+    config = dict(
+        task=task,
+        cell=cell,
+        hidden_size=hidden_size,
+        num_layers=num_layers,
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        clip=clip,
+        seed=seed,
+        bidirectional=bidirectional,
+        backend=backend,
+        **task_kwargs,
+    )
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     eval_rng = np.random.default_rng(seed + 10_000)
@@ -137,8 +147,10 @@ def train_sequence_task(
         )
     model.to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    ex, ey, em = (torch.as_tensor(a).to(dev) if a is not None else None
-                  for a in _make_batch(task, eval_size, eval_rng, task_kwargs))  # fmt: skip
+    ex, ey, em = (
+        torch.as_tensor(a).to(dev) if a is not None else None
+        for a in _make_batch(task, eval_size, eval_rng, task_kwargs)
+    )
 
     def loss_fn(out: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         if task == "adding":
@@ -167,8 +179,10 @@ def train_sequence_task(
     hist: dict[str, Any] = {"step": [], "loss": [], "eval_step": [0], "eval_metric": [evaluate()]}
     start = time.perf_counter()
     for step in tqdm(range(steps), disable=not progress, desc=f"{task}/{cell}"):
-        x, y, mask = (torch.as_tensor(a).to(dev) if a is not None else None
-                      for a in _make_batch(task, batch_size, rng, task_kwargs))  # fmt: skip
+        x, y, mask = (
+            torch.as_tensor(a).to(dev) if a is not None else None
+            for a in _make_batch(task, batch_size, rng, task_kwargs)
+        )
         loss = loss_fn(model(x), y, mask)
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -61,8 +61,9 @@ def test_fold_lines_breaks_only_long_lines_and_round_trips():
     assert lines[1] == "    " + "y" * 75 + "↩"  # indentation kept, marker counted in the width
     assert folded.replace("↩\n", "") == text
     assert fold_lines(text, 20, marker="") == "\n".join(
-        piece for line in text.split("\n") for piece in ([line] if not line else
-        [line[i : i + 20] for i in range(0, len(line), 20)])
-    )  # fmt: skip
+        piece
+        for line in text.split("\n")
+        for piece in ([line] if not line else [line[i : i + 20] for i in range(0, len(line), 20)])
+    )
     with pytest.raises(ValueError, match="width must exceed"):
         fold_lines("abc", width=1)

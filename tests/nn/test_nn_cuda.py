@@ -15,10 +15,12 @@ pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 @pytest.mark.parametrize("fused", [True, False])
 def test_cuda_matches_cpu(kind, fused):
     torch.manual_seed(0)
-    cpu = getattr(rnn, kind)(3, 4, num_layers=2, bidirectional=True, dtype=torch.float64,
-                             fused=fused)  # fmt: skip
-    gpu = getattr(rnn, kind)(3, 4, num_layers=2, bidirectional=True, dtype=torch.float64,
-                             fused=fused, device="cuda")  # fmt: skip
+    cpu = getattr(rnn, kind)(
+        3, 4, num_layers=2, bidirectional=True, dtype=torch.float64, fused=fused
+    )
+    gpu = getattr(rnn, kind)(
+        3, 4, num_layers=2, bidirectional=True, dtype=torch.float64, fused=fused, device="cuda"
+    )
     gpu.load_state_dict(cpu.state_dict())
     x = torch.randn(5, 2, 3, dtype=torch.float64)
     outs = []

@@ -34,8 +34,18 @@ def test_lstm_backward_matches_torch_in_every_block_regime(regime, dtype, bidire
     (N, H), sizes = REGIMES[regime]
     blocks = _fused._blocks(T, N * 6 * H, reverse=False)
     assert sorted(e - s for s, e in blocks) == sorted(sizes), blocks  # the regime is the one named
-    cfg = dict(kind="LSTM", batch_first=True, packed=False, init=True,
-               bidirectional=bidirectional, num_layers=1, T=T, N=N, D=4, H=H)  # fmt: skip
+    cfg = dict(
+        kind="LSTM",
+        batch_first=True,
+        packed=False,
+        init=True,
+        bidirectional=bidirectional,
+        num_layers=1,
+        T=T,
+        N=N,
+        D=4,
+        H=H,
+    )
     torch.manual_seed(7)
     ours = rnn.LSTM(4, H, batch_first=True, bidirectional=bidirectional, dtype=dtype)
     theirs = torch.nn.LSTM(4, H, batch_first=True, bidirectional=bidirectional, dtype=dtype)

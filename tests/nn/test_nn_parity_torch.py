@@ -82,13 +82,25 @@ def test_layer_matches_torch(cfg, dtype, device):
 @pytest.mark.parametrize("kind", KINDS)
 def test_fused_and_autograd_paths_agree(kind):
     """The hand-written backward and plain autograd over the same step functions."""
-    cfg = dict(kind=kind, batch_first=True, packed=False, init=True, bidirectional=True,
-               num_layers=2, T=7, N=3, D=4, H=5)  # fmt: skip
+    cfg = dict(
+        kind=kind,
+        batch_first=True,
+        packed=False,
+        init=True,
+        bidirectional=True,
+        num_layers=2,
+        T=7,
+        N=3,
+        D=4,
+        H=5,
+    )
     gen = torch.Generator().manual_seed(1)
-    fused = getattr(rnn, kind)(4, 5, num_layers=2, batch_first=True, bidirectional=True,
-                               dtype=torch.float64)  # fmt: skip
-    plain = getattr(rnn, kind)(4, 5, num_layers=2, batch_first=True, bidirectional=True,
-                               dtype=torch.float64, fused=False)  # fmt: skip
+    fused = getattr(rnn, kind)(
+        4, 5, num_layers=2, batch_first=True, bidirectional=True, dtype=torch.float64
+    )
+    plain = getattr(rnn, kind)(
+        4, 5, num_layers=2, batch_first=True, bidirectional=True, dtype=torch.float64, fused=False
+    )
     plain.load_state_dict(fused.state_dict())
     x, hx, _ = make_inputs(cfg, gen, torch.float64, "cpu")
     a = forward_backward(fused, x, hx, None, cfg)
@@ -111,9 +123,10 @@ def test_fused_function_gradcheck(kind):
         n_state = 2 if kind == "LSTM" else 1
         states, ps = args[:n_state], args[n_state:]
         out, state = torch.func.functional_call(
-            m, dict(zip([n for n, _ in m.named_parameters()], ps, strict=True)),
+            m,
+            dict(zip([n for n, _ in m.named_parameters()], ps, strict=True)),
             (x, states if kind == "LSTM" else states[0]),
-        )  # fmt: skip
+        )
         return (out, *(state if isinstance(state, tuple) else (state,)))
 
     states = hx if isinstance(hx, tuple) else (hx,)
@@ -143,8 +156,9 @@ def test_cell_matches_torch(kind, dtype):
         close(a, b, dtype, f"item {k}")
     # Unbatched input and no initial state, as torch.nn allows.
     a, b = ours(x[0]), theirs(x[0])
-    for u, v in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,),
-                    strict=True):  # fmt: skip
+    for u, v in zip(
+        a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,), strict=True
+    ):
         assert u.shape == v.shape == (3,)
         close(u.detach(), v.detach(), dtype, "unbatched")
 

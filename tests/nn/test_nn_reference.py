@@ -46,9 +46,11 @@ def test_forward_and_gradients_match_reference(kind, fused):
     rng = np.random.default_rng(11)
     N, T, D, H = 3, 5, 4, 6
     k = {"rnn": 1, "gru": 3, "lstm": 4}[kind]
-    params = {"Wx": rng.standard_normal((D, k * H)) * 0.5,
-              "Wh": rng.standard_normal((H, k * H)) * 0.5,
-              "b": rng.standard_normal(k * H) * 0.5}  # fmt: skip
+    params = {
+        "Wx": rng.standard_normal((D, k * H)) * 0.5,
+        "Wh": rng.standard_normal((H, k * H)) * 0.5,
+        "b": rng.standard_normal(k * H) * 0.5,
+    }
     if kind == "gru":
         params["bh"] = rng.standard_normal(k * H) * 0.5
     x = rng.standard_normal((N, T, D))
@@ -84,9 +86,11 @@ def test_forward_and_gradients_match_reference(kind, fused):
 
 def test_reference_float32_parity():
     rng = np.random.default_rng(12)
-    params = {"Wx": rng.standard_normal((3, 16)).astype(np.float32) * 0.5,
-              "Wh": rng.standard_normal((4, 16)).astype(np.float32) * 0.5,
-              "b": rng.standard_normal(16).astype(np.float32)}  # fmt: skip
+    params = {
+        "Wx": rng.standard_normal((3, 16)).astype(np.float32) * 0.5,
+        "Wh": rng.standard_normal((4, 16)).astype(np.float32) * 0.5,
+        "b": rng.standard_normal(16).astype(np.float32),
+    }
     x = rng.standard_normal((2, 7, 3)).astype(np.float32)
     h0 = np.zeros((2, 4), np.float32)
     m = rnn.LSTM(3, 4, batch_first=True)
@@ -103,9 +107,11 @@ def test_lstm_variants_match_reference(variant, as_cell):
     rng = np.random.default_rng(13)
     N, T, D, H = 2, 4, 3, 5
     k = 3 if variant == "coupled" else 4
-    params = {"Wx": rng.standard_normal((D, k * H)) * 0.5,
-              "Wh": rng.standard_normal((H, k * H)) * 0.5,
-              "b": rng.standard_normal(k * H) * 0.5}  # fmt: skip
+    params = {
+        "Wx": rng.standard_normal((D, k * H)) * 0.5,
+        "Wh": rng.standard_normal((H, k * H)) * 0.5,
+        "b": rng.standard_normal(k * H) * 0.5,
+    }
     if variant == "peephole":
         params["P"] = rng.standard_normal(3 * H)
     x, h0, c0 = (rng.standard_normal(s) for s in ((N, T, D), (N, H), (N, H)))
@@ -129,8 +135,9 @@ def test_lstm_variants_match_reference(variant, as_cell):
     out.backward(torch.tensor(dh))
 
     if variant == "peephole":
-        h, cache = ref.peephole_lstm_forward(x, h0, params["Wx"], params["Wh"], params["b"],
-                                             params["P"], c0)  # fmt: skip
+        h, cache = ref.peephole_lstm_forward(
+            x, h0, params["Wx"], params["Wh"], params["b"], params["P"], c0
+        )
         rdx, rdh0, rdWx, rdWh, rdb, rdP = ref.peephole_lstm_backward(dh, cache)
     else:
         h, cache = ref.coupled_lstm_forward(x, h0, params["Wx"], params["Wh"], params["b"], c0)
@@ -176,8 +183,9 @@ def test_bidirectional_deep_layers_by_reference_params():
         for d in range(2):
             p = rnn.to_reference_params(m, layer, d)
             xin = layer_in[:, ::-1] if d else layer_in
-            h, _ = ref.gru_forward(np.ascontiguousarray(xin), np.zeros((2, 4)), p["Wx"], p["Wh"],
-                                   p["b"], p["bh"])  # fmt: skip
+            h, _ = ref.gru_forward(
+                np.ascontiguousarray(xin), np.zeros((2, 4)), p["Wx"], p["Wh"], p["b"], p["bh"]
+            )
             parts.append(h[:, ::-1] if d else h)
         layer_in = np.concatenate(parts, axis=-1)
     np.testing.assert_allclose(out, layer_in, rtol=0, atol=1e-12)

@@ -41,10 +41,14 @@ def test_layernorm_lstm_matches_reference():
     out, (hn, cn) = m(x, (h0, torch.zeros_like(h0)))
     sd = {k: v.detach().numpy() for k, v in m.state_dict().items()}
     p = {
-        "Wx": sd["weight_ih_l0"].T, "Wh": sd["weight_hh_l0"].T,
-        "b": sd["bias_ih_l0"] + sd["bias_hh_l0"], "gx": sd["ln_ih_weight_l0"],
-        "gh": sd["ln_hh_weight_l0"], "gc": sd["ln_cell_weight_l0"], "bc": sd["ln_cell_bias_l0"],
-    }  # fmt: skip
+        "Wx": sd["weight_ih_l0"].T,
+        "Wh": sd["weight_hh_l0"].T,
+        "b": sd["bias_ih_l0"] + sd["bias_hh_l0"],
+        "gx": sd["ln_ih_weight_l0"],
+        "gh": sd["ln_hh_weight_l0"],
+        "gc": sd["ln_cell_weight_l0"],
+        "bc": sd["ln_cell_bias_l0"],
+    }
     ref, _ = ln_lstm_forward(x.numpy(), h0[0].numpy(), p)
     np.testing.assert_allclose(out.detach().numpy(), ref, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(hn[0].detach().numpy(), ref[:, -1], rtol=1e-10)

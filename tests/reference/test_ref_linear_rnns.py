@@ -18,8 +18,12 @@ def _sig(v):
 
 
 def _params(rng, N=2, T=9, D=3, H=4, k=2):
-    return (rng.normal(size=(N, T, D)), rng.normal(size=(N, H)),
-            rng.normal(size=(D, k * H)), rng.normal(size=k * H))  # fmt: skip
+    return (
+        rng.normal(size=(N, T, D)),
+        rng.normal(size=(N, H)),
+        rng.normal(size=(D, k * H)),
+        rng.normal(size=k * H),
+    )
 
 
 @pytest.mark.parametrize("method", ["sequential", "hillis_steele", "blelloch", "log"])
@@ -41,8 +45,9 @@ def test_mingru_backward_matches_numerical_gradients():
     dh = np.random.default_rng(2).normal(size=h.shape)
     grads = mingru_backward(dh, cache)
     for arr, g in zip((x, h0, Wx, b), grads, strict=True):
-        num = eval_numerical_gradient(lambda _: float((mingru_forward(x, h0, Wx, b)[0] * dh).sum()),
-                                      arr)  # fmt: skip
+        num = eval_numerical_gradient(
+            lambda _: float((mingru_forward(x, h0, Wx, b)[0] * dh).sum()), arr
+        )
         np.testing.assert_allclose(g, num, rtol=1e-6, atol=1e-8)
 
 

@@ -90,18 +90,25 @@ def test_layer_norm_gradcheck_and_statistics():
     dout = rng.standard_normal((4, 7))
     out, cache = layer_norm_forward(a, g, b)
     da, dg, db = layer_norm_backward(dout, cache)
-    errs = grad_check(lambda: layer_norm_forward(a, g, b)[0], {"a": a, "g": g, "b": b},
-                      {"a": da, "g": dg, "b": db}, dout=dout)  # fmt: skip
+    errs = grad_check(
+        lambda: layer_norm_forward(a, g, b)[0],
+        {"a": a, "g": g, "b": b},
+        {"a": da, "g": dg, "b": db},
+        dout=dout,
+    )
     assert max(errs.values()) < 1e-6, errs
 
 
 def _ln_params(rng):
     return {
-        "Wx": 0.5 * rng.standard_normal((D, 4 * H)), "Wh": 0.5 * rng.standard_normal((H, 4 * H)),
-        "b": 0.1 * rng.standard_normal(4 * H), "gx": 1 + 0.1 * rng.standard_normal(4 * H),
-        "gh": 1 + 0.1 * rng.standard_normal(4 * H), "gc": 1 + 0.1 * rng.standard_normal(H),
+        "Wx": 0.5 * rng.standard_normal((D, 4 * H)),
+        "Wh": 0.5 * rng.standard_normal((H, 4 * H)),
+        "b": 0.1 * rng.standard_normal(4 * H),
+        "gx": 1 + 0.1 * rng.standard_normal(4 * H),
+        "gh": 1 + 0.1 * rng.standard_normal(4 * H),
+        "gc": 1 + 0.1 * rng.standard_normal(H),
         "bc": 0.1 * rng.standard_normal(H),
-    }  # fmt: skip
+    }
 
 
 def test_ln_lstm_gradcheck():
@@ -111,8 +118,12 @@ def test_ln_lstm_gradcheck():
     dout = rng.standard_normal((N, T, H))
     _, cache = ln_lstm_forward(x, h0, p)
     dx, dh0, grads = ln_lstm_backward(dout, cache)
-    errs = grad_check(lambda: ln_lstm_forward(x, h0, p)[0], {"x": x, "h0": h0, **p},
-                      {"x": dx, "h0": dh0, **grads}, dout=dout)  # fmt: skip
+    errs = grad_check(
+        lambda: ln_lstm_forward(x, h0, p)[0],
+        {"x": x, "h0": h0, **p},
+        {"x": dx, "h0": dh0, **grads},
+        dout=dout,
+    )
     assert max(errs.values()) < 1e-6, errs
 
 

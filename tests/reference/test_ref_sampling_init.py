@@ -153,9 +153,13 @@ def test_rnn_lm_loss_gradients_and_agreement_with_the_step_function():
 
     rng = np.random.default_rng(5)
     N, T, V, H = 3, 4, 6, 5
-    params = {"Wx": rng.normal(size=(V, H)) * 0.5, "Wh": rng.normal(size=(H, H)) * 0.5,
-              "b": rng.normal(size=H) * 0.1, "Wy": rng.normal(size=(H, V)) * 0.5,
-              "by": rng.normal(size=V) * 0.1}  # fmt: skip
+    params = {
+        "Wx": rng.normal(size=(V, H)) * 0.5,
+        "Wh": rng.normal(size=(H, H)) * 0.5,
+        "b": rng.normal(size=H) * 0.1,
+        "Wy": rng.normal(size=(H, V)) * 0.5,
+        "by": rng.normal(size=V) * 0.1,
+    }
     ids = rng.integers(0, V, size=(N, T + 1))
     x, y = np.eye(V)[ids[:, :-1]], ids[:, 1:]
     h0 = rng.normal(size=(N, H)) * 0.3

@@ -20,8 +20,9 @@ def test_selective_ssm_matches_the_loop():
             + (delta[:, t] * u[:, t])[..., None] * B[:, t, None]
         )
         ys.append(np.einsum("nds,ns->nd", s, C[:, t]) + D * u[:, t])
-    np.testing.assert_allclose(selective_ssm_forward(u, delta, A, B, C, D), np.stack(ys, 1),
-                               rtol=1e-10, atol=1e-12)  # fmt: skip
+    np.testing.assert_allclose(
+        selective_ssm_forward(u, delta, A, B, C, D), np.stack(ys, 1), rtol=1e-10, atol=1e-12
+    )
 
 
 def _sig(v):
@@ -36,8 +37,9 @@ def test_mlstm_stabilised_equals_the_plain_recurrence_by_scan():
     i, f = np.exp(i_pre), _sig(f_pre)
     # unstabilised: C and n are linear recurrences with scalar coefficients, so a scan does them
     a = np.broadcast_to(f[..., None], (N, T, d * d)).copy()
-    Cm, _ = linear_scan_forward(a, (i[..., None, None] * v[..., :, None] * k[..., None, :])
-                                .reshape(N, T, d * d))  # fmt: skip
+    Cm, _ = linear_scan_forward(
+        a, (i[..., None, None] * v[..., :, None] * k[..., None, :]).reshape(N, T, d * d)
+    )
     n, _ = linear_scan_forward(a[..., :d].copy(), i[..., None] * k)
     num = np.einsum("ntij,ntj->nti", Cm.reshape(N, T, d, d), q)
     want = num / np.maximum(np.abs(np.sum(n * q, axis=-1)), 1.0)[..., None]
@@ -60,8 +62,9 @@ def test_slstm_stabiliser_changes_nothing_but_overflow():
         rng.normal(0, 0.5, (H, 4 * H)),
         rng.normal(0, 0.5, 4 * H),
     )
-    np.testing.assert_allclose(slstm_forward(x, Wx, R, b), slstm_forward(x, Wx, R, b, False),
-                               rtol=1e-9)  # fmt: skip
+    np.testing.assert_allclose(
+        slstm_forward(x, Wx, R, b), slstm_forward(x, Wx, R, b, False), rtol=1e-9
+    )
     big = b.copy()
     big[H : 2 * H] = 800.0  # input gate pre-activation: exp(800) = inf without the stabiliser
     assert np.all(np.isfinite(slstm_forward(x, Wx, R, big)))

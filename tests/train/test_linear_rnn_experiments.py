@@ -24,8 +24,10 @@ def test_widths_give_equal_parameter_counts():
     for k, c in counts.items():
         assert abs(c - target) / target < 0.03, (k, c, target)
     assert w["mingru"] > w["lru"] > w["gru"] > w["lstm"] == 32
-    assert match_hidden("gru", n_params(SeqModel("gru", 2, 16, 40, 1)), in_size=2, E=16,
-                        out_size=1) == 40  # fmt: skip
+    assert (
+        match_hidden("gru", n_params(SeqModel("gru", 2, 16, 40, 1)), in_size=2, E=16, out_size=1)
+        == 40
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -47,8 +49,16 @@ def test_runs_are_deterministic_for_a_seed():
 
 
 def test_summarize():
-    res = {"runs": {"t": {"lstm": [{"mse": 1.0, "seconds": 2.0, "params": 5},
-                                   {"mse": 3.0, "seconds": 4.0, "params": 5}]}}}  # fmt: skip
+    res = {
+        "runs": {
+            "t": {
+                "lstm": [
+                    {"mse": 1.0, "seconds": 2.0, "params": 5},
+                    {"mse": 3.0, "seconds": 4.0, "params": 5},
+                ]
+            }
+        }
+    }
     s = summarize(res, "t", "mse")["lstm"]
     assert (s["mean"], s["min"], s["max"], s["seconds"], s["n"]) == (2.0, 1.0, 3.0, 3.0, 2)
 

@@ -16,9 +16,21 @@ from rnncourse.train.checkpoint import save_checkpoint
 
 
 def tiny(**kw):
-    base = dict(cell="lstm", hidden_size=24, embed_dim=8, batch_size=4, seq_len=16, lr=1e-2,
-                max_steps=8, warmup_steps=2, eval_every=4, sample_every=4, sample_len=20,
-                eval_chars=1000, device="cpu")  # fmt: skip
+    base = dict(
+        cell="lstm",
+        hidden_size=24,
+        embed_dim=8,
+        batch_size=4,
+        seq_len=16,
+        lr=1e-2,
+        max_steps=8,
+        warmup_steps=2,
+        eval_every=4,
+        sample_every=4,
+        sample_len=20,
+        eval_chars=1000,
+        device="cpu",
+    )
     base.update(kw)
     return TrainConfig(**base)
 
@@ -143,8 +155,9 @@ def test_torch_backend_matches_rnncourse(small_texts):
 def test_bf16_autocast_trains(small_texts, backend):
     train, valid = small_texts
     # N * H = 1152 > FLOAT32_MAX_NH: the mixed-precision LSTM path of rnncourse.nn
-    cfg = tiny(max_steps=30, backend=backend, amp="bf16", eval_every=0, batch_size=16,
-               hidden_size=72)  # fmt: skip
+    cfg = tiny(
+        max_steps=30, backend=backend, amp="bf16", eval_every=0, batch_size=16, hidden_size=72
+    )
     tr = LMTrainer(train, valid, cfg)
     h = tr.fit(progress=False)
     assert sum(h["loss"][-5:]) / 5 < h["loss"][0] - 0.8

@@ -26,10 +26,16 @@ def test_cached_results_have_three_seeds_per_variant():
 
 
 def test_live_runs_tiny():
-    base = dict(E.LM_BASE, hidden_size=8, embed_dim=8, batch_size=2, seq_len=8, max_steps=3,
-                warmup_steps=1)  # fmt: skip
-    r = E.lm_comparison(train_chars=3000, valid_chars=800, base=base, seeds=[0, 1],
-                        variants={"LSTM": {}, "tied": {"tie_weights": True}})  # fmt: skip
+    base = dict(
+        E.LM_BASE, hidden_size=8, embed_dim=8, batch_size=2, seq_len=8, max_steps=3, warmup_steps=1
+    )
+    r = E.lm_comparison(
+        train_chars=3000,
+        valid_chars=800,
+        base=base,
+        seeds=[0, 1],
+        variants={"LSTM": {}, "tied": {"tie_weights": True}},
+    )
     assert r["source"] == "live"
     assert set(r["summary"]) == {"LSTM", "tied"}
     run = r["runs"]["tied"][0]

@@ -9,9 +9,19 @@ from rnncourse.train.models import CharLM
 
 
 def tiny(**kw):
-    base = dict(cell="lstm", hidden_size=16, embed_dim=16, batch_size=4, seq_len=12,
-                lr=1e-2, max_steps=3, warmup_steps=1, eval_every=0, eval_chars=500,
-                device="cpu")  # fmt: skip
+    base = dict(
+        cell="lstm",
+        hidden_size=16,
+        embed_dim=16,
+        batch_size=4,
+        seq_len=12,
+        lr=1e-2,
+        max_steps=3,
+        warmup_steps=1,
+        eval_every=0,
+        eval_chars=500,
+        device="cpu",
+    )
     base.update(kw)
     return TrainConfig(**base)
 

@@ -73,11 +73,16 @@ def count_ngrams_cases(rng):
         V, L = int(rng.integers(3, 7)), int(rng.integers(8, 40))
         ids = _ids(rng, V, L)
         want = dict(zip(("c1", "c2", "c3"), _counts(ids, V), strict=True))
-        var = variants(bugs, lambda bug, ids=ids, V=V: dict(
-            zip(("c1", "c2", "c3"), _counts(ids, V, bug), strict=True)))  # fmt: skip
+        var = variants(
+            bugs,
+            lambda bug, ids=ids, V=V: dict(
+                zip(("c1", "c2", "c3"), _counts(ids, V, bug), strict=True)
+            ),
+        )
         call = Call("count_ngrams", (ids, V), ("ids", "V"), ("c1", "c2", "c3"))
-        cases.append(Case([call], {k: (0, i) for i, k in enumerate(want)}, want,
-                          shapes(V=V, L=L), var))  # fmt: skip
+        cases.append(
+            Case([call], {k: (0, i) for i, k in enumerate(want)}, want, shapes(V=V, L=L), var)
+        )
     return cases
 
 
@@ -98,8 +103,7 @@ def interpolated_probs_cases(rng):
         lambdas = tuple(float(x) for x in rng.uniform(0.3, 0.95, size=3))
         c1, c2, c3 = _counts(train, V)
         want = _package_table(train, V, lambdas)
-        var = variants(bugs, lambda bug, c=(c1, c2, c3), lam=lambdas: {
-            "P": _probs(*c, lam, bug)})  # fmt: skip
+        var = variants(bugs, lambda bug, c=(c1, c2, c3), lam=lambdas: {"P": _probs(*c, lam, bug)})
         call = Call("interpolated_probs", (c1, c2, c3, lambdas), ("c1", "c2", "c3", "lambdas"))
         cases.append(Case([call], {"P": (0, None)}, {"P": want}, shapes(V=V, L=L), var))
     return cases
@@ -122,11 +126,19 @@ def heldout_perplexity_cases(rng):
 
         lm = NGramLM(3, V, "jelinek-mercer", lambdas=list(lambdas)).fit(train)
         want = convert_loss(-lm.log_probs(valid)[1:].mean(), "perplexity")
-        var = variants(bugs, lambda bug, P=P, valid=valid: {
-            "perplexity": _perplexity(P, valid, bug)})  # fmt: skip
+        var = variants(
+            bugs, lambda bug, P=P, valid=valid: {"perplexity": _perplexity(P, valid, bug)}
+        )
         call = Call("heldout_perplexity", (P, valid), ("P", "ids"))
-        cases.append(Case([call], {"perplexity": (0, None)}, {"perplexity": want},
-                          shapes(V=V, L=len(valid)), var))  # fmt: skip
+        cases.append(
+            Case(
+                [call],
+                {"perplexity": (0, None)},
+                {"perplexity": want},
+                shapes(V=V, L=len(valid)),
+                var,
+            )
+        )
     return cases
 
 

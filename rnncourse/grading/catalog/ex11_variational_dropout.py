@@ -29,10 +29,14 @@ def _inputs(rng):
     T = max(T, 3)
     p = float(rng.uniform(0.3, 0.6))
     return (N, T, D, H), (
-        rand(rng, N, T, D), rand(rng, N, H), rand(rng, D, 4 * H, scale=0.5),
-        rand(rng, H, 4 * H, scale=0.5), rand(rng, 4 * H, scale=0.3),
-        dropout_mask((N, D), p, rng), dropout_mask((N, H), p, rng),
-    )  # fmt: skip
+        rand(rng, N, T, D),
+        rand(rng, N, H),
+        rand(rng, D, 4 * H, scale=0.5),
+        rand(rng, H, 4 * H, scale=0.5),
+        rand(rng, 4 * H, scale=0.3),
+        dropout_mask((N, D), p, rng),
+        dropout_mask((N, H), p, rng),
+    )
 
 
 def variational_lstm_forward_cases(rng):

@@ -14,9 +14,17 @@ from typing import Any
 from rnncourse.train.experiments._cache import _config, _load_cached
 
 DEPTH_DEFAULTS: dict[str, Any] = dict(
-    settings=[[1, 32], [2, 32], [3, 32], [1, 80]], seeds=[0, 1, 2], cell="gru",
-    n_symbols=8, offset=6, T=24, steps=120, batch_size=64, lr=1e-2, eval_size=1000,
-)  # fmt: skip
+    settings=[[1, 32], [2, 32], [3, 32], [1, 80]],
+    seeds=[0, 1, 2],
+    cell="gru",
+    n_symbols=8,
+    offset=6,
+    T=24,
+    steps=120,
+    batch_size=64,
+    lr=1e-2,
+    eval_size=1000,
+)
 
 
 def depth_experiment(
@@ -61,11 +69,21 @@ def depth_experiment(
         accuracy = []
         for seed in config["seeds"]:
             run = train_sequence_task(
-                "past", cell=config["cell"], hidden_size=hidden, num_layers=layers,
-                steps=config["steps"], batch_size=config["batch_size"], lr=config["lr"],
-                clip=None, seed=seed, eval_every=config["steps"], eval_size=config["eval_size"],
-                T=config["T"], offset=config["offset"], n_symbols=config["n_symbols"],
-            )  # fmt: skip
+                "past",
+                cell=config["cell"],
+                hidden_size=hidden,
+                num_layers=layers,
+                steps=config["steps"],
+                batch_size=config["batch_size"],
+                lr=config["lr"],
+                clip=None,
+                seed=seed,
+                eval_every=config["steps"],
+                eval_size=config["eval_size"],
+                T=config["T"],
+                offset=config["offset"],
+                n_symbols=config["n_symbols"],
+            )
             accuracy.append(float(run["eval_metric"][-1]))
             if progress:
                 print(f"{layers} x {hidden}, seed {seed}: accuracy {accuracy[-1]:.3f}")

@@ -33,10 +33,20 @@ def _adding_run(job: tuple[str, int, dict[str, Any], bool]) -> dict[str, Any]:
     cell, seed, config, progress = job
     torch.set_num_threads(1)  # one process per core; also keeps a run deterministic
     h = train_sequence_task(
-        "adding", cell, config["hidden_size"], config["steps"], config["batch_size"],
-        config["lr"], config["clip"], seed, config["eval_every"], config["eval_size"],
-        backend=config["backend"], progress=progress, T=config["T"],
-    )  # fmt: skip
+        "adding",
+        cell,
+        config["hidden_size"],
+        config["steps"],
+        config["batch_size"],
+        config["lr"],
+        config["clip"],
+        seed,
+        config["eval_every"],
+        config["eval_size"],
+        backend=config["backend"],
+        progress=progress,
+        T=config["T"],
+    )
     return h
 
 
@@ -153,9 +163,12 @@ def adding_summary(result: dict[str, Any], fraction: float = 0.5) -> dict[str, d
             ]
             exits.append(below[0] if below else None)
         out[cell] = dict(
-            final=final, mean=sum(final) / len(final), min=min(final), max=max(final),
+            final=final,
+            mean=sum(final) / len(final),
+            min=min(final),
+            max=max(final),
             exit_step=exits,
-        )  # fmt: skip
+        )
     return out
 
 
