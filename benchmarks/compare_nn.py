@@ -7,6 +7,8 @@ the working tree's ``rnncourse.nn`` with interleaved repeats (see ``benchmarks/r
 
     python benchmarks/compare_nn.py --base 6b95301 --cells lstm --repeats 7
 
+Where the tree has no git history (a copy on a GPU machine), write the base package here first
+with ``--export-base REV DIR`` and pass ``--base-dir DIR`` there (``--device cuda``: on the GPU).
 It prints each time and its ratio to torch.nn; no timing is asserted anywhere.
 """
 
@@ -31,6 +33,12 @@ import rnncourse.nn as rnn  # noqa: E402
 
 def base_copy(rev: str, where: Path) -> object:
     """``rnncourse/nn`` at ``rev`` as the importable package ``_nn_base`` under ``where``."""
+    export_base(rev, where)
+    return import_base(where)
+
+
+def export_base(rev: str, where: Path) -> None:
+    """Write ``rnncourse/nn`` at ``rev`` as the package ``_nn_base`` under ``where``."""
     files = subprocess.run(
         ["git", "ls-tree", "--name-only", f"{rev}:rnncourse/nn"],
         cwd=ROOT,
@@ -39,7 +47,7 @@ def base_copy(rev: str, where: Path) -> object:
         check=True,
     ).stdout.split()
     pkg = where / "_nn_base"
-    pkg.mkdir()
+    pkg.mkdir(parents=True)
     for name in files:
         if name.endswith(".py"):
             src = subprocess.run(
@@ -50,15 +58,19 @@ def base_copy(rev: str, where: Path) -> object:
                 check=True,
             ).stdout
             (pkg / name).write_text(src.replace("rnncourse.nn", "_nn_base"))
+
+
+def import_base(where: Path) -> object:
+    """Import the ``_nn_base`` package written under ``where`` by :func:`export_base`."""
     sys.path.insert(0, str(where))
     return importlib.import_module("_nn_base")
 
 
-def workload(module: torch.nn.Module, shape: tuple[int, ...], lstm: bool):
+def workload(module: torch.nn.Module, shape: tuple[int, ...], lstm: bool, device: str = "cpu"):
     """Forward + backward of ``sum(output)``, input and initial state with gradients."""
     N, T, D, H = shape
-    x = torch.randn(N, T, D, requires_grad=True)
-    h0 = torch.zeros(1, N, H, requires_grad=True)
+    x = torch.randn(N, T, D, requires_grad=True, device=device)
+    h0 = torch.zeros(1, N, H, requires_grad=True, device=device)
     hx = (h0, torch.zeros_like(h0, requires_grad=True)) if lstm else h0
 
     def run() -> None:
@@ -72,7 +84,10 @@ def workload(module: torch.nn.Module, shape: tuple[int, ...], lstm: bool):
 def main(argv: list[str] | None = None) -> int:
     """Time torch.nn, the ``--base`` copy and this tree's nn package, interleaved; print ratios."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base", required=True, help="git revision of the 'before' nn package")
+    parser.add_argument("--base", help="git revision of the 'before' nn package")
+    parser.add_argument("--base-dir", type=Path, help="a folder written by --export-base instead")
+    parser.add_argument("--export-base", nargs=2, metavar=("REV", "DIR"), help="write, then exit")
+    parser.add_argument("--device", default="cpu")
     parser.add_argument("--cells", nargs="+", default=["lstm", "gru", "rnn"])
     parser.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=list(SHAPES))
     parser.add_argument("--repeats", type=int, default=5)
@@ -82,16 +97,23 @@ def main(argv: list[str] | None = None) -> int:
         "--now-first", action="store_true", help="time 'now' before 'base' in a round"
     )
     args = parser.parse_args(argv)
+    if args.export_base:
+        export_base(args.export_base[0], Path(args.export_base[1]))
+        return 0
+    if (args.base is None) == (args.base_dir is None):
+        parser.error("give one of --base REV and --base-dir DIR")
     from rnncourse.train import keep_freed_memory
 
     keep_freed_memory()  # as benchmarks/run.py and the trainer: freed buffers are reused
     if args.threads:
         torch.set_num_threads(args.threads)
+    sync = torch.cuda.synchronize if args.device.startswith("cuda") else lambda: None
     with tempfile.TemporaryDirectory() as tmp:
-        base = base_copy(args.base, Path(tmp))
+        base = import_base(args.base_dir) if args.base_dir else base_copy(args.base, Path(tmp))
         print(
-            f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.repeats} "
-            f"interleaved repeats, median; base = rnncourse.nn at {args.base}"
+            f"torch {torch.__version__} on {args.device}, {torch.get_num_threads()} threads, "
+            f"{args.repeats} interleaved repeats, median; "
+            f"base = rnncourse.nn at {args.base or args.base_dir}"
         )
         for cell in args.cells:
             for shape_name in args.shapes:
@@ -103,10 +125,11 @@ def main(argv: list[str] | None = None) -> int:
                     m = getattr(pkg, cell.upper())(D, H, batch_first=True)
                     m.load_state_dict(theirs.state_dict())
                     mods.append(m)
-                work = [workload(m, shape, cell == "lstm") for m in mods]
+                mods = [m.to(args.device) for m in mods]
+                work = [workload(m, shape, cell == "lstm", args.device) for m in mods]
                 if args.now_first:  # the order within a round, to see whether it biases
                     work[1], work[2] = work[2], work[1]
-                times = median_times(work, args.repeats, args.warmup, lambda: None)
+                times = median_times(work, args.repeats, args.warmup, sync)
                 if args.now_first:
                     times[1], times[2] = times[2], times[1]
                 print(f"\n{cell.upper()} fwd+bwd {shape_name} (N={N}, T={T}, D={D}, H={H})")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
+COMPARE = SCRIPT.with_name("compare_nn.py")
 
 
 @pytest.fixture
@@ -35,3 +36,18 @@ def test_benchmark_script_prints_every_implementation(bench, capsys):
 def test_flop_count(bench):
     # LSTM forward: 2·T·N·(D+H)·4H, backward twice that.
     assert bench.model_flops("lstm", 2, 3, 4, 5) == 3 * 2 * 3 * 2 * (4 + 5) * 4 * 5
+
+
+def test_compare_script_times_an_exported_base(tmp_path, monkeypatch, capsys):
+    # The GPU route: the base package written out first (no git needed where it runs).
+    spec = importlib.util.spec_from_file_location("rnncourse_bench_compare", COMPARE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "SHAPES", {"tiny": (2, 3, 4, 5)})
+    assert module.main(["--export-base", "HEAD", str(tmp_path)]) == 0
+    assert (tmp_path / "_nn_base" / "_fused.py").is_file()
+    argv = ["--base-dir", str(tmp_path), "--cells", "lstm", "--shapes", "tiny", "--repeats", "1"]
+    assert module.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "LSTM fwd+bwd tiny (N=2, T=3, D=4, H=5)" in out
+    assert "now / base:" in out
