@@ -83,13 +83,6 @@ def test_make_setup_installs_the_test_and_book_extras():
         assert extra in line.split("-e ")[1], line
 
 
-def _rule(makefile: str, target: str) -> str:
-    """The rule for ``target``: its ``target:`` line and the recipe lines up to a blank line."""
-    start = makefile.index(f"\n{target}:") + 1
-    end = makefile.find("\n\n", start)
-    return makefile[start : end if end != -1 else None]
-
-
 def test_every_notebook_is_executed_once_by_make_test():
     """Chapters run in the book build (a failing cell fails it), exercises under nbval."""
     import yaml
@@ -97,12 +90,8 @@ def test_every_notebook_is_executed_once_by_make_test():
     makefile = (ROOT / "Makefile").read_text()
     (notebooks,) = [ln for ln in makefile.splitlines() if ln.startswith("NOTEBOOKS ?=")]
     assert set(notebooks.split("=", 1)[1].split()) == {"solutions", "exercises"}
-    # `make test` = the Python tests (unit, then nbval) beside the book build, then the browser.
-    test, test_python = _rule(makefile, "test"), _rule(makefile, "test-python")
-    assert "-j2 -O test-python book" in test
-    assert "test-browser" in test
-    assert "test-unit" in test_python.splitlines()[0]
-    assert "test-notebooks" in test_python
+    (test_line,) = [ln for ln in makefile.splitlines() if ln.startswith("test:")]
+    assert {"test-notebooks", "book"} <= set(test_line.split()[1:])
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     assert config["execute"]["execute_notebooks"] == "force"
     assert config["sphinx"]["config"]["nb_execution_raise_on_error"] is True

@@ -272,12 +272,12 @@ def open_page(browser: object, site_url: str) -> Iterator[Callable[..., tuple[ob
             status = None if response is None else response.status
             problems.append(f"could not open {path}: HTTP {status}")
             return page, problems
-        try:
-            page.wait_for_load_state("networkidle", timeout=SETTLE_TIMEOUT_MS)
-        except Exception:  # Playwright's TimeoutError
-            problems.append(f"network did not settle within {SETTLE_TIMEOUT_MS} ms")
+        # What loads after the `load` event: MathJax's typesetting (awaited by the math check), the
+        # widget views (awaited by the widget check) and web fonts (awaited here). Waiting for
+        # these, not for 500 ms of network silence, keeps every late request in `problems`.
         problems.extend(_check_math(page))
         problems.extend(_check_widgets(page, expect_widgets))
+        page.evaluate("() => document.fonts.ready.then(() => document.fonts.size)")
         return page, problems
 
     yield _open
