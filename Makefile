@@ -23,8 +23,9 @@ help:
 # uv installs the ~150 packages several times faster than pip (make test starts from a fresh venv in
 # CI); pip installs uv itself into the venv, nothing is needed on the machine. uv does not read pip's
 # configuration, so the wheel folder pip is configured with (where the local torch build lies) is
-# handed over as --find-links.
-UV := $(PY) -m uv pip install -q --python $(PY)
+# handed over as --find-links. --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set (CI here),
+# nothing else would ever write the .pyc files, and every process would compile torch anew (2 s).
+UV := $(PY) -m uv pip install -q --compile-bytecode --python $(PY)
 FIND_LINKS := $(shell $(PYTHON) -m pip config list 2>/dev/null | sed -n "s/^[^=]*find-links='\(.*\)'$$/\1/p" | head -1)
 
 $(STAMP): pyproject.toml Makefile
