@@ -254,7 +254,9 @@ def check_widgets() -> Callable[..., list[str]]:
 
 
 @pytest.fixture
-def open_page(browser: object, site_url: str) -> Iterator[Callable[..., tuple[object, list[str]]]]:
+def open_page(
+    browser: object, site_url: str, site_dir: Path
+) -> Iterator[Callable[..., tuple[object, list[str]]]]:
     contexts: list[object] = []
     origin = site_url.rstrip("/")
 
@@ -272,6 +274,9 @@ def open_page(browser: object, site_url: str) -> Iterator[Callable[..., tuple[ob
             status = None if response is None else response.status
             problems.append(f"could not open {path}: HTTP {status}")
             return page, problems
+        if 'http-equiv="Refresh"' in (site_dir / path).read_text(encoding="utf-8"):
+            # A redirect page (index.html): the checks below belong to the page it leads to.
+            page.wait_for_url(lambda url: not url.endswith(path), wait_until="load")
         # What loads after the `load` event: MathJax's typesetting (awaited by the math check), the
         # widget views (awaited by the widget check) and web fonts (awaited here). Waiting for
         # these, not for 500 ms of network silence, keeps every late request in `problems`.
