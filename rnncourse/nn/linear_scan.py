@@ -19,6 +19,7 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
+from rnncourse._validation import check_choice
 from rnncourse.reference.scan import blelloch_, hillis_steele_
 
 __all__ = ["LINEAR_SCAN_METHODS", "linear_scan", "linear_scan_loop"]
@@ -115,8 +116,7 @@ def linear_scan(a: Tensor, b: Tensor, h0: Tensor | None = None, method: str = "b
     h : Tensor, shape (N, T, H)
         ``h[:, t]`` is the state after step t.
     """
-    if method not in LINEAR_SCAN_METHODS:
-        raise ValueError(f"method must be one of {LINEAR_SCAN_METHODS}, got {method!r}")
+    check_choice("method", method, LINEAR_SCAN_METHODS)
     if a.dim() != 3 or b.shape != a.shape:
         raise ValueError(
             f"a and b must both be (N, T, H); got a {tuple(a.shape)} and b {tuple(b.shape)}"

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from rnncourse._validation import check_choice
 from rnncourse.nn.cells import GRUCell, LSTMCell
 from rnncourse.nn.layers import GRU, LSTM
 
@@ -136,8 +137,7 @@ class Seq2Seq(nn.Module):
         attention: str | None = "additive",
     ) -> None:
         super().__init__()
-        if cell not in _CELLS:
-            raise ValueError(f"cell must be one of {sorted(_CELLS)}, got {cell!r}")
+        check_choice("cell", cell, sorted(_CELLS))
         if attention not in ("additive", "multiplicative", None):
             raise ValueError(
                 f"attention must be 'additive', 'multiplicative' or None, got {attention!r}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from rnncourse._validation import check_choice
 from rnncourse.nn.regularize import LayerNormLSTM, LockedDropout
 from rnncourse.train.config import BACKENDS, CELLS
 
@@ -20,8 +21,7 @@ def rnn_class(cell: str, backend: str = "rnncourse") -> type[nn.Module]:
     """Return the recurrent layer class of ``cell`` ("rnn", "gru", "lstm") from ``backend``."""
     if cell not in CELLS:
         raise ValueError(f"unknown model type {cell!r}: cell must be one of {list(CELLS)}")
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
+    check_choice("backend", backend, BACKENDS)
     name = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}[cell]
     if backend == "torch":
         return getattr(nn, name)

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnncourse._validation import check_choice
 from rnncourse.data import ADDING_BASELINE_MSE, adding_problem, copy_task, future_context_task
 from rnncourse.train.models import SequenceRegressor, SequenceTagger
 
@@ -106,8 +107,7 @@ def train_sequence_task(
     """
     from tqdm.auto import tqdm
 
-    if task not in TASKS:
-        raise ValueError(f"task must be one of {list(TASKS)}, got {task!r}")
+    check_choice("task", task, TASKS)
     config = dict(
         task=task,
         cell=cell,

@@ -38,6 +38,7 @@ import os
 import sys
 from pathlib import Path
 
+from rnncourse._validation import check_choice
 from rnncourse.train.experiments._cache import RESULTS_DIR, _save_cached
 from rnncourse.train.experiments.benchmark import (
     BENCHMARK_RECORD,
@@ -102,8 +103,7 @@ REGENERATE = {
 
 def regenerate(name: str) -> Path:
     """Recompute the shipped result ``name`` (one of ``REGENERATE``) and write it to the package."""
-    if name not in REGENERATE:
-        raise ValueError(f"name must be one of {sorted(REGENERATE)}, got {name!r}")
+    check_choice("name", name, sorted(REGENERATE))
     return REGENERATE[name]()
 
 
