@@ -2,6 +2,7 @@ import math
 
 import pytest
 import torch
+from _tiny_cli import tiny
 
 from rnncourse.data import CharVocab
 from rnncourse.train import (
@@ -13,26 +14,6 @@ from rnncourse.train import (
     load_model,
 )
 from rnncourse.train.checkpoint import save_checkpoint
-
-
-def tiny(**kw):
-    base = dict(
-        cell="lstm",
-        hidden_size=24,
-        embed_dim=8,
-        batch_size=4,
-        seq_len=16,
-        lr=1e-2,
-        max_steps=8,
-        warmup_steps=2,
-        eval_every=4,
-        sample_every=4,
-        sample_len=20,
-        eval_chars=1000,
-        device="cpu",
-    )
-    base.update(kw)
-    return TrainConfig(**base)
 
 
 def test_loss_decreases_and_history(small_texts):

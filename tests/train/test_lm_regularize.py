@@ -2,28 +2,11 @@
 
 import pytest
 import torch
+from _tiny_cli import tiny
 
 from rnncourse.nn.regularize import LayerNormLSTM
-from rnncourse.train import LMTrainer, TrainConfig
+from rnncourse.train import LMTrainer
 from rnncourse.train.models import CharLM
-
-
-def tiny(**kw):
-    base = dict(
-        cell="lstm",
-        hidden_size=16,
-        embed_dim=16,
-        batch_size=4,
-        seq_len=12,
-        lr=1e-2,
-        max_steps=3,
-        warmup_steps=1,
-        eval_every=0,
-        eval_chars=500,
-        device="cpu",
-    )
-    base.update(kw)
-    return TrainConfig(**base)
 
 
 def test_tied_weights_are_one_shared_parameter():
@@ -82,18 +65,20 @@ def test_clip_by_value_bounds_every_entry(small_texts):
 
 def test_random_partition_resets_state_and_draws_random_windows(small_texts):
     train, valid = small_texts
-    tr = LMTrainer(train, valid, tiny(partition="random"))
+    only_updates = dict(eval_every=0, sample_every=0)  # every forward pass is a training step
+    config = tiny(partition="random", **only_updates)
+    tr = LMTrainer(train, valid, config)
     x0, y0 = tr._random_windows(0)
     x1, _ = tr._random_windows(1)
-    assert x0.shape == (4, 12)
+    assert x0.shape == (config.batch_size, config.seq_len)
     assert torch.equal(x0[:, 1:], y0[:, :-1])
     assert not torch.equal(x0, x1)
-    tr = LMTrainer(train, None, tiny(partition="random"))  # no final evaluation
+    tr = LMTrainer(train, None, config)  # no final evaluation
     seen = []
     tr.model.register_forward_pre_hook(lambda mod, args: seen.append(args[1]))
     tr.fit(progress=False)
-    assert seen == [None, None, None]  # every update starts from a zero state
-    seq = LMTrainer(train, None, tiny())
+    assert seen == [None] * config.max_steps  # every update starts from a zero state
+    seq = LMTrainer(train, None, tiny(**only_updates))
     seen.clear()
     seq.model.register_forward_pre_hook(lambda mod, args: seen.append(args[1]))
     seq.fit(progress=False)
