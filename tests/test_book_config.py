@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import yaml
@@ -32,3 +33,58 @@ def test_the_book_build_executes_in_parallel_and_strictly():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     book_recipe = makefile.split("\nbook:")[1].split("\n\n")[0]
     assert "sphinx-build -j $(JOBS) -W -n --keep-going" in book_recipe
+
+
+def _book_docnames() -> list[str]:
+    return sorted(p.relative_to(ROOT).with_suffix("").as_posix() for p in ROOT.glob("book/**/*.md"))
+
+
+def test_parallel_chunks_share_the_executed_chapters():
+    # Sphinx cuts the sorted page list into consecutive runs, one process each; sorted, the first
+    # run would hold chapters 01-10. The extension deals the executed pages to the runs that start
+    # together, so each process executes about half of the code.
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    try:
+        from rnncourse_parallel import deal, executes_code
+    finally:
+        sys.path.pop(0)
+    from sphinx.util.parallel import make_chunks
+
+    docnames = _book_docnames()
+    executed = {d for d in docnames if executes_code(ROOT / f"{d}.md")}
+    assert len(executed) >= 16
+    assert "book/api/nn" not in executed
+    assert sum(d in executed for d in make_chunks(docnames, 2)[0]) >= 10  # the imbalance, sorted
+
+    order = deal(docnames, executed, nproc=2)
+    assert sorted(order) == docnames
+    first, second, *rest = make_chunks(order, 2)
+    n_first, n_second = (sum(d in executed for d in chunk) for chunk in (first, second))
+    assert abs(n_first - n_second) <= 1
+    assert n_first + n_second == len(executed)
+    assert not executed & {d for chunk in rest for d in chunk}
+    # dealt in reading order: each process gets early and late chapters
+    assert [d for d in first if d in executed][:2] == sorted(executed)[0:3:2]
+
+
+def test_the_balancing_runs_before_sphinx_reads():
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    try:
+        import rnncourse_parallel
+    finally:
+        sys.path.pop(0)
+
+    class App:  # what setup() touches of sphinx.application.Sphinx
+        extensions = {rnncourse_parallel.UNDECLARED: type("Ext", (), {})()}
+        connected: list = []
+
+        def setup_extension(self, name: str) -> None:
+            assert name == rnncourse_parallel.UNDECLARED
+
+        def connect(self, event: str, handler: object) -> None:
+            self.connected.append((event, handler))
+
+    app = App()
+    assert rnncourse_parallel.setup(app)["parallel_read_safe"] is True
+    assert ("env-before-read-docs", rnncourse_parallel._balance) in app.connected
+    assert app.extensions[rnncourse_parallel.UNDECLARED].parallel_read_safe is True
