@@ -99,6 +99,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             proc.kill()
 
 
+def _cell_count(rel: str) -> int:
+    """How many cells the notebook has: Jupytext, which JupyterLab uses to open it, says."""
+    import jupytext
+
+    return len(jupytext.read(ROOT / rel).cells)
+
+
 def _open_by_double_click(browser, lab: dict, rel: str):
     folder, name = rel.rsplit("/", 1)
     page = browser.new_page(viewport={"width": 1400, "height": 900})
@@ -109,13 +116,30 @@ def _open_by_double_click(browser, lab: dict, rel: str):
     item.wait_for(timeout=SLOW_MS)
     item.dblclick()
     page.locator(".jp-NotebookPanel").first.wait_for(timeout=SLOW_MS)
-    # Cells render progressively; the last one is there once the whole document is.
-    page.locator(".jp-Notebook .jp-Cell").last.wait_for(timeout=SLOW_MS)
-    cells, last, deadline = page.locator(".jp-Notebook .jp-Cell"), -1, time.monotonic() + 120
-    while time.monotonic() < deadline and (n := cells.count()) != last:
-        last = n
-        page.wait_for_timeout(1500)
+    # Cells render progressively (each one lands in the DOM: windowingMode "none" in jupyter/), and
+    # jupyterlab-myst replaces a Markdown cell's source by its rendering (a `.myst` element) later:
+    # wait for every cell, each Markdown cell rendered.
+    n = _cell_count(rel)
+    page.wait_for_function(
+        """n => {
+            const cells = document.querySelectorAll('.jp-Notebook .jp-Cell');
+            const md = Array.from(document.querySelectorAll('.jp-Notebook .jp-MarkdownCell'));
+            return cells.length === n && md.every(c => c.querySelector('.myst'));
+        }""",
+        arg=n,
+        timeout=SLOW_MS,
+    )
     return page, errors
+
+
+@pytest.fixture(scope="module")
+def exercise(browser, lab: dict) -> Iterator[tuple[object, list[str]]]:
+    """The exercise, opened once by double-click, for the tests that open it and then save it."""
+    page, errors = _open_by_double_click(browser, lab, EXERCISE)
+    try:
+        yield page, errors
+    finally:
+        page.close()
 
 
 def _wait_idle_kernel(page) -> None:
@@ -127,51 +151,45 @@ def _current_tab_dirty(page) -> bool:
     return page.locator(".lm-TabBar-tab.lm-mod-current.jp-mod-dirty").count() > 0
 
 
-def test_double_click_opens_exercise_as_notebook_with_working_kernel(browser, lab):
-    page, errors = _open_by_double_click(browser, lab, EXERCISE)
-    try:
-        # A notebook, not a text editor: code cells with prompts, no raw YAML header or fences.
-        assert page.locator(".jp-CodeCell").count() >= 3
-        text = page.locator(".jp-NotebookPanel").first.inner_text()
-        assert "jupytext:" not in text
-        assert "{code-cell}" not in text
-        _wait_idle_kernel(page)
-        assert not _current_tab_dirty(page), "opening the notebook marked it modified"
-        # Run the set-up cell: numpy and rnncourse.grading import in the kernel.
-        page.locator(".jp-CodeCell").first.click()
-        page.keyboard.press("Shift+Enter")
-        page.locator(".jp-InputPrompt", has_text="[1]:").first.wait_for(timeout=SLOW_MS)
-        first = page.locator(".jp-CodeCell").first
-        assert first.locator(".jp-OutputArea-output[data-mime-type*='stderr']").count() == 0
-        probe = page.locator(".jp-CodeCell").nth(2)  # check("lstm_step_forward", ...)
-        probe.click()
-        page.keyboard.press("Shift+Enter")
-        out = probe.locator(".jp-OutputArea-output")
-        out.first.wait_for(timeout=SLOW_MS)
-        # The unsolved stub gets the grader's one-line message, not a traceback page.
-        assert "lstm_step_forward" in out.first.inner_text()
-        assert not errors, errors
-    finally:
-        page.close()
+def test_double_click_opens_exercise_as_notebook_with_working_kernel(exercise):
+    page, errors = exercise
+    # A notebook, not a text editor: code cells with prompts, no raw YAML header or fences.
+    assert page.locator(".jp-CodeCell").count() >= 3
+    text = page.locator(".jp-NotebookPanel").first.inner_text()
+    assert "jupytext:" not in text
+    assert "{code-cell}" not in text
+    _wait_idle_kernel(page)
+    assert not _current_tab_dirty(page), "opening the notebook marked it modified"
+    # Run the set-up cell: numpy and rnncourse.grading import in the kernel.
+    page.locator(".jp-CodeCell").first.click()
+    page.keyboard.press("Shift+Enter")
+    page.locator(".jp-InputPrompt", has_text="[1]:").first.wait_for(timeout=SLOW_MS)
+    first = page.locator(".jp-CodeCell").first
+    assert first.locator(".jp-OutputArea-output[data-mime-type*='stderr']").count() == 0
+    probe = page.locator(".jp-CodeCell").nth(2)  # check("lstm_step_forward", ...)
+    probe.click()
+    page.keyboard.press("Shift+Enter")
+    out = probe.locator(".jp-OutputArea-output")
+    out.first.wait_for(timeout=SLOW_MS)
+    # The unsolved stub gets the grader's one-line message, not a traceback page.
+    assert "lstm_step_forward" in out.first.inner_text()
+    assert not errors, errors
 
 
-def test_saving_changes_only_the_learners_code(browser, lab):
+def test_saving_changes_only_the_learners_code(exercise, lab):
     path = lab["root"] / EXERCISE
     before = path.read_text(encoding="utf-8")
-    page, _ = _open_by_double_click(browser, lab, EXERCISE)
-    try:
-        _wait_idle_kernel(page)
-        cell = page.locator(".jp-CodeCell").nth(1)  # def lstm_step_forward(...)
-        cell.locator(".cm-content").click()
-        page.keyboard.press("Control+End")
-        page.keyboard.type("\n# my answer goes here")
-        page.keyboard.press("Control+s")
-        page.wait_for_function(
-            "() => !document.querySelector('.lm-TabBar-tab.lm-mod-current.jp-mod-dirty')",
-            timeout=SLOW_MS,
-        )
-    finally:
-        page.close()
+    page, _ = exercise
+    _wait_idle_kernel(page)
+    cell = page.locator(".jp-CodeCell").nth(1)  # def lstm_step_forward(...)
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\n# my answer goes here")
+    page.keyboard.press("Control+s")
+    page.wait_for_function(
+        "() => !document.querySelector('.lm-TabBar-tab.lm-mod-current.jp-mod-dirty')",
+        timeout=SLOW_MS,
+    )
     after = path.read_text(encoding="utf-8")
     diff = [
         line
