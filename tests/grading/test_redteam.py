@@ -17,7 +17,7 @@ from pathlib import Path
 
 import jupytext
 import pytest
-from grading_helpers import SHORT, parts
+from grading_helpers import LOOPS, SHORT, parts
 from test_hostile import NUMPY, RNN_FORWARD_OK, RNN_STEP_OK, notebook
 
 import rnncourse
@@ -418,7 +418,11 @@ def test_one_run_of_the_cells_for_exercises_of_one_kind(tmp_path, clean_machine)
     loop = "while True:\n    pass"
     step_back = "def rnn_step_backward(dh, cache):\n    raise NotImplementedError"
     report = grade(
-        tmp_path, "combined", notebook(NUMPY, RNN_STEP_OK, RNN_FORWARD_OK, loop, step_back)
+        tmp_path,
+        "combined",
+        notebook(NUMPY, RNN_STEP_OK, RNN_FORWARD_OK, loop, step_back),
+        "--cell-timeout",  # NumPy only: the shorter limit for loops (the last one given wins)
+        str(LOOPS.cell_timeout),
     )
     loops = [n for n in report["notes"] if "did not finish in time" in n]
     assert loops == [
