@@ -31,12 +31,16 @@ UV := $(PY) -m uv pip install -q --python $(PY)
 unexport PYTHONDONTWRITEBYTECODE
 FIND_LINKS := $(shell $(PYTHON) -m pip config list 2>/dev/null | sed -n "s/^[^=]*find-links='\(.*\)'$$/\1/p" | head -1)
 
+# The venv starts without pip (ensurepip alone takes 3 s); the machine's pip (>= 22.3: --python)
+# puts uv into it, or, where the machine has no pip, the venv's own ensurepip does. uv then installs
+# everything else, pip included.
 $(STAMP): pyproject.toml Makefile
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -q uv
+	test -x $(PY) || $(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(PY) install -q uv 2>/dev/null || \
+	  { $(PY) -m ensurepip >/dev/null && $(PIP) install -q uv; }
 	$(UV) $(if $(FIND_LINKS),--find-links $(FIND_LINKS)) "$(TORCH_PIN)"
 	echo "$(TORCH_PIN)" > $(VENV)/constraints.txt
-	$(UV) $(if $(FIND_LINKS),--find-links $(FIND_LINKS)) -c $(VENV)/constraints.txt -e ".[book,test,lab]"
+	$(UV) $(if $(FIND_LINKS),--find-links $(FIND_LINKS)) -c $(VENV)/constraints.txt -e ".[book,test,lab]" pip
 	# The kernel JupyterLab starts must carry the display name the notebooks' headers carry, or
 	# opening a notebook would mark it modified (and saving would rewrite its header).
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
