@@ -22,6 +22,12 @@ def test_cache_is_keyed_by_configuration(tmp_path, monkeypatch):
     assert {"torch", "numpy", "python"} <= set(hit["versions"])
     assert _cache._load_cached("demo", dict(config, lr=0.02)) is None  # another configuration
     assert _cache._load_cached("other", config) is None
+    # a variant stored beside the default answers for its own configuration only
+    variant = dict(config, T=50)
+    _cache._save_cached("demo.t50", {"config": variant, "curve": [0.5], "source": "live"})
+    assert _cache._load_cached("demo", variant)["source"] == "cache (demo.t50.json)"
+    assert _cache._load_cached("demo", config)["source"] == "cache (demo.json)"
+    assert _cache._load_cached("demo", dict(config, T=20)) is None
 
 
 def test_shipped_adding_result_is_the_default_configuration():
@@ -140,11 +146,58 @@ def test_clipping_keeps_run_stable():
 
 @pytest.mark.slow
 def test_bidirectional_needs_the_future():
-    r = ex.bidirectional_experiment(T=10, steps=60, hidden_size=16)
-    runs, chance = r["runs"], r["chance"]
-    assert abs(runs["unidirectional/future"]["final_accuracy"] - chance) < 0.1
-    assert runs["bidirectional/future"]["final_accuracy"] > chance + 0.3
-    assert runs["unidirectional/past"]["final_accuracy"] > chance + 0.3
+    r = ex.bidirectional_experiment(T=10, steps=60, hidden_size=16, seeds=[0])
+    assert r["source"] == "live"
+    (future,), (both,), (past,) = (r["runs"][k]["final_accuracy"] for k in r["config"]["settings"])
+    assert abs(future - r["chance"]) < 0.1
+    assert both > r["chance"] + 0.3
+    assert past > r["chance"] + 0.3
+
+
+def test_shipped_chapter_runs_are_their_configurations():
+    # chapter 8: the adding problem at T = 50, GRU against the tanh RNN
+    short = ex.adding_problem_curves(**ex.ADDING_T50)
+    assert short["source"] == "cache (adding_problem.t50.json)"
+    assert ex.adding_problem_curves()["source"] == "cache (adding_problem.json)"
+    assert short["config"]["T"] == 50
+    assert set(short["curves"]) == {"rnn", "gru"}
+    # chapter 10: the three tagging runs
+    bidi = ex.bidirectional_experiment()
+    assert bidi["source"] == "cache (bidirectional.json)"
+    assert bidi["config"] == ex.BIDIRECTIONAL_DEFAULTS
+    for result, key in ((short, "mse"), (bidi, "accuracy")):
+        seeds = result["config"]["seeds"]
+        assert len(set(seeds)) == len(seeds) >= 3  # a comparison rests on at least three seeds
+        for run in (result.get("curves") or result["runs"]).values():
+            assert len(run[key]) == len(seeds)
+            assert len({tuple(c) for c in run[key]}) == len(seeds)  # different runs, not copies
+            assert all(len(c) == len(run["step"]) for c in run[key])
+
+
+def test_bidirectional_options_are_checked():
+    with pytest.raises(ValueError, match="settings must be one of"):
+        ex.bidirectional_experiment(settings=["sideways/future"])
+    with pytest.raises(ValueError, match="seeds and settings"):
+        ex.bidirectional_experiment(seeds=[])
+    with pytest.raises(TypeError, match="unknown bidirectional_experiment options"):
+        ex.bidirectional_experiment(layers=2)
+
+
+@pytest.mark.slow
+def test_stored_chapter_runs_are_what_the_code_trains():
+    # One run of each stored result, trained again now: the same curve (the store keeps five
+    # significant digits; float rounding is identical on one machine and thread count).
+    torch.set_num_threads(1)
+    stored = ex.adding_problem_curves(**ex.ADDING_T50)["curves"]["gru"]
+    live = ex.adding_problem_curves(cached=False, **dict(ex.ADDING_T50, cells=["gru"], seeds=[0]))
+    np.testing.assert_allclose(live["curves"]["gru"]["mse"][0], stored["mse"][0], rtol=1e-3)
+    np.testing.assert_allclose(
+        live["curves"]["gru"]["train_loss"][0], stored["train_loss"][0], rtol=1e-3
+    )
+    stored = ex.bidirectional_experiment()["runs"]["bidirectional/future"]
+    live = ex.bidirectional_experiment(cached=False, settings=["bidirectional/future"], seeds=[0])
+    got = live["runs"]["bidirectional/future"]
+    np.testing.assert_allclose(got["accuracy"][0], stored["accuracy"][0], atol=1e-4)
 
 
 @pytest.mark.slow

@@ -27,15 +27,20 @@ def _versions() -> dict[str, str]:
 
 
 def _load_cached(name: str, config: dict[str, Any]) -> dict[str, Any] | None:
-    """Return the cached result for ``name`` if it was produced with exactly ``config``."""
-    path = RESULTS_DIR / f"{name}.json"
-    if not path.is_file():
-        return None
-    data = json.loads(path.read_text())
-    if data.get("config") != json.loads(json.dumps(config)):
-        return None
-    data["source"] = f"cache ({path.name})"
-    return data
+    """Return the cached result for ``name`` if it was produced with exactly ``config``.
+
+    An experiment may store several configurations: ``<name>.json`` (its defaults) and variants
+    ``<name>.<tag>.json`` (a chapter's smaller run); the one whose configuration matches is used.
+    """
+    wanted = json.loads(json.dumps(config))
+    for path in [RESULTS_DIR / f"{name}.json", *sorted(RESULTS_DIR.glob(f"{name}.*.json"))]:
+        if not path.is_file():
+            continue
+        data = json.loads(path.read_text())
+        if data.get("config") == wanted:
+            data["source"] = f"cache ({path.name})"
+            return data
+    return None
 
 
 def _round(obj: Any, keep: tuple[str, ...] = ("config", "baseline")) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rnncourse._validation import check_choice
 from rnncourse.train.experiments._cache import _config, _load_cached
 
 ADDING_DEFAULTS: dict[str, Any] = dict(
@@ -21,6 +22,11 @@ ADDING_DEFAULTS: dict[str, Any] = dict(
     eval_size=1000,
     seeds=[0, 1, 2],
     backend="rnncourse",
+)
+#: Chapter 8's shorter run (T = 50, 200 updates, GRU against a tanh RNN), stored beside the default
+#: one as ``adding_problem.t50.json``: ``adding_problem_curves(**ADDING_T50)``.
+ADDING_T50: dict[str, Any] = dict(
+    T=50, steps=200, cells=["rnn", "gru"], eval_every=25, eval_size=500
 )
 
 
@@ -172,68 +178,87 @@ def adding_summary(result: dict[str, Any], fraction: float = 0.5) -> dict[str, d
     return out
 
 
-def bidirectional_experiment(
-    T: int = 16,
-    offset: int = 3,
-    n_symbols: int = 4,
-    steps: int = 100,
-    hidden_size: int = 32,
-    cell: str = "gru",
-    seed: int = 0,
-    backend: str = "rnncourse",
-) -> dict[str, Any]:
+BIDIRECTIONAL_DEFAULTS: dict[str, Any] = dict(
+    settings=["unidirectional/future", "bidirectional/future", "unidirectional/past"],
+    cell="gru",
+    T=20,
+    offset=3,
+    n_symbols=4,
+    hidden_size=32,
+    steps=100,
+    batch_size=64,
+    lr=1e-2,
+    eval_every=25,
+    eval_size=500,
+    seeds=[0, 1, 2],
+    backend="rnncourse",
+)
+
+
+def bidirectional_experiment(cached: bool = True, **overrides: Any) -> dict[str, Any]:
     """Tag each token with the token ``offset`` steps *later*: only a bidirectional RNN can.
 
-    Trains three small taggers on :func:`rnncourse.data.future_context_task`: a left-to-right
-    RNN on the "future" labels (it has not read the answer yet: stays at chance, 1/K), a
-    bidirectional RNN on the same labels (its backward half has read it: near 100 %), and the
-    left-to-right RNN on the "past" labels as a control (it can remember: near 100 %). A few
-    seconds on one core.
+    Trains small taggers on :func:`rnncourse.data.future_context_task`, once per seed: a
+    left-to-right RNN on the "future" labels (it has not read the answer yet: stays at chance,
+    1/K), a bidirectional RNN on the same labels (its backward half has read it: near 100 %), and
+    the left-to-right RNN on the "past" labels as a control (it can remember: near 100 %). Each
+    run takes about half a second on one core; the default configuration (chapter 10's nine runs)
+    is returned from the cache in the package, any override trains live. Regenerate the cache
+    with ``python -m rnncourse.train.experiments bidirectional``.
+
+    Parameters
+    ----------
+    cached : bool, default True
+        Return the cached result when the configuration matches it.
+    **overrides
+        Any of ``settings, cell, T, offset, n_symbols, hidden_size, steps, batch_size, lr,
+        eval_every, eval_size, seeds, backend`` (defaults in ``BIDIRECTIONAL_DEFAULTS``);
+        ``settings`` lists which of the three runs to train.
 
     Returns
     -------
     dict
-        ``"runs"``: dict with keys ``"unidirectional/future"``, ``"bidirectional/future"``,
-        ``"unidirectional/past"``, each a dict with ``"step"`` (list of int) and
-        ``"accuracy"`` (list of float, held-out per-token accuracy at those steps) and
-        ``"final_accuracy"`` (float); ``"chance"``: float, 1 / ``n_symbols``;
-        ``"config"``: dict of the arguments.
+        ``"runs"``: dict setting -> ``{"step": list of int (updates done, from 0), "accuracy":
+        list over seeds of lists of float (held-out per-token accuracy at those steps),
+        "final_accuracy": list of float (one per seed)}``, seeds in the order of
+        ``config["seeds"]``; ``"chance"``: float, 1 / ``n_symbols``; ``"config"``: dict;
+        ``"source"``: "live" or "cache (file)".
     """
     from rnncourse.train.tasks import train_sequence_task
 
-    config = dict(
-        T=T,
-        offset=offset,
-        n_symbols=n_symbols,
-        steps=steps,
-        hidden_size=hidden_size,
-        cell=cell,
-        seed=seed,
-        backend=backend,
-    )
-    runs = {}
-    for bidir, direction in ((False, "future"), (True, "future"), (False, "past")):
-        h = train_sequence_task(
-            direction,
-            cell,
-            hidden_size,
-            steps,
-            32,
-            1e-2,
-            1.0,
-            seed,
-            eval_every=25,
-            eval_size=300,
-            bidirectional=bidir,
-            backend=backend,
-            T=T,
-            offset=offset,
-            n_symbols=n_symbols,
+    config = _config(BIDIRECTIONAL_DEFAULTS, overrides, "bidirectional_experiment")
+    for name in config["settings"]:
+        check_choice("settings", name, BIDIRECTIONAL_DEFAULTS["settings"])
+    if not config["seeds"] or not config["settings"]:
+        raise ValueError(
+            f"seeds and settings must each hold at least one entry, got seeds={config['seeds']} "
+            f"and settings={config['settings']}"
         )
-        name = f"{'bidirectional' if bidir else 'unidirectional'}/{direction}"
+    if cached:
+        hit = _load_cached("bidirectional", config)
+        if hit is not None:
+            return hit
+    train = {k: config[k] for k in ("hidden_size", "steps", "batch_size", "lr", "eval_every")}
+    task = {k: config[k] for k in ("T", "offset", "n_symbols")}
+    runs = {}
+    for name in config["settings"]:
+        direction_of_model, labels = name.split("/")
+        hists = [
+            train_sequence_task(
+                labels,
+                config["cell"],
+                seed=seed,
+                eval_size=config["eval_size"],
+                bidirectional=direction_of_model == "bidirectional",
+                backend=config["backend"],
+                **train,
+                **task,
+            )
+            for seed in config["seeds"]
+        ]
         runs[name] = {
-            "step": h["eval_step"],
-            "accuracy": h["eval_metric"],
-            "final_accuracy": h["eval_metric"][-1],
+            "step": hists[0]["eval_step"],
+            "accuracy": [h["eval_metric"] for h in hists],
+            "final_accuracy": [h["eval_metric"][-1] for h in hists],
         }
-    return {"runs": runs, "chance": 1.0 / n_symbols, "config": config}
+    return {"runs": runs, "chance": 1.0 / config["n_symbols"], "config": config, "source": "live"}
