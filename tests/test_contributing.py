@@ -1,0 +1,45 @@
+"""CONTRIBUTING.md's "where each concept lives" table names files and names that exist."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PATHLIKE = re.compile(r"^[\w./<>-]+(/|\.(py|md|bib|js|json))$")
+IDENTIFIER = re.compile(r"^[A-Za-z_]\w*(\(\))?$")
+
+
+def _table_cells() -> list[str]:
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    table = text.split("## Where each concept lives")[1].split("\n\n")[1]
+    rows = [line for line in table.splitlines() if line.startswith("|")][2:]  # header, rule
+    return [cell for row in rows for cell in row.strip("|").split("|")]
+
+
+def _code(cells: list[str]) -> list[str]:
+    return [token for cell in cells for token in re.findall(r"`([^`]+)`", cell)]
+
+
+def test_every_path_in_the_concept_table_exists():
+    files = [p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*") if ".venv" not in p.parts]
+    paths = [t for t in _code(_table_cells()) if PATHLIKE.match(t) and "<" not in t]
+    assert len(paths) >= 25, paths
+    # a short path ("lm.py", "catalog/_common.py") is relative to a folder the row named before
+    missing = [
+        t
+        for t in paths
+        if not any(f == t.rstrip("/") or f.endswith("/" + t.rstrip("/")) for f in files)
+    ]
+    assert not missing, f"CONTRIBUTING.md names paths that do not exist: {missing}"
+
+
+def test_every_name_in_the_concept_table_is_defined():
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "rnncourse").rglob("*.py"))
+    names = {t.removesuffix("()") for t in _code(_table_cells()) if IDENTIFIER.match(t)}
+    names -= {"reference", "analysis", "widgets", "rnncourse"}  # package names, not definitions
+    assert len(names) >= 20, names
+    undefined = [
+        n for n in sorted(names) if not re.search(rf"(def |class |^|\s){n}\b\s*[(:=]", source, re.M)
+    ]
+    assert not undefined, f"CONTRIBUTING.md names what the package does not define: {undefined}"
