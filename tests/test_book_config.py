@@ -75,8 +75,9 @@ def test_the_balancing_runs_before_sphinx_reads():
         sys.path.pop(0)
 
     class App:  # what setup() touches of sphinx.application.Sphinx
-        extensions = {rnncourse_parallel.UNDECLARED: type("Ext", (), {})()}
-        connected: list = []
+        def __init__(self) -> None:
+            self.extensions = {rnncourse_parallel.UNDECLARED: type("Ext", (), {})()}
+            self.connected: list = []
 
         def setup_extension(self, name: str) -> None:
             assert name == rnncourse_parallel.UNDECLARED
