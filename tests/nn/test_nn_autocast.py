@@ -38,7 +38,9 @@ def _rel(a, b):
 
 
 @pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
-def test_lstm_mixed_precision_is_bf16_close_and_really_low_precision(bidirectional, monkeypatch):
+def test_lstm_mixed_precision_is_bf16_close_and_really_low_precision(
+    bidirectional, monkeypatch, torch_bf16_lstm
+):
     used = []
     original = _fused._lstm_backward
 
@@ -63,7 +65,9 @@ def test_lstm_mixed_precision_is_bf16_close_and_really_low_precision(bidirection
     assert all(u is BF16 for u in used)
     assert out.dtype == BF16
     assert all(s.dtype == BF16 for s in hid)
-    t_out, _, t_g = _run(theirs, x, amp=True)
+    # torch.nn's own bfloat16 LSTM, where this CPU can run it (oneDNN needs AVX-512); else the
+    # bfloat16 rounding bound alone.
+    t_out, _, t_g = _run(theirs, x, amp=True) if torch_bf16_lstm else (out32, None, g32)
     for name, a, b, ref in [
         ("output", out, out32, t_out),
         *zip(["x", *(n for n, _ in ours.named_parameters())], g, g32, t_g, strict=True),
