@@ -163,6 +163,27 @@ def check_make_lab(makefile: str, pyproject: dict) -> list[str]:
     return errors
 
 
+def check_install_steps(preface: str, readme: str, makefile: str, vendor: str) -> list[str]:
+    """The install steps the preface and the README give: `make book` and `make test` set up
+    .venv first, the pinned torch is the Makefile's, and npm is needed only if vendor.sh uses it."""
+    errors = []
+    for target in ("book", "test"):
+        if not re.search(rf"^{target}: setup\b", makefile, re.M):
+            errors.append(f"`make {target}` no longer sets up .venv first")
+        for name, text in (("preface", preface), ("README", readme)):
+            if f"make {target}" not in text:
+                errors.append(f"the {name} no longer names `make {target}`")
+    pin = re.search(r"^TORCH_PIN := torch==([\d.]+)$", makefile, re.M)
+    if not pin:
+        return [*errors, "the Makefile no longer pins torch in TORCH_PIN"]
+    for stated in re.findall(r"torch==([\d.]+)", readme):
+        if stated != pin[1]:
+            errors.append(f"README says torch=={stated}, the Makefile pins torch=={pin[1]}")
+    if ("npm" in preface) != ("npm pack" in vendor):
+        errors.append("the preface and .ci/vendor.sh disagree on whether npm is needed")
+    return errors
+
+
 def check_chapter_endings(pages: list[str]) -> list[str]:
     """The preface: 'Each chapter ends with Check your understanding questions'."""
     return [
@@ -199,6 +220,11 @@ def test_exercises_page_lists_every_exercise_with_its_title():
 def test_make_lab_does_what_the_readme_and_preface_say():
     pyproject = tomllib.loads(_read("pyproject.toml"))
     assert check_make_lab(_read("Makefile"), pyproject) == []
+
+
+def test_install_steps_match_the_makefile():
+    args = (_read("book/preface.md"), _read("README.md"), _read("Makefile"), _read(".ci/vendor.sh"))
+    assert check_install_steps(*args) == []
 
 
 @pytest.mark.parametrize("page", chapters() + companion_pages())
@@ -259,3 +285,14 @@ def test_a_chapter_without_questions_fails(tmp_path, monkeypatch):
     assert check_chapter_endings(["book/99_planted"]) == [
         "book/99_planted.md has no 'Check your understanding' section"
     ]
+
+
+def test_planted_wrong_install_steps_fail():
+    preface, readme = _read("book/preface.md"), _read("README.md")
+    makefile, vendor = _read("Makefile"), _read(".ci/vendor.sh")
+    pin = re.search(r"torch==([\d.]+)", readme)[0]
+    assert check_install_steps(preface, readme.replace(pin, "torch==2.1.0"), makefile, vendor)
+    assert check_install_steps(
+        preface, readme, makefile.replace("\nbook: setup", "\nbook:"), vendor
+    )
+    assert check_install_steps(preface, readme, makefile, vendor.replace("npm pack", "curl"))
