@@ -112,12 +112,13 @@ exercises: setup
 	$(PY) -m rnncourse.grading.generate solutions exercises $(if $(FORCE),--force)
 
 # JupyterLab with the project's settings (jupyter/ on JUPYTER_CONFIG_PATH: text notebooks open as
-# notebooks on double-click, open clean and save without header noise) and the venv first on PATH,
-# so `rnncourse grade` works in its terminals. Extra arguments: make lab LAB_ARGS="--port 8890".
+# notebooks on double-click, open clean and save without header noise, citations readable) and the
+# venv first on PATH for the kernels and the terminals, whatever the login shell's profile does
+# (rnncourse/lab/launch.py). `rnncourse grade` isolates with bubblewrap (make sandbox-deps on
+# Debian/Ubuntu, or your distribution's `bubblewrap` package); without it a learner's own grading
+# runs unisolated and says so. Extra arguments: make lab LAB_ARGS="--port 8890".
 lab: setup
-	PATH="$(abspath $(VENV))/bin:$$PATH" JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter" \
-	  $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
-	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+	$(PY) -m rnncourse.lab.launch $(LAB_ARGS)
 
 bench: setup
 	$(PY) benchmarks/run.py

@@ -22,7 +22,12 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 # import name -> distribution name, where they differ
 DIST = {"yaml": "pyyaml"}
 # subpackage -> the extras it may need beyond the core dependencies
-EXTRAS = {"figures": ["widgets"], "widgets": ["widgets"], "grading": ["grading"]}
+EXTRAS = {
+    "figures": ["widgets"],
+    "widgets": ["widgets"],
+    "grading": ["grading"],
+    "lab": ["lab"],
+}
 
 
 def _dists(requirements: list[str]) -> set[str]:

@@ -60,12 +60,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r = esub.add_parser(
         "reset",
         help="back up an exercise and restore its original stub",
-        description="Copy exercises/exNN_*.md to exercises/.backup/ (with a "
-        "time stamp), then write the stub generated from solutions/ in its place.",
+        description="Copy exercises/exNN_*.md to exercises/backups/ (named with the "
+        "time), then write the stub generated from solutions/ in its place. Refuses while the "
+        "exercise is open in a running JupyterLab (its tab would keep, and could save back, the "
+        "old text) unless --force.",
     )
     r.add_argument("exercise", help="exercise number or id, e.g. ex05 or ex05_lstm_step")
     r.add_argument("--exercises", type=Path, default=Path("exercises"), help="(exercises)")
     r.add_argument("--solutions", type=Path, default=Path("solutions"), help="(solutions)")
+    r.add_argument(
+        "--force", action="store_true", help="reset even while JupyterLab has the exercise open"
+    )
     r.set_defaults(func=reset)
 
 
@@ -160,12 +165,28 @@ def bundle(args: argparse.Namespace) -> int:
 
 def reset(args: argparse.Namespace) -> int:
     """Back up an exercise notebook and restore its original stub; return the exit status."""
-    from rnncourse.grading.generate import reset_exercise
+    from rnncourse.grading.generate import reset_exercise, stub_path
+    from rnncourse.lab.running import open_in_lab
 
     try:
-        target, backup = reset_exercise(args.exercise, args.solutions, args.exercises)
+        target = stub_path(args.exercise, args.solutions, args.exercises)
     except (FileNotFoundError, ValueError) as e:
         print(e, file=sys.stderr)
         return 2
+    tabs = open_in_lab(target) if target.exists() else []
+    if tabs and not args.force:
+        print(
+            f"{target} is open in JupyterLab ({tabs[0]}): close its tab first (File > Close Tab),"
+            " then run the reset again. A tab that stays open keeps your old text and would save"
+            " it back over the reset. (--force resets anyway.)",
+            file=sys.stderr,
+        )
+        return 1
+    target, backup = reset_exercise(args.exercise, args.solutions, args.exercises)
     print(f"restored the stub of {target}" + (f"; your version is in {backup}" if backup else ""))
+    if tabs:
+        print(
+            "It is still open in JupyterLab: choose File > Reload Notebook from Disk in its tab "
+            "(and 'Revert', never 'Overwrite', if JupyterLab says the file changed)."
+        )
     return 0

@@ -112,14 +112,12 @@ def generate(src: Path, dst: Path, check_only: bool = False, force: bool = False
     return stale
 
 
-def reset_exercise(exercise: str, src: Path, dst: Path) -> tuple[Path, Path | None]:
-    """Back up ``dst/exNN_*.md`` into ``dst/.backup/`` and write its stub from ``src``.
+BACKUPS = "backups"  # next to the exercises, visible in JupyterLab's file browser
 
-    Returns the exercise file and its backup (None when there was no file to keep).
-    """
+
+def _solution_of(exercise: str, src: Path) -> Path:
+    """Return the solution notebook in ``src`` of ``exercise`` (``ex05``, ``ex05_lstm_step``)."""
     import re
-    import shutil
-    import time
 
     m = re.fullmatch(r"(ex\d\d)(_\w+)?", exercise.removesuffix(".md"))
     if not m:
@@ -129,20 +127,39 @@ def reset_exercise(exercise: str, src: Path, dst: Path) -> tuple[Path, Path | No
         hits = [h for h in hits if h.stem == exercise.removesuffix(".md")]
     if len(hits) != 1:
         raise FileNotFoundError(f"no solution notebook {exercise}* in {src}")
-    target = dst / hits[0].name
+    return hits[0]
+
+
+def stub_path(exercise: str, src: Path, dst: Path) -> Path:
+    """Return the learner's notebook of ``exercise`` in ``dst`` (it need not exist yet)."""
+    return dst / _solution_of(exercise, src).name
+
+
+def reset_exercise(exercise: str, src: Path, dst: Path) -> tuple[Path, Path | None]:
+    """Back up ``dst/exNN_*.md`` into ``dst/backups/`` and write its stub from ``src``.
+
+    The backup is named with the time (``ex05_lstm_step.2026-12-07T153000.md``) in a folder that
+    JupyterLab lists, so a learner can open it and copy their work back; the grader skips it.
+
+    Returns the exercise file and its backup (None when there was no file to keep).
+    """
+    import shutil
+    import time
+
+    solution = _solution_of(exercise, src)
+    target = dst / solution.name
     backup = None
     if target.exists():
-        backup = dst / ".backup" / f"{target.stem}.{time.strftime('%Y%m%d-%H%M%S')}.md"
+        stamp = time.strftime("%Y-%m-%dT%H%M%S")
+        backup = dst / BACKUPS / f"{target.stem}.{stamp}.md"
         backup.parent.mkdir(parents=True, exist_ok=True)
         n = 1
         while backup.exists():
-            backup = backup.with_name(f"{target.stem}.{time.strftime('%Y%m%d-%H%M%S')}-{n}.md")
+            backup = backup.with_name(f"{target.stem}.{stamp}-{n}.md")
             n += 1
         shutil.copy2(target, backup)
     dst.mkdir(parents=True, exist_ok=True)
-    target.write_text(
-        strip_solutions(hits[0].read_text(encoding="utf-8"), str(hits[0])), encoding="utf-8"
-    )
+    target.write_text(strip_solutions(solution.read_text(encoding="utf-8"), str(solution)), "utf-8")
     return target, backup
 
 

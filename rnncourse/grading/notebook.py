@@ -95,8 +95,9 @@ def defining_cell(nb: Notebook, name: str) -> int | None:
 def collect(paths: list[str | Path]) -> list[Path]:
     """Expand folders into the notebooks they contain, keep files.
 
-    Folders list their notebooks sorted; READMEs and hidden folders such as
-    ``.ipynb_checkpoints`` or ``.backup`` are skipped.
+    Folders list their notebooks sorted; READMEs, hidden folders such as
+    ``.ipynb_checkpoints`` and the ``backups`` folder that ``rnncourse exercise reset`` writes
+    are skipped.
     """
     out: list[Path] = []
     for p in map(Path, paths):
@@ -107,7 +108,11 @@ def collect(paths: list[str | Path]) -> list[Path]:
                     for q in p.rglob("*")
                     if q.suffix in SUFFIXES
                     and q.is_file()
-                    and not any(part.startswith(".") for part in q.relative_to(p).parts)
+                    and not any(
+                        part.startswith(".") or part == "backups"
+                        for part in q.relative_to(p).parts[:-1]
+                    )
+                    and not q.name.startswith(".")
                     and not q.name.upper().startswith("README")
                 )
             )

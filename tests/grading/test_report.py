@@ -56,7 +56,7 @@ def test_exercise_reset_keeps_a_backup(tmp_path, capsys):
     assert main(args) == 0
     stub = strip_solutions((ROOT / "solutions" / "ex05_lstm_step.md").read_text(), "s")
     assert mine.read_text() == stub
-    backups = list((ex / ".backup").glob("ex05_lstm_step.*.md"))
+    backups = list((ex / "backups").glob("ex05_lstm_step.*.md"))
     assert [b.read_text() for b in backups] == ["my work\n"]
     assert "your version is in" in capsys.readouterr().out
     assert (

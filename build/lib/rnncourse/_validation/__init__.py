@@ -1,0 +1,52 @@
+"""Input validation shared by the public functions of ``rnncourse``: the one set of validators.
+
+Every public function checks its arguments at its boundary with these helpers (the reference's
+sequence functions call its public step functions, so a step is checked on every call: cheap,
+and the reference is written for reading, not speed). A wrong argument never surfaces later as a
+bare NumPy broadcasting error: the message names the argument, what was expected (a shape in
+symbols and numbers, a range, a set of choices) and what came instead.
+
+Two modules, by concept: :mod:`.arrays` (ndarrays and their shapes, :class:`Dims`) and
+:mod:`.scalars` (choices, numbers, integers, dicts, caches). Import from the package:
+``from rnncourse._validation import check_float_array``.
+"""
+
+from __future__ import annotations
+
+from rnncourse._validation.arrays import (
+    Dims,
+    check_array,
+    check_bool_array,
+    check_float_array,
+    check_ids,
+    check_int_array,
+    describe,
+    fmt_shape,
+    parse_shape,
+)
+from rnncourse._validation.scalars import (
+    check_cache,
+    check_choice,
+    check_int,
+    check_keys,
+    check_positive,
+    check_rng,
+)
+
+__all__ = [
+    "Dims",
+    "check_array",
+    "check_float_array",
+    "check_int_array",
+    "check_bool_array",
+    "check_ids",
+    "check_cache",
+    "check_choice",
+    "check_positive",
+    "check_int",
+    "check_keys",
+    "check_rng",
+    "describe",
+    "fmt_shape",
+    "parse_shape",
+]

@@ -1,0 +1,58 @@
+"""Data for the rnncourse book: vocabularies, language-model batching, corpora, synthetic tasks.
+
+Vocabularies
+    :class:`CharVocab`, :class:`WordVocab` (ids 0, 1, 2 = ``<PAD>``, ``<UNK>``, ``<EOS>``).
+Batching
+    :class:`StreamBatcher` / :func:`lm_batches` (N contiguous streams, windows of T),
+    :func:`train_valid_split`.
+Corpora
+    :func:`load_corpus` (``"stdlib"`` = the running Python's standard library sources, split by
+    held-out files; or any text file), :func:`stdlib_files`, :func:`split_text`.
+Language-model baselines and units
+    :class:`NGramLM` (add-k, Jelinek–Mercer, Witten–Bell, Kneser–Ney), :func:`convert_loss`
+    (nats, bits, perplexity), :func:`rank_frequency`, :func:`zipf_fit`; :func:`fold_lines`
+    (long sample lines broken for printing).
+Synthetic tasks
+    :func:`adding_problem`, :func:`copy_task`, :func:`future_context_task`.
+"""
+
+from rnncourse.data.batching import StreamBatcher, lm_batches, train_valid_split
+from rnncourse.data.corpus import (
+    fold_lines,
+    load_corpus,
+    split_text,
+    stdlib_files,
+    stdlib_root,
+)
+from rnncourse.data.metrics import LOSS_UNITS, convert_loss, rank_frequency, zipf_fit
+from rnncourse.data.ngram import SMOOTHINGS, NGramLM
+from rnncourse.data.tasks import ADDING_BASELINE_MSE, adding_problem, copy_task, future_context_task
+from rnncourse.data.vocab import EOS, PAD, SPECIALS, UNK, CharVocab, Vocab, WordVocab
+
+__all__ = [
+    "ADDING_BASELINE_MSE",
+    "LOSS_UNITS",
+    "SMOOTHINGS",
+    "NGramLM",
+    "convert_loss",
+    "rank_frequency",
+    "zipf_fit",
+    "EOS",
+    "PAD",
+    "SPECIALS",
+    "UNK",
+    "CharVocab",
+    "StreamBatcher",
+    "Vocab",
+    "WordVocab",
+    "adding_problem",
+    "copy_task",
+    "future_context_task",
+    "lm_batches",
+    "fold_lines",
+    "load_corpus",
+    "split_text",
+    "stdlib_files",
+    "stdlib_root",
+    "train_valid_split",
+]
