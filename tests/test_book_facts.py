@@ -9,6 +9,7 @@ that a planted wrong count can be shown to fail it.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -149,9 +150,17 @@ def check_make_lab(makefile: str, pyproject: dict) -> list[str]:
     prerequisites, recipe = m[1].split(), m[2]
     if "setup" not in prerequisites:
         errors.append("`make lab` no longer sets up .venv first (its target lost `setup`)")
-    if "jupyter lab" not in recipe or 'PATH="$(abspath $(VENV))/bin' not in recipe:
+    if "-m rnncourse.lab.launch" not in recipe:
+        errors.append("`make lab` no longer starts JupyterLab through rnncourse.lab.launch")
+    # what the launcher does (tests/test_lab.py and the browser test check it in a real server)
+    from rnncourse.lab.launch import ROOT as SERVED
+    from rnncourse.lab.launch import lab_environment
+
+    env = lab_environment({"PATH": "/usr/bin"})
+    if env["PATH"].split(os.pathsep)[0] != str(Path(sys.executable).parent):
         errors.append("`make lab` no longer starts JupyterLab with the venv's tools on PATH")
-    if 'JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter"' not in recipe or not (ROOT / "jupyter").is_dir():
+    config = env["JUPYTER_CONFIG_PATH"].split(os.pathsep)[0]
+    if config != str(ROOT / "jupyter") or SERVED != ROOT or not (ROOT / "jupyter").is_dir():
         errors.append("`make lab` no longer uses the repository's jupyter/ settings")
     setup = makefile.split("\n$(STAMP):", 1)[-1].split("\n\n", 1)[0]
     if not re.search(r'-e "\.\[[\w,]*\blab\b[\w,]*\]"', setup):
@@ -268,7 +277,7 @@ def test_a_planted_change_to_make_lab_fails():
     makefile, pyproject = _read("Makefile"), tomllib.loads(_read("pyproject.toml"))
     assert check_make_lab(makefile.replace("\nlab: setup\n", "\nlab:\n", 1), pyproject)
     assert check_make_lab(
-        makefile.replace("jupyter lab --ServerApp", "jupyter notebook --Srv", 1), pyproject
+        makefile.replace("-m rnncourse.lab.launch", "-m jupyterlab", 1), pyproject
     )
     lab = pyproject["project"]["optional-dependencies"]["lab"]
     without = [d for d in lab if not d.startswith("jupytext")]
