@@ -173,34 +173,6 @@ def test_gated_gradients_match_finite_differences_through_torch_cells(cell):
             np.testing.assert_allclose(res.dc[:, t0], dc_fd, rtol=1e-6, atol=1e-9)
 
 
-def _numpy_gru_cho(x, h, p):
-    """One step of the original GRU: n = tanh(x Wx_n + b_n + (r * h) Wh_n + bh_n)."""
-
-    def sig(v):
-        return 1 / (1 + np.exp(-v))
-
-    Wx, Wh, b, bh = p["Wx"], p["Wh"], p["b"], p["bh"]
-    r = sig(x @ Wx[:, :H] + b[:H] + h @ Wh[:, :H] + bh[:H])
-    z = sig(x @ Wx[:, H : 2 * H] + b[H : 2 * H] + h @ Wh[:, H : 2 * H] + bh[H : 2 * H])
-    n = np.tanh(x @ Wx[:, 2 * H :] + b[2 * H :] + (r * h) @ Wh[:, 2 * H :] + bh[2 * H :])
-    return (1 - z) * n + z * h
-
-
-def test_gru_reset_before_matches_numpy_finite_differences():
-    params, x, h0, g = _data("gru", seed=3)
-    res = an.hidden_state_gradients(x, h0, params, "gru", dL_dhT=g, reset_after=False)
-
-    def loss(h, t0):
-        for t in range(t0, T):
-            h = _numpy_gru_cho(x[:, t], h, params)
-        return float((h * g).sum())
-
-    for t0 in (0, 4):
-        dh_fd = _fd(lambda s, t0=t0: loss(s, t0), res.h[:, t0])
-        np.testing.assert_allclose(res.dh[:, t0], dh_fd, rtol=1e-6, atol=1e-9)
-
-
-# ------------------------------------------------------------------ full Jacobians
 def test_jacobian_norms_rnn_match_explicit_product():
     params, x, h0, _ = _data("rnn", seed=2)
     out2 = an.jacobian_norms(x, h0, params, "rnn", ord=2)

@@ -143,7 +143,7 @@ def step_jacobians(
     J = np.empty((N, T, 2 * H, 2 * H))
     for t in range(T):
         hp, cp = rep(h[:, t]).requires_grad_(True), rep(c[:, t]).requires_grad_(True)
-        hn, cn = _step("lstm", rep(x[:, t]), hp, cp, P, "tanh", True)
+        hn, cn = _step("lstm", rep(x[:, t]), hp, cp, P, "tanh")
         (torch.cat([hn, cn], dim=1) * rows).sum().backward()
         J[:, t] = torch.cat([hp.grad, cp.grad], dim=1).numpy().reshape(N, 2 * H, 2 * H)
     return J

@@ -199,8 +199,8 @@ def ln_lstm_backward(
     N, T, H = cache.h.shape
     check_float_array("dh", dh, "(N, T, H)", Dims(N=N, T=T, H=H))
     grads = {k: np.zeros_like(v) for k, v in cache.steps[0].p.items() if k in PARAMS}
-    dx = np.empty((N, T, cache.steps[0].x.shape[1]))
-    dh_next, dc_next = np.zeros((N, H)), np.zeros((N, H))
+    dx = np.empty((N, T, cache.steps[0].x.shape[1]), np.result_type(dh, cache.h))
+    dh_next, dc_next = np.zeros((N, H), dh.dtype), np.zeros((N, H), dh.dtype)
     for t in reversed(range(T)):
         dx[:, t], dh_next, dc_next, g = ln_lstm_step_backward(
             dh[:, t] + dh_next, dc_next, cache.steps[t]
