@@ -16,9 +16,9 @@ from rnncourse import analysis as an
 N, T, D, H = 3, 7, 4, 5
 
 
-def _data(cell, seed=0, radius=None, keep_bias=1.0):
+def _data(cell, seed=0, radius=None, forget_bias=1.0):
     rng = np.random.default_rng(seed)
-    params = an.init_params(cell, D, H, spectral_radius=radius, keep_bias=keep_bias, rng=rng)
+    params = an.init_params(cell, D, H, spectral_radius=radius, forget_bias=forget_bias, rng=rng)
     if cell == "gru":
         params["bh"] = 0.3 * rng.standard_normal(3 * H)
     params["b"] = params["b"] + 0.2 * rng.standard_normal(params["b"].shape)
@@ -50,7 +50,7 @@ def test_spectral_helpers_validate():
 
 
 def test_init_params_layout_and_radius():
-    p = an.init_params("lstm", D, H, spectral_radius=0.7, keep_bias=2.0)
+    p = an.init_params("lstm", D, H, spectral_radius=0.7, forget_bias=2.0)
     assert p["Wx"].shape == (D, 4 * H)
     assert p["Wh"].shape == (H, 4 * H)
     assert p["b"].shape == (4 * H,)
@@ -234,7 +234,7 @@ def test_gradient_flow_vanishes_below_one_and_explodes_above_one_for_linear_rnn(
 
 def test_open_forget_gate_keeps_lstm_gradient_alive():
     rnn = an.gradient_flow("rnn", spectral_radius=0.9, T=50)
-    lstm = an.gradient_flow("lstm", spectral_radius=0.9, T=50, keep_bias=4.0)
+    lstm = an.gradient_flow("lstm", spectral_radius=0.9, T=50, forget_bias=4.0)
     assert lstm.mean_cell_norms[0] > 1e4 * rnn.mean_norms[0]
     assert lstm.decay_rate("c") > rnn.decay_rate()
     with pytest.raises(ValueError, match="needs an LSTM"):

@@ -50,7 +50,7 @@ def test_belt_gradients_match_the_reference_backward_with_gates_fixed():
 
 
 def test_product_of_step_jacobians_is_the_autograd_gradient():
-    flow = gradient_flow("lstm", T=12, hidden_size=5, input_size=3, batch_size=3, keep_bias=1.5)
+    flow = gradient_flow("lstm", T=12, hidden_size=5, input_size=3, batch_size=3, forget_bias=1.5)
     params = flow.params
     rng = np.random.default_rng([0, 1])  # gradient_flow's data draws (seed 0)
     x = 0.1 * rng.standard_normal((3, 12, 3))

@@ -14,7 +14,8 @@ import torch
 
 from rnncourse._validation import Dims, check_choice, check_float_array
 from rnncourse.nn.functional import gru_step, lstm_step, rnn_step
-from rnncourse.reference.cells import CELLS, check_params
+from rnncourse.reference.cells import CELLS
+from rnncourse.reference.dispatch import check_params
 
 ACTIVATIONS = ("tanh", "relu", "linear")
 

@@ -260,7 +260,7 @@ def gradient_flow_problem(
     hidden_size: int = 32,
     input_size: int = 8,
     batch_size: int = 16,
-    keep_bias: float = 1.0,
+    forget_bias: float = 1.0,
     input_scale: float = 0.1,
     seed: int = 0,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
@@ -287,7 +287,7 @@ def gradient_flow_problem(
         input_size,
         hidden_size,
         spectral_radius=spectral_radius,
-        keep_bias=keep_bias,
+        forget_bias=forget_bias,
         rng=np.random.default_rng(seed),
     )
     data_rng = np.random.default_rng([seed, 1])
@@ -306,7 +306,7 @@ def gradient_flow(
     input_size: int = 8,
     batch_size: int = 16,
     activation: str = "tanh",
-    keep_bias: float = 1.0,
+    forget_bias: float = 1.0,
     input_scale: float = 0.1,
     seed: int = 0,
 ) -> HiddenGradients:
@@ -329,7 +329,7 @@ def gradient_flow(
         H, D and N.
     activation : {"tanh", "relu", "linear"}
         Vanilla RNN non-linearity ("linear" isolates the pure matrix-power effect).
-    keep_bias : float
+    forget_bias : float
         Bias of the LSTM forget gate / GRU z gate; large values (e.g. 3) keep
         :math:`f_t \approx 1` (:math:`z_t \approx 1`), so the old state is carried over.
     input_scale : float
@@ -351,7 +351,7 @@ def gradient_flow(
         hidden_size=hidden_size,
         input_size=input_size,
         batch_size=batch_size,
-        keep_bias=keep_bias,
+        forget_bias=forget_bias,
         input_scale=input_scale,
         seed=seed,
     )
@@ -365,7 +365,7 @@ def gradient_flow(
         hidden_size=H,
         input_size=input_size,
         batch_size=batch_size,
-        keep_bias=keep_bias if cell != "rnn" else None,
+        forget_bias=forget_bias if cell != "rnn" else None,
         input_scale=input_scale,
         seed=seed,
     )

@@ -190,12 +190,14 @@ EDITS: dict[str, dict[str, Edits]] = {
             ("h[..., H:] = hb_rev[:, ::-1]", "h[..., H:] = hf"),
         ],
         "not_reversed_input": [
-            ("cells.forward(cell, x[:, ::-1], h0b", "cells.forward(cell, x, h0b"),
+            ("dispatch.forward(cell, x[:, ::-1], h0b", "dispatch.forward(cell, x, h0b"),
             ("h[..., H:] = hb_rev[:, ::-1]", "h[..., H:] = hb_rev"),
         ],
     },
     "bidirectional_backward": {
-        "dh_not_reversed": [("cells.backward(dh[:, ::-1, H:]", "cells.backward(dh[:, :, H:]")],
+        "dh_not_reversed": [
+            ("dispatch.backward(dh[:, ::-1, H:]", "dispatch.backward(dh[:, :, H:]")
+        ],
         "dx_not_reflipped": [("dx += dxb_rev[:, ::-1]", "dx += dxb_rev")],
         "dx_forward_only": [("    dx += dxb_rev[:, ::-1]\n", "")],
     },
@@ -206,8 +208,8 @@ EDITS: dict[str, dict[str, Edits]] = {
     "deep_backward": {
         "top_dh_everywhere": [
             (
-                "dh, dh0[layer], grads[layer] = cells.backward(",
-                "dx, dh0[layer], grads[layer] = cells.backward(",
+                "dh, dh0[layer], grads[layer] = dispatch.backward(",
+                "dx, dh0[layer], grads[layer] = dispatch.backward(",
             ),
             ("return dh, dh0, grads", "return dx, dh0, grads"),
         ],

@@ -18,9 +18,10 @@ function (shapes in symbols and numbers, dtypes, caches); a wrong argument raise
 so a sequence is checked once, not T times.
 
 Modules: :mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`, :mod:`.lstm_variants` (:mod:`.peephole_lstm`,
-:mod:`.coupled_lstm`), :mod:`.layers`, :mod:`.cells` (the cell table), :mod:`.bidirectional`,
-:mod:`.deep`, :mod:`.tbptt`, :mod:`.optim`, :mod:`.gradcheck`, :mod:`.sampling`, :mod:`.init`,
-:mod:`.attention`, :mod:`.scan` (linear recurrences by parallel scan, chapter 14),
+:mod:`.coupled_lstm`), :mod:`.layers`, :mod:`.cells` (the cell table), :mod:`.dispatch` (any
+cell by name), :mod:`.bidirectional`, :mod:`.deep`, :mod:`.tbptt`, :mod:`.optim`,
+:mod:`.gradcheck`, :mod:`.sampling`, :mod:`.init`, :mod:`.attention`, :mod:`.scan` (linear
+recurrences by parallel scan, chapter 14),
 :mod:`.linear_rnns` (minGRU, minLSTM, LRU), :mod:`.ssm` (Mamba's selective SSM, xLSTM cells),
 :mod:`.rtrl` (real-time recurrent learning).
 """

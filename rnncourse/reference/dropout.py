@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from rnncourse._validation import Dims, check_cache, check_float_array
+from rnncourse._validation import Dims, as_generator, check_cache, check_float_array
 from rnncourse.reference._base import Cache, check_cell_args
 from rnncourse.reference.lstm import _lstm_step_backward, _lstm_step_forward
 
@@ -53,7 +53,7 @@ def dropout_mask(shape: tuple[int, ...], p: float, rng: Any = None) -> np.ndarra
     """
     if not 0.0 <= p < 1.0:
         raise ValueError(f"p must be in [0, 1), got {p}")
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    gen = as_generator(rng)
     return (gen.random(shape) >= p) / (1.0 - p)
 
 

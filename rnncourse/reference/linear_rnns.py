@@ -37,7 +37,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse._validation import Dims, check_cache, check_choice, check_float_array, check_positive
+from rnncourse._validation import (
+    Dims,
+    as_generator,
+    check_cache,
+    check_choice,
+    check_float_array,
+    check_positive,
+)
 from rnncourse.reference._base import Cache
 from rnncourse.reference.layers import sigmoid
 from rnncourse.reference.scan import (
@@ -217,7 +224,7 @@ def lru_init(
     if not 0.0 <= r_min < r_max <= 1.0:
         raise ValueError(f"need 0 <= r_min < r_max <= 1, got r_min={r_min}, r_max={r_max}")
     check_positive("max_phase", max_phase)
-    rng = np.random.default_rng() if rng is None else rng
+    rng = as_generator(rng)
     u1, u2 = rng.uniform(size=H), rng.uniform(size=H)
     radius = np.sqrt(u1 * (r_max**2 - r_min**2) + r_min**2)
     nu_log = np.log(-np.log(radius))
