@@ -28,7 +28,7 @@ print(json.dumps(sorted(new - set(sys.stdlib_module_names))))
 """
 
 
-def test_reference_needs_numpy_alone():
+def test_importing_the_reference_loads_numpy_alone():
     out = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
