@@ -77,7 +77,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     :math:`|x| > 745` (float64) or 103 (float32), which NumPy ignores unless told to raise.
     """
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))  # Python floats keep x's dtype
 
 
 def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
