@@ -1,14 +1,15 @@
 """Input validation shared by the public functions of ``rnncourse``: the one set of validators.
 
-Every public function checks its arguments at its boundary with these helpers (the reference's
-sequence functions call its public step functions, so a step is checked on every call: cheap,
-and the reference is written for reading, not speed). A wrong argument never surfaces later as a
-bare NumPy broadcasting error: the message names the argument, what was expected (a shape in
-symbols and numbers, a range, a set of choices) and what came instead.
+Every public function checks its arguments once, at its boundary, with these helpers (as
+scikit-learn does: the reference's sequence functions then call private, unchecked steps). A
+wrong argument never surfaces later as a bare NumPy broadcasting error: the message names the
+argument, what was expected (a shape in symbols and numbers, a range, a set of choices) and what
+came instead. :func:`as_generator` is the one place that turns an ``rng`` argument into a
+generator (and says what None means).
 
 Two modules, by concept: :mod:`.arrays` (ndarrays and their shapes, :class:`Dims`) and
-:mod:`.scalars` (choices, numbers, integers, dicts, caches). Import from the package:
-``from rnncourse._validation import check_float_array``.
+:mod:`.scalars` (choices, numbers, integers, dicts, caches, random generators). Import from the
+package: ``from rnncourse._validation import check_float_array``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from rnncourse._validation.arrays import (
     parse_shape,
 )
 from rnncourse._validation.scalars import (
+    as_generator,
     check_cache,
     check_choice,
     check_int,
@@ -35,6 +37,7 @@ from rnncourse._validation.scalars import (
 
 __all__ = [
     "Dims",
+    "as_generator",
     "check_array",
     "check_float_array",
     "check_int_array",

@@ -9,7 +9,15 @@ import numpy as np
 
 from rnncourse._validation.arrays import describe
 
-__all__ = ["check_cache", "check_choice", "check_positive", "check_int", "check_keys", "check_rng"]
+__all__ = [
+    "as_generator",
+    "check_cache",
+    "check_choice",
+    "check_positive",
+    "check_int",
+    "check_keys",
+    "check_rng",
+]
 
 
 def check_cache(cache: Any, expected: type, producer: str) -> Any:
@@ -151,8 +159,37 @@ def check_keys(name: str, mapping: Any, required: Iterable[str]) -> Mapping[str,
     return mapping
 
 
+def as_generator(rng: Any, name: str = "rng") -> np.random.Generator:
+    """Return a ``numpy.random.Generator`` from ``rng``: the one RNG policy of ``rnncourse``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator, int or None
+        A generator is used as it is (its stream goes on); an integer is a seed, so the result
+        is reproducible; None means fresh, unpredictable entropy from the operating system
+        (``numpy.random.default_rng()``), a different stream at every call. Pass a seed
+        wherever a result must be reproducible.
+    name : str, default "rng"
+        Argument name used in messages.
+
+    Returns
+    -------
+    numpy.random.Generator
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    raise TypeError(
+        f"{name} must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}"
+    )
+
+
 def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:
     """Check that ``rng`` is a ``numpy.random.Generator`` (functions that must be seeded).
+
+    The strict form of :func:`as_generator`, for the data generators: they take neither a seed
+    nor None, so that a data set is always drawn from a stream the caller holds.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""The three recurrences written out in PyTorch, so autograd gives exact gradients through time.
+"""The three recurrences unrolled in PyTorch, so autograd gives exact gradients through time.
 
 Shared by the gradient measurements of :mod:`rnncourse.analysis.gradients`. Conventions:
 batch-major row vectors, the reference parameter layout, the gate order of
@@ -13,57 +13,38 @@ import numpy as np
 import torch
 
 from rnncourse._validation import Dims, check_choice, check_float_array
-from rnncourse.reference.cells import CELLS, block, check_params
+from rnncourse.nn.functional import gru_step, lstm_step, rnn_step
+from rnncourse.reference.cells import CELLS
+from rnncourse.reference.dispatch import check_params
 
 ACTIVATIONS = ("tanh", "relu", "linear")
 
 Cell = Literal["rnn", "lstm", "gru"]
 
 
-# --------------------------------------------------------------------------------------------
-
-
-def _phi(a: torch.Tensor, activation: str) -> torch.Tensor:
-    if activation == "tanh":
-        return torch.tanh(a)
-    if activation == "relu":
-        return torch.relu(a)
-    return a
-
-
-def _step(cell, x, h, c, P, activation, reset_after):
+def _step(cell, x, h, c, P, activation):
     """One step of the chosen cell; returns (h_next, c_next) (c_next is None unless LSTM).
 
-    Gate blocks are read by name from the cell table (:func:`rnncourse.reference.cells.block`).
+    The equations are :mod:`rnncourse.nn.functional`'s (torch's GRU, gate blocks of
+    :data:`rnncourse.reference.cells.BLOCKS`); reference ``Wh`` is their ``W_hh_T``. A "linear"
+    RNN is the tanh step's pre-activation.
     """
+    a_x = x @ P["Wx"] + P["b"]
     if cell == "rnn":
-        return _phi(x @ P["Wx"] + h @ P["Wh"] + P["b"], activation), None
-
-    def gate(W, name):
-        return block(W, cell, name)
-
+        h_next, _, (a,) = rnn_step(a_x, h, P["Wh"], "relu" if activation == "relu" else "tanh")
+        return (a if activation == "linear" else h_next), None
     if cell == "lstm":
-        a = x @ P["Wx"] + h @ P["Wh"] + P["b"]
-        i, f, o = (torch.sigmoid(gate(a, k)) for k in ("i", "f", "o"))
-        g = torch.tanh(gate(a, "g"))
-        c_next = f * c + i * g
-        return o * torch.tanh(c_next), c_next
-    ax = x @ P["Wx"] + P["b"]
-    Wh, bh = P["Wh"], P["bh"]
-    r = torch.sigmoid(gate(ax, "r") + (h @ gate(Wh, "r") + gate(bh, "r")))
-    z = torch.sigmoid(gate(ax, "z") + (h @ gate(Wh, "z") + gate(bh, "z")))
-    if reset_after:
-        n = torch.tanh(gate(ax, "n") + r * (h @ gate(Wh, "n") + gate(bh, "n")))
-    else:
-        n = torch.tanh(gate(ax, "n") + (r * h) @ gate(Wh, "n") + gate(bh, "n"))
-    return (1 - z) * n + z * h, None
+        h_next, c_next, _ = lstm_step(a_x, h, c, P["Wh"])
+        return h_next, c_next
+    h_next, _, _ = gru_step(a_x, h, P["Wh"], P["bh"])
+    return h_next, None
 
 
-def _unroll(cell, x, h0, c0, P, activation, reset_after):
+def _unroll(cell, x, h0, c0, P, activation):
     """Run the recurrence keeping every state as a separate graph node with retained grad."""
     hs, cs = [h0], [c0]
     for t in range(x.shape[1]):
-        h, c = _step(cell, x[:, t], hs[-1], cs[-1], P, activation, reset_after)
+        h, c = _step(cell, x[:, t], hs[-1], cs[-1], P, activation)
         h.retain_grad()
         if c is not None:
             # h_t is computed from c_t. A copy that only the *next* step reads makes c.grad the

@@ -11,6 +11,7 @@ from typing import Literal
 import numpy as np
 
 from rnncourse._validation import Dims, check_choice, check_float_array, check_int
+from rnncourse.reference.rnn import rnn_forward, rnn_step_backward
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,10 @@ def bptt_contributions(
     activation: Literal["tanh", "relu"] = "tanh",
     truncate: int | None = None,
 ) -> BPTTContributions:
-    r"""Hand-written BPTT for a vanilla RNN that keeps every step's share of the weight gradient.
+    r"""BPTT for a vanilla RNN that keeps every step's share of the weight gradient.
+
+    The loop of :func:`rnncourse.reference.rnn_backward`, with the reference's own step functions,
+    written out once more to keep what that loop adds up and to cut it into chunks.
 
     Forward: :math:`a_t = x_t W_x + h_{t-1} W_h + b`, :math:`h_t = g(a_t)`. Backward, for
     t = T..1:
@@ -107,29 +111,24 @@ def bptt_contributions(
     N, T, D, H = (dims[s] for s in "NTDH")
     k = T if truncate is None else int(truncate)
 
-    # Forward pass, keeping every state (this storage is the memory cost of BPTT).
-    h = np.empty((N, T, H), dtype=np.result_type(x, h0, Wx, Wh, b))
-    prev = h0
-    for t in range(T):
-        a = x[:, t] @ Wx + prev @ Wh + b
-        prev = h[:, t] = np.tanh(a) if activation == "tanh" else np.maximum(a, 0)
-    h_prev = np.concatenate([h0[:, None], h[:, :-1]], axis=1)
-    deriv = 1 - h**2 if activation == "tanh" else (h > 0).astype(h.dtype)
-
-    carried, da = np.empty_like(h), np.empty_like(h)
-    from_future = np.zeros((N, H), dtype=h.dtype)
-    for t in range(T - 1, -1, -1):
+    # The reference's forward pass, keeping every state (the memory cost of BPTT), and its step
+    # backward: each step's shares of the gradients come from rnn_step_backward itself.
+    h, cache = rnn_forward(x, h0, Wx, Wh, b, activation)
+    carried = np.empty_like(h)
+    dWx, dWh, db = [None] * T, [None] * T, [None] * T
+    dh_next = np.zeros((N, H), dtype=h.dtype)
+    for t in reversed(range(T)):
         if (t + 1) % k == 0:  # t is the last step of a chunk: nothing arrives from t + 1
-            from_future = np.zeros_like(from_future)
-        carried[:, t] = dh[:, t] + from_future
-        da[:, t] = carried[:, t] * deriv[:, t]
-        from_future = da[:, t] @ np.asarray(Wh).T
+            dh_next = np.zeros_like(dh_next)
+        carried[:, t] = dh[:, t] + dh_next  # delta_t
+        _, dh_next, dWx[t], dWh[t], db[t] = rnn_step_backward(carried[:, t], cache.steps[t])
+    deriv = 1 - h**2 if activation == "tanh" else (h > 0).astype(h.dtype)  # g'(a_t) from h_t
     return BPTTContributions(
         h=h,
         carried=carried,
-        da=da,
-        dWx=np.einsum("ntd,nth->tdh", x, da),
-        dWh=np.einsum("ntg,nth->tgh", h_prev, da),
-        db=da.sum(axis=0),
-        dh0=from_future,
+        da=carried * deriv,
+        dWx=np.stack(dWx),
+        dWh=np.stack(dWh),
+        db=np.stack(db),
+        dh0=dh_next,
     )

@@ -14,7 +14,7 @@ vectors, reference parameter layout, gate order of ``torch.nn``):
 - ``"lstm"``: blocks [i, f, g, o]; Wx (D, 4H), Wh (H, 4H), b (4H,);
   ``c_t = f * c_{t-1} + i * g``, ``h_t = o * tanh(c_t)``
 - ``"gru"``:  blocks [r, z, n]; Wx (D, 3H), Wh (H, 3H), b (3H,), bh (3H,);
-  ``h_t = (1 - z) * n + z * h_{t-1}`` (``reset_after=True`` is torch's GRU; ``False`` is Cho et al.)
+  ``h_t = (1 - z) * n + z * h_{t-1}`` (torch's GRU, the reset gate applied after ``h_{t-1} Wh_n``)
 
 Typical use (what :class:`rnncourse.widgets.GradientFlowExplorer` does)::
 
@@ -148,7 +148,6 @@ def hidden_state_gradients(
     dL_dhT: np.ndarray | None = None,
     activation: str = "tanh",
     c0: np.ndarray | None = None,
-    reset_after: bool = True,
     dtype: torch.dtype | None = None,
 ) -> HiddenGradients:
     r"""Exact :math:`\partial L/\partial h_t` for every t, for a loss that reads only :math:`h_T`.
@@ -175,8 +174,6 @@ def hidden_state_gradients(
         Non-linearity of the vanilla RNN (must stay "tanh" for gated cells).
     c0 : ndarray, shape (N, H), or None
         Initial LSTM cell state (zeros if None).
-    reset_after : bool
-        GRU variant: True is torch's GRU, False is the original Cho et al. form.
     dtype : torch.dtype or None
         Precision of the computation, torch.float64 by default.
 
@@ -189,7 +186,7 @@ def hidden_state_gradients(
     if dL_dhT is None:
         dL_dhT = np.full((N, H), 1.0 / np.sqrt(H))
     check_float_array("dL_dhT", dL_dhT, "(N, H)", Dims(N=N, H=H))
-    hs, cs = _unroll(cell, xt, h0_t, c0_t, P, activation, reset_after)
+    hs, cs = _unroll(cell, xt, h0_t, c0_t, P, activation)
     g = torch.tensor(np.asarray(dL_dhT), dtype=xt.dtype)
     (hs[-1] * g).sum().backward()
     dh = np.stack([_grad_or_zeros(h) for h in hs], axis=1)
@@ -197,7 +194,7 @@ def hidden_state_gradients(
     if cell == "lstm":
         dc = np.stack([_grad_or_zeros(c) for c in cs], axis=1)
     h = np.stack([h.detach().numpy() for h in hs], axis=1)
-    info = {"activation": activation, "reset_after": reset_after}
+    info = {"activation": activation}
     return HiddenGradients(cell=cell, h=h, dh=dh, dc=dc, params=dict(params), info=info)
 
 
@@ -211,7 +208,6 @@ def jacobian_norms(
     wrt: Literal["h", "c"] = "h",
     activation: str = "tanh",
     c0: np.ndarray | None = None,
-    reset_after: bool = True,
 ) -> np.ndarray:
     r"""Norms of the full Jacobians :math:`\partial h_T / \partial h_t` for t = 0..T.
 
@@ -220,7 +216,7 @@ def jacobian_norms(
 
     Parameters
     ----------
-    x, h0, params, cell, activation, c0, reset_after
+    x, h0, params, cell, activation, c0
         As in :func:`hidden_state_gradients`.
     ord : {"fro", 2}
         Frobenius norm or spectral norm (largest singular value) of each (H, H) Jacobian.
@@ -245,7 +241,7 @@ def jacobian_norms(
 
     h0_r = rep(h0_t).requires_grad_(True)
     c0_r = None if c0_t is None else rep(c0_t).requires_grad_(True)
-    hs, cs = _unroll(cell, rep(xt), h0_r, c0_r, P, activation, reset_after)
+    hs, cs = _unroll(cell, rep(xt), h0_r, c0_r, P, activation)
     selector = torch.eye(H, dtype=xt.dtype).repeat(N, 1)  # row n*H + k is e_k
     (hs[-1] * selector).sum().backward()
     states = hs if wrt == "h" else cs
@@ -264,7 +260,7 @@ def gradient_flow_problem(
     hidden_size: int = 32,
     input_size: int = 8,
     batch_size: int = 16,
-    keep_bias: float = 1.0,
+    forget_bias: float = 1.0,
     input_scale: float = 0.1,
     seed: int = 0,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
@@ -291,7 +287,7 @@ def gradient_flow_problem(
         input_size,
         hidden_size,
         spectral_radius=spectral_radius,
-        keep_bias=keep_bias,
+        forget_bias=forget_bias,
         rng=np.random.default_rng(seed),
     )
     data_rng = np.random.default_rng([seed, 1])
@@ -310,10 +306,9 @@ def gradient_flow(
     input_size: int = 8,
     batch_size: int = 16,
     activation: str = "tanh",
-    keep_bias: float = 1.0,
+    forget_bias: float = 1.0,
     input_scale: float = 0.1,
     seed: int = 0,
-    reset_after: bool = True,
 ) -> HiddenGradients:
     r"""Measure :math:`\|\partial L/\partial h_t\|` against t for a freshly initialised cell.
 
@@ -334,7 +329,7 @@ def gradient_flow(
         H, D and N.
     activation : {"tanh", "relu", "linear"}
         Vanilla RNN non-linearity ("linear" isolates the pure matrix-power effect).
-    keep_bias : float
+    forget_bias : float
         Bias of the LSTM forget gate / GRU z gate; large values (e.g. 3) keep
         :math:`f_t \approx 1` (:math:`z_t \approx 1`), so the old state is carried over.
     input_scale : float
@@ -343,8 +338,6 @@ def gradient_flow(
         make every gradient vanish faster (tanh' < 1).
     seed : int
         Seeds both the parameters and the data.
-    reset_after : bool
-        GRU variant (see :func:`hidden_state_gradients`).
 
     Returns
     -------
@@ -358,13 +351,11 @@ def gradient_flow(
         hidden_size=hidden_size,
         input_size=input_size,
         batch_size=batch_size,
-        keep_bias=keep_bias,
+        forget_bias=forget_bias,
         input_scale=input_scale,
         seed=seed,
     )
-    res = hidden_state_gradients(
-        x, None, params, cell, dL_dhT=g, activation=activation, reset_after=reset_after
-    )
+    res = hidden_state_gradients(x, None, params, cell, dL_dhT=g, activation=activation)
     H = hidden_size
     info = dict(res.info)
     info.update(
@@ -374,7 +365,7 @@ def gradient_flow(
         hidden_size=H,
         input_size=input_size,
         batch_size=batch_size,
-        keep_bias=keep_bias if cell != "rnn" else None,
+        forget_bias=forget_bias if cell != "rnn" else None,
         input_scale=input_scale,
         seed=seed,
     )

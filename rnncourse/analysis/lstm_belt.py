@@ -143,7 +143,7 @@ def step_jacobians(
     J = np.empty((N, T, 2 * H, 2 * H))
     for t in range(T):
         hp, cp = rep(h[:, t]).requires_grad_(True), rep(c[:, t]).requires_grad_(True)
-        hn, cn = _step("lstm", rep(x[:, t]), hp, cp, P, "tanh", True)
+        hn, cn = _step("lstm", rep(x[:, t]), hp, cp, P, "tanh")
         (torch.cat([hn, cn], dim=1) * rows).sum().backward()
         J[:, t] = torch.cat([hp.grad, cp.grad], dim=1).numpy().reshape(N, 2 * H, 2 * H)
     return J
@@ -166,7 +166,7 @@ class BeltAnalysis:
     skip : int
         Steps nearest the loss left out of the whole-state fit.
     info : dict
-        The settings (keep_bias, spectral_radius, T, sizes, seed).
+        The settings (forget_bias, spectral_radius, T, sizes, seed).
     """
 
     forget: np.ndarray = field(repr=False)
@@ -208,7 +208,7 @@ class BeltAnalysis:
 
 
 def lstm_belt_analysis(
-    keep_bias: float = 2.0,
+    forget_bias: float = 2.0,
     *,
     spectral_radius: float = 1.0,
     T: int = 60,
@@ -222,12 +222,12 @@ def lstm_belt_analysis(
     """Measure the belt, the whole state and the per-step Jacobians of one LSTM.
 
     The network, inputs and upstream vectors are those of
-    ``gradient_flow("lstm", keep_bias=..., spectral_radius=..., seed=...)`` with the same
+    ``gradient_flow("lstm", forget_bias=..., spectral_radius=..., seed=...)`` with the same
     sizes, so the whole-state curve is that function's ``mean_state_norms``.
 
     Parameters
     ----------
-    keep_bias : float
+    forget_bias : float
         Forget-gate bias (the other biases are 0).
     spectral_radius : float
         Spectral radius of each recurrent (H, H) block of ``Wh`` (0 cuts the loop through it).
@@ -249,7 +249,7 @@ def lstm_belt_analysis(
         hidden_size=hidden_size,
         input_size=input_size,
         batch_size=batch_size,
-        keep_bias=keep_bias,
+        forget_bias=forget_bias,
         input_scale=input_scale,
         seed=seed,
     )

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from rnncourse.reference.cells import CELL_OF_NUM_BLOCKS, CELLS, RECORDED
+import rnncourse.nn as ours
+from rnncourse.reference.cells import CELL_OF_NUM_BLOCKS, RECORDED
 
 __all__ = ["Recordable", "as_recordable", "encode_text", "record"]
 
@@ -57,14 +58,12 @@ class Recordable:
         return int(getattr(self.layer_module, "num_layers", 1))
 
 
-def _ours() -> dict[str, type[torch.nn.Module]]:
-    from rnncourse.train.models import rnn_class
-
-    return {cell: rnn_class(cell) for cell in CELLS}
+#: The rnncourse.nn layer of each cell.
+_LAYERS: dict[str, type[torch.nn.Module]] = {"rnn": ours.RNN, "gru": ours.GRU, "lstm": ours.LSTM}
 
 
 def _cell_of(module: torch.nn.Module) -> str | None:
-    for cell, cls in _ours().items():
+    for cell, cls in _LAYERS.items():
         if isinstance(module, cls):
             return cell
     return None
@@ -72,8 +71,6 @@ def _cell_of(module: torch.nn.Module) -> str | None:
 
 def _from_reference(params: dict) -> Recordable:
     """Build a one-layer float64 ``rnncourse.nn`` layer holding reference parameters."""
-    import rnncourse.nn as ours
-
     for key in ("Wx", "Wh", "b"):
         if key not in params:
             raise ValueError(
@@ -94,7 +91,7 @@ def _from_reference(params: dict) -> Recordable:
     cell = CELL_OF_NUM_BLOCKS[k]
     if Wx.ndim != 2 or Wx.shape[1] != k * H:
         raise ValueError(f"model: Wx must be (D, {k}H) = (D, {k * H}), got shape {Wx.shape}")
-    cls = _ours()[cell]
+    cls = _LAYERS[cell]
     layer = cls(Wx.shape[0], H, batch_first=True).double()
     ours.load_reference_params(
         layer, {key: np.asarray(v, dtype=np.float64) for key, v in params.items() if v is not None}
@@ -104,9 +101,8 @@ def _from_reference(params: dict) -> Recordable:
 
 def _from_torch_layer(module: torch.nn.Module) -> Recordable:
     """Copy a ``torch.nn`` RNN/GRU/LSTM into the matching ``rnncourse.nn`` layer (state dict)."""
-    ours = _ours()
     name = type(module).__name__.lower()
-    cls = ours[name]
+    cls = _LAYERS[name]
     kwargs = dict(
         num_layers=module.num_layers,
         bias=module.bias,
@@ -250,8 +246,6 @@ def recorded_gates(
     :meth:`rnncourse.nn.GateRecorder.gates` gives, each (N, T, H) batch first; the model's
     training flag is restored afterwards.
     """
-    import rnncourse.nn as ours
-
     was_training = rec.model.training
     rec.model.eval()
     try:

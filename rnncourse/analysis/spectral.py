@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse._validation import check_array, check_int
+from rnncourse._validation import as_generator, check_array, check_int
 from rnncourse.analysis._recurrence import Cell
 from rnncourse.reference.init import init_rnn_params, scale_to_spectral_radius, spectral_radius
 
@@ -52,8 +52,8 @@ def init_params(
     hidden_size: int,
     *,
     spectral_radius: float | None = None,
-    keep_bias: float = 1.0,
-    rng: np.random.Generator | None = None,
+    forget_bias: float = 1.0,
+    rng: np.random.Generator | int | None = None,
     dtype: type = np.float64,
 ) -> dict[str, np.ndarray]:
     """Random parameters in the reference layout, optionally with a prescribed recurrent radius.
@@ -61,7 +61,7 @@ def init_params(
     ``Wx`` has i.i.d. N(0, 1/D) entries and ``Wh`` i.i.d. N(0, 1/H) entries (spectral radius
     close to 1 for large H). If ``spectral_radius`` is given, every (H, H) gate block of ``Wh``
     is rescaled to exactly that radius. Biases are zero except the block of the gate that
-    *keeps* the old state, which is ``keep_bias``: the LSTM forget gate f and the GRU gate z
+    *keeps* the old state, which is ``forget_bias``: the LSTM forget gate f and the GRU gate z
     (torch's convention, ``h_t = (1 - z) * n + z * h_{t-1}``). A positive value there is a common
     initialisation trick that holds the memory path open at the start of training.
 
@@ -72,10 +72,11 @@ def init_params(
         D and H, both >= 1.
     spectral_radius : float or None
         Target radius of each recurrent block, or None to keep the random draw.
-    keep_bias : float
+    forget_bias : float
         Bias of the LSTM forget-gate block / GRU z block (ignored by the vanilla RNN).
-    rng : numpy.random.Generator or None
-        Source of randomness (``np.random.default_rng(0)`` if None).
+    rng : numpy.random.Generator, int or None
+        Source of randomness, read by :func:`rnncourse._validation.as_generator` (None: fresh
+        entropy, not reproducible).
     dtype : numpy float type
 
     Returns
@@ -90,9 +91,9 @@ def init_params(
         input_size,
         hidden_size,
         cell,
-        np.random.default_rng(0) if rng is None else rng,
+        as_generator(rng),
         dtype,
         scheme="normal",
-        forget_bias=0.0 if cell == "rnn" else keep_bias,
+        forget_bias=0.0 if cell == "rnn" else forget_bias,
         spectral_radius=spectral_radius,
     )

@@ -17,9 +17,9 @@ from matplotlib.patches import Rectangle
 from rnncourse._validation import check_int
 from rnncourse.figures._draw import BACK as _BACK
 from rnncourse.figures._draw import axes_or_new
-from rnncourse.reference.cells import CELL_LABELS
 
 __all__ = [
+    "CELL_LABELS",
     "FLOW_XLABEL",
     "FLOW_YLABEL",
     "plot_gradient_flow",
@@ -29,6 +29,9 @@ __all__ = [
     "plot_seed_curves",
     "plot_tbptt_tradeoff",
 ]
+
+#: How figure legends and widgets name each of the cells (the RNN with its default tanh).
+CELL_LABELS: dict[str, str] = {"rnn": "tanh RNN", "gru": "GRU", "lstm": "LSTM"}
 
 
 #: Axis labels of every gradient-flow plot: the static figures and GradientFlowExplorer's view.

@@ -6,14 +6,16 @@ exactly once, and compiled in a copy of the reference module's namespace. The mi
 the very line a learner would get wrong, and a change of the reference that invalidates an edit
 fails loudly (:class:`EditError`) instead of silently testing something else.
 
-A sequence function gets the mistakes of the pieces it calls (:data:`PIECES`): ``mutant(
-"rnn_forward", "no_bias")`` is the reference's own ``rnn_forward``, its own loop
-(``forward_through_time``), running the step ``rnn_step_forward`` with the bias missing, and
-``mutant("lstm_backward", "no_accum")`` runs the LSTM's step backward through the BPTT loop
-``backprop_through_time`` with its sum over time left out. The exercise modules plant mistakes in
-their own expected-value functions with :func:`edited`, the same mechanism. A mistake that is a
-wrong *use* of correct pieces (sampling at temperature 0, TBPTT with one chunk, the global-norm
-clip where clipping by value is asked) is composed from the reference in the exercise's module.
+A function gets the mistakes of the pieces it calls (:data:`PIECES`): a public step function
+checks its arguments and calls its private step (``rnn_step_forward`` -> ``_rnn_step_forward``),
+where the equations and so the edits live; ``mutant("rnn_forward", "no_bias")`` is the
+reference's own ``rnn_forward`` loop running the private step with the bias missing. A sequence
+backward's own mistakes (the carry ``delta = dh[:, t] + dh_next`` dropped, ``dWh += dWh_t`` not
+summed, the loop stopping before t = 1) are edits of its loop's lines. The exercise modules
+plant mistakes in their own expected-value functions with :func:`edited`, the same mechanism. A
+mistake that is a wrong *use* of correct pieces (sampling at temperature 0, TBPTT with one
+chunk, the global-norm clip where clipping by value is asked) is composed from the reference in
+the exercise's module.
 """
 
 from __future__ import annotations
@@ -27,41 +29,56 @@ from typing import Any
 
 Edits = list[tuple[str, str]]
 
-_STEP_AT_T = "step_backward(dh[:, t] + dh_next, steps[t])"
-_CELL_STEP_AT_T = "step_backward(dh[:, t] + dh_next, dc_next, steps[t])"
-_ACCUMULATE = (
-    "dweights = dw if dweights is None else [a + g for a, g in zip(dweights, dw, strict=True)]"
-)
 #: the off-by-one mistake's output: h[:, t] holds h_{t-1}, the state *before* step t
-_STATES_BEFORE = "return np.concatenate([states[0][:, None], cache.h[:, :-1]], axis=1), cache"
+_STATES_BEFORE = "return np.stack([steps[0].h_prev, *hs[:-1]], axis=1), "
+_H0 = "h_t = zeros if h0 is None else h0"
+
+
+def _bptt(step_call: str, *grads: str) -> dict[str, Edits]:
+    """Return the mistakes of a sequence backward's own loop (``rnn_backward`` ...)."""
+    return {
+        "no_carry": [("delta = dh[:, t] + dh_next", "delta = dh[:, t]")],
+        "no_accum": [(f"{g} += {g}_t", f"{g} = {g}_t") for g in grads],
+        "skip_t0": [
+            ("for t in reversed(range(T)):", "for t in reversed(range(1, T)):"),
+            ("dx = [None] * T", "dx = [0 * cache.steps[0].x] * T"),
+        ],
+        **(
+            {"no_dc_carry": [(step_call, step_call.replace("dc_next,", "0 * dc_next,"))]}
+            if "dc_next" in step_call
+            else {}
+        ),
+    }
+
 
 #: reference function -> mistake -> [(text, replacement), ...]
 EDITS: dict[str, dict[str, Edits]] = {
-    "rnn_step_forward": {
+    "_rnn_step_forward": {
         "no_bias": [("a = x @ Wx + h_prev @ Wh + b", "a = x @ Wx + h_prev @ Wh")],
         "no_hprev": [("a = x @ Wx + h_prev @ Wh + b", "a = x @ Wx + b")],
         "Wh_T": [("h_prev @ Wh + b", "h_prev @ Wh.T + b")],
         "sigmoid": [("np.tanh(a) if", "sigmoid(a) if")],
         "relu": [('np.tanh(a) if activation == "tanh"', 'np.tanh(a) if activation == "relu"')],
     },
-    "rnn_step_backward": {
+    "_rnn_step_backward": {
         "one_minus_h": [("da = dh * (1 - h**2) if", "da = dh * (1 - h) if")],
         "no_tanh_deriv": [("da = dh * (1 - h**2) if", "da = dh if")],
         "sigmoid_deriv": [("da = dh * (1 - h**2) if", "da = dh * h * (1 - h) if")],
     },
     "rnn_forward": {
-        "h0_ignored": [("zeros_if_none(h0, x, Wh)", "zeros_if_none(None, x, Wh)")],
-        "off_by_one": [("return cache.h, cache", _STATES_BEFORE)],
+        "h0_ignored": [("if h0 is None else h0", "if True else h0")],
+        "off_by_one": [("return np.stack(hs, axis=1), ", _STATES_BEFORE)],
     },
-    "lstm_step_forward": {
-        "swap_if": [("a_i, a_f, a_g, a_o = np.split", "a_f, a_i, a_g, a_o = np.split")],
-        "order_ifog": [("a_i, a_f, a_g, a_o = np.split", "a_i, a_f, a_o, a_g = np.split")],
+    "rnn_backward": _bptt("_rnn_step_backward(delta, cache.steps[t])", "dWx", "dWh", "db"),
+    "_lstm_step_forward": {
+        "swap_if": [("a_i, a_f, a_g, a_o = split_blocks", "a_f, a_i, a_g, a_o = split_blocks")],
+        "order_ifog": [("a_i, a_f, a_g, a_o = split_blocks", "a_i, a_f, a_o, a_g = split_blocks")],
         "g_sigmoid": [("np.tanh(a_g)", "sigmoid(a_g)")],
         "no_tanh_c": [("h = o * np.tanh(c)", "h = o * c")],
         "no_bias": [("a = x @ Wx + h_prev @ Wh + b", "a = x @ Wx + h_prev @ Wh")],
         "c_reset": [("c = f * c_prev + i * g", "c = i * g")],
     },
-    "lstm_step_backward": {
+    "_lstm_step_backward": {
         "ignore_dc": [("dc = dc + dh * o", "dc = dh * o")],
         "ignore_dh": [
             ("do = dh * tanh_c", "do = 0 * tanh_c"),
@@ -73,37 +90,29 @@ EDITS: dict[str, dict[str, Edits]] = {
         "swap_if_back": [("np.concatenate([da_i, da_f,", "np.concatenate([da_f, da_i,")],
     },
     "lstm_forward": {
-        "h0_ignored": [("zeros_if_none(h0, x, Wh), ", "zeros_if_none(None, x, Wh), ")],
-        "off_by_one": [("return cache.h, cache", _STATES_BEFORE)],
+        "h0_ignored": [(_H0, _H0.replace("if h0 is None", "if True"))],
+        "off_by_one": [("return np.stack(hs, axis=1), ", _STATES_BEFORE)],
     },
-    "gru_step_forward": {
+    "lstm_backward": _bptt(
+        "_lstm_step_backward(delta, dc_next, cache.steps[t])", "dWx", "dWh", "db"
+    ),
+    "_gru_step_forward": {
         "swap_rz": [
-            ("ax_r, ax_z, ax_n = np.split", "ax_z, ax_r, ax_n = np.split"),
-            ("Wh_r, Wh_z, Wh_n = np.split", "Wh_z, Wh_r, Wh_n = np.split"),
-            ("bh_r, bh_z, bh_n = np.split", "bh_z, bh_r, bh_n = np.split"),
+            ("ax_r, ax_z, ax_n = split_blocks", "ax_z, ax_r, ax_n = split_blocks"),
+            ("Wh_r, Wh_z, Wh_n = split_blocks", "Wh_z, Wh_r, Wh_n = split_blocks"),
+            ("bh_r, bh_z, bh_n = split_blocks", "bh_z, bh_r, bh_n = split_blocks"),
         ],
         "z_flipped": [("h = (1 - z) * n + z * h_prev", "h = z * n + (1 - z) * h_prev")],
         "reset_before": [("if reset_after:", "if not reset_after:")],
         "no_bh": [("bh = np.zeros_like(b) if bh is None else bh", "bh = np.zeros_like(b)")],
-        "no_b": [("np.split(x @ Wx + b, 3", "np.split(x @ Wx, 3")],
+        "no_b": [("split_blocks(x @ Wx + b, 3", "split_blocks(x @ Wx, 3")],
         "n_sigmoid": [("n = np.tanh(ax_n + r * hn)", "n = sigmoid(ax_n + r * hn)")],
     },
-    "gru_step_backward": {
-        "no_direct": [("dh * (h_prev - n), dh * z", "dh * (h_prev - n), 0 * z")],
+    "_gru_step_backward": {
+        "no_direct": [("dh_prev = dh * z", "dh_prev = 0 * z")],
         "no_r_in_dhn": [("dr, dhn = da_n * hn, da_n * r", "dr, dhn = da_n * hn, da_n")],
     },
-    "backprop_through_time": {
-        "no_carry": [
-            (_STEP_AT_T, _STEP_AT_T.replace(" + dh_next", "")),
-            (_CELL_STEP_AT_T, _CELL_STEP_AT_T.replace(" + dh_next", "")),
-        ],
-        "no_dc_carry": [(_CELL_STEP_AT_T, _CELL_STEP_AT_T.replace("dc_next,", "0 * dc_next,"))],
-        "no_accum": [(_ACCUMULATE, "dweights = dw")],
-        "skip_t0": [
-            ("for t in reversed(range(T)):", "for t in reversed(range(1, T)):"),
-            ("dxs, dweights = [None] * T,", "dxs, dweights = [0 * steps[0].x] * T,"),
-        ],
-    },
+    "gru_backward": _bptt("_gru_step_backward(delta, cache.steps[t])", "dWx", "dWh", "db", "dbh"),
     "variational_lstm_forward": {
         "no_h_mask": [("h_prev * mask_h, c_prev,", "h_prev, c_prev,")],
         "no_x_mask": [("x[:, t] * mask_x, h_prev", "x[:, t], h_prev")],
@@ -181,12 +190,14 @@ EDITS: dict[str, dict[str, Edits]] = {
             ("h[..., H:] = hb_rev[:, ::-1]", "h[..., H:] = hf"),
         ],
         "not_reversed_input": [
-            ("cells.forward(cell, x[:, ::-1], h0b", "cells.forward(cell, x, h0b"),
+            ("dispatch.forward(cell, x[:, ::-1], h0b", "dispatch.forward(cell, x, h0b"),
             ("h[..., H:] = hb_rev[:, ::-1]", "h[..., H:] = hb_rev"),
         ],
     },
     "bidirectional_backward": {
-        "dh_not_reversed": [("cells.backward(dh[:, ::-1, H:]", "cells.backward(dh[:, :, H:]")],
+        "dh_not_reversed": [
+            ("dispatch.backward(dh[:, ::-1, H:]", "dispatch.backward(dh[:, :, H:]")
+        ],
         "dx_not_reflipped": [("dx += dxb_rev[:, ::-1]", "dx += dxb_rev")],
         "dx_forward_only": [("    dx += dxb_rev[:, ::-1]\n", "")],
     },
@@ -197,8 +208,8 @@ EDITS: dict[str, dict[str, Edits]] = {
     "deep_backward": {
         "top_dh_everywhere": [
             (
-                "dh, dh0[layer], grads[layer] = cells.backward(",
-                "dx, dh0[layer], grads[layer] = cells.backward(",
+                "dh, dh0[layer], grads[layer] = dispatch.backward(",
+                "dx, dh0[layer], grads[layer] = dispatch.backward(",
             ),
             ("return dh, dh0, grads", "return dx, dh0, grads"),
         ],
@@ -214,12 +225,15 @@ EDITS: dict[str, dict[str, Edits]] = {
 
 #: function -> the reference functions it calls whose mistakes it can carry
 PIECES: dict[str, tuple[str, ...]] = {
-    "rnn_forward": ("rnn_step_forward",),
-    "lstm_forward": ("lstm_step_forward",),
-    "gru_forward": ("gru_step_forward",),
-    "rnn_backward": ("backprop_through_time",),
-    "lstm_backward": ("backprop_through_time",),
-    "gru_backward": ("backprop_through_time",),
+    "rnn_step_forward": ("_rnn_step_forward",),
+    "rnn_step_backward": ("_rnn_step_backward",),
+    "rnn_forward": ("_rnn_step_forward",),
+    "lstm_step_forward": ("_lstm_step_forward",),
+    "lstm_step_backward": ("_lstm_step_backward",),
+    "lstm_forward": ("_lstm_step_forward",),
+    "gru_step_forward": ("_gru_step_forward",),
+    "gru_step_backward": ("_gru_step_backward",),
+    "gru_forward": ("_gru_step_forward",),
     "linear_scan_forward": ("_prefixes",),
     "_prefixes": ("hillis_steele_",),
 }
@@ -269,9 +283,9 @@ def edited(fn: Callable[..., Any], edits: Edits, label: str, **pieces: Any) -> C
 
 def _reference(name: str) -> Callable[..., Any]:
     from rnncourse import reference
-    from rnncourse.reference import _base, dropout, gradcheck, scan
+    from rnncourse.reference import dropout, gradcheck, gru, lstm, rnn, scan
 
-    for module in (reference, _base, gradcheck, dropout, scan):
+    for module in (reference, rnn, lstm, gru, gradcheck, dropout, scan):
         if hasattr(module, name):
             return getattr(module, name)
     raise KeyError(f"no reference function {name!r}")

@@ -3,24 +3,27 @@
 CS231n's layer API: every forward function returns ``(output, cache)`` and the matching backward
 function takes ``(dout, cache)`` and returns the gradients, always the same tuple. Each line of
 a step function is one equation of the book, in its symbols (``a = x @ Wx + h_prev @ Wh + b``;
-``c = f * c_prev + i * g``); a sequence function applies its step function T times
-(``forward_through_time``) and its backward walks the steps back (``backprop_through_time``).
-Speed is :mod:`rnncourse.nn`'s job. Needs NumPy alone.
+``c = f * c_prev + i * g``), one gradient per line in a step backward; a sequence function
+writes its time loop out in its cell's module (``for t in range(T)``, and the BPTT sweep
+``for t in reversed(range(T))`` with the gradient from step t + 1 added to ``dh[:, t]``). Speed
+is :mod:`rnncourse.nn`'s job. Needs NumPy alone.
 
 Conventions (shared with the whole package): batch-major row vectors, ``x`` is (N, T, D), hidden
 states (N, H) or (N, T, H); weights ``Wx`` (D, kH), ``Wh`` (H, kH), ``b`` (kH,) with the k gate
 blocks of ``rnncourse.reference.cells.BLOCKS`` in torch.nn's order (LSTM ``[i, f, g, o]``,
 GRU ``[r, z, n]``), so that ``Wx = weight_ih_l0.T`` and ``Wh = weight_hh_l0.T``. Works in float64
-and float32 (the output dtype follows the inputs). Arguments are validated at every public
+and float32 (the output dtype follows the inputs). Arguments are validated once, at every public
 function (shapes in symbols and numbers, dtypes, caches); a wrong argument raises ``ValueError``
-/ ``TypeError`` naming it.
+/ ``TypeError`` naming it. The time loops call private, unchecked steps (``_lstm_step_forward``),
+so a sequence is checked once, not T times.
 
-Modules: :mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`, :mod:`.lstm_variants`, :mod:`.layers`,
-:mod:`.cells` (the cell table), :mod:`.bidirectional`, :mod:`.deep`, :mod:`.tbptt`, :mod:`.optim`,
-:mod:`.gradcheck`, :mod:`.sampling`, :mod:`.init`, :mod:`.attention` (maintained separately),
-:mod:`.scan` (linear recurrences by parallel scan, chapter 14), :mod:`.linear_rnns` (minGRU,
-minLSTM, LRU), :mod:`.ssm` (Mamba's selective SSM, xLSTM cells), :mod:`.rtrl` (real-time
-recurrent learning).
+Modules: :mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`, :mod:`.lstm_variants` (:mod:`.peephole_lstm`,
+:mod:`.coupled_lstm`), :mod:`.layers`, :mod:`.cells` (the cell table), :mod:`.dispatch` (any
+cell by name), :mod:`.bidirectional`, :mod:`.deep`, :mod:`.tbptt`, :mod:`.optim`,
+:mod:`.gradcheck`, :mod:`.sampling`, :mod:`.init`, :mod:`.attention`, :mod:`.scan` (linear
+recurrences by parallel scan, chapter 14),
+:mod:`.linear_rnns` (minGRU, minLSTM, LRU), :mod:`.ssm` (Mamba's selective SSM, xLSTM cells),
+:mod:`.rtrl` (real-time recurrent learning).
 """
 
 from rnncourse.reference.attention import (

@@ -1,8 +1,11 @@
-"""Pieces shared by the reference modules: the cache record, the argument checks, the BPTT loop."""
+"""Pieces shared by the reference modules: the cache record and the argument checks.
+
+Each cell writes its own time loops out (``rnn.py``, ``lstm.py`` ...); these checks run once, at
+the public functions, never inside the loops.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -96,70 +99,13 @@ def check_sequence_grad(dh: Any, cache: Any, cache_cls: type) -> None:
     check_float_array("dh", dh, "(N, T, H)", Dims(N=N, T=len(cache.steps), H=H))
 
 
-def zeros_if_none(state: np.ndarray | None, x: np.ndarray, Wh: np.ndarray) -> np.ndarray:
-    """Return the initial state, or zeros (N, H) in the dtype of ``x @ Wh`` when it is None."""
-    if state is not None:
-        return state
-    return np.zeros((x.shape[0], Wh.shape[0]), dtype=np.result_type(x, Wh))
+def split_blocks(a: np.ndarray, k: int) -> list[np.ndarray]:
+    """Split the last axis of ``a`` into ``k`` equal blocks, as views (``np.split`` at less cost).
 
-
-def forward_through_time(
-    step_forward: Callable[..., tuple[Any, ...]], x: np.ndarray, states: tuple, *weights: Any
-) -> list[Any]:
-    """Apply ``step_forward`` at t = 1..T, each step's new states feeding the next one.
-
-    ``step_forward(x_t, *states, *weights)`` returns ``(*new_states, cache)``; ``x`` is
-    (N, T, D) and ``states`` holds (N, H) arrays (``(h0,)``, or ``(h0, c0)`` with a cell state).
-    Returns the step caches of t = 1..T.
+    ``split_blocks(a, 4)`` of an LSTM pre-activation (N, 4H) gives ``a_i, a_f, a_g, a_o`` (N, H).
     """
-    steps = []
-    for t in range(x.shape[1]):
-        *states, cache = step_forward(x[:, t], *states, *weights)
-        steps.append(cache)
-    return steps
-
-
-def backprop_through_time(
-    step_backward: Callable[..., tuple[np.ndarray, ...]],
-    dh: np.ndarray,
-    steps: list[Any],
-    with_cell: bool = False,
-) -> tuple[np.ndarray, ...]:
-    """Run ``step_backward`` from the last step to the first and add up the weight gradients.
-
-    The gradient reaching h_t is the upstream ``dh[:, t]`` plus what flows back from step t + 1
-    (and, with a cell state, ``dc`` from step t + 1). The weights are shared by all steps, so
-    their gradients are the sum over steps.
-
-    Parameters
-    ----------
-    step_backward : callable
-        ``(dh, cache) -> (dx, dh_prev, *dweights)``, or with ``with_cell``
-        ``(dh, dc, cache) -> (dx, dh_prev, dc_prev, *dweights)``.
-    dh : numpy.ndarray, shape (N, T, H)
-        Upstream gradient on every hidden state.
-    steps : list
-        The step caches of t = 1..T.
-    with_cell : bool
-        Whether the cell has a memory cell c (the LSTMs).
-
-    Returns
-    -------
-    tuple
-        ``(dx (N, T, D), dh0 (N, H), *dweights)``.
-    """
-    N, T, H = dh.shape
-    dh_next = np.zeros((N, H), dtype=dh.dtype)
-    dc_next = np.zeros((N, H), dtype=dh.dtype)
-    dxs, dweights = [None] * T, None
-    for t in reversed(range(T)):
-        if with_cell:
-            dx, dh_next, dc_next, *dw = step_backward(dh[:, t] + dh_next, dc_next, steps[t])
-        else:
-            dx, dh_next, *dw = step_backward(dh[:, t] + dh_next, steps[t])
-        dxs[t] = dx
-        dweights = dw if dweights is None else [a + g for a, g in zip(dweights, dw, strict=True)]
-    return (np.stack(dxs, axis=1), dh_next, *dweights)
+    H = a.shape[-1] // k
+    return [a[..., j * H : (j + 1) * H] for j in range(k)]
 
 
 def result_dtype(*arrays: Any) -> np.dtype:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from rnncourse._validation import Dims, check_cache, check_float_array
-from rnncourse.reference import cells
+from rnncourse.reference import dispatch
 from rnncourse.reference._base import Cache, result_dtype
 
 __all__ = ["bidirectional_forward", "bidirectional_backward"]
@@ -73,11 +73,11 @@ def bidirectional_forward(
     cache : BidirectionalCache
         For :func:`bidirectional_backward`.
     """
-    cells.check_cell(cell, cell_kwargs)
+    dispatch.check_cell(cell, cell_kwargs)
     dims = Dims()
     check_float_array("x", x, "(N, T, D)", dims)
-    cells.check_params("params_fwd", params_fwd, cell, dims)
-    cells.check_params("params_bwd", params_bwd, cell, dims)
+    dispatch.check_params("params_fwd", params_fwd, cell, dims)
+    dispatch.check_params("params_bwd", params_bwd, cell, dims)
     h0f = h0b = None
     if h0 is not None:
         if not isinstance(h0, (tuple, list)) or len(h0) != 2:
@@ -89,11 +89,11 @@ def bidirectional_forward(
         h0b = check_float_array("h0[1]", h0[1], "(N, H)", dims)
     dtype = result_dtype(x, h0f, h0b, *params_fwd.values(), *params_bwd.values())
     x = x.astype(dtype, copy=False)
-    pf, pb = cells.cast_params(params_fwd, dtype), cells.cast_params(params_bwd, dtype)
+    pf, pb = dispatch.cast_params(params_fwd, dtype), dispatch.cast_params(params_bwd, dtype)
     h0f = None if h0f is None else h0f.astype(dtype, copy=False)
     h0b = None if h0b is None else h0b.astype(dtype, copy=False)
-    hf, cache_f = cells.forward(cell, x, h0f, pf, **cell_kwargs)
-    hb_rev, cache_b = cells.forward(cell, x[:, ::-1], h0b, pb, **cell_kwargs)
+    hf, cache_f = dispatch.forward(cell, x, h0f, pf, **cell_kwargs)
+    hb_rev, cache_b = dispatch.forward(cell, x[:, ::-1], h0b, pb, **cell_kwargs)
     H = hf.shape[2]
     h = np.empty(hf.shape[:2] + (2 * H,), dtype=hf.dtype)
     h[..., :H] = hf
@@ -126,8 +126,8 @@ def bidirectional_backward(
     N, T, H = cache.fwd.h.shape
     check_float_array("dh", dh, "(N, T, 2H)", Dims(N=N, T=T, H=H))
     H = cache.H
-    dxf, dh0f, gf = cells.backward(dh[..., :H], cache.fwd)
-    dxb_rev, dh0b, gb = cells.backward(dh[:, ::-1, H:], cache.bwd)
+    dxf, dh0f, gf = dispatch.backward(dh[..., :H], cache.fwd)
+    dxb_rev, dh0b, gb = dispatch.backward(dh[:, ::-1, H:], cache.bwd)
     dx = dxf
     dx += dxb_rev[:, ::-1]
     return dx, (dh0f, dh0b), gf, gb

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from rnncourse._validation import Dims, check_cache, check_float_array
-from rnncourse.reference import cells
+from rnncourse.reference import dispatch
 from rnncourse.reference._base import Cache, result_dtype
 
 __all__ = ["deep_forward", "deep_backward"]
@@ -75,7 +75,7 @@ def deep_forward(
     cache : DeepCache
         For :func:`deep_backward`; ``cache.layer_outputs`` holds every layer's states.
     """
-    cells.check_cell(cell, cell_kwargs)
+    dispatch.check_cell(cell, cell_kwargs)
     if not isinstance(params, Sequence) or isinstance(params, Mapping) or not params:
         raise TypeError(
             "params must be a non-empty list of parameter dicts (one per layer), "
@@ -94,7 +94,7 @@ def deep_forward(
     for layer, p in enumerate(params):
         ldims = Dims(N=N)
         ldims.bind("D", in_size, "x" if layer == 0 else f"params[{layer - 1}]")
-        cells.check_params(f"params[{layer}]", p, cell, ldims)
+        dispatch.check_params(f"params[{layer}]", p, cell, ldims)
         if h0 is not None and h0[layer] is not None:
             check_float_array(f"h0[{layer}]", h0[layer], "(N, H)", ldims)
         in_size = ldims["H"]
@@ -102,7 +102,7 @@ def deep_forward(
     arrays += [] if h0 is None else [s for s in h0 if s is not None]
     dtype = result_dtype(*arrays)
     x = x.astype(dtype, copy=False)
-    ps = [cells.cast_params(p, dtype) for p in params]
+    ps = [dispatch.cast_params(p, dtype) for p in params]
     hs = (
         [None] * L
         if h0 is None
@@ -111,7 +111,7 @@ def deep_forward(
     caches = []
     h = x
     for p, s in zip(ps, hs, strict=True):
-        h, cache = cells.forward(cell, h, s, p, **cell_kwargs)
+        h, cache = dispatch.forward(cell, h, s, p, **cell_kwargs)
         caches.append(cache)
     return h, DeepCache(cell, caches)
 
@@ -143,5 +143,5 @@ def deep_backward(
     dh0: list[Any] = [None] * L
     grads: list[Any] = [None] * L
     for layer in range(L - 1, -1, -1):
-        dh, dh0[layer], grads[layer] = cells.backward(dh, cache.caches[layer])
+        dh, dh0[layer], grads[layer] = dispatch.backward(dh, cache.caches[layer])
     return dh, dh0, grads

@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from rnncourse._validation import Dims, check_cache, check_float_array
+from rnncourse._validation import Dims, as_generator, check_cache, check_float_array
 from rnncourse.reference._base import Cache, check_cell_args
-from rnncourse.reference.lstm import lstm_step_backward, lstm_step_forward
+from rnncourse.reference.lstm import _lstm_step_backward, _lstm_step_forward
 
 __all__ = [
     "dropout_mask",
@@ -53,7 +53,7 @@ def dropout_mask(shape: tuple[int, ...], p: float, rng: Any = None) -> np.ndarra
     """
     if not 0.0 <= p < 1.0:
         raise ValueError(f"p must be in [0, 1), got {p}")
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    gen = as_generator(rng)
     return (gen.random(shape) >= p) / (1.0 - p)
 
 
@@ -106,7 +106,7 @@ def variational_lstm_forward(
     h = np.empty((N, T, h0.shape[1]), dtype=np.result_type(x, h0, Wx))
     steps = []
     for t in range(T):
-        h_prev, c_prev, step = lstm_step_forward(
+        h_prev, c_prev, step = _lstm_step_forward(
             x[:, t] * mask_x, h_prev * mask_h, c_prev, Wx, Wh, b
         )
         h[:, t] = h_prev
@@ -135,9 +135,9 @@ def variational_lstm_backward(
     D = cache.mask_x.shape[1]
     dx = np.empty((N, T, D), dtype=cache.h.dtype)
     dWx, dWh, db = 0.0, 0.0, 0.0
-    dh_next, dc_next = np.zeros((N, H)), np.zeros((N, H))
+    dh_next, dc_next = np.zeros((N, H), dh.dtype), np.zeros((N, H), dh.dtype)
     for t in reversed(range(T)):
-        dxm, dhm, dc_next, dWx_t, dWh_t, db_t = lstm_step_backward(
+        dxm, dhm, dc_next, dWx_t, dWh_t, db_t = _lstm_step_backward(
             dh[:, t] + dh_next, dc_next, cache.steps[t]
         )
         dx[:, t] = dxm * cache.mask_x  # the same mask, back through x_t * m_x

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from rnncourse._validation import check_float_array, check_positive
+from rnncourse._validation import as_generator, check_float_array, check_positive
 
 __all__ = ["eval_numerical_gradient", "rel_error", "grad_check", "GradCheckError"]
 
@@ -181,7 +181,7 @@ def grad_check(
     missing = [k for k in inputs if k not in analytic]
     if missing:
         raise ValueError(f"analytic is missing gradient(s) for {', '.join(missing)}")
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    gen = as_generator(rng)
     errors: dict[str, float] = {}
     for name, x in inputs.items():
         _require_float64(f"inputs[{name!r}]", x)

@@ -45,15 +45,13 @@ import numpy as np
 from rnncourse.reference._base import (
     Cache,
     SequenceCache,
-    backprop_through_time,
     check_cell_args,
     check_sequence_grad,
     check_step_grads,
-    forward_through_time,
     over_time,
-    zeros_if_none,
+    split_blocks,
 )
-from rnncourse.reference.layers import sigmoid
+from rnncourse.reference.layers import _sigmoid
 
 __all__ = ["gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward"]
 
@@ -117,12 +115,17 @@ def gru_step_forward(
         For :func:`gru_step_backward`.
     """
     check_cell_args(x, Wx, Wh, b, 3, bh, sequence=False, h_prev=h_prev)
+    return _gru_step_forward(x, h_prev, Wx, Wh, b, bh, reset_after)
+
+
+def _gru_step_forward(x, h_prev, Wx, Wh, b, bh, reset_after):
+    """:func:`gru_step_forward` without the argument checks (what the sequence loop calls)."""
     bh = np.zeros_like(b) if bh is None else bh
-    ax_r, ax_z, ax_n = np.split(x @ Wx + b, 3, axis=1)  # the input side of the three blocks
-    Wh_r, Wh_z, Wh_n = np.split(Wh, 3, axis=1)
-    bh_r, bh_z, bh_n = np.split(bh, 3)
-    r = sigmoid(ax_r + h_prev @ Wh_r + bh_r)
-    z = sigmoid(ax_z + h_prev @ Wh_z + bh_z)
+    ax_r, ax_z, ax_n = split_blocks(x @ Wx + b, 3)  # the input side of the three blocks
+    Wh_r, Wh_z, Wh_n = split_blocks(Wh, 3)
+    bh_r, bh_z, bh_n = split_blocks(bh, 3)
+    r = _sigmoid(ax_r + h_prev @ Wh_r + bh_r)
+    z = _sigmoid(ax_z + h_prev @ Wh_z + bh_z)
     if reset_after:
         hn = h_prev @ Wh_n + bh_n
         n = np.tanh(ax_n + r * hn)
@@ -130,8 +133,9 @@ def gru_step_forward(
         hn = (r * h_prev) @ Wh_n + bh_n
         n = np.tanh(ax_n + hn)
     h = (1 - z) * n + z * h_prev
-    fields = {"x": x, "h_prev": h_prev, "Wx": Wx, "Wh": Wh, "reset_after": bool(reset_after)}
-    return h, GRUStepCache(**fields, r=r, z=z, n=n, hn=hn, h=h)
+    return h, GRUStepCache(
+        x=x, h_prev=h_prev, Wx=Wx, Wh=Wh, r=r, z=z, n=n, hn=hn, h=h, reset_after=bool(reset_after)
+    )
 
 
 def gru_step_backward(
@@ -157,11 +161,18 @@ def gru_step_backward(
         Gradient of the hidden-side bias (returned even if ``bh`` was None).
     """
     check_step_grads(cache, GRUStepCache, dh=dh)
+    return _gru_step_backward(dh, cache)
+
+
+def _gru_step_backward(dh, cache):
+    """:func:`gru_step_backward` without the checks: the forward's lines read bottom up."""
     x, h_prev, Wx, Wh = cache.x, cache.h_prev, cache.Wx, cache.Wh
     r, z, n, hn = cache.r, cache.z, cache.n, cache.hn
     Wh_rz, Wh_n = np.split(Wh, [2 * r.shape[1]], axis=1)
     # h = (1 - z) * n + z * h_prev
-    dn, dz, dh_prev = dh * (1 - z), dh * (h_prev - n), dh * z
+    dn = dh * (1 - z)
+    dz = dh * (h_prev - n)
+    dh_prev = dh * z  # the direct path from h_{t-1} to h_t
     da_n = dn * (1 - n**2)  # through the tanh of n
     if cache.reset_after:  # n = tanh(ax_n + r * hn), hn = h_prev @ Wh_n + bh_n
         dr, dhn = da_n * hn, da_n * r
@@ -173,12 +184,17 @@ def gru_step_backward(
         dr, dh_prev = drh * h_prev, dh_prev + drh * r
         dWh_n = (r * h_prev).T @ dhn
     da_r, da_z = dr * r * (1 - r), dz * z * (1 - z)  # through the sigmoids of r and z
-    da_rz = np.concatenate([da_r, da_z], axis=1)  # r and z: both sides, same pre-activation
-    da_x = np.concatenate([da_r, da_z, da_n], axis=1)  # the input side of the three blocks
-    da_h = np.concatenate([da_r, da_z, dhn], axis=1)  # the hidden side
-    dh_prev = dh_prev + da_rz @ Wh_rz.T
-    dWh = np.concatenate([h_prev.T @ da_rz, dWh_n], axis=1)
-    return da_x @ Wx.T, dh_prev, x.T @ da_x, dWh, da_x.sum(axis=0), da_h.sum(axis=0)
+    # The input side of the three blocks (x @ Wx + b) and the hidden side (h_prev @ Wh + bh),
+    # which for n is hn: r and z have one pre-activation on both sides, n two.
+    da_x = np.concatenate([da_r, da_z, da_n], axis=1)
+    da_h = np.concatenate([da_r, da_z, dhn], axis=1)
+    dx = da_x @ Wx.T
+    dh_prev = dh_prev + np.concatenate([da_r, da_z], axis=1) @ Wh_rz.T
+    dWx = x.T @ da_x
+    dWh = np.concatenate([h_prev.T @ da_r, h_prev.T @ da_z, dWh_n], axis=1)
+    db = da_x.sum(axis=0)
+    dbh = da_h.sum(axis=0)
+    return dx, dh_prev, dWx, dWh, db, dbh
 
 
 def gru_forward(
@@ -190,7 +206,7 @@ def gru_forward(
     bh: np.ndarray | None = None,
     reset_after: bool = True,
 ) -> tuple[np.ndarray, GRUCache]:
-    """Run a GRU over a whole sequence, one :func:`gru_step_forward` per step.
+    """Run a GRU over a whole sequence: the step applied at t = 1..T.
 
     Parameters
     ----------
@@ -216,11 +232,15 @@ def gru_forward(
     cache : GRUCache
         Gates r, z, n of every step as attributes; for :func:`gru_backward`.
     """
-    check_cell_args(x, Wx, Wh, b, 3, bh, sequence=True, h0=h0)
-    states = (zeros_if_none(h0, x, Wh),)
-    steps = forward_through_time(gru_step_forward, x, states, Wx, Wh, b, bh, reset_after)
-    cache = GRUCache(steps=steps)
-    return cache.h, cache
+    check_cell_args(x, Wx, Wh, b, 3, bh, sequence=True, h0=h0)  # once: steps are unchecked
+    N, T, _ = x.shape
+    h_t = np.zeros((N, Wh.shape[0]), np.result_type(x, Wh)) if h0 is None else h0
+    hs, steps = [], []
+    for t in range(T):
+        h_t, step = _gru_step_forward(x[:, t], h_t, Wx, Wh, b, bh, reset_after)
+        hs.append(h_t)
+        steps.append(step)
+    return np.stack(hs, axis=1), GRUCache(steps=steps)
 
 
 def gru_backward(
@@ -245,4 +265,16 @@ def gru_backward(
     dbh : numpy.ndarray, shape (3H,)
     """
     check_sequence_grad(dh, cache, GRUCache)
-    return backprop_through_time(gru_step_backward, dh, cache.steps)
+    N, T, H = dh.shape
+    dx = [None] * T
+    dWx, dWh, db, dbh = 0, 0, 0, 0  # sums over the steps; the first += makes them arrays
+    dh_next = np.zeros((N, H), dh.dtype)  # to h_t from step t + 1 (nothing after step T)
+    for t in reversed(range(T)):
+        delta = dh[:, t] + dh_next  # the total gradient of h_t
+        dx[t], dh_next, dWx_t, dWh_t, db_t, dbh_t = _gru_step_backward(delta, cache.steps[t])
+        dWx += dWx_t
+        dWh += dWh_t
+        db += db_t
+        dbh += dbh_t
+    dh0 = dh_next
+    return np.stack(dx, axis=1), dh0, dWx, dWh, db, dbh

@@ -29,9 +29,14 @@ from typing import Any
 
 import numpy as np
 
-from rnncourse._validation import check_array, check_choice, check_int, check_positive
+from rnncourse._validation import (
+    as_generator,
+    check_array,
+    check_choice,
+    check_int,
+    check_positive,
+)
 from rnncourse.reference.cells import BLOCKS, CELLS, KEEP, NUM_BLOCKS, block
-from rnncourse.reference.sampling import make_rng
 
 __all__ = [
     "init_rnn_params",
@@ -201,7 +206,7 @@ def init_rnn_params(
     std = _check_std(std, scheme)
     if spectral_radius is not None:
         check_positive("spectral_radius", spectral_radius, allow_zero=True)
-    p = _draw_weights(make_rng(rng), scheme, D, H, cell, std)
+    p = _draw_weights(as_generator(rng), scheme, D, H, cell, std)
     if spectral_radius is not None:
         for gate in BLOCKS[cell]:
             Wh_gate = block(p["Wh"], cell, gate)  # a view: rescaled in place
@@ -244,7 +249,7 @@ def init_output_params(
     H, V = check_int("H", H), check_int("V", V)
     check_choice("scheme", scheme, ("torch", "normal"))
     std = _check_std(std, scheme)
-    gen = make_rng(rng)
+    gen = as_generator(rng)
     if scheme == "torch":
         bound = 1.0 / np.sqrt(H)
         Wy = gen.uniform(-bound, bound, (H, V))
@@ -282,7 +287,7 @@ def init_deep_params(
     """
     if not isinstance(hidden_sizes, Sequence) or not hidden_sizes:
         raise ValueError(f"hidden_sizes must be a non-empty list of ints, got {hidden_sizes!r}")
-    gen = make_rng(rng)
+    gen = as_generator(rng)
     sizes = [D, *hidden_sizes]
     return [
         init_rnn_params(

@@ -32,7 +32,7 @@ import numpy as np
 
 from rnncourse._validation import Dims, check_cache, check_float_array, check_keys
 from rnncourse.reference._base import Cache
-from rnncourse.reference.layers import sigmoid
+from rnncourse.reference.layers import _sigmoid
 
 __all__ = [
     "LN_EPS",
@@ -104,12 +104,17 @@ def ln_lstm_step_forward(
     check_float_array("h_prev", h_prev, "(N, H)", dims)
     check_float_array("c_prev", c_prev, "(N, H)", dims)
     _check_params(p, dims)
+    return _ln_lstm_step_forward(x, h_prev, c_prev, p)
+
+
+def _ln_lstm_step_forward(x, h_prev, c_prev, p):
+    """:func:`ln_lstm_step_forward` without the argument checks (what the sequence loop calls)."""
     H = h_prev.shape[1]
     zx, ln_x = layer_norm_forward(x @ p["Wx"], p["gx"])
     zh, ln_h = layer_norm_forward(h_prev @ p["Wh"], p["gh"])
     a = zx + zh + p["b"]
     gates = np.concatenate(
-        [sigmoid(a[:, : 2 * H]), np.tanh(a[:, 2 * H : 3 * H]), sigmoid(a[:, 3 * H :])], axis=1
+        [_sigmoid(a[:, : 2 * H]), np.tanh(a[:, 2 * H : 3 * H]), _sigmoid(a[:, 3 * H :])], axis=1
     )
     i, f, g, o = (gates[:, k * H : (k + 1) * H] for k in range(4))
     c = f * c_prev + i * g
@@ -135,6 +140,11 @@ def ln_lstm_step_backward(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Backward of one step: dh, dc (N, H) -> dx (N, D), dh_prev, dc_prev (N, H), grads dict."""
     check_cache(cache, LNLSTMStepCache, LNLSTMStepCache.producer)
+    return _ln_lstm_step_backward(dh, dc, cache)
+
+
+def _ln_lstm_step_backward(dh, dc, cache):
+    """:func:`ln_lstm_step_backward` without the argument checks."""
     H = cache.h_prev.shape[1]
     i, f, g, o = (cache.gates[:, k * H : (k + 1) * H] for k in range(4))
     do = dh * cache.tcn
@@ -179,13 +189,16 @@ def ln_lstm_forward(
     x: np.ndarray, h0: np.ndarray, p: dict[str, np.ndarray]
 ) -> tuple[np.ndarray, LNLSTMCache]:
     """Whole sequence: x (N, T, D), h0 (N, H) -> h (N, T, H), cache (the initial cell is 0)."""
-    check_float_array("x", x, "(N, T, D)")
+    dims = Dims()
+    check_float_array("x", x, "(N, T, D)", dims)
+    check_float_array("h0", h0, "(N, H)", dims)
+    _check_params(p, dims)  # once: the steps are not checked
     N, T, _ = x.shape
     h_prev, c_prev = h0, np.zeros_like(h0)
     h = np.empty((N, T, h0.shape[1]), dtype=np.result_type(x, h0))
     steps = []
     for t in range(T):
-        h_prev, c_prev, step = ln_lstm_step_forward(x[:, t], h_prev, c_prev, p)
+        h_prev, c_prev, step = _ln_lstm_step_forward(x[:, t], h_prev, c_prev, p)
         h[:, t] = h_prev
         steps.append(step)
     return h, LNLSTMCache(steps, h)
@@ -199,10 +212,10 @@ def ln_lstm_backward(
     N, T, H = cache.h.shape
     check_float_array("dh", dh, "(N, T, H)", Dims(N=N, T=T, H=H))
     grads = {k: np.zeros_like(v) for k, v in cache.steps[0].p.items() if k in PARAMS}
-    dx = np.empty((N, T, cache.steps[0].x.shape[1]))
-    dh_next, dc_next = np.zeros((N, H)), np.zeros((N, H))
+    dx = np.empty((N, T, cache.steps[0].x.shape[1]), np.result_type(dh, cache.h))
+    dh_next, dc_next = np.zeros((N, H), dh.dtype), np.zeros((N, H), dh.dtype)
     for t in reversed(range(T)):
-        dx[:, t], dh_next, dc_next, g = ln_lstm_step_backward(
+        dx[:, t], dh_next, dc_next, g = _ln_lstm_step_backward(
             dh[:, t] + dh_next, dc_next, cache.steps[t]
         )
         for k in grads:

@@ -67,8 +67,17 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     """
     check_float_array("x", x)
     with np.errstate(under="ignore"):  # exp(-1000) -> 0 is the right answer, not an error
-        e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+        return _sigmoid(x)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """:func:`sigmoid` without the argument check, for the cells' inner steps.
+
+    It also leaves out the ``errstate``: ``exp`` underflows to 0 (the right answer) only for
+    :math:`|x| > 745` (float64) or 103 (float32), which NumPy ignores unless told to raise.
+    """
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))  # Python floats keep x's dtype
 
 
 def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:

@@ -37,10 +37,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse._validation import Dims, check_cache, check_float_array, check_positive
+from rnncourse._validation import (
+    Dims,
+    as_generator,
+    check_cache,
+    check_choice,
+    check_float_array,
+    check_positive,
+)
 from rnncourse.reference._base import Cache
 from rnncourse.reference.layers import sigmoid
-from rnncourse.reference.scan import cast_all, linear_scan_backward, linear_scan_forward
+from rnncourse.reference.scan import (
+    SCAN_METHODS,
+    LinearScanCache,
+    cast_all,
+    linear_scan_backward,
+    linear_scan_forward,
+    log_space_scan,
+)
 
 __all__ = [
     "mingru_forward",
@@ -74,7 +88,7 @@ class MinGRUCache(Cache):
 def mingru_forward(
     x: np.ndarray, h0: np.ndarray | None, Wx: np.ndarray, b: np.ndarray, method: str = "blelloch"
 ) -> tuple[np.ndarray, MinGRUCache]:
-    """Run the minGRU over a whole sequence, by a parallel scan.
+    r"""Run the minGRU over a whole sequence, by a parallel scan.
 
     Parameters
     ----------
@@ -85,7 +99,9 @@ def mingru_forward(
     b : numpy.ndarray, shape (2H,)
         Blocks ``[b_z, b_h]``.
     method : str
-        Scan method of :func:`~rnncourse.reference.linear_scan_forward`.
+        Scan method of :func:`~rnncourse.reference.linear_scan_forward`. With ``"log"`` the
+        decay's logarithm is computed directly, :math:`\log(1 - z_t) = -\operatorname{softplus}
+        (x_t W_z + b_z)`, so a saturated gate (``1 - z`` rounding to 0) is no error.
 
     Returns
     -------
@@ -93,12 +109,20 @@ def mingru_forward(
     cache : MinGRUCache
     """
     _check(x, h0, Wx, b, 2)
+    check_choice("method", method, SCAN_METHODS)
     x, h0, Wx, b = cast_all(x, h0, Wx, b)
+    N, T, _ = x.shape
     H = b.shape[0] // 2
     pre = x @ Wx + b
     z = sigmoid(pre[..., :H])
     h_tilde = pre[..., H:]
-    h, scan = linear_scan_forward(1.0 - z, z * h_tilde, h0, method)
+    if method == "log":
+        log_a = -np.logaddexp(0.0, pre[..., :H])  # log(1 - z), finite where 1 - z rounds to 0
+        h0 = np.zeros((N, H), log_a.dtype) if h0 is None else h0
+        h = log_space_scan(log_a, z * h_tilde, h0)
+        scan = LinearScanCache(np.exp(log_a), h0, h, method)
+    else:
+        h, scan = linear_scan_forward(1.0 - z, z * h_tilde, h0, method)
     return h, MinGRUCache(x, Wx, z, h_tilde, scan)
 
 
@@ -133,7 +157,7 @@ def mingru_backward(
 def minlstm_forward(
     x: np.ndarray, h0: np.ndarray | None, Wx: np.ndarray, b: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Run the minLSTM over a sequence (forward only): the states and the two normalised gates.
+    r"""Run the minLSTM over a sequence (forward only): the states and the two normalised gates.
 
     Parameters
     ----------
@@ -147,14 +171,19 @@ def minlstm_forward(
     -------
     h : numpy.ndarray, shape (N, T, H)
     f_norm, i_norm : numpy.ndarray, shape (N, T, H)
-        :math:`f'_t` and :math:`i'_t` (they sum to 1).
+        :math:`f'_t` and :math:`i'_t` (they sum to 1). Computed as
+        :math:`f'_t = \sigma(\log f_t - \log i_t)` with :math:`\log \sigma(v) =
+        -\operatorname{softplus}(-v)`, which is :math:`f_t / (f_t + i_t)` without its 0/0 when
+        both gates underflow.
     """
     _check(x, h0, Wx, b, 3)
     x, h0, Wx, b = cast_all(x, h0, Wx, b)
     H = b.shape[0] // 3
     pre = x @ Wx + b
-    f, i, h_tilde = sigmoid(pre[..., :H]), sigmoid(pre[..., H : 2 * H]), pre[..., 2 * H :]
-    f_norm, i_norm = f / (f + i), i / (f + i)
+    log_f = -np.logaddexp(0.0, -pre[..., :H])  # log sigma(a_f)
+    log_i = -np.logaddexp(0.0, -pre[..., H : 2 * H])
+    h_tilde = pre[..., 2 * H :]
+    f_norm, i_norm = sigmoid(log_f - log_i), sigmoid(log_i - log_f)
     h, _ = linear_scan_forward(f_norm, i_norm * h_tilde, h0)
     return h, f_norm, i_norm
 
@@ -195,7 +224,7 @@ def lru_init(
     if not 0.0 <= r_min < r_max <= 1.0:
         raise ValueError(f"need 0 <= r_min < r_max <= 1, got r_min={r_min}, r_max={r_max}")
     check_positive("max_phase", max_phase)
-    rng = np.random.default_rng() if rng is None else rng
+    rng = as_generator(rng)
     u1, u2 = rng.uniform(size=H), rng.uniform(size=H)
     radius = np.sqrt(u1 * (r_max**2 - r_min**2) + r_min**2)
     nu_log = np.log(-np.log(radius))

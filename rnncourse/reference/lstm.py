@@ -24,15 +24,13 @@ import numpy as np
 from rnncourse.reference._base import (
     Cache,
     SequenceCache,
-    backprop_through_time,
     check_cell_args,
     check_sequence_grad,
     check_step_grads,
-    forward_through_time,
     over_time,
-    zeros_if_none,
+    split_blocks,
 )
-from rnncourse.reference.layers import sigmoid
+from rnncourse.reference.layers import _sigmoid
 
 __all__ = ["lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"]
 
@@ -98,13 +96,23 @@ def lstm_step_forward(
         For :func:`lstm_step_backward`.
     """
     check_cell_args(x, Wx, Wh, b, 4, sequence=False, h_prev=h_prev, c_prev=c_prev)
+    return _lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)
+
+
+def _lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
+    """:func:`lstm_step_forward` without the argument checks (what the sequence loop calls)."""
     a = x @ Wx + h_prev @ Wh + b
-    a_i, a_f, a_g, a_o = np.split(a, 4, axis=1)
-    i, f, g, o = sigmoid(a_i), sigmoid(a_f), np.tanh(a_g), sigmoid(a_o)
+    a_i, a_f, a_g, a_o = split_blocks(a, 4)
+    i, f, g, o = _sigmoid(a_i), _sigmoid(a_f), np.tanh(a_g), _sigmoid(a_o)
     c = f * c_prev + i * g
     h = o * np.tanh(c)
-    fields = {"x": x, "h_prev": h_prev, "c_prev": c_prev, "Wx": Wx, "Wh": Wh}
-    return h, c, LSTMStepCache(**fields, i=i, f=f, g=g, o=o, c=c, h=h)
+    return (
+        h,
+        c,
+        LSTMStepCache(
+            x=x, h_prev=h_prev, c_prev=c_prev, Wx=Wx, Wh=Wh, i=i, f=f, g=g, o=o, c=c, h=h
+        ),
+    )
 
 
 def lstm_step_backward(
@@ -131,6 +139,14 @@ def lstm_step_backward(
     db : numpy.ndarray, shape (4H,)
     """
     check_step_grads(cache, LSTMStepCache, dh=dh, dc=dc)
+    return _lstm_step_backward(dh, dc, cache)
+
+
+def _lstm_step_backward(dh, dc, cache):
+    """:func:`lstm_step_backward` without the checks: the forward's lines read bottom up.
+
+    ``dh`` is the total gradient of h_t, ``dc`` what reaches c_t along the belt from step t + 1.
+    """
     x, h_prev, c_prev, Wx, Wh = cache.x, cache.h_prev, cache.c_prev, cache.Wx, cache.Wh
     i, f, g, o, c = cache.i, cache.f, cache.g, cache.o, cache.c
     tanh_c = np.tanh(c)
@@ -138,12 +154,17 @@ def lstm_step_backward(
     do = dh * tanh_c
     dc = dc + dh * o * (1 - tanh_c**2)
     # c = f * c_prev + i * g
-    df, dc_prev, di, dg = dc * c_prev, dc * f, dc * g, dc * i
+    df, dc_prev, di, dg = dc * c_prev, dc * f, dc * g, dc * i  # dc_prev: the belt, diag(f_t)
     # Through the nonlinearities: sigma' = s(1 - s), tanh' = 1 - t², in the block order of a.
     da_i, da_f, da_g, da_o = di * i * (1 - i), df * f * (1 - f), dg * (1 - g**2), do * o * (1 - o)
     da = np.concatenate([da_i, da_f, da_g, da_o], axis=1)
     # a = x @ Wx + h_prev @ Wh + b
-    return da @ Wx.T, da @ Wh.T, dc_prev, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+    dx = da @ Wx.T
+    dh_prev = da @ Wh.T
+    dWx = x.T @ da
+    dWh = h_prev.T @ da
+    db = da.sum(axis=0)
+    return dx, dh_prev, dc_prev, dWx, dWh, db
 
 
 def lstm_forward(
@@ -154,7 +175,7 @@ def lstm_forward(
     b: np.ndarray,
     c0: np.ndarray | None = None,
 ) -> tuple[np.ndarray, LSTMCache]:
-    """Run an LSTM over a whole sequence, one :func:`lstm_step_forward` per step.
+    """Run an LSTM over a whole sequence: the step applied at t = 1..T.
 
     Parameters
     ----------
@@ -179,16 +200,28 @@ def lstm_forward(
         Gates ``i, f, g, o`` and cell states ``c`` of every step as attributes; for
         :func:`lstm_backward`.
     """
-    check_cell_args(x, Wx, Wh, b, 4, sequence=True, h0=h0, c0=c0)
-    states = zeros_if_none(h0, x, Wh), zeros_if_none(c0, x, Wh)
-    cache = LSTMCache(steps=forward_through_time(lstm_step_forward, x, states, Wx, Wh, b))
-    return cache.h, cache
+    check_cell_args(x, Wx, Wh, b, 4, sequence=True, h0=h0, c0=c0)  # once: steps are unchecked
+    N, T, _ = x.shape
+    zeros = np.zeros((N, Wh.shape[0]), np.result_type(x, Wh))
+    h_t = zeros if h0 is None else h0
+    c_t = zeros if c0 is None else c0
+    hs, steps = [], []
+    for t in range(T):
+        h_t, c_t, step = _lstm_step_forward(x[:, t], h_t, c_t, Wx, Wh, b)
+        hs.append(h_t)
+        steps.append(step)
+    return np.stack(hs, axis=1), LSTMCache(steps=steps)
 
 
 def lstm_backward(
     dh: np.ndarray, cache: LSTMCache
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Backpropagation through time for :func:`lstm_forward`.
+    r"""Backpropagation through time for :func:`lstm_forward` (chapter 9).
+
+    Two gradients travel back from step t + 1: ``dh_next`` to :math:`h_t` (through the four
+    gates, each a product with :math:`W_h^\top`) and ``dc_next`` to :math:`c_t` along the belt,
+    :math:`\partial c_{t+1}/\partial c_t = \operatorname{diag}(f_{t+1})` (no matrix, no
+    :math:`\tanh'`). The weight gradients are sums over the steps.
 
     Parameters
     ----------
@@ -206,4 +239,17 @@ def lstm_backward(
     db : numpy.ndarray, shape (4H,)
     """
     check_sequence_grad(dh, cache, LSTMCache)
-    return backprop_through_time(lstm_step_backward, dh, cache.steps, with_cell=True)
+    N, T, H = dh.shape
+    dx = [None] * T
+    dWx, dWh, db = 0, 0, 0  # sums over the steps; the first += makes them arrays
+    dh_next = np.zeros((N, H), dh.dtype)  # to h_t from step t + 1 (nothing after step T)
+    dc_next = np.zeros((N, H), dh.dtype)  # to c_t along the belt from step t + 1
+    for t in reversed(range(T)):
+        delta = dh[:, t] + dh_next  # the total gradient of h_t
+        step = _lstm_step_backward(delta, dc_next, cache.steps[t])
+        dx[t], dh_next, dc_next, dWx_t, dWh_t, db_t = step  # now the gradients of h, c at t - 1
+        dWx += dWx_t
+        dWh += dWh_t
+        db += db_t
+    dh0 = dh_next
+    return np.stack(dx, axis=1), dh0, dWx, dWh, db

@@ -20,13 +20,10 @@ from rnncourse._validation import check_choice
 from rnncourse.reference._base import (
     Cache,
     SequenceCache,
-    backprop_through_time,
     check_cell_args,
     check_sequence_grad,
     check_step_grads,
-    forward_through_time,
     over_time,
-    zeros_if_none,
 )
 
 __all__ = ["rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward"]
@@ -42,7 +39,7 @@ class RNNStepCache(Cache):
 
 
 class RNNCache(SequenceCache):
-    """Cache of :func:`rnn_forward`; ``h`` reads back every hidden state, (N, T, H)."""
+    """Cache of :func:`rnn_forward`: the step caches; ``h`` reads back every h_t, (N, T, H)."""
 
     __slots__ = ()
     producer = "rnn_forward"
@@ -83,6 +80,11 @@ def rnn_step_forward(
     """
     check_choice("activation", activation, ACTIVATIONS)
     check_cell_args(x, Wx, Wh, b, 1, sequence=False, h_prev=h_prev)
+    return _rnn_step_forward(x, h_prev, Wx, Wh, b, activation)
+
+
+def _rnn_step_forward(x, h_prev, Wx, Wh, b, activation):
+    """:func:`rnn_step_forward` without the argument checks (what the sequence loop calls)."""
     a = x @ Wx + h_prev @ Wh + b
     h = np.tanh(a) if activation == "tanh" else np.maximum(a, 0)
     return h, RNNStepCache(x=x, h_prev=h_prev, Wx=Wx, Wh=Wh, h=h, activation=activation)
@@ -109,10 +111,24 @@ def rnn_step_backward(
     db : numpy.ndarray, shape (H,)
     """
     check_step_grads(cache, RNNStepCache, dh=dh)
+    return _rnn_step_backward(dh, cache)
+
+
+def _rnn_step_backward(dh, cache):
+    """:func:`rnn_step_backward` without the checks: chapter 4's gradients of one step.
+
+    ``dh`` is the total gradient δ_t of h_t. The weight gradients are step t's shares; the
+    sequence backward adds them up over the steps.
+    """
     x, h_prev, Wx, Wh, h = cache.x, cache.h_prev, cache.Wx, cache.Wh, cache.h
     # The derivative of the nonlinearity, written with its output: tanh' = 1 - h², ReLU' = [h > 0].
-    da = dh * (1 - h**2) if cache.activation == "tanh" else dh * (h > 0)
-    return da @ Wx.T, da @ Wh.T, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+    da = dh * (1 - h**2) if cache.activation == "tanh" else dh * (h > 0)  # da_t = δ_t ⊙ g'(a_t)
+    dx = da @ Wx.T  # ∂L/∂x_t = da_t W_xᵀ
+    dh_prev = da @ Wh.T  # what reaches h_{t-1} through step t: da_t W_hᵀ
+    dWx = x.T @ da  # x_tᵀ da_t
+    dWh = h_prev.T @ da  # h_{t-1}ᵀ da_t
+    db = da.sum(axis=0)  # 1ᵀ da_t (summed over the batch rows)
+    return dx, dh_prev, dWx, dWh, db
 
 
 def rnn_forward(
@@ -123,7 +139,7 @@ def rnn_forward(
     b: np.ndarray,
     activation: str = "tanh",
 ) -> tuple[np.ndarray, RNNCache]:
-    """Run a vanilla RNN over a whole sequence, one :func:`rnn_step_forward` per step.
+    """Run a vanilla RNN over a whole sequence: the step applied at t = 1..T.
 
     Parameters
     ----------
@@ -148,16 +164,26 @@ def rnn_forward(
         For :func:`rnn_backward`.
     """
     check_choice("activation", activation, ACTIVATIONS)
-    check_cell_args(x, Wx, Wh, b, 1, sequence=True, h0=h0)
-    states = (zeros_if_none(h0, x, Wh),)
-    cache = RNNCache(steps=forward_through_time(rnn_step_forward, x, states, Wx, Wh, b, activation))
-    return cache.h, cache
+    check_cell_args(x, Wx, Wh, b, 1, sequence=True, h0=h0)  # once: the steps are not checked
+    N, T, _ = x.shape
+    h_t = np.zeros((N, Wh.shape[0]), np.result_type(x, Wh)) if h0 is None else h0
+    hs, steps = [], []
+    for t in range(T):  # h_t = tanh(x_t W_x + h_{t-1} W_h + b)
+        h_t, step = _rnn_step_forward(x[:, t], h_t, Wx, Wh, b, activation)
+        hs.append(h_t)
+        steps.append(step)  # every h_t is kept: the memory price of BPTT
+    return np.stack(hs, axis=1), RNNCache(steps=steps)
 
 
 def rnn_backward(
     dh: np.ndarray, cache: RNNCache
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Backpropagation through time for :func:`rnn_forward`.
+    r"""Backpropagation through time for :func:`rnn_forward` (chapter 4).
+
+    One sweep t = T..1 carries the total gradient of the state,
+    :math:`\delta_t = g_t + da_{t+1} W_h^\top` (:math:`g_t` = ``dh[:, t]``, nothing from step
+    T + 1), and adds up each step's share of the weight gradients, because the same weights
+    serve every step.
 
     Parameters
     ----------
@@ -175,4 +201,15 @@ def rnn_backward(
     db : numpy.ndarray, shape (H,)
     """
     check_sequence_grad(dh, cache, RNNCache)
-    return backprop_through_time(rnn_step_backward, dh, cache.steps)
+    N, T, H = dh.shape
+    dx = [None] * T
+    dWx, dWh, db = 0, 0, 0  # sums over the steps; the first += makes them arrays
+    dh_next = np.zeros((N, H), dh.dtype)  # da_{t+1} W_hᵀ: nothing comes from after step T
+    for t in reversed(range(T)):
+        delta = dh[:, t] + dh_next  # δ_t = g_t + da_{t+1} W_hᵀ
+        dx[t], dh_next, dWx_t, dWh_t, db_t = _rnn_step_backward(delta, cache.steps[t])
+        dWx += dWx_t  # ∂L/∂W_x = Σ_t x_tᵀ da_t
+        dWh += dWh_t  # ∂L/∂W_h = Σ_t h_{t-1}ᵀ da_t
+        db += db_t  # ∂L/∂b = Σ_t 1ᵀ da_t
+    dh0 = dh_next  # da_1 W_hᵀ
+    return np.stack(dx, axis=1), dh0, dWx, dWh, db

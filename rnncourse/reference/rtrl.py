@@ -29,6 +29,7 @@ import numpy as np
 
 from rnncourse._validation import Dims, check_float_array, check_positive
 from rnncourse.reference._base import check_cell_args
+from rnncourse.reference.rnn import _rnn_step_forward
 from rnncourse.reference.scan import cast_all
 
 __all__ = ["rnn_rtrl_gradients", "diagonal_rtrl_gradients", "gradient_costs"]
@@ -76,7 +77,7 @@ def rnn_rtrl_gradients(
     grads = [np.zeros_like(h0), np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
     h = h0
     for t in range(T):
-        h_prev, h = h, np.tanh(x[:, t] @ Wx + h @ Wh + b)
+        h_prev, (h, _) = h, _rnn_step_forward(x[:, t], h, Wx, Wh, b, "tanh")  # the RNN step
         d = 1.0 - h * h  # tanh' at a_t, (N, H)
         # carried part: da_t[j] += sum_k Wh[k, j] * P_{t-1}[k, ...]
         P_x = np.einsum("kj,nkdm->njdm", Wh, P_x)

@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from rnncourse._validation import Dims, check_float_array, check_int, check_positive
-from rnncourse.reference import cells
+from rnncourse._validation import Dims, as_generator, check_float_array, check_int, check_positive
+from rnncourse.reference import dispatch
 from rnncourse.reference.layers import (
     softmax,
     temporal_affine_backward,
@@ -39,18 +39,10 @@ from rnncourse.reference.rnn import rnn_backward, rnn_forward
 
 __all__ = ["sample_next", "sample", "rnn_lm_step", "rnn_lm_loss", "make_rng"]
 
+#: The package's one RNG policy, :func:`rnncourse._validation.as_generator`, under its old name.
+make_rng = as_generator
+
 StepFn = Callable[[int, Any], tuple[np.ndarray, Any]]
-
-
-def make_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
-    """Return a ``np.random.Generator`` from a generator (as is), an integer seed or None."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise TypeError(
-        f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}"
-    )
 
 
 def _check_sampling_args(temperature: Any, top_k: Any) -> None:
@@ -99,7 +91,7 @@ def sample_next(
     check_float_array("logits", logits, "(V,)")
     _check_sampling_args(temperature, top_k)
     p = _probabilities(logits, float(temperature), top_k)
-    return int(make_rng(rng).choice(p.size, p=p))
+    return int(as_generator(rng).choice(p.size, p=p))
 
 
 def sample(
@@ -142,7 +134,7 @@ def sample(
         raise TypeError(f"step must be callable, got {type(step).__name__}")
     check_int("max_len", max_len, minimum=0)
     _check_sampling_args(temperature, top_k)
-    gen = make_rng(rng)
+    gen = as_generator(rng)
     out: list[int] = []
     token = int(start)
     for _ in range(int(max_len)):
@@ -177,10 +169,10 @@ def rnn_lm_step(params: Mapping[str, np.ndarray], cell: str = "rnn", **cell_kwar
         ``step(token, state) -> (logits (V,), new_state)``; the state is ``h`` (1, H) for
         "rnn"/"gru" and ``(h, c)`` for "lstm"; pass ``None`` to start from zeros.
     """
-    cells.check_cell(cell, cell_kwargs)
+    dispatch.check_cell(cell, cell_kwargs)
     core = {k: v for k, v in params.items() if k not in ("Wy", "by")}
     dims = Dims()
-    cells.check_params("params", core, cell, dims)
+    dispatch.check_params("params", core, cell, dims)
     check_float_array('params["Wy"]', params.get("Wy"), "(H, V)", dims)
     check_float_array('params["by"]', params.get("by"), "(V,)", dims)
     if dims["D"] != dims["V"]:
@@ -201,8 +193,8 @@ def rnn_lm_step(params: Mapping[str, np.ndarray], cell: str = "rnn", **cell_kwar
             h0, c0 = (None, None) if state is None else state
         else:
             h0, c0 = state, None
-        h, cache = cells.forward(cell, x, h0, core, c0, **cell_kwargs)
-        hT, cT = cells.final_state(cache)
+        h, cache = dispatch.forward(cell, x, h0, core, c0, **cell_kwargs)
+        hT, cT = dispatch.final_state(cache)
         logits = (hT @ Wy + by)[0]
         return logits, ((hT, cT) if cell == "lstm" else hT)
 

@@ -29,7 +29,22 @@ and :math:`\bullet` is associative, so the prefixes :math:`(A_t, B_t) = (a_1, b_
 ``"log"`` is the log-space form for :math:`a_t > 0`: with :math:`a^*_t = \sum_{s \le t} \log a_s`,
 :math:`h_t = e^{a^*_t} \big(h_0 + \sum_{s \le t} e^{-a^*_s} b_s\big)`, where the sum is a
 log-cumsum-exp (one prefix sum, positive and negative parts of ``b`` separately), so no product
-:math:`\prod a_s` ever underflows.
+:math:`\prod a_s` ever underflows. It pays in accuracy: :math:`h_t` comes out of the difference of
+two large logarithms, so its relative error grows with :math:`|a^*_t|`. Measured in float32 at
+(N, T, H) = (4, 256, 64), ``b`` standard normal, the largest error relative to
+:math:`\max |h|` is about 3e-6 for ``a`` uniform in [0.9, 0.999], 2e-5 in [0.01, 0.5] and 1e-4
+in [1e-4, 1e-2], where the three other methods stay at 1e-7 to 2e-7 (float32 rounding). In
+float64 all four agree to about 1e-12 or better.
+
+A zero-length sequence (T = 0) is refused by every method alike, with a ``ValueError`` naming
+the argument (``a must be (N, T, H) with every size >= 1``).
+
+Complex recurrences (the LRU) follow torch's convention for gradients: for a real loss L and a
+complex z = x + iy, ``dz`` is :math:`\partial L/\partial x + i\,\partial L/\partial y` (the
+conjugate Wirtinger derivative, times 2), so :math:`g_t = \bar h_t + \overline{a_{t+1}} \odot
+g_{t+1}`, :math:`\partial L/\partial a_t = g_t \odot \overline{h_{t-1}}` and
+:math:`\partial L/\partial h_0 = \overline{a_1} \odot g_1` (the conjugates do nothing for
+real arrays). This is what ``torch.autograd`` and :func:`rnncourse.nn.linear_scan` give.
 
 The backward pass is the same recurrence run backwards: with :math:`g_t = \partial L / \partial
 h_t` (total), :math:`g_t = \bar h_t + a_{t+1} \odot g_{t+1}`, where :math:`\bar h_t` is the
@@ -206,9 +221,14 @@ def _prefixes(a: np.ndarray, b: np.ndarray, method: str) -> tuple[np.ndarray, np
     return A, B
 
 
-def _log_space(a: np.ndarray, b: np.ndarray, h0: np.ndarray) -> np.ndarray:
-    """Scan in log space (``a > 0``): one log-cumsum-exp per sign of ``b`` (h0 as term 0)."""
-    a_star = np.cumsum(np.log(a), axis=1)  # (N, T, H)
+def log_space_scan(log_a: np.ndarray, b: np.ndarray, h0: np.ndarray) -> np.ndarray:
+    """States of the recurrence from ``log a`` (N, T, H): one log-cumsum-exp per sign of ``b``.
+
+    Taking ``log a`` rather than ``a`` lets a caller pass a decay that rounds to 0 (a saturated
+    gate, ``log(1 - sigmoid(z)) = -softplus(z)``) without taking the log of 0. Unchecked: the
+    callers have checked ``b`` (N, T, H) and ``h0`` (N, H), term 0 of the sum.
+    """
+    a_star = np.cumsum(log_a, axis=1)  # (N, T, H)
     terms = np.concatenate([h0[:, None], b], axis=1)  # (N, T+1, H), term 0 is h0
     shift = np.concatenate([np.zeros_like(h0)[:, None], a_star], axis=1)
     with np.errstate(divide="ignore"):
@@ -233,7 +253,8 @@ def linear_scan_forward(
     h0 : numpy.ndarray, shape (N, H), or None
         Initial state; zeros if None.
     method : {"sequential", "hillis_steele", "blelloch", "log"}, default "blelloch"
-        How the prefixes are computed (module docstring). All give the same ``h``.
+        How the prefixes are computed (module docstring). All give the same ``h`` up to
+        rounding; ``"log"`` rounds worse (module docstring, measured).
 
     Returns
     -------
@@ -257,7 +278,7 @@ def linear_scan_forward(
     if h0 is None:
         h0 = np.zeros((a.shape[0], a.shape[2]), a.dtype)
     if method == "log":
-        h = _log_space(a, b, h0)
+        h = log_space_scan(np.log(a), b, h0)
     else:
         A, B = _prefixes(a, b, method)
         h = A * h0[:, None] + B  # h_t = A_t h0 + B_t
@@ -267,7 +288,11 @@ def linear_scan_forward(
 def linear_scan_backward(
     dh: np.ndarray, cache: LinearScanCache
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Backward pass of :func:`linear_scan_forward`: a scan backwards in time.
+    r"""Backward pass of :func:`linear_scan_forward`: a scan backwards in time.
+
+    For complex ``a``, ``b``, ``h0`` the gradients are torch's (module docstring): ``dh`` is
+    :math:`\partial L/\partial \mathrm{Re}\,h + i\,\partial L/\partial \mathrm{Im}\,h` and
+    so are the results.
 
     Parameters
     ----------
@@ -285,12 +310,12 @@ def linear_scan_backward(
     check_cache(cache, LinearScanCache, "linear_scan_forward")
     N, T, H = cache.h.shape
     check_array("dh", dh, "(N, T, H)", Dims(N=N, T=T, H=H))
-    a, h = cache.a, cache.h
+    a, h = np.conj(cache.a), cache.h  # conjugates: torch's convention for complex arrays
     # g_t = dh_t + a_{t+1} g_{t+1}: the forward recurrence on the time-reversed sequence, with
     # coefficients a shifted by one step (a_{T+1} = 0: nothing comes after the last step).
     a_next = np.concatenate([a[:, 1:], np.zeros_like(a[:, :1])], axis=1)
     method = "blelloch" if cache.method == "log" else cache.method  # a_{T+1} = 0 has no log
-    A, B = _prefixes(a_next[:, ::-1], np.asarray(dh, h.dtype)[:, ::-1], method)
+    A, B = _prefixes(a_next[:, ::-1], np.asarray(dh, np.result_type(dh, h))[:, ::-1], method)
     g = B[:, ::-1]  # starts from g = 0, so A plays no part
     h_prev = np.concatenate([cache.h0[:, None], h[:, :-1]], axis=1)
-    return g * h_prev, g.copy(), a[:, 0] * g[:, 0]
+    return g * np.conj(h_prev), g.copy(), a[:, 0] * g[:, 0]

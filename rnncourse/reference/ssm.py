@@ -115,9 +115,12 @@ def mlstm_forward(
         Cm = f_s[:, None, None] * Cm + i_s[:, None, None] * v[:, t, :, None] * k[:, t, None, :]
         n = f_s[:, None] * n + i_s[:, None] * k[:, t]
         m = m_new
-        # C q / max(|n.q|, 1), with C and n scaled by exp(-m): the 1 becomes exp(-m)
+        # C q / max(|n.q|, 1), with C and n scaled by exp(-m): the 1 becomes exp(-m). Where
+        # exp(-m) underflows (m > 708) and n.q = 0, the smallest normal float keeps 0 / 0 out:
+        # C q is then 0 as well, and so is the true h.
         num = np.einsum("nij,nj->ni", Cm, q[:, t])
         den = np.maximum(np.abs(np.sum(n * q[:, t], axis=1)), np.exp(-m))
+        den = np.maximum(den, np.finfo(den.dtype).tiny)
         h[:, t] = num / den[:, None]
     return h
 

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from rnncourse._validation import Dims, check_float_array, check_int
-from rnncourse.reference import cells
+from rnncourse.reference import dispatch
 from rnncourse.reference._base import result_dtype
 
 __all__ = ["TBPTTChunk", "chunk_slices", "tbptt", "tbptt_gradients"]
@@ -92,10 +92,10 @@ def chunk_slices(T: int, chunk_len: int) -> list[slice]:
 def _check_tbptt(
     x: Any, params: Any, cell: str, h0: Any, c0: Any, cell_kwargs: Mapping[str, Any]
 ) -> None:
-    cells.check_cell(cell, cell_kwargs)
+    dispatch.check_cell(cell, cell_kwargs)
     dims = Dims()
     check_float_array("x", x, "(N, T, D)", dims)
-    cells.check_params("params", params, cell, dims)
+    dispatch.check_params("params", params, cell, dims)
     if h0 is not None:
         check_float_array("h0", h0, "(N, H)", dims)
     if c0 is not None:
@@ -162,10 +162,12 @@ def _tbptt(
     h_state, c_state = h0, c0
     for index, sl in enumerate(slices):
         dtype = result_dtype(x, h_state, c_state, *params.values())
-        p = cells.cast_params(params, dtype)
+        p = dispatch.cast_params(params, dtype)
         hs = None if h_state is None else h_state.astype(dtype, copy=False)
         cs = None if c_state is None else c_state.astype(dtype, copy=False)
-        h, cache = cells.forward(cell, x[:, sl].astype(dtype, copy=False), hs, p, cs, **cell_kwargs)
+        h, cache = dispatch.forward(
+            cell, x[:, sl].astype(dtype, copy=False), hs, p, cs, **cell_kwargs
+        )
         out = loss_fn(h, sl)
         if not isinstance(out, tuple) or len(out) not in (2, 3):
             raise TypeError("loss_fn must return (loss, dh) or (loss, dh, extra_grads)")
@@ -176,10 +178,10 @@ def _tbptt(
                 f"loss_fn must return dh of the chunk's shape (N, T_chunk, H) = "
                 f"{h.shape}, got {got}"
             )
-        _, _, grads = cells.backward(dh, cache)
+        _, _, grads = dispatch.backward(dh, cache)
         if len(out) == 3:
             grads.update(out[2])
-        h_state, c_state = cells.final_state(cache)
+        h_state, c_state = dispatch.final_state(cache)
         yield TBPTTChunk(index, sl, float(loss), grads, h, (h_state, c_state))
 
 

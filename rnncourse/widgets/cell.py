@@ -92,7 +92,7 @@ class CellExplorer(WidgetBase):
         self.refresh()
 
     # ------------------------------------------------------------------ computation
-    def params(self, keep_bias: float | None = None) -> dict[str, np.ndarray]:
+    def params(self, forget_bias: float | None = None) -> dict[str, np.ndarray]:
         """Reference-layout parameters (D = H = 1) for the current weights.
 
         Returns
@@ -103,8 +103,8 @@ class CellExplorer(WidgetBase):
         """
         gates = _GATES[self.cell]
         b = {g: self.weights["b"][g] for g in gates}
-        if keep_bias is not None:
-            b[KEEP[self.cell]] = keep_bias
+        if forget_bias is not None:
+            b[KEEP[self.cell]] = forget_bias
         p = {
             "Wx": np.array([[self.weights["wx"][g] for g in gates]]),
             "Wh": np.array([[self.weights["wh"][g] for g in gates]]),
@@ -156,7 +156,7 @@ class CellExplorer(WidgetBase):
 
     def _step(self, flat: list[np.ndarray], bias: float) -> dict[str, np.ndarray]:
         """Record one step for every grid point (one batch) at keep-gate bias ``bias``."""
-        rec = as_recordable(self.params(keep_bias=float(bias)))
+        rec = as_recordable(self.params(forget_bias=float(bias)))
         x = flat[0][:, None, None]  # (M, T=1, D=1)
         h0 = flat[1][None, :, None]  # (layers=1, M, H=1)
         c0 = flat[2][None, :, None] if self.cell == "lstm" else None
@@ -167,7 +167,7 @@ class CellExplorer(WidgetBase):
 
     # ------------------------------------------------------------------ values at a point
     def at(
-        self, x: float, h_prev: float, c_prev: float | None = None, keep_bias: float | None = None
+        self, x: float, h_prev: float, c_prev: float | None = None, forget_bias: float | None = None
     ) -> dict[str, float]:
         """Values shown for the grid point nearest to the given inputs (what the sliders select)."""
         if self.error is not None:
@@ -176,7 +176,7 @@ class CellExplorer(WidgetBase):
             "x": x,
             "h": h_prev,
             "c": c_prev,
-            "b": self.weights["b"][KEEP[self.cell]] if keep_bias is None else keep_bias,
+            "b": self.weights["b"][KEEP[self.cell]] if forget_bias is None else forget_bias,
         }
         names = self.data["axis_names"]
         idx = tuple(int(np.argmin(np.abs(self.axes[n] - point[n]))) for n in names)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from rnncourse._validation import check_int
-from rnncourse.reference.cells import CELL_LABELS
+from rnncourse.figures.curves import CELL_LABELS
 from rnncourse.widgets._base import WidgetBase
 
 __all__ = ["GradientFlowExplorer"]
@@ -40,7 +40,7 @@ class GradientFlowExplorer(WidgetBase):
         H, D, N.
     cells : sequence of str
         Subset of ``("rnn", "lstm", "gru")``.
-    keep_bias : float
+    forget_bias : float
         Bias of the LSTM forget gate and GRU z gate (the gate that keeps the old state).
     input_scale : float
         Standard deviation of the random inputs (small keeps tanh near its linear range).
@@ -69,7 +69,7 @@ class GradientFlowExplorer(WidgetBase):
         input_size: int = 8,
         batch_size: int = 4,
         cells: Any = ("rnn", "lstm", "gru"),
-        keep_bias: float = 2.0,
+        forget_bias: float = 2.0,
         input_scale: float = 0.1,
         taus: Any = None,
         start_radius: float = 1.0,
@@ -79,7 +79,7 @@ class GradientFlowExplorer(WidgetBase):
         self.radii = np.round(np.arange(0.5, 1.51, 0.1), 2) if radii is None else radii
         self.taus = np.array([0.1, 1.0, 10.0]) if taus is None else taus
         self.T, self.hidden_size, self.input_size = T, hidden_size, input_size
-        self.batch_size, self.cells, self.keep_bias = batch_size, tuple(cells), keep_bias
+        self.batch_size, self.cells, self.forget_bias = batch_size, tuple(cells), forget_bias
         self.input_scale, self.start_radius, self.seed = input_scale, start_radius, seed
         self.curves: dict[str, np.ndarray] = {}
         self.grad_norms: dict[str, np.ndarray] = {}
@@ -104,7 +104,7 @@ class GradientFlowExplorer(WidgetBase):
             hidden_size=self.hidden_size,
             input_size=self.input_size,
             batch_size=self.batch_size,
-            keep_bias=self.keep_bias,
+            forget_bias=self.forget_bias,
             input_scale=self.input_scale,
             seed=self.seed,
         )
@@ -178,7 +178,7 @@ class GradientFlowExplorer(WidgetBase):
             "ylabel": FLOW_YLABEL,
             "note": (
                 f"Every recurrent block (all three cells) is scaled to the spectral radius ρ; "
-                f"LSTM forget / GRU z bias = {self.keep_bias:g}; inputs N(0, "
+                f"LSTM forget / GRU z bias = {self.forget_bias:g}; inputs N(0, "
                 f"{self.input_scale:g}²); mean over {self.batch_size} sequences. Clipping "
                 "rescales the whole gradient by min(1, τ/‖∇θ L‖): it caps an exploding update "
                 "but leaves the shape of the curve, and so a vanishing gradient, unchanged."
@@ -204,15 +204,15 @@ class GradientFlowExplorer(WidgetBase):
             self._sliders[name] = s
             row.append(s)
         kb = widgets.FloatSlider(
-            value=self.keep_bias,
+            value=self.forget_bias,
             min=-2,
             max=5,
             step=0.5,
             description="keep bias",
             continuous_update=False,
         )
-        kb.observe(self._setter("keep_bias"), names="value")
-        self._sliders["keep_bias"] = kb
+        kb.observe(self._setter("forget_bias"), names="value")
+        self._sliders["forget_bias"] = kb
         return [widgets.HBox([*row, kb])]
 
     def _setter(self, name: str):
@@ -222,7 +222,7 @@ class GradientFlowExplorer(WidgetBase):
         return callback
 
     def set(self, **settings: Any) -> None:
-        """Change settings (T, hidden_size, keep_bias, input_scale, seed, ...) and recompute."""
+        """Change settings (T, hidden_size, forget_bias, input_scale, seed, ...) and recompute."""
         for name, value in settings.items():
             if not hasattr(self, name) or name.startswith("_") or name in ("data", "error"):
                 raise ValueError(f"unknown setting {name!r}")

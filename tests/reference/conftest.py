@@ -7,6 +7,14 @@ import pytest
 
 from rnncourse.reference.gradcheck import rel_error
 
+try:  # only the parity tests need torch; the rest of tests/reference runs with NumPy alone
+    import torch
+except ImportError:
+    torch = None
+
+#: Mark for a test that compares with torch: skipped where torch is not importable.
+needs_torch = pytest.mark.skipif(torch is None, reason="a parity test against torch")
+
 # (N, T, D, H): includes N = 1, T = 1 and D != H.
 SHAPES = [(1, 1, 3, 2), (2, 3, 4, 4), (3, 4, 2, 5)]
 K = {"rnn": 1, "gru": 3, "lstm": 4}

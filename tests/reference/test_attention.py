@@ -5,32 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import assert_grads
 from rnncourse.reference.attention import (
     AttentionCache,
     attention_backward,
     attention_forward,
     attention_scores,
 )
-
-
-def _num_grad(f, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
-    """Central differences of the scalar function f() with respect to x (modified in place)."""
-    g = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = x[i]
-        x[i] = old + eps
-        fp = f()
-        x[i] = old - eps
-        fm = f()
-        x[i] = old
-        g[i] = (fp - fm) / (2 * eps)
-    return g
-
-
-def _rel_error(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.linalg.norm(a - b) / max(1e-12, np.linalg.norm(a) + np.linalg.norm(b)))
 
 
 def _inputs(rng: np.random.Generator, N: int = 3, L: int = 5, D: int = 4, H: int = 6):
@@ -54,9 +35,8 @@ def test_gradients_match_central_differences(use_mask: bool, use_da: bool) -> No
 
     _, _, cache = attention_forward(h, feats, Wa, mask)
     dh, dfeats, dWa = attention_backward(wz, cache, wa if use_da else None)
-    for name, analytic, x in (("h", dh, h), ("features", dfeats, feats), ("Wa", dWa, Wa)):
-        err = _rel_error(analytic, _num_grad(loss, x))
-        assert err < 1e-8, f"d{name}: relative error {err:.2e}"
+    inputs = {"h": h, "features": feats, "Wa": Wa}
+    assert_grads(lambda: np.array(loss()), inputs, {"h": dh, "features": dfeats, "Wa": dWa}, 1.0)
 
 
 def test_weights_are_a_distribution_and_context_is_their_average() -> None:

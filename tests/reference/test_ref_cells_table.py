@@ -12,6 +12,7 @@ import pytest
 from rnncourse.reference import cells
 from rnncourse.reference.gru import gru_forward
 from rnncourse.reference.lstm import lstm_forward
+from rnncourse.reference.rnn import rnn_forward
 
 
 def _gate_values(cell: str) -> dict[str, np.ndarray]:
@@ -46,17 +47,30 @@ def test_squash_covers_every_gate_block_but_the_rnn_pre_activation():
     assert set(cells.SQUASH) == gates
 
 
-def test_block_count_names_the_cell():
-    assert cells.CELL_OF_NUM_BLOCKS == {1: "rnn", 3: "gru", 4: "lstm"}
-    for k, cell in cells.CELL_OF_NUM_BLOCKS.items():
-        assert cells.NUM_BLOCKS[cell] == k
+@pytest.mark.parametrize("cell", cells.CELLS)
+def test_num_blocks_is_what_the_reference_cell_demands(cell):
+    # The table's k against the reference's own check: Wx (D, kH) runs, one block more does not.
+    forward = {"rnn": rnn_forward, "gru": gru_forward, "lstm": lstm_forward}[cell]
+    k, D, H = cells.NUM_BLOCKS[cell], 3, 2
+    x = np.zeros((1, 2, D))
+    h, _ = forward(x, None, np.zeros((D, k * H)), np.zeros((H, k * H)), np.zeros(k * H))
+    assert h.shape == (1, 2, H)
+    kH = "H" if k == 1 else f"{k}H"
+    with pytest.raises(ValueError, match=rf"Wh must be \(H, {kH}\) = \(2, {k * H}\)"):
+        forward(x, None, np.zeros((D, (k + 1) * H)), np.zeros((H, (k + 1) * H)), np.zeros(4 * H))
+    assert cells.CELL_OF_NUM_BLOCKS[k] == cell
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
-def test_recorded_gates_are_the_blocks_in_order(cell):
-    k = cells.NUM_BLOCKS[cell]
-    assert cells.RECORDED[cell][:k] == cells.BLOCKS[cell]
-    assert cells.RECORDED[cell][-1] == "h"
+def test_every_recorded_gate_and_state_is_in_the_reference_step_cache(cell):
+    forward = {"gru": gru_forward, "lstm": lstm_forward}[cell]
+    k, D, H = cells.NUM_BLOCKS[cell], 3, 2
+    _, cache = forward(
+        np.ones((1, 2, D)), None, *(np.ones(s) for s in ((D, k * H), (H, k * H), k * H))
+    )
+    step = cache.steps[0]
+    for name in cells.RECORDED[cell]:
+        assert getattr(step, name).shape == (1, H), name
 
 
 def test_block_reads_the_named_columns():

@@ -220,3 +220,20 @@ def test_empty_sizes_rejected():
         r"empty shape \(2, 0, 3\)",
     ):
         rnn_forward(np.zeros((2, 0, 3)), None, np.zeros((3, 4)), np.zeros((4, 4)), np.zeros(4))
+
+
+def test_as_generator_is_the_one_rng_policy():
+    from rnncourse._validation import as_generator
+    from rnncourse.reference import make_rng
+
+    assert make_rng is as_generator  # the reference's old name for the same function
+    rng = np.random.default_rng(0)
+    assert as_generator(rng) is rng  # a generator's stream goes on
+    assert as_generator(5).random() == as_generator(np.int64(5)).random()  # a seed reproduces
+    assert as_generator(None).random() != as_generator(None).random()  # None: fresh entropy
+    for bad, came in ((True, "bool"), (1.5, "float"), (np.random.RandomState(0), "RandomState")):
+        with pytest.raises(
+            TypeError,
+            match=f"rng must be a numpy.random.Generator, an int seed or None, got {came}",
+        ):
+            as_generator(bad)

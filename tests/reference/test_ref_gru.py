@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
-from conftest import SHAPES, assert_grads, cell_params, randn
+from conftest import SHAPES, assert_grads, cell_params, needs_torch, randn, torch
 from rnncourse.reference import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 
 VARIANTS = [True, False]
@@ -104,6 +103,7 @@ def test_gates_recorded_and_update_rule(rng):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@needs_torch
 def test_torch_parity(dtype, rng):
     N, T, D, H = 3, 6, 4, 5
     x, h0 = randn(rng, N, T, D).astype(dtype), randn(rng, N, H).astype(dtype)

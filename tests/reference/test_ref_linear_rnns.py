@@ -103,3 +103,30 @@ def test_errors_name_the_argument():
         lru_init(2, 2, r_min=0.9, r_max=0.5)
     with pytest.raises(TypeError, match="cache"):
         mingru_backward(x, None)
+
+
+def test_mingru_log_method_survives_a_saturated_update_gate():
+    # In float32, 1 - sigmoid(20) rounds to 0: log(1 - z) must come from -softplus(20), not log 0.
+    x, h0, Wx, b = (v.astype(np.float32) for v in _params(np.random.default_rng(4), T=6))
+    H = h0.shape[1]
+    b[:H] = 20.0  # z = sigmoid(~20): the new state is (almost) all candidate
+    assert np.any(1 - _sig(x @ Wx[:, :H] + b[:H]).astype(np.float32) == 0)
+    want, _ = mingru_forward(*(v.astype(np.float64) for v in (x, h0, Wx, b)), "sequential")
+    got, cache = mingru_forward(x, h0, Wx, b, "log")
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    dx, dh0, dWx, db = mingru_backward(np.ones_like(got), cache)  # the backward runs on it too
+    assert all(np.isfinite(g).all() for g in (dx, dh0, dWx, db))
+
+
+def test_minlstm_normalised_gates_have_no_zero_over_zero():
+    # Both gates underflow to 0 at pre-activations -800 and -801; their ratio is still sigma(1).
+    x, h0, Wx, b = _params(np.random.default_rng(5), k=3)
+    H = h0.shape[1]
+    Wx[:, : 2 * H] = 0.0
+    b[:H], b[H : 2 * H] = -800.0, -801.0
+    assert np.exp(-800.0) == 0.0  # sigmoid(-800) underflows: the naive f / (f + i) is 0 / 0
+    h, f_n, i_n = minlstm_forward(x, h0, Wx, b)
+    np.testing.assert_allclose(f_n, 1 / (1 + np.exp(-1.0)), rtol=1e-12)
+    np.testing.assert_allclose(f_n + i_n, 1.0, rtol=1e-12)
+    assert np.isfinite(h).all()

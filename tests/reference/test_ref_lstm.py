@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
-from conftest import SHAPES, assert_grads, cell_params, randn
+from conftest import SHAPES, assert_grads, cell_params, needs_torch, randn, torch
 from rnncourse.reference import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
 
 
@@ -106,6 +105,7 @@ def _torch_lstm(p, D, H, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@needs_torch
 def test_torch_parity(dtype, rng):
     N, T, D, H = 3, 6, 4, 5
     x, h0, c0 = (randn(rng, *s).astype(dtype) for s in ((N, T, D), (N, H), (N, H)))
@@ -122,6 +122,7 @@ def test_torch_parity(dtype, rng):
     assert np.abs(cn[0].numpy() - cache.c[:, -1]).max() < tol
 
 
+@needs_torch
 def test_torch_backward_parity(rng):
     N, T, D, H = 2, 4, 3, 5
     x, h0, c0 = randn(rng, N, T, D), randn(rng, N, H), randn(rng, N, H)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
+from conftest import needs_torch, torch
 from rnncourse.reference import (
     adagrad,
     adam,
@@ -52,6 +52,7 @@ def test_adam_first_step_is_lr_times_sign():
 
 
 @pytest.mark.parametrize("name", ["sgd", "adagrad", "adam"])
+@needs_torch
 def test_parity_with_torch_optim(name):
     rng = np.random.default_rng(0)
     w0 = {"W": rng.standard_normal((3, 2)), "b": rng.standard_normal(2)}

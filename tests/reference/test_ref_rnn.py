@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
-from conftest import SHAPES, assert_grads, cell_params, randn
+from conftest import SHAPES, assert_grads, cell_params, needs_torch, randn, torch
 from rnncourse.reference import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 
 
@@ -113,6 +112,7 @@ def _torch_rnn(p, D, H, activation, dtype):
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
+@needs_torch
 def test_torch_parity_float64(activation, rng):
     N, T, D, H = 3, 6, 4, 5
     x, h0 = randn(rng, N, T, D), randn(rng, N, H)
@@ -125,6 +125,7 @@ def test_torch_parity_float64(activation, rng):
     assert np.abs(hn[0].numpy() - h[:, -1]).max() < 1e-10
 
 
+@needs_torch
 def test_torch_parity_float32(rng):
     N, T, D, H = 4, 7, 3, 6
     x = randn(rng, N, T, D).astype(np.float32)

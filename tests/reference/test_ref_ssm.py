@@ -75,3 +75,15 @@ def test_slstm_stabiliser_changes_nothing_but_overflow():
 def test_errors_name_the_argument():
     with pytest.raises(ValueError, match="f_pre"):
         mlstm_forward(*(np.zeros((1, 3, 2)) for _ in range(3)), np.zeros((1, 3)), np.zeros((1, 4)))
+
+
+def test_mlstm_zero_query_under_a_huge_stabiliser_gives_zero_not_nan():
+    # m = 800: exp(-m) underflows, and a zero query makes n.q = C q = 0. The plain recurrence's
+    # h = C q / max(|n.q|, 1) is exactly 0 there.
+    rng = np.random.default_rng(3)
+    q, k, v = (rng.normal(size=(2, 4, 3)) for _ in range(3))
+    q[:, 2] = 0.0
+    with np.errstate(divide="raise", invalid="raise"):  # 0 / 0 would raise
+        h = mlstm_forward(q, k, v, np.full((2, 4), 800.0), np.zeros((2, 4)))
+    assert np.isfinite(h).all()
+    np.testing.assert_array_equal(h[:, 2], 0.0)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
-from conftest import assert_grads, cell_params, randn
+from conftest import assert_grads, cell_params, needs_torch, randn, torch
 from rnncourse.reference import (
     bidirectional_backward,
     bidirectional_forward,
@@ -72,6 +71,7 @@ def test_bidirectional_halves_are_forward_and_reversed_forward(cell, rng):
     assert np.abs(h2[:, 0, H:] - h[:, 0, H:]).max() > 1e-6
 
 
+@needs_torch
 def test_bidirectional_lstm_torch_parity(rng):
     N, T, D, H = 2, 5, 3, 4
     x = randn(rng, N, T, D)
@@ -143,6 +143,7 @@ def test_deep_gradients(cell, shape, rng):
     assert_grads(f, inputs, got, dout)
 
 
+@needs_torch
 def test_deep_equals_chained_layers_and_torch(rng):
     N, T, D, H = 2, 4, 3, 5
     x = randn(rng, N, T, D)

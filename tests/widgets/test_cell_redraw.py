@@ -72,7 +72,7 @@ def test_weight_change_keeps_the_view_sliders(page, cell):
     c_prev = None
     if cell == "lstm":
         c_prev = explorer.axes["c"][int(_slider(frame, "c").input_value())]
-    expected = explorer.at(x, explorer.axes["h"][h_idx], c_prev, keep_bias=b)["h"]
+    expected = explorer.at(x, explorer.axes["h"][h_idx], c_prev, forget_bias=b)["h"]
     shown = float(frame.locator("td.rnnw-out-h").text_content())
     assert shown == pytest.approx(expected, abs=6e-3)
 

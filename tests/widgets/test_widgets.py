@@ -78,8 +78,8 @@ def test_cell_explorer_lstm_matches_reference_and_reacts_to_weights():
     data = _payload(w)
     assert data["axis_names"] == ["x", "h", "c", "b"]
     for x, h, c, bf in [(1.0, 0.5, 1.0, 1.5), (-2.0, -1.0, 2.0, -3.0), (0.5, 0.25, -1.5, 0.0)]:
-        vals = w.at(x, h, c, keep_bias=bf)
-        hn, cn = _lstm_ref(w.params(keep_bias=bf), x, h, c)
+        vals = w.at(x, h, c, forget_bias=bf)
+        hn, cn = _lstm_ref(w.params(forget_bias=bf), x, h, c)
         assert vals["h"] == pytest.approx(hn, abs=1e-12)
         assert vals["c"] == pytest.approx(cn, abs=1e-12)
         assert vals["c"] == pytest.approx(vals["f"] * c + vals["i"] * vals["g"], abs=1e-12)
@@ -103,11 +103,11 @@ def test_cell_explorer_gru_matches_reference():
     assert w.error is None
     assert w.weights["wx"]["z"] == 0.5
     for x, h, bz in [(1.0, 0.5, 0.0), (-1.5, -0.75, 3.0)]:
-        p = w.params(keep_bias=bz)
+        p = w.params(forget_bias=bz)
         hn, _ = ref.gru_step_forward(
             np.array([[x]]), np.array([[h]]), p["Wx"], p["Wh"], p["b"], p["bh"]
         )
-        vals = w.at(x, h, keep_bias=bz)
+        vals = w.at(x, h, forget_bias=bz)
         assert vals["h"] == pytest.approx(float(hn[0, 0]), abs=1e-12)
         assert vals["h"] == pytest.approx((1 - vals["z"]) * vals["n"] + vals["z"] * h, abs=1e-12)
 
@@ -291,7 +291,7 @@ def test_gradient_flow_curves_equal_direct_autograd():
     plt.close("all")
     assert w.rates["lstm"][1] == pytest.approx(flow.decay_rate("state"))
     # the explorer draws analysis.gradient_flow's problem, not a copy of it
-    settings = dict(T=12, hidden_size=5, input_size=3, batch_size=2, keep_bias=w.keep_bias)
+    settings = dict(T=12, hidden_size=5, input_size=3, batch_size=2, forget_bias=w.forget_bias)
     want_params, want_x, want_g = gradient_flow_problem("gru", spectral_radius=0.6, **settings)
     x, params, g = w.setup("gru", 0.6)
     np.testing.assert_array_equal(x, want_x)
