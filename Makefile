@@ -60,10 +60,12 @@ browser-deps:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-# bubblewrap from Debian: the grader isolates every submission with it (rnncourse grade).
+# bubblewrap from Debian: the grader isolates every submission with it (rnncourse grade); capsh
+# (libcap2-bin) for the test that simulates Gradescope's container (root without CAP_SYS_ADMIN).
 sandbox-deps:
-	@command -v bwrap >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
+	@command -v bwrap >/dev/null && command -v capsh >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap \
+	    libcap2-bin >/dev/null; }
 
 # From scratch, every notebook executed (execute_notebooks: force in _config.yml), warnings are
 # errors, and a failing cell fails the build (nb_execution_raise_on_error). Jupyter Book 1's own
@@ -114,10 +116,12 @@ exercises: setup
 # JupyterLab with the project's settings (jupyter/ on JUPYTER_CONFIG_PATH: text notebooks open as
 # notebooks on double-click, open clean and save without header noise, citations readable) and the
 # venv first on PATH for the kernels and the terminals, whatever the login shell's profile does
-# (rnncourse/lab/launch.py). `rnncourse grade` isolates with bubblewrap (make sandbox-deps on
-# Debian/Ubuntu, or your distribution's `bubblewrap` package); without it a learner's own grading
-# runs unisolated and says so. Extra arguments: make lab LAB_ARGS="--port 8890".
+# (rnncourse/lab/launch.py). rnncourse grade isolates with bubblewrap where installed (Linux: make
+# sandbox-deps, or the distribution's bubblewrap package); without it (macOS, Windows) it grades
+# your own work unisolated and says so. Extra arguments: make lab LAB_ARGS="--port 8890".
 lab: setup
+	@command -v bwrap >/dev/null || echo "note: bubblewrap is not installed: rnncourse grade will" \
+	  "grade without isolation (Linux: sudo apt-get install bubblewrap)"
 	$(PY) -m rnncourse.lab.launch $(LAB_ARGS)
 
 bench: setup

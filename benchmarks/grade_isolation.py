@@ -32,9 +32,9 @@ MIX = ("ex01_rnn_forward", "ex04_gru", "ex05_lstm_step", "ex06_lstm_sequence_tbp
 
 def startup(starts: int) -> dict[str, float]:
     """Return the mean seconds to start, use and close one grading child, per sandbox kind."""
-    from rnncourse.grading.isolation import default
     from rnncourse.grading.policy import Profile
-    from rnncourse.grading.sandbox import Child, Limits
+    from rnncourse.grading.sandbox.bwrap import default
+    from rnncourse.grading.sandbox.process import Child, Limits
 
     out = {}
     for mode in ("bwrap", "none"):

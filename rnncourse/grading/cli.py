@@ -3,9 +3,40 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
+
+#: Gradescope's visibilities of a test's result.
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+
+
+class _Option(argparse.Action):
+    """Stores an option's value, unless the option is really a file's name.
+
+    ``rnncourse grade *`` in a folder holding a file named ``--sandbox=none`` is refused: a path
+    is never parsed as an option.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for token in (f"{option_string}={values}", str(option_string)):
+            if os.path.lexists(token):
+                parser.error(
+                    f"{token!r} is the name of a file here, not an option: name the submissions "
+                    f"by their folder (rnncourse grade FOLDER), or write ./{token} or put them "
+                    "after --"
+                )
+        setattr(namespace, self.dest, values)
+
+
+def _sandbox(text: str) -> str:
+    modes = ("auto",) if text == "auto" else tuple(text.split(","))
+    if not modes or any(m not in ("bwrap", "uid", "none") for m in modes if m != "auto"):
+        raise argparse.ArgumentTypeError(f"{text!r}: use auto, bwrap, uid, none or a list")
+    if "auto" in modes and len(modes) > 1:
+        raise argparse.ArgumentTypeError("auto goes alone")
+    return text
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,40 +50,80 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "scores; non-zero only if the grader itself fails or cannot isolate (see --sandbox).",
     )
     p.add_argument("paths", nargs="+", help="notebooks or folders of notebooks")
-    p.add_argument("--json", metavar="FILE", help="write the JSON report to FILE ('-': stdout)")
-    p.add_argument(
+    opt = p.add_argument_group("options").add_argument
+
+    def option(*names, **kw):
+        opt(*names, action=_Option, **kw)
+
+    option("--json", metavar="FILE", help="write the JSON report to FILE ('-': stdout)")
+    option(
         "--format",
         choices=("rnncourse", "gradescope"),
         default="rnncourse",
         help="JSON report format: rnncourse's (default) or Gradescope's results.json",
     )
-    p.add_argument("--jobs", type=int, default=2, help="submissions graded in parallel (2)")
-    p.add_argument(
+    option(
+        "--assignment",
+        metavar="FILE",
+        help="with --format gradescope: the assignment (JSON of autograder-bundle) whose "
+        "exercises are graded, each once, the score capped at its points",
+    )
+    option("--jobs", type=int, default=2, help="submissions graded in parallel (2)")
+    option(
         "--cell-timeout",
         type=float,
         default=30.0,
         help="seconds per cell and per checked call (30)",
     )
-    p.add_argument("--timeout", type=float, default=300.0, help="seconds per submission (300)")
-    p.add_argument("--memory-mb", type=int, default=2048, help="memory limit per submission")
-    p.add_argument("--seed", type=int, default=None, help="seed the random cases (default: fresh)")
-    p.add_argument(
+    option("--timeout", type=float, default=300.0, help="seconds per submission (300)")
+    option("--memory-mb", type=int, default=2048, help="memory limit per submission")
+    option("--seed", type=int, default=None, help="seed the random cases (default: fresh)")
+    option(
         "--sandbox",
-        choices=("bwrap", "none"),
-        default="bwrap",
-        help="bwrap (default): each submission in its own bubblewrap sandbox; none: "
-        "a plain process with in-process guards, every report marked NOT ISOLATED",
+        type=_sandbox,
+        default="auto",
+        metavar="MODE[,MODE]",
+        help="auto (default): bubblewrap where it starts, else an unprivileged uid (root), "
+        "else none, saying so; bwrap: each submission in its own bubblewrap sandbox, or a "
+        "refusal where it cannot start (instructors); uid: an unprivileged uid per "
+        "submission (root; where namespaces are refused, e.g. Gradescope); none: a plain "
+        "process with in-process guards, every report marked NOT ISOLATED. A list "
+        "(bwrap,uid) takes the first that starts, or refuses",
     )
     p.set_defaults(func=run)
 
     b = subparsers.add_parser(
         "autograder-bundle",
-        help="write a Gradescope autograder zip",
-        description="Write the zip Gradescope expects: setup.sh (installs bubblewrap, the pinned "
-        "torch and this package from the bundled sources) and run_autograder (grades "
-        "/autograder/submission into /autograder/results/results.json).",
+        help="write a Gradescope autograder zip for one assignment",
+        description="Write the zip Gradescope expects for an assignment of one or more "
+        "exercises: setup.sh (installs bubblewrap, the pinned CPU torch and this package from "
+        "the bundled sources), run_autograder (grades /autograder/submission into "
+        "/autograder/results/results.json), assignment.json and README.md (for instructors).",
     )
     b.add_argument("out", type=Path, help="the zip to write (OUT.zip)")
+    b.add_argument(
+        "--exercise",
+        action="append",
+        required=True,
+        metavar="EX",
+        help="an exercise of the assignment (ex05 or ex05_lstm_step); repeat for several",
+    )
+    b.add_argument(
+        "--points", type=int, help="points of the assignment (default: its exercises' sum)"
+    )
+    b.add_argument(
+        "--visibility",
+        default="visible",
+        choices=VISIBILITIES,
+        help="Gradescope visibility of every part's result (visible)",
+    )
+    b.add_argument(
+        "--part-visibility",
+        action="append",
+        default=[],
+        metavar="PART=VIS",
+        help="visibility of one part, e.g. rnn_forward=after_due_date; repeat for several",
+    )
     b.set_defaults(func=bundle)
 
     e = subparsers.add_parser("exercise", help="manage your exercise notebooks")
@@ -76,8 +147,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Grade the submissions in ``args``; print a table each (or JSON); return the exit status."""
-    from rnncourse.grading.grader import Limits, grade_paths
-    from rnncourse.grading.isolation import IsolationUnavailable
+    import json
+
+    from rnncourse.grading.grader import Limits, choose_sandbox, grade_paths
     from rnncourse.grading.notebook import collect
     from rnncourse.grading.report import (
         check_target,
@@ -86,14 +158,19 @@ def run(args: argparse.Namespace) -> int:
         reports_json,
         write_atomic,
     )
+    from rnncourse.grading.sandbox.bwrap import IsolationUnavailable
 
     start = time.monotonic()
+    gradescope = args.format == "gradescope" and args.json and args.json != "-"
+    if args.assignment and args.format != "gradescope":
+        print("--assignment goes with --format gradescope", file=sys.stderr)
+        return 2
     paths = collect(args.paths)
-    missing = [p for p in paths if not p.exists()]
+    missing = [p for p in paths if not os.path.lexists(p)]
     if missing:
         print("no such file: " + ", ".join(map(str, missing)), file=sys.stderr)
         return 2
-    if not paths:
+    if not paths and not args.assignment:
         print("no notebooks found", file=sys.stderr)
         return 2
     if args.json and args.json != "-":
@@ -108,39 +185,44 @@ def run(args: argparse.Namespace) -> int:
         memory_bytes=args.memory_mb * 1024 * 1024,
     )
     try:
-        reports = grade_paths(paths, limits, jobs=args.jobs, seed=args.seed, sandbox=args.sandbox)
+        mode, _, note = choose_sandbox(args.sandbox)
     except IsolationUnavailable as e:
         print(
             f"cannot isolate submissions here: {e}.\nInstall bubblewrap and allow user "
-            "namespaces, or grade without isolation with --sandbox none (reports are then "
-            "marked NOT ISOLATED).",
+            "namespaces (see rnncourse/grading/README.md), or grade without isolation with "
+            "--sandbox none (reports are then marked NOT ISOLATED).",
             file=sys.stderr,
         )
-        if args.json and args.json != "-" and args.format == "gradescope":
-            import json
-
-            write_atomic(
-                args.json,
-                json.dumps(
-                    {"score": 0, "tests": [], "output": f"the grader could not isolate: {e}"}
-                ),
-            )
+        if gradescope:
+            text = json.dumps({"score": 0, "tests": [], "output": f"could not isolate: {e}"})
+            write_atomic(args.json, text)
         return 2
-    to_stdout = args.json == "-"
+    if note:
+        print(note, file=sys.stderr)
+    if args.assignment:
+        from rnncourse.grading.gradescope import grade_assignment, load_assignment
+
+        try:
+            assignment = load_assignment(args.assignment)
+        except ValueError as e:
+            print(e, file=sys.stderr)
+            return 2
+        results, reports = grade_assignment(paths, assignment, limits, args.seed, mode, start)
+    else:
+        reports = grade_paths(paths, limits, jobs=args.jobs, seed=args.seed, sandbox=mode)
+        results = None
     for r in reports:
         print(format_report(r))
     total, most = sum(r.score for r in reports), sum(r.max for r in reports)
     print(f"total: {total}/{most} points over {len(reports)} submission(s)")
     if args.json:  # every child is dead here: grade_paths returned
         if args.format == "gradescope":
-            import json
-
-            text = json.dumps(
-                gradescope_results(reports, time.monotonic() - start), indent=2, ensure_ascii=True
-            )
+            if results is None:
+                results = gradescope_results(reports, time.monotonic() - start)
+            text = json.dumps(results, indent=2, ensure_ascii=True)
         else:
             text = reports_json(reports)
-        if to_stdout:
+        if args.json == "-":
             print(text)
         else:
             try:
@@ -153,12 +235,20 @@ def run(args: argparse.Namespace) -> int:
 
 def bundle(args: argparse.Namespace) -> int:
     """Write the Gradescope autograder zip to ``args.out``; return the exit status."""
-    from rnncourse.grading.gradescope import write_bundle
+    from rnncourse.grading.gradescope import make_assignment, write_bundle
 
-    names = write_bundle(args.out)
+    try:
+        assignment = make_assignment(
+            args.exercise, args.points, args.visibility, args.part_visibility
+        )
+    except ValueError as e:
+        print(e, file=sys.stderr)
+        return 2
+    names = write_bundle(args.out, assignment)
     print(
-        f"wrote {args.out} ({len(names)} files): upload it as the autograder of a "
-        "Gradescope programming assignment"
+        f"wrote {args.out} ({len(names)} files) for {', '.join(assignment['exercises'])} "
+        f"({assignment['points']} points): upload it as the autograder of a Gradescope "
+        "programming assignment (README.md inside says how)"
     )
     return 0
 

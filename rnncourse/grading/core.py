@@ -106,7 +106,7 @@ def compare(name: str, got: Any, want: Any, rtol: float, atol: float) -> Verdict
     if isinstance(want, list):  # a sequence of integers (sampled indices)
         try:
             g = [int(v) for v in got] if isinstance(got, (list, tuple, np.ndarray)) else None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # [inf], [nan]: not integers
             g = None
         if g is None or (isinstance(got, np.ndarray) and got.dtype.kind not in "iu"):
             return Verdict(False, f"{name} should be a list of ints, got {_describe(got)}")
@@ -165,8 +165,10 @@ def compare(name: str, got: Any, want: Any, rtol: float, atol: float) -> Verdict
 
 
 def _describe(v: Any) -> str:
-    if isinstance(v, Opaque):
-        return f"a {v.type_name} object"
+    if isinstance(v, Opaque):  # "array of Python objects", "integer out of range", "Cache"
+        name = v.type_name
+        article = "an" if name[:1].lower() in "aeiou" else "a"
+        return f"{article} {name}" if " " in name else f"{article} {name} object"
     if isinstance(v, np.ndarray):
         return f"an array of shape {_shape_text(v.shape)} and dtype {v.dtype}"
     if isinstance(v, (tuple, list)):

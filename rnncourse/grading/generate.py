@@ -112,9 +112,6 @@ def generate(src: Path, dst: Path, check_only: bool = False, force: bool = False
     return stale
 
 
-BACKUPS = "backups"  # next to the exercises, visible in JupyterLab's file browser
-
-
 def _solution_of(exercise: str, src: Path) -> Path:
     """Return the solution notebook in ``src`` of ``exercise`` (``ex05``, ``ex05_lstm_step``)."""
     import re
@@ -145,6 +142,8 @@ def reset_exercise(exercise: str, src: Path, dst: Path) -> tuple[Path, Path | No
     """
     import shutil
     import time
+
+    from rnncourse.grading.notebook import BACKUPS
 
     solution = _solution_of(exercise, src)
     target = dst / solution.name

@@ -2,7 +2,7 @@
 
 The exercises a notebook contains are grouped by sandbox *kind* (the
 :class:`~rnncourse.grading.policy.Profile` of what they may import; with ``--sandbox none``,
-their in-process rules). For each kind one child (see :mod:`.sandbox`, :mod:`.isolation`,
+their in-process rules). For each kind one child (see :mod:`.sandbox`,
 :mod:`.runner`) executes the code cells once, one by one with a per-cell timeout; a cell that
 hangs or kills the child is skipped and the child restarted. Then every part of every exercise of
 that kind is checked by :func:`rnncourse.grading.core.run_part`: inputs drawn and expected
@@ -24,9 +24,8 @@ from typing import Any
 import numpy as np
 
 from rnncourse._validation import check_choice
-from rnncourse.grading import isolation
 from rnncourse.grading.catalog import EXERCISES
-from rnncourse.grading.core import Exercise, run_part
+from rnncourse.grading.core import Exercise, Verdict, run_part
 from rnncourse.grading.notebook import (
     Notebook,
     NotebookError,
@@ -35,12 +34,16 @@ from rnncourse.grading.notebook import (
 )
 from rnncourse.grading.policy import LOCAL_FINDINGS, Profile, profile
 from rnncourse.grading.report import format_report, reports_json, safe_text
-from rnncourse.grading.sandbox import Limits
+from rnncourse.grading.sandbox import bwrap as isolation
+from rnncourse.grading.sandbox import unprivileged
+from rnncourse.grading.sandbox.process import Limits
 from rnncourse.grading.scan import scan_cells
 from rnncourse.grading.session import Session, demo_cells
 
-#: ``--sandbox`` choices: the isolated default, and the in-process guard of the old grader.
-SANDBOXES = ("bwrap", "none")
+#: ``--sandbox`` choices: the best available (the command's default), bubblewrap, an unprivileged
+#: uid (where bubblewrap cannot start, as root), and the in-process guard of the old grader.
+SANDBOXES = ("auto", "bwrap", "uid", "none")
+NOT_ISOLATED = "none (not isolated)"
 
 
 @dataclass
@@ -63,7 +66,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     grader_error: str | None = None
-    isolation: str = "bubblewrap"  # or "none (not isolated)"
+    isolation: str = "bubblewrap"  # or Unprivileged.name, or "none (not isolated)"
 
     @property
     def score(self) -> int:
@@ -132,12 +135,14 @@ def _grade_group(
     deadline: float,
     rng: np.random.Generator,
     report: Report,
-    box: isolation.Bubblewrap | None,
+    box: Any,
 ) -> None:
     """Run the cells once for exercises ``exs`` (one sandbox kind), then grade each of them."""
     # demos are never run: what they use cannot affect the score
-    cells = [(i, src) for i, src in nb.cells if i not in demo_cells(nb, exs)]
-    static = {ex.id: scan_cells(cells, ex, isolated=box is not None) for ex in exs}
+    demos = demo_cells(nb, exs)
+    cells = [(i, src) for i, src in nb.cells if i not in demos]
+    isolated = box is not None and not box.in_process_guard
+    static = {ex.id: scan_cells(cells, ex, isolated=isolated) for ex in exs}
     # A cell is not run if the scan flags it for every exercise of the group.
     flagged: dict[int, list[str]] = {}
     for idx in set.intersection(*(set(s) for s in static.values())):
@@ -147,10 +152,9 @@ def _grade_group(
         session.run_cells()
         for ex in exs:
             _score_exercise(nb, ex, static[ex.id], session, rng, report)
+        graded_cells = {defining_cell(nb, p.name) for ex in exs for p in ex.parts}
         for idx, why in sorted(session.skip.items()):
-            if idx not in flagged and not any(
-                defining_cell(nb, p.name) == idx for ex in exs for p in ex.parts
-            ):
+            if idx not in flagged and idx not in graded_cells:
                 report.notes.append(f"{'/'.join(e.id for e in exs)}: cell {idx} {why}")
         if session.dead:
             report.notes.append(f"{'/'.join(e.id for e in exs)}: {session.dead}")
@@ -202,7 +206,11 @@ def _score_exercise(
                 )
             )
             continue
-        verdict = run_part(part, session, rng)
+        try:  # each part under its own guard: a value that breaks a check zeroes this part only
+            verdict = run_part(part, session, rng)
+        except Exception as e:
+            why = f"{type(e).__name__}: {safe_text(e, 300)}"
+            verdict = Verdict(False, f"could not be scored ({why})")
         message = verdict.message
         if not verdict.ok and cell in session.errors:
             message = f"cell {cell} failed ({session.errors[cell]}); {message}"
@@ -211,26 +219,76 @@ def _score_exercise(
         )
 
 
+def choose_sandbox(sandbox: str) -> tuple[str, Any, str | None]:
+    """Return the mode ``sandbox`` resolves to, its sandbox object and, for a fallback, a note.
+
+    ``sandbox`` is one of :data:`SANDBOXES` or a comma-separated list of them, tried in order:
+    the first that starts here is taken (``bwrap,uid``: bubblewrap, else an unprivileged uid,
+    else a refusal). ``auto`` is ``bwrap,uid,none``. A mode that cannot start raises
+    :class:`~rnncourse.grading.sandbox.bwrap.IsolationUnavailable` (an instructor who asks for
+    isolation gets it or a refusal); the note says why a later mode was taken.
+    """
+    modes = ["bwrap", "uid", "none"] if sandbox == "auto" else sandbox.split(",")
+    for mode in modes:
+        check_choice("sandbox", mode, SANDBOXES[1:])
+    reasons = []
+    for mode in modes:
+        if mode == "none":
+            box = None
+            break
+        box = isolation.default() if mode == "bwrap" else unprivileged.default()
+        try:
+            box.check()
+            break
+        except isolation.IsolationUnavailable as e:
+            reasons.append(f"{mode}: {e}")
+    else:
+        raise isolation.IsolationUnavailable("; ".join(reasons))
+    if not reasons:
+        return mode, box, None
+    why = "; ".join(reasons)
+    if mode == "uid":
+        return mode, box, f"bubblewrap cannot start here ({why}): each submission runs as an "
+        "unprivileged uid instead (no namespaces)"
+    return (
+        mode,
+        None,
+        (
+            f"NOT ISOLATED: no sandbox can start here ({why}), so the code runs as a plain process "
+            "- fine for grading your own notebooks. Instructors grading others' work: install "
+            "bubblewrap and use --sandbox bwrap (see rnncourse/grading/README.md)"
+        ),
+    )
+
+
 def grade_file(
-    path: str | Path, limits: Limits | None = None, seed: int | None = None, sandbox: str = "bwrap"
+    path: str | Path,
+    limits: Limits | None = None,
+    seed: int | None = None,
+    sandbox: str = "bwrap",
+    only: set[str] | None = None,
 ) -> Report:
     """Grade one notebook.
 
     Never raises: a failure of the grader itself lands in
     ``report.grader_error`` (and makes ``rnncourse grade`` exit non-zero).
 
-    ``sandbox="bwrap"`` (default) isolates each child (:mod:`.isolation`; raises
-    :class:`~rnncourse.grading.isolation.IsolationUnavailable` before grading where it cannot);
-    ``"none"`` runs it as a plain process and marks the report "not isolated".
+    ``sandbox="bwrap"`` (default) isolates each child (:mod:`.sandbox.bwrap`; raises
+    :class:`~rnncourse.grading.sandbox.bwrap.IsolationUnavailable` before grading where it
+    cannot); ``"uid"`` runs it as an unprivileged uid (:mod:`.sandbox.unprivileged`); ``"none"``
+    as a plain process, the report marked "not isolated"; ``"auto"``: see :func:`choose_sandbox`.
+    ``only``: the ids of the exercises to grade (others the notebook holds are left out).
     """
-    check_choice("sandbox", sandbox, SANDBOXES)
-    box = None
-    if sandbox == "bwrap":
-        box = isolation.default()
-        box.check()
+    _, box, _ = choose_sandbox(sandbox)
+    return _grade_guarded(path, limits or Limits(), seed, box, only)
+
+
+def _grade_guarded(
+    path: str | Path, limits: Limits, seed: int | None, box: Any, only: set[str] | None = None
+) -> Report:
     start = time.monotonic()
     try:
-        return _grade_file(path, limits or Limits(), seed, box)
+        return _grade_file(path, limits, seed, box, only)
     except Exception as e:  # a bug in the grader, reported as such
         import traceback
 
@@ -239,12 +297,12 @@ def grade_file(
         return report
 
 
-def _isolation_name(box: isolation.Bubblewrap | None) -> str:
-    return "bubblewrap" if box is not None else "none (not isolated)"
+def _isolation_name(box: Any) -> str:
+    return box.name if box is not None else NOT_ISOLATED
 
 
 def _grade_file(
-    path: str | Path, limits: Limits, seed: int | None, box: isolation.Bubblewrap | None
+    path: str | Path, limits: Limits, seed: int | None, box: Any, only: set[str] | None
 ) -> Report:
     start = time.monotonic()
     report = Report(str(path), isolation=_isolation_name(box))
@@ -252,10 +310,12 @@ def _grade_file(
         nb = read_notebook(path)
     except NotebookError as e:
         report.notes.append(f"cannot grade: {e}")
-        report.parts.extend(_zero_all(Path(path), str(e)))
+        report.parts.extend(
+            p for p in _zero_all(Path(path), str(e)) if not only or p.exercise in only
+        )
         report.seconds = time.monotonic() - start
         return report
-    exercises = identify(nb)
+    exercises = [e for e in identify(nb) if not only or e.id in only]
     if not exercises:
         report.notes.append(
             "no exercise recognised (name the file exNN_... or keep the exercise's function names)"
@@ -264,7 +324,11 @@ def _grade_file(
     deadline = start + limits.submission_timeout
     groups: dict[Any, list[Exercise]] = {}
     for ex in exercises:  # one sandbox kind: the cells run once for all its exercises
-        key = profile(ex) if box is not None else (ex.forbidden_modules, ex.forbidden_calls)
+        rules = (ex.forbidden_modules, ex.forbidden_calls)
+        if box is None:
+            key: Any = rules
+        else:
+            key = (profile(ex), rules) if box.in_process_guard else profile(ex)
         groups.setdefault(key, []).append(ex)
     try:
         for exs in groups.values():
@@ -289,13 +353,15 @@ def grade_paths(
     jobs: int = 2,
     seed: int | None = None,
     sandbox: str = "bwrap",
+    only: set[str] | None = None,
 ) -> list[Report]:
     """Grade several notebooks, ``jobs`` at a time; reports in the order of ``paths``."""
-    if sandbox == "bwrap":
-        isolation.default().check()  # refuse before starting anything
+    _, box, _ = choose_sandbox(sandbox)  # refuse before starting anything
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [
-            pool.submit(grade_file, p, limits, None if seed is None else seed + i, sandbox)
+            pool.submit(
+                _grade_guarded, p, limits or Limits(), None if seed is None else seed + i, box, only
+            )
             for i, p in enumerate(paths)
         ]
         return [f.result() for f in futures]
@@ -312,5 +378,6 @@ __all__ = [
     "identify",
     "asdict",
     "SANDBOXES",
+    "choose_sandbox",
     "Profile",
 ]

@@ -24,9 +24,13 @@ _BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A)) | {0x200E, 0x200
 
 
 def safe_text(text: Any, limit: int = MAX_TEXT) -> str:
-    """``text`` as one printable line: escapes for control/bidi characters and lone surrogates."""
+    """``text`` as one printable line: escapes for control/bidi characters and lone surrogates.
+
+    The text is cut before it is escaped (the cost stays bounded whatever its length), and again
+    after, so that the result never exceeds ``limit`` characters and never ends inside an escape.
+    """
     out = []
-    for ch in str(text):
+    for ch in str(text)[: limit + 1]:
         o = ord(ch)
         if ch == "\\" or (ch.isprintable() and o not in _BIDI) or ch == " ":
             out.append(ch)
@@ -36,8 +40,15 @@ def safe_text(text: Any, limit: int = MAX_TEXT) -> str:
             out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, f"\\x{o:02x}"))
         else:
             out.append(f"\\u{o:04x}")
-    s = "".join(out)
-    return s if len(s) <= limit else s[: limit - 3] + "..."
+    if sum(map(len, out)) <= limit:
+        return "".join(out)
+    kept, size = [], 0
+    for piece in out:  # whole escapes only
+        if size + len(piece) > limit - 3:
+            break
+        kept.append(piece)
+        size += len(piece)
+    return "".join(kept) + "..."
 
 
 def format_report(report: Any, width: int = 100) -> str:
@@ -46,8 +57,10 @@ def format_report(report: Any, width: int = 100) -> str:
         f"== {safe_text(report.path, 300)}: {report.score}/{report.max} points "
         f"({report.seconds:.1f} s)"
     )
-    if report.isolation != "bubblewrap":
+    if report.isolation == "none (not isolated)":
         head += " [NOT ISOLATED]"
+    elif report.isolation != "bubblewrap":
+        head += " [isolated by uid only]"
     lines = [head]
     rows = [("exercise", "part", "points", "message")]
     rows += [(p.exercise, p.part, f"{p.score}/{p.max}", safe_text(p.message)) for p in report.parts]
@@ -56,11 +69,11 @@ def format_report(report: Any, width: int = 100) -> str:
     indent = " " * (2 + w0 + 2 + w1 + 2 + 6 + 2)
     room = max(width, 40)
     for r in rows:
-        msg = textwrap.wrap(r[3], room, break_on_hyphens=False) or [""]
+        msg = textwrap.wrap(r[3], room, break_on_hyphens=False, break_long_words=False) or [""]
         lines.append(f"  {r[0]:<{w0}}  {r[1]:<{w1}}  {r[2]:>6}  {msg[0]}")
         lines += [indent + m for m in msg[1:]]
     for n in report.notes:
-        note = textwrap.wrap(safe_text(n), room + len(indent) - 8) or [""]
+        note = textwrap.wrap(safe_text(n), room + len(indent) - 8, break_long_words=False) or [""]
         lines.append(f"  note: {note[0]}")
         lines += ["        " + m for m in note[1:]]
     if report.grader_error:
@@ -83,12 +96,13 @@ def gradescope_results(reports: list[Any], seconds: float) -> dict[str, Any]:
                     "name": f"{p.exercise}: {p.part}",
                     "score": p.score,
                     "max_score": p.max,
+                    "status": "passed" if p.score == p.max else "failed",
                     "output": safe_text(p.message),
                     "visibility": "visible",
                 }
             )
     notes = [safe_text(n) for r in reports for n in r.notes]
-    if any(r.isolation != "bubblewrap" for r in reports):
+    if any(r.isolation == "none (not isolated)" for r in reports):
         notes.insert(0, "graded WITHOUT isolation (--sandbox none)")
     out: dict[str, Any] = {
         "score": sum(r.score for r in reports),

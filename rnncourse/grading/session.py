@@ -1,7 +1,7 @@
 """One submission's notebook running in one sandboxed child, cell by cell.
 
 A :class:`Session` executes the notebook's code cells once in a child of one sandbox kind (see
-:mod:`.sandbox`, :mod:`.isolation`, :mod:`.runner`), each with its own timeout; a cell that hangs
+:mod:`.sandbox`, :mod:`.child.runner`), each with its own timeout; a cell that hangs
 or kills the child is recorded and the child restarted from the next cell. :mod:`.grader` then
 asks the session to call the learner's functions for every part of every exercise of that kind.
 """
@@ -11,23 +11,25 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from rnncourse.grading import isolation
+from rnncourse.grading import wire
 from rnncourse.grading.core import Call, Exercise
 from rnncourse.grading.notebook import Notebook, defines
 from rnncourse.grading.policy import guard_rules, profile
-from rnncourse.grading.sandbox import Child, ChildFailed, Limits
+from rnncourse.grading.sandbox.process import Child, ChildFailed, Limits
 
 MAX_RESTARTS = 3
+#: Characters of violation text kept per submission (each item is already cut by the wire).
+MAX_VIOLATION_CHARS = 8000
 
 
 def demo_cells(nb: Notebook, exs: list[Exercise]) -> set[int]:
     """Return the "Try it" cells (tagged raises-exception) that define no graded name: never run."""
     graded = [p.name for ex in exs for p in ex.parts]
+    source = dict(nb.cells)  # one pass: linear in the number of cells
     return {
         i
         for i, tags in nb.tags.items()
-        if "raises-exception" in tags
-        and not any(defines(src, n) for j, src in nb.cells if j == i for n in graded)
+        if "raises-exception" in tags and not any(defines(source.get(i, ""), n) for n in graded)
     }
 
 
@@ -41,7 +43,7 @@ class Session:
         limits: Limits,
         deadline: float,
         flagged: dict[int, list[str]],
-        box: isolation.Bubblewrap | None,
+        box: Any,
     ) -> None:
         self.nb, self.exs, self.limits, self.deadline, self.box = nb, exs, limits, deadline, box
         # Cells the static scan flagged are never run: their parts score zero anyway, and
@@ -54,6 +56,7 @@ class Session:
         self.demos = demo_cells(nb, exs)
         self.errors: dict[int, str] = {}
         self.violations: dict[int, list[str]] = {}
+        self.text_left = MAX_VIOLATION_CHARS
         self.child: Child | None = None
         self.restarts = 0
         self.dead: str | None = None
@@ -66,17 +69,21 @@ class Session:
         prof = profile(self.exs[0])
         preload = ["torch"] if prof.torch else []
         calls = sorted({c for ex in self.exs for c in ex.forbidden_calls})
-        if self.box is not None:
+        if self.box is not None and not self.box.in_process_guard:
             return {"preload": preload, "forbidden_calls": calls}
         if prof.reference:
             preload.append("rnncourse.reference")
         return {"preload": preload, "forbidden_calls": calls, "guard": guard_rules(self.exs[0])}
 
     def _note(self, idx: int, reply: dict[str, Any]) -> None:
-        for v in reply.get("violations", []):
+        found = list(reply.get("violations", []))
+        found += [f"monkeypatches {n}" for n in reply.get("patched", [])]  # the scan's wording
+        for v in dict.fromkeys(found):
+            if self.text_left <= 0:  # bounded per submission, whatever each reply held
+                self.violations.setdefault(idx, []).append("(more violations not shown)")
+                break
+            self.text_left -= len(v)
             self.violations.setdefault(idx, []).append(v)
-        for name in reply.get("patched", []):  # same wording as the static scan
-            self.violations.setdefault(idx, []).append(f"monkeypatches {name}")
         if reply.get("stdout_overflow"):
             self.errors.setdefault(idx, "printed more output than allowed (output truncated)")
 
@@ -115,7 +122,7 @@ class Session:
                 continue
             msg = {"op": "exec", "index": idx, "source": source, "timeout": budget}
             try:
-                reply = self.child.request(msg, budget + self.limits.grace)
+                reply = self.child.request(msg, budget + self.limits.grace, wire.MAX_EXEC_REPLY)
             except ChildFailed as e:
                 self.skip[idx] = e.reason
                 raise
@@ -124,7 +131,8 @@ class Session:
             if record:
                 self._note(idx, reply)
                 if not reply.get("ok"):
-                    self.errors.setdefault(idx, self._explain(str(reply.get("error"))))
+                    error = str(reply.get("error"))[: wire.MAX_ITEM_CHARS]
+                    self.errors.setdefault(idx, self._explain(error))
                     if reply.get("timeout"):
                         self.skip[idx] = str(reply.get("error"))
 

@@ -18,6 +18,10 @@ import numpy as np
 
 #: Largest message either side accepts (bytes); a child that sends more is treated as broken.
 MAX_MESSAGE = 64 * 1024 * 1024
+#: Largest reply to ``exec`` (a cell's error and violations; no results): bytes.
+MAX_EXEC_REPLY = 1024 * 1024
+#: Strings the grader keeps of one reply's lists (``violations``, ``patched``), and their length.
+MAX_LIST_ITEMS, MAX_ITEM_CHARS = 20, 500
 
 
 class Opaque:
@@ -66,13 +70,14 @@ def to_jsonable(obj: Any, depth: int = 0) -> Any:
         return {"__npscalar__": _array_to_text(np.asarray(obj))}
     if obj is None or isinstance(obj, (bool, str)):
         return obj
-    if isinstance(obj, int):
-        return obj if abs(obj) < 2**62 else float(obj)
+    if isinstance(obj, int):  # int.__index__: a subclass cannot disguise its value
+        value = int.__index__(obj)
+        return value if abs(value) <= MAX_INT else {"__opaque__": "integer out of range"}
     if isinstance(obj, float):
-        return {"__float__": repr(obj)}
+        return {"__float__": float.__repr__(obj)}
     if isinstance(obj, np.ndarray):
         if obj.dtype.hasobject:
-            return {"__opaque__": "ndarray of Python objects"}
+            return {"__opaque__": "array of Python objects"}
         return {"__nd__": _array_to_text(obj)}
     if type(obj).__name__ == "Tensor" and type(obj).__module__.startswith("torch"):
         return {"__nd__": _array_to_text(obj.detach().cpu().numpy()), "torch": True}
@@ -115,6 +120,8 @@ def from_jsonable(data: Any) -> Any:
 
 #: Limits on what a child may send (the grader rejects a reply that exceeds them).
 MAX_STRING = 100_000
+#: Largest integer either side accepts (beyond, float() would overflow in the grader).
+MAX_INT = 2**63
 MAX_NDIM = 8
 #: Array kinds a child may send: booleans, integers, floats (no objects, records, strings).
 ARRAY_KINDS = "biuf"
@@ -132,7 +139,11 @@ def from_untrusted(data: Any, depth: int = 0) -> Any:
     """
     if depth > 40:
         raise BadReply("nested too deeply")
-    if data is None or isinstance(data, (bool, int)):
+    if data is None or isinstance(data, bool):
+        return data
+    if isinstance(data, int):
+        if abs(data) > MAX_INT:
+            raise BadReply("an integer out of range")
         return data
     if isinstance(data, str):
         if len(data) > MAX_STRING:
@@ -197,8 +208,13 @@ def decode_reply(payload: bytes) -> dict[str, Any]:
             raise BadReply(f"unknown field {key[:40]!r}")
         if not isinstance(value, kind):
             raise BadReply(f"field {key!r} is a {type(value).__name__}")
-        if kind is list and key != "results" and not all(isinstance(v, str) for v in value):
-            raise BadReply(f"field {key!r} must hold strings")
+        if kind is list and key != "results":
+            if not all(isinstance(v, str) for v in value):
+                raise BadReply(f"field {key!r} must hold strings")
+            # bounded before anything else reads them (the child's own cut can be undone)
+            reply[key] = [v[:MAX_ITEM_CHARS] for v in value[:MAX_LIST_ITEMS]]
+        elif kind is str:
+            reply[key] = value[:MAX_STRING]
     return reply
 
 

@@ -6,7 +6,7 @@ import pytest
 from grading_helpers import LIMITS
 
 from rnncourse.grading.grader import Report, grade_file
-from rnncourse.grading.sandbox import Limits
+from rnncourse.grading.sandbox.process import Limits
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from rnncourse.grading.grader import Report
-from rnncourse.grading.sandbox import Limits
+from rnncourse.grading.sandbox.process import Limits
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"

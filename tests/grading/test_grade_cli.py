@@ -71,3 +71,29 @@ def test_exercise_found_by_function_names(tmp_path, capsys):
 def test_missing_path_is_a_usage_error(tmp_path, capsys):
     assert main(["grade", str(tmp_path / "nope.md")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_too_many_cells_are_refused_before_parsing(tmp_path):
+    import pytest
+
+    from rnncourse.grading.notebook import MAX_CELLS, NotebookError, read_notebook
+
+    cell = "```{code-cell} ipython3\nx = 1\n```\n"
+    path = tmp_path / "ex01_rnn_forward.md"
+    path.write_text(cell * (MAX_CELLS + 1))
+    with pytest.raises(NotebookError, match=f"refused: {MAX_CELLS + 1} cells \\(at most 3000\\)"):
+        read_notebook(path)
+    path.write_text(cell * 3)
+    assert [src for _, src in read_notebook(path).cells] == ["x = 1"] * 3
+
+
+def test_a_dangling_link_in_a_folder_is_refused_not_fatal(tmp_path, capsys):
+    import os
+
+    sub = tmp_path / "class"
+    sub.mkdir()
+    os.symlink(tmp_path / "gone.md", sub / "ex01_rnn_forward.md")
+    assert main(_args(tmp_path, sub)) == 0
+    out = capsys.readouterr().out
+    assert "ex01_rnn_forward.md: 0/10 points" in out
+    assert "refused: the submission is a symbolic link, not a regular file" in out

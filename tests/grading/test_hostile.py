@@ -14,6 +14,8 @@ from dataclasses import replace
 import pytest
 from grading_helpers import LOOPS, SHORT, parts
 
+pytestmark = pytest.mark.slow  # every case starts sandboxes
+
 HEADER = """---
 jupytext:
   text_representation:

@@ -12,7 +12,6 @@ import ast
 import inspect
 import json
 import os
-import time
 from pathlib import Path
 
 import jupytext
@@ -22,8 +21,11 @@ from test_hostile import NUMPY, RNN_FORWARD_OK, RNN_STEP_OK, notebook
 
 import rnncourse
 from rnncourse.cli import main
-from rnncourse.grading import isolation
 from rnncourse.grading.report import format_report, safe_text
+from rnncourse.grading.sandbox import bwrap as isolation
+from rnncourse.grading.sandbox import unprivileged
+
+pytestmark = pytest.mark.slow  # every case starts sandboxes
 
 PACKAGE = Path(rnncourse.__file__).resolve().parent
 UID = isolation.UID
@@ -234,10 +236,8 @@ os.waitpid(pid, 0)
 def test_outlive_the_grader(tmp_path, clean_machine):
     code = attack(clean_machine, OUTLIVE)
     report = grade(tmp_path, "ex01_rnn_forward", notebook(NUMPY, code, RNN_STEP_OK, RNN_FORWARD_OK))
+    # the check is clean_machine's: no process of the sandbox's uid is left after grade()
     assert report["score"] == 10
-    written = (tmp_path / "report.json").read_bytes()
-    time.sleep(1.5)  # the planted grandchild would have written by now
-    assert (tmp_path / "report.json").read_bytes() == written
 
 
 MEMORY = r"""
@@ -469,16 +469,59 @@ def test_sandbox_none_is_marked_not_isolated(tmp_path, capsys):
     assert report["score"] == 10
 
 
-def test_refuses_where_it_cannot_isolate(tmp_path, capsys, monkeypatch):
+def _no_bubblewrap(tmp_path, monkeypatch):
     box = isolation.Bubblewrap()
     box.bwrap = str(tmp_path / "no-such-bwrap")
     monkeypatch.setattr(isolation, "_default", box)
     sub = tmp_path / "ex01_rnn_forward.md"
     sub.write_text(notebook(NUMPY, RNN_STEP_OK, RNN_FORWARD_OK))
-    assert main(["grade", str(sub)]) == 2
+    return sub
+
+
+def test_an_instructor_asking_for_isolation_gets_a_refusal(tmp_path, capsys, monkeypatch):
+    sub = _no_bubblewrap(tmp_path, monkeypatch)
+    assert main(["grade", str(sub), "--sandbox", "bwrap"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("cannot isolate submissions here: bubblewrap could not start")
+    assert err.startswith("cannot isolate submissions here: bwrap: bubblewrap could not start")
     assert "--sandbox none" in err
+
+
+def test_a_learner_without_bubblewrap_grades_unisolated_saying_so(tmp_path, capsys, monkeypatch):
+    sub = _no_bubblewrap(tmp_path, monkeypatch)
+    nobody = unprivileged.Unprivileged()
+    nobody.root = False  # a learner's laptop: no root, so no uid to drop to
+    monkeypatch.setattr(unprivileged, "_default", nobody)
+    assert main(["grade", str(sub)]) == 0
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        "NOT ISOLATED: no sandbox can start here (bwrap: bubblewrap could not start: [Errno 2] "
+        f"No such file or directory: '{tmp_path / 'no-such-bwrap'}'; uid: only root can run the "
+        "learner's code as another uid), so the code runs as a plain process - fine for grading "
+        "your own notebooks. Instructors grading others' work: install bubblewrap and use "
+        "--sandbox bwrap (see rnncourse/grading/README.md)"
+    ]
+    head = out.splitlines()[0]
+    assert head.startswith(f"== {sub}: 10/10 points (")
+    assert head.endswith(" s) [NOT ISOLATED]")
+
+
+def test_the_seccomp_filter_is_what_refuses(tmp_path):
+    # planted failure: the same sandbox without the filter lets a user namespace be made
+    import subprocess
+    import sys
+
+    box = isolation.Bubblewrap()
+    probe = (
+        "import ctypes, sys; r = ctypes.CDLL(None, use_errno=True).unshare(0x10000000); "
+        "sys.exit(0 if r == 0 else 3)"
+    )
+    codes = {}
+    for label, fd in (("filtered", box.seccomp_fd()), ("unfiltered", None)):
+        argv = box.argv(isolation.Profile(), [sys.executable, "-I", "-S", "-c", probe], fd)
+        codes[label] = subprocess.run(argv, pass_fds=() if fd is None else (fd,)).returncode
+        if fd is not None:
+            os.close(fd)
+    assert codes == {"filtered": 3, "unfiltered": 0}
 
 
 def test_default_is_isolated_here(tmp_path):
@@ -521,9 +564,14 @@ def test_what_the_sandbox_holds():
     assert plain == [
         "__init__.py",
         "grading/__init__.py",
-        "grading/drivers.py",
-        "grading/guard.py",
-        "grading/runner.py",
+        "grading/child/__init__.py",
+        "grading/child/calls.py",
+        "grading/child/drivers.py",
+        "grading/child/guard.py",
+        "grading/child/runner.py",
+        "grading/feedback.py",
+        "grading/sandbox/__init__.py",
+        "grading/sandbox/seccomp.py",
         "grading/wire.py",
     ]
     argv = " ".join(box.argv(isolation.Profile(), ["python"]))

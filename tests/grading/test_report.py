@@ -85,3 +85,33 @@ def test_make_exercises_refuses_to_overwrite_work(tmp_path):
     assert work.read_text().endswith("# my work\n")
     generate(ROOT / "solutions", ex, force=True)
     assert not work.read_text().endswith("# my work\n")
+
+
+def test_text_is_cut_before_escaping_and_never_inside_an_escape():
+    from rnncourse.grading.report import safe_text
+
+    assert safe_text("\x1b" * 10_000_000, 100) == "\\x1b" * 24 + "..."
+    assert safe_text("ab\ncd", 100) == "ab\\ncd"
+
+
+def test_the_table_breaks_between_words_only():
+    long_word = "x" * 150
+    report = Report(
+        "ex01_rnn_forward.md",
+        [PartResult("ex01_rnn_forward", "rnn_forward", 0, 5, f"first {long_word} last")],
+    )
+    rows = format_report(report, width=60).splitlines()[2:]
+    assert [r.split()[-1] for r in rows] == ["first", long_word, "last"]
+
+
+def test_an_object_array_is_described_in_words():
+    import numpy as np
+
+    from rnncourse.grading.core import compare
+    from rnncourse.grading.wire import from_untrusted, to_jsonable
+
+    got = from_untrusted(to_jsonable(np.array([object()], dtype=object)))
+    verdict = compare("h", got, np.zeros(1), 1e-6, 1e-9)
+    assert verdict.message == (
+        "h should be a NumPy array of shape (1,), got an array of Python objects"
+    )

@@ -61,3 +61,30 @@ def test_numpy_float64_scalars_cross_as_numpy_scalars():
     assert back["loss"] == 0.5
     assert isinstance(back["n"], np.int64)
     assert back["n"] == 3
+
+
+def test_numbers_are_bounded_and_cannot_disguise_themselves():
+    class Big(int):
+        def __abs__(self):
+            return 0
+
+    class Liar(float):
+        def __repr__(self):
+            return "1e999999"
+
+    assert wire.to_jsonable(Big(10**400)) == {"__opaque__": "integer out of range"}
+    assert wire.to_jsonable(Big(7)) == 7
+    assert type(wire.to_jsonable(Big(7))) is int
+    assert wire.to_jsonable(Liar(0.5)) == {"__float__": "0.5"}
+    with pytest.raises(wire.BadReply, match="an integer out of range"):
+        wire.from_untrusted(10**400)
+    assert wire.from_untrusted(2**63) == 2**63
+
+
+def test_reply_lists_and_strings_are_cut_in_the_parent():
+    import json
+
+    payload = {"__dict__": {"ok": False, "violations": ["v" * 10_000] * 100, "error": "e" * 99}}
+    reply = wire.decode_reply(json.dumps(payload).encode())
+    assert reply["violations"] == ["v" * wire.MAX_ITEM_CHARS] * wire.MAX_LIST_ITEMS
+    assert reply["error"] == "e" * 99

@@ -1,12 +1,13 @@
 """Grader side of the sandbox: start the child runner, talk to it with deadlines, kill it.
 
-The child runs :mod:`rnncourse.grading.runner` either inside a bubblewrap sandbox
-(:mod:`rnncourse.grading.isolation`, the default) or, with ``--sandbox none``, as a plain
-``python -m rnncourse.grading.runner`` in its own session ("not isolated"). Its output goes to a
-size-capped temporary file. Every request has a deadline; a child that misses it (an infinite loop
-that ignores the in-child timer, a C call that never returns) or dies (memory) is killed with
-everything it started (its pid namespace and cgroup; its process group when not isolated), and
-:class:`ChildFailed` says why.
+The child runs :mod:`rnncourse.grading.child.runner` inside a bubblewrap sandbox
+(:mod:`.bwrap`, the default), as an unprivileged uid (:mod:`.unprivileged`, where bubblewrap
+cannot start) or, with ``--sandbox none``, as a plain process of the grader's user in its own
+session ("not isolated"). Its output goes to a size-capped temporary file. Every request has a
+deadline; a child that misses it (an infinite loop that ignores the in-child timer, a C call that
+never returns) or dies (memory) is killed with everything it started (its pid namespace and
+cgroup, or its uid's processes; its process group when not isolated), and :class:`ChildFailed`
+says why.
 """
 
 from __future__ import annotations
@@ -23,18 +24,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from rnncourse.grading import wire
-from rnncourse.grading.isolation import Bubblewrap, kill_cgroups
 from rnncourse.grading.policy import Profile
+from rnncourse.grading.sandbox.cgroups import kill_cgroups
 
-#: Started inside the sandbox (``python -I -S -c``): only ``/site`` is added to the path.
-BOOT = (
-    "import sys; sys.path.insert(0, '/site'); from rnncourse.grading.runner import main; "
-    "sys.exit(main(sys.argv))"
-)
 #: Started without isolation (``--sandbox none``): the package comes from the grader's path.
 NONE_BOOT = (
     "import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
-    "from rnncourse.grading.runner import main; sys.exit(main(sys.argv))"
+    "from rnncourse.grading.child.runner import main; sys.exit(main(sys.argv))"
 )
 
 
@@ -65,7 +61,7 @@ class Child:
         self,
         limits: Limits,
         init: dict[str, Any],
-        box: Bubblewrap | None = None,
+        box: Any = None,
         profile: Profile | None = None,
     ) -> None:
         self.limits = limits
@@ -75,6 +71,8 @@ class Child:
         self._from_child, from_child_w = os.pipe()
         self._log = tempfile.TemporaryFile()
         fds = [str(to_child_r), str(from_child_w)]
+        extra: tuple[int, ...] = ()
+        self._release: Any = None
         if box is None:  # --sandbox none: a plain process with the grader's environment
             env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
             env.update(
@@ -93,10 +91,11 @@ class Child:
             argv = [sys.executable, "-c", NONE_BOOT, *fds]
             cwd = self._cwd.name
         else:
-            env = {"PATH": "/usr/bin:/bin"}
-            argv = box.argv(profile or Profile(), [sys.executable, "-I", "-S", "-c", BOOT, *fds])
+            launch = box.launch(profile or Profile(), fds)
+            argv, env, cwd = launch.argv, launch.env, launch.cwd
+            extra, self._release = launch.pass_fds, launch.release
             self.cgroups = box.new_cgroup(limits.memory_bytes + 256 * 1024**2, limits.processes)
-            if self.cgroups:  # join the cgroups before bwrap starts: the whole tree is inside
+            if self.cgroups:  # join the cgroups before the sandbox starts: the whole tree is inside
                 procs = [str(d / "cgroup.procs") for d in self.cgroups]
                 argv = [
                     "/bin/sh",
@@ -108,17 +107,20 @@ class Child:
                     *procs,
                     *argv,
                 ]
-            cwd = "/"
-        self.proc = subprocess.Popen(
-            argv,
-            pass_fds=(to_child_r, from_child_w),
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-            cwd=cwd,
-        )
+        try:
+            self.proc = subprocess.Popen(
+                argv,
+                pass_fds=(to_child_r, from_child_w, *extra),
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+                cwd=cwd,
+            )
+        finally:
+            for fd in extra:
+                os.close(fd)
         os.close(to_child_r)
         os.close(from_child_w)
         os.set_blocking(self._to_child, False)
@@ -128,7 +130,9 @@ class Child:
             "file_bytes": 4 * limits.output_chars + 65536,
             "output_chars": limits.output_chars,
             "cpu_seconds": int(limits.submission_timeout + 2 * limits.grace) + 1,
-            "processes": 0 if box is None or self.cgroups else 4 * limits.processes,
+            "processes": 0 if box is None or self.cgroups else box.nproc_factor * limits.processes,
+            "nice": 5,  # below the grader (the fallback where no cpu cgroup is writable)
+            **({} if box is None else box.init_extra),
             **init,
         }
         reply = self.request(msg, 60.0)
@@ -136,13 +140,15 @@ class Child:
             self.kill()
             raise ChildFailed("the sandbox failed to start: " + str(reply.get("error")))
 
-    def request(self, msg: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Send ``msg`` and wait at most ``timeout`` seconds for the reply."""
+    def request(
+        self, msg: dict[str, Any], timeout: float, max_bytes: int = wire.MAX_MESSAGE
+    ) -> dict[str, Any]:
+        """Send ``msg``; wait at most ``timeout`` seconds for a reply of at most ``max_bytes``."""
         deadline = time.monotonic() + timeout
         try:
             self._write(wire.encode(msg), deadline)
             (size,) = struct.unpack("<Q", self._read(8, deadline))
-            if size > wire.MAX_MESSAGE:
+            if size > max_bytes:
                 raise ChildFailed(f"the submission sent a reply of {size} bytes (too large)")
             reply = wire.decode_reply(self._read(size, deadline))
         except ChildFailed:
@@ -221,6 +227,9 @@ class Child:
         if self.cgroups:  # whatever is left of the tree (there should be nothing)
             kill_cgroups(self.cgroups)
             self.cgroups = []
+        if self._release is not None:  # the sandbox's own clean-up (its uid's processes, files)
+            self._release()
+            self._release = None
         for fd in (self._to_child, self._from_child):
             try:
                 os.close(fd)
