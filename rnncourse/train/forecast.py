@@ -159,7 +159,7 @@ def sunspot_forecast(cached: bool = True, **overrides: Any) -> dict[str, Any]:
     cached : bool, default True
         Return the stored result for exactly this configuration if there is one.
     **overrides
-        Any key of :data:`FORECAST_DEFAULTS`.
+        Any key of ``FORECAST_DEFAULTS``.
 
     Returns
     -------
