@@ -130,6 +130,7 @@ def test_ar_fit_recovers_a_simulated_ar2():
     assert 0.45 < b < 0.55
 
 
+@pytest.mark.slow  # importing statsmodels.tsa (pandas, scipy) takes seconds
 def test_ar_fit_matches_statsmodels_ols():
     from statsmodels.tsa.ar_model import AutoReg
 
@@ -137,6 +138,8 @@ def test_ar_fit_matches_statsmodels_ols():
     a, b = ar_fit(*make_windows(x, 3)[:2])
     params = AutoReg(x, lags=3, trend="c").fit().params  # [const, lag 1, lag 2, lag 3]
     np.testing.assert_allclose(np.r_[b, a], params, rtol=1e-9, atol=1e-12)
+    no_intercept = AutoReg(x, lags=3, trend="n").fit().params  # planted: a model without b
+    assert not np.allclose(a, no_intercept, rtol=1e-6)
 
 
 def test_ar_fit_planted_wrong_lag_order_fails_recovery():
