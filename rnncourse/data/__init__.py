@@ -12,6 +12,9 @@ Language-model baselines and units
     :class:`NGramLM` (add-k, Jelinek–Mercer, Witten–Bell, Kneser–Ney), :func:`convert_loss`
     (nats, bits, perplexity), :func:`rank_frequency`, :func:`zipf_fit`; :func:`fold_lines`
     (long sample lines broken for printing).
+Time series
+    :func:`load_sunspots` (yearly sunspot numbers, ``rnncourse[forecast]``), :func:`split_by_time`,
+    :func:`fit_normaliser` (training years only), :func:`make_windows`.
 Synthetic tasks
     :func:`adding_problem`, :func:`copy_task`, :func:`future_context_task`.
 """
@@ -26,10 +29,24 @@ from rnncourse.data.corpus import (
 )
 from rnncourse.data.metrics import LOSS_UNITS, convert_loss, rank_frequency, zipf_fit
 from rnncourse.data.ngram import SMOOTHINGS, NGramLM
+from rnncourse.data.series import (
+    Normaliser,
+    SeriesSplit,
+    fit_normaliser,
+    load_sunspots,
+    make_windows,
+    split_by_time,
+)
 from rnncourse.data.tasks import ADDING_BASELINE_MSE, adding_problem, copy_task, future_context_task
 from rnncourse.data.vocab import EOS, PAD, SPECIALS, UNK, CharVocab, Vocab, WordVocab
 
 __all__ = [
+    "Normaliser",
+    "SeriesSplit",
+    "fit_normaliser",
+    "load_sunspots",
+    "make_windows",
+    "split_by_time",
     "ADDING_BASELINE_MSE",
     "LOSS_UNITS",
     "SMOOTHINGS",

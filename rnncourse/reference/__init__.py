@@ -23,7 +23,8 @@ cell by name), :mod:`.bidirectional`, :mod:`.deep`, :mod:`.tbptt`, :mod:`.optim`
 :mod:`.gradcheck`, :mod:`.sampling`, :mod:`.init`, :mod:`.attention`, :mod:`.scan` (linear
 recurrences by parallel scan, chapter 14),
 :mod:`.linear_rnns` (minGRU, minLSTM, LRU), :mod:`.ssm` (Mamba's selective SSM, xLSTM cells),
-:mod:`.rtrl` (real-time recurrent learning).
+:mod:`.rtrl` (real-time recurrent learning),
+:mod:`.autoregressive` (AR(p) by least squares, k-step rollouts).
 """
 
 from rnncourse.reference.attention import (
@@ -33,6 +34,7 @@ from rnncourse.reference.attention import (
     attention_forward,
     attention_scores,
 )
+from rnncourse.reference.autoregressive import ar_fit, ar_predict, rollout
 from rnncourse.reference.bidirectional import bidirectional_backward, bidirectional_forward
 from rnncourse.reference.deep import deep_backward, deep_forward
 from rnncourse.reference.gradcheck import (
@@ -92,6 +94,9 @@ from rnncourse.reference.ssm import mlstm_forward, selective_ssm_forward, slstm_
 from rnncourse.reference.tbptt import TBPTTChunk, chunk_slices, tbptt, tbptt_gradients
 
 __all__ = [
+    "ar_fit",
+    "ar_predict",
+    "rollout",
     "rnn_step_forward",
     "rnn_step_backward",
     "rnn_forward",

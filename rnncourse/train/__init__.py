@@ -25,6 +25,8 @@ import importlib
 from typing import Any
 
 _LAZY = {
+    "GRUForecaster": "rnncourse.train.forecast",
+    "sunspot_forecast": "rnncourse.train.forecast",
     "NumpyCharRNN": "rnncourse.train.numpy_charrnn",
     "LMTrainer": "rnncourse.train.lm",
     "TrainConfig": "rnncourse.train.lm",
