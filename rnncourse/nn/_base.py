@@ -22,7 +22,7 @@ from torch.nn.utils.rnn import PackedSequence
 
 from rnncourse.nn import _checks, _precision
 from rnncourse.nn._init import init_uniform_
-from rnncourse.nn._scan import scan
+from rnncourse.nn._loop import time_loop
 from rnncourse.reference.cells import NUM_BLOCKS, RECORDED
 
 
@@ -257,7 +257,7 @@ class RNNBase(nn.Module):
         else:
             chunks = a_x.split(steps)
         step = self._make_step(p)
-        outs, h, c, gates = scan(step, chunks, h0, c0, reverse=reverse, keep_gates=recording)
+        outs, h, c, gates = time_loop(step, chunks, h0, c0, reverse=reverse, keep_gates=recording)
         out = torch.stack(outs) if steps is None else torch.cat(outs)
         if recording:
             names = RECORDED[self.kind]

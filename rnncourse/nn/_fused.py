@@ -37,7 +37,7 @@ from torch import Tensor
 from torch.autograd.function import FunctionCtx, once_differentiable
 
 from rnncourse.nn import functional as Fn
-from rnncourse.nn._scan import make_step, scan
+from rnncourse.nn._loop import make_step, time_loop
 from rnncourse.reference.cells import RECORDED
 
 #: Target size (in numbers) of the per-block temporaries of the backward passes.
@@ -263,7 +263,7 @@ class GRUFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx: FunctionCtx, xw, h0, W_hh, b_hh, reverse, record):  # type: ignore[override]
-        outs, h_n, _, gates = scan(
+        outs, h_n, _, gates = time_loop(
             make_step("gru", W_hh, b_hh), xw.unbind(0), h0, None, reverse=reverse, keep_gates=True
         )
         Hs = torch.stack(outs)
@@ -322,7 +322,9 @@ class RNNFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx: FunctionCtx, xw, h0, W_hh, nonlinearity, reverse, record):  # type: ignore[override]
         step = make_step("rnn", W_hh, nonlinearity=nonlinearity)
-        outs, h_n, _, gates = scan(step, xw.unbind(0), h0, None, reverse=reverse, keep_gates=record)
+        outs, h_n, _, gates = time_loop(
+            step, xw.unbind(0), h0, None, reverse=reverse, keep_gates=record
+        )
         Hs = torch.stack(outs)
         recorded = {"pre": _stack_gates(gates)[0], "h": Hs} if record else None
         ctx.reverse, ctx.relu = reverse, nonlinearity == "relu"

@@ -1,10 +1,13 @@
 """One time step of each recurrent cell, written one line per equation in the book's notation.
 
-These functions are the only place where the forward maths of ``rnncourse.nn`` lives. The cells
-(:class:`~rnncourse.nn.LSTMCell`, ...) call them under autograd; the sequence layers call them in
-their time loop, either under autograd or inside the hand-written autograd Functions of
-:mod:`rnncourse.nn._fused` (whose backward is the NumPy reference's maths). The gates a step returns
-are what :class:`~rnncourse.nn.GateRecorder` records, so recordings come from the very same pass.
+The forward maths of the cells (:class:`~rnncourse.nn.LSTMCell`, ...) and of the sequence layers'
+time loop (:mod:`rnncourse.nn._loop`, under autograd or inside the autograd Functions of
+:mod:`rnncourse.nn._fused`) is here. It is not the only copy in ``rnncourse.nn``: the fused LSTM
+runs :func:`lstm_sequence_into` (the same equations rewritten with ``tanh(a) = 2σ(2a) - 1``), the
+fused backward in :mod:`rnncourse.nn._fused` is hand-written from the NumPy reference's maths, and
+:mod:`rnncourse.nn.regularize`'s LayerNormLSTM normalises the two pre-activation halves before its
+own gate lines. The gates a step returns are what :class:`~rnncourse.nn.GateRecorder` records, so
+recordings come from the very same pass.
 
 Conventions (row vectors, batch first inside a step; see the contract / chapter 2):
 

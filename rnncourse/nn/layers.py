@@ -12,7 +12,7 @@ import torch
 
 from rnncourse.nn._base import RNNBase
 from rnncourse.nn._fused import GRUFunction, LSTMFunction, RNNFunction
-from rnncourse.nn._scan import make_step
+from rnncourse.nn._loop import make_step
 
 __all__ = ["RNN", "GRU", "LSTM"]
 

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnncourse.nn.linear_scan import linear_scan
+from rnncourse.nn.linear_scan import linear_scan, linear_scan_log
 from rnncourse.reference.linear_rnns import lru_init
 
 __all__ = ["MinGRU", "MinLSTM", "LRU"]
@@ -60,7 +60,11 @@ class MinGRU(nn.Module):
         _check_input(x, self.input_size)
         z_pre, h_tilde = self.linear(x).chunk(2, dim=-1)
         z = torch.sigmoid(z_pre)
-        h = linear_scan(1 - z, z * h_tilde, _h0(h0, x.shape[0], self.hidden_size), self.method)
+        h0 = _h0(h0, x.shape[0], self.hidden_size)
+        if self.method == "log":  # log(1 - z) = -softplus(z_pre): finite where z rounds to 1
+            h = linear_scan_log(-nn.functional.softplus(z_pre), z * h_tilde, h0)
+        else:
+            h = linear_scan(1 - z, z * h_tilde, h0, self.method)
         return h, h[:, -1:].transpose(0, 1)
 
 
@@ -83,9 +87,18 @@ class MinLSTM(nn.Module):
         """Map x (N, T, D), h0 (1, N, H) or None -> (h (N, T, H), h_n (1, N, H))."""
         _check_input(x, self.input_size)
         f_pre, i_pre, h_tilde = self.linear(x).chunk(3, dim=-1)
-        f, i = torch.sigmoid(f_pre), torch.sigmoid(i_pre)
-        a, w = f / (f + i), i / (f + i)
-        h = linear_scan(a, w * h_tilde, _h0(h0, x.shape[0], self.hidden_size), self.method)
+        h0 = _h0(h0, x.shape[0], self.hidden_size)
+        if self.method == "log":
+            # log f = -softplus(-f_pre), log i likewise, log(f + i) by logaddexp: finite where a
+            # gate rounds to 0 (f_pre below about -88 in float32).
+            softplus = nn.functional.softplus
+            log_f, log_i = -softplus(-f_pre), -softplus(-i_pre)
+            log_fi = torch.logaddexp(log_f, log_i)
+            h = linear_scan_log(log_f - log_fi, torch.exp(log_i - log_fi) * h_tilde, h0)
+        else:
+            f, i = torch.sigmoid(f_pre), torch.sigmoid(i_pre)
+            a, w = f / (f + i), i / (f + i)  # f' = f / (f + i), i' = i / (f + i)
+            h = linear_scan(a, w * h_tilde, h0, self.method)
         return h, h[:, -1:].transpose(0, 1)
 
 

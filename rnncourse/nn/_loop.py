@@ -1,7 +1,8 @@
-"""The time loop shared by every path of the sequence layers (autograd, fused, packed, recording).
+"""The time loop of the sequence layers under autograd (plain, packed, recording).
 
 A *step* is a callable ``step(a_x_t, h_prev, c_prev) -> (h, c, gates)`` built by :func:`make_step`
-from one of the functions in :mod:`rnncourse.nn.functional`. :func:`scan` runs it over time.
+from one of the functions in :mod:`rnncourse.nn.functional`. :func:`time_loop` runs it over time.
+(Not to be confused with the parallel prefix scan of :mod:`rnncourse.nn.linear_scan`.)
 
 Variable lengths (``PackedSequence``) use torch's packed layout: the sequences are sorted by
 decreasing length, so at time ``t`` only the first ``batch_sizes[t]`` rows are still running. The
@@ -49,7 +50,7 @@ def make_step(
     return partial(Fn.lstm_step, W_hh_T=W_hh_T)
 
 
-def scan(
+def time_loop(
     step: Step,
     a_x: Sequence[Tensor],
     h0: Tensor,

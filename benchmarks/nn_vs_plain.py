@@ -1,0 +1,82 @@
+"""rnncourse.nn against the independent plain torch.nn script, interleaved, in ONE run.
+
+    python benchmarks/nn_vs_plain.py --cells lstm gru rnn --repeats 7
+
+For each cell and shape (N, T, D, H) = (64, 100, 128, 256) and (1, 1000, 65, 128): the median of
+forward + backward of ``benchmarks/plain_torch_rnn.py``'s workload and of the same with
+``rnncourse.nn`` (the default path and ``fused=False``, the plain autograd path), same weights,
+one torch thread, each round timing every implementation once (order alternated per round).
+Prints each median and its ratio to the plain script. No timing is asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from plain_torch_rnn import workload
+
+import rnncourse.nn as ours
+
+SHAPES = {"large": (64, 100, 128, 256), "char-LM": (1, 1000, 65, 128)}
+
+
+def ours_workload(cell: str, shape, plain_layer, **kwargs):
+    """Return the plain workload's inputs and weights run through ``rnncourse.nn``."""
+    N, T, D, H = shape
+    layer = getattr(ours, cell.upper())(D, H, batch_first=True, **kwargs)
+    layer.load_state_dict(plain_layer.state_dict())
+    x = torch.randn(N, T, D, requires_grad=True)
+    h0 = torch.zeros(1, N, H, requires_grad=True)
+    hx = (h0, torch.zeros(1, N, H, requires_grad=True)) if cell == "lstm" else h0
+
+    def run() -> None:
+        layer.zero_grad(set_to_none=True)
+        out, _ = layer(x, hx)
+        out.sum().backward()
+
+    return run
+
+
+def main() -> None:
+    """Run every cell and shape; print medians and ratios."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--cells", nargs="+", default=["lstm", "gru", "rnn"])
+    p.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=list(SHAPES))
+    p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--threads", type=int, default=1)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, {args.threads} thread(s), {args.repeats} interleaved rounds")
+    for cell in args.cells:
+        for name in args.shapes:
+            shape = SHAPES[name]
+            plain = workload(cell, shape)
+            impls = {
+                "plain torch.nn script": plain,
+                "rnncourse.nn (default)": ours_workload(cell, shape, plain.layer),
+                "rnncourse.nn fused=False": ours_workload(cell, shape, plain.layer, fused=False),
+            }
+            times = {k: [] for k in impls}
+            for fn in impls.values():
+                fn()  # warm-up
+            for r in range(args.repeats):
+                order = list(impls) if r % 2 == 0 else list(impls)[::-1]
+                for k in order:
+                    t0 = time.perf_counter()
+                    impls[k]()
+                    times[k].append(time.perf_counter() - t0)
+            med = {k: sorted(v)[len(v) // 2] for k, v in times.items()}
+            base = med["plain torch.nn script"]
+            print(f"\n{cell.upper()} {name} (N, T, D, H) = {shape}")
+            for k, t in med.items():
+                print(f"  {k:26s} {t * 1e3:9.1f} ms  x{t / base:5.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
