@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from rnncourse.grading.copies import add_similarity_options, report_similar
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``grade``, ``autograder-bundle`` and ``exercise reset`` to the ``rnncourse`` parser."""
@@ -43,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="bwrap (default): each submission in its own bubblewrap sandbox; none: "
         "a plain process with in-process guards, every report marked NOT ISOLATED",
     )
+    add_similarity_options(p)
     p.set_defaults(func=run)
 
     b = subparsers.add_parser(
@@ -126,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
         print(format_report(r))
     total, most = sum(r.score for r in reports), sum(r.max for r in reports)
     print(f"total: {total}/{most} points over {len(reports)} submission(s)")
+    report_similar(args, paths)
     if args.json:  # every child is dead here: grade_paths returned
         if args.format == "gradescope":
             import json
