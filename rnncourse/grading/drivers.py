@@ -12,6 +12,7 @@ only cost points.
 from __future__ import annotations
 
 import math
+import signal
 import time
 
 import numpy as np
@@ -22,7 +23,11 @@ _cpu = time.process_time  # bound before any learner code runs
 
 
 def _torch_lstm(ns, cls_name, D, H, weights, x, state, G):
-    """Build the learner's LSTM module, load the grader's weights, run forward and backward."""
+    """Build the learner's LSTM module, load the grader's weights, run forward and backward.
+
+    The loss weighs the outputs, the last states and the gates of every step (``model.gates``,
+    (N, T, 4H)) with ``G``; the gates and every gradient come back.
+    """
     import torch
 
     cls = ns.get(cls_name)
@@ -53,14 +58,23 @@ def _torch_lstm(ns, cls_name, D, H, weights, x, state, G):
     if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], tuple)):
         raise TypeError("forward must return (output, (h_n, c_n))")
     out, (h_n, c_n) = result
+    gates = getattr(model, "gates", None)
+    want = (x.shape[0], x.shape[1], 4 * H)
+    if not (isinstance(gates, torch.Tensor) and tuple(gates.shape) == want):
+        raise ValueError(
+            f"after forward, self.gates must be a tensor of shape {want} (the gates [i, f, g, o] "
+            f"of every step), got {type(gates).__name__}"
+            + (f" of shape {tuple(gates.shape)}" if isinstance(gates, torch.Tensor) else "")
+        )
     loss = (
         (out * torch.from_numpy(G[0])).sum()
         + (h_n * torch.from_numpy(G[1])).sum()
         + (c_n * torch.from_numpy(G[2])).sum()
+        + (gates * torch.from_numpy(G[3])).sum()
     )
     loss.backward()
     grads = [params[n].grad for n in names]
-    return (out, h_n, c_n, xt.grad, *grads)
+    return (out, h_n, c_n, gates, xt.grad, *grads)
 
 
 class _TableStep:
@@ -134,21 +148,55 @@ def _cpu_budget(ns, fn_name, seconds, label, *args):
     fn = ns.get(fn_name)
     if not callable(fn):
         raise TypeError(f"`{fn_name}` must be a function, got {type(fn).__name__}")
+    over = (
+        f"`{fn_name}` used more than its budget of {seconds:g} s of CPU time at {label}, which "
+        "the analytic backward fits many times over (differentiating the forward pass entry by "
+        "entry does not): write the backward pass"
+    )
     start = _cpu()
-    out = fn(*args)
+    with _CpuAlarm(seconds):
+        try:
+            out = fn(*args)
+        except _OverBudget:
+            guard_mod.VIOLATIONS.append(over)
+            return None
     used = _cpu() - start
     if any(a.dtype.kind == "c" for a in _arrays_in(out)):
         guard_mod.VIOLATIONS.append(
             f"`{fn_name}` returned complex values: the gradients are real arrays (complex-step "
             "differentiation is not the backward pass this exercise asks for)"
         )
-    elif used > seconds:
-        guard_mod.VIOLATIONS.append(
-            f"`{fn_name}` took {used:.1f} s of CPU time at {label}; the budget is {seconds:g} s, "
-            "which the analytic backward fits many times over (entry-by-entry differentiation "
-            "of the forward pass does not): write the backward pass"
-        )
+    elif used > seconds:  # the alarm was caught and ignored by the learner's code
+        guard_mod.VIOLATIONS.append(over)
     return out
+
+
+class _OverBudget(BaseException):
+    """Raised by the CPU-time alarm inside a budgeted call (not an ``Exception``)."""
+
+
+def _on_CpuAlarm(signum, frame):
+    raise _OverBudget()
+
+
+class _CpuAlarm:
+    """Raise :class:`_OverBudget` after ``seconds`` of the process's CPU time (``ITIMER_PROF``)."""
+
+    def __init__(self, seconds):
+        self.seconds, self.old = float(seconds), None
+
+    def __enter__(self):
+        try:
+            self.old = signal.signal(signal.SIGPROF, _on_CpuAlarm)
+            signal.setitimer(signal.ITIMER_PROF, self.seconds)
+        except (ValueError, OSError, AttributeError):  # not the main thread: measure only
+            self.old = None
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, self.old)
+        return False
 
 
 class _Depth:

@@ -145,7 +145,7 @@ def sequence_grads(
 #: reference's analytic backward takes 15-60 ms of CPU time on the course's 2-core machine, and
 #: differentiating the forward pass entry by entry (two forward passes per input and parameter
 #: entry: central differences or the complex step) would take more than an hour.
-BACKWARD_BUDGET = 3.0
+BACKWARD_BUDGET = 2.0
 
 
 def budget_case(
