@@ -29,7 +29,7 @@ import rnncourse
 from rnncourse.grading.similarity import Fingerprint, definitions, fingerprint, similarity
 
 #: Similarity from which a definition is a copy (scored 0), and from which it is reported.
-COPY, REVIEW = 0.9, 0.8
+COPY, REVIEW = 0.85, 0.82
 #: Definitions with fewer syntax-tree nodes than this (after normalisation) are not judged.
 MIN_TOKENS = 50
 #: Similarity of two submissions' own code from which ``rnncourse grade --similar`` lists them.

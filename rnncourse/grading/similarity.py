@@ -7,8 +7,8 @@ is the tree in pre-order, one token per node type (``Name``, ``Call``, ``Mult`` 
 variable or changing a constant changes nothing, the structure of every expression is kept. The
 k-grams of the stream are hashed and a *winnowing* window keeps the smallest hash of every
 ``WINDOW`` consecutive ones (Schleimer, Wilkerson and Aiken, SIGMOD 2003): two definitions that
-share a run of at least ``K + WINDOW - 1`` tokens share a fingerprint, whatever the order of
-their statements.
+share a run of at least ``K + WINDOW - 1`` tokens share a fingerprint. Each statement is also
+winnowed on its own, so reordering the statements keeps half of the fingerprints whole.
 
 `copydetect <https://pypi.org/project/copydetect/>`_ implements winnowing for whole files; it
 was evaluated and is not used: importing it imports ``matplotlib.pyplot`` (11 s on the course's
@@ -88,12 +88,17 @@ def normalised(node: ast.AST) -> ast.AST:
     return _fill(_Normalise().visit(node))
 
 
+#: The token that separates statements in a stream (k-grams never span it).
+BOUNDARY = "|"
+
+
 def tokens(node: ast.AST) -> list[str]:
     """Return the token stream of ``node``: its syntax tree in pre-order, one token per node.
 
     A token is the node's type (``Name``, ``BinOp``, ``Mult``, ``Call`` ...): identifiers,
     numbers and strings are all alike, so renaming a variable or changing a constant changes
-    nothing, while the structure of every expression is kept.
+    nothing, while the structure of every expression is kept. Every statement starts with
+    :data:`BOUNDARY`, so that the fingerprints do not depend on the order of the statements.
     """
     out: list[str] = []
     stack = [node]
@@ -101,23 +106,43 @@ def tokens(node: ast.AST) -> list[str]:
         n = stack.pop()
         if isinstance(n, ast.expr_context):
             continue
+        if isinstance(n, ast.stmt):
+            out.append(BOUNDARY)
         out.append(type(n).__name__)
         stack.extend(reversed(list(ast.iter_child_nodes(n))))
     return out
 
 
-def winnow(stream: list[str], k: int = K, window: int = WINDOW) -> frozenset[int]:
-    """Return the fingerprints of ``stream``: the minimum hash of every window of k-gram hashes.
-
-    A stream shorter than ``k`` tokens has one fingerprint, the hash of the whole stream. The
-    hashes are Python's string hashes: comparable within one grading run (they are never stored).
-    """
-    if len(stream) < k:
-        return frozenset([hash(" ".join(stream))]) if stream else frozenset()
-    hashes = [hash(" ".join(stream[i : i + k])) for i in range(len(stream) - k + 1)]
+def _segment_hashes(seg: list[str], k: int, window: int) -> set[int]:
+    if len(seg) < k:
+        return {hash(" ".join(seg))}
+    hashes = [hash(" ".join(seg[i : i + k])) for i in range(len(seg) - k + 1)]
     if len(hashes) <= window:
-        return frozenset([min(hashes)])
-    return frozenset(min(hashes[i : i + window]) for i in range(len(hashes) - window + 1))
+        return {min(hashes)}
+    return {min(hashes[i : i + window]) for i in range(len(hashes) - window + 1)}
+
+
+def winnow(stream: list[str], k: int = K, window: int = WINDOW) -> frozenset[int]:
+    """Return the fingerprints of ``stream``: of the whole stream and of each statement.
+
+    The stream without its boundaries is cut into k-grams, hashed, and the minimum hash of every
+    ``window`` consecutive ones is kept (winnowing); each statement's tokens (up to the next
+    :data:`BOUNDARY`) are winnowed the same way on their own, a statement shorter than ``k``
+    tokens being one fingerprint. The first half follows the order of the code, the second does
+    not depend on the order of the statements, so reordering lowers the similarity only by part.
+    The hashes are Python's string hashes: comparable within one grading run (never stored).
+    """
+    flat = [t for t in stream if t != BOUNDARY]
+    picked = {-h for h in _segment_hashes(flat, k, window)} if flat else set()
+    seg: list[str] = []
+    for tok in [*stream, BOUNDARY]:
+        if tok == BOUNDARY:
+            if seg:
+                picked |= _segment_hashes(seg, k, window)
+            seg = []
+        else:
+            seg.append(tok)
+    return frozenset(picked)
 
 
 @dataclass(frozen=True)

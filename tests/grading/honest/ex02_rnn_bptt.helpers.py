@@ -47,7 +47,7 @@ def rnn_step_backward(dh, cache):
 
 
 def _add(acc, new):
-    return [a + n for a, n in zip(acc, new)]
+    return [a + n for a, n in zip(acc, new, strict=False)]
 
 
 def rnn_backward(dh, cache):

@@ -10,8 +10,8 @@ def sigmoid(a):
 def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     H = h_prev.shape[1]
     a = x @ Wx + h_prev @ Wh + b
-    i, f = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H])
-    g, o = np.tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])
+    i, f = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H])
+    g, o = np.tanh(a[:, 2 * H : 3 * H]), sigmoid(a[:, 3 * H :])
     c = f * c_prev + i * g
     tc = np.tanh(c)
     return o * tc, c, (x, h_prev, c_prev, Wx, Wh, i, f, g, o, tc)
@@ -20,8 +20,15 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
 def lstm_step_backward(dh, dc, cache):
     x, h_prev, c_prev, Wx, Wh, i, f, g, o, tc = cache
     dct = dc + dh * o * (1 - tc**2)
-    da = np.concatenate([dct * g * i * (1 - i), dct * c_prev * f * (1 - f),
-                         dct * i * (1 - g**2), dh * tc * o * (1 - o)], axis=1)
+    da = np.concatenate(
+        [
+            dct * g * i * (1 - i),
+            dct * c_prev * f * (1 - f),
+            dct * i * (1 - g**2),
+            dh * tc * o * (1 - o),
+        ],
+        axis=1,
+    )
     return da @ Wx.T, da @ Wh.T, dct * f, x.T @ da, h_prev.T @ da, da.sum(axis=0)
 
 
@@ -30,7 +37,7 @@ class _Grads:
         self.values = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
 
     def add(self, *g):
-        for acc, new in zip(self.values, g):
+        for acc, new in zip(self.values, g, strict=False):
             acc += new
 
 

@@ -1,7 +1,13 @@
 import numpy as np
 
-from rnncourse.reference import (gru_backward, gru_forward, lstm_backward, lstm_forward,
-                                 rnn_backward, rnn_forward)
+from rnncourse.reference import (
+    gru_backward,
+    gru_forward,
+    lstm_backward,
+    lstm_forward,
+    rnn_backward,
+    rnn_forward,
+)
 
 
 # Given: one recurrent layer of any cell, forward and backward.
@@ -19,7 +25,6 @@ def cell_backward(cell, dh, cache):
         return dx, dh0, {"Wx": dWx, "Wh": dWh, "b": db, "bh": dbh}
     dx, dh0, dWx, dWh, db = (rnn_backward if cell == "rnn" else lstm_backward)(dh, cache)
     return dx, dh0, {"Wx": dWx, "Wh": dWh, "b": db}
-
 
 
 def _flip(a):
@@ -64,7 +69,7 @@ def deep_forward(cell, x, h0s, params):
         return out
 
     h = x
-    for h0, p in zip(h0s, params):
+    for h0, p in zip(h0s, params, strict=False):
         h = layer(h, h0, p)
     return h, {"cell": cell, "caches": caches}
 

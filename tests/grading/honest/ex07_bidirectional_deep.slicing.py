@@ -1,7 +1,13 @@
 import numpy as np
 
-from rnncourse.reference import (gru_backward, gru_forward, lstm_backward, lstm_forward,
-                                 rnn_backward, rnn_forward)
+from rnncourse.reference import (
+    gru_backward,
+    gru_forward,
+    lstm_backward,
+    lstm_forward,
+    rnn_backward,
+    rnn_forward,
+)
 
 
 # Given: one recurrent layer of any cell, forward and backward.
@@ -19,7 +25,6 @@ def cell_backward(cell, dh, cache):
         return dx, dh0, {"Wx": dWx, "Wh": dWh, "b": db, "bh": dbh}
     dx, dh0, dWx, dWh, db = (rnn_backward if cell == "rnn" else lstm_backward)(dh, cache)
     return dx, dh0, {"Wx": dWx, "Wh": dWh, "b": db}
-
 
 
 def bidirectional_forward(cell, x, h0_f, h0_b, params_f, params_b):
@@ -40,7 +45,7 @@ def bidirectional_backward(dh, cache):
 
 def deep_forward(cell, x, h0s, params):
     stack = []
-    for h0, p in zip(h0s, params):
+    for h0, p in zip(h0s, params, strict=False):
         x, c = cell_forward(cell, x, h0, p)
         stack.append(c)
     return x, (cell, stack)

@@ -1,6 +1,11 @@
 import numpy as np
 
-from rnncourse.reference import lstm_step_backward, lstm_step_forward, rnn_step_backward, rnn_step_forward
+from rnncourse.reference import (
+    lstm_step_backward,
+    lstm_step_forward,
+    rnn_step_backward,
+    rnn_step_forward,
+)
 
 
 def grad_norms(cell, x, h0, params, g):

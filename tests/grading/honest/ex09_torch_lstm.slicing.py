@@ -19,13 +19,20 @@ class LSTMFromScratch(nn.Module):
             zeros = x.new_zeros(1, x.shape[0], self.hidden_size)
             state = (zeros, zeros)
         h, c = state[0].squeeze(0), state[1].squeeze(0)
-        inputs = torch.einsum("ntd,kd->ntk", x, self.weight_ih_l0) + self.bias_ih_l0 + self.bias_hh_l0
+        inputs = (
+            torch.einsum("ntd,kd->ntk", x, self.weight_ih_l0) + self.bias_ih_l0 + self.bias_hh_l0
+        )
         outs, gates = [], []
         for a_x in inputs.unbind(1):
             a = a_x + torch.einsum("nh,kh->nk", h, self.weight_hh_l0)
-            act = torch.cat([a[:, : 2 * self.hidden_size].sigmoid(),
-                             a[:, 2 * self.hidden_size : 3 * self.hidden_size].tanh(),
-                             a[:, 3 * self.hidden_size :].sigmoid()], dim=1)
+            act = torch.cat(
+                [
+                    a[:, : 2 * self.hidden_size].sigmoid(),
+                    a[:, 2 * self.hidden_size : 3 * self.hidden_size].tanh(),
+                    a[:, 3 * self.hidden_size :].sigmoid(),
+                ],
+                dim=1,
+            )
             i, f, g, o = act.split(self.hidden_size, dim=1)
             c = torch.addcmul(f * c, i, g)
             h = o * c.tanh()

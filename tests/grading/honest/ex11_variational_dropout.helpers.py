@@ -31,5 +31,5 @@ def variational_lstm_backward(dh, cache):
     nh, nc, acc = np.zeros((N, H)), np.zeros((N, H)), None
     for t in reversed(range(T)):
         dx[:, t], nh, nc, g = _masked_step_back(dh[:, t] + nh, nc, cache["record"][t], masks)
-        acc = g if acc is None else [a + b for a, b in zip(acc, g)]
+        acc = g if acc is None else [a + b for a, b in zip(acc, g, strict=False)]
     return (dx, nh, *acc)

@@ -23,6 +23,6 @@ def variational_lstm_backward(dh, cache):
     for t in range(T)[::-1]:
         res = lstm_step_backward(dh[:, t] + g_h, g_c, steps[t])
         dxs[t], g_h, g_c = res[0], res[1] * mask_h, res[2]
-        sums = [s + r for s, r in zip(sums, res[3:])]
+        sums = [s + r for s, r in zip(sums, res[3:], strict=False)]
     dx = np.stack(dxs, 1) * mask_x[:, None, :]
     return (dx, g_h, *sums)

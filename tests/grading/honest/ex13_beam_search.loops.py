@@ -10,7 +10,7 @@ def beam_search(step, start_state, beam_size, max_len, eos_id, alpha):
     for t in range(1, max_len + 1):
         logp, next_states = step(last, states)
         candidates = []
-        for k, (seq, score) in enumerate(beams):
+        for k, (_seq, score) in enumerate(beams):
             for v in range(logp.shape[1]):
                 candidates.append((score + logp[k, v], k, v))
         candidates.sort(key=lambda c: -c[0])

@@ -27,7 +27,7 @@ def beam_search(step, start_state, beam_size, max_len, eos_id, alpha):
             break
         rows = np.array(keep_rows)
         scores = total[rows, keep_tok]
-        seqs = [seqs[r] + [v] for r, v in zip(keep_rows, keep_tok)]
+        seqs = [seqs[r] + [v] for r, v in zip(keep_rows, keep_tok, strict=False)]
         tokens, state = np.array(keep_tok), state_next[rows]
     else:
         ended_tokens += seqs
