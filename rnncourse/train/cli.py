@@ -12,13 +12,13 @@ input ends in one line ``rnncourse COMMAND: error: ...`` and exit status 2.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from rnncourse.train.cli_options import (
     HelpFormatter,
     add_config_options,
     config_field,
+    fail,
     one_line_errors,
     value_parser,
 )
@@ -213,13 +213,6 @@ def _add_eval(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser
     )
     _add_corpus_options(p, required=True)
     return p
-
-
-def fail(command: str, message: str) -> int:
-    """Print ``rnncourse COMMAND: error: MESSAGE`` (rank 0 only under torchrun); return 2."""
-    if os.environ.get("RANK", "0") == "0":
-        print(f"rnncourse {command}: error: {message}", file=sys.stderr)
-    return 2
 
 
 def run_sample(args: argparse.Namespace) -> int:

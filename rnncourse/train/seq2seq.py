@@ -8,7 +8,7 @@
   normalisation: without it, shorter outputs win only because they multiply fewer probabilities).
 * :func:`accuracy` - exact match and per-character accuracy of decoded strings.
 
-The measured comparison of the book is :func:`rnncourse.train.seq2seq_experiment.run`.
+The measured comparison of the book is :func:`rnncourse.experiments.dates.run`.
 """
 
 from __future__ import annotations

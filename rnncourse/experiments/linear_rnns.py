@@ -10,7 +10,7 @@ CPU time, which other jobs on a shared machine disturb much less than wall-clock
 
 Regenerate the shipped result (about 15 CPU-minutes; it is what chapter 14 loads)::
 
-    nice -n 10 python -m rnncourse.train.linear_rnn_experiments
+    nice -n 10 python -m rnncourse.experiments linear_rnns
 
 (``--tasks adding200 --kinds lru`` runs a part, ``--merge a.json b.json`` joins partial results.)
 """
@@ -281,7 +281,7 @@ def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
 def load_result(path: Path = RESULT) -> dict[str, Any]:
     """Return the shipped comparison.
 
-    Regenerate it with ``python -m rnncourse.train.linear_rnn_experiments``.
+    Regenerate it with ``python -m rnncourse.experiments linear_rnns``.
     """
     return json.loads(Path(path).read_text())
 
@@ -303,7 +303,7 @@ def summarize(result: dict[str, Any], task: str, metric: str) -> dict[str, dict[
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m rnncourse.train.linear_rnn_experiments [--tasks ...] [--out PATH]``."""
+    """``python -m rnncourse.experiments linear_rnns [--tasks ...] [--out PATH]``."""
     import argparse
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
@@ -328,7 +328,3 @@ def separated(result: dict[str, Any], task: str, metric: str) -> list[tuple[str,
     """
     table = summarize(result, task, metric)
     return [(a, b) for a in table for b in table if a != b and table[a]["max"] < table[b]["min"]]
-
-
-if __name__ == "__main__":
-    main()
