@@ -4,7 +4,8 @@ PyTorch
     :class:`LMTrainer` / :class:`TrainConfig` — char-level language models (RNN / GRU / LSTM,
     layers, CPU or GPU) with tqdm bars, validation bits per character, samples and resumable
     checkpoints (:class:`NonFiniteError` stops a diverging run); :func:`load_model`;
-    :class:`CharLM`; :func:`train_sequence_task` for the synthetic tasks.
+    :class:`CharLM`; :func:`train_sequence_task` for the synthetic tasks; :func:`fit_adam`, the
+    one loop of the small models, and :func:`seed_everything`, the one seeding rule.
 Checkpoints
     :func:`save_checkpoint` (atomic), :func:`load_checkpoint` (``weights_only=True``).
 Speed
@@ -31,6 +32,8 @@ _LAZY = {
     "SequenceTagger": "rnncourse.train.models",
     "sample_ids": "rnncourse.train.models",
     "train_sequence_task": "rnncourse.train.tasks",
+    "fit_adam": "rnncourse.train.fitting",
+    "seed_everything": "rnncourse.train.fitting",
     "save_checkpoint": "rnncourse.train.checkpoint",
     "load_checkpoint": "rnncourse.train.checkpoint",
     "CheckpointError": "rnncourse.train.checkpoint",
