@@ -5,7 +5,7 @@ Run from the repository root::
     python benchmarks/scan.py                       # CPU, prints the table
     python benchmarks/scan.py --device cuda         # GPU
     nice -n 10 python benchmarks/scan.py --threads 1 \
-        --out rnncourse/train/results/scan_benchmark_cpu.json   # the result chapter 14 loads
+        --out rnncourse/experiments/results/scan_benchmark_cpu.json   # the result chapter 14 loads
 
 Each line: median forward + backward time of rnncourse.nn.linear_scan (float32, N x H entries per
 step) for the autograd loop and the Hillis-Steele and Blelloch scans, and the ratio loop / scan
@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch
 
-from rnncourse.train.scan_timing import per_combine, time_linear_scans
+from rnncourse.experiments.scan_timing import per_combine, time_linear_scans
 
 
 def main(argv: list[str] | None = None) -> dict:

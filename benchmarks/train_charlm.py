@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-RECORD = Path(__file__).resolve().parents[1] / "rnncourse/train/results/charlm_benchmark.json"
+RECORD = Path(__file__).resolve().parents[1] / "rnncourse/experiments/results/charlm_benchmark.json"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -68,7 +68,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--record",
         default=None,
         metavar="LABEL",
-        help="also store the results under LABEL in rnncourse/train/results/"
+        help="also store the results under LABEL in rnncourse/experiments/results/"
         "charlm_benchmark.json (the measured figures chapter 6 shows)",
     )
     return p.parse_args(argv)

@@ -1,9 +1,12 @@
-"""CONTRIBUTING.md's "where each concept lives" table names files and names that exist."""
+"""CONTRIBUTING.md is true to the tree: its concept table names files and names that exist, its
+layer line is the import-linter contract's order and names every part of the package."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PATHLIKE = re.compile(r"^[\w./<>-]+(/|\.(py|md|bib|js|json))$")
@@ -43,3 +46,31 @@ def test_every_name_in_the_concept_table_is_defined():
         n for n in sorted(names) if not re.search(rf"(def |class |^|\s){n}\b\s*[(:=]", source, re.M)
     ]
     assert not undefined, f"CONTRIBUTING.md names what the package does not define: {undefined}"
+
+
+def _layer_line(text: str) -> list[list[str]]:
+    block = text.split("## The layers")[1].split("```")[1]
+    (line,) = [ln for ln in block.splitlines() if ln.strip()]
+    return [[name.strip() for name in layer.split("/")] for layer in line.split("→")]
+
+
+def _contract_layers() -> list[list[str]]:
+    tomllib = pytest.importorskip("tomllib")
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    (layers,) = [c["layers"] for c in config["contracts"] if c["id"] == "layers"]
+    return [sorted(n.strip() for n in layer.split("|")) for layer in reversed(layers)]
+
+
+def test_the_layer_line_is_the_contracts_order():
+    line = _layer_line((ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8"))
+    assert [sorted(layer) for layer in line] == _contract_layers()
+    # and it names every subpackage and top-level module of rnncourse
+    named = {n for layer in line for n in layer}
+    on_disk = {p.stem for p in (ROOT / "rnncourse").iterdir() if p.suffix == ".py" or p.is_dir()}
+    assert on_disk - {"__init__", "__pycache__"} == named
+
+
+def test_a_wrong_layer_line_fails():
+    swapped = "## The layers\n\n```\ndata → _validation → reference\n```\n"
+    assert [sorted(x) for x in _layer_line(swapped)] != _contract_layers()[:3]
+    assert _layer_line(swapped)[:2] == [["data"], ["_validation"]]

@@ -7,10 +7,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from rnncourse.experiments.scan_timing import load_scan_result
 from rnncourse.figures import scan
 from rnncourse.reference.linear_rnns import lru_init
 from rnncourse.reference.rtrl import gradient_costs
-from rnncourse.train.scan_timing import load_scan_result
 
 
 @pytest.fixture(autouse=True)

@@ -184,14 +184,14 @@ def find_interpretable_units(
     correlation of that activation with each feature of
     ``rnncourse.analysis.FEATURES`` (inside a string literal, inside a one-line
     string, indentation depth, position in the line). With the defaults it uses
-    :func:`rnncourse.train.experiments.pretrained_charlm` on the first 4000 characters of the
+    :func:`rnncourse.experiments.pretrained_charlm` on the first 4000 characters of the
     held-out stdlib files (about 1 s).
 
     Parameters
     ----------
     model : CharLM or None
         A model containing an ``rnncourse.nn`` layer; default
-        :func:`rnncourse.train.experiments.pretrained_charlm`.
+        :func:`rnncourse.experiments.pretrained_charlm`.
     vocab : CharVocab or None
         Required with ``model``.
     text : str or None
@@ -210,7 +210,7 @@ def find_interpretable_units(
     # The recording and the ranking are the interpretable-cell viewer's own functions, so the
     # book's search and the widget's search cannot disagree.
     if model is None:
-        from rnncourse.train.experiments import pretrained_charlm
+        from rnncourse.experiments import pretrained_charlm
 
         model, vocab = pretrained_charlm()
     elif vocab is None:

@@ -244,7 +244,7 @@ def plot_accuracy_by_length(
     ----------
     table : mapping
         ``(decoder, decoding, n_dates) -> {"mean", "min", "max"}``, from
-        :func:`rnncourse.train.seq2seq_experiment.summary`.
+        :func:`rnncourse.experiments.dates.summary`.
     decoders : sequence of str
     decoding : str
         ``"greedy"``, ``"beam1"``, ``"beam3"`` or ``"beam5"``.

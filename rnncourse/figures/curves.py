@@ -250,7 +250,7 @@ def plot_seed_curves(
     Parameters
     ----------
     result : mapping
-        As returned by :func:`rnncourse.train.experiments.adding_problem_curves`: ``"curves"``
+        As returned by :func:`rnncourse.experiments.adding_problem_curves`: ``"curves"``
         (cell -> ``"step"`` (S,) and ``"mse"`` (n_seeds, S)), ``"baseline"`` and ``"config"``
         with ``"seeds"``.
     ax : matplotlib Axes, optional

@@ -35,8 +35,8 @@ def plot_scan_timings(result: Mapping[str, Any], per: str = "call", ax: Axes | N
     Parameters
     ----------
     result : dict
-        From :func:`rnncourse.train.scan_timing.time_linear_scans` (``"per_combine"`` needed for
-        ``per="combine"``).
+        From :func:`rnncourse.experiments.scan_timing.time_linear_scans` (``"per_combine"``
+        needed for ``per="combine"``).
     per : {"call", "combine"}
     """
     ax = axes_or_new(ax, (6.0, 4.0))

@@ -4,7 +4,7 @@
   padded source as a :class:`~torch.nn.utils.rnn.PackedSequence`, so padding never enters a state.
   Its outputs ``k_l`` (N, L, 2H), one per source position, are the *keys* (and values) attended to.
 * **Attention** (one score per key, softmax over the unpadded positions, context = weighted sum):
-  :class:`AdditiveAttention` (Bahdanau et al. 2015), ``e_l = w . tanh(s W_s + k_l W_k)``;
+  :class:`AdditiveAttention` (Bahdanau et al. 2015), ``e_l = w . tanh(s W_s + k_l W_k + b)``;
   :class:`MultiplicativeAttention` (Luong et al. 2015, "general"), ``e_l = k_l . (s W)``.
 * **Decoder**: a GRU/LSTM cell started from ``tanh([h_fwd; h_bwd] W_init)``. At step ``t`` it reads
   the previous token and the previous context (Luong's "input feeding"), updates its state ``s_t``,
@@ -38,7 +38,10 @@ def _masked_softmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 class AdditiveAttention(nn.Module):
-    """Bahdanau's score ``e_l = w . tanh(s W_s + k_l W_k)``, softmax, weighted sum of the keys.
+    """Bahdanau's score ``e_l = w . tanh(s W_s + k_l W_k + b)``, softmax, weighted sum of the keys.
+
+    The bias ``b`` (A,) of the score's hidden layer is ``W_k``'s bias; the paper's form has none
+    (b = 0 recovers it). The shipped date models were trained with it.
 
     Parameters
     ----------
@@ -57,7 +60,7 @@ class AdditiveAttention(nn.Module):
         self.w = nn.Linear(attn_size, 1, bias=False)
 
     def project_keys(self, keys: torch.Tensor) -> torch.Tensor:
-        """``k_l W_k`` for every position, (N, L, A): computed once per source, not per step."""
+        """``k_l W_k + b`` for every position, (N, L, A): computed once per source, not per step."""
         return self.W_k(keys)
 
     def forward(

@@ -1,17 +1,13 @@
 """Training for the rnncourse book.
 
-NumPy
-    :class:`NumpyCharRNN` — the minimal char-RNN (Adagrad, clipping, carried state, samples)
-    built on :mod:`rnncourse.reference`.
 PyTorch
     :class:`LMTrainer` / :class:`TrainConfig` — char-level language models (RNN / GRU / LSTM,
     layers, CPU or GPU) with tqdm bars, validation bits per character, samples and resumable
     checkpoints (:class:`NonFiniteError` stops a diverging run); :func:`load_model`;
-    :class:`CharLM`; :func:`train_sequence_task` for the synthetic tasks.
+    :class:`CharLM`; :func:`train_sequence_task` for the synthetic tasks; :func:`fit_adam`, the
+    one loop of the small models, and :func:`seed_everything`, the one seeding rule.
 Checkpoints
     :func:`save_checkpoint` (atomic), :func:`load_checkpoint` (``weights_only=True``).
-Experiments
-    :mod:`rnncourse.train.experiments` — the results the book's chapters show.
 Speed
     :func:`keep_freed_memory` — stop glibc from unmapping and re-faulting the large training
     buffers every step (see :mod:`rnncourse.train.allocator`).
@@ -25,9 +21,6 @@ import importlib
 from typing import Any
 
 _LAZY = {
-    "GRUForecaster": "rnncourse.train.forecast",
-    "sunspot_forecast": "rnncourse.train.forecast",
-    "NumpyCharRNN": "rnncourse.train.numpy_charrnn",
     "LMTrainer": "rnncourse.train.lm",
     "TrainConfig": "rnncourse.train.lm",
     "load_model": "rnncourse.train.checkpoint",
@@ -39,10 +32,11 @@ _LAZY = {
     "SequenceTagger": "rnncourse.train.models",
     "sample_ids": "rnncourse.train.models",
     "train_sequence_task": "rnncourse.train.tasks",
+    "fit_adam": "rnncourse.train.fitting",
+    "seed_everything": "rnncourse.train.fitting",
     "save_checkpoint": "rnncourse.train.checkpoint",
     "load_checkpoint": "rnncourse.train.checkpoint",
     "CheckpointError": "rnncourse.train.checkpoint",
-    "experiments": "rnncourse.train.experiments",
     "keep_freed_memory": "rnncourse.train.allocator",
 }
 __all__ = sorted(_LAZY)
@@ -51,7 +45,7 @@ __all__ = sorted(_LAZY)
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         module = importlib.import_module(_LAZY[name])
-        return module if name == "experiments" else getattr(module, name)
+        return getattr(module, name)
     raise AttributeError(f"module 'rnncourse.train' has no attribute {name!r}")
 
 

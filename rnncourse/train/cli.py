@@ -12,16 +12,19 @@ input ends in one line ``rnncourse COMMAND: error: ...`` and exit status 2.
 from __future__ import annotations
 
 import argparse
-import os
+import dataclasses
 import sys
+from dataclasses import dataclass
 
 from rnncourse.train.cli_options import (
     HelpFormatter,
     add_config_options,
     config_field,
+    fail,
     one_line_errors,
     value_parser,
 )
+from rnncourse.train.config import bounded_field as _f
 
 _EPILOG = """\
 Runs: a new run refuses to replace an existing checkpoint unless --overwrite is given; --resume
@@ -38,6 +41,19 @@ Several processes or GPUs (DistributedDataParallel; gloo on CPUs, nccl on GPUs):
 Each process trains --batch-size / 4 of the streams (the global batch stays --batch-size); rank 0
 prints, logs and writes the checkpoints; a checkpoint resumes under any number of processes
 that divides --batch-size."""
+
+
+@dataclass
+class RunOptions:
+    """Bounds of the run options that are not :class:`TrainConfig` fields, checked like them."""
+
+    max_chars: int = _f(8_000_000, "cap on training characters of the stdlib corpus", low=1)
+    minutes: float = _f(1.0, "training time in minutes", low=0.0, strict=True)
+    top_k: int = _f(1, "sample among the k most likely characters", low=1)
+
+
+def _run_option(name: str) -> dataclasses.Field:
+    return {f.name: f for f in dataclasses.fields(RunOptions)}[name]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -91,7 +107,7 @@ def _add_train(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     d.add_argument(
         "--max-chars",
-        type=value_parser(config_field("hidden_size"), "max_chars"),  # a positive integer
+        type=value_parser(_run_option("max_chars")),
         default=8_000_000,
         help="cap on training characters taken from the stdlib corpus",
     )
@@ -99,7 +115,7 @@ def _add_train(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     r = p.add_argument_group("run")
     r.add_argument(
         "--minutes",
-        type=value_parser(config_field("lr"), "minutes"),  # a finite number > 0
+        type=value_parser(_run_option("minutes")),
         default=None,
         help="train for this many minutes; alone, the learning-rate schedule is fitted to the "
         "time (re-estimated from the measured speed), with --steps: stop at whichever comes first",
@@ -194,7 +210,7 @@ def _add_sample(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPars
     )
     p.add_argument(
         "--top-k",
-        type=value_parser(config_field("hidden_size"), "top_k"),  # a positive integer
+        type=value_parser(_run_option("top_k")),
         default=None,
         help="sample only among the k most likely characters",
     )
@@ -213,13 +229,6 @@ def _add_eval(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser
     )
     _add_corpus_options(p, required=True)
     return p
-
-
-def fail(command: str, message: str) -> int:
-    """Print ``rnncourse COMMAND: error: MESSAGE`` (rank 0 only under torchrun); return 2."""
-    if os.environ.get("RANK", "0") == "0":
-        print(f"rnncourse {command}: error: {message}", file=sys.stderr)
-    return 2
 
 
 def run_sample(args: argparse.Namespace) -> int:

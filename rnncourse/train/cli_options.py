@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
+import sys
 from typing import Any
 
 from rnncourse.train.config import TrainConfig, check_field, field_kind
@@ -29,6 +31,13 @@ class HelpFormatter(argparse.HelpFormatter):
         if "(default" in help or default in (None, False, argparse.SUPPRESS):
             return help
         return help + " (default: %(default)s)"
+
+
+def fail(command: str, message: str) -> int:
+    """Print ``rnncourse COMMAND: error: MESSAGE`` (rank 0 only under torchrun); return 2."""
+    if os.environ.get("RANK", "0") == "0":
+        print(f"rnncourse {command}: error: {message}", file=sys.stderr)
+    return 2
 
 
 def one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

@@ -43,6 +43,10 @@ def _f(
     return field(default=default, metadata={**meta, "optional": optional})
 
 
+#: The same field for options outside TrainConfig (``rnncourse.train.cli.RunOptions``).
+bounded_field = _f
+
+
 def field_kind(f: dataclasses.Field) -> type:
     """Return the plain type of a field: int, float, str or bool (``float | None`` -> float)."""
     return {"int": int, "float": float, "str": str, "bool": bool}[str(f.type).split("|")[0].strip()]

@@ -52,11 +52,6 @@ def rank_and_world() -> tuple[int, int]:
     return 0, 1
 
 
-def is_main() -> bool:
-    """Return True on rank 0 (and in a one-process run): the process that prints, writes files."""
-    return rank_and_world()[0] == 0
-
-
 def shard(n: int) -> slice:
     """Return the rows ``[rank * n / W, (rank + 1) * n / W)`` of ``n`` streams this process trains.
 
@@ -92,12 +87,6 @@ def gather_rows(t: torch.Tensor, dim: int) -> torch.Tensor:
     parts = [torch.empty_like(t) for _ in range(world)]
     dist.all_gather(parts, t.contiguous())
     return torch.cat(parts, dim)
-
-
-def barrier() -> None:
-    """Wait for every process (nothing in a one-process run)."""
-    if rank_and_world()[1] > 1:
-        dist.barrier()
 
 
 def shutdown() -> None:

@@ -102,14 +102,15 @@ class LMTrainer:
         self.config = config = config if config is not None else TrainConfig()
         if not isinstance(train_text, str) or not train_text:
             raise ValueError("train_text must be a non-empty str")
-        self.vocab = (
-            vocab if vocab is not None else CharVocab.from_text(train_text + (valid_text or ""))
-        )
-        if not isinstance(self.vocab, CharVocab):
-            raise TypeError(f"vocab must be a CharVocab, got {type(self.vocab).__name__}")
-        self._check_covered(train_text, "train_text")
-        if valid_text:
-            self._check_covered(valid_text, "valid_text")
+        if vocab is None:  # built from both texts, so it covers them
+            self.vocab = CharVocab.from_text(train_text + (valid_text or ""))
+        elif not isinstance(vocab, CharVocab):
+            raise TypeError(f"vocab must be a CharVocab, got {type(vocab).__name__}")
+        else:
+            self.vocab = vocab
+            self._check_covered(train_text, "train_text")
+            if valid_text:
+                self._check_covered(valid_text, "valid_text")
         self.device = resolve_device(config.device)
         if ddp.launched_by_torchrun():
             self.device = ddp.init_from_env(self.device)

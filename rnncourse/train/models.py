@@ -11,7 +11,6 @@ import torch
 from torch import Tensor, nn
 
 from rnncourse._validation import check_choice
-from rnncourse.nn.regularize import LayerNormLSTM, LockedDropout
 from rnncourse.train.config import BACKENDS, CELLS
 
 State = Tensor | tuple[Tensor, Tensor]
@@ -25,6 +24,9 @@ def rnn_class(cell: str, backend: str = "rnncourse") -> type[nn.Module]:
     name = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}[cell]
     if backend == "torch":
         return getattr(nn, name)
+    # Imported here, not at the top: the default torch path of `rnncourse train` never needs
+    # rnncourse.nn, whose import was a measured part of the command's start-up
+    # (benchmarks/README.md, "cli_speed.py").
     import rnncourse.nn as ours
 
     return getattr(ours, name)
@@ -59,6 +61,15 @@ def detach_state(state: State | None) -> State | None:
     if isinstance(state, tuple):
         return tuple(s.detach() for s in state)  # type: ignore[return-value]
     return state.detach()
+
+
+def _dropout(p: float, locked: bool) -> nn.Module:
+    """Dropout on a (N, T, D) sequence; the identity for ``p = 0`` (what LockedDropout does)."""
+    if p == 0:
+        return nn.Identity()
+    from rnncourse.nn.regularize import LockedDropout  # an option: see rnn_class
+
+    return LockedDropout(p, locked=locked)
 
 
 class CharLM(nn.Module):
@@ -120,12 +131,16 @@ class CharLM(nn.Module):
         self.num_layers = num_layers
         self.embed = nn.Embedding(vocab_size, embed_dim)
         if layer_norm:
+            from rnncourse.nn.regularize import LayerNormLSTM  # an option: see rnn_class
+
             between = dropout if num_layers > 1 else 0.0
             self.rnn = LayerNormLSTM(embed_dim, hidden_size, num_layers, True, True, between)
         else:
             self.rnn = make_rnn(cell, embed_dim, hidden_size, num_layers, dropout, backend=backend)
-        self.drop_in = LockedDropout(dropout, locked=locked_dropout)
-        self.drop = LockedDropout(dropout, locked=locked_dropout)
+        self.drop_in, self.drop = (
+            _dropout(dropout, locked_dropout),
+            _dropout(dropout, locked_dropout),
+        )
         self.head = nn.Linear(hidden_size, vocab_size)
         if tie_weights:
             self.head.weight = self.embed.weight  # one (V, H) matrix, read in and written out

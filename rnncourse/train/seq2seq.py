@@ -8,7 +8,7 @@
   normalisation: without it, shorter outputs win only because they multiply fewer probabilities).
 * :func:`accuracy` - exact match and per-character accuracy of decoded strings.
 
-The measured comparison of the book is :func:`rnncourse.train.seq2seq_experiment.run`.
+The measured comparison of the book is :func:`rnncourse.experiments.dates.run`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from torch import nn
 from rnncourse.data.dates import SOURCE_VOCAB, TARGET_VOCAB, date_pairs, encode_pairs
 from rnncourse.data.vocab import EOS_ID, PAD_ID
 from rnncourse.nn.seq2seq import Seq2Seq
+from rnncourse.train.fitting import fit_adam, seed_everything
 
 __all__ = [
     "masked_loss",
@@ -157,8 +158,7 @@ def train_decoder(
     -------
     TrainedDecoder
     """
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
+    rng, _ = seed_everything(config.seed)
     model = build()
     losses = teacher_forcing(model, lambda: sample(rng), config.steps, config.lr, config.clip)
     return TrainedDecoder(model, config, losses)
@@ -205,18 +205,13 @@ def teacher_forcing(
     list of float
         The training loss of each update. The model is left in eval mode.
     """
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    losses = []
-    model.train()
-    for _ in range(steps):
+
+    def next_loss() -> torch.Tensor:
         inputs, tgt = batch()
         logits, _ = model(*inputs, shift_right(tgt))
-        loss = masked_loss(logits, tgt)
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), clip)
-        opt.step()
-        losses.append(loss.item())
+        return masked_loss(logits, tgt)
+
+    losses = fit_adam(model, next_loss, steps, lr, clip)
     model.eval()
     return losses
 

@@ -17,6 +17,7 @@ from torch import nn
 
 from rnncourse._validation import check_choice
 from rnncourse.data import ADDING_BASELINE_MSE, adding_problem, copy_task, future_context_task
+from rnncourse.train.fitting import fit_adam, seed_everything
 from rnncourse.train.models import SequenceRegressor, SequenceTagger
 
 TASKS = ("adding", "copy", "future", "past")
@@ -81,7 +82,8 @@ def train_sequence_task(
     clip : float or None
         Global gradient-norm clipping threshold.
     seed : int
-        Seeds the weights (``torch.manual_seed``) and the data (``np.random.default_rng``).
+        Seeds the weights and the data (:func:`rnncourse.train.fitting.seed_everything`; the
+        held-out set from its second generator).
     eval_every, eval_size : int
         Evaluate every ``eval_every`` steps on ``eval_size`` held-out sequences (fixed set).
     bidirectional : bool
@@ -122,9 +124,7 @@ def train_sequence_task(
         backend=backend,
         **task_kwargs,
     )
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    eval_rng = np.random.default_rng(seed + 10_000)
+    rng, eval_rng = seed_everything(seed)
     dev = torch.device(device)
     if task == "adding":
         model: nn.Module = SequenceRegressor(
@@ -146,7 +146,6 @@ def train_sequence_task(
             num_layers=num_layers,
         )
     model.to(dev)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
     ex, ey, em = (
         torch.as_tensor(a).to(dev) if a is not None else None
         for a in _make_batch(task, eval_size, eval_rng, task_kwargs)
@@ -176,24 +175,29 @@ def train_sequence_task(
             return float(correct[:, -n_ans:].float().mean())
         return float(correct[em].float().mean())
 
-    hist: dict[str, Any] = {"step": [], "loss": [], "eval_step": [0], "eval_metric": [evaluate()]}
-    start = time.perf_counter()
-    for step in tqdm(range(steps), disable=not progress, desc=f"{task}/{cell}"):
+    hist: dict[str, Any] = {
+        "step": list(range(steps)),
+        "eval_step": [0],
+        "eval_metric": [evaluate()],
+    }
+    bar = tqdm(total=steps, disable=not progress, desc=f"{task}/{cell}")
+
+    def next_loss() -> torch.Tensor:
         x, y, mask = (
             torch.as_tensor(a).to(dev) if a is not None else None
             for a in _make_batch(task, batch_size, rng, task_kwargs)
         )
-        loss = loss_fn(model(x), y, mask)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if clip is not None:
-            nn.utils.clip_grad_norm_(model.parameters(), clip)
-        opt.step()
-        hist["step"].append(step)
-        hist["loss"].append(float(loss.detach()))
-        if (step + 1) % eval_every == 0 or step + 1 == steps:
-            hist["eval_step"].append(step + 1)
+        return loss_fn(model(x), y, mask)
+
+    def after_step(k: int) -> None:
+        bar.update(1)
+        if k % eval_every == 0 or k == steps:
+            hist["eval_step"].append(k)
             hist["eval_metric"].append(evaluate())
+
+    start = time.perf_counter()
+    hist["loss"] = fit_adam(model, next_loss, steps, lr, clip, after_step)
+    bar.close()
     hist.update(
         metric="mse" if task == "adding" else "accuracy",
         baseline=_baseline(task, task_kwargs),

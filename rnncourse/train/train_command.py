@@ -15,7 +15,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from rnncourse.train.cli_options import flag_of, given_config
+from rnncourse.train.cli_options import fail, flag_of, given_config
 
 #: Config fields a resumed run may change (they change neither the model nor the data order).
 RESUME_CHANGEABLE = (
@@ -37,8 +37,6 @@ class UsageError(ValueError):
 
 def run_train(args: argparse.Namespace) -> int:
     """Entry point of ``rnncourse train``; returns the exit status."""
-    from rnncourse.train.cli import fail
-
     try:
         trainer, plan = _prepare(args)
     except ValueError as e:  # UsageError, CheckpointError, a TrainConfig or data check
@@ -161,7 +159,6 @@ def _load_texts(args: argparse.Namespace) -> tuple[str, str]:
 
 def _train(trainer: Any, plan: dict[str, Any], args: argparse.Namespace) -> int:
     """Run the training; print the outcome (rank 0); the exit status."""
-    from rnncourse.train.cli import fail
     from rnncourse.train.lm import NonFiniteError
     from rnncourse.train.metrics_log import MetricsLog
 

@@ -1,7 +1,7 @@
 """Attention explorer: pick (or type) a date, see each model's output and its attention matrix.
 
 The decoding runs in Python (:func:`rnncourse.train.seq2seq.greedy_decode` on the shipped models
-of :mod:`rnncourse.train.seq2seq_experiment`); the browser view switches between the precomputed
+of :mod:`rnncourse.experiments.dates`); the browser view switches between the precomputed
 examples and models, so it stays interactive in the static book. In live Jupyter a text box decodes
 any new input.
 """
@@ -47,7 +47,7 @@ class AttentionExplorer(WidgetBase):
         max_chars: int = 120,
     ) -> None:
         super().__init__()
-        from rnncourse.train import seq2seq_experiment as exp
+        from rnncourse.experiments import dates as exp
 
         if models is None:
             models = {name: exp.load_model(name) for name in ("additive", "multiplicative")}

@@ -247,6 +247,8 @@ def test_errors_found_before_training(trained, corpus, tmp_path, capsys):
         (["sample", ck, "--temperature", "nan"], "temperature must be a finite number"),
         (["sample", ck, "--temperature", "inf"], "temperature must be a finite number"),
         (["sample", ck, "--temperature", "0"], "temperature must be > 0.0"),
+        (["sample", ck, "--top-k", "0"], "argument --top-k: top_k must be >= 1, got 0"),
+        (["train", "--max-chars", "0"], "argument --max-chars: max_chars must be >= 1, got 0"),
         (["sample", ck, "--prime", "XYZ"], "not in the checkpoint's vocabulary"),
         (["sample", ck, "--device", "foo"], "device 'foo' is not a device name"),
         (["sample", corpus], "not a checkpoint written by 'rnncourse train'"),

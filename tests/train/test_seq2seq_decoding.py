@@ -105,3 +105,27 @@ def test_beam_search_checks_its_arguments():
         beam_search(step, state, 0, 5, select=select)
     with pytest.raises(ValueError, match="max_len"):
         beam_search(step, state, 2, 0, select=select)
+
+
+def test_additive_attention_computes_its_documented_score():
+    """e_l = w . tanh(s W_s + k_l W_k + b), written out by hand; b = 0 gives the paper's form."""
+    from rnncourse.nn.seq2seq import AdditiveAttention
+
+    torch.manual_seed(0)
+    att = AdditiveAttention(query_size=5, key_size=6, attn_size=4)
+    s, keys = torch.randn(3, 5), torch.randn(3, 7, 6)
+    mask = torch.ones(3, 7, dtype=torch.bool)
+    mask[0, 5:] = False
+    Ws, Wk, b, w = att.W_s.weight.T, att.W_k.weight.T, att.W_k.bias, att.w.weight[0]
+    scores = torch.tanh(s[:, None] @ Ws + keys @ Wk + b) @ w
+    expected = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=1)
+    context, a = att(s, keys, mask, att.project_keys(keys))
+    torch.testing.assert_close(a, expected)
+    torch.testing.assert_close(context, (expected[:, :, None] * keys).sum(1))
+    with torch.no_grad():
+        att.W_k.bias.zero_()
+    paper = torch.softmax(
+        (torch.tanh(s[:, None] @ Ws + keys @ Wk) @ w).masked_fill(~mask, -1e30), 1
+    )
+    torch.testing.assert_close(att(s, keys, mask, att.project_keys(keys))[1], paper)
+    assert not torch.allclose(paper, expected)  # the bias mattered: the check can tell

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from rnncourse.data.dates import TARGET_VOCAB
-from rnncourse.train import seq2seq_experiment as exp
+from rnncourse.experiments import dates as exp
 from rnncourse.train.seq2seq import batch_tensors, greedy_decode
 from rnncourse.widgets import AttentionExplorer
 from rnncourse.widgets._base import decode_array

@@ -409,7 +409,7 @@ def test_batched_unit_activations_equal_single_runs():
 
 
 def test_pretrained_model_loads_and_runs():
-    from rnncourse.train.experiments import pretrained_charlm, pretrained_charlm_info
+    from rnncourse.experiments import pretrained_charlm, pretrained_charlm_info
 
     model, vocab = pretrained_charlm()
     info = pretrained_charlm_info()

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from rnncourse.experiments.scan_timing import load_scan_result, per_combine, time_linear_scans
 from rnncourse.reference.scan import scan_cost
-from rnncourse.train.scan_timing import load_scan_result, per_combine, time_linear_scans
 
 
 def test_time_linear_scans_records_every_method_and_length():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rnncourse.train.experiments._cache import RESULTS_DIR
+from rnncourse.experiments._cache import RESULTS_DIR
 
 BENCHMARK_RECORD = "charlm_benchmark.json"
 

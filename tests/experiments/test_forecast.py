@@ -3,14 +3,14 @@ import pytest
 import torch
 
 from rnncourse.data.series import fit_normaliser, load_sunspots, make_windows, split_by_time
-from rnncourse.reference.autoregressive import rollout
-from rnncourse.train.forecast import (
+from rnncourse.experiments.forecast import (
     FORECAST_DEFAULTS,
     GRUForecaster,
     horizon_rmse,
     sunspot_forecast,
     train_gru_forecaster,
 )
+from rnncourse.reference.autoregressive import rollout
 
 
 def test_gru_forecaster_shapes():

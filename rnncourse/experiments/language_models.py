@@ -1,11 +1,12 @@
 """Measured experiments of "Training recurrent language models well" (the page under chapter 6).
 
-Every function returns a cached result from ``rnncourse/train/results/`` when called with its
+Every function returns a cached result from ``rnncourse/experiments/results/`` when called with its
 defaults, and runs live otherwise (any keyword override, or ``cached=False``). Regenerate all four
 cached results (under ten CPU-minutes on one thread; about half an hour of wall-clock on a busy
 two-core machine) with::
 
-    nice -n 10 python -m rnncourse.train.lm_experiments
+    nice -n 10 python -m rnncourse.experiments ngram_baselines word_vs_char \
+        lm_comparison speed_repeats
 
 Experiments
 -----------
@@ -26,14 +27,13 @@ summarize
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any
 
 import numpy as np
 
 from rnncourse.data import CharVocab, NGramLM, WordVocab, convert_loss, load_corpus
-from rnncourse.train.experiments._cache import _config, _load_cached, _save_cached
+from rnncourse.experiments._cache import _config, _load_cached
 
 DATA_DEFAULTS: dict[str, Any] = dict(train_chars=60_000, valid_chars=30_000)
 
@@ -364,25 +364,6 @@ REGENERATE = {
     "lm_comparison": lambda: lm_comparison(cached=False, progress=True),
     "speed_repeats": lambda: speed_repeats(cached=False),
 }
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m rnncourse.train.lm_experiments [NAME ...]`` regenerates the cached results."""
-    import torch
-
-    torch.set_num_threads(1)  # reproducible sums; the machine that made them had 2 shared cores
-    names = (argv if argv is not None else sys.argv[1:]) or list(REGENERATE)
-    for name in names:
-        if name not in REGENERATE:
-            raise SystemExit(f"unknown result {name!r}; choose from {list(REGENERATE)}")
-        t0 = time.perf_counter()
-        path = _save_cached(name, REGENERATE[name]())
-        print(f"regenerated {path} in {time.perf_counter() - t0:.0f} s")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
 
 
 __all__ = ["lm_comparison", "ngram_baselines", "speed_repeats", "summarize", "word_vs_char"]

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from rnncourse import analysis as an
-from rnncourse.train import experiments as ex
-from rnncourse.train.experiments import _cache
+from rnncourse import experiments as ex
+from rnncourse.experiments import _cache
 
 
 def test_cache_is_keyed_by_configuration(tmp_path, monkeypatch):
@@ -103,7 +103,7 @@ def test_seed_curves_figure_shows_median_and_range():
 @pytest.mark.slow
 def test_shipped_model_reproduces_its_recorded_score():
     """The shipped weights, loaded into torch.nn's LSTM, score held-out text as recorded."""
-    from rnncourse.train.experiments import pretrained
+    from rnncourse.experiments import pretrained
 
     info = ex.pretrained_charlm_info()
     assert info["steps"] == info["config"]["max_steps"] == ex.PRETRAINED_CONFIG["max_steps"]
@@ -261,7 +261,7 @@ def test_benchmark_record_merges_by_label(tmp_path):
 
 
 def test_benchmark_table_and_speedups_follow_the_record():
-    from rnncourse.train.experiments import (
+    from rnncourse.experiments import (
         benchmark_speedups,
         charlm_benchmark,
         format_benchmark,

@@ -2,9 +2,9 @@
 
 Chapters 9 and 12 and the widgets look inside it: a chapter must execute in seconds, training a
 model that has learned something about code takes CPU minutes, so the weights ship with the
-package (float16 in ``rnncourse/train/results/pretrained_lstm.pt``, the checkpoint format of
+package (float16 in ``rnncourse/experiments/results/pretrained_lstm.pt``, the checkpoint format of
 :func:`rnncourse.train.load_model`). :func:`train_pretrained_charlm` is the run that produced them
-(``python -m rnncourse.train.experiments pretrained`` repeats it and overwrites the file).
+(``python -m rnncourse.experiments pretrained`` repeats it and overwrites the file).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from rnncourse.train.experiments._cache import RESULTS_DIR
+from rnncourse.experiments._cache import RESULTS_DIR
 
 __all__ = [
     "PRETRAINED_CONFIG",
@@ -136,7 +136,7 @@ def _path():
     path = RESULTS_DIR / PRETRAINED_MODEL
     if not path.is_file():
         raise FileNotFoundError(
-            f"{path} is missing; run `python -m rnncourse.train.experiments pretrained`"
+            f"{path} is missing; run `python -m rnncourse.experiments pretrained`"
         )
     return path
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from rnncourse.data.shapes import split_scenes
-from rnncourse.train import captioning as cap
+from rnncourse.experiments import captioning as cap
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from rnncourse.train.experiments._cache import _config, _load_cached
+from rnncourse.experiments._cache import _config, _load_cached
 
 CHARLM_DEFAULTS: dict[str, Any] = dict(
     cell="lstm",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rnncourse.train import lm_experiments as E
+from rnncourse.experiments import language_models as E
 
 
 def test_summarize():

@@ -6,7 +6,7 @@ comparable even on a loaded machine. :func:`per_combine` divides each time by th
 :func:`rnncourse.reference.scan.scan_cost`: where it is flat, time follows work; where it falls
 with T, a fixed cost per call or per parallel step (dispatch, autograd) still dominates.
 ``benchmarks/scan.py`` is the command line; the book loads the shipped CPU result
-``rnncourse/train/results/scan_benchmark_cpu.json``.
+``rnncourse/experiments/results/scan_benchmark_cpu.json``.
 """
 
 from __future__ import annotations

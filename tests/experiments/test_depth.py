@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rnncourse.train.experiments import DEPTH_DEFAULTS, depth_experiment
+from rnncourse.experiments import DEPTH_DEFAULTS, depth_experiment
 
 
 def _gru_params(D: int, H: int, layers: int) -> int:

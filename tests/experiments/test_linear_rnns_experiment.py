@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnncourse.train.linear_rnn_experiments import (
+from rnncourse.experiments.linear_rnns import (
     KINDS,
     SeqModel,
     _widths,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from rnncourse._validation import check_choice
-from rnncourse.train.experiments._cache import _config, _load_cached
+from rnncourse.experiments._cache import _config, _load_cached
 
 ADDING_DEFAULTS: dict[str, Any] = dict(
     T=100,
@@ -67,7 +67,7 @@ def adding_problem_curves(
     a comparison rests on the spread over seeds. Live, the default configuration takes several
     minutes of CPU, so by default the result cached in the package is returned; any override of
     the configuration runs live. Regenerate the cache with
-    ``python -m rnncourse.train.experiments adding_problem``.
+    ``python -m rnncourse.experiments adding_problem``.
 
     Parameters
     ----------
@@ -204,7 +204,7 @@ def bidirectional_experiment(cached: bool = True, **overrides: Any) -> dict[str,
     the left-to-right RNN on the "past" labels as a control (it can remember: near 100 %). Each
     run takes about half a second on one core; the default configuration (chapter 10's nine runs)
     is returned from the cache in the package, any override trains live. Regenerate the cache
-    with ``python -m rnncourse.train.experiments bidirectional``.
+    with ``python -m rnncourse.experiments bidirectional``.
 
     Parameters
     ----------

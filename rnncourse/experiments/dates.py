@@ -3,15 +3,15 @@
 For each decoder (no attention, additive, multiplicative) and each of three seeds, train with
 :func:`rnncourse.train.seq2seq.train_dates`, then decode the same held-out set (dates never seen in
 training) greedily and with beam sizes 1, 3 and 5. Results go to
-``rnncourse/train/results/dates/<decoder>_seed<k>.json``; the seed-0 weights of each decoder to
-``<decoder>.pt`` there. The book only loads them.
+``rnncourse/experiments/results/dates/<decoder>_seed<k>.json``; the seed-0 weights of each
+decoder to ``<decoder>.pt`` there. The book only loads them.
 
 Every decoder gets about the same CPU time: the decoder without attention costs about a third
 per step, so it gets three times the steps (:data:`STEPS`). Regenerate (about 12 CPU-minutes in
 all; every run is its own process)::
 
     for d in none additive multiplicative; do for s in 0 1 2; do
-        nice -n 10 python -m rnncourse.train.seq2seq_experiment --decoder $d --seed $s &
+        nice -n 10 python -m rnncourse.experiments dates --decoder $d --seed $s &
     done; done; wait
 """
 
@@ -25,14 +25,14 @@ import torch
 
 from rnncourse._validation import check_choice
 from rnncourse.data.dates import TARGET_VOCAB, date_pairs, split_dates
-from rnncourse.nn.seq2seq import Seq2Seq
-from rnncourse.train.experiments._cache import (
+from rnncourse.experiments._cache import (
     load_seed_model,
     load_seed_runs,
     parse_seed_run,
     save_seed_run,
     seed_spread,
 )
+from rnncourse.nn.seq2seq import Seq2Seq
 from rnncourse.train.seq2seq import (
     DateTrainConfig,
     accuracy,
@@ -172,7 +172,3 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_seed_run(argv, __doc__.splitlines()[0], DECODERS, SEEDS)
     row = run(args.decoder, args.seed)
     print(args.decoder, args.seed, {k: v for k, v in row.items() if k.startswith("greedy")})
-
-
-if __name__ == "__main__":
-    main()

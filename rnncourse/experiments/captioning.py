@@ -5,14 +5,15 @@
 * :func:`caption_images` - greedy decoding (:func:`~rnncourse.train.seq2seq.greedy_from_state`),
   words and attention maps (T_out, 4, 4).
 * :func:`evaluate` - exact caption match and per-word accuracy on the fixed held-out images.
-* :func:`run` - one decoder (``"attention"`` or ``"step0"``) and one seed: train, evaluate, write
-  ``rnncourse/train/results/captions/<decoder>_seed<k>.json`` (and ``<decoder>.pt`` for seed 0).
+* :func:`run` - one decoder (``"attention"`` or ``"step0"``) and one seed: train, evaluate,
+  write ``rnncourse/experiments/results/captions/<decoder>_seed<k>.json`` (and ``<decoder>.pt``
+  for seed 0).
 
 Regenerate the shipped results (about 5 CPU-minutes in all, 40 to 50 CPU-seconds a model; each
 run is its own process)::
 
     for d in attention step0; do for s in 0 1 2; do
-        nice -n 10 python -m rnncourse.train.captioning --decoder $d --seed $s
+        nice -n 10 python -m rnncourse.experiments captions --decoder $d --seed $s
     done; done
 """
 
@@ -26,14 +27,14 @@ import torch
 
 from rnncourse._validation import check_choice
 from rnncourse.data.shapes import CAPTION_VOCAB, GRID, sample_batch, split_scenes
-from rnncourse.nn.captioning import Captioner
-from rnncourse.train.experiments._cache import (
+from rnncourse.experiments._cache import (
     load_seed_model,
     load_seed_runs,
     parse_seed_run,
     save_seed_run,
     seed_spread,
 )
+from rnncourse.nn.captioning import Captioner
 from rnncourse.train.seq2seq import (
     TrainedDecoder,
     accuracy,
@@ -218,7 +219,3 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_seed_run(argv, __doc__.splitlines()[0], DECODERS, SEEDS)
     row = run(args.decoder, args.seed)
     print(args.decoder, args.seed, row["held_out"], f"train {row['train_cpu_s']:.0f} CPU-s")
-
-
-if __name__ == "__main__":
-    main()

@@ -4,14 +4,14 @@ The task: a stream of random symbols from an alphabet of K; at every step the ne
 symbol it saw ``offset`` steps earlier (``train_sequence_task("past", ...)``). Every setting
 (layers, hidden size) is trained with each seed; a comparison in the book rests on the spread over
 seeds, not on one run. Regenerate the cached result with
-``python -m rnncourse.train.experiments depth`` (a few minutes on one core).
+``python -m rnncourse.experiments depth`` (a few minutes on one core).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from rnncourse.train.experiments._cache import _config, _load_cached
+from rnncourse.experiments._cache import _config, _load_cached
 
 DEPTH_DEFAULTS: dict[str, Any] = dict(
     settings=[[1, 32], [2, 32], [3, 32], [1, 80]],

@@ -24,8 +24,8 @@ from rnncourse.data.series import (
     make_windows,
     split_by_time,
 )
+from rnncourse.experiments._cache import _config, _load_cached
 from rnncourse.reference.autoregressive import ar_fit, ar_predict, rollout
-from rnncourse.train.experiments._cache import _config, _load_cached, _save_cached
 
 __all__ = [
     "FORECAST_DEFAULTS",
@@ -207,8 +207,3 @@ def sunspot_forecast(cached: bool = True, **overrides: Any) -> dict[str, Any]:
         "std": norm.std,
         "source": "live",
     }
-
-
-if __name__ == "__main__":
-    result = sunspot_forecast(cached=False)
-    print(_save_cached("forecast_sunspots", result))

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
+RESULTS_DIR = Path(__file__).with_name("results")
 
 
 def _versions() -> dict[str, str]:

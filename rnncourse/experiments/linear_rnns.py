@@ -10,7 +10,7 @@ CPU time, which other jobs on a shared machine disturb much less than wall-clock
 
 Regenerate the shipped result (about 15 CPU-minutes; it is what chapter 14 loads)::
 
-    nice -n 10 python -m rnncourse.train.linear_rnn_experiments
+    nice -n 10 python -m rnncourse.experiments linear_rnns
 
 (``--tasks adding200 --kinds lru`` runs a part, ``--merge a.json b.json`` joins partial results.)
 """
@@ -29,6 +29,7 @@ from torch import Tensor, nn
 
 from rnncourse.data import adding_problem
 from rnncourse.nn.linear_rnns import LRU, MinGRU
+from rnncourse.train.fitting import fit_adam, seed_everything
 
 __all__ = [
     "KINDS",
@@ -109,15 +110,13 @@ def _widths(anchor_hidden: int, **model_kw: Any) -> dict[str, int]:
 
 def _train(model: nn.Module, batches, loss_fn, steps: int, lr: float, clip: float) -> float:
     """Train; return the CPU seconds of this thread (robust to other jobs on a shared machine)."""
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    start = time.thread_time()
-    for _ in range(steps):
+
+    def next_loss() -> Tensor:
         x, y = next(batches)
-        loss = loss_fn(model(x), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), clip)
-        opt.step()
+        return loss_fn(model(x), y)
+
+    start = time.thread_time()
+    fit_adam(model, next_loss, steps, lr, clip)
     return time.thread_time() - start
 
 
@@ -133,8 +132,7 @@ def run_adding(
     clip: float = 1.0,
 ) -> dict[str, float]:
     """Train one model on the adding problem (uniform variant); held-out MSE on 1000 sequences."""
-    torch.manual_seed(seed)
-    rng, eval_rng = np.random.default_rng(seed), np.random.default_rng(10_000 + seed)
+    rng, eval_rng = seed_everything(seed)
     model = SeqModel(kind, 2, E, H, 1)
 
     def batches():
@@ -173,8 +171,7 @@ def run_charlm(
 ) -> dict[str, float]:
     """Train one char LM on random windows of the stdlib corpus; held-out bits per character."""
     train, valid, V = data
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
+    rng, _ = seed_everything(seed)
     model = SeqModel(kind, 0, E, H, V, vocab=V)
 
     def windows(ids: np.ndarray, starts: np.ndarray) -> tuple[Tensor, Tensor]:
@@ -281,7 +278,7 @@ def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
 def load_result(path: Path = RESULT) -> dict[str, Any]:
     """Return the shipped comparison.
 
-    Regenerate it with ``python -m rnncourse.train.linear_rnn_experiments``.
+    Regenerate it with ``python -m rnncourse.experiments linear_rnns``.
     """
     return json.loads(Path(path).read_text())
 
@@ -303,7 +300,7 @@ def summarize(result: dict[str, Any], task: str, metric: str) -> dict[str, dict[
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m rnncourse.train.linear_rnn_experiments [--tasks ...] [--out PATH]``."""
+    """``python -m rnncourse.experiments linear_rnns [--tasks ...] [--out PATH]``."""
     import argparse
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
@@ -328,7 +325,3 @@ def separated(result: dict[str, Any], task: str, metric: str) -> list[tuple[str,
     """
     table = summarize(result, task, metric)
     return [(a, b) for a in table for b in table if a != b and table[a]["max"] < table[b]["min"]]
-
-
-if __name__ == "__main__":
-    main()
