@@ -12,6 +12,8 @@ Language-model baselines and units
     :class:`NGramLM` (add-k, Jelinek–Mercer, Witten–Bell, Kneser–Ney), :func:`convert_loss`
     (nats, bits, perplexity), :func:`rank_frequency`, :func:`zipf_fit`; :func:`fold_lines`
     (long sample lines broken for printing).
+Translation metric
+    :func:`corpus_bleu`, :func:`sentence_bleu` (BLEU as sacrebleu computes it, on token sequences).
 Synthetic tasks
     :func:`adding_problem`, :func:`copy_task`, :func:`future_context_task`.
 """
@@ -25,12 +27,16 @@ from rnncourse.data.corpus import (
     stdlib_root,
 )
 from rnncourse.data.metrics import LOSS_UNITS, convert_loss, rank_frequency, zipf_fit
+from rnncourse.data.metrics_bleu import BLEUScore, corpus_bleu, sentence_bleu
 from rnncourse.data.ngram import SMOOTHINGS, NGramLM
 from rnncourse.data.tasks import ADDING_BASELINE_MSE, adding_problem, copy_task, future_context_task
 from rnncourse.data.vocab import EOS, PAD, SPECIALS, UNK, CharVocab, Vocab, WordVocab
 
 __all__ = [
     "ADDING_BASELINE_MSE",
+    "BLEUScore",
+    "corpus_bleu",
+    "sentence_bleu",
     "LOSS_UNITS",
     "SMOOTHINGS",
     "NGramLM",
