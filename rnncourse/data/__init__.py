@@ -15,6 +15,8 @@ Language-model baselines and units
 Time series
     :func:`load_sunspots` (yearly sunspot numbers, ``rnncourse[forecast]``), :func:`split_by_time`,
     :func:`fit_normaliser` (training years only), :func:`make_windows`.
+Translation metric
+    :func:`corpus_bleu`, :func:`sentence_bleu` (BLEU as sacrebleu computes it, on token sequences).
 Synthetic tasks
     :func:`adding_problem`, :func:`copy_task`, :func:`future_context_task`.
 """
@@ -28,6 +30,7 @@ from rnncourse.data.corpus import (
     stdlib_root,
 )
 from rnncourse.data.metrics import LOSS_UNITS, convert_loss, rank_frequency, zipf_fit
+from rnncourse.data.metrics_bleu import BLEUScore, corpus_bleu, sentence_bleu
 from rnncourse.data.ngram import SMOOTHINGS, NGramLM
 from rnncourse.data.series import (
     Normaliser,
@@ -48,6 +51,9 @@ __all__ = [
     "make_windows",
     "split_by_time",
     "ADDING_BASELINE_MSE",
+    "BLEUScore",
+    "corpus_bleu",
+    "sentence_bleu",
     "LOSS_UNITS",
     "SMOOTHINGS",
     "NGramLM",
