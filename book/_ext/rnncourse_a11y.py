@@ -17,7 +17,7 @@
   ``rnncourse-search-offline.js`` answers the search page's fetches from it when the site is
   opened from disk.
 - Theme (sphinx-book-theme on pydata-sphinx-theme), for WCAG 2.1 AA without vendoring it: the
-  search button's template (``templates/components/search-button-field.html``) drops the
+  search button's template (``templates/search-button-field.html``) drops the
   ``aria-label`` that hid its visible label "Search Ctrl+K" from its accessible name, and the
   colour-mode button's icons lose the titles that were read as its text; each
   collapsible ``<summary>`` of the sidebar is named after the page whose sections it shows; the
@@ -72,9 +72,6 @@ def _patch_image_renderer() -> None:
 
 
 _IMG = re.compile(r"<img\b[^>]*>")
-_TOC_TOGGLE = re.compile(
-    r'(<a class="reference internal" href="[^"]*">(?P<title>.*?)</a>\s*<details[^>]*>\s*)<summary>'
-)
 _DESCRIBED_CLASS = re.compile(r"\b" + DESCRIBED + r"(figdesc-[0-9a-f]+)\b")
 _IPYNB_LINK = re.compile(r'(<a\b(?=[^>]*\bhref="[^"]+\.ipynb")(?![^>]*\bdownload\b)[^>]*?)>')
 
@@ -96,14 +93,14 @@ def rewrite_body(body: str) -> str:
     return _IPYNB_LINK.sub(r"\1 download>", body)
 
 
-def name_toc_toggles(toc_html: str) -> str:
+def name_toc_toggles(soup) -> None:
     """Give each sidebar ``<summary>`` (an icon only) the name "Sections of <page>"."""
-
-    def named(m: re.Match) -> str:
-        title = html.escape(html.unescape(re.sub(r"<[^>]+>", "", m.group("title"))).strip())
-        return f'{m.group(1)}<summary aria-label="Sections of {title}">'
-
-    return _TOC_TOGGLE.sub(named, toc_html)
+    for summary in soup.select("li > details > summary"):
+        if summary.get("aria-label") or summary.get_text(strip=True):
+            continue
+        link = summary.parent.find_previous_sibling("a")
+        title = link.get_text(" ", strip=True) if link is not None else "this part"
+        summary["aria-label"] = f"Sections of {title}"
 
 
 def _wrap_toctree(context: dict) -> None:
@@ -112,8 +109,10 @@ def _wrap_toctree(context: dict) -> None:
         return
 
     def wrapped(*args, **kwargs):
-        out = generate(*args, **kwargs)
-        return name_toc_toggles(out) if isinstance(out, str) else out
+        out = generate(*args, **kwargs)  # a BeautifulSoup tree (cached: edited once)
+        if hasattr(out, "select"):
+            name_toc_toggles(out)
+        return out
 
     wrapped._rnncourse = True
     context["generate_toctree_html"] = wrapped
