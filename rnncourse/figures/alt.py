@@ -59,6 +59,11 @@ _TEX = {
     r"\tilde": "tilde ",
     r"\tanh": "tanh",
     r"\log": "log",
+    r"\langle": "⟨",
+    r"\rangle": "⟩",
+    r"\pm": "±",
+    r"\infty": "∞",
+    r"\sum": "sum",
     r"\ ": " ",
     r"\,": " ",
 }
