@@ -55,10 +55,16 @@ $(VENDOR_STAMP): .ci/vendor.sh
 
 vendor: $(VENDOR_STAMP)
 
-# Headless Chromium from Debian for the browser test (Playwright's own download does not work here).
-browser-deps:
+# Headless Chromium from Debian for the browser test (Playwright's own download does not work here),
+# and axe-core from the npm registry for its accessibility audit (tests/browser/a11y.py).
+AXE_CORE := axe-core@4.14.1
+AXE_JS := $(VENV)/share/axe-core/axe.min.js
+browser-deps: $(AXE_JS)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+$(AXE_JS):
+	bash .ci/vendor.sh --axe $(dir $(AXE_JS)) $(AXE_CORE)
 
 # bubblewrap from Debian: the grader isolates every submission with it (rnncourse grade); capsh
 # (libcap2-bin) for the test that simulates Gradescope's container (root without CAP_SYS_ADMIN).

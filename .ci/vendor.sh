@@ -5,6 +5,7 @@
 # so it lands in _build/html/_static/{mathjax,requirejs,html-manager}/.
 #
 # Usage: bash .ci/vendor.sh [DEST]   (default book/_vendor; the Makefile's `make vendor`)
+#        bash .ci/vendor.sh --axe DEST axe-core@VERSION   (the browser tests' axe-core)
 set -euo pipefail
 
 MATHJAX=mathjax@3.2.2
@@ -12,11 +13,24 @@ REQUIREJS=requirejs@2.3.4
 # html-manager 1.x is the ipywidgets 8 embedder; 1.0.6 is myst-nb's default.
 HTML_MANAGER=@jupyter-widgets/html-manager@1.0.6
 
-dest=${1:-book/_vendor}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
 command -v npm >/dev/null || { echo "vendor.sh: npm is needed (apt-get install npm)" >&2; exit 1; }
+
+# `vendor.sh --axe DEST axe-core@X.Y.Z`: only axe-core's axe.min.js, for the browser tests'
+# accessibility audit (make browser-deps); it is not part of the book.
+if [ "${1:-}" = "--axe" ]; then
+  dest=${2:?--axe DEST PACKAGE}; pkg=${3:?--axe DEST PACKAGE}
+  ( cd "$tmp" && npm pack --silent --cache "$tmp/npm-cache" "$pkg" >/dev/null )
+  tar -xzf "$tmp"/axe-core-*.tgz -C "$tmp"
+  [ -s "$tmp/package/axe.min.js" ] || { echo "vendor.sh: no axe.min.js in $pkg" >&2; exit 1; }
+  mkdir -p "$dest"
+  cp "$tmp/package/axe.min.js" "$dest/axe.min.js"
+  echo "vendor.sh: $pkg in $dest"
+  exit 0
+fi
+
+dest=${1:-book/_vendor}
 
 ( cd "$tmp" && npm pack --silent --cache "$tmp/npm-cache" "$MATHJAX" "$REQUIREJS" "$HTML_MANAGER" >/dev/null )
 for t in "$tmp"/*.tgz; do

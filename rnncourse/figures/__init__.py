@@ -27,12 +27,16 @@ lm
 scan
     Chapter 14: scan timings, the LRU's eigenvalues, gradient costs, model comparisons.
 
-Every ``draw_*`` function takes an optional Matplotlib ``ax`` and returns the Axes it drew on.
+Every ``draw_*`` function takes an optional Matplotlib ``ax`` and returns the Axes it drew on,
+with its alt text attached (:mod:`rnncourse.figures.alt`). Imported in a Jupyter kernel, this
+package registers the display hook that puts every figure's alt text and description into its
+output.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 __all__ = [
@@ -46,6 +50,7 @@ __all__ = [
     "attention",
     "lm",
     "scan",
+    "alt",
 ]
 
 
@@ -53,3 +58,23 @@ def __getattr__(name: str) -> Any:
     if name in __all__:
         return importlib.import_module(f"rnncourse.figures.{name}")
     raise AttributeError(f"module 'rnncourse.figures' has no attribute {name!r}")
+
+
+def _install_alt_hook() -> None:
+    """In a running IPython (a kernel), attach alt text to every displayed Matplotlib figure."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return
+
+    def bundle(fig: Any) -> Any:
+        from rnncourse.figures.alt import _bundle
+
+        return _bundle(fig)
+
+    shell.display_formatter.mimebundle_formatter.for_type_by_name(
+        "matplotlib.figure", "Figure", bundle
+    )
+
+
+_install_alt_hook()

@@ -11,11 +11,43 @@ from __future__ import annotations
 
 from typing import Any
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
+from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-#: The colours of the graph figures (chapters 1-5): inputs red, hidden states green, outputs
+#: The colour-blind-safe palette of every plot (Okabe & Ito, "Color Universal Design", 2008):
+#: orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple, black.
+OKABE_ITO = (
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#000000",
+)
+#: The order plots take them in (yellow last: it is faint on white), each colour with its own
+#: line style and marker, so curves stay apart in grey print and without colour vision.
+CURVE_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 3)))
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+#: Markers sit at a tenth of the axes' diagonal apart, whatever the number of points.
+CYCLE = (
+    cycler(color=CURVE_COLORS)
+    + cycler(linestyle=LINESTYLES)
+    + cycler(marker=MARKERS)
+    + cycler(markevery=[0.1] * len(MARKERS))
+)
+#: Bars of a group: each its own hatching as well as its colour.
+HATCHES = ("", "//", "..", "xx", "\\\\", "--")
+mpl.rcParams["axes.prop_cycle"] = CYCLE
+mpl.rcParams["lines.markersize"] = 5
+
+#: The fill colours of the graph figures (each box also carries its symbol, so no colour is needed
+#: to tell them apart) (chapters 1-5): inputs red, hidden states green, outputs
 #: blue, losses grey; an encoder's states pale green, a decoder's pale orange.
 COLORS = {
     "x": "#f4a6a6",
@@ -26,7 +58,7 @@ COLORS = {
     "dec": "#f0d9b8",
 }
 LINE = "#333333"  # forward arrows and box edges
-BACK = "#c0392b"  # the backward pass (gradients)
+BACK = "#D55E00"  # the backward pass (gradients): vermillion, drawn dashed where it matters
 
 
 def axes_or_new(ax: Axes | None, size: tuple[float, float]) -> Axes:

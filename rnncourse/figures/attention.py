@@ -17,7 +17,8 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
 from rnncourse.figures._canvas import _Canvas, _node
-from rnncourse.figures._draw import LINE, axes_or_new, new_axes
+from rnncourse.figures._draw import HATCHES, LINE, axes_or_new, new_axes
+from rnncourse.figures.alt import set_alt
 
 __all__ = [
     "draw_captioning",
@@ -125,7 +126,17 @@ def draw_captioning(
         )
     ax.set_xlim(-2.8, 1.9 + 1.45 * T)
     ax.set_ylim(-0.5, 4.0)
-    return ax
+    how = (
+        "keeps a grid of image features; at each step attention weights over the grid give a "
+        "context vector that feeds the next step"
+        if attention
+        else "turns the image into one feature vector that sets the first hidden state"
+    )
+    return set_alt(
+        ax,
+        f"An image captioner: a CNN {how}; the RNN then emits the words "
+        f"{' '.join(words)} one per step, each fed back as the next input, until <END>.",
+    )
 
 
 def draw_attention_grid(
@@ -181,7 +192,13 @@ def draw_attention_grid(
     ax.set_ylim(hg, 0)
     if title:
         ax.set_title(title, fontsize=10)
-    return ax
+    i, j = np.unravel_index(int(np.argmax(w)), w.shape)
+    return set_alt(
+        ax,
+        f"Attention weights over a {hg} x {wg} grid of image locations"
+        f"{', over the image' if image is not None else ''}, each cell shaded and labelled with "
+        f"its weight; the largest, {w[i, j]:.2f}, is in row {i + 1}, column {j + 1}.",
+    )
 
 
 def plot_attention_heatmap(
@@ -225,7 +242,12 @@ def plot_attention_heatmap(
     ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=r"$a_{t,l}$")
     if title:
         ax.set_title(title, fontsize=10)
-    return ax
+    peaks = ", ".join(f"{o} → {inputs[int(np.argmax(r))]}" for o, r in zip(outputs, w, strict=True))
+    return set_alt(
+        ax,
+        f"Heat map of attention weights, one row per output step, one column per "
+        f"input position; the input each output attends to most: {peaks}.",
+    )
 
 
 _LABELS = {"none": "no attention", "additive": "additive", "multiplicative": "multiplicative"}
@@ -264,13 +286,16 @@ def plot_accuracy_by_length(
         mean = np.array([r["mean"] for r in rows])
         err = np.array([[r["mean"] - r["min"] for r in rows], [r["max"] - r["mean"] for r in rows]])
         x = np.arange(len(lengths)) + (i - (len(decoders) - 1) / 2) * width
-        ax.bar(x, mean, width, yerr=err, capsize=3, label=_LABELS.get(dec, dec))
+        ax.bar(
+            x, mean, width, yerr=err, capsize=3, label=_LABELS.get(dec, dec), hatch=HATCHES[i % 6]
+        )
     ax.set_xticks(np.arange(len(lengths)), [f"{k} date{'s' if k > 1 else ''}" for k in lengths])
     ax.set_ylim(0, 1.05)
     ax.set_ylabel(ylabel)
     ax.set_title(f"{decoding} decoding: mean of 3 seeds, error bar = min to max", fontsize=10)
     ax.legend(fontsize=8, loc="lower left")
-    return ax
+    alt = f"Grouped bars of {ylabel} by number of dates, one hatched bar per decoder."
+    return set_alt(ax, alt)
 
 
 def plot_date_attention(
@@ -342,6 +367,9 @@ def plot_caption_attention(
         ax.set_yticks([])
     if title:
         fig.suptitle(title, fontsize=10)
+    set_alt(axes[0], "The input image the caption describes.")
+    alt = f"The captioner's attention while writing “{' '.join(words)}”, one map per word."
+    set_alt(fig, alt)
     return axes
 
 
@@ -362,4 +390,6 @@ def plot_caption_examples(images: np.ndarray, captions: Sequence[str]) -> np.nda
         )
         ax.set_xticks([])
         ax.set_yticks([])
+        set_alt(ax, f"Image captioned “{text}”.")
+    set_alt(fig, f"{len(imgs)} images from the captioning data, each with its caption above it.")
     return axes[0]

@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from rnncourse._validation import check_choice
 from rnncourse.figures._canvas import _BOX_H, _BOX_W, _OP_COLOR, _OP_R, _Canvas
 from rnncourse.figures._draw import LINE, new_axes, rounded_box
+from rnncourse.figures.alt import set_alt
 
 __all__ = ["CELL_KINDS", "draw_cell"]
 CELL_KINDS = ("rnn", "gru_simple", "gru", "lstm", "lstm_peephole", "lstm_coupled")
@@ -42,6 +43,27 @@ def _frame(ax: Axes, x0: float, y0: float, x1: float, y1: float, title: str) -> 
         pad=0.05,
     )
     ax.text(x0 + 0.15, y1 - 0.12, title, fontsize=9, color="#52606d", ha="left", va="top")
+
+
+_CELL_ALT = {
+    "rnn": "Diagram of the vanilla RNN cell: h_{t-1} and x_t are concatenated, pass through one "
+    "tanh layer, and the result is the new state h_t, which is also the output.",
+    "gru_simple": "Diagram of the simplified GRU (no reset gate): an update gate z_t, a sigmoid "
+    "layer, mixes the old state h_{t-1} (times z_t) with a tanh candidate (times 1 - z_t) into "
+    "h_t.",
+    "gru": "Diagram of the GRU cell: a reset gate r_t scales h_{t-1} inside the tanh candidate "
+    "n_t, and an update gate z_t mixes h_{t-1} (times z_t) with n_t (times 1 - z_t) into h_t, so "
+    "the state can pass through unchanged when z_t is near 1.",
+    "lstm": "Diagram of the LSTM cell: the cell state runs along the top from c_{t-1} to c_t, "
+    "multiplied by the forget gate f_t and added to the input gate i_t times the tanh candidate "
+    "g_t; the output gate o_t times tanh(c_t) gives h_t. The gates are sigmoid layers of "
+    "[h_{t-1}, x_t].",
+    "lstm_peephole": "Diagram of the LSTM with peepholes: as the LSTM cell (forget, input and "
+    "output gates around a cell state that runs from c_{t-1} to c_t), with extra connections "
+    "from c_{t-1} into the forget and input gates and from c_t into the output gate.",
+    "lstm_coupled": "Diagram of the LSTM with coupled gates: as the LSTM cell, but the input "
+    "gate is 1 - f_t, so whatever the cell forgets it replaces with the new candidate.",
+}
 
 
 def draw_cell(cell: str = "lstm", ax: Axes | None = None, title: str | None = None) -> Axes:
@@ -77,7 +99,7 @@ def draw_cell(cell: str = "lstm", ax: Axes | None = None, title: str | None = No
     {"rnn": _draw_rnn, "gru_simple": _draw_gru, "gru": _draw_gru}.get(cell, _draw_lstm)(c, cell)
     ax.set_xlim(-1.3, 11.5)
     ax.set_ylim(-1.0, 7.0)
-    return ax
+    return set_alt(ax, _CELL_ALT[cell])
 
 
 def _draw_rnn(c: _Canvas, cell: str) -> None:

@@ -16,7 +16,8 @@ from matplotlib.patches import Rectangle
 
 from rnncourse._validation import check_int
 from rnncourse.figures._draw import BACK as _BACK
-from rnncourse.figures._draw import axes_or_new
+from rnncourse.figures._draw import CURVE_COLORS, axes_or_new
+from rnncourse.figures.alt import set_alt
 
 __all__ = [
     "CELL_LABELS",
@@ -37,6 +38,15 @@ CELL_LABELS: dict[str, str] = {"rnn": "tanh RNN", "gru": "GRU", "lstm": "LSTM"}
 #: Axis labels of every gradient-flow plot: the static figures and GradientFlowExplorer's view.
 FLOW_XLABEL = "steps back from the loss, T − t"
 FLOW_YLABEL = "‖∂L/∂h_t‖, batch mean (LSTM: of (h_t, c_t))"
+
+
+def _ends(y: np.ndarray) -> str:
+    """Where a curve starts and ends (or where it first turns non-finite)."""
+    ok = np.isfinite(y)
+    if not ok.any():
+        return "no finite value"
+    text = f"from {y[ok][0]:.3g} to {y[ok][-1]:.3g}"
+    return text + (f", not finite from step {int(np.argmin(ok))}" if not ok.all() else "")
 
 
 def _as_curve(value: object) -> tuple[np.ndarray, np.ndarray]:
@@ -82,7 +92,12 @@ def plot_gradient_flow(
     ax.legend(fontsize=9, loc="best")
     if title:
         ax.set_title(title)
-    return ax
+    return set_alt(
+        ax,
+        f"Semilog plot of the gradient norm against the number of steps back from the loss, "
+        f"one curve per model ({', '.join(curves)}): a curve that falls in a straight line "
+        "vanishes exponentially with distance, one that rises explodes.",
+    )
 
 
 def plot_scalar_powers(
@@ -109,7 +124,13 @@ def plot_scalar_powers(
     ax.set_ylabel(r"$w^k$")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=9)
-    return ax
+    ends = ", ".join(f"w = {v:g} gives {float(v) ** k:.3g}" for v in values)
+    return set_alt(
+        ax,
+        f"Semilog plot of w to the power k for k = 0 to {k}, one line per scalar weight: "
+        f"below 1 the power vanishes, above 1 it explodes, exactly 1 stays flat. At k = {k}: "
+        f"{ends}.",
+    )
 
 
 def plot_char_probabilities(
@@ -156,7 +177,15 @@ def plot_char_probabilities(
     ax.set_xticks(range(len(chars)), [repr(c)[1:-1] for c in chars])
     ax.set_yticks(range(T), [f"read {c!r} (t={t + 1})" for t, c in enumerate(inputs)])
     ax.set_xlabel("predicted next character (red box: the target)")
-    return ax
+    best = ", ".join(
+        f"after {c!r} {chars[int(np.argmax(p))]!r} ({p.max():.2f})"
+        for c, p in zip(inputs, probs, strict=True)
+    )
+    return set_alt(
+        ax,
+        f"Heat map of the predicted next-character probabilities, one row per step read and "
+        f"one column per character, the target outlined. Most likely next character: {best}.",
+    )
 
 
 def plot_curves(
@@ -201,7 +230,8 @@ def plot_curves(
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=9)
-    return ax
+    ends = "; ".join(f"{label}: {_ends(np.asarray(v, dtype=float))}" for label, v in curves.items())
+    return set_alt(ax, f"Plot of {ylabel} against {xlabel}, one curve per run. {ends}.")
 
 
 def plot_tbptt_tradeoff(
@@ -226,14 +256,20 @@ def plot_tbptt_tradeoff(
             f"chunks and rel_errors must be 1-D of equal length, got {chunks.shape} and {rel.shape}"
         )
     ax = axes_or_new(ax, (6.6, 3.6))
-    ax.loglog(chunks, np.maximum(rel, 1e-17), "o-", lw=2, color="#1f77b4")
+    ax.loglog(chunks, np.maximum(rel, 1e-17), "o-", lw=2, color=CURVE_COLORS[0])
     ax.set_xlabel("chunk length k (steps back-propagated)")
-    ax.set_ylabel("relative error of the gradient", color="#1f77b4")
+    ax.set_ylabel("relative error of the gradient", color=CURVE_COLORS[0])
     ax.grid(True, which="both", alpha=0.3)
     ax2 = ax.twinx()
-    ax2.loglog(chunks, chunks / total_steps, "s--", color="#d35400")
-    ax2.set_ylabel("stored states / full BPTT", color="#d35400")
-    return ax
+    ax2.loglog(chunks, chunks / total_steps, "s--", color=CURVE_COLORS[1])
+    ax2.set_ylabel("stored states / full BPTT", color=CURVE_COLORS[1])
+    return set_alt(
+        ax,
+        f"Log-log plot of the truncated gradient's relative error (circles, solid) and of the "
+        f"states stored relative to full BPTT (squares, dashed) against the chunk length k "
+        f"from {chunks.min()} to {chunks.max()}: the error falls from {rel[0]:.3g} to "
+        f"{rel[-1]:.3g} as k grows while the memory grows in proportion to k.",
+    )
 
 
 def plot_seed_curves(
@@ -285,4 +321,13 @@ def plot_seed_curves(
     )
     if title:
         ax.set_title(title, fontsize=11)
-    return ax
+    final = "; ".join(
+        f"{names.get(cell, cell)} ends at median {np.median(np.asarray(c['mse'])[:, -1]):.3g}"
+        for cell, c in result["curves"].items()
+    )
+    return set_alt(
+        ax,
+        f"Held-out mean squared error (log scale) against training updates, the median of "
+        f"{n_seeds} seeds per cell with a band from the best to the worst seed, and the dashed "
+        f"baseline of predicting the mean ({result['baseline']:.3g}). {final}.",
+    )

@@ -21,6 +21,7 @@ from matplotlib.patches import Rectangle
 
 from rnncourse._validation import check_choice, check_int
 from rnncourse.figures._draw import COLORS, LINE, arrow_label, draw_arrow, graph_node, new_axes
+from rnncourse.figures.alt import set_alt
 
 __all__ = [
     "NOTATIONS",
@@ -98,7 +99,12 @@ def draw_folded(ax: Axes | None = None, notation: str = "book") -> Axes:
     ax.text(xr + 0.16, 1.3, _weight(notation, "h") + "\n(one-step\ndelay)", fontsize=8, va="center")
     ax.set_xlim(-0.6, 1.9)
     ax.set_ylim(-0.45, 3.0)
-    return ax
+    return set_alt(
+        ax,
+        "The recurrent network folded: the input x_t enters one hidden-state cell h_t, which "
+        "gives the output y_t and feeds back into itself through a loop labelled with the "
+        "recurrent weight; the same cell and weights serve every time step.",
+    )
 
 
 def _matrix(ax: Axes, x0: float, y0: float, rows: int, cols: int, color: str, cell: float) -> None:
@@ -191,7 +197,14 @@ def draw_stacked_weights(
         )
         ax.set_xlim(-0.2, vx + 1.6)
         ax.set_ylim(-(H + D) * c - 0.8, 0.5)
-    return ax
+    shape = f"(H + D) x H = {H + D} x {H}" if notation == "book" else f"H x (H + D) = {H} x {H + D}"
+    return set_alt(
+        ax,
+        f"The vectorised recurrence for H = {H}, D = {D}: the previous state ({H} entries) and "
+        f"the input ({D} entries) are stacked into one vector of {H + D} entries and multiplied "
+        f"by one weight matrix of shape {shape}, whose two blocks are the recurrent and the "
+        "input weights.",
+    )
 
 
 def draw_feedforward_on_sequence(T: int = 5, ax: Axes | None = None) -> Axes:
@@ -235,4 +248,10 @@ def draw_feedforward_on_sequence(T: int = 5, ax: Axes | None = None) -> Axes:
     )
     ax.set_xlim(-0.5, (T - 1) * dx + 1.9)
     ax.set_ylim(-0.4, 3.0)
-    return ax
+    return set_alt(
+        ax,
+        f"A plain feed-forward network reading a sequence of {T} inputs as one long vector: "
+        f"every input position has its own block of weights into the hidden layer, so the "
+        "network fixes the sequence length and cannot reuse what it learns at one position "
+        "at another.",
+    )

@@ -11,11 +11,14 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from rnncourse.analysis.features import gate_saturation
-from rnncourse.figures._draw import axes_or_new
+from rnncourse.figures._draw import CURVE_COLORS, HATCHES, MARKERS, axes_or_new
+from rnncourse.figures.alt import set_alt
 
 __all__ = ["draw_gate_saturation", "draw_unit_trace", "draw_correlation_bars"]
 
-_COLOURS = {"i": "#1f77b4", "f": "#2ca02c", "o": "#d62728", "r": "#9467bd", "z": "#ff7f0e"}
+# Okabe-Ito colours and a marker of its own per gate (the distinction does not need colour).
+_COLOURS = dict(zip("iforz", CURVE_COLORS, strict=False))
+_MARKS = dict(zip("iforz", MARKERS, strict=False))
 
 
 def draw_gate_saturation(
@@ -41,7 +44,15 @@ def draw_gate_saturation(
         if k not in gates:
             raise ValueError(f"keys must name recorded gates {sorted(gates)}, got {k!r}")
         left, right = gate_saturation(gates[k], low, high)
-        ax.scatter(left, right, s=14, alpha=0.7, color=_COLOURS.get(k), label=f"gate {k}")
+        ax.scatter(
+            left,
+            right,
+            s=14,
+            alpha=0.7,
+            color=_COLOURS.get(k),
+            marker=_MARKS.get(k, "o"),
+            label=f"gate {k}",
+        )
     ax.plot([0, 1], [1, 0], color="#999", lw=0.8, ls="--")
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
@@ -49,7 +60,12 @@ def draw_gate_saturation(
     ax.set_ylabel(f"fraction of steps open (> {high:g})")
     ax.legend(loc="upper right", frameon=False)
     ax.set_title("Gate saturation, one dot per unit")
-    return ax
+    return set_alt(
+        ax,
+        f"Scatter plot, one marker per unit and a marker shape per gate ({', '.join(keys)}): "
+        "the fraction of steps the gate is shut (x) against open (y); units near the dashed "
+        "diagonal are always saturated, units near the origin work in between.",
+    )
 
 
 def draw_unit_trace(
@@ -78,12 +94,19 @@ def draw_unit_trace(
         )
     ax = axes_or_new(ax, (9, 2.6))
     t = np.arange(len(text))
-    ax.plot(t, acts[:, unit], color="#1f77b4", lw=1.2, label=f"unit {unit}")
+    ax.plot(t, acts[:, unit], color=CURVE_COLORS[0], marker="", lw=1.2, label=f"unit {unit}")
     f = np.asarray(feature, dtype=float)
     span = f.max() - f.min()
     scaled = (f - f.min()) / span * 2 - 1 if span > 0 else np.zeros_like(f)
     ax.fill_between(
-        t, -1, scaled, step="mid", color="#ff7f0e", alpha=0.25, label=f"{feature_label} (rescaled)"
+        t,
+        -1,
+        scaled,
+        step="mid",
+        color=CURVE_COLORS[4],
+        alpha=0.3,
+        hatch="..",
+        label=f"{feature_label} (rescaled)",
     )
     for i in np.flatnonzero(np.array(list(text)) == "\n"):
         ax.axvline(i, color="#ccc", lw=0.6, zorder=0)
@@ -92,7 +115,13 @@ def draw_unit_trace(
     ax.set_xlabel("character position (grey lines: newlines)")
     # below the axes: the trace spans the whole height, so no corner inside is free
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, frameon=False, fontsize=8)
-    return ax
+    a = acts[:, unit]
+    return set_alt(
+        ax,
+        f"Activation of unit {unit} over {len(text)} characters (a line between -1 and 1, "
+        f"from {a.min():.2f} to {a.max():.2f}) with the feature “{feature_label}” drawn as a "
+        "shaded band beneath it: where the line follows the band, the unit tracks the feature.",
+    )
 
 
 def draw_correlation_bars(
@@ -102,17 +131,27 @@ def draw_correlation_bars(
     names = list(trained)
     ax = axes_or_new(ax, (5.2, 3.0))
     x = np.arange(len(names))
-    ax.bar(x - 0.18, [abs(trained[n]) for n in names], 0.36, label="trained", color="#1f77b4")
+    ax.bar(x - 0.18, [abs(trained[n]) for n in names], 0.36, label="trained", color=CURVE_COLORS[0])
     ax.bar(
         x + 0.18,
         [abs(untrained[n]) for n in names],
         0.36,
         label="untrained (same shape)",
         color="#bbb",
+        hatch=HATCHES[1],
+        edgecolor="#555",
     )
     ax.set_xticks(x, [n.replace("_", " ") for n in names], rotation=20, ha="right")
     ax.set_ylim(0, 1)
     ax.set_ylabel("best |r| over units")
     ax.legend(frameon=False, fontsize=8)
     ax.figure.tight_layout()
-    return ax
+    pairs = "; ".join(
+        f"{n.replace('_', ' ')}: trained {abs(trained[n]):.2f}, untrained {abs(untrained[n]):.2f}"
+        for n in names
+    )
+    return set_alt(
+        ax,
+        f"Paired bars of the best |r| over units for each feature, a trained network (solid) "
+        f"against an untrained one (hatched grey): {pairs}.",
+    )

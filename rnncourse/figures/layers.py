@@ -10,6 +10,7 @@ from matplotlib.axes import Axes
 from rnncourse._validation import check_int
 from rnncourse.figures._canvas import _Canvas, _node
 from rnncourse.figures._draw import LINE, new_axes
+from rnncourse.figures.alt import set_alt
 
 __all__ = ["draw_bidirectional", "draw_stacked"]
 
@@ -95,7 +96,18 @@ def draw_bidirectional(T: int = 4, ax: Axes | None = None, highlight: int | None
     c.label(0.35, ys["b"], "backward", fontsize=9, color="#2f7d32", ha="right")
     ax.set_xlim(-1.0, 1.7 * T + 0.9)
     ax.set_ylim(-0.5, 5.0)
-    return ax
+    seen = (
+        f" The output at step {highlight + 1} is highlighted: it sees the forward state (all "
+        "inputs up to it) and the backward state (all inputs from it to the end)."
+        if highlight is not None
+        else ""
+    )
+    return set_alt(
+        ax,
+        f"A bidirectional RNN unrolled over {T} steps: a forward chain of states reads the "
+        "inputs left to right, a backward chain reads them right to left, and each output "
+        f"combines the two states of its step.{seen}",
+    )
 
 
 def draw_stacked(T: int = 4, layers: int = 3, head: int = 0, ax: Axes | None = None) -> Axes:
@@ -148,4 +160,10 @@ def draw_stacked(T: int = 4, layers: int = 3, head: int = 0, ax: Axes | None = N
         c.label(0.45, 1.25 * r, text, fontsize=9, ha="right", color="#52606d")
     ax.set_xlim(-1.2, 1.7 * T + 0.9)
     ax.set_ylim(-0.5, 1.25 * (rows + 1) + 0.5)
-    return ax
+    top = f", with {head} non-recurrent layers on top of the last" if head else ""
+    return set_alt(
+        ax,
+        f"A deep RNN of {layers} stacked recurrent layers over {T} steps{top}: each state gets "
+        "its input from the state below it at the same step and from its own layer one step "
+        "earlier.",
+    )

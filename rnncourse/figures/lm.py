@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from rnncourse.figures._draw import axes_or_new
+from rnncourse.figures.alt import set_alt
 
 __all__ = ["plot_rank_frequency", "plot_seed_comparison"]
 
@@ -39,7 +40,12 @@ def plot_rank_frequency(
     ax.set_xlabel("rank r")
     ax.set_ylabel("count")
     ax.legend(fontsize=8, loc="lower left")
-    return ax
+    return set_alt(
+        ax,
+        "Log-log plot of how often each token occurs against its frequency rank, one curve per "
+        f"corpus ({', '.join(counts)}): a nearly straight falling line is Zipf's law"
+        + (", the dashed lines the fitted slopes." if fit else "."),
+    )
 
 
 def plot_seed_comparison(
@@ -70,4 +76,10 @@ def plot_seed_comparison(
     hi = max((means + stds).max(), *(references or {0: -np.inf}).values())
     ax.set_xlim(lo - 0.05 * (hi - lo) - 0.05, hi + 0.05 * (hi - lo) + 0.05)
     ax.set_xlabel(xlabel)
-    return ax
+    rows = "; ".join(f"{n}: {m:.3g} ± {s:.2g}" for n, m, s in zip(names, means, stds, strict=True))
+    refs = "; ".join(f"{k} at {v:.3g}" for k, v in (references or {}).items())
+    return set_alt(
+        ax,
+        f"Horizontal bars of {xlabel}, mean ± standard deviation over seeds with every seed "
+        f"as a dot: {rows}." + (f" Vertical reference lines: {refs}." if refs else ""),
+    )

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 
-from rnncourse.figures._draw import axes_or_new
+from rnncourse.figures._draw import MARKERS, axes_or_new
+from rnncourse.figures.alt import set_alt
 
 __all__ = ["plot_scan_timings", "plot_lru_ring", "plot_gradient_costs", "plot_comparison"]
 
@@ -43,13 +44,18 @@ def plot_scan_timings(result: Mapping[str, Any], per: str = "call", ax: Axes | N
     T = np.array(result["T"])
     series = result["seconds"] if per == "call" else result["per_combine"]
     for m, v in series.items():
-        ax.loglog(T, np.array(v) * (1e3 if per == "call" else 1e9), "o-", label=_LABELS[m])
+        ax.loglog(T, np.array(v) * (1e3 if per == "call" else 1e9), markevery=1, label=_LABELS[m])
     ax.set_xscale("log", base=2)
     ax.set_xlabel("sequence length T")
     ax.set_ylabel("ms per forward + backward" if per == "call" else "ns per combine (time / work)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
-    return ax
+    return set_alt(
+        ax,
+        f"Log-log plot of the {'time per call' if per == 'call' else 'time per combine'} "
+        f"against the sequence length T from {T.min()} to {T.max()}, one line per method "
+        f"({', '.join(_LABELS[m] for m in series)}), each with its own marker and line style.",
+    )
 
 
 def plot_lru_ring(
@@ -67,7 +73,13 @@ def plot_lru_ring(
     ax.set_xlabel(r"Re $\lambda$")
     ax.set_ylabel(r"Im $\lambda$")
     ax.legend(loc="lower left", fontsize=8)
-    return ax
+    r = np.abs(lam)
+    return set_alt(
+        ax,
+        f"The LRU's {lam.size} eigenvalues as dots in the complex plane, inside the unit circle "
+        f"(solid) between the two dashed initialisation rings of radius {r_min:g} and "
+        f"{r_max:g}; their moduli run from {r.min():.3g} to {r.max():.3g}.",
+    )
 
 
 def plot_gradient_costs(
@@ -80,12 +92,17 @@ def plot_gradient_costs(
     ax = axes_or_new(ax, (6.0, 4.0))
     Hs = sorted(costs)
     for method in ("bptt", "rtrl", "diagonal_rtrl"):
-        ax.loglog(Hs, [costs[H][method][key] for H in Hs], "o-", label=_LABELS[method])
+        ax.loglog(Hs, [costs[H][method][key] for H in Hs], markevery=1, label=_LABELS[method])
     ax.set_xlabel("hidden width H")
     ax.set_ylabel("floats kept" if key == "memory" else "multiply-adds per sequence")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
-    return ax
+    return set_alt(
+        ax,
+        f"Log-log plot of the {'memory' if key == 'memory' else 'multiply-adds'} of BPTT, RTRL "
+        f"and diagonal RTRL against the hidden width H from {Hs[0]} to {Hs[-1]}: RTRL grows "
+        "fastest, the diagonal variant stays close to BPTT.",
+    )
 
 
 def plot_comparison(
@@ -98,7 +115,7 @@ def plot_comparison(
     ax = axes_or_new(ax, (5.0, 3.6))
     for k, rs in enumerate(runs.values()):
         v = np.array([r[metric] for r in rs])
-        ax.plot([k] * len(v), v, "o", color=f"C{k}", alpha=0.7)
+        ax.plot([k] * len(v), v, MARKERS[k % len(MARKERS)], color=f"C{k}", alpha=0.7)
         ax.hlines(v.mean(), k - 0.25, k + 0.25, color=f"C{k}", lw=3)
     if baseline is not None:
         ax.axhline(baseline, color="k", ls=":", lw=1, label="predict the mean")
@@ -106,4 +123,8 @@ def plot_comparison(
     ax.set_xticks(range(len(runs)), [_LABELS[k] for k in runs])
     ax.set_ylabel(metric)
     ax.grid(True, axis="y", alpha=0.3)
-    return ax
+    means = "; ".join(
+        f"{_LABELS[k]}: mean {np.mean([r[metric] for r in rs]):.3g} over {len(rs)} seeds"
+        for k, rs in runs.items()
+    )
+    return set_alt(ax, f"{metric} of each model, every seed a marker, the mean a bar: {means}.")

@@ -17,6 +17,7 @@ from matplotlib.patches import Rectangle
 
 from rnncourse._validation import Dims, check_choice, check_ids, check_int
 from rnncourse.figures._draw import COLORS, LINE, axes_or_new, new_axes
+from rnncourse.figures.alt import set_alt
 from rnncourse.figures.graphs import _arrow
 
 __all__ = ["SHAPES", "draw_sequence_shape", "draw_sequence_shapes", "draw_one_hot"]
@@ -90,7 +91,14 @@ def draw_sequence_shape(kind: str, ax: Axes | None = None, caption: bool = True)
         )
     ax.set_xlim(-0.45, max(1.2, (len(cols) - 1) * gap + 0.45))
     ax.set_ylim(-1.15 if caption else -0.3, 1.9)
-    return ax
+    n_in, n_out = sum(c[0] for c in cols), sum(c[2] for c in cols)
+    return set_alt(
+        ax,
+        f"The {kind} shape: {n_in} input box{'es' if n_in > 1 else ''} (bottom) feed a row of "
+        f"{len(cols)} hidden-state box{'es' if len(cols) > 1 else ''} (middle, joined left to "
+        f"right), which give {n_out} output box{'es' if n_out > 1 else ''} (top); "
+        f"{_SHAPE_CAPTIONS[kind].replace(chr(10), ' ')}.",
+    )
 
 
 def draw_sequence_shapes(kinds: Sequence[str] = SHAPES, per_row: int = 3) -> np.ndarray:
@@ -128,6 +136,11 @@ def draw_sequence_shapes(kinds: Sequence[str] = SHAPES, per_row: int = 3) -> np.
         for k, ax in zip(row, row_axes, strict=True):
             draw_sequence_shape(k, ax=ax)
             axes.append(ax)
+    set_alt(
+        fig,
+        f"{len(kinds)} input/output shapes of sequence models side by side; what differs is "
+        "which steps have an input and which an output.",
+    )
     return np.array(axes, dtype=object)
 
 
@@ -173,4 +186,9 @@ def draw_one_hot(
     ax.set_xticks(np.arange(-0.5, T), minor=True)
     ax.set_yticks(np.arange(-0.5, V), minor=True)
     ax.grid(which="minor", color="#dddddd", lw=0.6)
-    return ax
+    pairs = ", ".join(f"{tok!r} in row {i}" for tok, i in zip(tokens, ids_arr, strict=True))
+    return set_alt(
+        ax,
+        f"One-hot encoding of {T} tokens as a grid of {V} rows (the vocabulary) by {T} columns "
+        f"(time steps): every column is all zeros except a single 1 in its token's row ({pairs}).",
+    )

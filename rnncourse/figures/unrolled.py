@@ -31,6 +31,7 @@ from rnncourse.figures._draw import (
     labelled_box,
     new_axes,
 )
+from rnncourse.figures.alt import set_alt
 
 __all__ = ["GRAPH_KINDS", "draw_unrolled", "draw_tbptt"]
 
@@ -215,7 +216,26 @@ def draw_unrolled(
     top = y_L + 0.6 if losses else y_y + 0.6
     ax.set_xlim(-0.7, xs[-1] + (2.4 if losses else 0.8))
     ax.set_ylim(-1.3 if kind == "seq2seq" else -0.6, top)
-    return ax
+    what = {
+        "many_to_many": f"an input and an output at each of the {T} steps",
+        "many_to_one": f"{T} inputs and a single output after the last step",
+        "one_to_many": f"one input at the first step and an output at each of {T} steps",
+        "seq2seq": f"an encoder reading {T} inputs, whose last state starts a decoder writing "
+        f"{T_out} outputs",
+    }[kind]
+    extra = " Per-step losses are summed into the total loss L." if losses else ""
+    if backward:
+        extra += (
+            " Dashed arrows show the backward pass: gradients flow from each loss to its output "
+            "and state, and from each state back to the previous one."
+        )
+    if feedback:
+        extra += " Dashed arrows feed each output back in as the next input."
+    return set_alt(
+        ax,
+        f"An RNN unrolled in time as a computational graph: {what}; the hidden states form a "
+        f"chain left to right, every link applying the same weights.{extra}",
+    )
 
 
 def draw_tbptt(n_chunks: int = 3, chunk: int = 4, ax: Axes | None = None) -> Axes:
@@ -289,4 +309,10 @@ def draw_tbptt(n_chunks: int = 3, chunk: int = 4, ax: Axes | None = None) -> Axe
     ax.text(step * 0.2, 0.72, r"$L_t$", fontsize=11, color="#7a4b00")
     ax.set_xlim(0.0, step * (total + 0.8))
     ax.set_ylim(-1.2, 1.35)
-    return ax
+    return set_alt(
+        ax,
+        f"Truncated backpropagation through time on one sequence of {n_chunks * chunk} steps "
+        f"split into {n_chunks} chunks of {chunk}: the forward arrows carry the hidden state "
+        "through the whole sequence, the dashed backward arrows stay inside each chunk, and the "
+        "arrow that crosses a chunk boundary carries a value but no gradient.",
+    )

@@ -40,8 +40,8 @@ check_math, check_widgets : Callable (session)
 screenshot_dir : pathlib.Path (session)
     ``_build/screenshots``, created on demand, for full-page screenshots.
 phone_layout : dict[str, list[str]] (session)
-    Page name -> what overflows its column at 390 px (``test_book.py`` fills it); written to
-    ``_build/layout-390px.txt`` at the end of the session.
+    Page name -> what overflows its column at 390 px (``test_book.py`` fills it, and fails the
+    page for any); written to ``_build/layout-390px.txt`` at the end of the session.
 
 Example
 -------

@@ -1,6 +1,8 @@
 """Measuring a page's layout against its text column (for ``test_book.py``, ``test_layout.py``).
 
-Three things must fit the text column: display equations, code outputs and images.
+Four things must fit the text column: display equations, code outputs, images and widgets
+(``.rnnw-root``: nothing inside a widget may make it scroll sideways); and the page itself must not
+scroll sideways (a long inline name, a table, a heading).
 """
 
 from __future__ import annotations
@@ -35,6 +37,33 @@ MEASURE_JS = """(slack) => {
         if (el.scrollWidth > el.clientWidth + slack) {
             out.push({kind: "output", need: el.scrollWidth, have: el.clientWidth,
                       text: label(el)});
+        }
+    }
+    // widgets: the view itself must fit (an inner table may scroll, in a named, focusable region)
+    for (const el of document.querySelectorAll(".rnnw-root")) {
+        const r = el.getBoundingClientRect();
+        if (el.scrollWidth > el.clientWidth + slack || r.right > colRect.right + slack) {
+            out.push({kind: "widget", need: el.scrollWidth, have: Math.round(colRect.width),
+                      text: (el.getAttribute("data-kind") || "") + " " + label(el)});
+        }
+    }
+    // the page: no sideways scrolling of the whole document, and what sticks out of the column
+    const doc = document.documentElement;
+    if (doc.scrollWidth > doc.clientWidth + slack) {
+        const culprits = [];
+        for (const el of column.querySelectorAll("*")) {
+            const r = el.getBoundingClientRect();
+            if (r.width > 0 && r.right > doc.clientWidth + slack && culprits.length < 3) {
+                culprits.push(el.tagName.toLowerCase() + ": " + label(el));
+            }
+        }
+        out.push({kind: "page", need: doc.scrollWidth, have: doc.clientWidth,
+                  text: culprits.join(" | ")});
+    }
+    // headings cut off: wider than the column or clipped by it
+    for (const h of column.querySelectorAll("h1, h2, h3")) {
+        if (h.scrollWidth > h.clientWidth + slack) {
+            out.push({kind: "heading", need: h.scrollWidth, have: h.clientWidth, text: label(h)});
         }
     }
     // images wider than the column (or sticking out of it)

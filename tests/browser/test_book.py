@@ -3,9 +3,10 @@
 Run after ``make book`` (``make test-browser``). Each page in ``_toc.yml`` is opened once and
 checked for everything a reader meets: no request leaves the local server, no console error, page
 error, failed request or HTTP >= 400, math typeset by the vendored MathJax 3 without errors, every
-ipywidgets view rendered by the vendored html-manager, and a layout that fits the text column at
-1280 px (the same page is then narrowed to 390 px and measured for the phone report, see
-``test_layout.py``). ``RNNCOURSE_SCREENSHOTS=1`` also saves a full-page screenshot of each page
+ipywidgets view rendered by the vendored html-manager, a layout that fits the text column at
+1280 px and at 390 px (a phone; see ``test_layout.py``), and no serious or critical axe-core
+violation of the WCAG 2.0/2.1 A and AA rules at either width (``a11y.py``; theme included).
+``RNNCOURSE_SCREENSHOTS=1`` also saves a full-page screenshot of each page
 under ``_build/screenshots/`` for a human to look at (off by default: it costs as much time as
 opening the pages).
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from a11y import axe_violations, describe
 from layout import DESKTOP, PHONE, measure_layout
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,17 +58,30 @@ def test_chapter_renders_offline_and_fits(
         page.screenshot(path=str(screenshot_dir / f"{Path(docname).name}.png"), full_page=True)
     assert page.locator("main h1").count() >= 1, f"{docname}: no <h1> title in the page body"
     assert not problems, f"{docname}:\n" + "\n".join(problems)
-    overflows = measure_layout(page)
-    assert not overflows, f"{docname} at {DESKTOP} px:\n" + "\n".join(overflows)
-    # The same page at a phone's width: CSS media queries re-lay it out; measured, not failed.
-    page.set_viewport_size({"width": PHONE, "height": 900})
-    phone_layout[docname] = measure_layout(page)
+    _fits_and_passes_axe(page, docname, phone_layout)
+
+
+def _fits_and_passes_axe(page, name: str, phone_layout: dict) -> None:
+    """The open page at 1280 px, then narrowed to 390 px: fits, and no serious/critical axe."""
+    failures = []
+    for width in (DESKTOP, PHONE):
+        if width != DESKTOP:
+            # CSS media queries re-lay the page out; wait for the reflow before measuring
+            page.set_viewport_size({"width": width, "height": 900})
+            page.evaluate("() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 50)))")
+        overflows = measure_layout(page)
+        if width == PHONE:
+            phone_layout[name] = overflows
+        failures += [f"{width} px layout: {o}" for o in overflows]
+        failures += [f"{width} px axe: {line}" for line in describe(axe_violations(page))]
+    assert not failures, f"{name}:\n" + "\n".join(failures)
 
 
 @pytest.mark.parametrize("path", EXTRA_PAGES)
-def test_site_page_renders_offline(path: str, open_page):
+def test_site_page_renders_offline(path: str, open_page, phone_layout: dict):
     page, problems = open_page(path)
     assert not problems, f"{path}:\n" + "\n".join(problems)
+    _fits_and_passes_axe(page, path, phone_layout)
 
 
 def test_no_page_outside_the_toc(site_dir: Path):

@@ -1,13 +1,12 @@
 """Layout of every chapter at a desktop width (1280 px) and a phone width (390 px).
 
-Three things must fit the text column: display equations, code outputs and images. Each page is
-opened once, by ``test_book.py::test_chapter_renders_offline_and_fits``: at 1280 px any of them
-that is wider than the column fails the test (a reader would have to scroll an output sideways, or
-an equation would be cut off); the page is then narrowed to 390 px and what overflows there is
-reported in ``_build/layout-390px.txt`` without failing, since a long equation cannot always fit a
-phone (the ``phone_layout`` fixture of ``conftest.py`` writes it). This module checks that the
-measurement itself catches each kind of overflow. Run after ``make book``, like the other browser
-tests.
+Display equations, code outputs, images and widgets must fit the text column, no heading may be
+cut off, and the page must not scroll sideways. Each page is opened once, by
+``test_book.py::test_chapter_renders_offline_and_fits``, measured at 1280 px and then narrowed to
+390 px and measured again: an overflow at either width fails the test (formulas wider than a
+phone's column are set smaller by ``rnncourse-fit-math.js``; what overflowed at 390 px is also
+written to ``_build/layout-390px.txt``). This module checks that the measurement itself catches
+each kind of overflow. Run after ``make book``, like the other browser tests.
 """
 
 from __future__ import annotations
@@ -41,10 +40,24 @@ def test_the_layout_check_catches_each_kind(open_page):
             eq.textContent = "\\\\[" + "a + ".repeat(200) + "a\\\\]";
             main.appendChild(eq);
             await MathJax.typesetPromise([eq]);
+            const w = document.createElement("div");
+            w.className = "rnnw-root";
+            w.style.overflowX = "auto";
+            w.innerHTML = "<div style='width:2000px'>wide widget</div>";
+            main.appendChild(w);
+            const h = document.createElement("h2");
+            h.textContent = "x".repeat(300);
+            h.style.whiteSpace = "nowrap";
+            h.style.overflow = "hidden";
+            main.appendChild(h);
+            const span = document.createElement("span");
+            span.style.cssText = "display:inline-block;width:5000px";
+            span.textContent = "pushes the page";
+            main.appendChild(span);
         }"""
     )
     report = "\n".join(measure_layout(page))
-    for kind in ("output", "image", "equation"):
+    for kind in ("output", "image", "equation", "widget", "heading", "page"):
         assert f"{kind} needs" in report, report
 
 

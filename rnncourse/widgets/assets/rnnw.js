@@ -66,7 +66,37 @@
     wrap.appendChild(inp);
     wrap.appendChild(out);
     inp.addEventListener("input", function () { onInput(parseInt(inp.value, 10), out); });
+    // a screen reader announces the value the view shows, not the slider's index
+    var sync = function () { inp.setAttribute("aria-valuetext", out.textContent.trim() || inp.value); };
+    if (window.MutationObserver) new MutationObserver(sync).observe(out, { childList: true, characterData: true, subtree: true });
     return { node: wrap, input: inp, out: out };
+  }
+  // The numbers behind a picture, on request: a closed <details> whose table is built when it is
+  // opened and rebuilt on every redraw while it is open. build() -> {head: [...], rows: [[...]]}.
+  function numbers(parent, what, build) {
+    var box = el("details", { class: "rnnw-numbers" });
+    box.appendChild(el("summary", {}, "Numbers behind the " + esc(what)));
+    var holder = el("div", { class: "rnnw-numbers-table", tabindex: "0", role: "region", "aria-label": "numbers behind the " + what });
+    box.appendChild(holder);
+    parent.appendChild(box);
+    function refresh() {
+      if (!box.open) return;
+      var t = build(), h = "<table class='rnnw-table'><caption>" + esc(t.caption || what) + "</caption><tr>";
+      t.head.forEach(function (c) { h += "<th scope='col'>" + esc(c) + "</th>"; });
+      h += "</tr>";
+      t.rows.forEach(function (r) {
+        h += "<tr><th scope='row'>" + esc(r[0]) + "</th>";
+        for (var i = 1; i < r.length; i++) h += "<td>" + (typeof r[i] === "number" ? fmt(r[i]) : esc(r[i])) + "</td>";
+        h += "</tr>";
+      });
+      holder.innerHTML = h + "</table>";
+    }
+    box.addEventListener("toggle", refresh);
+    return { refresh: refresh, node: box };
+  }
+  function describe(node, text) {  // a picture's short text alternative
+    node.setAttribute("role", "img");
+    node.setAttribute("aria-label", text);
   }
   // Positions of a view's own controls survive a redraw: a live weight change replaces the view's
   // iframe, and the new view starts where the reader left the old one. They are kept on the page
@@ -151,6 +181,9 @@
       for (var key in grid) v[key] = val(key);
       names.forEach(function (nm, a) { v["in_" + nm] = axes[nm][idx[a]]; });
       svgBox.innerHTML = d.cell === "lstm" ? lstmSvg(v, d.squash) : gruSvg(v, d.squash);
+      describe(svgBox.querySelector("svg"), "Diagram of the " + (d.cell === "lstm" ? "LSTM" : "GRU") +
+        " cell, each gate drawn as a box filled to its value: " +
+        d.table.map(function (t) { return t[1] + " = " + fmt(v[t[0]]); }).join(", ") + ".");
       var rows = d.table.map(function (t) {
         return "<tr><th>" + esc(t[1]) + "</th><td class='rnnw-out-" + t[0] + "'>" + fmt(v[t[0]]) + "</td></tr>";
       });
@@ -270,6 +303,8 @@
       var box = el("div", { class: "rnnw-panel" });
       box.appendChild(el("div", { class: "rnnw-title" }, esc(d.labels[key])));
       var c = el("canvas", { width: T * cw, height: H * ch, class: "rnnw-map rnnw-map-" + key });
+      describe(c, "Heat map of " + d.labels[key] + ": " + H + " units (rows) by " + T +
+        " time steps (columns); the sliders choose the outlined step and unit, the table below gives its numbers.");
       c.addEventListener("click", function (ev) {
         var r = c.getBoundingClientRect();
         t = Math.min(T - 1, Math.floor((ev.clientX - r.left) / (r.width / T)));
@@ -288,6 +323,14 @@
     lower.appendChild(readout);
     body.appendChild(lower);
     body.appendChild(el("div", { class: "rnnw-note" }, esc(d.note)));
+    var table = numbers(body, "unit's curves", function () {
+      var rows = [];
+      for (var tt = 0; tt < T; tt++) {
+        rows.push([String(tt)].concat(d.tokens ? [JSON.stringify(d.tokens[tt])] : [],
+          d.keys.map(function (key) { return value(key, tt, unit); })));
+      }
+      return { caption: "unit " + unit + " at every time step", head: ["t"].concat(d.tokens ? ["token"] : [], d.keys), rows: rows };
+    });
     function value(key, tt, u) { return arr[key].data[tt * H + u]; }
     function plotted(key, tt, u) { var v = value(key, tt, u); return d.squash && d.squash[key] ? Math.tanh(v) : v; }
     function paint(key) {
@@ -317,8 +360,13 @@
       });
       readout.innerHTML = "<div class='rnnw-title'>unit " + unit + " at t = " + t + "</div><table class='rnnw-table'>" + rows.join("") + "</table>";
       series.innerHTML = seriesSvg();
+      describe(series.querySelector("svg"), "Curves of unit " + unit + " over the " + T + " time steps (" +
+        d.keys.join(", ") + "), the current step t = " + t + " marked; the numbers are in the table below.");
+      table.refresh();
     }
-    var COL = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
+    // Okabe-Ito colours, each curve with its own dash pattern; the legend text stays black
+    var COL = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"];
+    var DASH = ["", "6,3", "2,2", "8,3,2,3", "4,4", "1,3"];
     function seriesSvg() {
       var w = 460, h = 170, L = 36, R = 8, Tp = 10, B = 22, lo = Infinity, hi = -Infinity, key, tt;
       d.keys.forEach(function (key) { for (var tt = 0; tt < T; tt++) { var v = plotted(key, tt, unit); lo = Math.min(lo, v); hi = Math.max(hi, v); } });
@@ -332,8 +380,10 @@
       d.keys.forEach(function (key, j) {
         var pts = [];
         for (tt = 0; tt < T; tt++) pts.push(X(tt).toFixed(1) + "," + Y(plotted(key, tt, unit)).toFixed(1));
-        s += '<polyline fill="none" stroke="' + COL[j % 6] + '" stroke-width="1.5" points="' + pts.join(" ") + '"/>';
-        s += '<text x="' + (L + 4 + j * 34) + '" y="' + (h - 6) + '" fill="' + COL[j % 6] + '" font-weight="600">' + esc(d.squash && d.squash[key] ? "tanh " + key : key) + "</text>";
+        s += '<polyline fill="none" stroke="' + COL[j % 6] + '" stroke-dasharray="' + DASH[j % 6] + '" stroke-width="1.8" points="' + pts.join(" ") + '"/>';
+        var lx = L + 4 + j * 62;
+        s += '<line x1="' + lx + '" x2="' + (lx + 16) + '" y1="' + (h - 9) + '" y2="' + (h - 9) + '" stroke="' + COL[j % 6] + '" stroke-dasharray="' + DASH[j % 6] + '" stroke-width="2"/>';
+        s += '<text x="' + (lx + 19) + '" y="' + (h - 6) + '" fill="#222" font-weight="600">' + esc(d.squash && d.squash[key] ? "tanh " + key : key) + "</text>";
       });
       s += '<text x="' + (w - R) + '" y="' + (h - 6) + '" text-anchor="end">t →</text>';
       return s + "</svg>";
@@ -351,20 +401,32 @@
     var cl = el("label", { class: "rnnw-ctl rnnw-clip" });
     var cb = el("input", { type: "checkbox" });
     cl.appendChild(cb);
-    cl.appendChild(document.createTextNode(" clip the gradient (global norm) at τ "));
+    cl.appendChild(document.createTextNode(" clip the gradient (global norm)"));
+    var tl = el("label", { class: "rnnw-ctl" });
+    tl.appendChild(document.createTextNode("at threshold τ "));
     var tsel = el("select", { class: "rnnw-tau" });
     d.taus.forEach(function (tau, j) { var o = el("option", { value: j }, fmt(tau)); if (j === ti) o.selected = true; tsel.appendChild(o); });
-    cl.appendChild(tsel);
+    tl.appendChild(tsel);
     cb.addEventListener("change", function () { clip = cb.checked; draw(); });
     tsel.addEventListener("change", function () { ti = parseInt(tsel.value, 10); draw(); });
     controls.appendChild(cl);
+    controls.appendChild(tl);
     body.appendChild(controls);
     var plot = el("div", { class: "rnnw-panel" });
     var readout = el("div", { class: "rnnw-readout" });
     body.appendChild(plot);
     body.appendChild(readout);
     body.appendChild(el("div", { class: "rnnw-note" }, esc(d.note)));
-    var COL = { rnn: "#d62728", lstm: "#1f77b4", gru: "#2ca02c" };
+    var COL = { rnn: "#D55E00", lstm: "#0072B2", gru: "#009E73" };
+    var DASH = { rnn: "", lstm: "7,3", gru: "2,2" };
+    var table = numbers(body, "plot", function () {
+      var rows = [];
+      for (var k = 0; k <= d.T; k++) {
+        rows.push([String(k)].concat(d.cells.map(function (cell) { var c = curve(cell); return c[d.T - k]; })));
+      }
+      return { caption: "‖∂L/∂h_t‖ at each number of steps back, ρ = " + fmt(d.radii[ri]) + (clip ? ", clipped" : ""),
+               head: ["steps back"].concat(d.cells.map(function (c) { return d.names[c]; })), rows: rows };
+    });
     function curve(cell) {
       var c = d.curves[cell][ri];
       if (!clip) return c;
@@ -390,16 +452,20 @@
       d.cells.forEach(function (cell) {
         var c = curve(cell), pts = [];
         for (var t = 0; t < c.length; t++) pts.push(X(T - t).toFixed(1) + "," + Y(c[t]).toFixed(1));
-        s += '<polyline class="rnnw-curve-' + cell + '" fill="none" stroke="' + COL[cell] + '" stroke-width="2" points="' + pts.join(" ") + '"/>';
+        s += '<polyline class="rnnw-curve-' + cell + '" fill="none" stroke="' + COL[cell] + '" stroke-dasharray="' + DASH[cell] + '" stroke-width="2" points="' + pts.join(" ") + '"/>';
         var ly = 16, lx = L + 10 + 120 * d.cells.indexOf(cell);
-        s += '<line x1="' + lx + '" x2="' + (lx + 24) + '" y1="' + (ly - 4) + '" y2="' + (ly - 4) + '" stroke="' + COL[cell] + '" stroke-width="2"/>';
-        s += '<text x="' + (lx + 30) + '" y="' + ly + '" fill="' + COL[cell] + '" font-weight="600">' + esc(d.names[cell]) + "</text>";
+        s += '<line x1="' + lx + '" x2="' + (lx + 24) + '" y1="' + (ly - 4) + '" y2="' + (ly - 4) + '" stroke="' + COL[cell] + '" stroke-dasharray="' + DASH[cell] + '" stroke-width="2"/>';
+        s += '<text x="' + (lx + 30) + '" y="' + ly + '" fill="#222" font-weight="600">' + esc(d.names[cell]) + "</text>";
         var line = d.names[cell] + ": ‖∂L/∂h_t‖ " + T + " steps back = " + fmt(c[0]) + ", per-step factor ≈ " + fmt(d.rates[cell][ri]);
         if (clip) line += ", parameter-gradient norm " + fmt(d.grad_norm[cell][ri]) + " → " + fmt(Math.min(d.grad_norm[cell][ri], d.taus[ti]));
         lines.push("<div class='rnnw-read-" + cell + "'>" + esc(line) + "</div>");
       });
       plot.innerHTML = s + "</svg>";
+      describe(plot.querySelector("svg"), "Semilog plot of " + d.ylabel + " against " + d.xlabel + " for " +
+        d.cells.map(function (c) { return d.names[c]; }).join(", ") + " at spectral radius " + fmt(d.radii[ri]) +
+        (clip ? ", clipped" : "") + "; the lines below and the table give the numbers.");
       readout.innerHTML = lines.join("");
+      table.refresh();
     }
     draw();
   };
@@ -411,16 +477,20 @@
     var controls = el("div", { class: "rnnw-row" });
     var uS = slider("unit ", H, unit, function (v) { unit = v; draw(); }, "rnnw-unit");
     controls.appendChild(uS.node);
+    var fl = el("label", { class: "rnnw-ctl" });
+    fl.appendChild(document.createTextNode("feature "));
     var fsel = el("select", { class: "rnnw-feature" });
+    fl.appendChild(fsel);
     fsel.appendChild(el("option", { value: "" }, "search units tracking a feature…"));
     d.feature_names.forEach(function (f) { fsel.appendChild(el("option", { value: f }, esc(d.features[f].label))); });
     if (feat) fsel.value = feat;
     fsel.addEventListener("change", function () { feat = fsel.value || null; if (feat) { unit = d.features[feat].ranking[0][0]; uS.input.value = unit; } draw(); });
-    controls.appendChild(fsel);
+    controls.appendChild(fl);
     body.appendChild(controls);
     var chips = el("div", { class: "rnnw-row rnnw-ranking" });
     body.appendChild(chips);
-    var text = el("div", { class: "rnnw-text rnnw-panel" });
+    // scrolls when long: reachable by keyboard (tabindex) and named
+    var text = el("div", { class: "rnnw-text rnnw-panel", tabindex: "0", role: "region", "aria-label": "the text, each character coloured by the unit's value" });
     var spans = d.tokens.map(function (tok, i) {
       var sp = el("span");
       sp.textContent = tok === "\n" ? "↵\n" : tok;
@@ -432,6 +502,11 @@
     var legend = el("div", { class: "rnnw-note" });
     body.appendChild(legend);
     body.appendChild(el("div", { class: "rnnw-note" }, esc(d.note)));
+    var table = numbers(body, "colours", function () {
+      var rows = [];
+      for (var t = 0; t < T; t++) rows.push([String(t), JSON.stringify(d.tokens[t]), acts.data[t * H + unit]]);
+      return { caption: d.what + " of unit " + unit + " at each character", head: ["t", "character", d.what], rows: rows };
+    });
     function draw() {
       uS.out.textContent = String(unit);
       for (var t = 0; t < T; t++) {
@@ -444,12 +519,13 @@
         var F = d.features[feat];
         chips.appendChild(el("span", { class: "rnnw-note" }, "units ranked by |correlation| with “" + esc(F.label) + "”: "));
         F.ranking.forEach(function (p) {
-          var b = el("button", { class: "rnnw-chip" + (p[0] === unit ? " rnnw-on" : ""), type: "button", "data-unit": p[0] }, "unit " + p[0] + " (r = " + p[1].toFixed(2) + ")");
+          var b = el("button", { class: "rnnw-chip" + (p[0] === unit ? " rnnw-on" : ""), type: "button", "data-unit": p[0], "aria-pressed": p[0] === unit ? "true" : "false" }, "unit " + p[0] + " (r = " + p[1].toFixed(2) + ")");
           b.addEventListener("click", function () { unit = p[0]; uS.input.value = unit; draw(); });
           chips.appendChild(b);
         });
       }
-      legend.innerHTML = "colour: " + esc(d.what) + " of unit " + unit + " — <span style='background:" + W.light(-d.scale, d.scale) + "'>&nbsp;" + fmt(-d.scale) + "&nbsp;</span> … <span style='background:#fff;border:1px solid #ddd'>&nbsp;0&nbsp;</span> … <span style='background:" + W.light(d.scale, d.scale) + "'>&nbsp;+" + fmt(d.scale) + "&nbsp;</span>; hover a character for its value.";
+      table.refresh();
+      legend.innerHTML = "colour: " + esc(d.what) + " of unit " + unit + " — <span style='color:#000;background:" + W.light(-d.scale, d.scale) + "'>&nbsp;" + fmt(-d.scale) + "&nbsp;</span> … <span style='color:#000;background:#fff;border:1px solid #ddd'>&nbsp;0&nbsp;</span> … <span style='color:#000;background:" + W.light(d.scale, d.scale) + "'>&nbsp;+" + fmt(d.scale) + "&nbsp;</span>; hover a character for its value, or open the numbers below.";
     }
     draw();
   };
@@ -471,18 +547,21 @@
     });
     body.appendChild(row);
     var out = el("div", { class: "rnnw-text" });
-    var grid = el("div", { class: "rnnw-text" });
+    var grid = el("div", { class: "rnnw-text rnnw-grid" });
     body.appendChild(out);
     body.appendChild(grid);
     body.appendChild(el("div", { class: "rnnw-note" }, esc(d.note)));
     function show(c) { return c === " " ? "␣" : esc(c); }
     function draw() {
-      buttons.forEach(function (b, i) { b.className = "rnnw-chip" + (d.models[i] === model ? " rnnw-on" : ""); });
+      buttons.forEach(function (b, i) {
+        b.className = "rnnw-chip" + (d.models[i] === model ? " rnnw-on" : "");
+        b.setAttribute("aria-pressed", d.models[i] === model ? "true" : "false");
+      });
       var e = d.examples[ex], run = e.runs[model], w = W.decode(run.w);
       var T = w.shape[0], L = w.shape[1], src = e.source, o = run.output;
       var verdict = e.target === null ? "" : (o === e.target ? "  ✓ matches " : "  ✗ expected ") + esc(e.target);
       out.innerHTML = "output: <b>" + esc(o) + "</b>" + verdict;
-      var h = '<table class="rnnw-table" style="border-collapse:collapse"><tr><th></th>';
+      var h = '<table class="rnnw-table rnnw-attn" style="width:min(100%,' + (L * 13 + 48) + 'px)" aria-label="attention weights, one row per output character, one column per input character; their numbers are in the table below"><tr><th></th>';
       for (var l = 0; l < L; l++) h += "<th style='padding:0 1px;text-align:center'>" + show(src[l]) + "</th>";
       h += "</tr>";
       for (var t = 0; t < T; t++) {
@@ -495,7 +574,17 @@
         h += "</tr>";
       }
       grid.innerHTML = h + "</table>";
+      table.refresh();
     }
+    var table = numbers(body, "grid", function () {
+      var e = d.examples[ex], run = e.runs[model], w = W.decode(run.w), rows = [], o = run.output;
+      for (var t = 0; t < w.shape[0]; t++) {
+        var r = [t < o.length ? o[t] : "<EOS>"];
+        for (var l = 0; l < w.shape[1]; l++) r.push(w.data[t * w.shape[1] + l]);
+        rows.push(r);
+      }
+      return { caption: "attention of " + model + " on " + JSON.stringify(e.source), head: ["output"].concat(e.source.split("").map(function (c) { return c === " " ? "␣" : c; })), rows: rows };
+    });
     draw();
   };
 })();
