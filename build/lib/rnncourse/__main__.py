@@ -1,5 +1,0 @@
-"""Run the ``rnncourse`` command: ``python -m rnncourse``."""
-
-from rnncourse.cli import main
-
-raise SystemExit(main())
