@@ -75,7 +75,7 @@ def init_params(
     forget_bias : float
         Bias of the LSTM forget-gate block / GRU z block (ignored by the vanilla RNN).
     rng : numpy.random.Generator, int or None
-        Source of randomness, read by :func:`rnncourse._validation.as_generator` (None: fresh
+        Source of randomness, read by ``rnncourse._validation.as_generator`` (None: fresh
         entropy, not reproducible).
     dtype : numpy float type
 

@@ -200,7 +200,7 @@ def corpus_bleu(
     smoothing : {"exp", "none"}, default "exp"
         sacrebleu's default is "exp".
     effective_order : bool, default False
-        As in :func:`bleu_from_statistics`.
+        As in ``bleu_from_statistics``.
 
     Returns
     -------

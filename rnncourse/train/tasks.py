@@ -82,7 +82,7 @@ def train_sequence_task(
     clip : float or None
         Global gradient-norm clipping threshold.
     seed : int
-        Seeds the weights and the data (:func:`rnncourse.train.fitting.seed_everything`; the
+        Seeds the weights and the data (``rnncourse.train.fitting.seed_everything``; the
         held-out set from its second generator).
     eval_every, eval_size : int
         Evaluate every ``eval_every`` steps on ``eval_size`` held-out sequences (fixed set).
