@@ -24,7 +24,8 @@ cell by name), :mod:`.bidirectional`, :mod:`.deep`, :mod:`.tbptt`, :mod:`.optim`
 recurrences by parallel scan, chapter 14),
 :mod:`.linear_rnns` (minGRU, minLSTM, LRU), :mod:`.ssm` (Mamba's selective SSM, xLSTM cells),
 :mod:`.rtrl` (real-time recurrent learning),
-:mod:`.autoregressive` (AR(p) by least squares, k-step rollouts).
+:mod:`.autoregressive` (AR(p) by least squares, k-step rollouts),
+:mod:`.ctc` (connectionist temporal classification: loss, gradient, decoding).
 """
 
 from rnncourse.reference.attention import (
@@ -36,6 +37,13 @@ from rnncourse.reference.attention import (
 )
 from rnncourse.reference.autoregressive import ar_fit, ar_predict, rollout
 from rnncourse.reference.bidirectional import bidirectional_backward, bidirectional_forward
+from rnncourse.reference.ctc import (
+    ctc_backward,
+    ctc_collapse,
+    ctc_forward,
+    ctc_greedy_decode,
+    ctc_prefix_beam_search,
+)
 from rnncourse.reference.deep import deep_backward, deep_forward
 from rnncourse.reference.gradcheck import (
     GradCheckError,
@@ -170,4 +178,9 @@ __all__ = [
     "selective_ssm_forward",
     "mlstm_forward",
     "slstm_forward",
+    "ctc_forward",
+    "ctc_backward",
+    "ctc_collapse",
+    "ctc_greedy_decode",
+    "ctc_prefix_beam_search",
 ]
