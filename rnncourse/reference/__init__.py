@@ -18,8 +18,10 @@ function (shapes in symbols and numbers, dtypes, caches); a wrong argument raise
 so a sequence is checked once, not T times.
 
 Modules: :mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`, :mod:`.lstm_variants` (:mod:`.peephole_lstm`,
-:mod:`.coupled_lstm`), :mod:`.layers`, :mod:`.cells` (the cell table), :mod:`.dispatch` (any
-cell by name), :mod:`.bidirectional`, :mod:`.deep`, :mod:`.tbptt`, :mod:`.optim`,
+:mod:`.coupled_lstm`), :mod:`.layers`, :mod:`.embedding` (the word-embedding layer),
+:mod:`.cells` (the cell table), :mod:`.dispatch` (any cell by name), :mod:`.bidirectional`,
+:mod:`.deep`, :mod:`.tbptt`, :mod:`.truncation` (chunks, BPTT(k1, k2), randomised truncation),
+:mod:`.optim`,
 :mod:`.gradcheck`, :mod:`.sampling`, :mod:`.init`, :mod:`.attention`, :mod:`.scan` (linear
 recurrences by parallel scan, chapter 14),
 :mod:`.linear_rnns` (minGRU, minLSTM, LRU), :mod:`.ssm` (Mamba's selective SSM, xLSTM cells),
@@ -45,6 +47,7 @@ from rnncourse.reference.ctc import (
     ctc_prefix_beam_search,
 )
 from rnncourse.reference.deep import deep_backward, deep_forward
+from rnncourse.reference.embedding import word_embedding_backward, word_embedding_forward
 from rnncourse.reference.gradcheck import (
     GradCheckError,
     eval_numerical_gradient,
@@ -130,6 +133,8 @@ __all__ = [
     "temporal_affine_forward",
     "temporal_affine_backward",
     "temporal_softmax_loss",
+    "word_embedding_forward",
+    "word_embedding_backward",
     "sigmoid",
     "softmax",
     "log_softmax",
