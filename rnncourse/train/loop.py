@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +32,23 @@ class _StopFlag:
         if self.signum is not None:
             raise KeyboardInterrupt  # asked twice: stop now, without a checkpoint
         self.signum = signum
+
+
+def progress_bar_class() -> type:
+    """Return tqdm's notebook bar inside a running Jupyter kernel, its text bar everywhere else.
+
+    ``tqdm.auto`` decides once, when it is first imported, from whether ``ipykernel.zmqshell`` has
+    been imported: a plain process that merely imported ipykernel (the JupyterLab contents manager
+    does) then draws every later bar as a widget on stdout, and stderr gets no bar. This asks, at
+    each call, whether an IPython kernel is actually running in this process.
+    """
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None and "IPKernelApp" in getattr(shell, "config", {}):
+        from tqdm.notebook import tqdm
+    else:
+        from tqdm.std import tqdm
+    return tqdm
 
 
 @contextmanager
@@ -107,8 +125,7 @@ def fit(
     NonFiniteError
         From a step whose loss or gradient is not finite; nothing is written.
     """
-    from tqdm.auto import tqdm
-
+    tqdm = progress_bar_class()
     cfg, main = trainer.config, trainer.rank == 0
     if fit_schedule and time_budget is None:
         raise ValueError("fit_schedule=True needs a time_budget (seconds)")
