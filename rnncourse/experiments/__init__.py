@@ -135,6 +135,7 @@ REGENERATE = {
     "pretrained": lambda: save_pretrained(train_pretrained_charlm()),
     "depth": lambda: _save_cached("depth", depth_experiment(cached=False, progress=True)),
     "forecast_sunspots": lambda: _save_cached("forecast_sunspots", _sunspot_forecast()),
+    "truncation": lambda: _save_cached("truncation", _truncation()),
     **{name: partial(_language_models, name) for name in _LANGUAGE_MODELS},
 }
 
@@ -143,6 +144,12 @@ def _sunspot_forecast() -> dict:
     from rnncourse.experiments.forecast import sunspot_forecast
 
     return sunspot_forecast(cached=False)
+
+
+def _truncation() -> dict:
+    from rnncourse.experiments.truncation import truncation_experiment
+
+    return truncation_experiment(cached=False)
 
 
 def _seed_run(module: str, argv: list[str]) -> int:
