@@ -114,27 +114,73 @@ def test_bad_input(call, exc, needle) -> None:
 
 
 # ------------------------------------------------------------------ figures of chapters 4-7
-def test_training_figures_draw_and_validate():
-    for kind in unrolled.GRAPH_KINDS:
-        ax = unrolled.draw_unrolled(kind, T=3, backward=True, feedback=True)
-        assert len(ax.patches) > 10  # boxes and arrows were drawn
+@pytest.mark.parametrize("kind", unrolled.GRAPH_KINDS)
+def test_unrolled_graph_draws_a_box_and_arrows_per_step(kind):
+    # T = 3 and T = 4: one more step adds boxes and arrows, the backward pass adds red arrows
+    ax3 = unrolled.draw_unrolled(kind, T=3, backward=True, feedback=True)
+    ax4 = unrolled.draw_unrolled(kind, T=4, backward=True, feedback=True)
+    assert len(ax4.patches) > len(ax3.patches) > 10
+    forward_only = unrolled.draw_unrolled(kind, T=3, backward=False, feedback=True)
+    assert len(forward_only.patches) < len(ax3.patches)
+
+
+def test_gradient_flow_plot_draws_one_line_per_curve():
     flow = an.gradient_flow("lstm", T=10, batch_size=2, hidden_size=4)
     ax = curves.plot_gradient_flow({"lstm": flow, "array": np.geomspace(1e-3, 1, 11)})
-    assert len(ax.get_lines()) == 2
+    assert [line.get_label() for line in ax.get_lines()] == ["lstm", "array"]
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), np.geomspace(1e-3, 1, 11))
+    with pytest.raises(ValueError, match="curves must"):
+        curves.plot_gradient_flow({})
+
+
+def test_curves_mark_where_a_run_diverged():
     ax = curves.plot_curves({"diverges": [1.0, 2.0, np.nan, np.nan], "fine": [1.0, 0.5, 0.4, 0.3]})
-    assert any(t.get_text() == "NaN" for t in ax.texts)
-    unrolled.draw_tbptt(2, 3)
-    curves.plot_scalar_powers((0.9, 1.1), k=10)
-    curves.plot_char_probabilities(np.full((2, 2), 0.5), ["a", "b"], "ab", "ba")
-    curves.plot_tbptt_tradeoff([1, 2, 4], [0.5, 0.3, 0.1], total_steps=8)
+    assert [t.get_text() for t in ax.texts] == ["NaN"]  # one mark, for the run that diverged
+    ax = curves.plot_curves({"fine": [1.0, 0.5, 0.4, 0.3]})
+    assert "NaN" not in _texts(ax)
+
+
+def test_tbptt_diagram_cuts_the_gradient_at_each_chunk_boundary():
+    texts = _texts(unrolled.draw_tbptt(2, 3))
+    assert [t for t in texts if t.startswith("$h_")] == [f"$h_{{{t}}}$" for t in range(1, 7)]
+    assert texts.count("no grad") == 1  # two chunks: one boundary
+    assert [t for t in texts if t.startswith("chunk")] == ["chunk 1", "chunk 2"]
+    assert _texts(unrolled.draw_tbptt(3, 2)).count("no grad") == 2
+
+
+def test_scalar_powers_plot_w_to_the_k():
+    ax = curves.plot_scalar_powers((0.9, 1.1), k=10)
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["$w = 0.9$", "$w = 1.1$"]
+    np.testing.assert_allclose(lines[0].get_ydata(), 0.9 ** np.arange(11))
+    np.testing.assert_allclose(lines[1].get_ydata(), 1.1 ** np.arange(11))
+    assert ax.get_yscale() == "log"
+
+
+def test_char_probabilities_show_each_value_and_outline_the_target():
+    probs = np.array([[0.9, 0.1], [0.3, 0.7]])
+    ax = curves.plot_char_probabilities(probs, ["a", "b"], "ab", "ba")
+    assert _texts(ax) == ["0.90", "0.10", "0.30", "0.70"]
+    np.testing.assert_array_equal(ax.images[0].get_array(), probs)
+    # one outlined cell per row, on the target: row 0 wants 'b' (column 1), row 1 'a' (column 0)
+    assert sorted(p.get_xy() for p in ax.patches) == [(-0.5, 0.5), (0.5, -0.5)]
+    with pytest.raises(ValueError, match="probs must be"):
+        curves.plot_char_probabilities(np.ones((3, 2)), ["a", "b"], "ab", "ba")
+
+
+def test_tbptt_tradeoff_plots_the_error_and_the_memory_per_chunk_length():
+    ax = curves.plot_tbptt_tradeoff([1, 2, 4], [0.5, 0.3, 0.1], total_steps=8)
+    (error,) = ax.get_lines()
+    np.testing.assert_allclose(error.get_ydata(), [0.5, 0.3, 0.1])
+    (memory,) = [a for a in ax.figure.axes if a is not ax][0].get_lines()
+    np.testing.assert_allclose(memory.get_ydata(), [1 / 8, 2 / 8, 4 / 8])
+
+
+def test_unrolled_graph_rejects_bad_input():
     with pytest.raises(ValueError, match="kind must be"):
         unrolled.draw_unrolled("many_to_few")
     with pytest.raises(ValueError, match="T must be"):
         unrolled.draw_unrolled(T=0)
-    with pytest.raises(ValueError, match="probs must be"):
-        curves.plot_char_probabilities(np.ones((3, 2)), ["a", "b"], "ab", "ba")
-    with pytest.raises(ValueError, match="curves must"):
-        curves.plot_gradient_flow({})
 
 
 # ------------------------------------------------------------------ figures of chapters 1-3

@@ -72,24 +72,6 @@ def test_planted_violation_breaks_a_contract(tmp_path, module, planted, contract
     assert "rnncourse." + module[:-3].replace("/", ".") in broken
 
 
-def test_reference_imports_numpy_alone():
-    """At run time too (lazy imports included): ``import rnncourse.reference`` loads no torch."""
-    code = (
-        "import sys, rnncourse.reference as r; r.rnn_forward; "
-        "heavy = {'torch', 'matplotlib', 'ipywidgets', 'tqdm', 'jupytext', 'threadpoolctl'}; "
-        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
-    )
-    res = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={"PYTHONPATH": str(ROOT)},
-        timeout=60,
-        check=True,
-    )
-    assert res.stdout.strip() == "[]"
-
-
 # --- what import-linter cannot see: import cycles inside a layer, imports by string ------------
 
 _CYCLES = """
