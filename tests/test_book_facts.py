@@ -56,7 +56,14 @@ def chapters() -> list[str]:
 
 
 def companion_pages() -> list[str]:
-    return [f for f in toc_files() if re.fullmatch(r"book/\d\db_\w+", f)]
+    """The pages under a chapter: book/NNb_name, book/NNc_name, ..."""
+    return [f for f in toc_files() if re.fullmatch(r"book/\d\d[b-z]_\w+", f)]
+
+
+def number_word(n: int, capital: bool = False) -> str:
+    """The word the README and the preface use for ``n`` ("fourteen")."""
+    word = next(w for w, i in NUMBER_WORDS.items() if i == n)
+    return word.capitalize() if capital else word
 
 
 def exercises() -> list[Path]:
@@ -244,20 +251,23 @@ def test_every_chapter_ends_with_check_your_understanding(page: str):
 # ------------------------------------------------------------------- planted wrong facts fail
 def test_a_planted_wrong_count_in_the_readme_fails():
     text = _read("README.md")
-    wrong = text.replace("fourteen chapters", "thirteen chapters", 1)
+    n_chapters, n_exercises = len(chapters()), len(exercises())
+    wrong = text.replace(f"{number_word(n_chapters)} chapters", number_word(n_chapters - 1), 1)
     assert wrong != text
     assert check_readme(wrong)
-    wrong = text.replace("fourteen graded notebooks", "nine graded notebooks", 1)
+    said = f"{number_word(n_exercises)} graded notebooks"
+    wrong = text.replace(said, f"{number_word(n_exercises - 1)} graded notebooks", 1)
     assert wrong != text
     assert check_readme(wrong)
 
 
 def test_a_planted_wrong_count_or_name_in_the_preface_fails():
     text = _read("book/preface.md")
+    n, last = len(exercises()), exercises()[-1].stem
     for old, new in [
-        ("Fourteen graded exercises", "Nine graded exercises"),
-        ("`exercises/ex14_parallel_scan`", "`exercises/ex09_torch_lstm`"),
-        ("Chapter 14 follows", "The last chapter follows"),
+        (f"{number_word(n, capital=True)} graded exercises", "Nine graded exercises"),
+        (f"`exercises/{last}`", "`exercises/ex09_torch_lstm`"),
+        (f"Chapter {len(chapters())} follows", "The last chapter follows"),
         ("`make lab`", "`jupyter lab`"),
     ]:
         wrong = text.replace(old, new)
@@ -270,7 +280,8 @@ def test_a_planted_missing_or_wrong_row_on_the_exercises_page_fails():
     rows = re.findall(r"<tr><td>\d+</td>.*?</tr>\n", text)
     assert len(rows) == len(exercises())
     assert check_exercises_page(text.replace(rows[-1], "", 1))
-    assert check_exercises_page(text.replace("Beam search with", "Greedy search with", 1))
+    title = re.search(r"<tr><td>1</td><td>(.*?)</td>", text)[1]
+    assert check_exercises_page(text.replace(title, "A planted wrong title", 1))
 
 
 def test_a_planted_change_to_make_lab_fails():
@@ -305,3 +316,29 @@ def test_planted_wrong_install_steps_fail():
         preface, readme, makefile.replace("\nbook: setup", "\nbook:"), vendor
     )
     assert check_install_steps(preface, readme, makefile, vendor.replace("npm pack", "curl"))
+
+
+def check_grader_claims(preface: str, numpy_only: tuple, torch_calls: tuple) -> list[str]:
+    """The preface's account of what the grader reads in the code: the method and copies."""
+    errors = []
+    if "`torch.nn.LSTM`" in preface and not {"torch:LSTM", "torch:LSTMCell"} <= set(torch_calls):
+        errors.append("the preface says ex09 may not call torch.nn.LSTM or its cell; it may")
+    if "may not import an autodiff library" in preface and not {"torch", "autograd"} <= set(
+        numpy_only
+    ):
+        errors.append("the preface says NumPy exercises may not import autodiff; they may")
+    if "or the package's own\n  layers" in preface and "rnncourse" not in numpy_only:
+        errors.append("the preface says NumPy exercises may not use the package; they may")
+    return errors
+
+
+def test_what_the_preface_says_the_grader_reads_in_the_code():
+    from rnncourse.grading.catalog._common import NUMPY_ONLY
+    from rnncourse.grading.catalog.ex09_torch_lstm import EXERCISE
+
+    preface = _read("book/preface.md")
+    assert "The marks come from numbers" in preface
+    assert check_grader_claims(preface, NUMPY_ONLY, EXERCISE.forbidden_calls) == []
+    # planted: a grader that forbade less than the preface says
+    assert check_grader_claims(preface, ("rnncourse",), EXERCISE.forbidden_calls)
+    assert check_grader_claims(preface, NUMPY_ONLY, ("torch:_VF",))

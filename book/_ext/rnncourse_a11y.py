@@ -22,7 +22,10 @@
   colour-mode button's icons lose the titles that were read as its text; each
   collapsible ``<summary>`` of the sidebar is named after the page whose sections it shows; the
   bibliography's entries are list items of their ``role="list"`` (sphinxcontrib-bibtex
-  writes the deprecated ``doc-biblioentry``, which is no list item).
+  writes the deprecated ``doc-biblioentry``, which is no list item); the ``<summary>`` of every
+  hidden cell (myst-nb's ``hide-input``/``hide-output`` tags) loses the ``aria-label`` "Toggle
+  hidden content", so its accessible name is its visible label ("Show code cell source"), as
+  WCAG 2.5.3 (label in name) asks.
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ def _patch_image_renderer() -> None:
 
 _IMG = re.compile(r"<img\b[^>]*>")
 _DESCRIBED_CLASS = re.compile(r"\b" + DESCRIBED + r"(figdesc-[0-9a-f]+)\b")
+_TOGGLE_LABEL = re.compile(r'(<summary\b[^>]*?)\s+aria-label="Toggle hidden content"')
 _IPYNB_LINK = re.compile(r'(<a\b(?=[^>]*\bhref="[^"]+\.ipynb")(?![^>]*\bdownload\b)[^>]*?)>')
 
 
@@ -87,9 +91,14 @@ def _describe(match: re.Match) -> str:
 
 
 def rewrite_body(body: str) -> str:
-    """Add ``aria-describedby`` to described figures and ``download`` to notebook links."""
+    """Add ``aria-describedby`` to described figures and ``download`` to notebook links.
+
+    Also names each bibliography entry a list item and lets each hidden cell's ``<summary>``
+    take its name from its visible text.
+    """
     body = _IMG.sub(_describe, body)
     body = body.replace('role="doc-biblioentry"', 'role="listitem"')
+    body = _TOGGLE_LABEL.sub(r"\1", body)
     return _IPYNB_LINK.sub(r"\1 download>", body)
 
 

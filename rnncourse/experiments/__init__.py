@@ -39,8 +39,9 @@ charlm_benchmark, format_benchmark, benchmark_speedups
 Modules: ``synthetic`` (adding problem, bidirectional tagging), ``clipping``, ``charlm``,
 ``pretrained``, ``benchmark`` (every public name imports from here); and, imported by name,
 ``language_models`` (the page under chapter 6), ``dates`` (chapter 13's seq2seq comparison),
-``captioning`` (chapter 13b), ``linear_rnns`` (chapter 14), ``scan_timing`` (chapter 14's
-measured scans; ``benchmarks/scan.py`` measures them).
+``reversal`` (chapter 13's reversal toy, three seeds), ``captioning`` (chapter 13b),
+``linear_rnns`` (chapter 14), ``scan_timing`` (chapter 14's measured scans;
+``benchmarks/scan.py`` measures them).
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ REGENERATE = {
     "depth": lambda: _save_cached("depth", depth_experiment(cached=False, progress=True)),
     "forecast_sunspots": lambda: _save_cached("forecast_sunspots", _sunspot_forecast()),
     "truncation": lambda: _save_cached("truncation", _truncation()),
+    "reversal": lambda: _save_cached("reversal", _reversal()),
     **{name: partial(_language_models, name) for name in _LANGUAGE_MODELS},
 }
 
@@ -150,6 +152,15 @@ def _truncation() -> dict:
     from rnncourse.experiments.truncation import truncation_experiment
 
     return truncation_experiment(cached=False)
+
+
+def _reversal() -> dict:
+    import torch
+
+    from rnncourse.experiments.reversal import reversal_experiment
+
+    torch.set_num_threads(1)
+    return reversal_experiment(cached=False)
 
 
 def _seed_run(module: str, argv: list[str]) -> int:
