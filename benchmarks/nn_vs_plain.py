@@ -6,12 +6,17 @@ For each cell and shape (N, T, D, H) = (64, 100, 128, 256) and (1, 1000, 65, 128
 forward + backward of ``benchmarks/plain_torch_rnn.py``'s workload and of the same with
 ``rnncourse.nn`` (the default path and ``fused=False``, the plain autograd path), same weights,
 one torch thread, each round timing every implementation once (order alternated per round).
-Prints each median and its ratio to the plain script. No timing is asserted anywhere.
+Prints each median time and, per implementation, the median and range (min-max) of the per-round
+ratios to the plain script, with the load average (``/proc/loadavg``) before and after: on a shared
+machine read the ratios, never the times. No timing is asserted anywhere.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import platform
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -43,6 +48,14 @@ def ours_workload(cell: str, shape, plain_layer, **kwargs):
     return run
 
 
+def _load() -> str:
+    return (
+        " ".join(Path("/proc/loadavg").read_text().split()[:3])
+        if os.path.exists("/proc/loadavg")
+        else "?"
+    )
+
+
 def main() -> None:
     """Run every cell and shape; print medians and ratios."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -52,7 +65,11 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {args.threads} thread(s), {args.repeats} interleaved rounds")
+    print(
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.machine()}, "
+        f"{os.cpu_count()} cores, torch {torch.__version__}, {args.threads} thread(s), "
+        f"{args.repeats} interleaved rounds, load average {_load()}"
+    )
     for cell in args.cells:
         for name in args.shapes:
             shape = SHAPES[name]
@@ -71,11 +88,16 @@ def main() -> None:
                     t0 = time.perf_counter()
                     impls[k]()
                     times[k].append(time.perf_counter() - t0)
-            med = {k: sorted(v)[len(v) // 2] for k, v in times.items()}
-            base = med["plain torch.nn script"]
-            print(f"\n{cell.upper()} {name} (N, T, D, H) = {shape}")
-            for k, t in med.items():
-                print(f"  {k:26s} {t * 1e3:9.1f} ms  x{t / base:5.2f}", flush=True)
+            base = times["plain torch.nn script"]
+            print(f"\n{cell.upper()} {name} (N, T, D, H) = {shape}, load {_load()}")
+            for k, v in times.items():
+                r = [a / b for a, b in zip(v, base, strict=True)]
+                med = statistics.median(r)
+                print(
+                    f"  {k:26s} {statistics.median(v) * 1e3:9.1f} ms  ratio x{med:5.2f}"
+                    f" ({min(r):.2f}-{max(r):.2f})",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

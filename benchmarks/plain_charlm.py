@@ -74,8 +74,24 @@ def bits_per_char(model, ids, batch_size=64, seq_len=256):
     return total / count / math.log(2)
 
 
-def main():
-    """Train, evaluate, save; print the throughput."""
+def train_step(model, opt, x, y, state, lr, args):
+    """One update on inputs x and targets y (N, T); return the loss (a float) and the new state."""
+    for group in opt.param_groups:
+        group["lr"] = lr
+    with torch.autocast(x.device.type, torch.bfloat16, enabled=args.amp == "bf16"):
+        logits, state = model(x, state)
+    logits = logits.float()
+    loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), args.clip)
+    opt.step()
+    state = tuple(s.detach() for s in state)
+    return loss.item(), state  # .item() waits for the step (on a GPU too)
+
+
+def parser():
+    """Return the parser of the options (the defaults are those of ``rnncourse train``)."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--corpus", required=True)
     p.add_argument("--steps", type=int, default=1000)
@@ -95,7 +111,12 @@ def main():
     p.add_argument("--amp", choices=["none", "bf16"], default="none")
     p.add_argument("--device", default="auto")
     p.add_argument("--log", default=None, help="append one JSON line per step to this file")
-    args = p.parse_args()
+    return p
+
+
+def main():
+    """Train, evaluate, save; print the throughput."""
+    args = parser().parse_args()
 
     text = open(args.corpus, encoding="utf-8").read()
     cut = text.rfind("\n", 0, int(len(text) * 0.9)) + 1
@@ -121,17 +142,7 @@ def main():
         if k == 0:
             state = None
         x, y = x_all[:, k * T : (k + 1) * T], y_all[:, k * T : (k + 1) * T]
-        for group in opt.param_groups:
-            group["lr"] = learning_rate(step, args)
-        with torch.autocast(device.type, torch.bfloat16, enabled=args.amp == "bf16"):
-            logits, state = model(x, state)
-        loss = nn.functional.cross_entropy(logits.float().reshape(-1, len(chars)), y.reshape(-1))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), args.clip)
-        opt.step()
-        state = tuple(s.detach() for s in state)
-        loss = loss.item()  # waits for the step (on a GPU too)
+        loss, state = train_step(model, opt, x, y, state, learning_rate(step, args), args)
         train_seconds += time.perf_counter() - t0
         if log:
             log.write(json.dumps({"step": step + 1, "loss": loss}) + "\n")

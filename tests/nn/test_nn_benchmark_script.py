@@ -9,6 +9,7 @@ import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
 COMPARE = SCRIPT.with_name("compare_nn.py")
+STEP_AB = SCRIPT.with_name("cli_step_ab.py")
 
 
 @pytest.fixture
@@ -51,3 +52,17 @@ def test_compare_script_times_an_exported_base(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "LSTM fwd+bwd tiny (N=2, T=3, D=4, H=5)" in out
     assert "now / base:" in out
+
+
+def test_cli_step_script_runs_both_steps_in_alternating_rounds(tmp_path, monkeypatch, capsys):
+    monkeypatch.syspath_prepend(str(SCRIPT.parent))
+    spec = importlib.util.spec_from_file_location("rnncourse_bench_step_ab", STEP_AB)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("def add(a, b):\n    return a + b\n\n" * 200)
+    result = module.main(["--rounds", "2", "--steps", "1", "--corpus", str(corpus)])
+    assert result["updates"] == {"cli": 3, "plain": 3}  # warm-up + 2 rounds, 1 step each
+    assert len(result["throughput_cli_over_plain"]) == 2
+    assert all(r > 0 for r in result["throughput_cli_over_plain"])
+    assert "throughput CLI / plain:" in capsys.readouterr().out
