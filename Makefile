@@ -11,12 +11,13 @@ JOBS ?= 2
 # through a constraints file so no later step can pull a newer (CUDA) build.
 TORCH_PIN := torch==2.13.0
 
-.PHONY: help setup vendor browser-deps sandbox-deps book test test-unit test-notebooks test-browser lint exercises bench clean lab
+.PHONY: help setup vendor browser-deps sandbox-deps book test test-quick test-unit test-notebooks test-browser lint exercises bench clean lab
 
 help:
 	@echo "make book   - set up and build the rendered book into _build/html"
 	@echo "make test   - set up and run every test (unit, exercises under nbval, the book build that"
 	@echo "              executes every chapter, the built book in a browser)"
+	@echo "make test-quick - ruff and the unit tests not marked slow: no browser, no book build"
 	@echo "make bench  - run the benchmarks (prints measured ratios)"
 	@echo "make lab    - set up and start JupyterLab on this repository (exercises open as notebooks)"
 
@@ -101,9 +102,17 @@ test-notebooks: setup sandbox-deps
 	$(PY) -m pytest -n $(JOBS) --nbval-lax --nbval-current-env $(NOTEBOOKS)
 
 # Needs the built book (`make book`); fails with that message otherwise. Full-page screenshots of every
-# page in _build/screenshots/: make test-browser RNNCOURSE_SCREENSHOTS=1.
+# page in _build/screenshots/: make test-browser RNNCOURSE_SCREENSHOTS=1. $(JOBS) workers, each with
+# its own Chromium: a page's test mostly waits on the browser, so two share two cores well; the
+# JupyterLab tests (one server, in order) stay on one worker (tests/browser/conftest.py).
 test-browser: setup browser-deps
-	$(PY) -m pytest tests/browser
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup tests/browser
+
+# The developer's loop: ruff and the tests not marked slow (CONTRIBUTING: no training, browser or
+# subprocess of seconds), no browser, no book build, nothing installed with apt-get. Before a
+# commit that touches a chapter, the build, the browser tests or the grader: `make test`.
+test-quick: lint
+	$(PY) -m pytest -n $(JOBS) --dist worksteal -m "not slow" tests --ignore=tests/browser
 
 # One thing at a time: this machine's two cores give about 1.4 cores of throughput, and running the
 # tests beside the book build was measured slower than one after the other (239 s against 199 s).
@@ -111,9 +120,9 @@ test-browser: setup browser-deps
 # the other process its time (the unit tests: 79 s instead of 87 s).
 test: setup lint test-unit test-notebooks book test-browser
 
-test-unit test-notebooks book test-browser: export OMP_NUM_THREADS = 1
-test-unit test-notebooks book test-browser: export OPENBLAS_NUM_THREADS = 1
-test-unit test-notebooks book test-browser: export MKL_NUM_THREADS = 1
+test-quick test-unit test-notebooks book test-browser: export OMP_NUM_THREADS = 1
+test-quick test-unit test-notebooks book test-browser: export OPENBLAS_NUM_THREADS = 1
+test-quick test-unit test-notebooks book test-browser: export MKL_NUM_THREADS = 1
 
 # Refuses to overwrite an exercise that differs from its stub (a learner's work) unless FORCE=1.
 exercises: setup

@@ -36,3 +36,27 @@ def torch_bf16_lstm() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+#: CONTRIBUTING: a test that takes seconds is marked slow. A quick run (``-m "not slow"``, as
+#: ``make test-quick`` runs it) lists the unmarked tests it ran that took longer than this: a
+#: report for the developer (it depends on the machine's load), never a failure.
+UNMARKED_SLOW_S = 2.0
+_unmarked_slow: list[tuple[float, str]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if (
+        report.when == "call"
+        and report.duration > UNMARKED_SLOW_S
+        and "slow" not in report.keywords
+    ):
+        _unmarked_slow.append((report.duration, report.nodeid))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    if "not slow" not in (config.option.markexpr or "") or not _unmarked_slow:
+        return
+    terminalreporter.write_sep("-", f"not marked slow, took over {UNMARKED_SLOW_S:g} s")
+    for duration, nodeid in sorted(_unmarked_slow, reverse=True):
+        terminalreporter.write_line(f"{duration:6.1f} s  {nodeid}")

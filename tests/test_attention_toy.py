@@ -52,6 +52,7 @@ def test_forward_shapes_and_weights_are_distributions() -> None:
     assert w is None
 
 
+@pytest.mark.slow  # trains 150 steps
 def test_short_training_learns_reversal_with_anti_diagonal_attention() -> None:
     result = train_reversal(attention=True, T=5, vocab_size=8, steps=150, hidden_size=24, seed=0)
     assert result.losses[-1] < 0.5 * result.losses[0]

@@ -41,7 +41,11 @@ screenshot_dir : pathlib.Path (session)
     ``_build/screenshots``, created on demand, for full-page screenshots.
 phone_layout : dict[str, list[str]] (session)
     Page name -> what overflows its column at 390 px (``test_book.py`` fills it, and fails the
-    page for any); written to ``_build/layout-390px.txt`` at the end of the session.
+    page for any); written to ``_build/layout-390px.txt`` at the end of the session (merged from
+    every worker under pytest-xdist).
+
+``make test-browser`` runs these tests on ``$(JOBS)`` pytest-xdist workers (``--dist loadgroup``),
+each with its own server and Chromium; the modules in ``ONE_WORKER_MODULES`` stay on one worker.
 
 Example
 -------
@@ -58,6 +62,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -137,15 +142,35 @@ def screenshot_dir() -> Path:
     return SCREENSHOT_DIR
 
 
+#: What the pages measured at 390 px overflow, filled through ``phone_layout``; under pytest-xdist
+#: each worker fills its own and hands it to the controller (``pytest_testnodedown``), which writes
+#: the one report at the end of the session (``pytest_sessionfinish``).
+_PHONE_LAYOUT: dict[str, list[str]] = {}
+PHONE_REPORT = ROOT / "_build" / "layout-390px.txt"
+
+
 @pytest.fixture(scope="session")
-def phone_layout() -> Iterator[dict[str, list[str]]]:
-    found: dict[str, list[str]] = {}
-    yield found
-    lines = [f"{doc}: {overflow}" for doc, overflows in found.items() for overflow in overflows]
-    report = ROOT / "_build" / "layout-390px.txt"
-    report.parent.mkdir(parents=True, exist_ok=True)
+def phone_layout() -> dict[str, list[str]]:
+    return _PHONE_LAYOUT
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: unknown where xdist is not loaded
+def pytest_testnodedown(node: object, error: object) -> None:
+    """xdist controller: merge what a finished worker measured."""
+    _PHONE_LAYOUT.update(json.loads(getattr(node, "workeroutput", {}).get("phone_layout", "{}")))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller writes the report
+        workeroutput["phone_layout"] = json.dumps(_PHONE_LAYOUT)
+        return
+    if not _PHONE_LAYOUT:  # no page was measured (the layout test did not run)
+        return
+    lines = [f"{doc}: {o}" for doc, overflows in sorted(_PHONE_LAYOUT.items()) for o in overflows]
+    PHONE_REPORT.parent.mkdir(parents=True, exist_ok=True)
     text = "\n".join(lines) + "\n" if lines else "nothing overflows\n"
-    report.write_text(f"{len(found)} pages measured at 390 px\n" + text)
+    PHONE_REPORT.write_text(f"{len(_PHONE_LAYOUT)} pages measured at 390 px\n" + text)
 
 
 def _watch(page: object, origin: str, problems: list[str]) -> None:
@@ -296,9 +321,18 @@ def open_page(
 KNOWN_A11Y_GAPS: dict[str, str] = {}
 
 
+#: Test modules whose tests share one module-scoped server and run in order (the lab's tests save,
+#: then reset, the notebook the first one opened): pytest-xdist (``--dist loadgroup``, as
+#: ``make test-browser`` runs them) keeps each such module on one worker, in order.
+ONE_WORKER_MODULES = ("test_jupyterlab.py",)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist appends the group to the node ids
 def pytest_collection_modifyitems(config, items):
     """Mark the known gaps above as expected failures (strict: fixing one must remove it here)."""
     for item in items:
+        if item.path.name in ONE_WORKER_MODULES:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
         if item.nodeid in KNOWN_A11Y_GAPS:
             reason = f"known accessibility gap: {KNOWN_A11Y_GAPS[item.nodeid]}"
             item.add_marker(pytest.mark.xfail(strict=True, reason=reason))

@@ -57,12 +57,13 @@ def test_pairs_target_is_the_iso_form_of_the_source_dates():
     train, _ = split_dates()
     rng = np.random.default_rng(0)
     pairs = date_pairs(train, 300, rng)
+    train_days = set(train)
     for src, tgt in pairs:
         days = [dt.date.fromisoformat(x) for x in tgt.split(" ")]
         parts = src.split(" and ")
         assert len(parts) == len(days)
         for part, day in zip(parts, days, strict=True):
-            assert day in set(train)
+            assert day in train_days
             assert part in {f(day) for f in DATE_STYLES.values()}
     assert {len(t.split(" ")) for _, t in pairs} == {1, 2, 3}
 

@@ -28,6 +28,7 @@ def losses(log):
     return [r["loss"] for r in map(json.loads, Path(log).read_text().splitlines()) if "loss" in r]
 
 
+@pytest.mark.slow  # torchrun: two training processes, then resumed
 def test_two_processes_match_one_and_resume_across_world_sizes(tmp_path, capsys):
     import torch
 
