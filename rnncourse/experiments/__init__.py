@@ -135,6 +135,7 @@ REGENERATE = {
     "pretrained": lambda: save_pretrained(train_pretrained_charlm()),
     "depth": lambda: _save_cached("depth", depth_experiment(cached=False, progress=True)),
     "forecast_sunspots": lambda: _save_cached("forecast_sunspots", _sunspot_forecast()),
+    "ctc_speech": lambda: _save_cached("ctc_speech", _ctc_speech()),
     **{name: partial(_language_models, name) for name in _LANGUAGE_MODELS},
 }
 
@@ -143,6 +144,15 @@ def _sunspot_forecast() -> dict:
     from rnncourse.experiments.forecast import sunspot_forecast
 
     return sunspot_forecast(cached=False)
+
+
+def _ctc_speech() -> dict:
+    import torch
+
+    from rnncourse.experiments.ctc_speech import ctc_speech
+
+    torch.set_num_threads(1)  # reproducible sums
+    return ctc_speech(cached=False)
 
 
 def _seed_run(module: str, argv: list[str]) -> int:
