@@ -138,6 +138,7 @@ REGENERATE = {
     "forecast_sunspots": lambda: _save_cached("forecast_sunspots", _sunspot_forecast()),
     "truncation": lambda: _save_cached("truncation", _truncation()),
     "reversal": lambda: _save_cached("reversal", _reversal()),
+    "ctc_speech": lambda: _save_cached("ctc_speech", _ctc_speech()),
     **{name: partial(_language_models, name) for name in _LANGUAGE_MODELS},
 }
 
@@ -161,6 +162,15 @@ def _reversal() -> dict:
 
     torch.set_num_threads(1)
     return reversal_experiment(cached=False)
+
+
+def _ctc_speech() -> dict:
+    import torch
+
+    from rnncourse.experiments.ctc_speech import ctc_speech
+
+    torch.set_num_threads(1)  # reproducible sums
+    return ctc_speech(cached=False)
 
 
 def _seed_run(module: str, argv: list[str]) -> int:
