@@ -28,9 +28,9 @@ __all__ = ["word_embedding_forward", "word_embedding_backward"]
 
 
 class EmbeddingCache(Cache):
-    """Cache of :func:`word_embedding_forward`: the ids and the table's shape and dtype."""
+    """Cache of :func:`word_embedding_forward`: the ids and the table (CS231n's ``(x, W)``)."""
 
-    __slots__ = ("x", "V", "dtype")
+    __slots__ = ("x", "W")
     producer = "word_embedding_forward"
 
 
@@ -73,7 +73,7 @@ def word_embedding_forward(x: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, Em
             f"in [{x.min()}, {x.max()}] in x of shape (N, T) = {x.shape}"
         )
     out = W[x]  # x_t = onehot(y_t) W_e = W_e[y_t]
-    return out, EmbeddingCache(x=x, V=W.shape[0], dtype=W.dtype)
+    return out, EmbeddingCache(x=x, W=W)
 
 
 def word_embedding_backward(dout: np.ndarray, cache: EmbeddingCache) -> np.ndarray:
@@ -93,8 +93,10 @@ def word_embedding_backward(dout: np.ndarray, cache: EmbeddingCache) -> np.ndarr
         tokens that did not occur are zero.
     """
     check_cache(cache, EmbeddingCache, "word_embedding_forward")
-    N, T = cache.x.shape
-    dout = check_float_array("dout", dout, "(N, T, D)", Dims(N=N, T=T))
-    dW = np.zeros((cache.V, dout.shape[2]), dtype=np.result_type(cache.dtype, dout))
-    np.add.at(dW, cache.x, dout)  # dW_e[v] = Σ_{n,t: y_nt = v} ∂L/∂x_nt (repeats accumulate)
+    x, W = cache.x, cache.W
+    dout = check_float_array(
+        "dout", dout, "(N, T, D)", Dims(N=x.shape[0], T=x.shape[1], D=W.shape[1])
+    )
+    dW = np.zeros(W.shape, dtype=np.result_type(W, dout))
+    np.add.at(dW, x, dout)  # dW_e[v] = Σ_{n,t: y_nt = v} ∂L/∂x_nt (repeats accumulate)
     return dW
