@@ -38,11 +38,14 @@ from rnncourse.reference.attention import (
 from rnncourse.reference.autoregressive import ar_fit, ar_predict, rollout
 from rnncourse.reference.bidirectional import bidirectional_backward, bidirectional_forward
 from rnncourse.reference.ctc import (
+    ctc_alpha,
     ctc_backward,
+    ctc_beta,
     ctc_collapse,
     ctc_forward,
     ctc_greedy_decode,
     ctc_prefix_beam_search,
+    extend_with_blanks,
 )
 from rnncourse.reference.deep import deep_backward, deep_forward
 from rnncourse.reference.gradcheck import (
@@ -183,4 +186,7 @@ __all__ = [
     "ctc_collapse",
     "ctc_greedy_decode",
     "ctc_prefix_beam_search",
+    "ctc_alpha",
+    "ctc_beta",
+    "extend_with_blanks",
 ]
