@@ -247,7 +247,7 @@ def test_a_planted_wrong_count_in_the_readme_fails():
     wrong = text.replace("fourteen chapters", "thirteen chapters", 1)
     assert wrong != text
     assert check_readme(wrong)
-    wrong = text.replace("fourteen graded notebooks", "nine graded notebooks", 1)
+    wrong = text.replace("fifteen graded notebooks", "nine graded notebooks", 1)
     assert wrong != text
     assert check_readme(wrong)
 
@@ -255,8 +255,8 @@ def test_a_planted_wrong_count_in_the_readme_fails():
 def test_a_planted_wrong_count_or_name_in_the_preface_fails():
     text = _read("book/preface.md")
     for old, new in [
-        ("Fourteen graded exercises", "Nine graded exercises"),
-        ("`exercises/ex14_parallel_scan`", "`exercises/ex09_torch_lstm`"),
+        ("Fifteen graded exercises", "Nine graded exercises"),
+        ("`exercises/ex15_ctc_forward`", "`exercises/ex09_torch_lstm`"),
         ("Chapter 14 follows", "The last chapter follows"),
         ("`make lab`", "`jupyter lab`"),
     ]:
