@@ -13,8 +13,8 @@ The test split is held out in two ways: its voices (espeak-ng voice + variant, o
 and its speaking rates are never heard in training. The book and the tests never run espeak-ng:
 ``python -m rnncourse.data.speech build`` makes ``spoken_digits.npz`` once (about 2 MB: the
 features are stored in steps of 0.1 nats as uint8, an error of at most 0.05, far below the
-differences between frames), and :func:`load_spoken_digits` reads it. Installing espeak-ng (``apt-get install -y
-espeak-ng``) is only needed to rebuild it.
+differences between frames), and :func:`load_spoken_digits` reads it. Installing espeak-ng
+(``apt-get install -y espeak-ng``) is only needed to rebuild it.
 
 Classes: 0 is the CTC blank, digit d is class d + 1 (C = 11).
 """

@@ -40,11 +40,14 @@ from rnncourse.reference.attention import (
 from rnncourse.reference.autoregressive import ar_fit, ar_predict, rollout
 from rnncourse.reference.bidirectional import bidirectional_backward, bidirectional_forward
 from rnncourse.reference.ctc import (
+    ctc_alpha,
     ctc_backward,
+    ctc_beta,
     ctc_collapse,
     ctc_forward,
     ctc_greedy_decode,
     ctc_prefix_beam_search,
+    extend_with_blanks,
 )
 from rnncourse.reference.deep import deep_backward, deep_forward
 from rnncourse.reference.embedding import word_embedding_backward, word_embedding_forward
@@ -188,4 +191,7 @@ __all__ = [
     "ctc_collapse",
     "ctc_greedy_decode",
     "ctc_prefix_beam_search",
+    "ctc_alpha",
+    "ctc_beta",
+    "extend_with_blanks",
 ]
