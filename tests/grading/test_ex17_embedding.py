@@ -72,6 +72,7 @@ def test_a_one_hot_product_is_allowed(grade_text):
     assert report.score == report.max
 
 
+@pytest.mark.slow  # burns the whole short call limit by design
 def test_a_numerical_gradient_runs_out_of_time(grade_text):
     """Central differences pass the small cases but not the large one (V = 4000, D = 64)."""
     numeric = (
