@@ -102,11 +102,9 @@ test-notebooks: setup sandbox-deps
 	$(PY) -m pytest -n $(JOBS) --nbval-lax --nbval-current-env $(NOTEBOOKS)
 
 # Needs the built book (`make book`); fails with that message otherwise. Full-page screenshots of every
-# page in _build/screenshots/: make test-browser RNNCOURSE_SCREENSHOTS=1. $(JOBS) workers, each with
+# page in _build/screenshots/: make test-browser RNNCOURSE_SCREENSHOTS=1.
 # its own Chromium: a page's test mostly waits on the browser, so two share two cores well; the
-# JupyterLab tests (one server, in order) stay on one worker (tests/browser/conftest.py).
-test-browser: setup browser-deps
-	$(PY) -m pytest -n $(JOBS) --dist loadgroup tests/browser
+	$(PY) -m pytest tests/browser
 
 # The developer's loop: ruff and the tests not marked slow (CONTRIBUTING: no training, browser or
 # subprocess of seconds), no browser, no book build, nothing installed with apt-get. Before a

@@ -11,9 +11,9 @@
   chapter's own trainer and configuration otherwise (checked against the chapter's shipped
   accuracies), then BLEU and the error analysis; writes ``results/search/<model>_seed<k>.json``.
 
-Regenerate (about 15 CPU-minutes in all; every run is its own process)::
+Regenerate (about 8 CPU-minutes in all on an idle machine; every run is its own process)::
 
-    for m in dates_additive dates_multiplicative dates_none captions_attention captions_step0; do
+    for m in dates_multiplicative captions_attention captions_step0; do
         for s in 0 1 2; do nice -n 10 python -m rnncourse.experiments.search --model $m --seed $s
     done; done
 """
@@ -48,6 +48,7 @@ from rnncourse.train.seq2seq import (
 __all__ = [
     "RESULTS",
     "MODELS",
+    "RUNNABLE",
     "SEEDS",
     "BEAMS",
     "ALPHA",
@@ -65,13 +66,10 @@ __all__ = [
 ]
 
 RESULTS = RESULTS_DIR / "search"
-MODELS = (
-    "dates_additive",
-    "dates_multiplicative",
-    "dates_none",
-    "captions_attention",
-    "captions_step0",
-)
+#: the shipped comparison: the date decoder with the most mistakes (chapter 13's multiplicative
+#: one) and both captioners; ``run`` takes any of :data:`RUNNABLE`.
+MODELS = ("dates_multiplicative", "captions_attention", "captions_step0")
+RUNNABLE = ("dates_additive", "dates_multiplicative", "dates_none", *MODELS[1:])
 SEEDS = (0, 1, 2)
 BEAMS = (3, 5)  # beam widths of the error analysis, besides greedy decoding
 ALPHA = 0.7  # length normalisation of :func:`beam_search` (chapter 13's default)
@@ -300,7 +298,7 @@ def run(name: str, seed: int, out: Path = RESULTS, per_length: int = PER_LENGTH)
 
     ``matches_shipped`` records that the model reproduces the chapter's shipped accuracies.
     """
-    check_choice("name", name, MODELS)
+    check_choice("name", name, RUNNABLE)
     torch.set_num_threads(1)
     t0 = time.process_time()
     kind, decoder = name.split("_", 1)
@@ -345,7 +343,7 @@ def spread(results: dict[str, dict[int, dict]], model: str, *keys: str) -> dict[
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", choices=MODELS, required=True)
+    parser.add_argument("--model", choices=RUNNABLE, required=True)
     parser.add_argument("--seed", type=int, choices=SEEDS, required=True)
     args = parser.parse_args(argv)
     row = run(args.model, args.seed)
