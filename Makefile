@@ -103,7 +103,7 @@ test-notebooks: setup sandbox-deps
 
 # Needs the built book (`make book`); fails with that message otherwise. Full-page screenshots of every
 # page in _build/screenshots/: make test-browser RNNCOURSE_SCREENSHOTS=1.
-# its own Chromium: a page's test mostly waits on the browser, so two share two cores well; the
+test-browser: setup browser-deps
 	$(PY) -m pytest tests/browser
 
 # The developer's loop: ruff and the tests not marked slow (CONTRIBUTING: no training, browser or
