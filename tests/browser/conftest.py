@@ -44,8 +44,8 @@ phone_layout : dict[str, list[str]] (session)
     page for any); written to ``_build/layout-390px.txt`` at the end of the session (merged from
     every worker under pytest-xdist).
 
-``make test-browser`` runs these tests on ``$(JOBS)`` pytest-xdist workers (``--dist loadgroup``),
-each with its own server and Chromium; the modules in ``ONE_WORKER_MODULES`` stay on one worker.
+``make test-browser`` runs these tests in one process: the JupyterLab module's tests share one
+server and run in order, and grouping them on one pytest-xdist worker was tried and did not hold.
 
 Example
 -------
@@ -321,18 +321,9 @@ def open_page(
 KNOWN_A11Y_GAPS: dict[str, str] = {}
 
 
-#: Test modules whose tests share one module-scoped server and run in order (the lab's tests save,
-#: then reset, the notebook the first one opened): pytest-xdist (``--dist loadgroup``, as
-#: ``make test-browser`` runs them) keeps each such module on one worker, in order.
-ONE_WORKER_MODULES = ("test_jupyterlab.py",)
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist appends the group to the node ids
 def pytest_collection_modifyitems(config, items):
     """Mark the known gaps above as expected failures (strict: fixing one must remove it here)."""
     for item in items:
-        if item.path.name in ONE_WORKER_MODULES:
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
         if item.nodeid in KNOWN_A11Y_GAPS:
             reason = f"known accessibility gap: {KNOWN_A11Y_GAPS[item.nodeid]}"
             item.add_marker(pytest.mark.xfail(strict=True, reason=reason))

@@ -46,6 +46,22 @@ def parts(report: Report) -> dict[str, tuple[int, int, str]]:
     return {p.part: (p.score, p.max, p.message) for p in report.parts}
 
 
+def assert_loses_exactly(
+    got: dict[str, tuple[int, int, str]], name: str, lost: set[str], hint: str | None
+) -> None:
+    """A planted mistake: every part of exercise ``name`` graded, the ``lost`` ones at 0 with
+    ``hint`` in their message (no hint check where ``hint`` is empty), the others at full marks."""
+    from rnncourse.grading.catalog import EXERCISES
+
+    assert set(got) == {p.name for p in EXERCISES[name].parts}
+    for part, (score, most, message) in got.items():
+        assert score == (0 if part in lost else most), (part, message)
+    if hint:
+        messages = " ".join(got[p][2] for p in lost)
+        assert "Hint:" in messages, messages
+        assert hint in messages, messages
+
+
 def notebook_namespace(text: str) -> dict:
     """The names a notebook defines, its cells run in this process ("Try it" demos skipped;
     ``check`` cells do nothing)."""

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from grading_helpers import parts, replace_once, solution_text
-
-from rnncourse.grading.catalog import EXERCISES as CATALOG
+from grading_helpers import assert_loses_exactly, parts, replace_once, solution_text
 
 NAME = "ex14_parallel_scan"
 # (text in the solution, planted replacement, parts that must lose their points, hint words)
@@ -47,12 +45,7 @@ PLANTED = [
 def test_planted_bug_loses_exactly_its_points(grade_text, old, new, lost, hint):
     report = grade_text(NAME, replace_once(solution_text(NAME), old, new))
     got = parts(report)
-    assert set(got) == {p.name for p in CATALOG[NAME].parts}
-    for part, (score, most, message) in got.items():
-        assert score == (0 if part in lost else most), (part, message)
-    messages = " ".join(got[p][2] for p in lost)
-    assert "Hint:" in messages, messages
-    assert hint in messages, messages
+    assert_loses_exactly(got, NAME, lost, hint)
 
 
 def test_a_loop_with_the_right_values_is_not_a_mistake(grade_text):

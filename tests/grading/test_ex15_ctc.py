@@ -7,7 +7,13 @@ import inspect
 
 import numpy as np
 import pytest
-from grading_helpers import grade_in_process, parts, replace_once, solution_text
+from grading_helpers import (
+    assert_loses_exactly,
+    grade_in_process,
+    parts,
+    replace_once,
+    solution_text,
+)
 
 from rnncourse.grading.catalog import EXERCISES as CATALOG
 from rnncourse.reference import ctc as ref
@@ -58,13 +64,7 @@ PLANTED = [
 @pytest.mark.parametrize(("old", "new", "lost", "hint"), PLANTED, ids=[p[1][:24] for p in PLANTED])
 def test_planted_bug_loses_exactly_its_points(old, new, lost, hint):
     got = grade_in_process(NAME, replace_once(solution_text(NAME), old, new))
-    assert set(got) == {p.name for p in CATALOG[NAME].parts}
-    for part, (score, most, message) in got.items():
-        assert score == (0 if part in lost else most), (part, message)
-    messages = " ".join(got[p][2] for p in lost)
-    if hint:
-        assert "Hint:" in messages, messages
-        assert hint in messages, messages
+    assert_loses_exactly(got, NAME, lost, hint)
 
 
 def test_solution_scores_full_marks():
