@@ -27,8 +27,8 @@ def test_every_cell_draws_with_its_gates(kind: str) -> None:
     texts = _texts(ax)
     expected = {
         "rnn": ["tanh"],
-        "gru_simple": [r"$\Gamma_u$", r"$\tilde h_t$"],
-        "gru": [r"$\Gamma_u$", r"$\Gamma_r$", r"$\tilde h_t$"],
+        "gru_simple": [r"$z_t$", r"$n_t$", "1-"],
+        "gru": [r"$z_t$", r"$r_t$", r"$n_t$", "1-"],
         "lstm": [r"$f_t$", r"$i_t$", r"$g_t$", r"$o_t$", r"$c_t$"],
         "lstm_peephole": [r"$f_t$", r"$i_t$", "peepholes"],
         "lstm_coupled": [r"$f_t$", "1-", r"$g_t$"],
@@ -38,7 +38,9 @@ def test_every_cell_draws_with_its_gates(kind: str) -> None:
     if kind == "lstm_coupled":
         assert r"$i_t$" not in texts  # the input gate is replaced by 1 - f
     if kind == "gru_simple":
-        assert r"$\Gamma_r$" not in texts
+        assert r"$r_t$" not in texts
+    # Chapter 2's symbols only: the notes' Gamma gates and the blog's tilde h are side-note names.
+    assert not any("Gamma" in t or r"\tilde h" in t for t in texts), texts
     # The sigmoid layers are counted by their labels: RNN 0, GRU 1-2, LSTM 2-3.
     n_sigma = texts.count(r"$\sigma$")
     assert (

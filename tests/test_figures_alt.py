@@ -7,6 +7,8 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -203,3 +205,90 @@ def test_curves_differ_in_line_style_and_marker_not_only_colour():
     assert len(set(looks)) == 4, looks
     assert [ln.get_color() for ln in ax.get_lines()] == list(CURVE_COLORS[:4])
     assert len(set(LINESTYLES)) == len(set(MARKERS)) == len(CURVE_COLORS)
+
+
+@pytest.mark.parametrize(
+    ("tex", "read"),
+    [
+        (r"Tagging $x_{t \pm 3}$ with a GRU", "Tagging x_(t ± 3) with a GRU"),
+        (r"$h_{t-1}$", "h_(t-1)"),
+        (r"$e^{-x_{t-1}}$", "e^(-x_(t-1))"),
+        (r"$x_t$ and $h_{10}$", "x_t and h_10"),
+        (r"$v \in \mathbb{R}^D$, $\infty$", "v ∈ ℝ^D, ∞"),
+        (r"$\overset{\rightarrow}{a}^{\langle 2\rangle}$", "→a^(⟨2⟩)"),
+    ],
+)
+def test_plain_reads_scripts_of_several_symbols_as_one(tex, read):
+    assert alt.plain(tex) == read
+
+
+def test_planted_flat_scripts_fail_the_reading(monkeypatch):
+    # Planted: dropping the brackets (the old reading) turns x_{t±3} into "x_t ± 3".
+    monkeypatch.setattr(alt, "_scripts", lambda text: text)
+    assert alt.plain(r"$x_{t \pm 3}$") == "x_t ± 3"
+    assert alt.plain(r"$x_{t \pm 3}$") != "x_(t ± 3)"
+
+
+def test_chapter_10_title_reads_as_one_subscript():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], label="GRU")
+    ax.set_title(r"Tagging $x_{t \pm 3}$ with a GRU")  # the title of chapter 10's figure
+    assert "Title: Tagging x_(t ± 3) with a GRU" in alt.describe_axes(ax)
+    assert "x_t ± 3" not in alt.describe_axes(ax)
+
+
+# Positions, not values: "values from 0 to 0.6" of a colour map is what a reader sees.
+_COORDINATES = re.compile(
+    r"\(x = |\bx = -?\d|\bat x\b|starts at -?\d|(?<!values )from -?\d[\d.]* to -?\d"
+)
+
+
+def coordinate_dump(text: str) -> str | None:
+    """What in a diagram's description is a coordinate, not something a reader can see."""
+    m = _COORDINATES.search(text)
+    return m[0] if m else None
+
+
+DIAGRAMS = sorted(n for n in FIGURES if n.startswith("draw_"))
+
+
+@pytest.mark.parametrize("name", DIAGRAMS)
+def test_diagram_descriptions_say_what_is_drawn_not_where(name):
+    fig = FIGURES[name]().figure
+    diagrams = [a for a in fig.axes if not a.axison and a.get_visible()]
+    if not diagrams:  # draw_one_hot, draw_gate_saturation, ...: plots with real axes
+        pytest.skip(f"{name} draws on axes with data coordinates")
+    for ax in diagrams:
+        text = alt.describe_axes(ax)
+        assert coordinate_dump(text) is None, (name, coordinate_dump(text), text)
+        assert "curve" not in text, (name, text)  # the connecting lines are not data
+        if ax.patches:
+            assert "Drawn:" in text, (name, text)
+        if any(type(p).__name__ == "FancyArrowPatch" for p in ax.patches):
+            assert re.search(r"\d+ (dashed )?arrows, pointing into: ", text), (name, text)
+        if getattr(ax, alt._ATTR, None):
+            assert "What the diagram shows: " in text, (name, text)
+
+
+def test_cell_diagram_description_names_its_layers_operations_and_arrows():
+    text = alt.describe_axes(cells.draw_cell("gru"))
+    assert "3 learned layer boxes: σ (z_t), σ (r_t), tanh (n_t)" in text
+    assert "5 element-wise operation circles: ×" in text
+    assert "1-" in text
+    assert "arrows, pointing into: " in text
+    assert "tanh (n_t)" in text
+    assert "What the diagram shows: Diagram of the GRU cell" in text
+    text = alt.describe_axes(unrolled.draw_tbptt(2, 3))
+    assert "dashed arrows, pointing into: h_1, h_2" in text
+
+
+def test_planted_coordinate_dump_is_caught():
+    # Planted: the old reading of a diagram, its connecting lines listed as curves.
+    old = (
+        "3 curves: curve 1 (solid line with circles, 3 points): starts at 5.2 (x = 0.5), ends at "
+        "1.2 (x = 4.9); lowest 1.2 at x = 0.5. labels in the drawing: GRU, h_t-1"
+    )
+    assert coordinate_dump(old) is not None
+    ax = cells.draw_cell("lstm")
+    ax.axison = True  # a diagram read as a plot: its description lists coordinates
+    assert coordinate_dump(alt.describe_axes(ax)) is not None

@@ -3,8 +3,9 @@
 A figure function says what its figure shows and the point it makes with :func:`set_alt`; the
 description is read off what was drawn (:func:`describe_axes`: titles, axes with their labels,
 ranges and scales, every curve's line style, marker and values at its ends and extremes, bars,
-colour maps, a diagram's labels). A figure nobody gave an alt text gets one made from the same
-reading (:func:`figure_alt`).
+colour maps; a diagram's boxes, operations and arrows, read by
+:mod:`rnncourse.figures._diagram`, never its coordinates). A figure nobody gave an alt text gets
+one made from the same reading (:func:`figure_alt`).
 
 In a Jupyter kernel, importing :mod:`rnncourse.figures` registers a display hook for Matplotlib
 figures: a figure's output then carries its alt text as ``text/plain`` (instead
@@ -22,6 +23,8 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+from rnncourse.figures._diagram import describe_diagram
 
 __all__ = ["set_alt", "alt_problem", "figure_alt", "figure_description", "describe_axes", "plain"]
 
@@ -62,6 +65,12 @@ _TEX = {
     r"\langle": "⟨",
     r"\rangle": "⟩",
     r"\pm": "±",
+    r"\in": "∈",
+    r"\Gamma": "Γ",
+    r"\cdot": "·",
+    r"\top": "ᵀ",
+    r"\rightarrow": "→",
+    r"\leftarrow": "←",
     r"\infty": "∞",
     r"\sum": "sum",
     r"\ ": " ",
@@ -97,23 +106,53 @@ def set_alt(target: Axes | Figure, alt: str) -> Any:
     """Attach ``alt`` (what the figure shows, the point it makes) to an Axes or a Figure.
 
     Returns ``target``, so a figure function can end with ``return set_alt(ax, "...")``. A text
-    that :func:`alt_problem` refuses raises ``ValueError``.
+    that :func:`alt_problem` refuses raises ``ValueError``. Braced scripts are written as
+    :func:`plain` writes them (``h_{t-1}`` is kept as ``h_(t-1)``).
     """
     problem = alt_problem(alt)
     if problem:
         raise ValueError(f"alt must say what the figure shows; got {alt!r} ({problem})")
-    setattr(target, _ATTR, " ".join(alt.split()))
+    setattr(target, _ATTR, " ".join(_scripts(alt).split()))
     return target
 
 
+_SCRIPT = re.compile(r"([_^])\{([^{}]*)\}")
+
+
+def _scripts(text: str) -> str:
+    r"""Write each braced sub- or superscript as plain text: one word bare, the rest bracketed.
+
+    ``x_{t}`` reads ``x_t`` and ``h_{10}`` ``h_10``; ``x_{t \pm 3}`` reads ``x_(t ± 3)``, not
+    ``x_t ± 3`` (which says "x_t, plus or minus 3"). Innermost scripts first, so
+    ``e^{-x_{t-1}}`` becomes ``e^(-x_(t-1))``.
+    """
+    while True:
+        out = _SCRIPT.sub(
+            lambda m: (
+                m[1] + (m[2].strip() if re.fullmatch(r"\w+", m[2].strip()) else f"({m[2].strip()})")
+            ),
+            text,
+        )
+        if out == text:
+            return out
+        text = out
+
+
 def plain(text: str) -> str:
-    """Text of a Matplotlib label as a screen reader should read it (mathtext unwrapped)."""
+    """Text of a Matplotlib label as a screen reader should read it (mathtext unwrapped).
+
+    Symbols become their Unicode characters, font commands are dropped, and a sub- or
+    superscript of more than one symbol is bracketed (:func:`_scripts`).
+    """
     out = text
-    for tex, char in _TEX.items():
-        out = out.replace(tex, char)
-    out = re.sub(r"\\(mathrm|mathbf|mathit|text|operatorname)\b", "", out)
+    for tex, char in _TEX.items():  # whole commands only: \in is not the start of \infty
+        out = re.sub(re.escape(tex) + (r"(?![A-Za-z])" if tex[-1].isalpha() else ""), char, out)
+    out = re.sub(r"\\mathbb\{?R\}?", "ℝ", out)
+    out = re.sub(r"\\(mathrm|mathbf|mathit|mathbb|mathcal|text|operatorname|overset)\b", "", out)
     out = re.sub(r"\\([A-Za-z]+)", r"\1", out)
-    out = out.replace("$", "").replace("{", "").replace("}", "").replace("\\", "")
+    out = _scripts(out.replace("$", ""))
+    out = out.replace("{", "").replace("}", "").replace("\\", "")
+    out = out.replace("⟨ ", "⟨").replace(" ⟩", "⟩")
     return " ".join(out.split())
 
 
@@ -204,9 +243,17 @@ def describe_axes(ax: Axes) -> str:
     title = plain(ax.get_title())
     if title:
         parts.append(f"Title: {title}")
-    if ax.axison:
-        parts.append(_axis(ax, "x"))
-        parts.append(_axis(ax, "y"))
+    if not ax.axison:  # a diagram: what is drawn and what it shows, never its coordinates
+        point = getattr(ax, _ATTR, None)
+        if point:
+            parts.append(f"What the diagram shows: {point.rstrip('.')}")
+        parts.extend(_images(ax))
+        drawn = describe_diagram(ax, plain)
+        if drawn:
+            parts.append("Drawn: " + "; ".join(drawn))
+        return ". ".join(parts) + "." if parts else ""
+    parts.append(_axis(ax, "x"))
+    parts.append(_axis(ax, "y"))
     lines = [d for k, ln in enumerate(ax.get_lines(), 1) if (d := _line(ln, k))]
     if lines:
         more = f" (and {len(lines) - _MAX_ITEMS} more)" if len(lines) > _MAX_ITEMS else ""
@@ -220,11 +267,6 @@ def describe_axes(ax: Axes) -> str:
     legend = ax.get_legend()
     if legend is not None:
         parts.append("legend: " + ", ".join(plain(t.get_text()) for t in legend.get_texts()))
-    if not ax.axison:
-        labels = list(dict.fromkeys(plain(t.get_text()) for t in ax.texts if t.get_text().strip()))
-        if labels:
-            more = " …" if len(labels) > 3 * _MAX_ITEMS else ""
-            parts.append("labels in the drawing: " + ", ".join(labels[: 3 * _MAX_ITEMS]) + more)
     return ". ".join(parts) + "." if parts else ""
 
 

@@ -11,7 +11,8 @@ Diagrams use one visual vocabulary throughout the book:
 * dashed purple arrows are the peephole connections of the peephole LSTM.
 
 Symbols follow the book's notation: ``h_t`` is the hidden state (the notes' ``a<t>``), ``c_t`` the
-LSTM cell state, ``Gamma_u`` / ``Gamma_r`` the GRU update and reset (relevance) gates.
+LSTM cell state, ``z_t`` / ``r_t`` the GRU update and reset gates and ``n_t`` its candidate (chapter
+2's symbols; ``z_t`` near 1 keeps the old state, the notes' ``Gamma_u = 1 - z_t``).
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ _CELL_ALT = {
     "rnn": "Diagram of the vanilla RNN cell: h_{t-1} and x_t are concatenated, pass through one "
     "tanh layer, and the result is the new state h_t, which is also the output.",
     "gru_simple": "Diagram of the simplified GRU (no reset gate): an update gate z_t, a sigmoid "
-    "layer, mixes the old state h_{t-1} (times z_t) with a tanh candidate (times 1 - z_t) into "
-    "h_t.",
+    "layer, mixes the old state h_{t-1} (times z_t) with the tanh candidate n_t (times 1 - z_t) "
+    "into h_t.",
     "gru": "Diagram of the GRU cell: a reset gate r_t scales h_{t-1} inside the tanh candidate "
     "n_t, and an update gate z_t mixes h_{t-1} (times z_t) with n_t (times 1 - z_t) into h_t, so "
     "the state can pass through unchanged when z_t is near 1.",
@@ -126,21 +127,21 @@ def _draw_gru(c: _Canvas, cell: str) -> None:
     c.path([(0.5, top), (0.5, hbus), (4.9 if full else 6.1, hbus)], arrow=False)
     c.label(1.1, -0.7, r"$x_t$")
     c.path([(1.1, -0.45), (1.1, xbus), (6.1, xbus)], arrow=False)
-    gates = [(1.8, r"$\Gamma_u$")] + ([(3.4, r"$\Gamma_r$")] if full else [])
+    gates = [(1.8, r"$z_t$")] + ([(3.4, r"$r_t$")] if full else [])
     for gx, name in gates:
         c.dot(gx, xbus)
         c.dot(gx, hbus)
         c.path([(gx, xbus), (gx, gy - _BOX_H / 2)])
         c.layer(gx, gy, r"$\sigma$", name)
-    # Update gate: 1 - Gamma_u scales the old state, Gamma_u scales the candidate.
+    # Update gate: z_t scales the old state, 1 - z_t the candidate (z_t near 1 keeps h_{t-1}).
     c.dot(1.8, 3.5)
-    c.path([(1.8, gy + _BOX_H / 2), (1.8, 4.1 - _OP_R)])
-    c.op(1.8, 4.1, "1-")
-    c.path([(1.8, 4.1 + _OP_R), (1.8, top - _OP_R)])
+    c.path([(1.8, gy + _BOX_H / 2), (1.8, top - _OP_R)])
     c.op(1.8, top, "×")
     c.path([(1.8 + _OP_R, top), (6.1 - _OP_R, top)])
-    c.path([(1.8, 3.5), (5.3, 3.5), (5.3, 4.1), (6.1 - _OP_R, 4.1)])
-    # Candidate: tanh of [Gamma_r * h_{t-1}, x_t] (or [h_{t-1}, x_t] in the simplified GRU).
+    c.path([(1.8, 3.5), (4.1 - _OP_R, 3.5)])
+    c.op(4.1, 3.5, "1-")
+    c.path([(4.1 + _OP_R, 3.5), (5.3, 3.5), (5.3, 4.1), (6.1 - _OP_R, 4.1)])
+    # Candidate: tanh of [r_t * h_{t-1}, x_t] (or [h_{t-1}, x_t] in the simplified GRU).
     if full:
         c.path([(3.4 + _BOX_W / 2, gy), (4.9 - _OP_R, gy)])
         c.path([(4.9, hbus), (4.9, gy - _OP_R)])
@@ -150,7 +151,7 @@ def _draw_gru(c: _Canvas, cell: str) -> None:
         c.dot(6.1, hbus)
     c.dot(6.1, xbus)
     c.path([(6.1, xbus), (6.1, gy - _BOX_H / 2)])
-    c.layer(6.1, gy, "tanh", r"$\tilde h_t$")
+    c.layer(6.1, gy, "tanh", r"$n_t$")
     c.path([(6.1, gy + _BOX_H / 2), (6.1, 4.1 - _OP_R)])
     c.op(6.1, 4.1, "×")
     c.path([(6.1, 4.1 + _OP_R), (6.1, top - _OP_R)])
