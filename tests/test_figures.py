@@ -65,8 +65,9 @@ def test_layouts_draw_one_node_per_cell() -> None:
     assert sum("leftarrow" in t for t in texts) == 5
     ax = layers.draw_stacked(T=3, layers=2, head=1)
     texts = _texts(ax)
-    assert sum(t.startswith("$a^{[") for t in texts) == 6
-    assert sum(t.startswith("$z^{[") for t in texts) == 3
+    assert sum(t.startswith("$h^{[") for t in texts) == 6  # chapter 11's h^[l]_t
+    assert sum(t.startswith(r"$\mathrm{FF}^{[") for t in texts) == 3
+    assert not any("langle" in t for t in texts)  # not the notes' a^[l]<t>
     ax = attention.draw_captioning(("a", "dog"), attention=True)
     assert "<END>" in _texts(ax)
     assert "<START>" in _texts(ax)

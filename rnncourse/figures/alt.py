@@ -122,14 +122,19 @@ _SCRIPT = re.compile(r"([_^])\{([^{}]*)\}")
 def _scripts(text: str) -> str:
     r"""Write each braced sub- or superscript as plain text: one word bare, the rest bracketed.
 
-    ``x_{t}`` reads ``x_t`` and ``h_{10}`` ``h_10``; ``x_{t \pm 3}`` reads ``x_(t ± 3)``, not
-    ``x_t ± 3`` (which says "x_t, plus or minus 3"). Innermost scripts first, so
-    ``e^{-x_{t-1}}`` becomes ``e^(-x_(t-1))``.
+    ``x_{t}`` reads ``x_t``, ``h_{10}`` ``h_10`` and ``h^{[2]}`` ``h^[2]``; ``x_{t \pm 3}``
+    reads ``x_(t ± 3)``, not ``x_t ± 3`` (which says "x_t, plus or minus 3"). Innermost scripts
+    first, so ``e^{-x_{t-1}}`` becomes ``e^(-x_(t-1))``.
     """
     while True:
         out = _SCRIPT.sub(
             lambda m: (
-                m[1] + (m[2].strip() if re.fullmatch(r"\w+", m[2].strip()) else f"({m[2].strip()})")
+                m[1]
+                + (
+                    m[2].strip()
+                    if re.fullmatch(r"\w+|\[\w+\]", m[2].strip())
+                    else f"({m[2].strip()})"
+                )
             ),
             text,
         )

@@ -24,7 +24,7 @@ def draw_bidirectional(T: int = 4, ax: Axes | None = None, highlight: int | None
         Number of time steps to draw (2 to 8).
     ax : matplotlib Axes, optional
     highlight : int, optional
-        A 1-based step ``t`` whose prediction is traced: every node ``y_hat<t>`` depends on is drawn
+        A 1-based step ``t`` whose prediction is traced: every node ``y_hat_t`` depends on is drawn
         in orange (all inputs, through the forward chain from the left and the backward chain from
         the right).
 
@@ -44,7 +44,7 @@ def draw_bidirectional(T: int = 4, ax: Axes | None = None, highlight: int | None
         on = highlight is not None
         fwd_hot = on and t <= highlight
         bwd_hot = on and t >= highlight
-        c.label(X, ys["x"], rf"$x^{{\langle {t}\rangle}}$")
+        c.label(X, ys["x"], rf"$x_{{{t}}}$")
         for key, hot_here in (("f", fwd_hot), ("b", bwd_hot)):
             col = hot if hot_here else cold
             arrow_label = r"\rightarrow" if key == "f" else r"\leftarrow"
@@ -65,7 +65,7 @@ def draw_bidirectional(T: int = 4, ax: Axes | None = None, highlight: int | None
                 ax,
                 X,
                 ys[key],
-                rf"$\overset{{{arrow_label}}}{{a}}^{{\langle {t}\rangle}}$",
+                rf"$\overset{{{arrow_label}}}{{h}}_{{{t}}}$",
                 "#cfe3f7" if key == "f" else "#d8f0d2",
                 col,
             )
@@ -82,7 +82,7 @@ def draw_bidirectional(T: int = 4, ax: Axes | None = None, highlight: int | None
             lw=1.2,
         )
         c.path([(X + 0.1, ys["b"] + 0.3), (X + 0.05, ys["y"] - 0.3)], color=col_y, lw=1.2)
-        c.label(X, ys["y"], rf"$\hat y^{{\langle {t}\rangle}}$", color=col_y)
+        c.label(X, ys["y"], rf"$\hat y_{{{t}}}$", color=col_y)
         if t < T:
             c.path(
                 [(X + 0.35, ys["f"]), (X + 1.7 - 0.35, ys["f"])],
@@ -97,7 +97,7 @@ def draw_bidirectional(T: int = 4, ax: Axes | None = None, highlight: int | None
     ax.set_xlim(-1.0, 1.7 * T + 0.9)
     ax.set_ylim(-0.5, 5.0)
     seen = (
-        f" The output at step {highlight + 1} is highlighted: it sees the forward state (all "
+        f" The output at step {highlight} is highlighted: it sees the forward state (all "
         "inputs up to it) and the backward state (all inputs from it to the end)."
         if highlight is not None
         else ""
@@ -118,11 +118,11 @@ def draw_stacked(T: int = 4, layers: int = 3, head: int = 0, ax: Axes | None = N
     T : int
         Number of time steps (2 to 8).
     layers : int
-        Number of recurrent layers (1 to 5); node ``a^[l]<t>`` gets input from ``a^[l-1]<t>`` below
-        and ``a^[l]<t-1>`` on its left.
+        Number of recurrent layers (1 to 5); node ``h^[l]_t`` gets input from ``h^[l-1]_t`` below
+        and ``h^[l]_{t-1}`` on its left (chapter 11's symbols).
     head : int
         Number of extra feed-forward layers stacked above the last recurrent layer at every step,
-        with no horizontal (recurrent) connections (0 to 3).
+        with no horizontal (recurrent) connections (0 to 3), drawn as ``FF^[k]_t``.
     ax : matplotlib Axes, optional
 
     Returns
@@ -137,16 +137,16 @@ def draw_stacked(T: int = 4, layers: int = 3, head: int = 0, ax: Axes | None = N
     c = _Canvas(ax)
     for t in range(1, T + 1):
         X = 1.7 * t
-        c.label(X, 0.0, rf"$x^{{\langle {t}\rangle}}$")
+        c.label(X, 0.0, rf"$x_{{{t}}}$")
         prev_y = 0.3
         for r in range(1, rows + 1):
             Y = 1.25 * r
             c.path([(X, prev_y), (X, Y - 0.3)], lw=1.2)
             recurrent = r <= layers
             label = (
-                rf"$a^{{[{r}]\langle {t}\rangle}}$"
+                rf"$h^{{[{r}]}}_{{{t}}}$"
                 if recurrent
-                else rf"$z^{{[{r - layers}]\langle {t}\rangle}}$"
+                else rf"$\mathrm{{FF}}^{{[{r - layers}]}}_{{{t}}}$"
             )
             _node(ax, X, Y, label, "#cfe3f7" if recurrent else "#f0e1f5", LINE, w=1.0)
             if recurrent and t < T:
@@ -154,13 +154,17 @@ def draw_stacked(T: int = 4, layers: int = 3, head: int = 0, ax: Axes | None = N
             prev_y = Y + 0.3
         Ytop = 1.25 * (rows + 1)
         c.path([(X, prev_y), (X, Ytop - 0.25)], lw=1.2)
-        c.label(X, Ytop, rf"$\hat y^{{\langle {t}\rangle}}$")
+        c.label(X, Ytop, rf"$\hat y_{{{t}}}$")
     for r in range(1, rows + 1):
         text = f"layer {r}" if r <= layers else f"head {r - layers}"
         c.label(0.45, 1.25 * r, text, fontsize=9, ha="right", color="#52606d")
     ax.set_xlim(-1.2, 1.7 * T + 0.9)
     ax.set_ylim(-0.5, 1.25 * (rows + 1) + 0.5)
-    top = f", with {head} non-recurrent layers on top of the last" if head else ""
+    top = (
+        f", with {head} non-recurrent layer{'s' if head > 1 else ''} on top of the last"
+        if head
+        else ""
+    )
     return set_alt(
         ax,
         f"A deep RNN of {layers} stacked recurrent layers over {T} steps{top}: each state gets "
