@@ -115,18 +115,30 @@ def _nodes(ax: Axes, plain: Any) -> tuple[list[_Node], list[_Node], list[str]]:
     return inner, frames, free_left
 
 
-def _arrow_target(ax: Axes, head: np.ndarray, nodes: list[_Node], plain: Any) -> str:
+def _arrow_target(
+    ax: Axes, head: np.ndarray, nodes: list[_Node], plain: Any, meanings: dict[str, str]
+) -> str:
     hit = [n for n in nodes if n.contains(head, _HEAD_PX)]
     if hit:
         n = min(hit, key=lambda n: (n.distance(head), n.area))
         if n.labels:
             return n.title()
-        return "a junction" if n.round and n.area < 400 else "an unlabelled node"
+        if n.round and n.area < 400:
+            return "a junction"
+        kind = meanings.get(n.fc)
+        return f"a{'n' if not kind or kind[0] in 'aeio' else ''} {kind or 'unlabelled'} " + (
+            "circle" if n.round else "box"
+        )
     texts = [(float(np.hypot(*(_text_point(ax, t) - head))), t) for t in ax.texts]
     texts = [(d, t) for d, t in texts if d < _LABEL_PX and plain(t.get_text()).strip()]
     if texts:
         return plain(min(texts, key=lambda dt: dt[0])[1].get_text()).replace("\n", " ")
     return "an open end"
+
+
+def _one(plural: str) -> str:
+    """Singular of a kind: ``learned layer boxes`` -> ``learned layer box``."""
+    return plural[: -len("es")] if plural.endswith("boxes") else plural.removesuffix("s")
 
 
 def _join(items: list[str], limit: int) -> str:
@@ -162,9 +174,11 @@ def describe_diagram(ax: Axes, plain: Any, limit: int = 24) -> list[str]:
         key = f"{kind} {shape}" if kind else shape
         groups.setdefault(key, []).append(n.title())
     for key, titles in groups.items():
-        out.append(f"{len(titles)} {key}: {_join(titles, limit)}")
+        out.append(
+            f"{len(titles)} {_one(key) if len(titles) == 1 else key}: {_join(titles, limit)}"
+        )
     for shape, k in unlabelled.items():
-        out.append(f"{k} unlabelled {shape}")
+        out.append(f"{k} unlabelled {_one(shape) if k == 1 else shape}")
     if dots:
         out.append(f"{dots} junction dots (where a vector is copied or two are joined)")
     arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch) and p.get_visible()]
@@ -177,7 +191,8 @@ def describe_diagram(ax: Axes, plain: Any, limit: int = 24) -> list[str]:
             head = np.asarray(a.get_transform().transform(ends[1]), dtype=float)
             dashed = a.get_linestyle() not in ("-", "solid")
             style = "dashed arrows" if dashed else "arrows"
-            heads.setdefault(style, []).append(_arrow_target(ax, head, nodes + frames, plain))
+            target = _arrow_target(ax, head, nodes + frames, plain, meanings)
+            heads.setdefault(style, []).append(target)
         for style, targets in heads.items():
             out.append(f"{len(targets)} {style}, pointing into: {_join(targets, limit)}")
     lines = [ln for ln in ax.get_lines() if ln.get_visible()]
