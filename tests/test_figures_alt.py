@@ -292,3 +292,14 @@ def test_planted_coordinate_dump_is_caught():
     ax = cells.draw_cell("lstm")
     ax.axison = True  # a diagram read as a plot: its description lists coordinates
     assert coordinate_dump(alt.describe_axes(ax)) is not None
+
+
+def test_description_reads_scattered_points():
+    gates = {k: np.linspace(0, 1, 60).reshape(20, 3) for k in "ifo"}
+    text = alt.describe_axes(inside.draw_gate_saturation(gates))
+    assert "gate i: 3 scattered points, x from" in text
+    assert "gate o: 3 scattered points" in text
+    # Planted: without the scatter reader the units are not described at all.
+    fig, ax = plt.subplots()
+    ax.scatter([0.1, 0.5], [0.9, 0.2], label="units")
+    assert "units: 2 scattered points, x from 0.1 to 0.5" in alt.describe_axes(ax)

@@ -242,6 +242,27 @@ def _images(ax: Axes) -> list[str]:
     return out
 
 
+def _scatters(ax: Axes) -> list[str]:
+    """One sentence per scatter (a PathCollection of markers): how many points, where they lie."""
+    out = []
+    for k, c in enumerate(ax.collections, 1):
+        if type(c).__name__ != "PathCollection" or not c.get_visible():
+            continue
+        xy = np.asarray(c.get_offsets(), dtype=float).reshape(-1, 2)
+        xy = xy[np.isfinite(xy).all(1)]
+        if not len(xy):
+            continue
+        label = c.get_label()
+        name = plain(label) if label and not label.startswith("_") else f"points {k}"
+        x, y = xy[:, 0], xy[:, 1]
+        out.append(
+            f"{name}: {len(xy)} scattered points, x from {_num(x.min())} to {_num(x.max())} "
+            f"(median {_num(np.median(x))}), y from {_num(y.min())} to {_num(y.max())} "
+            f"(median {_num(np.median(y))})"
+        )
+    return out
+
+
 def describe_axes(ax: Axes) -> str:
     """Describe what one Axes shows, read from its artists (one sentence per kind of artist)."""
     parts = []
@@ -264,6 +285,7 @@ def describe_axes(ax: Axes) -> str:
         more = f" (and {len(lines) - _MAX_ITEMS} more)" if len(lines) > _MAX_ITEMS else ""
         parts.append(f"{len(lines)} curves{more}: " + "; ".join(lines[:_MAX_ITEMS]))
     parts.extend(_bars(ax))
+    parts.extend(_scatters(ax))
     parts.extend(_images(ax))
     band_types = ("PolyCollection", "FillBetweenPolyCollection")
     bands = sum(type(c).__name__ in band_types for c in ax.collections)
