@@ -28,20 +28,21 @@ def test_the_recurrent_model_reads_rows_in_order():
         assert not torch.allclose(model(x), model(x.flip(1)))  # planted: rows reversed
 
 
-def test_a_small_live_run_learns_and_is_deterministic():
+def test_a_small_live_run_learns():
+    """40 updates: far above chance (10 %); the slow test below checks a full seed exactly."""
     kw = dict(models=["gru", "logistic"], steps=40, hidden=8, seeds=[0], n_test=300)
     torch.set_num_threads(1)
     a = E.digits_experiment(cached=False, **kw)
-    b = E.digits_experiment(cached=False, **kw)
     assert a["source"] == "live"
     assert a["n_train"] + a["n_test"] == 1797
-    for kind in kw["models"]:
-        assert a["results"][kind]["test_correct"] == b["results"][kind]["test_correct"]
-        assert 0.2 * 300 < a["results"][kind]["test_correct"][0] <= 300  # chance is 10 %
+    assert 0.2 * 300 < a["results"]["gru"]["test_correct"][0] <= 300
+    assert 0.8 * 300 < a["results"]["logistic"]["test_correct"][0] <= 300
     assert a["results"]["gru"]["parameters"] == 3 * (8 * 8 + 8 * 8 + 2 * 8) + 8 * 10 + 10
     assert a["results"]["logistic"]["parameters"] == 64 * 10 + 10
     with pytest.raises(TypeError, match="unknown"):
         E.digits_experiment(cached=False, epochs=3)
+    with pytest.raises(ValueError, match="models"):
+        E.digits_experiment(cached=False, models=["cnn"], seeds=[0])
 
 
 def test_the_shipped_result_is_complete():
