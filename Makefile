@@ -11,7 +11,7 @@ JOBS ?= 2
 # through a constraints file so no later step can pull a newer (CUDA) build.
 TORCH_PIN := torch==2.13.0
 
-.PHONY: help setup vendor browser-deps sandbox-deps book test test-quick test-unit test-notebooks test-browser lint exercises bench clean lab
+.PHONY: help setup vendor browser-deps sandbox-deps speech-deps book test test-quick test-unit test-notebooks test-browser lint exercises bench clean lab
 
 help:
 	@echo "make book   - set up and build the rendered book into _build/html"
@@ -74,6 +74,12 @@ sandbox-deps:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap \
 	    libcap2-bin >/dev/null; }
 
+# espeak-ng from Debian: tests/data/test_speech.py regenerates a few shipped utterances with it
+# (rnncourse/data/speech.py synthesises the spoken-digit features of chapter 13c).
+speech-deps:
+	@command -v espeak-ng >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null; }
+
 # From scratch, every notebook executed (execute_notebooks: force in _config.yml), warnings are
 # errors, and a failing cell fails the build (nb_execution_raise_on_error). Jupyter Book 1's own
 # `build` reads pages one at a time; its documented route to Sphinx's options is a conf.py made from
@@ -91,7 +97,8 @@ lint: setup
 	$(VENV)/bin/ruff check rnncourse tests benchmarks book/_ext
 	$(VENV)/bin/ruff format --check rnncourse tests benchmarks book/_ext
 
-test-unit: setup sandbox-deps browser-deps  # browser-deps: tests/widgets drive the live redraw in Chromium
+# browser-deps: tests/widgets drive the live redraw in Chromium; speech-deps: tests/data/test_speech.py
+test-unit: setup sandbox-deps browser-deps speech-deps
 	$(PY) -m pytest -n $(JOBS) --dist worksteal tests --ignore=tests/browser
 
 # Each notebook runs once per `make test`: the chapters (book/) are executed by `make book`, which

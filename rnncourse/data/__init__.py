@@ -15,6 +15,9 @@ Language-model baselines and units
 Time series
     :func:`load_sunspots` (yearly sunspot numbers, ``rnncourse[forecast]``), :func:`split_by_time`,
     :func:`fit_normaliser` (training years only), :func:`make_windows`.
+Handwritten digits
+    :func:`load_digit_rows` (the 1,797 UCI digits scikit-learn ships, each as 8 rows of 8 pixels,
+    ``rnncourse[digits]``), :func:`split_digits` (stratified, seeded).
 Translation metric
     :func:`corpus_bleu`, :func:`sentence_bleu` (BLEU as sacrebleu computes it, on token sequences).
 Synthetic tasks
@@ -29,6 +32,7 @@ from rnncourse.data.corpus import (
     stdlib_files,
     stdlib_root,
 )
+from rnncourse.data.digits import DigitSplit, load_digit_rows, split_digits
 from rnncourse.data.metrics import LOSS_UNITS, convert_loss, rank_frequency, zipf_fit
 from rnncourse.data.metrics_bleu import BLEUScore, corpus_bleu, sentence_bleu
 from rnncourse.data.ngram import SMOOTHINGS, NGramLM
@@ -44,6 +48,9 @@ from rnncourse.data.tasks import ADDING_BASELINE_MSE, adding_problem, copy_task,
 from rnncourse.data.vocab import EOS, PAD, SPECIALS, UNK, CharVocab, Vocab, WordVocab
 
 __all__ = [
+    "DigitSplit",
+    "load_digit_rows",
+    "split_digits",
     "Normaliser",
     "SeriesSplit",
     "fit_normaliser",

@@ -41,7 +41,7 @@ Modules: ``synthetic`` (adding problem, bidirectional tagging), ``clipping``, ``
 ``language_models`` (the page under chapter 6), ``dates`` (chapter 13's seq2seq comparison),
 ``reversal`` (chapter 13's reversal toy, three seeds), ``captioning`` (chapter 13b),
 ``linear_rnns`` (chapter 14), ``scan_timing`` (chapter 14's measured scans;
-``benchmarks/scan.py`` measures them).
+``benchmarks/scan.py`` measures them), ``digits`` (many-to-one on handwritten digits, page 05c).
 """
 
 from __future__ import annotations
@@ -139,6 +139,7 @@ REGENERATE = {
     "truncation": lambda: _save_cached("truncation", _truncation()),
     "reversal": lambda: _save_cached("reversal", _reversal()),
     "ctc_speech": lambda: _save_cached("ctc_speech", _ctc_speech()),
+    "digits": lambda: _save_cached("digits", _digits()),
     **{name: partial(_language_models, name) for name in _LANGUAGE_MODELS},
 }
 
@@ -171,6 +172,15 @@ def _ctc_speech() -> dict:
 
     torch.set_num_threads(1)  # reproducible sums
     return ctc_speech(cached=False)
+
+
+def _digits() -> dict:
+    import torch
+
+    from rnncourse.experiments.digits import digits_experiment
+
+    torch.set_num_threads(1)  # reproducible sums
+    return digits_experiment(cached=False)
 
 
 def _seed_run(module: str, argv: list[str]) -> int:

@@ -1,4 +1,4 @@
-"""Exercise 16 (companion of chapter 13): corpus BLEU from scratch, clipping and brevity penalty.
+"""Exercise 16 (13d_search_and_bleu): corpus BLEU from scratch, clipping and brevity penalty.
 
 Expected outputs come from :mod:`rnncourse.data.metrics_bleu` (``smoothing="none"``), the BLEU the
 book derives and checks against sacrebleu. Each planted mistake is that module's own code with
@@ -237,7 +237,7 @@ def corpus_bleu_cases(rng):
 EXERCISE = Exercise(
     "ex16_bleu",
     "Corpus BLEU: clipped n-gram precision and the brevity penalty",
-    "13_attention",
+    "13d_search_and_bleu",
     [
         Part("modified_precision", 4, modified_precision_cases),
         Part("brevity_penalty", 2, brevity_penalty_cases),
