@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 import rnncourse.nn as rnn_nn
-from rnncourse._validation import check_int, check_positive, check_rng
+from rnncourse._validation import as_generator, check_int, check_positive
 
 __all__ = [
     "START",
@@ -64,7 +64,7 @@ def reversal_batch(
     check_int("n", n)
     check_int("T", T, 2)
     check_int("vocab_size", vocab_size, 3)
-    check_rng(rng)
+    rng = as_generator(rng)
     src = rng.integers(1, vocab_size, size=(n, T))
     return torch.from_numpy(src), torch.from_numpy(src[:, ::-1].copy())
 

@@ -18,7 +18,7 @@ Time series
 Translation metric
     :func:`corpus_bleu`, :func:`sentence_bleu` (BLEU as sacrebleu computes it, on token sequences).
 Synthetic tasks
-    :func:`adding_problem`, :func:`copy_task`, :func:`future_context_task`.
+    :func:`adding_problem`, :func:`copy_task`, :func:`future_context_task`, :func:`reversal_task`.
 """
 
 from rnncourse.data.batching import StreamBatcher, lm_batches, train_valid_split
@@ -40,7 +40,13 @@ from rnncourse.data.series import (
     make_windows,
     split_by_time,
 )
-from rnncourse.data.tasks import ADDING_BASELINE_MSE, adding_problem, copy_task, future_context_task
+from rnncourse.data.tasks import (
+    ADDING_BASELINE_MSE,
+    adding_problem,
+    copy_task,
+    future_context_task,
+    reversal_task,
+)
 from rnncourse.data.vocab import EOS, PAD, SPECIALS, UNK, CharVocab, Vocab, WordVocab
 
 __all__ = [
@@ -71,6 +77,7 @@ __all__ = [
     "adding_problem",
     "copy_task",
     "future_context_task",
+    "reversal_task",
     "lm_batches",
     "fold_lines",
     "load_corpus",

@@ -102,7 +102,7 @@ from rnncourse.reference.optim import (
 )
 from rnncourse.reference.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 from rnncourse.reference.rtrl import diagonal_rtrl_gradients, gradient_costs, rnn_rtrl_gradients
-from rnncourse.reference.sampling import make_rng, rnn_lm_loss, rnn_lm_step, sample, sample_next
+from rnncourse.reference.sampling import rnn_lm_loss, rnn_lm_step, sample, sample_next
 from rnncourse.reference.scan import linear_scan_backward, linear_scan_forward, scan_cost
 from rnncourse.reference.ssm import mlstm_forward, selective_ssm_forward, slstm_forward
 from rnncourse.reference.tbptt import TBPTTChunk, chunk_slices, tbptt, tbptt_gradients
@@ -163,7 +163,6 @@ __all__ = [
     "sample_next",
     "rnn_lm_step",
     "rnn_lm_loss",
-    "make_rng",
     "init_rnn_params",
     "init_output_params",
     "init_deep_params",
