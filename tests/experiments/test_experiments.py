@@ -305,3 +305,19 @@ def test_benchmark_table_and_speedups_follow_the_record():
     with pytest.raises(KeyError, match="default"):
         benchmark_speedups(fake)
     assert set(benchmark_speedups(runs)) == {"keep_freed_memory", "bfloat16", "streams_256"}
+
+
+def test_seed_runs_are_stored_through_the_checkpoint_module(tmp_path):
+    from rnncourse.experiments._cache import load_seed_model, save_seed_run
+    from rnncourse.train.checkpoint import CheckpointError
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 2)
+    save_seed_run(tmp_path, "m", 0, {"config": {"n": 3}}, model.state_dict())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.pt", "m_seed0.json"]  # no temp left
+    back = load_seed_model(tmp_path, "m", 0, lambda c: torch.nn.Linear(c["n"], 2))
+    assert torch.equal(back.weight, model.weight)
+    assert not back.training
+    (tmp_path / "m.pt").write_bytes(b"not a torch file")  # a damaged file: a clear error
+    with pytest.raises(CheckpointError, match="could not be read"):
+        load_seed_model(tmp_path, "m", 0, lambda c: torch.nn.Linear(c["n"], 2))
