@@ -203,7 +203,7 @@ def test_stored_chapter_runs_are_what_the_code_trains():
 @pytest.mark.slow
 def test_live_charlm_run_improves():
     r = ex.charlm_progress(
-        steps=40,
+        max_steps=40,
         sample_at=[0, 40],
         max_chars=100_000,
         hidden_size=32,
