@@ -3,8 +3,7 @@
 Vocabularies
     :class:`CharVocab`, :class:`WordVocab` (ids 0, 1, 2 = ``<PAD>``, ``<UNK>``, ``<EOS>``).
 Batching
-    :class:`StreamBatcher` / :func:`lm_batches` (N contiguous streams, windows of T),
-    :func:`train_valid_split`.
+    :class:`StreamBatcher` / :func:`lm_batches` (N contiguous streams, windows of T).
 Corpora
     :func:`load_corpus` (``"stdlib"`` = the running Python's standard library sources, split by
     held-out files; or any text file), :func:`stdlib_files`, :func:`split_text`.
@@ -21,7 +20,7 @@ Synthetic tasks
     :func:`adding_problem`, :func:`copy_task`, :func:`future_context_task`, :func:`reversal_task`.
 """
 
-from rnncourse.data.batching import StreamBatcher, lm_batches, train_valid_split
+from rnncourse.data.batching import StreamBatcher, lm_batches
 from rnncourse.data.corpus import (
     fold_lines,
     load_corpus,
@@ -84,5 +83,4 @@ __all__ = [
     "split_text",
     "stdlib_files",
     "stdlib_root",
-    "train_valid_split",
 ]

@@ -35,7 +35,6 @@ from rnncourse.reference.attention import (
     additive_attention_forward,
     attention_backward,
     attention_forward,
-    attention_scores,
 )
 from rnncourse.reference.autoregressive import ar_fit, ar_predict, rollout
 from rnncourse.reference.bidirectional import bidirectional_backward, bidirectional_forward
@@ -58,7 +57,7 @@ from rnncourse.reference.gradcheck import (
     rel_error,
 )
 from rnncourse.reference.gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
-from rnncourse.reference.init import init_deep_params, init_output_params, init_rnn_params
+from rnncourse.reference.init import init_output_params, init_rnn_params
 from rnncourse.reference.layers import (
     affine_backward,
     affine_forward,
@@ -165,10 +164,8 @@ __all__ = [
     "rnn_lm_loss",
     "init_rnn_params",
     "init_output_params",
-    "init_deep_params",
     "attention_forward",
     "attention_backward",
-    "attention_scores",
     "additive_attention_forward",
     "additive_attention_backward",
     "linear_scan_forward",
