@@ -58,6 +58,19 @@ def test_every_name_in_the_concept_table_is_defined():
     assert not undefined, f"CONTRIBUTING.md names what the package does not define: {undefined}"
 
 
+def _experiment_modules_missing(cells: list[str], folder: Path) -> list[str]:
+    named = {t.rsplit("/", 1)[-1] for t in _code(cells)}  # "experiments/pretrained.py" too
+    modules = sorted(p.name for p in folder.glob("*.py") if not p.name.startswith("_"))
+    return [m for m in modules if m not in named]
+
+
+def test_every_experiment_module_is_in_the_concept_table(tmp_path):
+    cells = _table_cells()
+    assert _experiment_modules_missing(cells, ROOT / "rnncourse" / "experiments") == []
+    (tmp_path / "planted.py").write_text("")  # a new experiment the table does not name
+    assert _experiment_modules_missing(cells, tmp_path) == ["planted.py"]
+
+
 def _layer_line(text: str) -> list[list[str]]:
     block = text.split("## The layers")[1].split("```")[1]
     (line,) = [ln for ln in block.splitlines() if ln.strip()]

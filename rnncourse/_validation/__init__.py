@@ -32,7 +32,6 @@ from rnncourse._validation.scalars import (
     check_int,
     check_keys,
     check_positive,
-    check_rng,
 )
 
 __all__ = [
@@ -48,7 +47,6 @@ __all__ = [
     "check_positive",
     "check_int",
     "check_keys",
-    "check_rng",
     "describe",
     "fmt_shape",
     "parse_shape",

@@ -16,7 +16,6 @@ __all__ = [
     "check_positive",
     "check_int",
     "check_keys",
-    "check_rng",
 ]
 
 
@@ -183,29 +182,3 @@ def as_generator(rng: Any, name: str = "rng") -> np.random.Generator:
     raise TypeError(
         f"{name} must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}"
     )
-
-
-def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:
-    """Check that ``rng`` is a ``numpy.random.Generator`` (functions that must be seeded).
-
-    The strict form of :func:`as_generator`, for the data generators: they take neither a seed
-    nor None, so that a data set is always drawn from a stream the caller holds.
-
-    Parameters
-    ----------
-    rng : numpy.random.Generator
-        The argument; None is refused, so that no result depends on a hidden global seed.
-    name : str, default "rng"
-        Argument name used in messages.
-
-    Returns
-    -------
-    numpy.random.Generator
-        ``rng`` itself.
-    """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"{name} must be a numpy.random.Generator (e.g. np.random.default_rng(0)), "
-            f"got {type(rng).__name__}"
-        )
-    return rng

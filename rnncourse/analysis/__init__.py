@@ -36,7 +36,6 @@ from rnncourse.analysis.gradients import (
     gradient_flow,
     gradient_flow_problem,
     hidden_state_gradients,
-    jacobian_norms,
 )
 from rnncourse.analysis.lstm_belt import (
     BeltAnalysis,
@@ -49,14 +48,12 @@ from rnncourse.analysis.lstm_belt import (
 from rnncourse.analysis.recording import Recordable, as_recordable, encode_text, record
 from rnncourse.analysis.spectral import (
     init_params,
-    largest_singular_value,
     scale_to_spectral_radius,
     spectral_radius,
     spectral_radius_of_blocks,
 )
 from rnncourse.analysis.units import (
     clamped_unit_bits,
-    find_interpretable_units,
     search_units,
     unit_activations,
     unit_correlation,
@@ -67,12 +64,10 @@ __all__ = [
     "ACTIVATIONS",
     "HiddenGradients",
     "spectral_radius",
-    "largest_singular_value",
     "scale_to_spectral_radius",
     "spectral_radius_of_blocks",
     "init_params",
     "hidden_state_gradients",
-    "jacobian_norms",
     "gradient_flow",
     "gradient_flow_problem",
     "BPTTContributions",
@@ -92,7 +87,6 @@ __all__ = [
     "search_units",
     "unit_correlation",
     "clamped_unit_bits",
-    "find_interpretable_units",
     "BeltAnalysis",
     "belt_gradients",
     "fitted_factor",

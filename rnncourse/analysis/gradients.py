@@ -198,60 +198,6 @@ def hidden_state_gradients(
     return HiddenGradients(cell=cell, h=h, dh=dh, dc=dc, params=dict(params), info=info)
 
 
-def jacobian_norms(
-    x: np.ndarray,
-    h0: np.ndarray | None,
-    params: dict[str, np.ndarray],
-    cell: Cell = "rnn",
-    *,
-    ord: Literal["fro", 2] = 2,
-    wrt: Literal["h", "c"] = "h",
-    activation: str = "tanh",
-    c0: np.ndarray | None = None,
-) -> np.ndarray:
-    r"""Norms of the full Jacobians :math:`\partial h_T / \partial h_t` for t = 0..T.
-
-    Each sequence is replicated H times and replica k back-propagates the k-th unit vector,
-    so one backward pass yields every row of every Jacobian (exact, float64).
-
-    Parameters
-    ----------
-    x, h0, params, cell, activation, c0
-        As in :func:`hidden_state_gradients`.
-    ord : {"fro", 2}
-        Frobenius norm or spectral norm (largest singular value) of each (H, H) Jacobian.
-    wrt : {"h", "c"}
-        Differentiate with respect to :math:`h_t` or (LSTM only) the cell state :math:`c_t`; for
-        the LSTM each is a partial derivative with the other half of the state held fixed (so
-        the cell Jacobian is zero at t = T).
-
-    Returns
-    -------
-    ndarray, shape (N, T+1)
-        ``out[n, t] = || d h_T^(n) / d state_t^(n) ||``.
-    """
-    check_choice("ord", ord, ("fro", 2))
-    if check_choice("wrt", wrt, ("h", "c")) == "c" and cell != "lstm":
-        raise ValueError(f"wrt must be 'h' (any cell) or 'c' (lstm only), got {wrt!r} for {cell!r}")
-    x = np.asarray(x)
-    xt, h0_t, c0_t, P, (N, T, D, H) = _prepare(x, h0, params, cell, activation, c0, None)
-
-    def rep(a):  # (N, ...) -> (N*H, ...), replica k of sequence n at row n*H + k
-        return None if a is None else torch.repeat_interleave(a.detach(), H, dim=0)
-
-    h0_r = rep(h0_t).requires_grad_(True)
-    c0_r = None if c0_t is None else rep(c0_t).requires_grad_(True)
-    hs, cs = _unroll(cell, rep(xt), h0_r, c0_r, P, activation)
-    selector = torch.eye(H, dtype=xt.dtype).repeat(N, 1)  # row n*H + k is e_k
-    (hs[-1] * selector).sum().backward()
-    states = hs if wrt == "h" else cs
-    out = np.empty((N, T + 1))
-    for t, s in enumerate(states):
-        J = _grad_or_zeros(s).reshape(N, H, H)  # J[n, k, :] = d h_T[k] / d s_t
-        out[:, t] = np.linalg.norm(J, ord=ord, axis=(1, 2))
-    return out
-
-
 def gradient_flow_problem(
     cell: Cell = "rnn",
     *,

@@ -10,31 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse._validation import as_generator, check_array, check_int
+from rnncourse._validation import as_generator, check_int
 from rnncourse.analysis._recurrence import Cell
 from rnncourse.reference.init import init_rnn_params, scale_to_spectral_radius, spectral_radius
 
 __all__ = [
     "spectral_radius",
-    "largest_singular_value",
     "scale_to_spectral_radius",
     "spectral_radius_of_blocks",
     "init_params",
 ]
-
-
-def largest_singular_value(W: np.ndarray) -> float:
-    r"""Largest singular value (operator 2-norm) of a matrix of any shape.
-
-    It bounds how much one multiplication by ``W`` can stretch a vector:
-    :math:`\|v W\| \le \sigma_{\max}(W) \|v\|`; it is always :math:`\ge \rho(W)` for
-    square ``W``.
-    """
-    W = check_array("W", np.asarray(W), "(M, K)")
-    return float(np.linalg.norm(W, ord=2))
-
-
-# --------------------------------------------------------------------------------------------
 
 
 def spectral_radius_of_blocks(Wh: np.ndarray, hidden_size: int) -> list[float]:

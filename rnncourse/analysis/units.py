@@ -20,7 +20,6 @@ __all__ = [
     "search_units",
     "unit_correlation",
     "clamped_unit_bits",
-    "find_interpretable_units",
 ]
 
 
@@ -168,65 +167,3 @@ def clamped_unit_bits(
     finally:
         model.train(was_training)
     return convert_loss(nll.double().cpu().numpy(), "bits")
-
-
-def find_interpretable_units(
-    model: Any = None,
-    vocab: Any = None,
-    text: str | None = None,
-    what: str = "c",
-    top_k: int = 5,
-) -> dict[str, Any]:
-    """Search a char-LM's units for ones that track a property of the source text.
-
-    Runs the model over ``text``, records each unit's hidden state ``h`` or (LSTM) squashed
-    cell state ``tanh(c)`` of the top layer at every character, and ranks units by the Pearson
-    correlation of that activation with each feature of
-    ``rnncourse.analysis.FEATURES`` (inside a string literal, inside a one-line
-    string, indentation depth, position in the line). With the defaults it uses
-    :func:`rnncourse.experiments.pretrained_charlm` on the first 4000 characters of the
-    held-out stdlib files (about 1 s).
-
-    Parameters
-    ----------
-    model : CharLM or None
-        A model containing an ``rnncourse.nn`` layer; default
-        :func:`rnncourse.experiments.pretrained_charlm`.
-    vocab : CharVocab or None
-        Required with ``model``.
-    text : str or None
-        Text to analyse (characters must be in ``vocab``).
-    what : {"c", "h"}
-    top_k : int
-
-    Returns
-    -------
-    dict
-        ``"text"``: str; ``"acts"``: ndarray (L, H), the activation analysed; ``"features"``:
-        dict feature name -> ndarray (L,); ``"rankings"``: dict feature name -> list of
-        ``(unit, r)`` with the ``top_k`` largest ``|r|``; ``"best"``: dict feature name ->
-        ``(unit, r)``, the top unit; ``"what"``: "c" or "h".
-    """
-    # The recording and the ranking are the interpretable-cell viewer's own functions, so the
-    # book's search and the widget's search cannot disagree.
-    if model is None:
-        from rnncourse.experiments import pretrained_charlm
-
-        model, vocab = pretrained_charlm()
-    elif vocab is None:
-        raise ValueError("vocab is required when model is given")
-    if text is None:
-        from rnncourse.data import load_corpus
-
-        text = load_corpus("stdlib", "valid")[:4000]
-    (acts,) = unit_activations(model, [text], vocab, what=what)
-    feats = {name: fn(text) for name, (_, fn) in FEATURES.items()}
-    rankings = search_units(acts, text, top_k)
-    return {
-        "text": text,
-        "acts": acts,
-        "features": feats,
-        "rankings": rankings,
-        "best": {name: r[0] for name, r in rankings.items()},
-        "what": what,
-    }

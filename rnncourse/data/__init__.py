@@ -3,8 +3,7 @@
 Vocabularies
     :class:`CharVocab`, :class:`WordVocab` (ids 0, 1, 2 = ``<PAD>``, ``<UNK>``, ``<EOS>``).
 Batching
-    :class:`StreamBatcher` / :func:`lm_batches` (N contiguous streams, windows of T),
-    :func:`train_valid_split`.
+    :class:`StreamBatcher` / :func:`lm_batches` (N contiguous streams, windows of T).
 Corpora
     :func:`load_corpus` (``"stdlib"`` = the running Python's standard library sources, split by
     held-out files; or any text file), :func:`stdlib_files`, :func:`split_text`.
@@ -21,10 +20,10 @@ Handwritten digits
 Translation metric
     :func:`corpus_bleu`, :func:`sentence_bleu` (BLEU as sacrebleu computes it, on token sequences).
 Synthetic tasks
-    :func:`adding_problem`, :func:`copy_task`, :func:`future_context_task`.
+    :func:`adding_problem`, :func:`copy_task`, :func:`future_context_task`, :func:`reversal_task`.
 """
 
-from rnncourse.data.batching import StreamBatcher, lm_batches, train_valid_split
+from rnncourse.data.batching import StreamBatcher, lm_batches
 from rnncourse.data.corpus import (
     fold_lines,
     load_corpus,
@@ -44,7 +43,13 @@ from rnncourse.data.series import (
     make_windows,
     split_by_time,
 )
-from rnncourse.data.tasks import ADDING_BASELINE_MSE, adding_problem, copy_task, future_context_task
+from rnncourse.data.tasks import (
+    ADDING_BASELINE_MSE,
+    adding_problem,
+    copy_task,
+    future_context_task,
+    reversal_task,
+)
 from rnncourse.data.vocab import EOS, PAD, SPECIALS, UNK, CharVocab, Vocab, WordVocab
 
 __all__ = [
@@ -78,11 +83,11 @@ __all__ = [
     "adding_problem",
     "copy_task",
     "future_context_task",
+    "reversal_task",
     "lm_batches",
     "fold_lines",
     "load_corpus",
     "split_text",
     "stdlib_files",
     "stdlib_root",
-    "train_valid_split",
 ]

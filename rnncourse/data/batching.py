@@ -94,25 +94,3 @@ def lm_batches(
     :class:`StreamBatcher` for the exact layout.
     """
     return iter(StreamBatcher(data, batch_size, seq_len, drop_last))
-
-
-def train_valid_split(data: Any, valid_fraction: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
-    """Split one id sequence into a leading training part and a trailing validation part.
-
-    Parameters
-    ----------
-    data : array_like of int, shape (L,)
-    valid_fraction : float in (0, 1)
-
-    Returns
-    -------
-    (train, valid) : np.ndarray of int64, shapes (L - V,) and (V,)
-        V = round(L * valid_fraction) clipped to [1, L - 1]; their concatenation is ``data``.
-    """
-    ids = check_ids("data", data)
-    if not 0.0 < valid_fraction < 1.0:
-        raise ValueError(f"valid_fraction must be in (0, 1), got {valid_fraction}")
-    if len(ids) < 2:
-        raise ValueError(f"data must have L >= 2 ids to split, got L = {len(ids)}")
-    n_valid = min(max(int(round(len(ids) * valid_fraction)), 1), len(ids) - 1)
-    return ids[: len(ids) - n_valid], ids[len(ids) - n_valid :]

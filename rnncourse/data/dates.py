@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from rnncourse._validation import check_choice, check_int, check_positive, check_rng
+from rnncourse._validation import as_generator, check_choice, check_int, check_positive
 from rnncourse.data.vocab import PAD_ID, SPECIALS, CharVocab
 
 __all__ = [
@@ -127,7 +127,7 @@ def split_dates(held_out_fraction: float = 0.2, seed: int = 0) -> tuple[list, li
 def date_pairs(
     dates: Sequence[dt.date],
     n: int,
-    rng: np.random.Generator,
+    rng: np.random.Generator | int | None,
     n_dates: int | tuple[int, int] = (1, 3),
     styles: Sequence[str] | None = None,
 ) -> list[tuple[str, str]]:
@@ -139,7 +139,9 @@ def date_pairs(
         The days to draw from (one side of :func:`split_dates`).
     n : int
         Number of pairs.
-    rng : numpy.random.Generator
+    rng : numpy.random.Generator, int or None
+        Read by :func:`rnncourse._validation.as_generator`: a generator goes on with its stream,
+        an int seeds one, None draws fresh entropy.
     n_dates : int or (lo, hi)
         Dates per example: exactly that many, or uniform in ``lo .. hi`` inclusive.
     styles : sequence of str, optional
@@ -149,7 +151,7 @@ def date_pairs(
     -------
     list of (str, str)
     """
-    check_rng(rng)
+    rng = as_generator(rng)
     n = check_int("n", n)
     lo, hi = (n_dates, n_dates) if isinstance(n_dates, int) else tuple(n_dates)
     if not 1 <= lo <= hi:

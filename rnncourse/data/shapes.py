@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rnncourse._validation import check_int, check_positive, check_rng
+from rnncourse._validation import as_generator, check_int, check_positive
 from rnncourse.data.vocab import PAD_ID, SPECIALS, WordVocab
 
 __all__ = [
@@ -156,7 +156,10 @@ def split_scenes(held_out_fraction: float = 0.2, seed: int = 0) -> tuple[list, l
 
 
 def sample_batch(
-    scenes: Sequence[Scene], n: int, rng: np.random.Generator, two_objects: float = 0.8
+    scenes: Sequence[Scene],
+    n: int,
+    rng: np.random.Generator | int | None,
+    two_objects: float = 0.8,
 ) -> dict[str, np.ndarray | list]:
     """Draw ``n`` scenes from ``scenes``, render them and encode their captions.
 
@@ -165,7 +168,9 @@ def sample_batch(
     scenes : sequence of Scene
         One side of :func:`split_scenes`.
     n : int
-    rng : numpy.random.Generator
+    rng : numpy.random.Generator, int or None
+        Read by :func:`rnncourse._validation.as_generator`: a generator goes on with its stream,
+        an int seeds one, None draws fresh entropy.
     two_objects : float
         Probability that a drawn scene has two objects (if ``scenes`` has both kinds).
 
@@ -175,7 +180,7 @@ def sample_batch(
         ``images`` (N, 3, 32, 32) float32; ``tgt`` (N, T) int64, caption ids then ``<EOS>``,
         padded with ``<PAD>`` = 0; ``captions`` list of str; ``scenes`` list of Scene.
     """
-    check_rng(rng)
+    rng = as_generator(rng)
     n = check_int("n", n)
     if len(scenes) == 0:
         raise ValueError("scenes must not be empty")

@@ -4,13 +4,18 @@
 - :func:`copy_task` — reproduce a short symbol string after a long blank delay.
 - :func:`future_context_task` — label position t by the token k steps later (or earlier):
   only a model that reads the sequence backwards too (bidirectional) can do the "future" version.
+- :func:`reversal_task` — a random digit string and the same string backwards: the toy
+  encoder-decoder task of chapters 5 and 13.
+
+``rng`` is read by :func:`rnncourse._validation.as_generator`, the package's one RNG policy: a
+generator goes on with its stream, an int seeds one, None draws fresh entropy.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from rnncourse._validation import check_int, check_rng
+from rnncourse._validation import as_generator, check_int
 
 # MSE of always predicting the mean target: Var(X1 + X2) = 2/12 for "uniform"; for
 # "hochreiter1997" Var((X1 + X2)/4), X1 zeroed when marked at step 0 (prob 1/10): (0.9/3 + 1/3)/16.
@@ -58,7 +63,7 @@ def adding_problem(
         Targets.
     """
     n = check_int("n", n)
-    rng = check_rng(rng)
+    rng = as_generator(rng)
     if variant == "uniform":
         T = check_int("T", T, 2)
         values = rng.random((n, T))
@@ -125,7 +130,7 @@ def copy_task(
     delay = check_int("delay", delay)
     length = check_int("length", length)
     n_symbols = check_int("n_symbols", n_symbols)
-    rng = check_rng(rng)
+    rng = as_generator(rng)
     total = delay + 2 * length
     symbols = rng.integers(1, n_symbols + 1, size=(n, length))
     x = np.zeros((n, total), dtype=np.int64)
@@ -174,7 +179,7 @@ def future_context_task(
     offset = check_int("offset", offset)
     T = check_int("T", T, offset + 1)
     n_symbols = check_int("n_symbols", n_symbols, 2)
-    rng = check_rng(rng)
+    rng = as_generator(rng)
     x = rng.integers(0, n_symbols, size=(n, T))
     y = np.zeros_like(x)
     mask = np.zeros((n, T), dtype=bool)
@@ -187,3 +192,33 @@ def future_context_task(
     else:
         raise ValueError(f"direction must be 'future' or 'past', got {direction!r}")
     return x, y, mask
+
+
+def reversal_task(
+    n: int, T: int, n_symbols: int = 9, rng: np.random.Generator | int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Random strings of ``T`` digits and the same strings reversed.
+
+    Parameters
+    ----------
+    n : int
+        Number of strings N.
+    T : int
+        Length of each string (>= 2).
+    n_symbols : int, default 9
+        K: the digits are uniform over ``{0, ..., K - 1}`` (K >= 2); guessing is right 1/K of the
+        time.
+    rng : numpy.random.Generator, int or None
+
+    Returns
+    -------
+    src : np.ndarray of int64, shape (n, T)
+        The strings.
+    tgt : np.ndarray of int64, shape (n, T)
+        ``tgt[:, t] == src[:, T - 1 - t]``.
+    """
+    n = check_int("n", n)
+    T = check_int("T", T, 2)
+    n_symbols = check_int("n_symbols", n_symbols, 2)
+    src = as_generator(rng).integers(0, n_symbols, size=(n, T))
+    return src, src[:, ::-1].copy()

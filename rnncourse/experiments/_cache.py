@@ -78,14 +78,19 @@ def save_seed_run(
     """Write one seed's result as ``<name>_seed<seed>.json`` (and, if given, ``<name>.pt``).
 
     The multi-seed experiments (dates, captions) ship every seed's numbers but the weights of one
-    seed only, which the chapters load to draw their attention maps.
+    seed only, which the chapters load to draw their attention maps. Both files are written
+    atomically: the weights by :func:`rnncourse.train.checkpoint.save_checkpoint`, the JSON
+    through a temporary file renamed over the old one.
     """
     folder.mkdir(parents=True, exist_ok=True)
     if state_dict is not None:
-        import torch
+        from rnncourse.train.checkpoint import save_checkpoint
 
-        torch.save(state_dict, folder / f"{name}.pt")
-    (folder / f"{name}_seed{seed}.json").write_text(json.dumps(row, indent=1))
+        save_checkpoint(state_dict, folder / f"{name}.pt")
+    path = folder / f"{name}_seed{seed}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(row, indent=1))
+    tmp.replace(path)
 
 
 def load_seed_runs(
@@ -104,11 +109,11 @@ def load_seed_model(folder: Path, name: str, seed: int, build: Any) -> Any:
     ``build(config)`` makes the untrained model from the config dict saved with seed ``seed``
     (the seed whose weights were written).
     """
-    import torch
+    from rnncourse.train.checkpoint import load_checkpoint
 
     config = json.loads((folder / f"{name}_seed{seed}.json").read_text())["config"]
     model = build(config)
-    model.load_state_dict(torch.load(folder / f"{name}.pt", weights_only=True))
+    model.load_state_dict(load_checkpoint(folder / f"{name}.pt", expect_format=None))
     return model.eval()
 
 

@@ -20,7 +20,7 @@ CHARLM_DEFAULTS: dict[str, Any] = dict(
     seq_len=100,
     lr=3e-3,
     warmup_steps=20,
-    steps=1600,
+    max_steps=1600,
     clip=1.0,
     max_chars=8_000_000,
     eval_chars=100_000,
@@ -41,7 +41,7 @@ def charlm_progress(
     of standard-library source) takes many minutes on a CPU, so the cached result is
     returned (a live run also returns its trainer under ``"trainer"``). Validation is on
     held-out stdlib *files*. Any override runs
-    live (e.g. ``charlm_progress(steps=100, sample_at=[0, 50, 100], max_chars=200_000,
+    live (e.g. ``charlm_progress(max_steps=100, sample_at=[0, 50, 100], max_chars=200_000,
     hidden_size=64)`` takes a few seconds).
 
     Parameters
@@ -80,24 +80,11 @@ def _train_charlm(config: dict[str, Any], progress: bool) -> tuple[Any, dict[str
 
     train_text = load_corpus("stdlib", "train", max_chars=config["max_chars"])
     valid_text = load_corpus("stdlib", "valid")
-    tc = TrainConfig(
-        cell=config["cell"],
-        hidden_size=config["hidden_size"],
-        num_layers=config["num_layers"],
-        embed_dim=config["embed_dim"],
-        batch_size=config["batch_size"],
-        seq_len=config["seq_len"],
-        lr=config["lr"],
-        warmup_steps=config["warmup_steps"],
-        max_steps=config["steps"],
-        clip=config["clip"],
-        eval_every=0,
-        sample_every=0,
-        eval_chars=config["eval_chars"],
-        seed=config["seed"],
-        device="cpu",
-        backend=config["backend"],
-    )
+    # The keys CHARLM_DEFAULTS shares with TrainConfig have its names; the rest are the
+    # experiment's own (corpus size, when and how to sample the snapshots).
+    own = ("max_chars", "sample_at", "sample_len", "temperature")
+    trainer_keys = {k: v for k, v in config.items() if k not in own}
+    tc = TrainConfig(**trainer_keys, eval_every=0, sample_every=0, device="cpu")
     trainer = LMTrainer(train_text, valid_text, tc)
     snapshots: list[dict[str, Any]] = []
     wanted = sorted(set(config["sample_at"]))

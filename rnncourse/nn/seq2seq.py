@@ -1,18 +1,23 @@
 """Encoder-decoder with attention (PyTorch): the model behind the date translator of chapter 13.
 
-* **Encoder**: embedding, then a bidirectional GRU or LSTM from :mod:`rnncourse.nn` that reads the
-  padded source as a :class:`~torch.nn.utils.rnn.PackedSequence`, so padding never enters a state.
-  Its outputs ``k_l`` (N, L, 2H), one per source position, are the *keys* (and values) attended to.
+* **Encoder**: embedding, then a GRU or LSTM from :mod:`rnncourse.nn`, bidirectional by default,
+  that reads the padded source as a :class:`~torch.nn.utils.rnn.PackedSequence`, so padding never
+  enters a state. Its outputs ``k_l`` (N, L, D), one per source position (D = 2H, or H for a
+  one-directional encoder), are the *keys* (and values) attended to.
 * **Attention** (one score per key, softmax over the unpadded positions, context = weighted sum):
   :class:`AdditiveAttention` (Bahdanau et al. 2015), ``e_l = w . tanh(s W_s + k_l W_k + b)``;
   :class:`MultiplicativeAttention` (Luong et al. 2015, "general"), ``e_l = k_l . (s W)``.
-* **Decoder**: a GRU/LSTM cell started from ``tanh([h_fwd; h_bwd] W_init)``. At step ``t`` it reads
+* **Decoder**: a GRU/LSTM cell started from ``tanh([h_fwd; h_bwd] W_init)`` (``tanh(h_L W_init)``
+  for a one-directional encoder). At step ``t`` it reads
   the previous token and the previous context (Luong's "input feeding"), updates its state ``s_t``,
   attends with ``s_t`` and predicts from ``[s_t; c_t]``. Without attention (``attention=None``) the
   start state is the only way the source reaches the decoder (Sutskever et al. 2014).
 
 :meth:`Seq2Seq.forward` is teacher-forced (the true previous token is fed); :meth:`Seq2Seq.start`
 and :meth:`Seq2Seq.step` are what greedy and beam search in :mod:`rnncourse.train.seq2seq` call.
+The date translator of chapter 13 is the default model; the reversal toy of chapters 5 and 13
+(:mod:`rnncourse.experiments.reversal`) is the same class with a one-directional encoder and
+the multiplicative score.
 """
 
 from __future__ import annotations
@@ -116,7 +121,7 @@ class DecoderState(NamedTuple):
 
 
 class Seq2Seq(nn.Module):
-    """Bidirectional encoder, attentive decoder.
+    """Encoder (bidirectional by default), attentive decoder.
 
     Parameters
     ----------
@@ -128,6 +133,8 @@ class Seq2Seq(nn.Module):
         H: each encoder direction and the decoder state.
     cell : {"gru", "lstm"}
     attention : {"additive", "multiplicative", None}
+    bidirectional : bool, default True
+        Whether the encoder also reads the source backwards (keys of size D = 2H, else H).
     """
 
     def __init__(
@@ -138,6 +145,7 @@ class Seq2Seq(nn.Module):
         hidden_size: int = 48,
         cell: str = "gru",
         attention: str | None = "additive",
+        bidirectional: bool = True,
     ) -> None:
         super().__init__()
         check_choice("cell", cell, sorted(_CELLS))
@@ -149,11 +157,11 @@ class Seq2Seq(nn.Module):
             if int(v) != v or v < 3:
                 raise ValueError(f"{name} must be an int >= 3, got {v!r}")
         layer, step_cell = _CELLS[cell]
-        H, D = hidden_size, 2 * hidden_size
+        H, D = hidden_size, (2 if bidirectional else 1) * hidden_size
         self.cell, self.attention_kind, self.tgt_vocab = cell, attention, tgt_vocab
         self.src_embed = nn.Embedding(src_vocab, embed_size, padding_idx=0)
         self.tgt_embed = nn.Embedding(tgt_vocab, embed_size, padding_idx=0)
-        self.encoder = layer(embed_size, H, batch_first=True, bidirectional=True)
+        self.encoder = layer(embed_size, H, batch_first=True, bidirectional=bool(bidirectional))
         self.init = nn.Linear(D, H)
         context = D if attention else 0
         self.decoder = step_cell(embed_size + context, H)
@@ -185,8 +193,8 @@ class Seq2Seq(nn.Module):
         )
         out, h_n = self.encoder(packed)
         keys, _ = pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])
-        h_n = h_n[0] if self.cell == "lstm" else h_n  # (2, N, H): forward, backward final states
-        s = torch.tanh(self.init(torch.cat([h_n[0], h_n[1]], dim=1)))
+        h_n = h_n[0] if self.cell == "lstm" else h_n  # (directions, N, H): the final states
+        s = torch.tanh(self.init(torch.cat(list(h_n), dim=1)))
         mask = torch.arange(src.shape[1], device=src.device)[None, :] < src_len[:, None]
         proj = self.attention.project_keys(keys) if self.attention else keys[:, :, :0]
         width = keys.shape[2] if self.attention else 0

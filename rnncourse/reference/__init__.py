@@ -35,7 +35,6 @@ from rnncourse.reference.attention import (
     additive_attention_forward,
     attention_backward,
     attention_forward,
-    attention_scores,
 )
 from rnncourse.reference.autoregressive import ar_fit, ar_predict, rollout
 from rnncourse.reference.bidirectional import bidirectional_backward, bidirectional_forward
@@ -58,7 +57,7 @@ from rnncourse.reference.gradcheck import (
     rel_error,
 )
 from rnncourse.reference.gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
-from rnncourse.reference.init import init_deep_params, init_output_params, init_rnn_params
+from rnncourse.reference.init import init_output_params, init_rnn_params
 from rnncourse.reference.layers import (
     affine_backward,
     affine_forward,
@@ -102,7 +101,7 @@ from rnncourse.reference.optim import (
 )
 from rnncourse.reference.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 from rnncourse.reference.rtrl import diagonal_rtrl_gradients, gradient_costs, rnn_rtrl_gradients
-from rnncourse.reference.sampling import make_rng, rnn_lm_loss, rnn_lm_step, sample, sample_next
+from rnncourse.reference.sampling import rnn_lm_loss, rnn_lm_step, sample, sample_next
 from rnncourse.reference.scan import linear_scan_backward, linear_scan_forward, scan_cost
 from rnncourse.reference.ssm import mlstm_forward, selective_ssm_forward, slstm_forward
 from rnncourse.reference.tbptt import TBPTTChunk, chunk_slices, tbptt, tbptt_gradients
@@ -163,13 +162,10 @@ __all__ = [
     "sample_next",
     "rnn_lm_step",
     "rnn_lm_loss",
-    "make_rng",
     "init_rnn_params",
     "init_output_params",
-    "init_deep_params",
     "attention_forward",
     "attention_backward",
-    "attention_scores",
     "additive_attention_forward",
     "additive_attention_backward",
     "linear_scan_forward",

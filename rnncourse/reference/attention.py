@@ -36,7 +36,6 @@ __all__ = [
     "AttentionCache",
     "attention_forward",
     "attention_backward",
-    "attention_scores",
     "AdditiveAttentionCache",
     "additive_attention_forward",
     "additive_attention_backward",
@@ -69,23 +68,6 @@ def _validate(
             "mask must keep at least one location per example (a row of mask is all False)"
         )
     return mask
-
-
-def attention_scores(h: np.ndarray, features: np.ndarray, Wa: np.ndarray) -> np.ndarray:
-    """Unnormalised scores ``e[n, l] = features[n, l] . (h[n] @ Wa)``.
-
-    Parameters
-    ----------
-    h : ndarray, shape (N, H)
-    features : ndarray, shape (N, L, D)
-    Wa : ndarray, shape (H, D)
-
-    Returns
-    -------
-    ndarray, shape (N, L)
-    """
-    _validate(h, features, Wa, None)
-    return np.einsum("nld,nd->nl", features, h @ Wa)
 
 
 def attention_forward(

@@ -24,7 +24,6 @@ the old state — the LSTM forget gate ``f``, the GRU update gate ``z`` (torch's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -41,7 +40,6 @@ from rnncourse.reference.cells import BLOCKS, CELLS, KEEP, NUM_BLOCKS, block
 __all__ = [
     "init_rnn_params",
     "init_output_params",
-    "init_deep_params",
     "spectral_radius",
     "scale_to_spectral_radius",
     "SCHEMES",
@@ -256,50 +254,3 @@ def init_output_params(
     else:
         Wy = _normal(gen, (H, V), std)
     return {"Wy": Wy.astype(dtype), "by": np.zeros(V, dtype=dtype)}
-
-
-def init_deep_params(
-    D: int,
-    hidden_sizes: Sequence[int],
-    cell: str = "rnn",
-    rng: np.random.Generator | int | None = None,
-    dtype: Any = np.float64,
-    scheme: str = "torch",
-    forget_bias: float = 0.0,
-    *,
-    std: float | None = None,
-    spectral_radius: float | None = None,
-) -> list[dict[str, np.ndarray]]:
-    """Parameters for :func:`rnncourse.reference.deep_forward`, bottom layer first.
-
-    Parameters
-    ----------
-    D : int
-        Input size.
-    hidden_sizes : sequence of int
-        Hidden size of each layer.
-    cell, rng, dtype, scheme, forget_bias, std, spectral_radius
-        As in :func:`init_rnn_params`.
-
-    Returns
-    -------
-    list of dict
-    """
-    if not isinstance(hidden_sizes, Sequence) or not hidden_sizes:
-        raise ValueError(f"hidden_sizes must be a non-empty list of ints, got {hidden_sizes!r}")
-    gen = as_generator(rng)
-    sizes = [D, *hidden_sizes]
-    return [
-        init_rnn_params(
-            sizes[i],
-            sizes[i + 1],
-            cell,
-            gen,
-            dtype,
-            scheme,
-            forget_bias,
-            std=std,
-            spectral_radius=spectral_radius,
-        )
-        for i in range(len(hidden_sizes))
-    ]

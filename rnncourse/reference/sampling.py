@@ -37,10 +37,7 @@ from rnncourse.reference.layers import (
 )
 from rnncourse.reference.rnn import rnn_backward, rnn_forward
 
-__all__ = ["sample_next", "sample", "rnn_lm_step", "rnn_lm_loss", "make_rng"]
-
-#: The package's one RNG policy, :func:`rnncourse._validation.as_generator`, under its old name.
-make_rng = as_generator
+__all__ = ["sample_next", "sample", "rnn_lm_step", "rnn_lm_loss"]
 
 StepFn = Callable[[int, Any], tuple[np.ndarray, Any]]
 

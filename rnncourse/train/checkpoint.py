@@ -83,13 +83,24 @@ def check_writable(path: str | os.PathLike) -> Path:
     return path
 
 
-def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> dict:
+def load_checkpoint(
+    path: str | os.PathLike, map_location: Any = "cpu", expect_format: str | None = FORMAT
+) -> dict:
     """Read a checkpoint written by :func:`save_checkpoint` (``weights_only=True``).
+
+    Parameters
+    ----------
+    path : str or path-like
+    map_location : default "cpu"
+        Passed to ``torch.load``.
+    expect_format : str or None, default :data:`FORMAT`
+        The ``"format"`` entry the dict must carry (a char-LM checkpoint); None accepts any dict
+        of tensors, such as a model's ``state_dict`` (the experiments' stored weights).
 
     Raises
     ------
     CheckpointError
-        Missing file, not a torch file, or not an rnncourse char-LM checkpoint.
+        Missing file, not a torch file, or not a checkpoint of the expected format.
     """
     import torch
 
@@ -106,11 +117,13 @@ def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> dict:
             f"checkpoint {str(path)!r} could not be read: it is not a checkpoint written by "
             f"'rnncourse train', or it is damaged ({type(e).__name__})"
         ) from e
-    if not isinstance(obj, dict) or obj.get("format") != FORMAT:
+    if expect_format is None and isinstance(obj, dict):
+        return obj
+    if not isinstance(obj, dict) or obj.get("format") != expect_format:
         got = obj.get("format") if isinstance(obj, dict) else type(obj).__name__
         raise CheckpointError(
             f"checkpoint {str(path)!r} is not an rnncourse char-LM checkpoint "
-            f"(format {FORMAT!r} expected, got {got!r})"
+            f"(format {expect_format!r} expected, got {got!r})"
         )
     return obj
 

@@ -235,12 +235,13 @@ def greedy_decode(
 
 @torch.no_grad()
 def greedy_from_state(
-    model: Any, state: Any, max_len: int = 40
+    model: Any, state: Any, max_len: int = 40, stop_at_eos: bool = True
 ) -> tuple[list[list[int]], list[np.ndarray | None]]:
     """:func:`greedy_decode` from an encoded batch: any model with ``step(token, state)``.
 
     ``state`` needs a ``mask`` (N, L) of real source positions (the image captioner of
-    :mod:`rnncourse.nn.captioning` uses this too). Returns as :func:`greedy_decode`.
+    :mod:`rnncourse.nn.captioning` uses this too). Returns as :func:`greedy_decode`; with
+    ``stop_at_eos=False`` every output has exactly ``max_len`` tokens (a task of fixed length).
     """
     n_batch = state.mask.shape[0]
     src_len = state.mask.sum(dim=1)
@@ -253,12 +254,12 @@ def greedy_from_state(
         steps.append(token)
         weights.append(a)
         done |= token == EOS_ID
-        if bool(done.all()):
+        if stop_at_eos and bool(done.all()):
             break
     ids = torch.stack(steps, 1).tolist()
     tokens, maps = [], []
     for n, row in enumerate(ids):
-        end = row.index(EOS_ID) if EOS_ID in row else len(row)
+        end = row.index(EOS_ID) if stop_at_eos and EOS_ID in row else len(row)
         tokens.append(row[:end])
         if weights[0] is None:
             maps.append(None)

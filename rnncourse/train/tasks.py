@@ -18,6 +18,7 @@ from torch import nn
 from rnncourse._validation import check_choice
 from rnncourse.data import ADDING_BASELINE_MSE, adding_problem, copy_task, future_context_task
 from rnncourse.train.fitting import fit_adam, seed_everything
+from rnncourse.train.loop import progress_bar_class
 from rnncourse.train.models import SequenceRegressor, SequenceTagger
 
 TASKS = ("adding", "copy", "future", "past")
@@ -107,8 +108,6 @@ def train_sequence_task(
         MSE for adding (1/6 for the uniform variant), chance accuracy otherwise;
         ``"seconds"``: float, wall time; ``"config"``: dict of the arguments.
     """
-    from tqdm.auto import tqdm
-
     check_choice("task", task, TASKS)
     config = dict(
         task=task,
@@ -180,7 +179,7 @@ def train_sequence_task(
         "eval_step": [0],
         "eval_metric": [evaluate()],
     }
-    bar = tqdm(total=steps, disable=not progress, desc=f"{task}/{cell}")
+    bar = progress_bar_class()(total=steps, disable=not progress, desc=f"{task}/{cell}")
 
     def next_loss() -> torch.Tensor:
         x, y, mask = (

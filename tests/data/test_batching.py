@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rnncourse.data import StreamBatcher, lm_batches, train_valid_split
+from rnncourse.data import StreamBatcher, lm_batches
 
 
 def test_exact_stream_layout():
@@ -28,15 +28,10 @@ def test_windows_continue_each_stream():
     assert np.array_equal(ys.reshape(-1), data[1 : 5 * 200 + 1])
 
 
-def test_split_and_errors():
-    tr, va = train_valid_split(np.arange(100), 0.1)
-    assert tr.tolist() == list(range(90))
-    assert va.tolist() == list(range(90, 100))
+def test_batcher_errors():
     with pytest.raises(ValueError, match=r"need L >= N \+ 1 = 11"):
         StreamBatcher(np.arange(5), batch_size=10, seq_len=2)
     with pytest.raises(ValueError, match="batch_size must be an integer >= 1, got 0"):
         StreamBatcher(np.arange(5), batch_size=0, seq_len=2)
     with pytest.raises(ValueError, match=r"data must have 1 dimension\(s\) \(L,\), got 2"):
         StreamBatcher(np.zeros((2, 3), dtype=int), 1, 1)
-    with pytest.raises(ValueError, match="valid_fraction"):
-        train_valid_split(np.arange(10), 1.5)

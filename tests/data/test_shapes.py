@@ -130,6 +130,6 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="held_out_fraction"):
         split_scenes(held_out_fraction=1.0)
     with pytest.raises(TypeError, match="rng"):
-        sample_batch(all_scenes()[:3], 2, rng=0)
+        sample_batch(all_scenes()[:3], 2, rng="0")
     with pytest.raises(ValueError, match="n must be"):
         sample_batch(all_scenes()[:3], 0, np.random.default_rng(0))

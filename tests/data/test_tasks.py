@@ -32,15 +32,13 @@ def test_adding_hochreiter1997():
     assert abs(np.mean((y - 0.5) ** 2) - ADDING_BASELINE_MSE["hochreiter1997"]) < 0.001
 
 
-def test_seeded_reproducible_and_rng_required():
+def test_seeded_reproducible_under_the_one_rng_policy():
     a = adding_problem(10, 20, rng=np.random.default_rng(7))
-    b = adding_problem(10, 20, rng=np.random.default_rng(7))
+    b = adding_problem(10, 20, rng=7)  # an int seeds, as everywhere in the package
     assert all(np.array_equal(p, q) for p, q in zip(a, b, strict=True))
-    with pytest.raises(
-        TypeError,
-        match=r"rng must be a numpy.random.Generator \(e.g. np.random.default_rng\(0\)\), got None",
-    ):
-        adding_problem(10, 20)
+    assert not np.array_equal(adding_problem(10, 20)[0], adding_problem(10, 20)[0])  # None: fresh
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator, an int seed"):
+        adding_problem(10, 20, rng="7")
     with pytest.raises(ValueError, match="variant must be"):
         adding_problem(10, 20, variant="x", rng=np.random.default_rng(0))
 

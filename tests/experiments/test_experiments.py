@@ -203,7 +203,7 @@ def test_stored_chapter_runs_are_what_the_code_trains():
 @pytest.mark.slow
 def test_live_charlm_run_improves():
     r = ex.charlm_progress(
-        steps=40,
+        max_steps=40,
         sample_at=[0, 40],
         max_chars=100_000,
         hidden_size=32,
@@ -221,25 +221,29 @@ def test_live_charlm_run_improves():
 def test_interpretable_units_ranked_by_correlation():
     text = 'def f(x):\n    s = "hello world"\n    return s\n' * 20
     model, vocab = ex.pretrained_charlm()
-    r = an.find_interpretable_units(model, vocab, text, what="c", top_k=3)
+    (acts,) = an.unit_activations(model, [text], vocab, what="c")
+    rankings = an.search_units(acts, text, top_k=3)
     L, H = len(text), model.hidden_size
-    assert r["acts"].shape == (L, H)
-    assert np.all(np.abs(r["acts"]) <= 1)
-    f = r["features"]["inside_string"]
+    assert acts.shape == (L, H)
+    assert np.all(np.abs(acts) <= 1)
+    f = an.FEATURES["inside_string"][1](text)
     assert f.shape == (L,)
     assert f[text.index('"') + 1] == 1
     assert f[0] == 0
-    corr = [np.corrcoef(r["acts"][:, u], f)[0, 1] for u in range(H)]
+    corr = [np.corrcoef(acts[:, u], f)[0, 1] for u in range(H)]
     best = int(np.nanargmax(np.abs(corr)))
-    assert r["best"]["inside_string"][0] == best
-    assert r["best"]["inside_string"][1] == pytest.approx(corr[best])
-    assert len(r["rankings"]["indentation"]) == 3
+    assert rankings["inside_string"][0][0] == best
+    assert rankings["inside_string"][0][1] == pytest.approx(corr[best])
+    assert len(rankings["indentation"]) == 3
 
 
 def test_shipped_model_has_interpretable_units():
-    r = an.find_interpretable_units()  # the shipped model on held-out stdlib text
-    assert r["acts"].shape[0] == len(r["text"]) == 4000
-    best = {name: abs(rv) for name, (_, rv) in r["best"].items()}
+    from rnncourse.data import load_corpus
+
+    model, vocab = ex.pretrained_charlm()
+    text = load_corpus("stdlib", "valid")[:4000]  # held-out stdlib text
+    (acts,) = an.unit_activations(model, [text], vocab, what="c")
+    best = {name: abs(r[0][1]) for name, r in an.search_units(acts, text).items()}
     assert max(best.values()) > 0.5, best  # at least one unit clearly tracks a text feature
 
 
@@ -305,3 +309,19 @@ def test_benchmark_table_and_speedups_follow_the_record():
     with pytest.raises(KeyError, match="default"):
         benchmark_speedups(fake)
     assert set(benchmark_speedups(runs)) == {"keep_freed_memory", "bfloat16", "streams_256"}
+
+
+def test_seed_runs_are_stored_through_the_checkpoint_module(tmp_path):
+    from rnncourse.experiments._cache import load_seed_model, save_seed_run
+    from rnncourse.train.checkpoint import CheckpointError
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 2)
+    save_seed_run(tmp_path, "m", 0, {"config": {"n": 3}}, model.state_dict())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.pt", "m_seed0.json"]  # no temp left
+    back = load_seed_model(tmp_path, "m", 0, lambda c: torch.nn.Linear(c["n"], 2))
+    assert torch.equal(back.weight, model.weight)
+    assert not back.training
+    (tmp_path / "m.pt").write_bytes(b"not a torch file")  # a damaged file: a clear error
+    with pytest.raises(CheckpointError, match="could not be read"):
+        load_seed_model(tmp_path, "m", 0, lambda c: torch.nn.Linear(c["n"], 2))

@@ -10,7 +10,6 @@ from rnncourse.reference.attention import (
     AttentionCache,
     attention_backward,
     attention_forward,
-    attention_scores,
 )
 
 
@@ -47,7 +46,7 @@ def test_weights_are_a_distribution_and_context_is_their_average() -> None:
     assert z.shape == (4, 3)
     assert np.all(a > 0)
     np.testing.assert_allclose(a.sum(axis=1), 1.0, rtol=0, atol=1e-12)
-    e = attention_scores(h, feats, Wa)
+    e = np.einsum("nld,nd->nl", feats, h @ Wa)  # the bilinear score e_l = v_l . (h Wa)
     np.testing.assert_allclose(a, np.exp(e) / np.exp(e).sum(axis=1, keepdims=True), atol=1e-12)
     for n in range(4):
         np.testing.assert_allclose(z[n], sum(a[n, l] * feats[n, l] for l in range(7)), atol=1e-12)

@@ -7,7 +7,6 @@ import pytest
 
 from rnncourse.reference import (
     affine_forward,
-    init_deep_params,
     init_output_params,
     init_rnn_params,
     lstm_step_forward,
@@ -126,9 +125,7 @@ def test_init_torch_bounds_seed_and_orthogonal_blocks():
     np.testing.assert_array_equal(o["b"], np.r_[np.zeros(6), np.ones(6), np.zeros(12)])
 
 
-def test_init_deep_and_output():
-    layers = init_deep_params(3, [5, 4], "lstm", rng=0)
-    assert [p["Wx"].shape for p in layers] == [(3, 20), (5, 16)]
+def test_init_output():
     out = init_output_params(4, 7, rng=0)
     assert out["Wy"].shape == (4, 7)
     assert not out["by"].any()

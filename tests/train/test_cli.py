@@ -411,6 +411,30 @@ def test_the_bar_is_text_on_stderr_after_ipykernel_was_imported(kernel_imported)
     assert progress_bar_class() is tqdm
 
 
+def _tqdm_importers(package):
+    """Modules of ``package`` that import tqdm themselves (by AST, function bodies included)."""
+    import ast
+
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            if any(n.split(".")[0] == "tqdm" for n in names):
+                found.append(path.relative_to(package).as_posix())
+    return sorted(set(found))
+
+
+def test_one_progress_bar_every_bar_comes_from_progress_bar_class(tmp_path):
+    import rnncourse
+
+    package = Path(rnncourse.__file__).parent
+    assert _tqdm_importers(package) == ["train/loop.py"]
+    (tmp_path / "x.py").write_text("def f():\n    from tqdm.auto import tqdm\n")
+    assert _tqdm_importers(tmp_path) == ["x.py"]  # a planted direct import is found
+
+
 @pytest.mark.usefixtures("kernel_imported")
 def test_minutes_alone_fits_the_schedule_to_the_time(corpus, tmp_path, capsys):
     ck = tmp_path / "m.pt"
