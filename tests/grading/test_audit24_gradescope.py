@@ -1,0 +1,70 @@
+"""Issue 24, point 1: the Gradescope results an empty upload gets, and every visibility.
+
+An upload with no file at all (Gradescope's submission folder empty) still gets a
+``results.json``: 0 on every part of the assignment, each saying which notebook to upload, the
+spec's top-level fields present. Every visibility of Gradescope's specification is accepted for
+the assignment and per part; anything else is refused with the choices named.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rnncourse.cli import main
+from rnncourse.grading.catalog import EXERCISES
+from rnncourse.grading.gradescope.results import VISIBILITIES, make_assignment
+
+GRADESCOPE_VISIBILITIES = {"visible", "hidden", "after_due_date", "after_published"}
+
+
+def test_an_empty_upload_gets_results_with_zero_and_what_to_upload(tmp_path, capsys):
+    sub = tmp_path / "submission"
+    sub.mkdir()
+    assignment = tmp_path / "assignment.json"
+    spec = make_assignment(["ex01", "ex04"], 15, "after_published", ["gru_step_backward=hidden"])
+    assignment.write_text(json.dumps(spec))
+    out = tmp_path / "results.json"
+    args = ["grade", str(sub), "--format", "gradescope", "--assignment", str(assignment)]
+    assert main([*args, "--json", str(out)]) == 0
+    results = json.loads(out.read_text())
+    assert set(results) == {
+        "score",
+        "execution_time",
+        "output",
+        "visibility",
+        "stdout_visibility",
+        "tests",
+    }
+    assert (results["score"], results["visibility"]) == (0, "after_published")
+    hints = [
+        f"no notebook for {e} was found in the submission: upload your {e}.ipynb "
+        f"(or {e}.md / {e}.py, the notebook of exercises/)"
+        for e in ("ex01_rnn_forward", "ex04_gru")
+    ]
+    assert results["output"].splitlines() == [
+        f"ex01_rnn_forward: {hints[0]}",
+        f"ex04_gru: {hints[1]}",
+    ]
+    tests = {t["name"]: t for t in results["tests"]}
+    for ex, hint in zip(("ex01_rnn_forward", "ex04_gru"), hints, strict=True):
+        for part in EXERCISES[ex].parts:
+            t = tests[f"{ex}: {part.name}"]
+            assert (t["score"], t["max_score"], t["status"]) == (0, part.points, "failed")
+            assert t["output"] == hint
+            want = "hidden" if part.name == "gru_step_backward" else "after_published"
+            assert t["visibility"] == want
+    assert tests["grading (instructor only)"]["output"].startswith("isolation: (nothing was run). ")
+
+
+def test_every_visibility_of_the_spec_is_accepted_and_nothing_else():
+    assert set(VISIBILITIES) == GRADESCOPE_VISIBILITIES
+    for vis in GRADESCOPE_VISIBILITIES:
+        spec = make_assignment(["ex05"], None, vis, [f"lstm_step_forward={vis}"])
+        assert (spec["visibility"], spec["part_visibility"]) == (vis, {"lstm_step_forward": vis})
+    # planted failures: a visibility Gradescope does not know, a part the assignment lacks
+    with pytest.raises(ValueError, match="--visibility must be one of visible, hidden"):
+        make_assignment(["ex05"], None, "after_grading")
+    with pytest.raises(ValueError, match="--part-visibility 'rnn_forward=hidden': expected"):
+        make_assignment(["ex05"], None, "visible", ["rnn_forward=hidden"])
