@@ -68,3 +68,35 @@ def test_every_visibility_of_the_spec_is_accepted_and_nothing_else():
         make_assignment(["ex05"], None, "after_grading")
     with pytest.raises(ValueError, match="--part-visibility 'rnn_forward=hidden': expected"):
         make_assignment(["ex05"], None, "visible", ["rnn_forward=hidden"])
+
+
+RULES = (
+    "A file named `exNN...` counts for exercise NN only",
+    "any other notebook counts for the\n  exercises whose graded functions it defines",
+    "Each exercise counts **once**, with its best file",
+    "The score is capped at the assignment's 20 points",
+    "a message saying\n  which file to upload",
+)
+
+
+def missing_rules(readme: str) -> list[str]:
+    """The matching rules that the README's section on matching does not state."""
+    matching = readme.split("## How files are matched and scored", 1)[-1].split("\n## ", 1)[0]
+    return [rule for rule in RULES if rule not in matching]
+
+
+def test_the_bundle_readme_documents_how_files_are_matched(tmp_path):
+    import zipfile
+
+    zpath = tmp_path / "autograder.zip"
+    assert main(["autograder-bundle", str(zpath), "--exercise", "ex01", "--exercise", "ex04"]) == 0
+    with zipfile.ZipFile(zpath) as z:
+        assert {"README.md", "setup.sh", "run_autograder", "assignment.json"} <= set(z.namelist())
+        readme = z.read("README.md").decode()
+    assert missing_rules(readme) == []
+    planted = readme.replace("counts **once**", "counts")  # planted failure: a rule dropped
+    assert missing_rules(planted) == ["Each exercise counts **once**, with its best file"]
+    assert "   - `ex01_rnn_forward.ipynb`" in readme
+    assert "   - `ex04_gru.ipynb`" in readme
+    assert "Jupytext text notebooks (`.md`, `.py`) are accepted" in readme
+    assert "worth **20 points**" in readme
