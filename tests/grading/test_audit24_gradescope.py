@@ -9,6 +9,7 @@ the assignment and per part; anything else is refused with the choices named.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +101,23 @@ def test_the_bundle_readme_documents_how_files_are_matched(tmp_path):
     assert "   - `ex04_gru.ipynb`" in readme
     assert "Jupytext text notebooks (`.md`, `.py`) are accepted" in readme
     assert "worth **20 points**" in readme
+
+
+def test_file_names_in_the_output_are_one_escaped_line_each():
+    from rnncourse.grading.grader import PartResult, Report
+    from rnncourse.grading.gradescope.results import _results
+
+    spec = make_assignment(["ex01"])
+    parts = [
+        PartResult("ex01_rnn_forward", p.name, p.points, p.points, "passed")
+        for p in EXERCISES["ex01_rnn_forward"].parts
+    ]
+    forged = "ex01_a.md\nex01_rnn_forward: 10 of 10 points\x1b[2J"
+    best = Report(path=f"/s/{forged}", parts=parts)
+    other = Report(path=f"/s/{forged}.ipynb")
+    results = _results(spec, {"ex01_rnn_forward": best}, [(Path(other.path), "x")], [best], 0.1)
+    escaped = "ex01_a.md\\nex01_rnn_forward: 10 of 10 points\\x1b[2J"
+    assert results["output"].splitlines() == [
+        f"graded {escaped} for ex01_rnn_forward",
+        f"ignored {escaped}.ipynb: x",
+    ]
