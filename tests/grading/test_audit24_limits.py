@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,8 @@ def part(report: dict, name: str) -> tuple[int, int, str]:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    if os.geteuid() != 0:
+        pytest.skip("the uid fallback is root's (it gives each child's scratch to its uid)")
     tmp = tmp_path_factory.mktemp("limits")
     folder = tmp / "class"
     folder.mkdir()
