@@ -43,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``grade``, ``autograder-bundle`` and ``exercise reset`` to the ``rnncourse`` parser."""
     p = subparsers.add_parser(
         "grade",
+        allow_abbrev=False,  # `rnncourse grade *` beside a file named --sand=none: refused
         help="grade exercise notebooks (.ipynb, Jupytext .md/.py, or folders)",
         description="Run each submission in an isolated sandbox (bubblewrap) and score its "
         "exercises against the reference on fresh random inputs. Prints a table per "

@@ -167,7 +167,7 @@ def _results(
                     "visibility": vis.get(part.name, assignment["visibility"]),
                 }
             )
-    lines = [f"graded {Path(r.path).name} for {e}" for e, r in best.items()]
+    lines = [f"graded {safe_text(Path(r.path).name, 200)} for {e}" for e, r in best.items()]
     lines += [f"ignored {safe_text(p.name, 200)}: {why}" for p, why in ignored]
     lines += [f"{e}: {_upload_hint(e)}" for e in assignment["exercises"] if e not in best]
     lines += [f"note: {safe_text(n)}" for r in best.values() for n in r.notes]
