@@ -67,8 +67,9 @@ def candidate(kind: str, shape, plain_layer: torch.nn.LSTM, *, K: int = 10) -> C
         if kind == "scan":
             return fn(ax, h0, c0, W_T)[0]
         h, c, outs = h0, c0, []
-        for s in range(0, T, K):
-            o, h, c = fn(ax[s : s + K], h, c, W_T)
+        # split, not ax[s:s+K]: each slice's backward would fill a zero (T, N, 4H) gradient.
+        for a in ax.split(K):
+            o, h, c = fn(a, h, c, W_T)
             outs.append(o)
         return torch.cat(outs)
 

@@ -63,7 +63,7 @@ def _probes(kinds, shape, plain_layer, K) -> dict:
 
     out = {}
     for kind in kinds:
-        inductor_config.cpp_wrapper = kind == "scan-cpp"
+        inductor_config.cpp_wrapper = kind.endswith("-cpp")
         run = candidate(kind.removesuffix("-cpp"), shape, plain_layer, K=K)
         name = f"compiled {kind}" + (f" K={K}" if kind == "chunks" else "")
         print(f"  {name}: first call (compile or cache load) {run.compile_s:.1f} s", flush=True)
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
         "--probe-compile",
         nargs="*",
         default=[],
-        choices=["chunks", "scan", "scan-cpp"],
+        choices=["chunks", "chunks-cpp", "scan", "scan-cpp"],
         help="LSTM only: also time torch.compile'd candidates of nn_compiled_probe.py",
     )
     p.add_argument("--chunk", type=int, default=10, help="steps per compiled chunk (K)")
