@@ -17,6 +17,7 @@ cache, ``TORCHINDUCTOR_CACHE_DIR``).
 from __future__ import annotations
 
 import time
+import types
 from collections.abc import Callable
 
 import torch
@@ -51,7 +52,10 @@ def candidate(kind: str, shape, plain_layer: torch.nn.LSTM, *, K: int = 10) -> C
     ``plain_torch_rnn.workload``. Uses a copy of ``plain_layer``'s weights.
     ``run.compile_s`` holds the seconds of the first call (compile or cache load).
     """
+    # Dynamo caches compiled frames per code object, whatever inductor's settings (cpp_wrapper):
+    # a fresh copy of the code for each candidate, so each is compiled with its own settings.
     body = _chunk if kind == "chunks" else _sequence_scan
+    body = types.FunctionType(body.__code__.replace(), body.__globals__, body.__name__)
     fn = torch.compile(body, dynamic=False, fullgraph=True)
     N, T, D, H = shape
     p = torch.nn.LSTM(D, H)
