@@ -58,6 +58,8 @@ def _load() -> str:
 
 def _probes(kinds, shape, plain_layer, K) -> dict:
     """Build (and compile) the requested candidates; print each first call's seconds."""
+    if not kinds:  # importing inductor alone costs seconds
+        return {}
     import torch._inductor.config as inductor_config
     from nn_compiled_probe import candidate
 
