@@ -56,14 +56,40 @@ def _load() -> str:
     )
 
 
-def main() -> None:
+def _probes(kinds, shape, plain_layer, K) -> dict:
+    """Build (and compile) the requested candidates; print each first call's seconds."""
+    if not kinds:  # importing inductor alone costs seconds
+        return {}
+    import torch._inductor.config as inductor_config
+    from nn_compiled_probe import candidate
+
+    out = {}
+    for kind in kinds:
+        inductor_config.cpp_wrapper = kind.endswith("-cpp")
+        run = candidate(kind.removesuffix("-cpp"), shape, plain_layer, K=K)
+        name = f"compiled {kind}" + (f" K={K}" if kind == "chunks" else "")
+        print(f"  {name}: first call (compile or cache load) {run.compile_s:.1f} s", flush=True)
+        out[name] = run
+    inductor_config.cpp_wrapper = False
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
     """Run every cell and shape; print medians and ratios."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--cells", nargs="+", default=["lstm", "gru", "rnn"])
     p.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=list(SHAPES))
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--threads", type=int, default=1)
-    args = p.parse_args()
+    p.add_argument(
+        "--probe-compile",
+        nargs="*",
+        default=[],
+        choices=["chunks", "chunks-cpp", "scan", "scan-cpp"],
+        help="LSTM only: also time torch.compile'd candidates of nn_compiled_probe.py",
+    )
+    p.add_argument("--chunk", type=int, default=10, help="steps per compiled chunk (K)")
+    args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     print(
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.machine()}, "
@@ -79,6 +105,8 @@ def main() -> None:
                 "rnncourse.nn (default)": ours_workload(cell, shape, plain.layer),
                 "rnncourse.nn fused=False": ours_workload(cell, shape, plain.layer, fused=False),
             }
+            if cell == "lstm":
+                impls.update(_probes(args.probe_compile, shape, plain.layer, args.chunk))
             times = {k: [] for k in impls}
             for fn in impls.values():
                 fn()  # warm-up

@@ -6,6 +6,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+import torch
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
 COMPARE = SCRIPT.with_name("compare_nn.py")
@@ -66,3 +67,41 @@ def test_cli_step_script_runs_both_steps_in_alternating_rounds(tmp_path, monkeyp
     assert len(result["throughput_cli_over_plain"]) == 2
     assert all(r > 0 for r in result["throughput_cli_over_plain"])
     assert "throughput CLI / plain:" in capsys.readouterr().out
+
+
+def _load_script(name, monkeypatch):
+    monkeypatch.syspath_prepend(str(SCRIPT.parent))
+    spec = importlib.util.spec_from_file_location(f"rnncourse_bench_{name}", SCRIPT.parent / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_nn_vs_plain_prints_a_ratio_per_implementation(monkeypatch, capsys):
+    module = _load_script("nn_vs_plain.py", monkeypatch)
+    monkeypatch.setattr(module, "SHAPES", {"tiny": (2, 3, 4, 5)})
+    module.main(["--cells", "lstm", "--shapes", "tiny", "--repeats", "1"])
+    out = capsys.readouterr().out
+    assert "load average" in out
+    rows = [line for line in out.splitlines() if " ratio x" in line]
+    assert len(rows) == 3  # plain script, default, fused=False
+    assert "x 1.00 (1.00-1.00)" in rows[0]
+
+
+def test_compiled_probe_chunk_is_the_book_step_equal_to_torch_nn(monkeypatch):
+    # The chunk the probe compiles, run eagerly (no compile: cheap), in float64 against torch.nn:
+    # outputs and the gradients autograd derives through it.
+    probe = _load_script("nn_compiled_probe.py", monkeypatch)
+    torch.manual_seed(0)
+    N, T, D, H = 2, 5, 3, 4
+    ref = torch.nn.LSTM(D, H).double()
+    x = torch.randn(T, N, D, dtype=torch.float64)
+    h0, c0 = (torch.randn(N, H, dtype=torch.float64, requires_grad=True) for _ in range(2))
+    ax = torch.addmm(ref.bias_ih_l0 + ref.bias_hh_l0, x.reshape(-1, D), ref.weight_ih_l0.t())
+    out, h, c = probe._chunk(ax.view(T, N, 4 * H), h0, c0, ref.weight_hh_l0.t())
+    want, (h_n, c_n) = ref(x, (h0[None], c0[None]))
+    torch.testing.assert_close(out, want)
+    torch.testing.assert_close((h, c), (h_n[0], c_n[0]))
+    ours = torch.autograd.grad(out.sum(), (h0, ref.weight_hh_l0))
+    theirs = torch.autograd.grad(want.sum(), (h0, ref.weight_hh_l0))
+    torch.testing.assert_close(ours, theirs)
