@@ -25,6 +25,7 @@ import numpy as np
 
 from rnncourse._validation import check_choice
 from rnncourse.grading.catalog import EXERCISES
+from rnncourse.grading.copies import review_notes
 from rnncourse.grading.core import Exercise, Verdict, run_part
 from rnncourse.grading.notebook import (
     Notebook,
@@ -337,6 +338,7 @@ def _grade_file(
         import traceback
 
         report.grader_error = f"{type(e).__name__}: {e}\n{traceback.format_exc()[-2000:]}"
+    report.notes.extend(review_notes(nb.cells))
     report.seconds = time.monotonic() - start
     return report
 

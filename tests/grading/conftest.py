@@ -5,8 +5,17 @@ from __future__ import annotations
 import pytest
 from grading_helpers import LIMITS
 
+from rnncourse.grading.copies import SOLUTIONS_ENV
 from rnncourse.grading.grader import Report, grade_file
 from rnncourse.grading.sandbox.process import Limits
+
+
+@pytest.fixture(autouse=True)
+def _solutions_not_fingerprinted(monkeypatch):
+    """Grade without the solutions' fingerprints: these tests grade the solutions themselves and
+    copies of them with planted mistakes, which would otherwise score 0 as copies of the answer
+    key (tests/grading/test_similarity.py and test_method.py switch them on)."""
+    monkeypatch.setenv(SOLUTIONS_ENV, "")
 
 
 @pytest.fixture
