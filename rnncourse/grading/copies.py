@@ -11,8 +11,9 @@ them) is compared with them:
   zeroes the parts its cell defines, with a message naming the original;
 - a lower but high similarity (at least :data:`REVIEW`) is only a note for the instructor.
 
-Definitions shorter than :data:`MIN_TOKENS` are not judged (there is one natural way to write
-``sigmoid``), and neither are definitions that the exercise notebooks themselves give to every
+Definitions shorter than :data:`MIN_TOKENS` or with fewer than :data:`MIN_STATEMENTS` statements
+of their own are not judged (there is one natural way to write ``sigmoid``), and neither are
+definitions that the exercise notebooks themselves give to every
 learner. :func:`class_pairs` compares the submissions of a class with each other.
 """
 
@@ -26,12 +27,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import rnncourse
-from rnncourse.grading.similarity import Fingerprint, definitions, fingerprint, similarity
+from rnncourse.grading.similarity import (
+    BOUNDARY,
+    Fingerprint,
+    definitions,
+    fingerprint,
+    similarity,
+)
 
 #: Similarity from which a definition is a copy (scored 0), and from which it is reported.
-COPY, REVIEW = 0.85, 0.82
+#: Calibrated on the honest corpus (tests/grading/honest: its highest similarity to the package
+#: or the solutions is 0.69) and on disguised copies (the lowest, statements reordered: 0.84);
+#: tests/grading/test_similarity.py asserts both margins.
+COPY, REVIEW = 0.80, 0.72
 #: Definitions with fewer syntax-tree nodes than this (after normalisation) are not judged.
 MIN_TOKENS = 50
+#: Nor are definitions with fewer statements of their own than this (the signature and the
+#: statements the exercise notebooks hand out do not count): a formula in one or two statements
+#: (``sigmoid``, a step's backward ``da = ...; return ...``) is written the same way by everyone.
+MIN_STATEMENTS = 3
 #: Similarity of two submissions' own code from which ``rnncourse grade --similar`` lists them.
 PAIRS = 0.8
 #: Environment variable naming the solutions folder ("" switches the solutions' index off).
@@ -116,6 +130,27 @@ def given_texts(exercises: Path | None = None) -> frozenset[str]:
     return frozenset(out)
 
 
+def _statements(text: str) -> list[str]:
+    return [s.strip() for s in text.split(BOUNDARY) if s.strip()]
+
+
+@functools.cache
+def given_statements() -> frozenset[str]:
+    """Return the token streams of the statements the exercise notebooks' definitions hand out."""
+    return frozenset(s for text in given_texts() for s in _statements(text))
+
+
+def own_statements(fp: Fingerprint) -> int:
+    """Return how many statements of ``fp`` are its own: not its signature, not handed out."""
+    given = given_statements()
+    return sum(1 for s in _statements(fp.text)[1:] if s not in given)
+
+
+def judged(fp: Fingerprint) -> bool:
+    """Whether ``fp`` is big enough to be judged: :data:`MIN_TOKENS`, :data:`MIN_STATEMENTS`."""
+    return fp.size >= MIN_TOKENS and own_statements(fp) >= MIN_STATEMENTS
+
+
 @functools.cache
 def _index(solutions: Path | None) -> Index:
     known: list[Fingerprint] = []
@@ -132,7 +167,7 @@ def _index(solutions: Path | None) -> Index:
                 fp = fingerprint(node, where.replace(f"{nb.stem}.", f"{nb.stem}: ", 1))
                 if fp.text not in given:
                     known.append(fp)
-    known = [k for k in known if k.size >= MIN_TOKENS]
+    known = [k for k in known if judged(k)]
     by_hash: dict[int, list[int]] = {}
     for i, k in enumerate(known):
         for h in k.hashes:
@@ -148,7 +183,8 @@ def index() -> Index:
 def own_definitions(source: str) -> list[Fingerprint]:
     """Return the fingerprints of the definitions of ``source`` worth judging.
 
-    Definitions the exercise notebooks hand out and those under :data:`MIN_TOKENS` are left out.
+    Definitions the exercise notebooks hand out and those too small to judge (:func:`judged`)
+    are left out.
     """
     tree = _parse(source)
     if tree is None:
@@ -160,7 +196,7 @@ def own_definitions(source: str) -> list[Fingerprint]:
             fp = fingerprint(node, where.lstrip("."))
         except RecursionError:
             continue
-        if fp.size >= MIN_TOKENS and fp.text not in given:
+        if fp.text not in given and judged(fp):
             out.append(fp)
     return out
 

@@ -19,6 +19,7 @@ rather than on syntax, and it has no notion of definitions (nested, methods) to 
 from __future__ import annotations
 
 import ast
+import zlib
 from dataclasses import dataclass
 
 #: Tokens per k-gram, and k-grams per winnowing window.
@@ -113,10 +114,17 @@ def tokens(node: ast.AST) -> list[str]:
     return out
 
 
+def _hash(gram: list[str]) -> int:
+    """Return a 64-bit hash of a k-gram, the same in every process (``hash`` of a string is not:
+    it is salted per process, so which hash a window keeps, and every similarity, would vary)."""
+    data = " ".join(gram).encode()
+    return zlib.crc32(data) << 32 | zlib.adler32(data)
+
+
 def _segment_hashes(seg: list[str], k: int, window: int) -> set[int]:
     if len(seg) < k:
-        return {hash(" ".join(seg))}
-    hashes = [hash(" ".join(seg[i : i + k])) for i in range(len(seg) - k + 1)]
+        return {_hash(seg)}
+    hashes = [_hash(seg[i : i + k]) for i in range(len(seg) - k + 1)]
     if len(hashes) <= window:
         return {min(hashes)}
     return {min(hashes[i : i + window]) for i in range(len(hashes) - window + 1)}
@@ -130,7 +138,7 @@ def winnow(stream: list[str], k: int = K, window: int = WINDOW) -> frozenset[int
     :data:`BOUNDARY`) are winnowed the same way on their own, a statement shorter than ``k``
     tokens being one fingerprint. The first half follows the order of the code, the second does
     not depend on the order of the statements, so reordering lowers the similarity only by part.
-    The hashes are Python's string hashes: comparable within one grading run (never stored).
+    The hashes are CRC-32 and Adler-32 of the k-gram's text side by side: the same in every run.
     """
     flat = [t for t in stream if t != BOUNDARY]
     picked = {-h for h in _segment_hashes(flat, k, window)} if flat else set()

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from grading_helpers import LIMITS
 
 from rnncourse.grading.copies import SOLUTIONS_ENV
 from rnncourse.grading.grader import Report, grade_file
 from rnncourse.grading.sandbox.process import Limits
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _solutions_not_fingerprinted_in_module_fixtures():
+    """The same for fixtures wider than a test (a class folder graded once per module)."""
+    old = os.environ.get(SOLUTIONS_ENV)
+    os.environ[SOLUTIONS_ENV] = ""
+    yield
+    if old is None:
+        del os.environ[SOLUTIONS_ENV]
+    else:
+        os.environ[SOLUTIONS_ENV] = old
 
 
 @pytest.fixture(autouse=True)

@@ -78,7 +78,7 @@ def test_complex_results_are_refused(solutions):
     v = verdict("ex12_additive_attention", "additive_attention_backward", ns)
     assert not v.ok
     assert "dtype complex128, expected float64" in v.message  # the small cases already refuse
-    from rnncourse.grading import guard
+    from rnncourse.grading.child import guard
     from rnncourse.grading.child.drivers import DRIVERS
 
     guard.VIOLATIONS.clear()
@@ -224,7 +224,7 @@ def test_exhaustive_search_fails_as_beam_search(solutions):
 
 
 def test_the_step_function_refuses_more_than_a_beam_per_call():
-    from rnncourse.grading import guard
+    from rnncourse.grading.child import guard
     from rnncourse.grading.child.drivers import _TableStep
 
     step = _TableStep(beam_trap(), 2, 4, "beam_search")

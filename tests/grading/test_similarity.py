@@ -73,7 +73,7 @@ def _module_source(name: str) -> str:
     [
         (
             lambda: _module_source("rnncourse.reference.dropout"),
-            "rnncourse.reference.dropout.dropout_mask",
+            "rnncourse.reference.dropout.variational_lstm_backward",
         ),
         (lambda: _module_source("rnncourse.reference.scan"), "rnncourse.reference.scan."),
         (
@@ -109,7 +109,8 @@ def test_every_definition_of_the_paste_is_judged():
     big = {fp.where for fp in copies.own_definitions(src)}
     assert judged == big
     assert judged <= names
-    assert len(judged) >= 3
+    # the two layer functions; dropout_mask (a check and one line) is too small to judge
+    assert judged == {"variational_lstm_forward", "variational_lstm_backward"}
 
 
 # ----------------------------------------------------------------------------- disguises
@@ -165,6 +166,25 @@ def test_reordering_keeps_a_high_similarity_not_an_exact_match():
     zero, _ = copies.copied(_disguised("reordered"))
     score = float(zero[0].split("similarity ")[1].split(" ")[0])
     assert copies.COPY <= score < 1.0
+
+
+def test_the_thresholds_keep_a_margin_from_honest_work_and_from_copies():
+    """Honest max (every definition of the corpus against the package and the solutions) stays
+    at least 0.03 below REVIEW; the weakest disguised copy at least 0.04 above COPY."""
+    idx = copies.index()
+    honest = max(
+        idx.best(fp)[0]
+        for path in HONEST
+        for fp in copies.own_definitions(path.read_text(encoding="utf-8"))
+    )
+    disguised = min(
+        idx.best(fp)[0]
+        for kind in ("alias", "if True", "pass", "reordered", "with", "method")
+        for fp in copies.own_definitions(_disguised(kind))
+    )
+    assert (copies.REVIEW, copies.COPY) == (0.72, 0.80)
+    assert 0.6 < honest <= copies.REVIEW - 0.03, honest
+    assert copies.COPY + 0.04 <= disguised < 0.9, disguised
 
 
 def test_without_the_solutions_index_the_solution_copy_is_not_flagged(monkeypatch):
