@@ -115,8 +115,11 @@ def tokens(node: ast.AST) -> list[str]:
 
 
 def _hash(gram: list[str]) -> int:
-    """Return a 64-bit hash of a k-gram, the same in every process (``hash`` of a string is not:
-    it is salted per process, so which hash a window keeps, and every similarity, would vary)."""
+    """Return a 64-bit hash of a k-gram, the same in every process.
+
+    ``hash`` of a string is not: it is salted per process, so which hash a window keeps, and
+    every similarity, would vary from run to run.
+    """
     data = " ".join(gram).encode()
     return zlib.crc32(data) << 32 | zlib.adler32(data)
 

@@ -445,22 +445,22 @@ class _Rename(ast.NodeTransformer):
 
 
 def test_renamed_copy_of_the_reference_scores_zero(tmp_path, clean_machine):
+    """A renamed paste of the reference's rnn_forward scores 0; its step function (two
+    statements of a formula, written the same way by everyone) is not judged, so the honest
+    step beside it keeps its points."""
     from rnncourse.reference import rnn as ref_rnn
 
-    # the public function checks its arguments and calls this one, which does the work
-    tree = ast.parse(inspect.getsource(ref_rnn._rnn_step_forward))
-    tree.body[0].name = "rnn_step_forward"
-    tree.body[0].args.defaults = [ast.Constant("tanh")]
-    copy = ast.unparse(_Rename().visit(tree)).replace("RNNStepCache", "dict")
-    report = grade(tmp_path, "ex01_rnn_forward", notebook(NUMPY, copy, RNN_FORWARD_OK))
-    score, msg = part(report, "ex01_rnn_forward", "rnn_step_forward")
+    tree = ast.parse(inspect.getsource(ref_rnn.rnn_forward))
+    copy = ast.unparse(_Rename().visit(tree))
+    report = grade(tmp_path, "ex01_rnn_forward", notebook(NUMPY, RNN_STEP_OK, copy))
+    score, msg = part(report, "ex01_rnn_forward", "rnn_forward")
     assert score == 0
     assert msg == (
-        "cell 2: `rnn_step_forward` is a copy of the package's own "
-        "rnncourse.reference.rnn._rnn_step_forward (the same code up to names and "
+        "cell 3: `rnn_forward` is a copy of the package's own "
+        "rnncourse.reference.rnn.rnn_forward (the same code up to names and "
         "formatting): write your own, scored 0"
     )
-    assert part(report, "ex01_rnn_forward", "rnn_forward")[0] == 5
+    assert part(report, "ex01_rnn_forward", "rnn_step_forward")[0] == 5
 
 
 # ----------------------------------------------------------------------------- modes

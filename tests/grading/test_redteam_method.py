@@ -18,8 +18,14 @@ from test_method import CLOSURE_READER, EXHAUSTIVE_FROM_TABLE, LOOP_SCAN, REBIND
 
 from rnncourse.cli import main
 from rnncourse.grading import copies
+from rnncourse.grading.catalog import EXERCISES
 
 HONEST = Path(__file__).parent / "honest"
+
+
+def points(part_name: str) -> int:
+    """The points of a part in the current catalog (an honest part scores exactly these)."""
+    return next(p.points for e in EXERCISES.values() for p in e.parts if p.name == part_name)
 
 
 def honest(name: str) -> str:
@@ -77,8 +83,8 @@ class LSTMFromScratch(nn.Module):
 
 
 def _class(tmp_path: Path) -> dict[str, str]:
-    from rnncourse.data import NGramLM
-    from rnncourse.reference import dropout, scan
+    from rnncourse.data import NGramLM, metrics_bleu
+    from rnncourse.reference import ctc, dropout, embedding, scan
 
     sol12 = (
         next(
@@ -106,6 +112,9 @@ def _class(tmp_path: Path) -> dict[str, str]:
             inspect.getsource(NGramLM).replace("check_", "_check_"),
             honest("ex10_ngram_lm.slicing.py"),
         ),
+        "ex15_ctc_forward.paste.py": cells(inspect.getsource(ctc)),
+        "ex16_bleu.paste.py": cells(inspect.getsource(metrics_bleu)),
+        "ex17_embedding_backward.paste.py": cells(inspect.getsource(embedding)),
         # the solution, disguised: an alias, `if True:`, extra `pass`
         "ex12_additive_attention.alias.py": cells(
             fwd12, sol12 + "\nadditive_attention_backward = _mine"
@@ -132,6 +141,9 @@ def _class(tmp_path: Path) -> dict[str, str]:
         "ex12_additive_attention.honest.py": honest("ex12_additive_attention.helpers.py"),
         "ex14_parallel_scan.honest.py": honest("ex14_parallel_scan.helpers.py"),
         "ex02_rnn_bptt.honest.py": honest("ex02_rnn_bptt.helpers.py"),
+        "ex15_ctc_forward.honest.py": honest("ex15_ctc_forward.helpers.py"),
+        "ex16_bleu.honest.py": honest("ex16_bleu.loops.py"),
+        "ex17_embedding_backward.honest.py": honest("ex17_embedding_backward.slicing.py"),
     }
 
 
@@ -156,9 +168,15 @@ def test_the_score_cannot_be_had_without_the_work(tmp_path, monkeypatch, capsys)
         "ex12_additive_attention.honest.py",
         "ex14_parallel_scan.honest.py",
         "ex02_rnn_bptt.honest.py",
+        "ex15_ctc_forward.honest.py",
+        "ex16_bleu.honest.py",
+        "ex17_embedding_backward.honest.py",
     ):
-        assert reports[sub]["score"] == reports[sub]["max"] == 10, reports[sub]
+        ex = next(iter(reports[sub]["exercises"]))
+        full = sum(p.points for p in EXERCISES[ex].parts)
+        assert reports[sub]["score"] == reports[sub]["max"] == full, reports[sub]
         assert reports[sub]["isolation"] == "bubblewrap"
+        assert reports[sub]["notes"] == [], reports[sub]["notes"]  # nothing similar either
 
     copy = "(the same code up to names and formatting): write your own, scored 0"
     score, msg = part("ex11_variational_dropout.paste.py", "variational_lstm_backward")
@@ -183,6 +201,20 @@ def test_the_score_cannot_be_had_without_the_work(tmp_path, monkeypatch, capsys)
         f"`NGramLM.fit` is a copy of the package's own rnncourse.data.ngram.NGramLM.fit {copy}"
         in msg
     )
+    for sub, name, where in (
+        ("ex15_ctc_forward.paste.py", "ctc_alpha", "rnncourse.reference.ctc.ctc_alpha"),
+        ("ex16_bleu.paste.py", "corpus_bleu", "rnncourse.data.metrics_bleu.corpus_bleu"),
+        (
+            "ex17_embedding_backward.paste.py",
+            "word_embedding_backward",
+            "rnncourse.reference.embedding.word_embedding_backward",
+        ),
+    ):
+        assert reports[sub]["score"] == 0, reports[sub]
+        score, msg = part(sub, name)
+        assert score == 0
+        assert msg.startswith("cell 1: ")
+        assert f"`{name}` is a copy of the package's own {where} {copy}" in msg, msg
     for kind in ("alias", "iftrue", "pass"):
         sub = f"ex12_additive_attention.{kind}.py"
         # under `if True:` the alias is not a top-level definition: the finding zeroes the
@@ -200,7 +232,7 @@ def test_the_score_cannot_be_had_without_the_work(tmp_path, monkeypatch, capsys)
         "operations, where ceil(log2 T) = 6 rounds need at most 28 (a loop over time needs "
         "about 128)",
     )
-    assert part("ex14_parallel_scan.loop.py", "scan_combine")[0] == 2
+    assert part("ex14_parallel_scan.loop.py", "scan_combine")[0] == points("scan_combine")
     score, msg = part("ex13_beam_search.exhaustive.py", "beam_search")
     assert score == 0
     assert msg.endswith(
@@ -213,14 +245,14 @@ def test_the_score_cannot_be_had_without_the_work(tmp_path, monkeypatch, capsys)
         "H=96, which the analytic backward fits many times over (differentiating the forward "
         "pass entry by entry does not): write the backward pass",
     )
-    assert part("ex02_rnn_bptt.numeric.py", "rnn_step_backward")[0] == 4
+    assert part("ex02_rnn_bptt.numeric.py", "rnn_step_backward")[0] == points("rnn_step_backward")
     score, msg = part("ex02_rnn_bptt.closure.py", "numerical_gradient")
     assert score == 0
     assert msg.endswith(
         "Hint: this is the exact derivative; return the central differences "
         "(f(x+h) - f(x-h)) / (2h) at the given step h, which differ from it"
     )
-    assert part("ex02_rnn_bptt.closure.py", "rnn_backward")[0] == 4
+    assert part("ex02_rnn_bptt.closure.py", "rnn_backward")[0] == points("rnn_backward")
     score, msg = part("ex09_torch_lstm.vf.py", "LSTMFromScratch")
     assert score == 0
     assert "self.gates must be a tensor of shape" in msg
@@ -229,4 +261,4 @@ def test_the_score_cannot_be_had_without_the_work(tmp_path, monkeypatch, capsys)
         "`clip_gradients` rebound entries of the caller's dict ('Wx', 'Wh', 'b', 'Wy', 'by'): "
         "return a new dict and leave the one you are given alone",
     )
-    assert part("ex03_char_lm.rebind.py", "sample")[0] == 3
+    assert part("ex03_char_lm.rebind.py", "sample")[0] == points("sample")
