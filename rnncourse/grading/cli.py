@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from rnncourse.grading.copies import add_similarity_options, report_similar
+from rnncourse.grading.static.copies import add_similarity_options, report_similar
 
 #: Gradescope's visibilities of a test's result.
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")

@@ -25,7 +25,6 @@ import numpy as np
 
 from rnncourse._validation import check_choice
 from rnncourse.grading.catalog import EXERCISES
-from rnncourse.grading.copies import review_notes
 from rnncourse.grading.core import Exercise, Verdict, run_part
 from rnncourse.grading.notebook import (
     Notebook,
@@ -38,8 +37,9 @@ from rnncourse.grading.report import format_report, reports_json, safe_text
 from rnncourse.grading.sandbox import bwrap as isolation
 from rnncourse.grading.sandbox import unprivileged
 from rnncourse.grading.sandbox.process import Limits
-from rnncourse.grading.scan import scan_cells
 from rnncourse.grading.session import Session, demo_cells
+from rnncourse.grading.static.copies import review_notes
+from rnncourse.grading.static.scan import scan_cells
 
 #: ``--sandbox`` choices: the best available (the command's default), bubblewrap, an unprivileged
 #: uid (where bubblewrap cannot start, as root), and the in-process guard of the old grader.

@@ -7,9 +7,9 @@ import os
 import pytest
 from grading_helpers import LIMITS
 
-from rnncourse.grading.copies import SOLUTIONS_ENV
 from rnncourse.grading.grader import Report, grade_file
 from rnncourse.grading.sandbox.process import Limits
+from rnncourse.grading.static.copies import SOLUTIONS_ENV
 
 
 @pytest.fixture(autouse=True, scope="session")

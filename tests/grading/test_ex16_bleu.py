@@ -148,7 +148,7 @@ def corpus_bleu(hypotheses, references, max_order):
 )
 def test_a_bleu_library_is_refused_by_the_scan(line):
     """The grader's static scan refuses the import (in the sandbox the module is absent too)."""
-    from rnncourse.grading.scan import scan_cells
+    from rnncourse.grading.static.scan import scan_cells
 
     found = scan_cells(
         [(1, SACREBLEU.replace("    import sacrebleu", "    " + line))], CATALOG[NAME]
@@ -172,9 +172,9 @@ def test_a_paste_of_the_package_bleu_is_a_copy():
     import inspect
     import re
 
-    from rnncourse.grading import copies
-    from rnncourse.grading.copies import copied_parts
-    from rnncourse.grading.similarity import fingerprint
+    from rnncourse.grading.static import copies
+    from rnncourse.grading.static.copies import copied_parts
+    from rnncourse.grading.static.similarity import fingerprint
 
     source = inspect.getsource(mb.corpus_bleu)
     renamed = re.sub(r"\bhyp_len\b", "c", re.sub(r"\bhypotheses\b", "outs", source))

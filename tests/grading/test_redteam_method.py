@@ -17,8 +17,8 @@ from grading_helpers import SOLUTIONS
 from test_method import CLOSURE_READER, EXHAUSTIVE_FROM_TABLE, LOOP_SCAN, REBINDING_CLIP
 
 from rnncourse.cli import main
-from rnncourse.grading import copies
 from rnncourse.grading.catalog import EXERCISES
+from rnncourse.grading.static import copies
 
 HONEST = Path(__file__).parent / "honest"
 

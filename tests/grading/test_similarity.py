@@ -1,9 +1,10 @@
 """Copies of the package and of the solutions, similar classmates, and no false positive.
 
-Static tests of :mod:`rnncourse.grading.copies` and :mod:`rnncourse.grading.similarity`; the
-graded red-team runs are in ``test_redteam_method.py``. The honest corpus in ``honest/`` holds
-three independently written solutions of every exercise (loops, slicing, helper functions):
-each scores full marks, none is flagged, and no two of them are listed as similar.
+Static tests of :mod:`rnncourse.grading.static.copies` and
+:mod:`rnncourse.grading.static.similarity`; the graded red-team runs are in
+``test_redteam_method.py``. The honest corpus in ``honest/`` holds three independently written
+solutions of every exercise (loops, slicing, helper functions): each scores full marks, none is
+flagged, and no two of them are listed as similar.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import numpy as np
 import pytest
 from grading_helpers import SOLUTIONS, solution_text
 
-from rnncourse.grading import GRADING_ENV, InProcess, copies
+from rnncourse.grading import GRADING_ENV, InProcess
 from rnncourse.grading.catalog import EXERCISES
 from rnncourse.grading.core import run_part
-from rnncourse.grading.similarity import fingerprint, similarity
+from rnncourse.grading.static import copies
+from rnncourse.grading.static.similarity import fingerprint, similarity
 
 HONEST = sorted((Path(__file__).parent / "honest").glob("ex*.py"))
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import rnncourse
-from rnncourse.grading.similarity import (
+from rnncourse.grading.static.similarity import (
     BOUNDARY,
     Fingerprint,
     definitions,
