@@ -249,9 +249,11 @@ def test_class_pairs_list_a_copied_classmate(tmp_path, capsys):
     mine = honest[0].read_text(encoding="utf-8")
     copied = mine.replace("def additive_attention_forward", "def additive_attention_forward")
     copied = copied.replace("    return ", "    pass\n    return ")  # a copy with no-ops
+    folder = tmp_path / "class"
+    folder.mkdir()
     files = []
     for i, text in enumerate([mine, copied, honest[1].read_text(), honest[2].read_text()]):
-        f = tmp_path / f"ex12_additive_attention_{i}.py"
+        f = folder / f"ex12_additive_attention_{i}.py"
         f.write_text(text, encoding="utf-8")
         files.append(f)
     pairs = copies.class_pairs([(str(f), [(1, f.read_text())]) for f in files])
@@ -260,9 +262,9 @@ def test_class_pairs_list_a_copied_classmate(tmp_path, capsys):
     ]
     assert pairs[0].similarity == 1.0
     out = tmp_path / "pairs.json"
-    code = main(
-        ["grade", *map(str, files), "--sandbox", "none", "--similar", "--similar-json", str(out)]
-    )
+    # a class folder, as an instructor runs it
+    args = ["grade", str(folder), "--sandbox", "none", "--similar", "--similar-json", str(out)]
+    code = main(args)
     assert code == 0
     text = capsys.readouterr().out
     assert "similar submissions (own code, similarity >= 0.80): 1 pair(s)" in text
