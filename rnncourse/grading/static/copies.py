@@ -152,13 +152,20 @@ def judged(fp: Fingerprint) -> bool:
 
 
 @functools.cache
-def _index(solutions: Path | None) -> Index:
-    known: list[Fingerprint] = []
+def _package_known() -> tuple[Fingerprint, ...]:
+    """Return the fingerprints of every function and method of the installed package."""
+    known = []
     for path in sorted(PACKAGE.rglob("*.py")):
         tree = _parse(path.read_text(encoding="utf-8"))
         module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
         for where, node in _qualified(tree, module) if tree else []:
             known.append(fingerprint(node, where))
+    return tuple(known)
+
+
+@functools.cache
+def _index(solutions: Path | None) -> Index:
+    known: list[Fingerprint] = list(_package_known())
     given = given_texts()
     for nb in sorted(solutions.glob("ex[0-9][0-9]_*.md")) if solutions else []:
         for cell in _cells(nb):
