@@ -7,6 +7,11 @@ Run: ``.venv/bin/python benchmarks/grade_bench.py [--jobs 2]``. Not a test: it o
 
 from __future__ import annotations
 
+import os
+
+# honest submissions here are the solutions: grade without the solutions' fingerprints
+os.environ.setdefault("RNNCOURSE_SOLUTIONS", "")
+
 import argparse
 import shutil
 import tempfile

@@ -16,6 +16,11 @@ Not a test: it only reports (targets from issue 12: ratio <= 1.3, >= 2 submissio
 
 from __future__ import annotations
 
+import os
+
+# honest submissions here are the solutions: grade without the solutions' fingerprints
+os.environ.setdefault("RNNCOURSE_SOLUTIONS", "")
+
 import argparse
 import json
 import resource

@@ -121,7 +121,8 @@ class HiddenGradients:
 
         A least-squares line is fitted to ``log(mean_norms[t])`` against ``T - t`` (steps
         back from the loss); the result is ``exp(slope)``: below 1 the gradient vanishes, above
-        1 it explodes. Zero or non-finite norms are left out of the fit. ``which`` picks
+        1 it explodes. Zero or non-finite norms are left out of the fit. The fit is
+        :func:`fitted_factor`, the one definition (exercise 8's grader uses it too). ``which`` picks
         :attr:`mean_norms` ("h"), :attr:`mean_cell_norms` ("c", LSTM) or
         :attr:`mean_state_norms` ("state").
         """
@@ -131,12 +132,35 @@ class HiddenGradients:
         ]
         if norms is None:
             raise ValueError(f"which='c' needs an LSTM, this is a {self.cell!r}")
-        back = self.steps[-1] - self.steps
-        ok = np.isfinite(norms) & (norms > 0)
-        if ok.sum() < 2:
-            raise ValueError("fewer than two finite non-zero norms; cannot fit a rate")
-        slope = np.polyfit(back[ok], np.log(norms[ok]), 1)[0]
-        return float(np.exp(slope))
+        return fitted_factor(norms)
+
+
+def fitted_factor(norms: np.ndarray, skip: int = 0) -> float:
+    """Per-step factor of a gradient-norm curve, fitted on a log scale.
+
+    Parameters
+    ----------
+    norms : ndarray, shape (T+1,)
+        Norms at t = 0..T for a loss at step T.
+    skip : int
+        Leave out the last ``skip`` points (the steps nearest the loss, where the gradient has
+        not yet settled on the dominant direction of the Jacobians).
+
+    Returns
+    -------
+    float
+        ``exp(slope)`` of the least-squares line through ``log(norms[t])`` against ``T - t``:
+        below 1 the gradient shrinks going back, above 1 it grows. The slope is a weighted mean
+        of the step-to-step log ratios, so it lies between the smallest and largest ratio.
+    """
+    norms = check_float_array("norms", np.asarray(norms, dtype=np.float64), "(T,)")
+    check_int("skip", skip, 0, maximum=len(norms) - 2)
+    norms = norms[: len(norms) - skip]
+    back = np.arange(len(norms))[::-1]
+    ok = np.isfinite(norms) & (norms > 0)
+    if ok.sum() < 2:
+        raise ValueError("norms needs at least two finite non-zero values to fit a factor")
+    return float(np.exp(np.polyfit(back[ok], np.log(norms[ok]), 1)[0]))
 
 
 def hidden_state_gradients(

@@ -38,7 +38,7 @@ import torch
 
 from rnncourse._validation import Dims, check_float_array, check_int
 from rnncourse.analysis._recurrence import _step
-from rnncourse.analysis.gradients import gradient_flow, gradient_flow_problem
+from rnncourse.analysis.gradients import fitted_factor, gradient_flow, gradient_flow_problem
 from rnncourse.reference import lstm_forward
 
 __all__ = [
@@ -49,34 +49,6 @@ __all__ = [
     "forget_bias_sweep",
     "step_jacobians",
 ]
-
-
-def fitted_factor(norms: np.ndarray, skip: int = 0) -> float:
-    """Per-step factor of a gradient-norm curve, fitted on a log scale.
-
-    Parameters
-    ----------
-    norms : ndarray, shape (T+1,)
-        Norms at t = 0..T for a loss at step T.
-    skip : int
-        Leave out the last ``skip`` points (the steps nearest the loss, where the gradient has
-        not yet settled on the dominant direction of the Jacobians).
-
-    Returns
-    -------
-    float
-        ``exp(slope)`` of the least-squares line through ``log(norms[t])`` against ``T - t``:
-        below 1 the gradient shrinks going back, above 1 it grows. The slope is a weighted mean
-        of the step-to-step log ratios, so it lies between the smallest and largest ratio.
-    """
-    norms = check_float_array("norms", np.asarray(norms, dtype=np.float64), "(T,)")
-    check_int("skip", skip, 0, maximum=len(norms) - 2)
-    norms = norms[: len(norms) - skip]
-    back = np.arange(len(norms))[::-1]
-    ok = np.isfinite(norms) & (norms > 0)
-    if ok.sum() < 2:
-        raise ValueError("norms needs at least two finite non-zero values to fit a factor")
-    return float(np.exp(np.polyfit(back[ok], np.log(norms[ok]), 1)[0]))
 
 
 def belt_gradients(forget: np.ndarray, dL_dcT: np.ndarray) -> np.ndarray:

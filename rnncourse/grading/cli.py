@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from rnncourse.grading.static.copies import add_similarity_options, report_similar
+
 #: Gradescope's visibilities of a test's result.
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
@@ -91,6 +93,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "process with in-process guards, every report marked NOT ISOLATED. A list "
         "(bwrap,uid) takes the first that starts, or refuses",
     )
+    add_similarity_options(p)
     p.set_defaults(func=run)
 
     b = subparsers.add_parser(
@@ -216,6 +219,7 @@ def run(args: argparse.Namespace) -> int:
         print(format_report(r))
     total, most = sum(r.score for r in reports), sum(r.max for r in reports)
     print(f"total: {total}/{most} points over {len(reports)} submission(s)")
+    report_similar(args, paths)
     if args.json:  # every child is dead here: grade_paths returned
         if args.format == "gradescope":
             if results is None:

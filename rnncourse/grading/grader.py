@@ -37,8 +37,9 @@ from rnncourse.grading.report import format_report, reports_json, safe_text
 from rnncourse.grading.sandbox import bwrap as isolation
 from rnncourse.grading.sandbox import unprivileged
 from rnncourse.grading.sandbox.process import Limits
-from rnncourse.grading.scan import scan_cells
 from rnncourse.grading.session import Session, demo_cells
+from rnncourse.grading.static.copies import review_notes
+from rnncourse.grading.static.scan import scan_cells
 
 #: ``--sandbox`` choices: the best available (the command's default), bubblewrap, an unprivileged
 #: uid (where bubblewrap cannot start, as root), and the in-process guard of the old grader.
@@ -337,6 +338,7 @@ def _grade_file(
         import traceback
 
         report.grader_error = f"{type(e).__name__}: {e}\n{traceback.format_exc()[-2000:]}"
+    report.notes.extend(review_notes(nb.cells))
     report.seconds = time.monotonic() - start
     return report
 

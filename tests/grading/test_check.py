@@ -130,8 +130,8 @@ def _ns():
         "decay_factor": ex08._decay_factor,
         **_lm_practice(),
         "scan_combine": lambda p, q: combine(p, q),
-        "scan_forward": lambda a, b, h0: ref.linear_scan_forward(a, b, h0),
-        "scan_backward": ref.linear_scan_backward,
+        # scan_forward / scan_backward come from the solution: the reference checks that its
+        # inputs are float arrays, and the grader also runs the scan on depth-counting numbers
     }
 
 

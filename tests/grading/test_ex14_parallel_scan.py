@@ -48,8 +48,8 @@ def test_planted_bug_loses_exactly_its_points(grade_text, old, new, lost, hint):
     assert_loses_exactly(got, NAME, lost, hint)
 
 
-def test_a_loop_with_the_right_values_is_not_a_mistake(grade_text):
-    """The grader checks values: the sequential loop is a correct (if slow) answer."""
+def test_a_loop_with_the_right_values_scores_zero(grade_text):
+    """A loop over t gives the right values but is not the scan: its rounds are counted."""
     loop = (
         "    h, state = np.empty_like(b), h0\n    for t in range(a.shape[1]):\n"
         "        state = a[:, t] * state + b[:, t]\n        h[:, t] = state\n"
@@ -58,5 +58,15 @@ def test_a_loop_with_the_right_values_is_not_a_mistake(grade_text):
     text = solution_text(NAME)
     start = text.index("    A, B = a.copy(), b.copy()\n")
     end = text.index("    ### END SOLUTION", start)
-    report = grade_text(NAME, text[:start] + loop + text[end:])
-    assert report.score == report.max
+    got = parts(grade_text(NAME, text[:start] + loop + text[end:]))
+    assert got["scan_combine"][0] == 2
+    assert got["scan_forward"] == (
+        0,
+        4,
+        "`scan_forward` is not a parallel scan: at T = 64 its outputs end a chain of 128 "
+        "operations, where ceil(log2 T) = 6 rounds need at most 28 (a loop over time needs "
+        "about 128)",
+    )
+    # the backward pass runs the (sequential) forward on the reversed sequence
+    assert got["scan_backward"][:2] == (0, 4)
+    assert got["scan_backward"][2].startswith("`scan_backward` is not a parallel scan: at T = 64")

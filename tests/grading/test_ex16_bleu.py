@@ -148,7 +148,7 @@ def corpus_bleu(hypotheses, references, max_order):
 )
 def test_a_bleu_library_is_refused_by_the_scan(line):
     """The grader's static scan refuses the import (in the sandbox the module is absent too)."""
-    from rnncourse.grading.scan import scan_cells
+    from rnncourse.grading.static.scan import scan_cells
 
     found = scan_cells(
         [(1, SACREBLEU.replace("    import sacrebleu", "    " + line))], CATALOG[NAME]
@@ -166,17 +166,25 @@ def test_a_bleu_library_is_refused_by_the_scan(line):
 
 
 def test_a_paste_of_the_package_bleu_is_a_copy():
-    """The package's own brevity_penalty / corpus_bleu, renamed variables and all, are copies."""
+    """The package's own corpus_bleu, renamed variables and all, is a copy; its brevity_penalty
+    (one comparison and one formula) is too small to judge: an honest one is the same code."""
+    import ast
     import inspect
     import re
 
-    from rnncourse.grading.copies import copied_parts
+    from rnncourse.grading.static import copies
+    from rnncourse.grading.static.copies import copied_parts
+    from rnncourse.grading.static.similarity import fingerprint
 
-    for name in ("brevity_penalty", "corpus_bleu"):
-        source = inspect.getsource(getattr(mb, name))
-        renamed = re.sub(r"\bhyp_len\b", "c", re.sub(r"\bhypotheses\b", "outs", source))
-        assert renamed != source
-        msgs = copied_parts(renamed, [p.name for p in CATALOG[NAME].parts])
-        assert len(msgs) == 1, msgs
-        assert f"rnncourse.data.metrics_bleu.{name}" in msgs[0], msgs
+    source = inspect.getsource(mb.corpus_bleu)
+    renamed = re.sub(r"\bhyp_len\b", "c", re.sub(r"\bhypotheses\b", "outs", source))
+    assert renamed != source
+    msgs = copied_parts(renamed, [p.name for p in CATALOG[NAME].parts])
+    assert msgs == [
+        "`corpus_bleu` is a copy of the package's own rnncourse.data.metrics_bleu.corpus_bleu "
+        "(the same code up to names and formatting): write your own, scored 0"
+    ]
+    small = inspect.getsource(mb.brevity_penalty)
+    assert not copies.judged(fingerprint(ast.parse(small).body[0], "bp"))
+    assert copied_parts(small, ["brevity_penalty"]) == []
     assert copied_parts(solution_text(NAME), sorted(ALL)) == []  # the solution is its own

@@ -71,3 +71,14 @@ def test_every_solution_has_regions_and_no_solution_leaks():
         exercise = (EXERCISES / path.name).read_text(encoding="utf-8")
         assert "BEGIN SOLUTION" not in exercise
         assert "NotImplementedError" in exercise
+
+
+def test_every_exercise_header_says_what_is_checked_besides_the_values():
+    """Issue 24: each header names the method checks and the copy check, before any code."""
+    from rnncourse.grading.catalog import EXERCISES as CATALOG
+
+    for name in CATALOG:
+        text = (EXERCISES / f"{name}.md").read_text(encoding="utf-8")
+        header = text[: text.index("```{code-cell}")]
+        assert "**Checked besides the values:**" in header, name
+        assert "a near-verbatim copy scores 0" in " ".join(header.split()), name

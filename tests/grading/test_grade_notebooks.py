@@ -186,8 +186,8 @@ PLANTED = [
     ),
     (
         "ex09_torch_lstm",
-        "i, f, g, o = a.chunk(4, dim=1)",
-        "i, f, o, g = a.chunk(4, dim=1)",
+        "a_i, a_f, a_g, a_o = a.chunk(4, dim=1)",
+        "a_i, a_f, a_o, a_g = a.chunk(4, dim=1)",
         {"LSTMFromScratch"},
         "[i, f, o, g]",
     ),

@@ -385,7 +385,7 @@ class LSTMFromScratch(nn.Module):
             c = x.new_zeros(N, H)
         else:
             h, c = state[0][0], state[1][0]
-        outs = []
+        outs, gates = [], []
         for t in range(T):
             a = x[:, t] @ self.weight_ih_l0.T + self.bias_ih_l0 + h @ self.weight_hh_l0.T \
                 + self.bias_hh_l0
@@ -394,6 +394,8 @@ class LSTMFromScratch(nn.Module):
             c = f * c + i * g
             h = o * torch.tanh(c)
             outs.append(h)
+            gates.append(torch.cat([i, f, g, o], dim=1))
+        self.gates = torch.stack(gates, 1)  # the gates of every step, (N, T, 4H)
         return torch.stack(outs, 1), (h[None], c[None])
 """
 
@@ -443,19 +445,22 @@ class _Rename(ast.NodeTransformer):
 
 
 def test_renamed_copy_of_the_reference_scores_zero(tmp_path, clean_machine):
+    """A renamed paste of the reference's rnn_forward scores 0; its step function (two
+    statements of a formula, written the same way by everyone) is not judged, so the honest
+    step beside it keeps its points."""
     from rnncourse.reference import rnn as ref_rnn
 
-    tree = ast.parse(inspect.getsource(ref_rnn.rnn_step_forward))
+    tree = ast.parse(inspect.getsource(ref_rnn.rnn_forward))
     copy = ast.unparse(_Rename().visit(tree))
-    report = grade(tmp_path, "ex01_rnn_forward", notebook(NUMPY, copy, RNN_FORWARD_OK))
-    score, msg = part(report, "ex01_rnn_forward", "rnn_step_forward")
+    report = grade(tmp_path, "ex01_rnn_forward", notebook(NUMPY, RNN_STEP_OK, copy))
+    score, msg = part(report, "ex01_rnn_forward", "rnn_forward")
     assert score == 0
     assert msg == (
-        "cell 2: `rnn_step_forward` is a copy of the package's own "
-        "rnncourse.reference.rnn.rnn_step_forward (the same code up to names and "
+        "cell 3: `rnn_forward` is a copy of the package's own "
+        "rnncourse.reference.rnn.rnn_forward (the same code up to names and "
         "formatting): write your own, scored 0"
     )
-    assert part(report, "ex01_rnn_forward", "rnn_forward")[0] == 5
+    assert part(report, "ex01_rnn_forward", "rnn_step_forward")[0] == 5
 
 
 # ----------------------------------------------------------------------------- modes

@@ -8,7 +8,7 @@ from grading_helpers import SOLUTIONS
 from rnncourse.grading.catalog import EXERCISES
 from rnncourse.grading.grader import demo_cells
 from rnncourse.grading.notebook import read_notebook
-from rnncourse.grading.scan import scan_cells
+from rnncourse.grading.static.scan import scan_cells
 
 EX01, EX07, EX09 = (
     EXERCISES[k] for k in ("ex01_rnn_forward", "ex07_bidirectional_deep", "ex09_torch_lstm")

@@ -139,3 +139,65 @@ def sequence_grads(
     arrays = {name: a.copy() for name, a in zip(arg_names, args, strict=True)}
     num = central_differences(lambda: float(np.sum(dh * forward(*arrays.values())[0])), arrays)
     return {"d" + k: v for k, v in num.items()}, 1e-5, 1e-7, ", numerical gradient check"
+
+
+#: CPU seconds a backward pass may take in its budget case. At the budget cases' sizes the
+#: reference's analytic backward takes 15-60 ms of CPU time on the course's 2-core machine, and
+#: differentiating the forward pass entry by entry (two forward passes per input and parameter
+#: entry: central differences or the complex step) would take more than an hour.
+BACKWARD_BUDGET = 2.0
+
+
+def budget_case(
+    calls: list[Call],
+    graded: Call,
+    grads: tuple[str, ...],
+    expected: dict[str, Any],
+    describe: str,
+    seconds: float = BACKWARD_BUDGET,
+) -> Case:
+    """Return a case that runs ``calls``, then ``graded`` within ``seconds`` of CPU time.
+
+    ``graded`` (a backward pass, or a function that computes gradients) is called through the
+    ``cpu_budget`` driver, which measures the CPU time of that call alone in the learner's process
+    and refuses complex results; ``grads`` name the values it returns.
+    """
+    budgeted = Call(
+        "@cpu_budget",
+        (graded.fn, seconds, describe, *graded.args),
+        ("function", "seconds", "sizes", *graded.arg_names),
+        grads,
+    )
+    k = len(calls)
+    outputs = {name: (k, i) for i, name in enumerate(grads)}
+    return Case([*calls, budgeted], outputs, expected, describe + f", within {seconds:g} s of CPU")
+
+
+def budget_backward_case(
+    forward: Call,
+    backward: str,
+    upstream: dict[str, Any],
+    grads: tuple[str, ...],
+    expected: dict[str, Any],
+    describe: str,
+) -> Case:
+    """Return a :func:`budget_case` for ``backward(*upstream, cache)`` on ``forward``'s cache."""
+    cache = Ref(0, len(forward.returns) - 1)
+    graded = Call(backward, (*upstream.values(), cache), (*upstream, "cache"), grads)
+    return budget_case([forward], graded, grads, expected, describe)
+
+
+def scaled_params(rng: np.random.Generator, cell: str, D: int, H: int) -> dict[str, np.ndarray]:
+    """Return parameters of ``cell`` for a budget case: weights N(0, 1/(D + H)), biases N(0, 0.1).
+
+    The large sizes of a budget case would saturate every gate with :func:`cell_params`'s
+    scale; this one keeps the pre-activations of order one.
+    """
+    from rnncourse.reference.cells import NUM_BLOCKS
+
+    k, s = NUM_BLOCKS[cell], 1.0 / np.sqrt(D + H)
+    p = {"Wx": rand(rng, D, k * H, scale=s), "Wh": rand(rng, H, k * H, scale=s)}
+    p["b"] = rand(rng, k * H, scale=0.1)
+    if cell == "gru":
+        p["bh"] = rand(rng, k * H, scale=0.1)
+    return p

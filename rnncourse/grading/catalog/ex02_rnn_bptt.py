@@ -7,9 +7,11 @@ import numpy as np
 from rnncourse.grading.catalog._common import (
     NUMPY_ONLY,
     backward_case,
+    budget_backward_case,
     named,
     rand,
     reference,
+    scaled_params,
     sequence_grads,
     shapes,
     variants,
@@ -19,21 +21,45 @@ from rnncourse.grading.core import Call, Case, Exercise, Part
 from rnncourse.grading.mutants import mutant
 from rnncourse.grading.wire import Make
 
+#: The step of the numerical_gradient cases: large enough that the central differences differ
+#: measurably from the exact derivative (by about h**2 / 6 times the third derivative).
+NUMGRAD_STEP = 0.05
+NUMGRAD_RTOL, NUMGRAD_ATOL = 1e-7, 1e-10
+
+
+def _tanh_dot(A, B):
+    return lambda z: float(np.sum(A * np.tanh(z @ B)))
+
 
 def numerical_gradient_cases(rng):
-    """Draw random cases of ``numerical_gradient``: expected outputs and known mistakes."""
+    """Draw random cases of ``numerical_gradient``: expected outputs and known mistakes.
+
+    The expected values are the reference's central differences at the step ``h`` of the call,
+    not the exact derivative: each case is drawn until the exact derivative is at least 100
+    tolerances away from them, so a function that recovers ``A`` and ``B`` (from the closure of
+    ``f``) and returns the exact derivative fails, and so does any other shortcut.
+    """
+    from rnncourse.reference import eval_numerical_gradient
+
     cases = []
     for _ in range(3):
-        m, n, k = (int(v) for v in rng.integers(1, 5, size=3))
-        x, A, B = rand(rng, m, n), rand(rng, m, k), rand(rng, n, k)
-        want = (A * (1 - np.tanh(x @ B) ** 2)) @ B.T
+        for _draw in range(20):
+            m, n, k = (int(v) for v in rng.integers(1, 5, size=3))
+            x, A, B = rand(rng, m, n), rand(rng, m, k), rand(rng, n, k)
+            want = eval_numerical_gradient(_tanh_dot(A, B), x.copy(), h=NUMGRAD_STEP)
+            exact = (A * (1 - np.tanh(x @ B) ** 2)) @ B.T
+            room = np.abs(exact - want) / (NUMGRAD_ATOL + NUMGRAD_RTOL * np.abs(want))
+            if room.max() > 100:
+                break
         f = Make("tanh_dot", A=A, B=B)
-        call = Call("numerical_gradient", (f, x), ("f", "x"), None, {"h": 1e-4})
+        call = Call("numerical_gradient", (f, x), ("f", "x"), None, {"h": NUMGRAD_STEP})
 
         def fn(bug, x=x, A=A, B=B):
+            if bug == "exact":
+                return {"grad": (A * (1 - np.tanh(x @ B) ** 2)) @ B.T}
             return {
                 "grad": mutant("eval_numerical_gradient", bug)(
-                    lambda z: float(np.sum(A * np.tanh(z @ B))), x.copy(), h=1e-4
+                    _tanh_dot(A, B), x.copy(), h=NUMGRAD_STEP
                 )
             }
 
@@ -42,6 +68,8 @@ def numerical_gradient_cases(rng):
                 "forward_difference": "a one-sided difference (f(x+h) - f(x)) / h; use "
                 "the central difference (f(x+h) - f(x-h)) / (2h)",
                 "over_h": "the central difference must be divided by 2h, not h",
+                "exact": "this is the exact derivative; return the central differences "
+                "(f(x+h) - f(x-h)) / (2h) at the given step h, which differ from it",
             },
             fn,
         )
@@ -50,10 +78,10 @@ def numerical_gradient_cases(rng):
                 [call],
                 {"grad": (0, None)},
                 {"grad": want},
-                f"f(x) = sum(A * tanh(x @ B)), x {(m, n)}",
+                f"f(x) = sum(A * tanh(x @ B)), x {(m, n)}, h={NUMGRAD_STEP}",
                 var,
-                1e-6,
-                1e-6,
+                NUMGRAD_RTOL,
+                NUMGRAD_ATOL,
             )
         )
     return cases
@@ -104,6 +132,17 @@ def rnn_step_backward_cases(rng):
                 var,
             )
         )
+    N, D, H = 64, 256, 192  # the budget case: about 15 ms analytic, hours entry by entry
+    a = (rand(rng, N, D), rand(rng, N, H), *scaled_params(rng, "rnn", D, H).values())
+    dh = rand(rng, N, H)
+    ref = reference()
+    want = named(RNN_STEP_BACK, ref.rnn_step_backward(dh, ref.rnn_step_forward(*a)[1]))
+    forward = Call("rnn_step_forward", a, ("x", "h_prev", "Wx", "Wh", "b"), ("h", "cache"))
+    cases.append(
+        budget_backward_case(
+            forward, "rnn_step_backward", {"dh": dh}, RNN_STEP_BACK, want, shapes(N=N, D=D, H=H)
+        )
+    )
     return cases
 
 
@@ -132,6 +171,17 @@ def rnn_backward_cases(rng):
                 forward, "rnn_backward", {"dh": dh}, RNN_BACK, want, describe, var, rtol, atol
             )
         )
+    N, T, D, H = 16, 64, 128, 96  # the budget case
+    a = (rand(rng, N, T, D), rand(rng, N, H), *scaled_params(rng, "rnn", D, H).values())
+    dh = rand(rng, N, T, H)
+    ref = reference()
+    want = named(RNN_BACK, ref.rnn_backward(dh, ref.rnn_forward(*a)[1]))
+    forward = Call("rnn_forward", a, SEQ_ARGS, ("h", "cache"))
+    cases.append(
+        budget_backward_case(
+            forward, "rnn_backward", {"dh": dh}, RNN_BACK, want, shapes(N=N, T=T, D=D, H=H)
+        )
+    )
     return cases
 
 

@@ -80,7 +80,13 @@ def clip_gradients_cases(rng):
         )
         cases.append(
             Case(
-                [Call("clip_gradients", (grads, max_value), ("grads", "max_value"))],
+                [  # the driver also checks that the caller's dict is left alone
+                    Call(
+                        "@fresh_dict",
+                        ("clip_gradients", grads, max_value),
+                        ("function", "grads", "max_value"),
+                    )
+                ],
                 {k: (0, k) for k in LM_KEYS},
                 want,
                 f"V={V_}, H={H}, max_value={max_value:.2f}",

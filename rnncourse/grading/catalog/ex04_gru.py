@@ -5,11 +5,13 @@ from __future__ import annotations
 from rnncourse.grading.catalog._common import (
     NUMPY_ONLY,
     backward_case,
+    budget_backward_case,
     cell_params,
     dims,
     named,
     rand,
     reference,
+    scaled_params,
     shapes,
     variants,
 )
@@ -81,6 +83,17 @@ def gru_step_backward_cases(rng):
                 var,
             )
         )
+    N, D, H = 64, 192, 160  # the budget case: about 30 ms analytic, hours entry by entry
+    a = (rand(rng, N, D), rand(rng, N, H), *scaled_params(rng, "gru", D, H).values())
+    dh = rand(rng, N, H)
+    ref = reference()
+    want = named(GRU_BACK, ref.gru_step_backward(dh, ref.gru_step_forward(*a[:5], bh=a[5])[1]))
+    forward = Call("gru_step_forward", a, GRU_ARGS, ("h", "cache"))
+    cases.append(
+        budget_backward_case(
+            forward, "gru_step_backward", {"dh": dh}, GRU_BACK, want, shapes(N=N, D=D, H=H)
+        )
+    )
     return cases
 
 

@@ -8,11 +8,13 @@ from rnncourse.grading.catalog._common import (
     FLOAT_TOL,
     NUMPY_ONLY,
     backward_case,
+    budget_backward_case,
     cell_params,
     dims,
     named,
     rand,
     reference,
+    scaled_params,
     shapes,
     variants,
 )
@@ -110,6 +112,23 @@ def lstm_step_backward_cases(rng):
                 var,
             )
         )
+    N, D, H = 64, 192, 160  # the budget case: about 20 ms analytic, hours entry by entry
+    a = (rand(rng, N, D), rand(rng, N, H), rand(rng, N, H))
+    a += tuple(scaled_params(rng, "lstm", D, H).values())
+    dh, dc = rand(rng, N, H), rand(rng, N, H)
+    ref = reference()
+    want = named(LSTM_STEP_BACK, ref.lstm_step_backward(dh, dc, ref.lstm_step_forward(*a)[2]))
+    forward = Call("lstm_step_forward", a, LSTM_STEP_ARGS, ("h", "c", "cache"))
+    cases.append(
+        budget_backward_case(
+            forward,
+            "lstm_step_backward",
+            {"dh": dh, "dc": dc},
+            LSTM_STEP_BACK,
+            want,
+            shapes(N=N, D=D, H=H),
+        )
+    )
     return cases
 
 

@@ -7,11 +7,14 @@ import numpy as np
 from rnncourse.grading.catalog._common import (
     NUMPY_ONLY,
     backward_case,
+    budget_backward_case,
+    budget_case,
     cell_params,
     dims,
     named,
     rand,
     reference,
+    scaled_params,
     sequence_grads,
     shapes,
     variants,
@@ -84,7 +87,27 @@ def lstm_backward_cases(rng):
                 atol,
             )
         )
+    (N, T, D, H), a = _budget_inputs(rng)
+    dh = rand(rng, N, T, H)
+    ref = reference()
+    want = named(LSTM_BACK, ref.lstm_backward(dh, ref.lstm_forward(*a)[1]))
+    forward = Call("lstm_forward", a, SEQ_ARGS, ("h", "cache"))
+    cases.append(
+        budget_backward_case(
+            forward, "lstm_backward", {"dh": dh}, LSTM_BACK, want, shapes(N=N, T=T, D=D, H=H)
+        )
+    )
     return cases
+
+
+def _budget_inputs(rng):
+    """Sizes and inputs of a budget case: about 40 ms analytic, hours entry by entry."""
+    N, T, D, H = 8, 24, 64, 48
+    return (N, T, D, H), (
+        rand(rng, N, T, D),
+        rand(rng, N, H),
+        *scaled_params(rng, "lstm", D, H).values(),  # Wx, Wh, b
+    )
 
 
 def tbptt_expected(x, h0, Wx, Wh, b, dh, k, bug=None):
@@ -143,6 +166,11 @@ def lstm_tbptt_cases(rng):
                 var,
             )
         )
+    (N, T, D, H), a = _budget_inputs(rng)
+    dh, k = rand(rng, N, T, H), 6
+    want = named(names, tbptt_expected(*a, dh, k))
+    call = Call("lstm_tbptt", (*a, dh, k), ("x", "h0", "Wx", "Wh", "b", "dh", "k"), names)
+    cases.append(budget_case([], call, names, want, shapes(N=N, T=T, D=D, H=H, k=k)))
     return cases
 
 

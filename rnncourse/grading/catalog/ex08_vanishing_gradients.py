@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnncourse.analysis import fitted_factor
 from rnncourse.grading.catalog._common import (
     cell_params,
     dims,
@@ -40,10 +41,13 @@ def _ref_grad_norms(cell, x, h0, params, g):
 
 
 def _decay_factor(norms):
-    """Per-step factor exp(slope) of the line fitted to log(norms) against t."""
-    t = np.arange(len(norms), dtype=float)
-    slope = float(np.polyfit(t, np.log(norms), 1)[0])
-    return float(np.exp(slope))
+    """Return the package's per-step factor, :func:`rnncourse.analysis.fitted_factor`.
+
+    ``exp(slope)`` of the line fitted to ``log(norms[t])`` against the steps back from the last
+    state, ``T - 1 - t``: below 1 the gradient vanishes going back, the convention of
+    :meth:`~rnncourse.analysis.HiddenGradients.decay_rate` too.
+    """
+    return fitted_factor(norms)
 
 
 #: Mistakes planted in the expected-value functions above, as named edits of their lines.
@@ -53,9 +57,16 @@ GRAD_NORMS_EDITS = {
         ("lstm_step_backward(dh, dc, caches[t])", "lstm_step_backward(dh, 0 * dc, caches[t])")
     ],
 }
+#: Mistakes planted in :func:`rnncourse.analysis.fitted_factor`, as named edits of its lines.
 DECAY_EDITS = {
-    "no_log": [("np.log(norms)", "norms")],
-    "slope": [("return float(np.exp(slope))", "return slope")],
+    "no_log": [("np.log(norms[ok])", "norms[ok]")],
+    "slope": [
+        (
+            "float(np.exp(np.polyfit(back[ok], np.log(norms[ok]), 1)[0]))",
+            "float(np.polyfit(back[ok], np.log(norms[ok]), 1)[0])",
+        )
+    ],
+    "forward": [("back = np.arange(len(norms))[::-1]", "back = np.arange(len(norms))")],
 }
 
 
@@ -96,15 +107,18 @@ def decay_factor_cases(rng):
     bugs = {
         "no_log": "fit the line to log(norms), not to the norms themselves",
         "slope": "return the factor exp(slope), not the slope of the log-norms",
+        "forward": "this is 1 / factor: fit against the steps back from the last state, "
+        "T - 1 - t (a factor below 1 means the gradient vanishes going back)",
     }
     cases = []
     for _ in range(3):
         T = int(rng.integers(5, 15))
-        rate = float(rng.uniform(0.3, 1.2))
-        norms = np.exp(np.log(rate) * np.arange(T) + rng.normal(0, 0.1, T)) * rng.uniform(1, 5)
+        rate = float(rng.uniform(0.3, 1.2))  # per step back: norms[t] ~ rate**(T - 1 - t)
+        back = np.arange(T)[::-1]
+        norms = np.exp(np.log(rate) * back + rng.normal(0, 0.1, T)) * rng.uniform(1, 5)
         want = _decay_factor(norms)
         var = variants(
-            bugs, lambda bug, n=norms: {"factor": edited(_decay_factor, DECAY_EDITS[bug], bug)(n)}
+            bugs, lambda bug, n=norms: {"factor": edited(fitted_factor, DECAY_EDITS[bug], bug)(n)}
         )
         cases.append(
             Case(

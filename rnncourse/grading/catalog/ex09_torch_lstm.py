@@ -1,4 +1,11 @@
-"""Exercise 9 (09_lstm): An LSTM module in PyTorch from its equations."""
+"""Exercise 9 (09_lstm): An LSTM module in PyTorch from its equations.
+
+Besides ``torch.nn.LSTM``'s outputs, the module keeps the gates of every step (``self.gates``,
+(N, T, 4H)), and the checked loss involves them: no built-in kernel produces them, so reaching
+``torch.nn.LSTM`` or ``torch._VF`` gains nothing. The expected values come from
+:func:`rnncourse.nn.functional.lstm_step` (the package's one definition of the step in torch),
+which a test compares with ``torch.nn.LSTM``.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +26,7 @@ TORCH_OUT = (
     "out",
     "h_n",
     "c_n",
+    "gates",
     "grad_x",
     "grad_weight_ih_l0",
     "grad_weight_hh_l0",
@@ -27,24 +35,44 @@ TORCH_OUT = (
 )
 
 
+WEIGHTS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+
+
+def lstm_with_gates(weights, x, state):
+    """Return (out, h_n, c_n, gates) of a one-layer batch-first LSTM, in torch with autograd.
+
+    ``weights`` are torch tensors named as ``torch.nn.LSTM``'s; the steps are
+    :func:`rnncourse.nn.functional.lstm_step`; ``gates`` (N, T, 4H) are [i, f, g, o] per step.
+    """
+    import torch
+
+    from rnncourse.nn.functional import lstm_step
+
+    W_ih, W_hh, b_ih, b_hh = (weights[n] for n in WEIGHTS)
+    N, T, _ = x.shape
+    H = W_hh.shape[1]
+    h, c = (x.new_zeros(N, H), x.new_zeros(N, H)) if state is None else (state[0][0], state[1][0])
+    a_x = x @ W_ih.T + b_ih + b_hh
+    outs, gates = [], []
+    for t in range(T):
+        h, c, g = lstm_step(a_x[:, t], h, c, W_hh.T)
+        outs.append(h)
+        gates.append(torch.cat(g, dim=1))
+    return torch.stack(outs, 1), h.unsqueeze(0), c.unsqueeze(0), torch.stack(gates, 1)
+
+
 def _torch_expected(D, H, weights, x, state, G):
     import torch
 
-    lstm = torch.nn.LSTM(D, H, batch_first=True).double()
-    with torch.no_grad():
-        for name, p in lstm.named_parameters():
-            p.copy_(torch.from_numpy(weights[name]))
+    w = {n: torch.from_numpy(weights[n]).requires_grad_(True) for n in WEIGHTS}
     xt = torch.from_numpy(x).requires_grad_(True)
     st = None if state is None else tuple(torch.from_numpy(s) for s in state)
-    out, (h_n, c_n) = lstm(xt, st)
-    loss = (
-        (out * torch.from_numpy(G[0])).sum()
-        + (h_n * torch.from_numpy(G[1])).sum()
-        + (c_n * torch.from_numpy(G[2])).sum()
-    )
+    out, h_n, c_n, gates = lstm_with_gates(w, xt, st)
+    outs = (out, h_n, c_n, gates)
+    loss = sum((v * torch.from_numpy(g)).sum() for v, g in zip(outs, G, strict=True))
     loss.backward()
-    res = {"out": out, "h_n": h_n, "c_n": c_n, "grad_x": xt.grad}
-    res.update({"grad_" + n: p.grad for n, p in lstm.named_parameters()})
+    res = {"out": out, "h_n": h_n, "c_n": c_n, "gates": gates, "grad_x": xt.grad}
+    res.update({"grad_" + n: w[n].grad for n in WEIGHTS})
     return {k: v.detach().numpy().copy() for k, v in res.items()}
 
 
@@ -71,7 +99,7 @@ def torch_lstm_cases(rng):
         }
         x = rand(rng, N, T, D)
         state = None if k == 0 else (rand(rng, 1, N, H), rand(rng, 1, N, H))
-        G = (rand(rng, N, T, H), rand(rng, 1, N, H), rand(rng, 1, N, H))
+        G = (rand(rng, N, T, H), rand(rng, 1, N, H), rand(rng, 1, N, H), rand(rng, N, T, 4 * H))
         want = _torch_expected(D, H, weights, x, state, G)
 
         def fn(bug, w=weights, x=x, state=state, H=H):

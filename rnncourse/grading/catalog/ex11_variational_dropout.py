@@ -9,9 +9,11 @@ from __future__ import annotations
 from rnncourse.grading.catalog._common import (
     ON_REFERENCE,
     backward_case,
+    budget_backward_case,
     dims,
     named,
     rand,
+    scaled_params,
     shapes,
     variants,
 )
@@ -92,6 +94,24 @@ def variational_lstm_backward_cases(rng):
                 var,
             )
         )
+    from rnncourse.reference.dropout import dropout_mask
+
+    N, T, D, H = 8, 24, 64, 48  # the budget case: about 40 ms analytic, hours entry by entry
+    a = (rand(rng, N, T, D), rand(rng, N, H), *scaled_params(rng, "lstm", D, H).values())
+    a += (dropout_mask((N, D), 0.5, rng), dropout_mask((N, H), 0.5, rng))
+    dh = rand(rng, N, T, H)
+    want = named(BACK, variational_lstm_backward(dh, variational_lstm_forward(*a)[1]))
+    forward = Call("variational_lstm_forward", a, ARGS, ("h", "cache"))
+    cases.append(
+        budget_backward_case(
+            forward,
+            "variational_lstm_backward",
+            {"dh": dh},
+            BACK,
+            want,
+            shapes(N=N, T=T, D=D, H=H),
+        )
+    )
     return cases
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rnncourse.grading.catalog._common import (
     NUMPY_ONLY,
     backward_case,
+    budget_backward_case,
     named,
     rand,
     reference,
@@ -90,6 +91,28 @@ def additive_attention_backward_cases(rng):
                 var,
             )
         )
+    N, L, D, H, A = 32, 64, 96, 80, 72  # the budget case: about 15 ms analytic, hours numeric
+    a = (
+        rand(rng, N, H),
+        rand(rng, N, L, D),
+        rand(rng, H, A, scale=H**-0.5),
+        rand(rng, D, A, scale=D**-0.5),
+        rand(rng, A),
+    )
+    dz = rand(rng, N, D)
+    ref = reference()
+    want = named(BACK, ref.additive_attention_backward(dz, ref.additive_attention_forward(*a)[2]))
+    forward = Call("additive_attention_forward", a, ARGS, ("z", "a", "cache"))
+    cases.append(
+        budget_backward_case(
+            forward,
+            "additive_attention_backward",
+            {"dz": dz},
+            BACK,
+            want,
+            shapes(N=N, L=L, D=D, H=H, A=A),
+        )
+    )
     return cases
 
 

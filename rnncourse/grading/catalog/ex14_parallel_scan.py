@@ -3,13 +3,27 @@
 Expected outputs come from :mod:`rnncourse.reference.scan` (the sequential method, so a scan is
 checked against the loop); the planted mistakes are named edits of its lines
 (:mod:`rnncourse.grading.mutants`), run with the Hillis-Steele method.
+
+The method is checked too. Both passes run once more on numbers that count the rounds (the
+``scan_depth`` driver): every element of the inputs starts at depth 0 and every operation's
+result is one deeper than its deepest operand, so a loop over time ends in a chain of about 2T
+operations while a scan of ceil(log2 T) rounds stays under 4 ceil(log2 T) + 4 (backward: + 8).
+The backward pass also has a CPU-time budget at a size where differentiating entry by entry
+cannot fit.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading.catalog._common import FLOAT_TOL, NUMPY_ONLY, named, shapes, variants
+from rnncourse.grading.catalog._common import (
+    FLOAT_TOL,
+    NUMPY_ONLY,
+    budget_backward_case,
+    named,
+    shapes,
+    variants,
+)
 from rnncourse.grading.core import Call, Case, Exercise, Part
 from rnncourse.grading.mutants import mutant
 from rnncourse.grading.wire import Ref
@@ -98,7 +112,40 @@ def scan_forward_cases(rng):
                 atol,
             )
         )
+    cases.append(depth_case(rng, "scan_forward"))
     return cases
+
+
+#: Length of the sequence whose rounds are counted, and the allowance above 4 ceil(log2 T).
+DEPTH_T, DEPTH_EXTRA = 64, {"scan_forward": 4, "scan_backward": 8}
+
+
+def depth_case(rng, fn):
+    """Return a case that runs ``fn`` on numbers that count its rounds (``scan_depth`` driver)."""
+    from rnncourse.reference.scan import linear_scan_backward, linear_scan_forward
+
+    N, T, H = 2, DEPTH_T, 3
+    a = rng.uniform(-1.1, 1.1, (N, T, H))
+    b, h0, dh = (
+        rng.standard_normal((N, T, H)),
+        rng.standard_normal((N, H)),
+        rng.standard_normal((N, T, H)),
+    )
+    h, cache = linear_scan_forward(a, b, h0, "sequential")
+    names = ("h",) if fn == "scan_forward" else BACK
+    want = {"h": h} if fn == "scan_forward" else named(BACK, linear_scan_backward(dh, cache))
+    call = Call(
+        "@scan_depth",
+        (fn, a, b, h0, dh, DEPTH_EXTRA[fn]),
+        ("function", "a", "b", "h0", "dh", "extra"),
+        names,
+    )
+    return Case(
+        [call],
+        {k: (0, i) for i, k in enumerate(names)},
+        want,
+        shapes(N=N, T=T, H=H) + ", on numbers that count the rounds (dtype object)",
+    )
 
 
 def scan_backward_cases(rng):
@@ -123,6 +170,21 @@ def scan_backward_cases(rng):
         cases.append(
             Case(calls, {k: (1, i) for i, k in enumerate(BACK)}, want, shapes(N=N, T=T, H=H), var)
         )
+    cases.append(depth_case(rng, "scan_backward"))
+    N, T, H = 8, 1024, 32  # the budget case: about 50 ms analytic, hours entry by entry
+    a = rng.uniform(-1.1, 1.1, (N, T, H))
+    b, h0, dh = (
+        rng.standard_normal((N, T, H)),
+        rng.standard_normal((N, H)),
+        rng.standard_normal((N, T, H)),
+    )
+    want = named(BACK, linear_scan_backward(dh, linear_scan_forward(a, b, h0, "sequential")[1]))
+    forward = Call("scan_forward", (a, b, h0), ("a", "b", "h0"), ("h", "cache"))
+    cases.append(
+        budget_backward_case(
+            forward, "scan_backward", {"dh": dh}, BACK, want, shapes(N=N, T=T, H=H)
+        )
+    )
     return cases
 
 

@@ -1,13 +1,13 @@
 """Exercise 15 (13c_ctc): the CTC loss by the alpha recursion, in log space.
 
-Expected outputs come from :mod:`rnncourse.reference.ctc`; the planted mistakes are named edits
-of its lines (:func:`rnncourse.grading.mutants.edited`). The method is enforced by the sizes:
-every case has T >= 24 frames and C >= 5 classes, so the C^T >= 5e16 alignments a brute-force sum
-would list do not fit in any time limit, while the recursion takes milliseconds. A paste of the
-reference's ``ctc_alpha`` is caught by the grader's copy check (:mod:`rnncourse.grading.copies`,
-which reads ``rnncourse.reference.ctc_alpha``). Log 0 is written ``LOG_ZERO = -1e30`` in the
-exercise (the grader refuses non-finite outputs); the expected values are the reference's, clipped
-to [-1e30, 1e30].
+Expected outputs come from :mod:`rnncourse.reference.ctc`; the planted mistakes are named edits of
+its lines (:func:`rnncourse.grading.mutants.edited`). The method is enforced by the sizes: every
+case has T >= 24 frames and C >= 5 classes, so the C^T >= 5e16 alignments a brute-force sum would
+list do not fit in any time limit, while the recursion takes milliseconds. A paste of the
+reference's ``ctc_alpha`` (or of any function of ``reference/ctc.py``) is caught by the grader's
+copy check (:mod:`rnncourse.grading.static.copies`, which fingerprints the package). Log 0 is
+written ``LOG_ZERO = -1e30`` in the exercise (the grader refuses non-finite outputs); the expected
+values are the reference's, clipped to [-1e30, 1e30].
 """
 
 from __future__ import annotations

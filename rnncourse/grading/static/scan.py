@@ -14,9 +14,9 @@ from __future__ import annotations
 import ast
 import fnmatch
 
-from rnncourse.grading.copies import copied_parts
 from rnncourse.grading.core import Exercise
 from rnncourse.grading.policy import forbidden_match, forbidden_module
+from rnncourse.grading.static.copies import copied_parts
 
 PROTECTED = ("numpy", "torch", "rnncourse", "math", "builtins", "scipy")
 ESCAPE_MODULES = (
