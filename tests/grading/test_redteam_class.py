@@ -226,7 +226,12 @@ def test_no_user_namespace_and_no_dangerous_calls_in_the_sandbox(graded):
 
 def test_a_setsid_fork_bomb_beside_costs_honest_work_nothing(graded):
     reports, _ = graded
-    assert reports["ex14_a_hog.md"]["score"] == 0
+    hog = reports["ex14_a_hog.md"]
+    assert (hog["score"], hog["max"], hog["grader_error"]) == (0, 10, None)
+    for ex in hog["exercises"].values():  # it defines nothing: every part says so, nothing else
+        for name, p in ex["parts"].items():
+            assert p["score"] == 0
+            assert p["message"].startswith(f"`{name}` is not defined"), p["message"]
     honest = reports["ex14_parallel_scan.md"]
     assert honest["score"] == 10, honest
 
