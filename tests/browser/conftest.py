@@ -44,8 +44,11 @@ phone_layout : dict[str, list[str]] (session)
     page for any); written to ``_build/layout-390px.txt`` at the end of the session (merged from
     every worker under pytest-xdist).
 
-``make test-browser`` runs these tests in one process: the JupyterLab module's tests share one
-server and run in order, and grouping them on one pytest-xdist worker was tried and did not hold.
+``make test-browser`` runs these tests on ``$(JOBS)`` pytest-xdist workers with ``--dist loadfile``:
+each worker has its own server and Chromium, and a module's tests run on one worker, in order (the
+JupyterLab module's share one server). ``--dist loadgroup`` does not keep a group on one worker
+with pytest 9 and pytest-xdist 3.8 (the group xdist appends to ``item._nodeid`` is ignored: pytest
+9 derives ``nodeid`` from ``item._id``), hence loadfile.
 
 Example
 -------
