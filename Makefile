@@ -109,9 +109,13 @@ test-notebooks: setup sandbox-deps
 	$(PY) -m pytest -n $(JOBS) --nbval-lax --nbval-current-env $(NOTEBOOKS)
 
 # Needs the built book (`make book`); fails with that message otherwise. Full-page screenshots of every
-# page in _build/screenshots/: make test-browser RNNCOURSE_SCREENSHOTS=1.
+# page in _build/screenshots/: make test-browser RNNCOURSE_SCREENSHOTS=1. $(JOBS) workers, each with
+# its own page server and Chromium (a page's test mostly waits on the browser); each test goes to
+# the next free worker, except the JupyterLab module's, which share one server and run in order on
+# one worker (the scheduler in tests/browser/conftest.py; pytest-xdist's --dist loadgroup does not
+# hold with pytest 9, and --dist loadfile leaves test_book.py's pages on one worker).
 test-browser: setup browser-deps
-	$(PY) -m pytest tests/browser
+	$(PY) -m pytest -n $(JOBS) tests/browser
 
 # The developer's loop: ruff and the tests not marked slow (CONTRIBUTING: no training, browser or
 # subprocess of seconds), no browser, no book build, nothing installed with apt-get. Before a

@@ -44,8 +44,14 @@ phone_layout : dict[str, list[str]] (session)
     page for any); written to ``_build/layout-390px.txt`` at the end of the session (merged from
     every worker under pytest-xdist).
 
-``make test-browser`` runs these tests in one process: the JupyterLab module's tests share one
-server and run in order, and grouping them on one pytest-xdist worker was tried and did not hold.
+``make test-browser`` runs these tests on ``$(JOBS)`` pytest-xdist workers (``-n``, its default
+``--dist load``), each with its own server and Chromium. Under ``--dist load`` the scheduler here
+(``pytest_xdist_make_scheduler``) sends every test to whichever worker is free, except the
+modules in ``ONE_WORKER_MODULES``: their tests share one module-scoped server and run in order,
+so each such module goes to one worker, whole, in file order. (pytest-xdist's own
+``--dist loadgroup`` does not hold with pytest 9: the group it appends to ``item._nodeid`` is
+ignored, pytest 9 derives ``nodeid`` from ``item._id``. ``--dist loadfile`` holds but puts all of
+``test_book.py``, half the time, on one worker.)
 
 Example
 -------
@@ -140,6 +146,26 @@ def browser() -> Iterator[object]:
 def screenshot_dir() -> Path:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     return SCREENSHOT_DIR
+
+
+#: Modules whose tests share one module-scoped server and run in order (the JupyterLab tests
+#: save, then reset, the notebook the first one opened): one worker runs each, whole, in order.
+ONE_WORKER_MODULES = ("test_jupyterlab.py",)
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: unknown where xdist is not loaded
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """xdist controller, ``--dist load``: one scope per test, one per module listed above."""
+    if config.getvalue("dist") != "load":
+        return None  # another --dist asked for explicitly: xdist's own scheduler
+    from xdist.scheduler import LoadScopeScheduling
+
+    class _OneWorkerModules(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return path if path.endswith(ONE_WORKER_MODULES) else nodeid
+
+    return _OneWorkerModules(config, log)
 
 
 #: What the pages measured at 390 px overflow, filled through ``phone_layout``; under pytest-xdist

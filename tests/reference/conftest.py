@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -84,3 +86,37 @@ def assert_grads(
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
+
+
+#: The test that runs this folder's tests in a process where torch cannot be imported
+#: (``test_ref_numpy_only.py``).
+WITHOUT_TORCH = "test_ref_numpy_only.py::test_reference_tests_run_without_torch"
+
+
+@pytest.hookimpl(trylast=True)  # after ``-m``/``-k`` deselection: only if it really runs
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run each torch-free reference test once: in the torch-free process, where that runs.
+
+    Where ``WITHOUT_TORCH`` is among the selected tests, it runs every test of this folder with
+    torch blocked (and fails if any of them fails), so the main run deselects the ones it would
+    only repeat: every test here that is not a torch parity test (``needs_torch``), this file's
+    other tests excepted. The inner run (torch absent: ``torch is None``) deselects nothing.
+    """
+    if torch is None:
+        return
+    here = Path(__file__).parent
+    carrier = [i for i in items if i.nodeid.endswith(WITHOUT_TORCH) and i.path.parent == here]
+    if not carrier:
+        return
+    reason = needs_torch.mark.kwargs["reason"]
+    keep, repeated = [], []
+    for item in items:
+        in_here = item.path.parent == here and item.path.name != carrier[0].path.name
+        parity = any(m.kwargs.get("reason") == reason for m in item.iter_markers("skipif"))
+        (repeated if in_here and not parity else keep).append(item)
+    if repeated:
+        config.hook.pytest_deselected(items=repeated)
+    # It runs for a while in one process: first, so that the other tests fill the other workers
+    # meanwhile instead of waiting for it at the end.
+    keep.remove(carrier[0])
+    items[:] = [carrier[0], *keep]

@@ -2,6 +2,11 @@
 
 The import-linter contract in ``pyproject.toml`` checks the imports statically; the two tests
 here check at run time, in a process where torch cannot be imported.
+
+``test_reference_tests_run_without_torch`` runs every test of ``tests/reference`` in that
+process; where it is collected with them (``make test``), the main run leaves out the ones that
+need no torch (``conftest.py``), so each runs once, torch-free, and only the torch parity tests
+run in the main process.
 """
 
 from __future__ import annotations
