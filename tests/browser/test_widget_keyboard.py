@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 MAX_TABS = 600
-SETTLE_MS = 15_000
+SETTLE_MS = 60_000  # ends as soon as the view mounts; generous for two workers on two cores
 
 
 def _root(page, kind: str):
