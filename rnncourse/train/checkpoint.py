@@ -93,7 +93,7 @@ def load_checkpoint(
     path : str or path-like
     map_location : default "cpu"
         Passed to ``torch.load``.
-    expect_format : str or None, default :data:`FORMAT`
+    expect_format : str or None, default ``FORMAT`` (this module's constant)
         The ``"format"`` entry the dict must carry (a char-LM checkpoint); None accepts any dict
         of tensors, such as a model's ``state_dict`` (the experiments' stored weights).
 
