@@ -3,7 +3,9 @@
 Prints, measured in one run on this machine (a shared 2-core machine gives noisy absolute
 numbers; compare the ratio):
 
-1. ``--count`` honest submissions (the solutions of ex01, ex04, ex05, ex06 in turn) graded
+1. ``--count`` honest submissions (the honest corpus of ``tests/grading/honest/``: three
+   independently written styles of ex01, ex04, ex05, ex06 in turn; the solutions themselves would
+   now be caught as copies of ``solutions/``) graded
    isolated (bubblewrap) with ``--jobs`` workers: wall time and submissions per second;
 2. the same class plus ``--hostile`` hostile submissions, the red-team cases of
    ``tests/grading/test_redteam_class.py`` in turn (an int worth 10**400, ``[inf]``, 4 × 48 MB of
@@ -31,7 +33,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MIX = ("ex01_rnn_forward", "ex04_gru", "ex05_lstm_step", "ex06_lstm_sequence_tbptt")
+MIX = tuple(
+    (name, style)
+    for name in ("ex01_rnn_forward", "ex04_gru", "ex05_lstm_step", "ex06_lstm_sequence_tbptt")
+    for style in ("loops", "slicing", "helpers")
+)
+HONEST = ROOT / "tests" / "grading" / "honest"
 
 
 def hostile_cases() -> list[tuple[str, str | None]]:
@@ -64,10 +71,10 @@ def inner(count: int, hostile: int, jobs: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         honest = set()
         for i in range(count):
-            name = MIX[i % len(MIX)]
-            dst = Path(tmp) / f"{i:03d}" / f"{name}.md"
+            name, style = MIX[i % len(MIX)]
+            dst = Path(tmp) / f"{i:03d}" / f"{name}.py"
             dst.parent.mkdir()
-            shutil.copy(ROOT / "solutions" / f"{name}.md", dst)
+            shutil.copy(HONEST / f"{name}.{style}.py", dst)
             honest.add(str(dst))
         for k in range(hostile):  # spread through the class
             name, text = cases[k % len(cases)]
